@@ -1,0 +1,167 @@
+"""The command line: ``inplace-lint [check] PATH...``, ``inplace-lint rules``, ``inplace-lint explain CODE``.
+
+``check`` is the default command: when the first argument is not a subcommand name, ``check`` is implied. Subcommand
+names win over paths, so to lint a folder called ``rules`` write ``./rules`` or ``inplace-lint check rules``.
+
+Exit codes: 0 no findings, 1 findings, 2 usage, config or internal error (``--exit-zero`` turns 1 into 0 only).
+"""
+from __future__ import annotations
+
+import io
+import json
+import os
+import sys
+from typing import List, Optional, Sequence, Tuple
+
+import click
+
+from . import __version__, catalog
+from .config import ConfigError, resolve_settings
+from .engine import STDIN, lint_paths
+from .report import FORMATS, ReportOptions
+
+PROG = "inplace-lint"
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+def fail(message: str) -> "click.exceptions.Exit":
+    """Print ``inplace-lint: error: message`` on stderr; return the exit to raise (status 2)."""
+    click.echo(f"{PROG}: error: {message}", err=True)
+    return click.exceptions.Exit(EXIT_ERROR)
+
+
+class DefaultGroup(click.Group):
+    """A group whose ``check`` command is implied, and which never shows a traceback for a crash."""
+
+    default_command = "check"
+    group_options = ("-h", "--help", "--version")
+
+    def parse_args(self, ctx: click.Context, args: List[str]) -> List[str]:
+        if not args or (args[0] not in self.commands and args[0] not in self.group_options):
+            args = [self.default_command, *args]
+        return super().parse_args(ctx, args)
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except BrokenPipeError:  # e.g. `inplace-lint . | head`: stop quietly
+            _silence_stdout()
+            ctx.exit(EXIT_ERROR)
+        except Exception as exc:  # noqa: BLE001 - the last line of defence against tracebacks
+            click.echo(f"{PROG}: internal error: {type(exc).__name__}: {exc}\n"
+                       f"This is a bug in {PROG}; please report it with the command you ran.", err=True)
+            ctx.exit(EXIT_ERROR)
+
+
+def _silence_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, io.UnsupportedOperation):
+        pass
+
+
+@click.group(cls=DefaultGroup, context_settings=CONTEXT_SETTINGS)
+@click.version_option(__version__, "--version", prog_name=PROG, message="%(prog)s %(version)s")
+def cli() -> None:
+    """Find PyTorch in-place operations that break autograd.
+
+    Run `inplace-lint PATH...` (same as `inplace-lint check PATH...`).
+    """
+
+
+def _codes(values: Tuple[str, ...]) -> List[str]:
+    """Comma-separated and repeated option values, flattened."""
+    return [part.strip() for value in values for part in value.split(",") if part.strip()]
+
+
+def _use_color(choice: str) -> bool:
+    if choice != "auto":
+        return choice == "always"
+    return "NO_COLOR" not in os.environ and click.get_text_stream("stdout").isatty()
+
+
+@cli.command(context_settings=CONTEXT_SETTINGS)
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--select", multiple=True, metavar="CODES", help="Rules to enable: codes or prefixes, comma-separated "
+              "(replaces the config's select). Default: ALL.")
+@click.option("--extend-select", multiple=True, metavar="CODES", help="Rules to enable on top of select.")
+@click.option("--ignore", multiple=True, metavar="CODES", help="Rules to disable: codes or prefixes.")
+@click.option("--format", "output_format", type=click.Choice(sorted(FORMATS)), default="text", show_default=True,
+              help="Output format.")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings (errors still exit 2).")
+@click.option("--statistics", is_flag=True, help="Show counts per rule instead of each finding.")
+@click.option("-q", "--quiet", is_flag=True, help="One line per finding; no source excerpt, no summary.")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Use this pyproject.toml or inplace-lint.toml instead of discovering one.")
+@click.option("--no-config", is_flag=True, help="Ignore all config files.")
+@click.option("--stdin-filename", metavar="PATH", help="The path to report and match config against for `-`.")
+@click.option("--force-exclude", is_flag=True, help="Apply excludes to paths given explicitly too.")
+@click.option("--show-source/--no-show-source", default=True, help="Show the source line under each finding.")
+@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
+              help="Colour the text output (auto: when stdout is a terminal and NO_COLOR is unset).")
+@click.pass_context
+def check(ctx: click.Context, paths: Tuple[str, ...], select, extend_select, ignore, output_format, exit_zero,
+          statistics, quiet, config_file, no_config, stdin_filename, force_exclude, show_source, color) -> None:
+    """Lint PATHS (files, folders, `-` for stdin; default: the current folder)."""
+    if config_file and no_config:
+        raise click.UsageError("--config and --no-config are mutually exclusive")
+    targets: Sequence[str] = paths or ([STDIN] if stdin_filename else ["."])
+    try:
+        settings = resolve_settings(
+            targets, config=config_file, no_config=no_config, select=_codes(select) if select else None,
+            extend_select=_codes(extend_select), ignore=_codes(ignore), force_exclude=force_exclude,
+            stdin_filename=stdin_filename)
+    except (ConfigError, catalog.CatalogError) as exc:
+        raise fail(str(exc))
+
+    result = lint_paths(targets, settings, stdin_filename=stdin_filename)
+    for error in result.errors:
+        click.echo(str(error), err=True)
+
+    use_color = _use_color(color) and output_format == "text"
+    out = io.StringIO()
+    options = ReportOptions(show_source=show_source, statistics=statistics, quiet=quiet, color=use_color)
+    FORMATS[output_format](result, out, options)
+    click.echo(out.getvalue(), nl=False, color=use_color)
+
+    if result.errors:
+        ctx.exit(EXIT_ERROR)
+    ctx.exit(EXIT_FINDINGS if result.diagnostics and not exit_zero else EXIT_OK)
+
+
+@cli.command(context_settings=CONTEXT_SETTINGS)
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def rules(output_format: str) -> None:
+    """List every rule: code, name, severity, fix, summary."""
+    try:
+        docs = catalog.all_rules()
+    except catalog.CatalogError as exc:
+        raise fail(str(exc))
+    if output_format == "json":
+        click.echo(json.dumps([r.to_json() for r in docs.values()], indent=2))
+        return
+    rows = [("CODE", "NAME", "SEVERITY", "FIX", "SUMMARY")]
+    rows += [(r.code, r.name, r.severity, r.fix, r.summary) for r in docs.values()]
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    for row in rows:
+        click.echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths)) + "  " + row[4])
+
+
+@cli.command(context_settings=CONTEXT_SETTINGS)
+@click.argument("code")
+def explain(code: str) -> None:
+    """Show the documentation of a rule, by code (IPL001) or name (inplace-on-leaf)."""
+    try:
+        rule = catalog.get_rule(code)
+    except catalog.CatalogError as exc:
+        raise fail(str(exc))
+    click.echo(rule.body.rstrip("\n"))
+
+
+def main(argv: Optional[Sequence[str]] = None) -> None:
+    """The console-script entry point (exits the process)."""
+    cli.main(args=list(argv) if argv is not None else None, prog_name=PROG)

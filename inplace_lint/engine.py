@@ -1,0 +1,294 @@
+"""Paths in, diagnostics out: discover files, read and decode them, analyze, then filter.
+
+Entry points:
+
+- ``lint_paths(paths, settings, stdin_filename=None, stdin=None) -> Result`` for a whole run;
+- ``check_source(text, path, settings) -> list[Diagnostic]`` for one text already in memory.
+
+Filtering happens here, not in the analysis: rule selection (select / ignore / extend-select), per-file-ignores,
+inline ``# noqa`` / ``# noqa: IPL001,IPL002`` comments on the flagged line or on the first line of its statement,
+then severity overrides. New file kinds plug in through ``READERS`` (suffix -> reader returning the source text).
+"""
+from __future__ import annotations
+
+import io
+import os
+import re
+import sys
+import tokenize
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import BinaryIO, Callable, Dict, Iterator, List, Optional, Sequence, Set, Tuple, Union
+
+from . import catalog
+from .analysis import analyze_source
+from .config import Settings
+from .diagnostics import ERROR, Diagnostic
+
+STDIN = "-"
+UNREADABLE = "IPL901"
+
+
+class UnreadableSource(Exception):
+    """The file cannot be turned into text; the message says why (reported as IPL901)."""
+
+
+@dataclass
+class LintError:
+    """A path that could not be checked at all: missing, or the analyzer crashed on it."""
+
+    path: str
+    message: str
+    kind: str = "internal"  # internal | missing
+
+    def __str__(self) -> str:
+        if self.kind == "missing":
+            return f"inplace-lint: error: path not found: {self.path}"
+        return f"{self.path}: {self.message}"
+
+
+@dataclass
+class Result:
+    """Everything one run found. ``sources`` keeps the text of files with findings, for excerpts."""
+
+    diagnostics: List[Diagnostic] = field(default_factory=list)
+    errors: List[LintError] = field(default_factory=list)
+    files_checked: int = 0
+    sources: Dict[str, str] = field(default_factory=dict)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Reading
+
+
+def decode_source(data: bytes) -> str:
+    """Decode Python source bytes honouring a BOM and a PEP 263 coding cookie (UTF-8 otherwise)."""
+    if b"\x00" in data:
+        raise UnreadableSource("file contains NUL bytes (binary file?)")
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as exc:
+        if "missing encoding declaration" not in str(exc):  # unknown codec, or a cookie contradicting the BOM
+            raise UnreadableSource(f"cannot decode: {exc}") from exc
+        encoding = "utf-8"  # the first lines are not UTF-8: let the decode below say where
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        hint = " (declare another encoding with a '# -*- coding: ... -*-' line)" if encoding.startswith("utf-8") else ""
+        raise UnreadableSource(f"cannot decode as {encoding}: {exc.reason} at byte {exc.start}{hint}") from exc
+
+
+def read_python_source(path: Path) -> str:
+    """The text of a ``.py`` / ``.pyi`` file; ``UnreadableSource`` when it cannot be read or decoded."""
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except PermissionError as exc:
+        raise UnreadableSource("permission denied") from exc
+    except OSError as exc:
+        raise UnreadableSource(f"cannot read: {exc.strerror or exc}") from exc
+    return decode_source(data)
+
+
+# Suffix -> reader. Notebooks (.ipynb) will register here: a reader returning the code cells as one text.
+READERS: Dict[str, Callable[[Path], str]] = {
+    ".py": read_python_source,
+    ".pyi": read_python_source,
+}
+
+
+def read_source(path: Union[str, Path]) -> str:
+    """The source text of ``path`` by its suffix (Python for unknown suffixes); raises ``UnreadableSource``."""
+    path = Path(path)
+    return READERS.get(path.suffix, read_python_source)(path)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Discovery
+
+
+def display_path(path: Union[str, Path]) -> str:
+    """``path`` relative to the cwd when it is under it, otherwise as given (normalised)."""
+    text = os.path.normpath(str(path))
+    if os.path.isabs(text):
+        try:
+            rel = os.path.relpath(text)
+        except ValueError:  # another drive on Windows
+            return text
+        if not rel.startswith(os.pardir):
+            return rel
+    return text
+
+
+def discover(paths: Sequence[str], settings: Settings) -> Tuple[List[Path], List[LintError]]:
+    """The files to lint, in order, without duplicates; plus errors for paths that do not exist.
+
+    Explicit files are always linted unless ``settings.force_exclude``; folders are walked in sorted order,
+    skipping excluded entries and never entering the same real folder twice (symlink loops).
+    """
+    files: List[Path] = []
+    errors: List[LintError] = []
+    seen_files: Set[str] = set()
+    seen_dirs: Set[str] = set()
+    for raw in paths:
+        path = Path(raw)
+        if not os.path.lexists(path):
+            errors.append(LintError(raw, "path not found", kind="missing"))
+            continue
+        is_dir = path.is_dir()
+        if settings.force_exclude and settings.is_excluded_anywhere(path, is_dir):
+            continue
+        candidates = _walk(path, settings, seen_dirs) if is_dir else iter([path])
+        for file in candidates:
+            key = os.path.realpath(file)
+            if key not in seen_files:
+                seen_files.add(key)
+                files.append(file)
+    return files, errors
+
+
+def _walk(folder: Path, settings: Settings, seen_dirs: Set[str]) -> Iterator[Path]:
+    real = os.path.realpath(folder)
+    if real in seen_dirs:
+        return
+    seen_dirs.add(real)
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError:
+        return  # an unreadable folder holds nothing we can lint
+    for entry in entries:
+        path = Path(entry.path)
+        is_dir = entry.is_dir()  # follows symlinks; loops are cut by seen_dirs
+        if settings.is_excluded(path, is_dir):
+            continue
+        if is_dir:
+            yield from _walk(path, settings, seen_dirs)
+        elif entry.is_file() and path.suffix in READERS:
+            yield path
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# noqa
+
+
+_NOQA = re.compile(
+    r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:(?:\s*,\s*|\s+)[A-Z]+[0-9]+)*))?(?![\w-])", re.IGNORECASE)
+ALL_CODES = "*"  # marker for a bare "# noqa"
+
+
+def parse_noqa(comment: str) -> Optional[Set[str]]:
+    """The codes a comment suppresses: ``{"*"}`` for a bare ``# noqa``, None when it has no noqa."""
+    m = _NOQA.search(comment)
+    if not m:
+        return None
+    if not m.group("codes"):
+        return {ALL_CODES}
+    return {c.upper() for c in re.split(r"[\s,]+", m.group("codes")) if c}
+
+
+def noqa_lines(text: str) -> Dict[int, Set[str]]:
+    """Line number -> codes suppressed by a ``# noqa`` comment on that line (comment tokens only)."""
+    found: Dict[int, Set[str]] = {}
+    for lineno, comment in _comments(text):
+        codes = parse_noqa(comment)
+        if codes:
+            found.setdefault(lineno, set()).update(codes)
+    return found
+
+
+def _comments(text: str) -> List[Tuple[int, str]]:
+    """(line, text) of every comment; a per-line regex fallback when the text does not tokenize."""
+    try:
+        return [(tok.start[0], tok.string) for tok in tokenize.generate_tokens(io.StringIO(text).readline)
+                if tok.type == tokenize.COMMENT]
+    except (tokenize.TokenError, SyntaxError):
+        return [(n, line[line.index("#"):]) for n, line in enumerate(split_lines(text), start=1) if "#" in line]
+
+
+def split_lines(text: str) -> List[str]:
+    """Lines as Python and LibCST count them (only \\r\\n, \\r and \\n end a line)."""
+    return re.split(r"\r\n|\r|\n", text)
+
+
+def is_suppressed(diag: Diagnostic, noqa: Dict[int, Set[str]]) -> bool:
+    lines = {diag.line} if diag.stmt_line is None else {diag.line, diag.stmt_line}
+    for line in lines:
+        codes = noqa.get(line, ())
+        if ALL_CODES in codes or diag.code.upper() in codes:
+            return True
+    return False
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Checking
+
+
+def filter_diagnostics(diagnostics: Sequence[Diagnostic], text: Optional[str], path: str,
+                       settings: Settings) -> List[Diagnostic]:
+    """Apply selection, per-file-ignores, noqa and severity overrides; sort deterministically."""
+    per_file = settings.ignored_codes(Path(path))
+    kept = [d for d in diagnostics
+            if settings.is_enabled(d.code)
+            and not any(sel == catalog.ALL or d.code.upper().startswith(sel) for sel in per_file)]
+    if kept and text is not None:
+        noqa = noqa_lines(text)
+        kept = [d for d in kept if not is_suppressed(d, noqa)]
+    out = []
+    for d in kept:
+        severity = settings.severity_for(d.code.upper(), d.severity)
+        out.append(d if severity == d.severity else replace(d, severity=severity))
+    return sorted(out, key=Diagnostic.sort_key)
+
+
+def check_source(text: str, path: str, settings: Settings) -> List[Diagnostic]:
+    """Analyze ``text`` as the file ``path`` and return the diagnostics that survive filtering."""
+    return filter_diagnostics(analyze_source(text, path), text, path, settings)
+
+
+def unreadable_diagnostic(path: str, reason: str) -> Diagnostic:
+    rule = catalog.all_rules().get(UNREADABLE)
+    return Diagnostic(path=path, line=1, col=1, end_line=1, end_col=1, code=UNREADABLE,
+                      name=rule.name if rule else "unreadable", severity=ERROR, message=reason)
+
+
+def _check_one(path: str, read: Callable[[], str], settings: Settings, result: Result) -> None:
+    """Read, analyze and filter one file into ``result``; an analyzer crash becomes a ``LintError``."""
+    result.files_checked += 1
+    try:
+        try:
+            text: Optional[str] = read()
+            found = analyze_source(text, path)
+        except UnreadableSource as exc:
+            text, found = None, [unreadable_diagnostic(path, str(exc))]
+        kept = filter_diagnostics(found, text, path, settings)
+    except Exception as exc:  # noqa: BLE001 - one bad file must not stop the run
+        result.errors.append(LintError(path, f"internal error: {type(exc).__name__}: {exc}"))
+        return
+    if kept:
+        result.diagnostics.extend(kept)
+        if text is not None:
+            result.sources[path] = text
+
+
+def lint_paths(paths: Sequence[str], settings: Settings, *, stdin_filename: Optional[str] = None,
+               stdin: Optional[BinaryIO] = None) -> Result:
+    """Lint files, folders and ``-`` (stdin, reported as ``stdin_filename``); diagnostics sorted by position."""
+    result = Result()
+    file_paths = [p for p in paths if p != STDIN]
+    files, result.errors = discover(file_paths, settings)
+    if STDIN in paths:
+        _check_stdin(settings, stdin_filename, stdin, result)
+    for file in files:
+        _check_one(display_path(file), lambda f=file: read_source(f), settings, result)
+    result.diagnostics.sort(key=Diagnostic.sort_key)
+    result.errors.sort(key=lambda e: e.path)
+    return result
+
+
+def _check_stdin(settings: Settings, stdin_filename: Optional[str], stdin: Optional[BinaryIO],
+                 result: Result) -> None:
+    if stdin_filename and settings.force_exclude and settings.is_excluded_anywhere(Path(stdin_filename)):
+        return
+    stream = stdin if stdin is not None else sys.stdin.buffer
+    path = display_path(stdin_filename) if stdin_filename else STDIN
+    _check_one(path, lambda: decode_source(stream.read()), settings, result)

@@ -1,0 +1,21 @@
+"""Output formats. ``FORMATS`` maps a ``--format`` name to a writer ``(result, stream, ReportOptions) -> None``.
+
+A new format (sarif, github, junit, ...) is a module here with one writer function, registered in ``FORMATS``.
+Writers print findings only; the CLI prints errors (missing paths, internal errors) to stderr itself.
+"""
+from __future__ import annotations
+
+from typing import Callable, Dict
+
+from .common import ReportOptions, is_fixable, statistics
+from .json_report import write_json
+from .text import write_text
+
+Writer = Callable[..., None]
+
+FORMATS: Dict[str, Writer] = {
+    "text": write_text,
+    "json": write_json,
+}
+
+__all__ = ["FORMATS", "ReportOptions", "Writer", "is_fixable", "statistics", "write_json", "write_text"]
