@@ -1,5 +1,1550 @@
+"""The abstract interpreter: one walk over a LibCST module that tracks, per name, what tensor it may hold.
+
+For every statement it knows, flow-sensitively (branches join, loops iterate to a fixed point, rebinding kills):
+which names hold leaf tensors that require grad, views of them, ``.data`` aliases, detached copies, module instances,
+parameters; whether grad mode is on. It reports what it sees to the checks as events (``events.py``); the checks
+decide what is a finding. Unknown provenance never produces an error.
+
+Speed matters (a pre-commit hook on big repositories): no LibCST metadata providers; positions are computed only
+when a file has findings; the walk dispatches on node type through a dict and skips whitespace nodes.
+"""
 from __future__ import annotations
 
+from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
 
-def analyze(source, path):  # placeholder, replaced by the real interpreter
-    return []
+import libcst as cst
+
+from .. import ops
+from ..diagnostics import Diagnostic
+from .events import GradReadEvent, InplaceEvent, OptimizerEvent
+from .names import canonical, dotted, record_import
+from .values import (
+    CLASS, DATA, DERIVED, DETACHED, EMPTY, FUNC, GRAD, LEAF, MODULE, NAMED_PARAMS, PARAM, PARAM_GROUP, PARAM_GROUPS,
+    PARAMS, SEQ, UNKNOWN, UNKNOWN_VALUE, VIEW, Obj, State, Value, join_states, join_values, unknown,
+)
+
+MAX_LOOP_ITERATIONS = 6
+
+_NO_AFFINE_FLAGS = ("affine", "elementwise_affine")
+_PARAM_ATTRS = ("weight", "bias")
+_PARAM_MODULE_PREFIXES = (
+    "Linear", "Bilinear", "Conv", "ConvTranspose", "BatchNorm", "LayerNorm", "GroupNorm", "Embedding", "EmbeddingBag",
+    "PReLU", "RMSNorm", "SyncBatchNorm",
+)
+_NEUTRAL_DECORATORS = {
+    "staticmethod", "classmethod", "property", "abstractmethod", "abc.abstractmethod", "functools.wraps", "wraps",
+    "override", "typing.override", "typing_extensions.override", "functools.cache", "functools.lru_cache",
+    "torch.jit.script", "torch.jit.ignore", "torch.jit.unused", "torch.jit.export", "torch.compile",
+    "torch._dynamo.disable", "pytest.fixture", "overload", "typing.overload", "cached_property",
+    "functools.cached_property",
+}
+_GRAD_OFF_FUNCS = {"torch.no_grad", "torch.inference_mode"}
+_AUTOGRAD_FUNCTION_BASES = {"torch.autograd.Function", "torch.autograd.function.InplaceFunction", "Function"}
+_AUTOGRAD_FUNCTION_METHODS = {"forward", "backward", "setup_context", "jvp", "vjp"}
+_MAYBE_IDENTITY_METHODS = {"float", "cpu", "contiguous", "to", "type_as", "requires_grad_", "cuda", "double", "half",
+                           "bfloat16", "type", "long", "int", "bool"}
+_CONVERSION_METHODS = {"double", "half", "bfloat16", "cuda", "to", "type", "long", "int"}
+_NON_TENSOR_METHODS = {"item", "tolist", "numpy", "size", "dim", "numel", "element_size", "nelement", "stride",
+                       "storage_offset", "data_ptr", "is_contiguous", "is_floating_point", "get_device", "__len__",
+                       "untyped_storage", "storage", "register_hook", "ndimension"}
+_NON_TENSOR_ATTRS = {"shape", "dtype", "device", "requires_grad", "is_leaf", "ndim", "grad_fn", "layout", "is_cuda",
+                     "names", "_version", "itemsize", "nbytes"}
+_VIEW_ATTRS = {"T", "mT", "H", "mH", "real", "imag"}
+_ITER_PASSTHROUGH = {"list", "tuple", "sorted", "reversed", "iter", "set", "frozenset"}
+
+
+class _Report:
+    __slots__ = ("node", "code", "message", "fix", "stmt", "related", "func", "severity")
+
+    def __init__(self, node, code, message, fix, stmt, related, func, severity=None) -> None:
+        self.severity = severity
+        self.node = node
+        self.code = code
+        self.message = message
+        self.fix = fix
+        self.stmt = stmt
+        self.related = related
+        self.func = func
+
+
+class _ClassInfo:
+    __slots__ = ("name", "node", "is_module", "is_autograd_function", "attrs", "assigned_elsewhere")
+
+    def __init__(self, name: str, node: cst.ClassDef) -> None:
+        self.name = name
+        self.node = node
+        self.is_module = False
+        self.is_autograd_function = False
+        self.attrs: Dict[str, Value] = {}
+        self.assigned_elsewhere: Set[str] = set()
+
+
+class _Function:
+    """A function body waiting to be analysed."""
+
+    __slots__ = ("node", "cls", "qualname", "grad", "forced_grad")
+
+    def __init__(self, node: cst.FunctionDef, cls: Optional[_ClassInfo], qualname: str, grad: Optional[bool],
+                 forced_grad: bool) -> None:
+        self.node = node
+        self.cls = cls
+        self.qualname = qualname
+        self.grad = grad              # grad mode at entry
+        self.forced_grad = forced_grad  # fixed by a decorator or by being autograd.Function.forward
+
+
+class Interpreter:
+    def __init__(self, module: cst.Module, checks: Sequence) -> None:
+        self.module = module
+        self.checks = checks
+        self.mod_imports: Dict[str, str] = {}
+        self.imports: Dict[str, str] = self.mod_imports
+        self.state: Optional[State] = State()
+        self.stmt: Optional[cst.CSTNode] = None
+        self.reports: Dict[Tuple[int, str], _Report] = {}
+        self.classes: Dict[str, _ClassInfo] = {}
+        self.functions: List[_Function] = []
+        self.calls: Dict[str, List[Optional[bool]]] = {}
+        self.current: Optional[_Function] = None
+        self.small: Optional[cst.CSTNode] = None  # the small statement (Assign, Expr, ...) being executed
+        self.current_cls: Optional[_ClassInfo] = None
+        self.loop_exits: List[Tuple[List[State], List[State]]] = []  # (break states, continue states)
+        self.globals_env: Dict[str, Value] = {}
+        self.module_bindings: Dict[str, int] = {}
+        self.grad_used: Set[Obj] = set()
+        self.pending: List[Tuple[Callable[[], None], FrozenSet[Obj]]] = []
+        self._obj_cache: Dict[tuple, Obj] = {}
+        self._eval = {
+            cst.Name: self.ev_Name,
+            cst.Attribute: self.ev_Attribute,
+            cst.Call: self.ev_Call,
+            cst.BinaryOperation: self.ev_BinaryOperation,
+            cst.UnaryOperation: self.ev_UnaryOperation,
+            cst.Subscript: self.ev_Subscript,
+            cst.Tuple: self.ev_Sequence,
+            cst.List: self.ev_Sequence,
+            cst.Integer: self.ev_Constant,
+            cst.Float: self.ev_Constant,
+            cst.Imaginary: self.ev_Constant,
+            cst.SimpleString: self.ev_Constant,
+            cst.ConcatenatedString: self.ev_Constant,
+            cst.Ellipsis: self.ev_Constant,
+            cst.IfExp: self.ev_IfExp,
+            cst.NamedExpr: self.ev_NamedExpr,
+            cst.Lambda: self.ev_Lambda,
+        }
+        self._exec = {
+            cst.SimpleStatementLine: self.ex_SimpleStatementLine,
+            cst.If: self.ex_If,
+            cst.For: self.ex_For,
+            cst.While: self.ex_While,
+            cst.With: self.ex_With,
+            cst.Try: self.ex_Try,
+            cst.FunctionDef: self.ex_FunctionDef,
+            cst.ClassDef: self.ex_ClassDef,
+            _SuiteLine: self.ex_SimpleStatementLine,
+        }
+        self._small = {
+            cst.Expr: self.sx_Expr,
+            cst.Assign: self.sx_Assign,
+            cst.AugAssign: self.sx_AugAssign,
+            cst.AnnAssign: self.sx_AnnAssign,
+            cst.Return: self.sx_Return,
+            cst.Raise: self.sx_Raise,
+            cst.Break: self.sx_Break,
+            cst.Continue: self.sx_Continue,
+            cst.Import: self.sx_Import,
+            cst.ImportFrom: self.sx_Import,
+            cst.Del: self.sx_Del,
+            cst.Global: self.sx_Global,
+            cst.Nonlocal: self.sx_Global,
+            cst.Assert: self.sx_Assert,
+        }
+
+    # ------------------------------------------------------------------ driver
+    def run(self) -> List[_Report]:
+        self.exec_block(self.module.body)
+        if self.state is not None:
+            for name, count in self.module_bindings.items():
+                if count == 1 and name in self.state.env:
+                    self.globals_env[name] = self.state.env[name]
+        i = 0
+        while i < len(self.functions):  # functions may queue nested functions
+            self.analyze_function(self.functions[i])
+            i += 1
+        self.recheck_grad_off_helpers()
+        return list(self.reports.values())
+
+    def analyze_function(self, fn: _Function) -> None:
+        node = fn.node
+        prev = (self.state, self.imports, self.current, self.current_cls, self.loop_exits, self.grad_used, self.pending)
+        self.state = State()
+        self.state.grad = fn.grad
+        self.imports = dict(self.mod_imports)
+        self.current = fn
+        self.current_cls = fn.cls
+        self.loop_exits = []
+        self.grad_used = set()
+        self.pending = []
+        env = self.state.env
+        for name, value in self.globals_env.items():
+            env[name] = value
+        params = node.params
+        all_params = list(params.posonly_params) + list(params.params) + list(params.kwonly_params)
+        if isinstance(params.star_arg, cst.Param):
+            all_params.append(params.star_arg)
+        if params.star_kwarg is not None:
+            all_params.append(params.star_kwarg)
+        for i, p in enumerate(all_params):
+            name = p.name.value
+            if i == 0 and fn.cls is not None and name in ("self", "cls") and not _is_static(node):
+                self.state.bind(name, frozenset((self.obj(MODULE if fn.cls.is_module else UNKNOWN, ("self", fn.cls.name), cls=fn.cls.name),)))
+                if name == "self" and node.name.value != "__init__":
+                    for attr, value in fn.cls.attrs.items():
+                        if attr not in fn.cls.assigned_elsewhere:
+                            env["self." + attr] = value
+            else:
+                self.state.bind(name, unknown(("param", id(node), name)))
+            if p.default is not None:
+                pass  # defaults are evaluated at definition time, in the enclosing scope
+        self.exec_block(_body_statements(node.body))
+        self.flush_pending()
+        if node.name.value == "__init__" and fn.cls is not None and self.state is not None:
+            for key, value in self.state.env.items():
+                if key.startswith("self.") and key.count(".") == 1:
+                    fn.cls.attrs[key[5:]] = value
+        (self.state, self.imports, self.current, self.current_cls, self.loop_exits, self.grad_used, self.pending) = prev
+
+    def recheck_grad_off_helpers(self) -> None:
+        """A helper whose every call site in this module runs with grad off runs with grad off: analyse it again."""
+        by_func: Dict[int, List[Tuple[int, str]]] = {}
+        for key, rep in self.reports.items():
+            if rep.func is not None and not rep.func.forced_grad and rep.func.grad is True:
+                by_func.setdefault(id(rep.func), []).append(key)
+        if not by_func:
+            return
+        for fn in self.functions:
+            keys = by_func.get(id(fn))
+            if not keys:
+                continue
+            modes = self.calls.get(fn.qualname)
+            if not modes or any(m is not False for m in modes):
+                continue
+            for key in keys:
+                del self.reports[key]
+            fn.grad = False
+            self.analyze_function(fn)
+
+    # ------------------------------------------------------------------ helpers
+    def obj(self, kind: str, site, **kw) -> Obj:
+        o = Obj(kind, site, **kw)
+        cached = self._obj_cache.get(o._key)
+        if cached is None:
+            self._obj_cache[o._key] = o
+            return o
+        return cached
+
+    def report(self, node: cst.CSTNode, code: str, message, fix=None, related=(), severity=None, stmt=None) -> None:
+        """Record a finding. ``message`` is a string or a callable taking ``line_of(node) -> int`` (positions are
+        computed only at the end, and only for files with findings)."""
+        key = (id(node), code)
+        if key not in self.reports:
+            self.reports[key] = _Report(node, code, message, fix, stmt or self.stmt, list(related), self.current, severity)
+
+    def qualname(self, node: cst.BaseExpression) -> Optional[str]:
+        """The canonical qualified name of an imported thing, or None (local names shadow imports)."""
+        head = node
+        while isinstance(head, cst.Attribute):
+            head = head.value
+        if not isinstance(head, cst.Name):
+            return None
+        name = head.value
+        if self.state is not None and name in self.state.env:
+            return None
+        q = self.imports.get(name)
+        if q is None:
+            return None
+        d = dotted(node)
+        if d is None:
+            return None
+        return canonical(q + d[len(name):])
+
+    def is_rg(self, o: Obj, state: Optional[State] = None) -> bool:
+        """Does ``o`` definitely require grad?"""
+        s = state or self.state
+        if s is None:
+            return False
+        if o in s.norg:
+            return False
+        if o in s.rg:
+            return True
+        if o.kind == VIEW:
+            return o.base is not None and self.is_rg(o.base, s)
+        return o.rg is True and o.kind in (LEAF, PARAM, DERIVED)
+
+    def is_leaf_rg(self, o: Obj, state: Optional[State] = None) -> bool:
+        return o.kind in (LEAF, PARAM, DETACHED) and self.is_rg(o, state)
+
+    def view_of(self, o: Obj, node) -> Obj:
+        """A view of ``o`` created at ``node``; views of ``.data``/detached/grad tensors stay what they are."""
+        k = o.kind
+        if k in (DATA, DETACHED, GRAD):
+            return o
+        base = o.base if k == VIEW else o
+        return self.obj(VIEW, id(node), base=base, node=node, stmt=self.stmt)
+
+    def leaf_origin(self, value: Iterable[Obj]) -> FrozenSet[Obj]:
+        out = set()
+        for o in value:
+            if o.kind in (LEAF, PARAM, DETACHED):
+                if self.is_rg(o):
+                    out.add(o)
+            elif o.kind in (DERIVED, VIEW):
+                out.update(o.origin if o.kind == DERIVED else self.leaf_origin((o.base,)) if o.base else ())
+        return frozenset(out)
+
+    def derived(self, node: cst.CSTNode, inputs: Iterable[Value], label: str = "") -> Value:
+        s = self.state
+        objs = [o for v in inputs for o in v]
+        if s is None:
+            return UNKNOWN_VALUE
+        if s.grad is False:
+            rg: Optional[bool] = False
+        elif any(self.is_rg(o) for o in objs):
+            rg = True
+        elif objs and all(o.is_tensor and not self.is_rg(o) and o.rg is False for o in objs):
+            rg = False
+        else:
+            rg = None
+        if s.grad is not False:
+            used = [o for o in objs if o.is_tensor or o.kind == UNKNOWN]
+            if used:
+                s.used = s.used | frozenset(used)
+        origin = self.leaf_origin(objs) if rg else frozenset()
+        return frozenset((self.obj(DERIVED, id(node), rg=rg, origin=origin, node=node, stmt=self.stmt, label=label),))
+
+    def mark_used(self, values: Iterable[Value]) -> None:
+        s = self.state
+        if s is None or s.grad is False:
+            return
+        objs = frozenset(o for v in values for o in v if o.is_tensor or o.kind == UNKNOWN)
+        if objs:
+            s.used = s.used | objs
+
+    def tensor_objs(self, value: Value) -> List[Obj]:
+        return [o for o in value if o.is_tensor]
+
+    def emit(self, method: str, event) -> None:
+        for check in self.checks:
+            handler = getattr(check, method, None)
+            if handler is not None:
+                handler(event, self)
+
+    def inplace(self, node, target, value: Value, via: str, op: str, advanced: bool = False) -> None:
+        if self.state is None or not value:
+            return
+        ev = InplaceEvent(node, target, value, via, op, self.state, self.stmt, advanced)
+        self.emit("on_inplace", ev)
+
+    def defer(self, fn: Callable[[], None], needs: FrozenSet[Obj]) -> None:
+        """Run ``fn`` at the end of the function if every object of ``needs`` turned out to have a used ``.grad``."""
+        self.pending.append((fn, needs))
+
+    def flush_pending(self) -> None:
+        for fn, needs in self.pending:
+            if needs and all(o in self.grad_used for o in needs):
+                fn()
+        self.pending = []
+
+    # ------------------------------------------------------------------ statements
+    def exec_block(self, stmts: Sequence[cst.CSTNode]) -> None:
+        table = self._exec
+        for stmt in stmts:
+            if self.state is None:
+                return  # the rest is unreachable
+            handler = table.get(type(stmt))
+            if handler is not None:
+                handler(stmt)
+            elif isinstance(stmt, cst.Match):
+                self.ex_Match(stmt)
+            else:
+                self.visit_generic(stmt)
+
+    def ex_SimpleStatementLine(self, line: cst.SimpleStatementLine) -> None:
+        small = self._small
+        for stmt in line.body:
+            if self.state is None:
+                return
+            self.stmt = line.node if type(line) is _SuiteLine else line
+            self.small = stmt
+            handler = small.get(type(stmt))
+            if handler is not None:
+                handler(stmt)
+
+    def sx_Expr(self, stmt: cst.Expr) -> None:
+        value = stmt.value
+        if isinstance(value, cst.Call):
+            q = self.qualname(value.func)
+            if q == "torch.set_grad_enabled" and value.args:
+                mode = _literal_bool(value.args[0].value)
+                self.eval_args(value)
+                if self.state is not None:
+                    self.state.grad = mode
+                return
+        self.ev(value)
+
+    def sx_Assign(self, stmt: cst.Assign) -> None:
+        value = self.ev(stmt.value)
+        for target in stmt.targets:
+            self.assign(target.target, value, stmt.value)
+
+    def sx_AnnAssign(self, stmt: cst.AnnAssign) -> None:
+        if stmt.value is not None:
+            value = self.ev(stmt.value)
+            self.assign(stmt.target, value, stmt.value)
+
+    def sx_AugAssign(self, stmt: cst.AugAssign) -> None:
+        target = stmt.target
+        rhs = self.ev(stmt.value)
+        cur = self.ev(target)
+        op = _augop(stmt.operator)
+        if self.tensor_objs(cur):
+            self.mark_used((rhs,))
+            self.inplace(stmt, target, cur, "augassign", op)
+            # ``x += y`` keeps the object; ``x[i] += y`` writes through the view
+            if isinstance(target, cst.Subscript):
+                base = self.ev(target.value)
+                self.inplace(stmt, target.value, base, "setitem", op, _advanced_index(target))
+        elif isinstance(target, cst.Subscript):
+            base = self.ev(target.value)
+            if self.tensor_objs(base):
+                self.inplace(stmt, target.value, base, "setitem", op, _advanced_index(target))
+        elif isinstance(target, cst.Name) and self.state is not None and cur and not cur <= UNKNOWN_VALUE:
+            unk = frozenset(o for o in cur if o.kind == UNKNOWN and o.site != "unknown")
+            if unk and unk == cur and (self.tensor_objs(rhs) or any(o.kind == GRAD for o in rhs) or
+                                       _mentions_grad(stmt.value)):
+                self.defer_inferred_leaf(stmt, target, unk, "augassign", op)
+
+    def sx_Return(self, stmt: cst.Return) -> None:
+        if stmt.value is not None:
+            v = self.ev(stmt.value)
+            self.mark_used((v,))
+        self.state = None
+
+    def sx_Raise(self, stmt: cst.Raise) -> None:
+        if stmt.exc is not None:
+            self.ev(stmt.exc)
+        self.state = None
+
+    def sx_Break(self, stmt: cst.Break) -> None:
+        if self.loop_exits and self.state is not None:
+            self.loop_exits[-1][0].append(self.state)
+        self.state = None
+
+    def sx_Continue(self, stmt: cst.Continue) -> None:
+        if self.loop_exits and self.state is not None:
+            self.loop_exits[-1][1].append(self.state)
+        self.state = None
+
+    def sx_Import(self, stmt) -> None:
+        bound = record_import(stmt, self.imports)
+        if self.state is not None:
+            for name in bound:
+                self.state.unbind(name)
+        if self.current is None:
+            for name in bound:
+                self.module_bindings[name] = self.module_bindings.get(name, 0) + 2  # imports are never "stable" values
+
+    def sx_Del(self, stmt: cst.Del) -> None:
+        targets = stmt.target.elements if isinstance(stmt.target, (cst.Tuple, cst.List)) else [stmt.target]
+        for t in targets:
+            node = t.value if isinstance(t, cst.Element) else t
+            key = dotted(node)
+            if key is not None and self.state is not None:
+                self.state.unbind(key)
+
+    def sx_Global(self, stmt) -> None:
+        for n in stmt.names:
+            if self.state is not None:
+                self.state.bind(n.name.value, UNKNOWN_VALUE)
+            self.module_bindings[n.name.value] = self.module_bindings.get(n.name.value, 0) + 2
+
+    def sx_Assert(self, stmt: cst.Assert) -> None:
+        self.ev(stmt.test)
+
+    # compound statements
+    def ex_If(self, node: cst.If) -> None:
+        self.stmt = node
+        self.ev(node.test)
+        before = self.state
+        self.state = before.copy() if before is not None else None
+        self.exec_block(_body_statements(node.body))
+        after_then = self.state
+        self.state = before
+        orelse = node.orelse
+        if isinstance(orelse, cst.If):
+            self.ex_If(orelse)
+        elif isinstance(orelse, cst.Else):
+            self.exec_block(_body_statements(orelse.body))
+        self.state = join_states(after_then, self.state)
+
+    def _loop(self, node, bind_target: Optional[Callable[[], None]], body, orelse, test=None) -> None:
+        entry = self.state
+        if entry is None:
+            return
+        head = entry.copy()
+        exit_state: Optional[State] = None
+        breaks: List[State] = []
+        for _ in range(MAX_LOOP_ITERATIONS):
+            self.state = head.copy()
+            self.stmt = node
+            if test is not None:
+                self.ev(test)
+            if bind_target is not None:
+                bind_target()
+            frame: Tuple[List[State], List[State]] = ([], [])
+            self.loop_exits.append(frame)
+            self.exec_block(_body_statements(body))
+            self.loop_exits.pop()
+            breaks = frame[0]
+            end = self.state
+            for c in frame[1]:
+                end = join_states(end, c)
+            new_head = join_states(head, end)
+            if new_head == head:
+                break
+            head = new_head
+        else:
+            head = _widen(head)
+        # leaving: the loop ran zero or more times, or broke out
+        self.state = head
+        exit_state = head.copy()
+        if orelse is not None:
+            self.exec_block(_body_statements(orelse.body))
+            exit_state = self.state
+        for b in breaks:
+            exit_state = join_states(exit_state, b)
+        self.state = exit_state
+
+    def ex_For(self, node: cst.For) -> None:
+        self.stmt = node
+        it = self.ev(node.iter)
+        elems = self.iter_elems(it, node)
+
+        def bind() -> None:
+            self.assign(node.target, elems, None)
+
+        self._loop(node, bind, node.body, node.orelse)
+
+    def ex_While(self, node: cst.While) -> None:
+        self.stmt = node
+        self._loop(node, None, node.body, node.orelse, test=node.test)
+
+    def ex_With(self, node: cst.With) -> None:
+        self.stmt = node
+        saved_grad = self.state.grad if self.state is not None else None
+        changed = False
+        for item in node.items:
+            mode = self.grad_mode_of(item.item)
+            if mode is not _NO_CHANGE:
+                changed = True
+                if self.state is not None:
+                    self.state.grad = mode
+            else:
+                v = self.ev(item.item)
+                if item.asname is not None:
+                    self.assign(item.asname.name, unknown(("with", id(item))) if v else v, None)
+        self.exec_block(_body_statements(node.body))
+        if changed and self.state is not None:
+            self.state.grad = saved_grad
+
+    def ex_Try(self, node) -> None:
+        self.stmt = node
+        before = self.state.copy() if self.state is not None else None
+        self.exec_block(_body_statements(node.body))
+        after_body = self.state
+        if node.orelse is not None:
+            self.exec_block(_body_statements(node.orelse.body))
+            after_body = self.state
+        # a handler may start anywhere in the body: from the join of before and after
+        handler_entry = join_states(before, after_body) if after_body is not None else before
+        out = after_body
+        for h in node.handlers:
+            self.state = handler_entry.copy() if handler_entry is not None else None
+            if self.state is not None and h.name is not None and isinstance(h.name.name, cst.Name):
+                self.state.bind(h.name.name.value, UNKNOWN_VALUE)
+            self.exec_block(_body_statements(h.body))
+            out = join_states(out, self.state)
+        self.state = out
+        if node.finalbody is not None:
+            if self.state is None:
+                # finally runs on the way out of a return/raise too: analyse it for its own findings, then stay dead
+                self.state = handler_entry.copy() if handler_entry is not None else None
+                self.exec_block(_body_statements(node.finalbody.body))
+                self.state = None
+            else:
+                self.exec_block(_body_statements(node.finalbody.body))
+
+    def ex_Match(self, node) -> None:
+        self.stmt = node
+        self.ev(node.subject)
+        before = self.state
+        out: Optional[State] = None
+        for case in node.cases:
+            self.state = before.copy() if before is not None else None
+            self.exec_block(_body_statements(case.body))
+            out = join_states(out, self.state)
+        self.state = join_states(out, before)
+
+    def ex_FunctionDef(self, node: cst.FunctionDef) -> None:
+        name = node.name.value
+        cls = self.current_cls if self.current_cls is not None and self.current is None else None
+        grad, forced = self.decorator_grad_mode(node)
+        for d in node.decorators:
+            self.ev(d.decorator)
+        if cls is not None and cls.is_autograd_function and name in _AUTOGRAD_FUNCTION_METHODS:
+            grad, forced = False, True
+        if cls is not None:
+            qual = f"{cls.name}.{name}"
+        elif self.current is not None:
+            qual = f"{self.current.qualname}.<locals>.{name}"
+        else:
+            qual = name
+        fn = _Function(node, cls, qual, grad, forced)
+        if cls is not None and name == "__init__":
+            self.analyze_function(fn)  # attributes of self must be known before the other methods run
+        else:
+            self.functions.append(fn)
+        if self.state is not None and cls is None:
+            self.state.bind(name, frozenset((self.obj(FUNC, ("func", qual), cls=qual),)))
+            if self.current is None:
+                self.module_bindings[name] = self.module_bindings.get(name, 0) + 1
+
+    def ex_ClassDef(self, node: cst.ClassDef) -> None:
+        name = node.name.value
+        info = _ClassInfo(name, node)
+        for base in node.bases:
+            q = self.qualname(base.value) or ""
+            d = dotted(base.value) or ""
+            local = self.classes.get(d)
+            if q in _AUTOGRAD_FUNCTION_BASES or (q.startswith("torch.autograd.") and q.endswith("Function")):
+                info.is_autograd_function = True
+            elif q == "torch.nn.Module" or (q.startswith("torch.nn.") and q[9:10].isupper()):
+                info.is_module = True
+            elif local is not None:
+                info.is_module = info.is_module or local.is_module
+                info.is_autograd_function = info.is_autograd_function or local.is_autograd_function
+                info.attrs.update(local.attrs)
+        info.assigned_elsewhere = _self_attrs_assigned_outside_init(node)
+        self.classes[name] = info
+        prev_cls, prev_current = self.current_cls, self.current
+        saved_state = self.state
+        self.current_cls = info
+        self.current = None
+        # class body: methods are queued (``__init__`` analysed at once), other statements run in a scratch state
+        self.state = State()
+        for stmt in _body_statements(node.body):
+            if isinstance(stmt, cst.FunctionDef):
+                self.ex_FunctionDef(stmt)
+            elif isinstance(stmt, cst.ClassDef):
+                self.current_cls = None
+                self.ex_ClassDef(stmt)
+                self.current_cls = info
+            else:
+                if self.state is None:
+                    self.state = State()
+                self.exec_block([stmt])
+        self.current_cls, self.current = prev_cls, prev_current
+        self.state = saved_state
+        if self.state is not None:
+            self.state.bind(name, frozenset((self.obj(CLASS, ("class", name), cls=name),)))
+        if prev_current is None:
+            self.module_bindings[name] = self.module_bindings.get(name, 0) + 1
+
+    def visit_generic(self, stmt) -> None:
+        """Statements without a handler: evaluate what they contain, conservatively."""
+        for child in _children_statements(stmt):
+            self.exec_block([child])
+
+    # ------------------------------------------------------------------ grad mode
+    def grad_mode_of(self, expr: cst.BaseExpression):
+        """The grad mode a ``with`` item sets, or _NO_CHANGE."""
+        call = expr if isinstance(expr, cst.Call) else None
+        q = self.qualname(call.func if call is not None else expr)
+        if q is None:
+            return _NO_CHANGE
+        if q in _GRAD_OFF_FUNCS:
+            if call is not None and call.args:
+                v = _literal_bool(call.args[0].value)
+                if v is False:
+                    return _NO_CHANGE
+                if v is None:
+                    return None
+            return False
+        if q == "torch.enable_grad":
+            return True
+        if q == "torch.set_grad_enabled":
+            if call is not None and call.args:
+                return _literal_bool(call.args[0].value)
+            return None
+        return _NO_CHANGE
+
+    def decorator_grad_mode(self, node: cst.FunctionDef) -> Tuple[Optional[bool], bool]:
+        grad: Optional[bool] = True
+        forced = False
+        for d in node.decorators:
+            expr = d.decorator
+            mode = self.grad_mode_of(expr)
+            if mode is not _NO_CHANGE:
+                grad, forced = mode, True
+                continue
+            name = dotted(expr.func if isinstance(expr, cst.Call) else expr) or ""
+            q = self.qualname(expr.func if isinstance(expr, cst.Call) else expr) or name
+            if q in _NEUTRAL_DECORATORS or name in _NEUTRAL_DECORATORS or name.endswith((".setter", ".getter", ".deleter")):
+                continue
+            if not forced:
+                grad = None  # an unknown decorator may change grad mode: assume nothing
+        return grad, forced
+
+    # ------------------------------------------------------------------ binding
+    def assign(self, target: cst.BaseExpression, value: Value, value_node) -> None:
+        s = self.state
+        if s is None:
+            return
+        if isinstance(target, cst.Name):
+            s.bind(target.value, value)
+            if self.current is None and self.current_cls is None:
+                self.module_bindings[target.value] = self.module_bindings.get(target.value, 0) + 1
+            return
+        if isinstance(target, (cst.Tuple, cst.List)):
+            elems = target.elements
+            parts = self.unpack(value, len(elems))
+            for el, part in zip(elems, parts):
+                t = el.value
+                if isinstance(el, cst.StarredElement):
+                    self.assign(t, UNKNOWN_VALUE, None)
+                else:
+                    self.assign(t, part, None)
+            return
+        if isinstance(target, cst.Attribute):
+            base_val = self.ev(target.value)
+            attr = target.attr.value
+            if attr == "requires_grad":
+                flag = _literal_bool(value_node) if value_node is not None else None
+                objs = frozenset(self.tensor_objs(base_val))
+                if objs and flag is True:
+                    s.rg = s.rg | objs
+                    s.norg = s.norg - objs
+                elif objs and flag is False:
+                    s.norg = s.norg | objs
+                    s.rg = s.rg - objs
+                return
+            if attr in ("grad", "data"):
+                if attr == "data" and self.tensor_objs(base_val):
+                    datas = frozenset(self.obj(DATA, None, base=o) for o in self.tensor_objs(base_val))
+                    self.inplace(self.small or self.stmt, target, datas, "setdata", ".data =")
+                return
+            key = dotted(target)
+            if key is not None:
+                s.bind(key, value)
+            return
+        if isinstance(target, cst.Subscript):
+            base_val = self.ev(target.value)
+            self.ev_slices(target)
+            if self.tensor_objs(base_val):
+                self.inplace(self.small or self.stmt, target.value, base_val, "setitem", "[]=", _advanced_index(target))
+            return
+        if isinstance(target, cst.StarredElement):
+            self.assign(target.value, UNKNOWN_VALUE, None)
+
+    def unpack(self, value: Value, n: int) -> List[Value]:
+        parts: List[Value] = [EMPTY] * n
+        for o in value:
+            if o.kind == SEQ and o.extra and len(o.extra) == n:
+                for i in range(n):
+                    parts[i] = join_values(parts[i], o.extra[i])
+            else:
+                for i in range(n):
+                    parts[i] = join_values(parts[i], unknown(("unpack", o.site, i)) if o.kind == UNKNOWN else UNKNOWN_VALUE)
+        return [p if p else UNKNOWN_VALUE for p in parts]
+
+    def iter_elems(self, value: Value, node) -> Value:
+        out: Set[Obj] = set()
+        for o in value:
+            k = o.kind
+            if k == PARAMS:
+                out.add(self.obj(PARAM, ("elem", o.site), rg=True, label=o.label or "a parameter", node=o.node))
+            elif k == NAMED_PARAMS:
+                p = self.obj(PARAM, ("elem", o.site), rg=True, label=o.label or "a parameter", node=o.node)
+                out.add(self.obj(SEQ, ("pair", o.site), extra=(UNKNOWN_VALUE, frozenset((p,)))))
+            elif k == PARAM_GROUPS:
+                out.add(self.obj(PARAM_GROUP, ("group", o.site), node=o.node))
+            elif k == SEQ:
+                out.update(o.elems)
+            elif o.is_tensor:
+                out.add(self.view_of(o, node))
+            elif k == UNKNOWN:
+                out.add(self.obj(UNKNOWN, ("iter", id(node), o.site)))
+            else:
+                out.add(self.obj(UNKNOWN, ("iter", id(node))))
+        if len(out) > 12:
+            return UNKNOWN_VALUE
+        return frozenset(out) if out else unknown(("iter", id(node)))
+
+    # ------------------------------------------------------------------ expressions
+    def ev(self, node: cst.BaseExpression) -> Value:
+        handler = self._eval.get(type(node))
+        if handler is not None:
+            return handler(node)
+        return self.ev_generic(node)
+
+    def ev_generic(self, node) -> Value:
+        if isinstance(node, (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)):
+            return self.ev_Comprehension(node)
+        if isinstance(node, cst.BooleanOperation):
+            a = self.ev(node.left)
+            b = self.ev(node.right)
+            return join_values(a, b)
+        if isinstance(node, cst.Comparison):
+            self.ev(node.left)
+            for c in node.comparisons:
+                self.ev(c.comparator)
+            return UNKNOWN_VALUE
+        if isinstance(node, (cst.Dict, cst.Set)):
+            for el in node.elements:
+                if isinstance(el, cst.DictElement):
+                    self.ev(el.key)
+                    self.ev(el.value)
+                elif isinstance(el, (cst.Element, cst.StarredDictElement, cst.StarredElement)):
+                    self.ev(el.value)
+            return UNKNOWN_VALUE
+        if isinstance(node, (cst.FormattedString,)):
+            for part in node.parts:
+                if isinstance(part, cst.FormattedStringExpression):
+                    self.ev(part.expression)
+            return UNKNOWN_VALUE
+        if isinstance(node, (cst.Await, cst.Yield, cst.StarredElement)):
+            inner = getattr(node, "expression", None) or getattr(node, "value", None)
+            if isinstance(inner, cst.BaseExpression):
+                self.ev(inner)
+            elif isinstance(inner, cst.From):
+                self.ev(inner.item)
+            return UNKNOWN_VALUE
+        return UNKNOWN_VALUE
+
+    def ev_Constant(self, node) -> Value:
+        return EMPTY
+
+    def ev_Name(self, node: cst.Name) -> Value:
+        s = self.state
+        if s is None:
+            return UNKNOWN_VALUE
+        v = s.env.get(node.value)
+        if v is not None:
+            return v
+        if node.value in ("None", "True", "False"):
+            return EMPTY
+        return UNKNOWN_VALUE
+
+    def ev_Lambda(self, node: cst.Lambda) -> Value:
+        return UNKNOWN_VALUE
+
+    def ev_IfExp(self, node: cst.IfExp) -> Value:
+        self.ev(node.test)
+        return join_values(self.ev(node.body), self.ev(node.orelse))
+
+    def ev_NamedExpr(self, node: cst.NamedExpr) -> Value:
+        v = self.ev(node.value)
+        self.assign(node.target, v, node.value)
+        return v
+
+    def ev_UnaryOperation(self, node: cst.UnaryOperation) -> Value:
+        v = self.ev(node.expression)
+        self.note_grad_tensor_use(node.expression)
+        if isinstance(node.operator, cst.Not):
+            return EMPTY
+        if self.tensor_objs(v):
+            return self.derived(node, (v,))
+        return UNKNOWN_VALUE
+
+    def ev_BinaryOperation(self, node: cst.BinaryOperation) -> Value:
+        a = self.ev(node.left)
+        b = self.ev(node.right)
+        self.note_grad_tensor_use(node.left)
+        self.note_grad_tensor_use(node.right)
+        if self.tensor_objs(a) or self.tensor_objs(b):
+            return self.derived(node, (a, b), label=_binop_label(node.operator))
+        if a and b and not (a <= UNKNOWN_VALUE and b <= UNKNOWN_VALUE):
+            return self.derived(node, (a, b))
+        return UNKNOWN_VALUE if (a or b) else EMPTY
+
+    def ev_Sequence(self, node) -> Value:
+        parts = []
+        for el in node.elements:
+            v = self.ev(el.value)
+            parts.append(UNKNOWN_VALUE if isinstance(el, cst.StarredElement) else v)
+        elems = frozenset(o for p in parts for o in p)
+        if len(elems) > 12:
+            elems = UNKNOWN_VALUE
+        return frozenset((self.obj(SEQ, id(node), elems=elems, extra=tuple(parts)),))
+
+    def ev_Comprehension(self, node) -> Value:
+        s = self.state
+        if s is None:
+            return UNKNOWN_VALUE
+        saved = s.copy()
+        for comp in _comp_fors(node.for_in):
+            it = self.ev(comp.iter)
+            self.assign(comp.target, self.iter_elems(it, comp), None)
+            for cond in comp.ifs:
+                self.ev(cond.test)
+        if isinstance(node, cst.DictComp):
+            self.ev(node.key)
+            elt = self.ev(node.value)
+        else:
+            elt = self.ev(node.elt)
+        # the comprehension's own names do not leak; what it did to objects (rg, used...) does
+        after = self.state
+        if after is not None:
+            saved.rg, saved.norg, saved.used, saved.retain = after.rg, after.norg, after.used, after.retain
+        self.state = saved
+        if isinstance(node, (cst.ListComp, cst.GeneratorExp)):
+            return frozenset((self.obj(SEQ, id(node), elems=elt if len(elt) <= 12 else UNKNOWN_VALUE),))
+        return UNKNOWN_VALUE
+
+    def ev_slices(self, node: cst.Subscript) -> None:
+        for el in node.slice:
+            sl = el.slice
+            if isinstance(sl, cst.Index):
+                self.ev(sl.value)
+            elif isinstance(sl, cst.Slice):
+                for part in (sl.lower, sl.upper, sl.step):
+                    if part is not None:
+                        self.ev(part)
+
+    def ev_Subscript(self, node: cst.Subscript) -> Value:
+        base = self.ev(node.value)
+        self.ev_slices(node)
+        if not base:
+            return UNKNOWN_VALUE
+        out: Set[Obj] = set()
+        key = _const_str_index(node)
+        for o in base:
+            k = o.kind
+            if o.is_tensor:
+                if _basic_index(node):
+                    out.add(self.view_of(o, node))
+                else:
+                    out.update(self.derived(node, (frozenset((o,)),)))
+            elif k == PARAM_GROUPS:
+                out.add(self.obj(PARAM_GROUP, ("group", o.site), node=o.node))
+            elif k == PARAM_GROUP and key == "params":
+                out.add(self.obj(PARAMS, ("groupparams", o.site), label="a parameter of the optimizer", node=o.node))
+            elif k == SEQ:
+                idx = _const_int_index(node)
+                if idx is not None and o.extra and -len(o.extra) <= idx < len(o.extra):
+                    out.update(o.extra[idx])
+                else:
+                    out.update(o.elems)
+            else:
+                out.add(self.obj(UNKNOWN, ("sub", id(node))))
+        if len(out) > 12:
+            return UNKNOWN_VALUE
+        return frozenset(out)
+
+    def ev_Attribute(self, node: cst.Attribute) -> Value:
+        s = self.state
+        if s is None:
+            return UNKNOWN_VALUE
+        key = dotted(node)
+        if key is not None:
+            v = s.env.get(key)
+            if v is not None:
+                return v
+            if self.qualname(node) is not None:
+                return UNKNOWN_VALUE
+        base = self.ev(node.value)
+        return self.attribute_of(node, base)
+
+    def attribute_of(self, node: cst.Attribute, base: Value) -> Value:
+        attr = node.attr.value
+        if attr == "grad":
+            self.grad_read(node, base, tensor_use=False)
+            tensors = self.tensor_objs(base)
+            if tensors:
+                return frozenset(self.obj(GRAD, None, base=o.root()) for o in tensors)
+            return unknown(("grad", id(node)))
+        out: Set[Obj] = set()
+        for o in base:
+            k = o.kind
+            if o.is_tensor:
+                if attr == "data":
+                    out.add(self.obj(DATA, None, base=o.base if k == DATA else o))
+                elif attr in _VIEW_ATTRS:
+                    out.add(self.view_of(o, node))
+                else:
+                    out.add(self.obj(UNKNOWN, ("attr", id(node))))
+            elif k == MODULE:
+                out.update(self.module_attr(o, attr, node))
+            elif attr == "param_groups":
+                out.add(self.obj(PARAM_GROUPS, ("groups", o.site if k == UNKNOWN else id(node)), node=node))
+            else:
+                out.add(self.obj(UNKNOWN, ("attr", id(node))))
+        if not out:
+            return UNKNOWN_VALUE
+        return frozenset(out)
+
+    def module_attr(self, mod: Obj, attr: str, node) -> Value:
+        cls = mod.cls
+        if cls.startswith("torch.nn."):
+            short = cls[9:]
+            if attr in _PARAM_ATTRS and short.startswith(_PARAM_MODULE_PREFIXES) and attr not in mod.extra:
+                if "Lazy" in short:
+                    return unknown(("lazy", id(node)))
+                return frozenset((self.obj(PARAM, (mod.site, attr), rg=True, label=f"`{attr}` of {short.split('.')[-1]}", node=mod.node),))
+            return UNKNOWN_VALUE
+        info = self.classes.get(cls)
+        if info is not None and attr in info.attrs and attr not in info.assigned_elsewhere:
+            return info.attrs[attr]
+        return UNKNOWN_VALUE
+
+    # ------------------------------------------------------------------ .grad reads
+    def grad_read(self, node: cst.Attribute, base: Value, tensor_use: bool) -> None:
+        if self.state is None:
+            return
+        ev = GradReadEvent(node, node.value, base, self.state, self.stmt, tensor_use)
+        self.emit("on_grad_read", ev)
+
+    def note_grad_tensor_use(self, expr: cst.BaseExpression) -> None:
+        """``expr`` is computed with: when it is ``n.grad`` (or ``n.grad.data``), ``n`` has a populated gradient,
+        so it is a leaf that requires grad."""
+        if isinstance(expr, cst.Attribute) and expr.attr.value == "data":
+            expr = expr.value
+        if isinstance(expr, cst.Attribute) and expr.attr.value == "grad" and self.state is not None:
+            base = self.ev_quiet(expr.value)
+            for o in base:
+                if o.kind == UNKNOWN and o.site != "unknown":
+                    self.grad_used.add(o)
+
+    def ev_quiet(self, node: cst.BaseExpression) -> Value:
+        """Look a name or attribute chain up without side effects."""
+        key = dotted(node)
+        if key is not None and self.state is not None:
+            return self.state.env.get(key, UNKNOWN_VALUE)
+        return UNKNOWN_VALUE
+
+    # ------------------------------------------------------------------ calls
+    def eval_args(self, call: cst.Call) -> Tuple[List[Value], Dict[str, Value]]:
+        pos: List[Value] = []
+        kw: Dict[str, Value] = {}
+        for a in call.args:
+            v = self.ev(a.value)
+            self.note_grad_tensor_use(a.value)
+            if a.keyword is not None:
+                kw[a.keyword.value] = v
+            elif a.star:
+                pos.append(UNKNOWN_VALUE)
+            else:
+                pos.append(v)
+        return pos, kw
+
+    def ev_Call(self, node: cst.Call) -> Value:
+        func = node.func
+        q = self.qualname(func)
+        if q is not None:
+            return self.qual_call(node, q)
+        if isinstance(func, cst.Attribute):
+            key = dotted(func)
+            recv = self.ev(func.value)
+            if key is not None and self.state is not None and key in self.state.env:
+                fval = self.state.env[key]
+                return self.call_value(node, fval)
+            return self.method_call(node, func, recv)
+        if isinstance(func, cst.Name):
+            name = func.value
+            if self.state is not None and name in self.state.env:
+                return self.call_value(node, self.state.env[name])
+            if name in _ITER_PASSTHROUGH and node.args:
+                pos, kw = self.eval_args(node)
+                return frozenset((self.obj(SEQ, id(node), elems=self.iter_elems(pos[0], node)),))
+            if name in ("enumerate", "zip") and node.args:
+                pos, kw = self.eval_args(node)
+                parts = tuple(self.iter_elems(p, node) for p in pos)
+                if name == "enumerate":
+                    parts = (UNKNOWN_VALUE, parts[0])
+                pair = self.obj(SEQ, ("tuple", id(node)), extra=parts)
+                return frozenset((self.obj(SEQ, id(node), elems=frozenset((pair,))),))
+            if name == "super":
+                self.eval_args(node)
+                return UNKNOWN_VALUE
+        fval = self.ev(func)
+        return self.call_value(node, fval)
+
+    def call_value(self, node: cst.Call, fval: Value) -> Value:
+        pos, kw = self.eval_args(node)
+        out: Set[Obj] = set()
+        for f in fval:
+            if f.kind == FUNC:
+                self.calls.setdefault(f.cls, []).append(self.state.grad if self.state is not None else None)
+                self.mark_used(pos)
+                self.mark_used(kw.values())
+                out.add(self.obj(UNKNOWN, ("call", id(node))))
+            elif f.kind == CLASS:
+                info = self.classes.get(f.cls)
+                if info is not None and info.is_module:
+                    out.add(self.obj(MODULE, id(node), cls=f.cls, node=node))
+                else:
+                    out.add(self.obj(UNKNOWN, ("call", id(node))))
+            elif f.kind == MODULE:
+                out.update(self.module_call(node, f, pos, kw))
+            else:
+                self.mark_used(pos)
+                self.mark_used(kw.values())
+                out.add(self.obj(UNKNOWN, ("call", id(node))))
+        if isinstance(node.func, cst.Attribute) and isinstance(node.func.value, cst.Name) and node.func.value.value == "self" and self.current_cls is not None:
+            self.calls.setdefault(f"{self.current_cls.name}.{node.func.attr.value}", []).append(self.state.grad if self.state is not None else None)
+        return frozenset(out) if out else UNKNOWN_VALUE
+
+    def module_call(self, node: cst.Call, mod: Obj, pos: List[Value], kw: Dict[str, Value]) -> Value:
+        cls = mod.cls
+        if cls.startswith("torch.nn.") and pos:
+            if "inplace" in mod.extra and self.tensor_objs(pos[0]):
+                self.inplace(node, node.args[0].value, pos[0], "module", cls.split(".")[-1] + "(inplace=True)")
+                return pos[0]
+            inputs = list(pos) + list(kw.values())
+            if short_has_params(cls):
+                inputs.append(frozenset((self.obj(PARAM, (mod.site, "weight"), rg=True),)))
+            return self.derived(node, inputs)
+        self.mark_used(pos)
+        return unknown(("call", id(node)))
+
+    def method_call(self, node: cst.Call, func: cst.Attribute, recv: Value) -> Value:
+        name = func.attr.value
+        pos, kw = self.eval_args(node)
+        s = self.state
+        if s is None:
+            return UNKNOWN_VALUE
+        tensors = self.tensor_objs(recv)
+        if name in ("parameters",) and not tensors:
+            label = f"a parameter of `{dotted(func.value) or 'the model'}`"
+            return frozenset((self.obj(PARAMS, id(node), label=label, node=node),))
+        if name == "named_parameters" and not tensors:
+            label = f"a parameter of `{dotted(func.value) or 'the model'}`"
+            return frozenset((self.obj(NAMED_PARAMS, id(node), label=label, node=node),))
+        if name == "register_parameter" and len(pos) >= 2 and isinstance(node.args[0].value, cst.SimpleString):
+            attr = node.args[0].value.evaluated_value
+            key = dotted(func.value)
+            if key is not None and isinstance(attr, str):
+                s.bind(f"{key}.{attr}", pos[1])
+            return EMPTY
+        if not tensors:
+            if name in ("backward",):
+                self.mark_used((recv,))
+            if name in _inplace_names() and recv and not (recv <= UNKNOWN_VALUE):
+                # in-place on something of unknown type held in a name: maybe a tensor whose .grad is used
+                unk = frozenset(o for o in recv if o.kind == UNKNOWN and o.site != "unknown")
+                if unk and unk == recv:
+                    self.defer_inferred_leaf(node, func.value, unk, "method", name)
+            if name in ("forward",):
+                for o in recv:
+                    if o.kind == MODULE:
+                        return self.module_call(node, o, pos, kw)
+            self.mark_used(pos)
+            self.mark_used(kw.values())
+            return unknown(("call", id(node)))
+        if ops.is_inplace_method(name):
+            self.inplace(node, func.value, recv, "method", name)
+            self.mark_used(pos)
+            self.mark_used(kw.values())
+            if name in ("requires_grad_",):
+                pass
+            return recv
+        if name == "requires_grad_":
+            flag = _literal_bool(node.args[0].value) if node.args else True
+            objs = frozenset(tensors)
+            if flag is True:
+                s.rg = s.rg | objs
+                s.norg = s.norg - objs
+            elif flag is False:
+                s.norg = s.norg | objs
+                s.rg = s.rg - objs
+            return recv
+        if name == "retain_grad":
+            s.retain = s.retain | frozenset(tensors)
+            return EMPTY
+        if name == "detach":
+            return frozenset(
+                self.obj(DETACHED, None, base=o.root(), origin=self.copy_origin(o), node=node, stmt=self.stmt)
+                for o in tensors
+            )
+        if name == "backward":
+            self.mark_used((recv,))
+            self.emit("on_backward", (node, recv, self.state))
+            return EMPTY
+        if name in _NON_TENSOR_METHODS:
+            return UNKNOWN_VALUE
+        if name == "clone":
+            used = s.used
+            out = self.derived(node, (recv,), label=".clone()")
+            s.used = used  # a clone alone does not make the source contribute to a loss; using the clone does
+            return out
+        if ops.is_view_method(name) or name in ("view", "view_as"):
+            return frozenset(self.view_of(o, node) for o in tensors)
+        if name in _MAYBE_IDENTITY_METHODS and name not in _CONVERSION_METHODS:
+            return unknown(("maybe", id(node)))
+        if name in _CONVERSION_METHODS and name != "to" or (name == "to" and not _to_is_noop(node)):
+            return self.derived(node, (recv,), label=f".{name}()")
+        if name == "to":
+            return unknown(("maybe", id(node)))
+        return self.derived(node, [recv] + pos + list(kw.values()), label=f".{name}()")
+
+    def copy_origin(self, o: Obj) -> FrozenSet[Obj]:
+        """For ``x.detach()`` / ``x.clone().detach()``: the tensors whose values were copied."""
+        if o.kind in (LEAF, PARAM):
+            return frozenset((o,))
+        if o.kind == DERIVED:
+            return o.origin
+        if o.kind == VIEW and o.base is not None:
+            return self.copy_origin(o.base)
+        return frozenset()
+
+    def defer_inferred_leaf(self, node, target, objs: FrozenSet[Obj], via: str, op: str) -> None:
+        state = self.state
+        stmt = self.stmt
+        if state is None or state.grad is not True:
+            return
+
+        def fire() -> None:
+            ev = InplaceEvent(node, target, objs, via, op, state, stmt)
+            ev_stmt, self.stmt = self.stmt, stmt
+            self.emit("on_inferred_leaf_inplace", ev)
+            self.stmt = ev_stmt
+
+        self.defer(fire, objs)
+
+    def qual_call(self, node: cst.Call, q: str) -> Value:
+        pos, kw = self.eval_args(node)
+        s = self.state
+        if s is None:
+            return UNKNOWN_VALUE
+        args = node.args
+        if q == "torch.nn.Parameter" or q == "torch.autograd.Variable":
+            rg_kw = kw.get("requires_grad")
+            flag = True if q == "torch.nn.Parameter" else False
+            for a in args:
+                if a.keyword is not None and a.keyword.value == "requires_grad":
+                    flag = _literal_bool(a.value)
+            if q == "torch.nn.Parameter" and len(args) > 1 and args[1].keyword is None:
+                flag = _literal_bool(args[1].value)
+            del rg_kw
+            label = "nn.Parameter(...)" if q == "torch.nn.Parameter" else "Variable(...)"
+            origin = frozenset(o for o in (pos[0] if pos else EMPTY) if self.is_rg(o) and o.is_tensor)
+            return frozenset((self.obj(LEAF, id(node), rg=flag, label=label, node=node, stmt=self.stmt, origin=frozenset(origin)),))
+        if ops.is_factory(q):
+            flag: Optional[bool] = False
+            for a in args:
+                if a.keyword is not None and a.keyword.value == "requires_grad":
+                    flag = _literal_bool(a.value)
+            short = q.split(".")[-1]
+            label = f"{short}(..., requires_grad=True)" if flag else f"{short}(...)"
+            origin: FrozenSet[Obj] = frozenset()
+            if short in ("tensor", "as_tensor") and pos:
+                origin = frozenset(o for o in pos[0] if o.is_tensor and o.kind in (LEAF, PARAM) and self.is_rg(o))
+            return frozenset((self.obj(LEAF, id(node), rg=flag, label=label, node=node, stmt=self.stmt, origin=origin),))
+        if q.startswith("torch.nn.") and q[9:10].isupper() and "." not in q[9:]:
+            extra = []
+            for a in args:
+                if a.keyword is None:
+                    continue
+                kname = a.keyword.value
+                if kname == "bias" and _literal_bool(a.value) is False:
+                    extra.append("bias")
+                if kname in _NO_AFFINE_FLAGS and _literal_bool(a.value) is False:
+                    extra += ["weight", "bias"]
+                if kname == "inplace" and _literal_bool(a.value) is True:
+                    extra.append("inplace")
+            idx = ops.inplace_module_kwarg(q)
+            if idx is not None and len(args) > idx and args[idx].keyword is None and _literal_bool(args[idx].value) is True:
+                extra.append("inplace")
+            return frozenset((self.obj(MODULE, id(node), cls=q, node=node, extra=tuple(sorted(set(extra)))),))
+        if ops.is_no_grad_function(q):
+            return pos[0] if pos else UNKNOWN_VALUE
+        out_kw = kw.get("out")
+        if out_kw is not None and q.startswith("torch."):
+            out_node = next(a.value for a in args if a.keyword is not None and a.keyword.value == "out")
+            if self.tensor_objs(out_kw):
+                self.inplace(node, out_node, out_kw, "out", f"{q.split('.')[-1]}(out=...)")
+            self.mark_used(pos)
+            return out_kw
+        target_idx = ops.inplace_function_target(q)
+        if target_idx is not None and len(pos) > target_idx:
+            if self.tensor_objs(pos[target_idx]):
+                self.inplace(node, args[target_idx].value, pos[target_idx], "function", q.split(".")[-1])
+            return pos[target_idx]
+        ikw = ops.inplace_kwarg(q)
+        if ikw is not None and pos:
+            pname, pidx = ikw
+            flag = None
+            for a in args:
+                if a.keyword is not None and a.keyword.value == pname:
+                    flag = _literal_bool(a.value)
+            if flag is None and len(args) > pidx and args[pidx].keyword is None:
+                flag = _literal_bool(args[pidx].value)
+            if flag is True and self.tensor_objs(pos[0]):
+                self.inplace(node, args[0].value, pos[0], "inplace_kwarg", f"{q.split('.')[-1]}(..., inplace=True)")
+                return pos[0]
+        if q.startswith("torch.optim.") and q.count(".") == 2 and q.split(".")[-1][:1].isupper() and pos:
+            ev = OptimizerEvent(node, args[0].value, pos[0], s, self.stmt)
+            self.emit("on_optimizer", ev)
+            return unknown(("optimizer", id(node)))
+        if q in ("torch.autograd.grad", "torch.autograd.backward"):
+            self.mark_used(pos)
+            self.emit("on_backward", (node, pos[0] if pos else EMPTY, s))
+            return UNKNOWN_VALUE
+        if ops.is_view_function(q) and pos and self.tensor_objs(pos[0]):
+            return frozenset(self.view_of(o, node) for o in self.tensor_objs(pos[0]))
+        if q == "torch.detach" and pos:
+            return frozenset(self.obj(DETACHED, None, base=o.root(), origin=self.copy_origin(o), node=node)
+                             for o in self.tensor_objs(pos[0]))
+        if q.startswith("torch.") and not q.startswith(("torch.nn.init", "torch.distributed", "torch.cuda", "torch.utils")):
+            tensor_inputs = [v for v in pos + list(kw.values()) if self.tensor_objs(v)]
+            if tensor_inputs:
+                return self.derived(node, pos + list(kw.values()), label=f"{q.split('.')[-1]}()")
+            return unknown(("call", id(node)))
+        self.mark_used(pos)
+        self.mark_used(kw.values())
+        return unknown(("call", id(node)))
+
+
+def short_has_params(cls: str) -> bool:
+    return cls[9:].startswith(_PARAM_MODULE_PREFIXES)
+
+
+class _NoChange:
+    def __repr__(self) -> str:
+        return "NO_CHANGE"
+
+
+_NO_CHANGE = _NoChange()
+
+
+def _inplace_names() -> FrozenSet[str]:
+    return ops.inplace_methods()
+
+
+def _is_static(node: cst.FunctionDef) -> bool:
+    return any(isinstance(d.decorator, cst.Name) and d.decorator.value == "staticmethod" for d in node.decorators)
+
+
+def _body_statements(body) -> Sequence[cst.CSTNode]:
+    if isinstance(body, cst.IndentedBlock):
+        return body.body
+    if isinstance(body, cst.SimpleStatementSuite):
+        return [_SuiteLine(body)]
+    return getattr(body, "body", ())
+
+
+class _SuiteLine:
+    """Adapter so that ``if x: a; b`` (a SimpleStatementSuite) runs like a SimpleStatementLine."""
+
+    __slots__ = ("body", "node")
+
+    def __init__(self, suite: cst.SimpleStatementSuite) -> None:
+        self.body = suite.body
+        self.node = suite
+
+
+def _children_statements(stmt) -> List[cst.CSTNode]:
+    out = []
+    for name in ("body", "orelse", "finalbody", "handlers"):
+        part = getattr(stmt, name, None)
+        if part is None:
+            continue
+        if isinstance(part, (list, tuple)):
+            for h in part:
+                out.extend(_body_statements(h.body))
+        else:
+            out.extend(_body_statements(part))
+    return out
+
+
+def _comp_fors(node) -> List:
+    out = []
+    while node is not None:
+        out.append(node)
+        node = node.inner_for_in
+    return out
+
+
+def _literal_bool(node) -> Optional[bool]:
+    if isinstance(node, cst.Name):
+        if node.value == "True":
+            return True
+        if node.value == "False":
+            return False
+    if isinstance(node, cst.Integer):
+        return node.value not in ("0",)
+    return None
+
+
+def _augop(op) -> str:
+    return {
+        cst.AddAssign: "+=", cst.SubtractAssign: "-=", cst.MultiplyAssign: "*=", cst.DivideAssign: "/=",
+        cst.MatrixMultiplyAssign: "@=", cst.FloorDivideAssign: "//=", cst.ModuloAssign: "%=", cst.PowerAssign: "**=",
+        cst.BitAndAssign: "&=", cst.BitOrAssign: "|=", cst.BitXorAssign: "^=", cst.LeftShiftAssign: "<<=",
+        cst.RightShiftAssign: ">>=",
+    }.get(type(op), "op=")
+
+
+def _binop_label(op) -> str:
+    return {
+        cst.Add: "+", cst.Subtract: "-", cst.Multiply: "*", cst.Divide: "/", cst.MatrixMultiply: "@",
+        cst.Power: "**", cst.FloorDivide: "//", cst.Modulo: "%",
+    }.get(type(op), "an operation")
+
+
+def _basic_index(node: cst.Subscript) -> bool:
+    """Indexing with ints, slices, None and ``...`` returns a view; anything else may copy (advanced indexing)."""
+    for el in node.slice:
+        sl = el.slice
+        if isinstance(sl, cst.Slice):
+            continue
+        v = sl.value
+        if isinstance(v, cst.UnaryOperation):
+            v = v.expression
+        if isinstance(v, (cst.Integer, cst.Ellipsis)) or (isinstance(v, cst.Name) and v.value == "None"):
+            continue
+        return False
+    return True
+
+
+def _advanced_index(node: cst.Subscript) -> bool:
+    for el in node.slice:
+        sl = el.slice
+        if isinstance(sl, cst.Index):
+            v = sl.value
+            if isinstance(v, (cst.List, cst.Comparison, cst.Call)) or (
+                isinstance(v, cst.Name) and v.value not in ("None",)
+            ):
+                return True
+    return False
+
+
+def _const_str_index(node: cst.Subscript) -> Optional[str]:
+    if len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
+        v = node.slice[0].slice.value
+        if isinstance(v, cst.SimpleString):
+            s = v.evaluated_value
+            return s if isinstance(s, str) else None
+    return None
+
+
+def _const_int_index(node: cst.Subscript) -> Optional[int]:
+    if len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
+        v = node.slice[0].slice.value
+        neg = False
+        if isinstance(v, cst.UnaryOperation) and isinstance(v.operator, cst.Minus):
+            v, neg = v.expression, True
+        if isinstance(v, cst.Integer):
+            try:
+                i = int(v.value, 0)
+            except ValueError:
+                return None
+            return -i if neg else i
+    return None
+
+
+def _to_is_noop(node: cst.Call) -> bool:
+    """``t.to("cpu")`` / ``t.to(torch.float32)`` on a CPU float tensor return ``t`` itself; any other target (a
+    ``device`` variable, "cuda", another dtype) copies on the machines where it matters."""
+    if not node.args:
+        return True
+    for a in node.args:
+        v = a.value
+        d = dotted(v) or ""
+        if d in ("torch.float32", "torch.float"):
+            continue
+        if isinstance(v, cst.SimpleString) and v.evaluated_value == "cpu":
+            continue
+        if a.keyword is not None and a.keyword.value in ("non_blocking", "copy", "memory_format"):
+            continue
+        return False
+    return True
+
+
+def _mentions_grad(node: cst.BaseExpression) -> bool:
+    """Does the expression read some ``.grad`` (e.g. ``lr * p.grad``)? Cheap: only binary operations and calls."""
+    if isinstance(node, cst.Attribute):
+        return node.attr.value == "grad" or _mentions_grad(node.value)
+    if isinstance(node, cst.BinaryOperation):
+        return _mentions_grad(node.left) or _mentions_grad(node.right)
+    if isinstance(node, cst.UnaryOperation):
+        return _mentions_grad(node.expression)
+    if isinstance(node, cst.Call):
+        return _mentions_grad(node.func) or any(_mentions_grad(a.value) for a in node.args)
+    return False
+
+
+def _widen(state: State) -> State:
+    """Give up on names that did not settle: they may hold anything."""
+    s = state.copy()
+    for k in list(s.env):
+        if len(s.env[k]) > 4:
+            s.env[k] = UNKNOWN_VALUE
+    return s
+
+
+def _self_attrs_assigned_outside_init(cls: cst.ClassDef) -> Set[str]:
+    out: Set[str] = set()
+    for stmt in _body_statements(cls.body):
+        if isinstance(stmt, cst.FunctionDef) and stmt.name.value != "__init__":
+            _collect_self_assign(_body_statements(stmt.body), out)
+    return out
+
+
+def _collect_self_assign(stmts, out: Set[str]) -> None:
+    for stmt in stmts:
+        if isinstance(stmt, (cst.SimpleStatementLine, _SuiteLine)):
+            for small in stmt.body:
+                targets = []
+                if isinstance(small, cst.Assign):
+                    targets = [t.target for t in small.targets]
+                elif isinstance(small, cst.AnnAssign):
+                    targets = [small.target]
+                for t in targets:
+                    for el in (t.elements if isinstance(t, (cst.Tuple, cst.List)) else [t]):
+                        node = el.value if isinstance(el, (cst.Element, cst.StarredElement)) else el
+                        if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and node.value.value == "self":
+                            out.add(node.attr.value)
+        elif isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
+            continue
+        else:
+            _collect_self_assign(_children_statements(stmt), out)
+
+
+# ---------------------------------------------------------------------- entry point
+def analyze(source: str, path: str) -> List[Diagnostic]:
+    from ..checks import make_checks
+    from .positions import syntax_error_diagnostic, to_diagnostics
+
+    try:
+        module = cst.parse_module(source)
+    except (cst.ParserSyntaxError, SyntaxError, ValueError, RecursionError) as exc:
+        return [syntax_error_diagnostic(exc, source, path)]
+    if not _mentions_torch(source):
+        return []
+    checks = make_checks()
+    interp = Interpreter(module, checks)
+    reports = interp.run()
+    for check in checks:
+        fin = getattr(check, "finish", None)
+        if fin is not None:
+            fin(interp)
+    reports = list(interp.reports.values())
+    if not reports:
+        return []
+    return to_diagnostics(module, reports, path, checks)
+
+
+def _mentions_torch(source: str) -> bool:
+    return "torch" in source

@@ -1,0 +1,99 @@
+"""Turning the interpreter's reports into ``Diagnostic`` objects with positions.
+
+Positions are resolved with LibCST's PositionProvider only for files that have findings (most files have none),
+over the very tree the interpreter walked (``unsafe_skip_copy``), so node identities match.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from typing import Callable, Dict, List, Sequence
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from ..diagnostics import ERROR, Diagnostic
+
+
+def syntax_error_diagnostic(exc: BaseException, source: str, path: str) -> Diagnostic:
+    line, col = 1, 1
+    message = str(exc)
+    if isinstance(exc, cst.ParserSyntaxError):
+        line = max(1, exc.raw_line)
+        col = exc.raw_column + 1
+        message = exc.message
+        m = re.match(r"parser error: error at (\d+):(\d+): (.*)", message, re.S)
+        if m:
+            message = m.group(3)
+        # LibCST is stricter than CPython in places: say so when the interpreter itself accepts the file
+        try:
+            compile(source, path, "exec", dont_inherit=True)
+        except SyntaxError:
+            pass
+        except (ValueError, RecursionError, MemoryError):
+            pass
+        else:
+            message = f"LibCST cannot parse this file although Python can ({message}); it was not checked"
+    elif isinstance(exc, SyntaxError):
+        line = exc.lineno or 1
+        col = exc.offset or 1
+        message = exc.msg
+    elif isinstance(exc, RecursionError):
+        message = "the file is nested too deeply to be parsed; it was not checked"
+    message = " ".join(message.split())
+    if not message.startswith("LibCST") and not message.startswith("the file"):
+        message = f"syntax error: {message}"
+    return Diagnostic(path, line, col, line, col + 1, "IPL900", "syntax-error", ERROR, message, stmt_line=line)
+
+
+def _fingerprint(code: str, text: str) -> str:
+    norm = " ".join(text.split())
+    return hashlib.sha1(f"{code}:{norm}".encode()).hexdigest()[:16]
+
+
+def to_diagnostics(module: cst.Module, reports: Sequence, path: str, checks: Sequence) -> List[Diagnostic]:
+    meta = {c.code: c for c in checks}
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    positions = wrapper.resolve(PositionProvider)
+
+    def line_of(node) -> int:
+        rng = positions.get(node)
+        return rng.start.line if rng is not None else 0
+
+    lines = module.code.splitlines()
+    out: List[Diagnostic] = []
+    for rep in reports:
+        rng = positions.get(rep.node)
+        if rng is None:
+            continue
+        check = meta[rep.code]
+        message = rep.message(line_of) if callable(rep.message) else rep.message
+        stmt_rng = positions.get(rep.stmt) if rep.stmt is not None else None
+        stmt_line = stmt_rng.start.line if stmt_rng is not None else rng.start.line
+        related = []
+        for node, label in rep.related:
+            r = positions.get(node)
+            if r is not None:
+                related.append((r.start.line, r.start.column + 1, label))
+        text = lines[rng.start.line - 1] if 0 < rng.start.line <= len(lines) else ""
+        out.append(
+            Diagnostic(
+                path=path,
+                line=rng.start.line,
+                col=rng.start.column + 1,
+                end_line=rng.end.line,
+                end_col=rng.end.column + 1,
+                code=rep.code,
+                name=check.name,
+                severity=rep.severity or check.severity,
+                message=message,
+                fix=rep.fix,
+                related=related,
+                stmt_line=stmt_line,
+                fingerprint=_fingerprint(rep.code, text),
+            )
+        )
+    out.sort(key=Diagnostic.sort_key)
+    return out
+
+

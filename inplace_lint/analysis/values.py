@@ -1,0 +1,205 @@
+"""Abstract values of the interpreter.
+
+A name maps to a *value*: a frozenset of abstract objects (``Obj``), the objects it may hold. Objects are identified by
+their allocation site (the CST node that created them) plus a few flat facts, so the domain is finite and loops reach
+a fixed point. Facts that change over time (does this tensor require grad now?) live in the ``State``, not in objects.
+"""
+from __future__ import annotations
+
+from typing import Dict, FrozenSet, Iterable, Optional, Tuple
+
+# Object kinds
+LEAF = "leaf"            # a fresh tensor with no autograd history: factory, Parameter, detach()
+DERIVED = "derived"      # the result of an op (a non-leaf when any input required grad)
+VIEW = "view"            # a view (slice, view(), t(), ...) of ``base``
+DATA = "data"            # ``base.data``: same storage, no autograd tracking
+DETACHED = "detached"    # ``base.detach()``: a leaf sharing the version counter of ``base``
+GRAD = "grad"            # ``base.grad``: never requires grad
+MODULE = "module"        # an nn.Module instance (``cls`` is its qualified or local class name)
+PARAM = "param"          # a parameter of a module or from ``.parameters()``: a leaf that requires grad
+PARAMS = "params"        # an iterable of parameters (``.parameters()``, ``group["params"]``)
+NAMED_PARAMS = "named_params"  # ``.named_parameters()``: yields (name, PARAM)
+PARAM_GROUPS = "param_groups"  # ``optimizer.param_groups``
+PARAM_GROUP = "param_group"    # one dict of ``param_groups``
+SEQ = "seq"              # a list/tuple literal; ``elems`` is the union of its elements
+CLASS = "class"          # a class defined in this module
+FUNC = "func"            # a function defined in this module
+UNKNOWN = "unknown"      # anything else; ``site`` tells unknowns of different origin apart
+
+TENSOR_KINDS = frozenset({LEAF, DERIVED, VIEW, DATA, DETACHED, GRAD, PARAM})
+
+
+class Obj:
+    __slots__ = ("kind", "site", "base", "rg", "label", "node", "stmt", "origin", "elems", "cls", "extra", "_key", "_hash")
+
+    def __init__(
+        self,
+        kind: str,
+        site: object = None,
+        *,
+        base: "Optional[Obj]" = None,
+        rg: Optional[bool] = None,
+        label: str = "",
+        node: object = None,
+        stmt: object = None,
+        origin: "FrozenSet[Obj]" = frozenset(),
+        elems: "FrozenSet[Obj]" = frozenset(),
+        cls: str = "",
+        extra: Tuple = (),
+    ) -> None:
+        self.kind = kind
+        self.site = site          # hashable identity of the creating node (id) or a tuple
+        self.base = base          # VIEW/DATA/DETACHED/GRAD: the object whose storage it shares
+        self.rg = rg              # intrinsic requires_grad at creation: True / False / None (unknown)
+        self.label = label        # how to describe where it came from ("torch.randn(..., requires_grad=True)")
+        self.node = node          # CST node of the creation (for positions); not part of identity
+        self.stmt = stmt          # statement that created it; not part of identity
+        self.origin = origin      # DERIVED/DETACHED: the leaf objects it was computed from (flat)
+        self.elems = elems        # SEQ: element objects
+        self.cls = cls            # MODULE/CLASS/FUNC: class or function name
+        self.extra = extra        # small hashable facts (e.g. disabled parameters of a module)
+        self._key = (kind, site, base, rg, origin, elems, cls, extra)
+        self._hash = hash(self._key)
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Obj) and self._hash == other._hash and self._key == other._key
+
+    def __repr__(self) -> str:  # debugging aid
+        inner = self.label or self.cls or ""
+        return f"<{self.kind}{' ' + inner if inner else ''}{' of ' + repr(self.base) if self.base else ''}>"
+
+    @property
+    def is_tensor(self) -> bool:
+        return self.kind in TENSOR_KINDS
+
+    def root(self) -> "Obj":
+        """The object owning the storage (and version counter): follows views, .data and detach()."""
+        o = self
+        while o.base is not None and o.kind in (VIEW, DATA, DETACHED):
+            o = o.base
+        return o
+
+
+Value = FrozenSet[Obj]
+
+UNKNOWN_OBJ = Obj(UNKNOWN, "unknown")
+UNKNOWN_VALUE: Value = frozenset((UNKNOWN_OBJ,))
+EMPTY: Value = frozenset()
+
+MAX_VALUE_SIZE = 12  # a value holding more possible objects than this degrades to UNKNOWN (keeps loops cheap)
+
+
+def join_values(a: Value, b: Value) -> Value:
+    if a is b or a == b:
+        return a
+    u = a | b
+    if len(u) > MAX_VALUE_SIZE:
+        return UNKNOWN_VALUE
+    return u
+
+
+def unknown(site: object) -> Value:
+    return frozenset((Obj(UNKNOWN, site),))
+
+
+class State:
+    """What is known at one program point. Immutable-by-convention; ``copy()`` before changing.
+
+    env:     name (or dotted ``self.attr``) -> Value
+    rg:      objects that definitely require grad because code called ``requires_grad_()`` on them
+    norg:    objects that definitely do not (``requires_grad_(False)``, ``requires_grad = False``)
+    used:    objects that may have been an input of a grad-recording op (may-set)
+    retain:  objects that called ``retain_grad()``
+    grad:    grad mode: True / False / None (unknown)
+    saved:   root object -> frozenset of (op label, node) that saved it for a backward still to come
+    """
+
+    __slots__ = ("env", "rg", "norg", "used", "retain", "grad", "saved")
+
+    def __init__(self) -> None:
+        self.env: Dict[str, Value] = {}
+        self.rg: FrozenSet[Obj] = frozenset()
+        self.norg: FrozenSet[Obj] = frozenset()
+        self.used: FrozenSet[Obj] = frozenset()
+        self.retain: FrozenSet[Obj] = frozenset()
+        self.grad: Optional[bool] = True
+        self.saved: Dict[Obj, FrozenSet[Tuple[str, object]]] = {}
+
+    def copy(self) -> "State":
+        s = State.__new__(State)
+        s.env = dict(self.env)
+        s.rg = self.rg
+        s.norg = self.norg
+        s.used = self.used
+        s.retain = self.retain
+        s.grad = self.grad
+        s.saved = dict(self.saved)
+        return s
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, State)
+            and self.grad == other.grad
+            and self.env == other.env
+            and self.rg == other.rg
+            and self.norg == other.norg
+            and self.used == other.used
+            and self.retain == other.retain
+            and self.saved == other.saved
+        )
+
+    def bind(self, name: str, value: Value) -> None:
+        """Rebind ``name``; facts about its attributes (``name.x``) die with the old object."""
+        env = self.env
+        env[name] = value
+        prefix = name + "."
+        if any(k.startswith(prefix) for k in env):
+            for k in [k for k in env if k.startswith(prefix)]:
+                del env[k]
+
+    def unbind(self, name: str) -> None:
+        self.env.pop(name, None)
+        prefix = name + "."
+        for k in [k for k in self.env if k.startswith(prefix)]:
+            del self.env[k]
+
+
+def join_states(a: "Optional[State]", b: "Optional[State]") -> "Optional[State]":
+    """Join at a control-flow merge. ``None`` is the unreachable state."""
+    if a is None:
+        return b.copy() if b is not None else None
+    if b is None:
+        return a.copy()
+    s = State.__new__(State)
+    env: Dict[str, Value] = {}
+    for k, v in a.env.items():
+        w = b.env.get(k)
+        if w is None:
+            # bound on one path only: it may be unbound on the other; keep what it may hold
+            env[k] = v
+        else:
+            env[k] = join_values(v, w)
+    for k, w in b.env.items():
+        if k not in env:
+            env[k] = w
+    s.env = env
+    s.rg = a.rg & b.rg
+    s.norg = a.norg | b.norg
+    s.used = a.used | b.used
+    s.retain = a.retain | b.retain
+    s.grad = a.grad if a.grad == b.grad else None
+    saved: Dict[Obj, FrozenSet[Tuple[str, object]]] = {}
+    # a tensor counts as saved after the merge only when it is saved on both paths (errors need certainty)
+    for k, v in a.saved.items():
+        w = b.saved.get(k)
+        if w is not None:
+            saved[k] = v | w
+    s.saved = saved
+    return s
+
+
+def values_of(value: Iterable[Obj], kind: str) -> bool:
+    return any(o.kind == kind for o in value)

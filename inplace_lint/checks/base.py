@@ -1,0 +1,62 @@
+"""What every check shares: its identity and a few ways to describe tensors in messages."""
+from __future__ import annotations
+
+from typing import Optional
+
+import libcst as cst
+
+from ..analysis.names import dotted
+from ..analysis.values import DATA, DERIVED, DETACHED, GRAD, LEAF, PARAM, VIEW, Obj
+from ..diagnostics import ERROR
+
+
+class Check:
+    """A rule. Subclasses set ``code``/``name``/``severity`` and implement any of the event hooks:
+    ``on_inplace(ev, it)``, ``on_inferred_leaf_inplace(ev, it)``, ``on_grad_read(ev, it)``, ``on_optimizer(ev, it)``,
+    ``on_backward((node, value, state), it)`` and ``finish(it)``, where ``it`` is the Interpreter (``it.report``,
+    ``it.is_rg``, ``it.is_leaf_rg``)."""
+
+    code = ""
+    name = ""
+    severity = ERROR
+
+
+def expr_text(node: Optional[cst.CSTNode], limit: int = 40) -> str:
+    """Short source text of an expression for messages."""
+    if node is None:
+        return "the tensor"
+    d = dotted(node) if isinstance(node, cst.BaseExpression) else None
+    if d is not None:
+        return d
+    try:
+        text = cst.Module(body=[]).code_for_node(node)
+    except Exception:  # pragma: no cover - defensive: never fail a message
+        return "the tensor"
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def describe_leaf(o: Obj) -> str:
+    """Where a leaf that requires grad came from, for a message."""
+    if o.kind == PARAM:
+        return o.label or "a parameter"
+    if o.kind == DETACHED:
+        return "a detached copy made to require grad"
+    if o.kind == LEAF:
+        if o.label.startswith("nn.Parameter"):
+            return "an `nn.Parameter`"
+        if o.label and "requires_grad=True" in o.label:
+            return f"created by `{o.label}`"
+        return "made to require grad with `requires_grad_()`"
+    if o.kind in (VIEW, DATA, GRAD) and o.base is not None:
+        return describe_leaf(o.base)
+    if o.kind == DERIVED:
+        return "a result of an operation"
+    return "a tensor that requires grad"
+
+
+def leaf_line(o: Obj):
+    """The node where a leaf was created (for 'created at line N'), or None."""
+    while o.kind in (VIEW, DATA, GRAD) and o.base is not None:
+        o = o.base
+    return o.node

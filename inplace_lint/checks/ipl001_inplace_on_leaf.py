@@ -1,0 +1,55 @@
+"""IPL001 inplace-on-leaf: an in-place write to a leaf tensor that requires grad, with grad mode on.
+
+torch raises at that line: "a leaf Variable that requires grad is being used in an in-place operation."
+(``out=`` into such a leaf raises "functions with out=... arguments don't support automatic differentiation".)
+"""
+from __future__ import annotations
+
+from ..diagnostics import SAFE, UNSAFE, Fix
+from .base import Check, describe_leaf, expr_text, leaf_line
+
+_TORCH_LEAF = '"a leaf Variable that requires grad is being used in an in-place operation"'
+_TORCH_OUT = "\"functions with out=... arguments don't support automatic differentiation\""
+
+
+def no_grad_fix(ev, what: str = "the update") -> Fix:
+    return Fix(f"Wrap {what} in `with torch.no_grad():`", SAFE, edit={"kind": "wrap_no_grad", "stmt": ev.stmt})
+
+
+def leaf_fix(ev) -> Fix:
+    if ev.via in ("inplace_kwarg", "module"):
+        return Fix("Use the out-of-place form (drop `inplace=True`)", UNSAFE,
+                   edit={"kind": "drop_inplace", "node": ev.node})
+    return no_grad_fix(ev)
+
+
+class InplaceOnLeaf(Check):
+    code = "IPL001"
+    name = "inplace-on-leaf"
+
+    def on_inplace(self, ev, it) -> None:
+        if ev.via in ("setitem", "setdata") or ev.state.grad is not True:
+            return
+        objs = list(ev.value)
+        if not objs or not all(it.is_leaf_rg(o, ev.state) for o in objs):
+            return
+        target = expr_text(ev.target)
+        origin = objs[0]
+        where = leaf_line(origin)
+        symptom = _TORCH_OUT if ev.via == "out" else _TORCH_LEAF
+        what = describe_leaf(origin)
+
+        def message(line_of) -> str:
+            at = f" at line {line_of(where)}" if where is not None and line_of(where) else ""
+            return (f"In-place `{ev.op}` on `{target}`, a leaf tensor that requires grad ({what}{at}): "
+                    f"torch raises {symptom} here")
+
+        it.report(ev.node, self.code, message, fix=leaf_fix(ev))
+
+    def on_inferred_leaf_inplace(self, ev, it) -> None:
+        if ev.state.grad is not True:
+            return
+        target = expr_text(ev.target)
+        message = (f"In-place `{ev.op}` on `{target}` with grad mode on; `{target}.grad` is used, so `{target}` is a "
+                   f"leaf that requires grad: torch raises {_TORCH_LEAF} unless every caller disables grad")
+        it.report(ev.node, self.code, message, fix=leaf_fix(ev))

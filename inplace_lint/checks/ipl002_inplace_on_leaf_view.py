@@ -1,0 +1,50 @@
+"""IPL002 inplace-on-leaf-view: item/slice assignment into, or an in-place op on a view of, a leaf that requires grad.
+
+torch raises at that line: "a view of a leaf Variable that requires grad is being used in an in-place operation."
+(Assignment through a mask or index tensor, ``w[mask] = 0``, writes ``w`` itself: "a leaf Variable ...".)
+"""
+from __future__ import annotations
+
+from ..analysis.values import VIEW
+from .base import Check, describe_leaf, expr_text, leaf_line
+from .ipl001_inplace_on_leaf import no_grad_fix
+
+_VIEW_MSG = '"a view of a leaf Variable that requires grad is being used in an in-place operation"'
+_LEAF_MSG = '"a leaf Variable that requires grad is being used in an in-place operation"'
+
+
+class InplaceOnLeafView(Check):
+    code = "IPL002"
+    name = "inplace-on-leaf-view"
+
+    def on_inplace(self, ev, it) -> None:
+        if ev.state.grad is not True or ev.via == "setdata":
+            return
+        objs = list(ev.value)
+        if not objs:
+            return
+        if ev.via == "setitem":
+            if not all(it.is_leaf_rg(o, ev.state) or (o.kind == VIEW and it.is_leaf_rg(o.base, ev.state))
+                       for o in objs):
+                return
+            leaf = objs[0].base if objs[0].kind == VIEW else objs[0]
+            symptom = _LEAF_MSG if ev.index_is_advanced and objs[0].kind != VIEW else _VIEW_MSG
+            action = "Item assignment into"
+            if objs[0].kind != VIEW:
+                action = "Item assignment into leaf"
+        else:
+            if not all(o.kind == VIEW and o.base is not None and it.is_leaf_rg(o.base, ev.state) for o in objs):
+                return
+            leaf = objs[0].base
+            symptom = _VIEW_MSG
+            action = f"In-place `{ev.op}` on"
+        target = expr_text(ev.target)
+        what = describe_leaf(leaf)
+        where = leaf_line(leaf)
+
+        def message(line_of) -> str:
+            at = f" at line {line_of(where)}" if where is not None and line_of(where) else ""
+            return (f"{action} `{target}`, a view of a leaf tensor that requires grad ({what}{at}): "
+                    f"torch raises {symptom} here")
+
+        it.report(ev.node, self.code, message, fix=no_grad_fix(ev, "the write"))

@@ -1,0 +1,42 @@
+"""IPL004 data-mutation: an in-place write through ``.data`` of a tensor that requires grad.
+
+``.data`` bypasses autograd's version counter: if a live graph saved the tensor, backward uses the new values and
+the gradients are silently wrong (torch raises nothing). Not reported in initialisation code (``__init__``,
+functions whose name mentions ``init`` or ``reset``), where no graph can be live.
+"""
+from __future__ import annotations
+
+from ..analysis.values import DATA
+from ..diagnostics import SAFE, WARNING, Fix
+from .base import Check, expr_text
+
+
+def _in_init_code(it) -> bool:
+    fn = it.current
+    if fn is None:
+        return False
+    name = fn.node.name.value.lower()
+    return "init" in name or "reset" in name
+
+
+class DataMutation(Check):
+    code = "IPL004"
+    name = "data-mutation"
+    severity = WARNING
+
+    def on_inplace(self, ev, it) -> None:
+        if ev.state.grad is False:
+            return
+        objs = list(ev.value)
+        if not objs or not all(o.kind == DATA and o.base is not None and it.is_rg(o.base, ev.state) for o in objs):
+            return
+        if _in_init_code(it):
+            return
+        target = expr_text(ev.target)
+        base = target[:-5] if target.endswith(".data") else target
+        op = "assignment" if ev.via in ("setitem", "setdata") else f"`{ev.op}`"
+        message = (f"In-place {op} through `{target}` bypasses autograd's version check: if a graph saved "
+                   f"`{base}`, backward silently uses the new values; write under `torch.no_grad()` instead")
+        fix = Fix(f"Drop `.data` and wrap the write in `with torch.no_grad():`", SAFE,
+                  edit={"kind": "data_to_no_grad", "stmt": ev.stmt})
+        it.report(ev.node, self.code, message, fix=fix)

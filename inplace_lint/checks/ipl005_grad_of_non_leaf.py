@@ -1,0 +1,77 @@
+"""IPL005 grad-of-non-leaf: ``.grad`` read from (or an optimizer given) a name bound to the result of an op on a leaf.
+
+A non-leaf's ``.grad`` is never populated: torch only warns ("The .grad attribute of a Tensor that is not a leaf
+Tensor is being accessed") and returns None; an optimizer raises "can't optimize a non-leaf Tensor". The finding sits
+on the (re)binding assignment, e.g. ``w = w - lr * w.grad`` in a training loop.
+"""
+from __future__ import annotations
+
+import libcst as cst
+
+from ..analysis.values import DERIVED, SEQ, VIEW
+from ..diagnostics import DISPLAY_ONLY, SAFE, Fix
+from .base import Check, expr_text
+
+
+def _non_leaf(o, it, state) -> bool:
+    if o in state.retain:
+        return False
+    if o.kind == DERIVED:
+        return o.rg is True and bool(o.origin)
+    if o.kind == VIEW:
+        return o.base is not None and it.is_leaf_rg(o.base, state)
+    return False
+
+
+def _rebinding_update(stmt, o):
+    """``w = w - expr`` / ``w = w + expr``: the shape the fix turns into an in-place update."""
+    if not isinstance(stmt, cst.SimpleStatementLine) or len(stmt.body) != 1:
+        return None
+    small = stmt.body[0]
+    if not isinstance(small, cst.Assign) or len(small.targets) != 1:
+        return None
+    target = small.targets[0].target
+    value = small.value
+    if (isinstance(target, cst.Name) and isinstance(value, cst.BinaryOperation)
+            and isinstance(value.operator, (cst.Subtract, cst.Add))
+            and isinstance(value.left, cst.Name) and value.left.value == target.value and value is o.node):
+        return target.value
+    return None
+
+
+class GradOfNonLeaf(Check):
+    code = "IPL005"
+    name = "grad-of-non-leaf"
+
+    def _report(self, it, o, use_node, use_text: str, consequence: str) -> None:
+        stmt = o.stmt
+        if stmt is None:
+            return
+        name = _rebinding_update(stmt, o)
+        if name is not None:
+            fix = Fix(f"Update `{name}` in place under `torch.no_grad()` and clear its gradient", SAFE,
+                      edit={"kind": "rebind_to_inplace", "stmt": stmt})
+        else:
+            fix = Fix("Apply the operation before `requires_grad_()` (e.g. `(torch.tensor(5.0) * 0.1).requires_grad_()`)"
+                      ", or call `retain_grad()` if the non-leaf's gradient is what you want", DISPLAY_ONLY)
+        what = "a view of a leaf" if o.kind == VIEW else "the result of an operation on a leaf"
+
+        def message(line_of) -> str:
+            return (f"This binds {what}, which is not a leaf: {use_text} at line {line_of(use_node)} "
+                    f"{consequence}")
+
+        it.report(stmt, self.code, message, fix=fix, related=[(use_node, use_text)], stmt=stmt)
+
+    def on_grad_read(self, ev, it) -> None:
+        for o in ev.value:
+            if _non_leaf(o, it, ev.state):
+                text = f"`{expr_text(ev.node)}`"
+                self._report(it, o, ev.node, text, "is None (its gradient is never populated)")
+
+    def on_optimizer(self, ev, it) -> None:
+        objs = []
+        for o in ev.params:
+            objs.extend(o.elems if o.kind == SEQ else (o,))
+        for o in objs:
+            if _non_leaf(o, it, ev.state):
+                self._report(it, o, ev.node, "the optimizer", "raises \"ValueError: can't optimize a non-leaf Tensor\"")

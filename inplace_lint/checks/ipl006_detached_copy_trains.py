@@ -1,0 +1,39 @@
+"""IPL006 detached-copy-trains: a detached copy of ``x`` is made to require grad, and ``x.grad`` is read later.
+
+``x.detach()`` / ``x.clone().detach()`` / ``torch.tensor(x)`` cut the graph: a loss computed from the copy never
+reaches ``x``, so ``x.grad`` stays None. Reported on the detaching assignment, when ``x`` takes part in no other
+computation that could give it a gradient.
+"""
+from __future__ import annotations
+
+from ..analysis.values import DERIVED, DETACHED, LEAF, PARAM
+from ..diagnostics import UNSAFE, Fix
+from .base import Check, expr_text
+
+
+class DetachedCopyTrains(Check):
+    code = "IPL006"
+    name = "detached-copy-trains"
+
+    def on_grad_read(self, ev, it) -> None:
+        state = ev.state
+        sources = [o for o in ev.value if o.kind in (LEAF, PARAM) and it.is_rg(o, state)]
+        if not sources or len(sources) != len(ev.value):
+            return
+        for x in sources:
+            if x in state.used or any(x in u.origin for u in state.used if u.kind == DERIVED):
+                continue  # x feeds some computation itself: its .grad may well be populated
+            copies = {o for v in state.env.values() for o in v
+                      if o.kind in (DETACHED, LEAF) and x in o.origin and it.is_rg(o, state) and o.stmt is not None}
+            for copy in sorted(copies, key=lambda o: str(o.site)):
+                src = expr_text(ev.target)
+                use = ev.node
+
+                def message(line_of, src=src, use=use) -> str:
+                    return (f"This detached copy of `{src}` is made to require grad, but gradients of a loss on it "
+                            f"never reach `{src}`: `{src}.grad` read at line {line_of(use)} stays None")
+
+                fix = Fix("Drop `.detach()` so that gradients flow back to the original tensor", UNSAFE,
+                          edit={"kind": "drop_detach", "stmt": copy.stmt})
+                it.report(copy.stmt, self.code, message, fix=fix, related=[(use, f"`{src}.grad` read here")],
+                          stmt=copy.stmt)
