@@ -163,9 +163,10 @@ class PathMatcher:
     def __bool__(self) -> bool:
         return bool(self._compiled)
 
-    def matches(self, path: Path, is_dir: bool = False) -> bool:
+    def matches(self, path: Path, is_dir: bool = False, ancestors: bool = True) -> bool:
+        """Whether a glob matches ``path`` (or, with ``ancestors``, one of the folders above it)."""
         parts = _relative_parts(path, self.root)
-        for depth in range(1, len(parts) + 1):
+        for depth in range(1 if ancestors else len(parts), len(parts) + 1):
             rel = "/".join(parts[:depth])
             here_is_dir = is_dir or depth < len(parts)
             for regex, dir_only in self._compiled:
@@ -212,8 +213,9 @@ class Settings:
         return self.selection.is_enabled(code)
 
     def is_excluded(self, path: Path, is_dir: bool = False) -> bool:
-        """Whether discovery skips ``path`` (the path itself only; a walk never enters excluded folders)."""
-        return is_default_excluded(path, is_dir) or self._exclude.matches(path, is_dir)
+        """Whether a folder walk skips ``path``. Only the entry itself is matched: the walk never enters an excluded
+        folder, and a folder given explicitly is walked even when a folder above it is excluded."""
+        return is_default_excluded(path, is_dir) or self._exclude.matches(path, is_dir, ancestors=False)
 
     def is_excluded_anywhere(self, path: Path, is_dir: bool = False) -> bool:
         """Whether ``path`` or any folder above it (up to the root) is excluded: for ``--force-exclude``."""

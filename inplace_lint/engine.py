@@ -74,7 +74,7 @@ def decode_source(data: bytes) -> str:
     try:
         return data.decode(encoding)
     except UnicodeDecodeError as exc:
-        hint = " (declare another encoding with a '# -*- coding: ... -*-' line)" if encoding.startswith("utf-8") else ""
+        hint = " (declare the encoding with a '# -*- coding: ... -*-' line)" if encoding.startswith("utf-8") else ""
         raise UnreadableSource(f"cannot decode as {encoding}: {exc.reason} at byte {exc.start}{hint}") from exc
 
 
@@ -115,7 +115,7 @@ def display_path(path: Union[str, Path]) -> str:
             rel = os.path.relpath(text)
         except ValueError:  # another drive on Windows
             return text
-        if not rel.startswith(os.pardir):
+        if rel != os.pardir and not rel.startswith(os.pardir + os.sep):
             return rel
     return text
 

@@ -105,6 +105,15 @@ def test_config_exclude_globs(write):
     assert [str(f) for f in files] == [os.path.join("src", "ok.py")]
 
 
+def test_explicit_folder_under_an_excluded_one_is_walked(write):
+    write("pyproject.toml", '[tool.inplace-lint]\nexclude = ["legacy/"]\n')
+    write("legacy/sub/a.py")
+    assert discover(["."], resolve_settings(["."]))[0] == []
+    assert [str(f) for f in discover(["legacy/sub"], resolve_settings(["."]))[0]] == [
+        os.path.join("legacy", "sub", "a.py")]
+    assert discover(["legacy/sub"], resolve_settings(["."], force_exclude=True))[0] == []
+
+
 def test_explicit_file_linted_even_if_excluded_unless_force_exclude(write, fake_analyzer):
     write("pyproject.toml", '[tool.inplace-lint]\nexclude = ["gen"]\n')
     write("gen/a.py", "x.add_(1)\n")
