@@ -1,0 +1,223 @@
+"""Facts about torch ops for the static checker, read from a generated table.
+
+This module never imports torch.  The table ``data/ops.json`` is produced by
+``python -m inplace_lint.ops.generate`` (see that module's docstring for how
+each fact is discovered and for the full JSON schema) and loaded once, lazily.
+
+Names
+-----
+* Tensor methods are plain names: ``"add_"``, ``"view"``, ``"T"``.  A
+  ``"Tensor."`` or ``"torch.Tensor."`` prefix is accepted and stripped.
+* Callables are canonical qualified names: ``"torch.relu_"``,
+  ``"torch.nn.functional.relu"``, ``"torch.nn.ReLU"``.  Spellings users write
+  that are not canonical (``"torch.nn.modules.activation.ReLU"``,
+  ``"torch.nn.parameter.Parameter"``) are mapped through the table's
+  ``aliases``.
+* ``saved`` keys: ``"torch.sigmoid"``, ``"Tensor.sigmoid"``,
+  ``"torch.nn.functional.linear"``, ``"torch.nn.Linear"``, ``"operator.mul"``;
+  a ``"@variant"`` suffix selects a separately probed variant
+  (``"torch.nn.Dropout@eval"``, ``"operator.pow@scalar"`` for ``x ** 2``,
+  ``"operator.pow@rscalar"`` for ``2 ** x``).
+
+Requires-grad patterns
+----------------------
+One character per differentiable tensor argument, in the order of the entry's
+``tensor_args`` (positional arguments first, then keywords): ``'1'`` the
+argument requires grad, ``'0'`` it does not, ``'?'`` unknown.  For module
+keys the only pattern-bearing tensors are the ``forward`` inputs (parameters
+always require grad).  :func:`saved_inputs` resolves a pattern like this:
+
+1. the pattern was probed -> that pattern's record;
+2. the pattern has the entry's arity but was not probed -> if no character
+   can be ``'1'`` (and the key is not a module) nothing requires grad, no
+   graph is built and nothing is saved; otherwise the union of the records
+   of every probed pattern that has a ``'1'`` wherever the request has a
+   ``'1'`` or ``'?'`` (requiring grad on more inputs never saves less, so
+   this over-approximates); when no probed pattern covers it, the union of
+   all probed patterns;
+3. wrong length or ``None`` -> the union of all probed patterns.
+
+Results are conservative unions over the argument variants that were probed
+(e.g. ``matmul`` on 1-D and 2-D operands, see ``rank_dependent``).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import pathlib
+
+__all__ = [
+    "table", "is_inplace_method", "inplace_function_target", "inplace_kwarg",
+    "inplace_module_kwarg", "is_no_grad_function", "is_view_method",
+    "is_view_function", "shares_version", "is_factory", "saved_info",
+    "saved_inputs", "saves_result", "version",
+]
+
+DATA_PATH = pathlib.Path(__file__).parent / "data" / "ops.json"
+
+_METHOD_PREFIXES = ("torch.Tensor.", "Tensor.")
+
+
+@functools.lru_cache(maxsize=None)
+def table() -> dict:
+    """The raw JSON table (loaded once; treat it as read-only)."""
+    with DATA_PATH.open(encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+@functools.lru_cache(maxsize=None)
+def _set(*keys: str) -> frozenset[str]:
+    t = table()
+    return frozenset(name for key in keys for name in t.get(key, ()))
+
+
+def _method(name: str) -> str:
+    for prefix in _METHOD_PREFIXES:
+        if name.startswith(prefix):
+            return name[len(prefix):]
+    return name
+
+
+def _canonical(qualname: str) -> str:
+    """Apply ``aliases``; keep a ``@variant`` suffix; ``torch.Tensor.x`` -> ``Tensor.x``."""
+    base, sep, variant = qualname.partition("@")
+    if base.startswith("torch.Tensor."):
+        base = "Tensor." + base[len("torch.Tensor."):]
+    base = table().get("aliases", {}).get(base, base)
+    return base + sep + variant
+
+
+# --------------------------------------------------------------------------
+# in-place operations
+# --------------------------------------------------------------------------
+
+
+def is_inplace_method(name: str) -> bool:
+    """``x.<name>(...)`` mutates ``x`` (``add_``, ``copy_``, ``__iadd__``,
+    ``__setitem__``...).  Includes ``apply_``/``map_``-style methods that
+    mutate without bumping the version counter (``unversioned_inplace_methods``).
+    ``requires_grad_``, ``share_memory_`` and ``detach_`` are not in-place."""
+    return _method(name) in _set("inplace_methods", "inplace_dunders")
+
+
+def inplace_function_target(qualname: str) -> int | None:
+    """Positional index of the argument mutated by ``torch.relu_(x)`` & co."""
+    value = table()["inplace_functions"].get(_canonical(qualname))
+    return None if value is None else int(value)
+
+
+def inplace_kwarg(qualname: str) -> tuple[str, int] | None:
+    """``("inplace", index)`` for callables taking an ``inplace`` parameter
+    (``F.relu(x, inplace=True)`` mutates argument 0)."""
+    info = table()["inplace_kwarg_functions"].get(_canonical(qualname))
+    if info is None:
+        return None
+    return str(info["param"]), int(info["index"])
+
+
+def inplace_module_kwarg(qualname: str) -> int | None:
+    """Positional index of ``inplace`` in the module constructor
+    (``nn.ReLU(True)`` -> 0, ``nn.Dropout(0.5, True)`` -> 1)."""
+    value = table()["inplace_modules"].get(_canonical(qualname))
+    return None if value is None else int(value)
+
+
+def is_no_grad_function(qualname: str) -> bool:
+    """``torch.nn.init.*_``: mutates its argument under ``torch.no_grad()``."""
+    return _canonical(qualname) in _set("no_grad_functions")
+
+
+# --------------------------------------------------------------------------
+# views and version counters
+# --------------------------------------------------------------------------
+
+
+def is_view_method(name: str) -> bool:
+    """The result of ``x.<name>(...)`` (or of the property ``x.<name>``, e.g.
+    ``T``/``mT``/``real``) is always a view of ``x``; tuple-returning
+    ``split``/``chunk``/``unbind`` count.  Not ``detach`` (shares the version
+    counter but is not a view, see :func:`shares_version`) and not
+    maybe-views such as ``reshape``/``flatten``/``contiguous``."""
+    return _method(name) in _set("view_methods", "view_tuple_methods", "view_attributes")
+
+
+def is_view_function(qualname: str) -> bool:
+    """``torch.<fn>(x, ...)`` always returns a view of ``x`` (or a tuple of
+    views).  ``torch.detach`` (and other functions returning an alias that
+    shares ``x``'s version counter) are included; maybe-views such as
+    ``torch.reshape``/``torch.flatten`` are not."""
+    return _canonical(qualname) in _set(
+        "view_functions", "view_tuple_functions", "shares_version_functions")
+
+
+def shares_version(name: str) -> bool:
+    """The result shares the version counter of its input: every view
+    method/attribute plus ``detach`` & co.  Accepts a method name (``"detach"``)
+    or a qualified function name (``"torch.detach"``, ``"torch.transpose"``)."""
+    method = _method(name)
+    if method in _set("view_methods", "view_tuple_methods", "view_attributes",
+                      "shares_version_methods"):
+        return True
+    return _canonical(name) in _set("view_functions", "view_tuple_functions",
+                                    "shares_version_functions")
+
+
+def is_factory(qualname: str) -> bool:
+    """``torch.<fn>`` creates a fresh tensor and accepts ``requires_grad=``."""
+    return _canonical(qualname) in table()["factory_functions"]
+
+
+# --------------------------------------------------------------------------
+# what ops save for backward
+# --------------------------------------------------------------------------
+
+
+def saved_info(key: str) -> dict | None:
+    """The ``saved`` entry for ``key`` (see the module docstring), or None."""
+    return table()["saved"].get(_canonical(key))
+
+
+def _records(entry: dict, rg_pattern: str | None) -> list[dict]:
+    patterns: dict = entry["patterns"]
+    if rg_pattern is not None and rg_pattern in patterns:
+        return [patterns[rg_pattern]]
+    if rg_pattern is None or len(rg_pattern) != entry["arity"]:
+        return list(patterns.values())
+    maybe = [i for i, c in enumerate(rg_pattern) if c != "0"]
+    if not maybe and entry.get("kind") != "module":
+        return []  # nothing requires grad: no graph, nothing saved
+    covering = [rec for p, rec in patterns.items() if all(p[i] == "1" for i in maybe)]
+    return covering or list(patterns.values())
+
+
+def saved_inputs(key: str, rg_pattern: str | None) -> frozenset:
+    """Arguments saved for backward by ``key`` under the requires-grad pattern
+    ``rg_pattern``: positional indices (``int``), keyword names and, for
+    modules, parameter/buffer names (``str``).  An argument saved as a view of
+    itself (``w.t()`` in ``F.linear``) counts.  Unknown keys give an empty set
+    (use :func:`saved_info` to tell "unknown" from "saves nothing").  See the
+    module docstring for how unprobed patterns are resolved."""
+    entry = saved_info(key)
+    if entry is None:
+        return frozenset()
+    out: set = set()
+    for rec in _records(entry, rg_pattern):
+        out.update(rec.get("args", ()))
+        out.update(rec.get("kwargs", ()))
+        out.update(rec.get("params", ()))
+    return frozenset(out)
+
+
+def saves_result(key: str, rg_pattern: str | None = None) -> bool:
+    """``key`` saves its output for backward (``sigmoid``, ``exp``, ``relu``...)
+    under ``rg_pattern``; with ``None``, under any probed pattern."""
+    entry = saved_info(key)
+    if entry is None:
+        return False
+    return any(rec.get("result", False) for rec in _records(entry, rg_pattern))
+
+
+def version() -> str:
+    """The torch version the table was generated from."""
+    return str(table()["meta"]["torch_version"])
