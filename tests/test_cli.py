@@ -323,7 +323,6 @@ def test_subprocess_binary_file_and_stdin(write, inplace_lint):
     assert (found.returncode, found.stdout) == (1, "s.py:2:1: IPL001 in-place `add_` flagged\n")
 
 
-@pytest.mark.xfail(strict=False, reason="analyzer not landed")
 def test_subprocess_real_analyzer(write, inplace_lint):
     write("t.py", "import torch\nw = torch.randn(3, requires_grad=True)\nw.add_(1)\n")
     proc = inplace_lint("--format", "json", "t.py", real=True, env={"INPLACE_LINT_RULES_DIR": ""})

@@ -303,7 +303,6 @@ w.add_(1)          # IPL001 at line 3 col 1
 """
 
 
-@pytest.mark.xfail(strict=False, reason="analyzer not landed")
 def test_real_analyzer_finds_inplace_on_leaf(monkeypatch):
     monkeypatch.delenv("INPLACE_LINT_RULES_DIR")
     found = check_source(REAL_SNIPPET, "t.py", Settings())
@@ -311,12 +310,10 @@ def test_real_analyzer_finds_inplace_on_leaf(monkeypatch):
     assert found[0].stmt_line == 3
 
 
-@pytest.mark.xfail(strict=False, reason="analyzer not landed")
 def test_real_analyzer_reports_syntax_errors():
     assert [d.code for d in check_source("def f(:\n", "t.py", Settings())] == ["IPL900"]
 
 
-@pytest.mark.xfail(strict=False, reason="analyzer not landed")
 def test_real_analyzer_noqa_suppresses():
     assert check_source(REAL_SNIPPET, "t.py", Settings())  # vacuous until the analyzer finds something
     assert check_source(REAL_SNIPPET.replace("# IPL001", "# noqa: IPL001"), "t.py", Settings()) == []

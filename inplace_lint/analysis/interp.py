@@ -104,7 +104,7 @@ class Interpreter:
         self.reports: Dict[Tuple[int, str], _Report] = {}
         self.classes: Dict[str, _ClassInfo] = {}
         self.functions: List[_Function] = []
-        self.calls: Dict[str, List[Optional[bool]]] = {}
+        self.calls: Dict[str, List[Tuple[Optional[_Function], Optional[bool]]]] = {}
         self.current: Optional[_Function] = None
         self.small: Optional[cst.CSTNode] = None  # the small statement (Assign, Expr, ...) being executed
         self.current_cls: Optional[_ClassInfo] = None
@@ -216,19 +216,34 @@ class Interpreter:
         (self.state, self.imports, self.current, self.current_cls, self.loop_exits, self.grad_used, self.pending) = prev
 
     def recheck_grad_off_helpers(self) -> None:
-        """A helper whose every call site in this module runs with grad off runs with grad off: analyse it again."""
+        """A helper whose every call site in this module runs with grad off runs with grad off: analyse it again.
+
+        Transitive: a call site inside a function that itself only runs with grad off counts as grad off, unless a
+        ``with`` block in between changed the mode."""
         by_func: Dict[int, List[Tuple[int, str]]] = {}
         for key, rep in self.reports.items():
             if rep.func is not None and not rep.func.forced_grad and rep.func.grad is True:
                 by_func.setdefault(id(rep.func), []).append(key)
         if not by_func:
             return
+        candidates = {fn.qualname: fn for fn in self.functions if not fn.forced_grad and fn.grad is True}
+        off: Set[str] = set()
+        changed = True
+        while changed:
+            changed = False
+            for qual in candidates:
+                if qual in off:
+                    continue
+                sites = self.calls.get(qual)
+                if not sites:
+                    continue
+                if all(mode is False or (caller is not None and caller.qualname in off and mode == caller.grad)
+                       for caller, mode in sites):
+                    off.add(qual)
+                    changed = True
         for fn in self.functions:
             keys = by_func.get(id(fn))
-            if not keys:
-                continue
-            modes = self.calls.get(fn.qualname)
-            if not modes or any(m is not False for m in modes):
+            if not keys or fn.qualname not in off:
                 continue
             for key in keys:
                 del self.reports[key]
@@ -236,6 +251,9 @@ class Interpreter:
             self.analyze_function(fn)
 
     # ------------------------------------------------------------------ helpers
+    def record_call(self, qualname: str) -> None:
+        self.calls.setdefault(qualname, []).append((self.current, self.state.grad if self.state is not None else None))
+
     def obj(self, kind: str, site, **kw) -> Obj:
         o = Obj(kind, site, **kw)
         cached = self._obj_cache.get(o._key)
@@ -320,6 +338,10 @@ class Interpreter:
             used = [o for o in objs if o.is_tensor or o.kind == UNKNOWN]
             if used:
                 s.used = s.used | frozenset(used)
+        if rg is False:
+            # no input requires grad: the result has no history, it is a fresh leaf (carrying what it copies)
+            copied = frozenset(c for o in objs if o.kind in (DETACHED, LEAF) for c in o.origin)
+            return frozenset((self.obj(LEAF, id(node), rg=False, origin=copied, node=node, stmt=self.stmt),))
         origin = self.leaf_origin(objs) if rg else frozenset()
         return frozenset((self.obj(DERIVED, id(node), rg=rg, origin=origin, node=node, stmt=self.stmt, label=label),))
 
@@ -408,6 +430,10 @@ class Interpreter:
         rhs = self.ev(stmt.value)
         cur = self.ev(target)
         op = _augop(stmt.operator)
+        if op == "@=" and self.tensor_objs(cur):
+            # Tensor has no __imatmul__: ``w @= m`` rebinds ``w`` to a new (non-leaf) tensor
+            self.assign(target, self.derived(stmt.value, (cur, rhs), label="@"), stmt.value)
+            return
         if self.tensor_objs(cur):
             self.mark_used((rhs,))
             self.inplace(stmt, target, cur, "augassign", op)
@@ -604,6 +630,9 @@ class Interpreter:
             self.ev(d.decorator)
         if cls is not None and cls.is_autograd_function and name in _AUTOGRAD_FUNCTION_METHODS:
             grad, forced = False, True
+        elif self.current is not None and not forced and grad is True and self.state is not None:
+            # a closure is almost always called where it is defined: inherit that grad mode
+            grad = self.state.grad
         if cls is not None:
             qual = f"{cls.name}.{name}"
         elif self.current is not None:
@@ -740,10 +769,7 @@ class Interpreter:
                     s.rg = s.rg - objs
                 return
             if attr in ("grad", "data"):
-                if attr == "data" and self.tensor_objs(base_val):
-                    datas = frozenset(self.obj(DATA, None, base=o) for o in self.tensor_objs(base_val))
-                    self.inplace(self.small or self.stmt, target, datas, "setdata", ".data =")
-                return
+                return  # ``p.data = t`` swaps the storage (the idiom of ``Module._apply``); not an in-place write
             key = dotted(target)
             if key is not None:
                 s.bind(key, value)
@@ -972,14 +998,14 @@ class Interpreter:
             self.grad_read(node, base, tensor_use=False)
             tensors = self.tensor_objs(base)
             if tensors:
-                return frozenset(self.obj(GRAD, None, base=o.root()) for o in tensors)
+                return frozenset(self.obj(GRAD, None, base=o.root(), rg=False) for o in tensors)
             return unknown(("grad", id(node)))
         out: Set[Obj] = set()
         for o in base:
             k = o.kind
             if o.is_tensor:
                 if attr == "data":
-                    out.add(self.obj(DATA, None, base=o.base if k == DATA else o))
+                    out.add(self.obj(DATA, None, base=o.base if k == DATA else o, rg=False))
                 elif attr in _VIEW_ATTRS:
                     out.add(self.view_of(o, node))
                 else:
@@ -1085,7 +1111,7 @@ class Interpreter:
         out: Set[Obj] = set()
         for f in fval:
             if f.kind == FUNC:
-                self.calls.setdefault(f.cls, []).append(self.state.grad if self.state is not None else None)
+                self.record_call(f.cls)
                 self.mark_used(pos)
                 self.mark_used(kw.values())
                 out.add(self.obj(UNKNOWN, ("call", id(node))))
@@ -1102,7 +1128,7 @@ class Interpreter:
                 self.mark_used(kw.values())
                 out.add(self.obj(UNKNOWN, ("call", id(node))))
         if isinstance(node.func, cst.Attribute) and isinstance(node.func.value, cst.Name) and node.func.value.value == "self" and self.current_cls is not None:
-            self.calls.setdefault(f"{self.current_cls.name}.{node.func.attr.value}", []).append(self.state.grad if self.state is not None else None)
+            self.record_call(f"{self.current_cls.name}.{node.func.attr.value}")
         return frozenset(out) if out else UNKNOWN_VALUE
 
     def module_call(self, node: cst.Call, mod: Obj, pos: List[Value], kw: Dict[str, Value]) -> Value:
@@ -1174,7 +1200,7 @@ class Interpreter:
             return EMPTY
         if name == "detach":
             return frozenset(
-                self.obj(DETACHED, None, base=o.root(), origin=self.copy_origin(o), node=node, stmt=self.stmt)
+                self.obj(DETACHED, None, rg=False, base=o.root(), origin=self.copy_origin(o), node=node, stmt=self.stmt)
                 for o in tensors
             )
         if name == "backward":
@@ -1301,11 +1327,11 @@ class Interpreter:
             self.mark_used(pos)
             self.emit("on_backward", (node, pos[0] if pos else EMPTY, s))
             return UNKNOWN_VALUE
+        if q == "torch.detach" and pos:
+            return frozenset(self.obj(DETACHED, None, rg=False, base=o.root(), origin=self.copy_origin(o), node=node, stmt=self.stmt)
+                             for o in self.tensor_objs(pos[0]))
         if ops.is_view_function(q) and pos and self.tensor_objs(pos[0]):
             return frozenset(self.view_of(o, node) for o in self.tensor_objs(pos[0]))
-        if q == "torch.detach" and pos:
-            return frozenset(self.obj(DETACHED, None, base=o.root(), origin=self.copy_origin(o), node=node)
-                             for o in self.tensor_objs(pos[0]))
         if q.startswith("torch.") and not q.startswith(("torch.nn.init", "torch.distributed", "torch.cuda", "torch.utils")):
             tensor_inputs = [v for v in pos + list(kw.values()) if self.tensor_objs(v)]
             if tensor_inputs:
@@ -1341,7 +1367,12 @@ def _body_statements(body) -> Sequence[cst.CSTNode]:
         return body.body
     if isinstance(body, cst.SimpleStatementSuite):
         return [_SuiteLine(body)]
-    return getattr(body, "body", ())
+    if isinstance(body, cst.If):  # an ``elif``
+        return [body]
+    inner = getattr(body, "body", None)
+    if isinstance(inner, (cst.IndentedBlock, cst.SimpleStatementSuite)):
+        return _body_statements(inner)
+    return inner if isinstance(inner, (list, tuple)) else ()
 
 
 class _SuiteLine:

@@ -12,37 +12,36 @@ from typing import Callable, Dict, List, Sequence
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
+import ast
+
 from ..diagnostics import ERROR, Diagnostic
+
+_ONLY_AST = ast.PyCF_ONLY_AST
 
 
 def syntax_error_diagnostic(exc: BaseException, source: str, path: str) -> Diagnostic:
+    """IPL900 at the position CPython reports (its positions and messages are better than LibCST's)."""
     line, col = 1, 1
-    message = str(exc)
-    if isinstance(exc, cst.ParserSyntaxError):
-        line = max(1, exc.raw_line)
-        col = exc.raw_column + 1
-        message = exc.message
-        m = re.match(r"parser error: error at (\d+):(\d+): (.*)", message, re.S)
-        if m:
-            message = m.group(3)
-        # LibCST is stricter than CPython in places: say so when the interpreter itself accepts the file
-        try:
-            compile(source, path, "exec", dont_inherit=True)
-        except SyntaxError:
-            pass
-        except (ValueError, RecursionError, MemoryError):
-            pass
-        else:
-            message = f"LibCST cannot parse this file although Python can ({message}); it was not checked"
-    elif isinstance(exc, SyntaxError):
-        line = exc.lineno or 1
-        col = exc.offset or 1
-        message = exc.msg
-    elif isinstance(exc, RecursionError):
+    if isinstance(exc, RecursionError):
         message = "the file is nested too deeply to be parsed; it was not checked"
+    else:
+        try:
+            compile(source, path, "exec", dont_inherit=True, flags=_ONLY_AST)
+        except SyntaxError as err:
+            line, col = err.lineno or 1, err.offset or 1
+            message = f"syntax error: {err.msg}"
+        except (ValueError, RecursionError, MemoryError) as err:
+            message = f"the file cannot be parsed: {err}"
+        else:
+            detail = str(exc)
+            if isinstance(exc, cst.ParserSyntaxError):
+                line, col = max(1, exc.raw_line), exc.raw_column + 1
+                detail = exc.message
+                m = re.match(r"parser error: error at (\d+):(\d+): (.*)", detail, re.S)
+                if m:
+                    detail = m.group(3)
+            message = f"LibCST cannot parse this file although Python can ({detail}); it was not checked"
     message = " ".join(message.split())
-    if not message.startswith("LibCST") and not message.startswith("the file"):
-        message = f"syntax error: {message}"
     return Diagnostic(path, line, col, line, col + 1, "IPL900", "syntax-error", ERROR, message, stmt_line=line)
 
 

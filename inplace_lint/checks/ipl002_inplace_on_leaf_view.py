@@ -30,21 +30,21 @@ class InplaceOnLeafView(Check):
             leaf = objs[0].base if objs[0].kind == VIEW else objs[0]
             symptom = _LEAF_MSG if ev.index_is_advanced and objs[0].kind != VIEW else _VIEW_MSG
             action = "Item assignment into"
-            if objs[0].kind != VIEW:
-                action = "Item assignment into leaf"
+            noun = "a view of a leaf tensor" if objs[0].kind == VIEW else "a leaf tensor"
         else:
             if not all(o.kind == VIEW and o.base is not None and it.is_leaf_rg(o.base, ev.state) for o in objs):
                 return
             leaf = objs[0].base
             symptom = _VIEW_MSG
             action = f"In-place `{ev.op}` on"
+            noun = "a view of a leaf tensor"
         target = expr_text(ev.target)
         what = describe_leaf(leaf)
         where = leaf_line(leaf)
 
         def message(line_of) -> str:
             at = f" at line {line_of(where)}" if where is not None and line_of(where) else ""
-            return (f"{action} `{target}`, a view of a leaf tensor that requires grad ({what}{at}): "
+            return (f"{action} `{target}`, {noun} that requires grad ({what}{at}): "
                     f"torch raises {symptom} here")
 
         it.report(ev.node, self.code, message, fix=no_grad_fix(ev, "the write"))

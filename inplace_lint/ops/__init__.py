@@ -51,7 +51,7 @@ __all__ = [
     "table", "is_inplace_method", "inplace_function_target", "inplace_kwarg",
     "inplace_module_kwarg", "is_no_grad_function", "is_view_method",
     "is_view_function", "shares_version", "is_factory", "saved_info",
-    "saved_inputs", "saves_result", "version",
+    "saved_inputs", "saves_result", "version", "inplace_methods",
 ]
 
 DATA_PATH = pathlib.Path(__file__).parent / "data" / "ops.json"
@@ -221,3 +221,8 @@ def saves_result(key: str, rg_pattern: str | None = None) -> bool:
 def version() -> str:
     """The torch version the table was generated from."""
     return str(table()["meta"]["torch_version"])
+
+
+def inplace_methods() -> frozenset:
+    """Every Tensor method name that mutates ``self`` (for quick membership tests)."""
+    return _set("inplace_methods", "inplace_dunders")
