@@ -16,7 +16,6 @@ import pytest
 
 from inplace_lint import catalog
 
-# Flipped to True by the analysis author once inplace_lint.analysis implements the rules.
 
 ROOT = Path(__file__).resolve().parents[1]
 SNIPPETS = ROOT / "tests" / "snippets"
