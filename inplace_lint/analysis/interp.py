@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
 
+import ast
+
 import libcst as cst
 
 from .. import ops
@@ -24,6 +26,7 @@ from .values import (
 )
 
 MAX_LOOP_ITERATIONS = 6
+_ONLY_AST = ast.PyCF_ONLY_AST
 
 _NO_AFFINE_FLAGS = ("affine", "elementwise_affine")
 _PARAM_ATTRS = ("weight", "bias")
@@ -1554,28 +1557,43 @@ def _collect_self_assign(stmts, out: Set[str]) -> None:
 
 
 # ---------------------------------------------------------------------- entry point
-def analyze(source: str, path: str) -> List[Diagnostic]:
+def analyze_module(source: str, path: str) -> Tuple[Optional[cst.Module], List[Diagnostic]]:
+    """Parse and analyse; return the LibCST module (None when it does not parse) and the diagnostics.
+
+    ``Fix.edit`` payloads reference nodes of the returned module, so a fixer can transform that very tree."""
     from ..checks import make_checks
     from .positions import syntax_error_diagnostic, to_diagnostics
 
     try:
         module = cst.parse_module(source)
-    except (cst.ParserSyntaxError, SyntaxError, ValueError, RecursionError) as exc:
-        return [syntax_error_diagnostic(exc, source, path)]
-    if not _mentions_torch(source):
-        return []
+    except (cst.ParserSyntaxError, SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+        return None, [syntax_error_diagnostic(exc, source, path)]
+    if not might_have_findings(source):
+        return module, []
     checks = make_checks()
     interp = Interpreter(module, checks)
-    reports = interp.run()
+    interp.run()
     for check in checks:
         fin = getattr(check, "finish", None)
         if fin is not None:
             fin(interp)
     reports = list(interp.reports.values())
     if not reports:
+        return module, []
+    return module, to_diagnostics(module, reports, path, checks)
+
+
+def analyze(source: str, path: str) -> List[Diagnostic]:
+    if not might_have_findings(source):
+        # cheap pre-filter, before parsing; a file that does not parse still gets its IPL900
+        try:
+            compile(source, path, "exec", dont_inherit=True, flags=_ONLY_AST)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return analyze_module(source, path)[1]
         return []
-    return to_diagnostics(module, reports, path, checks)
+    return analyze_module(source, path)[1]
 
 
-def _mentions_torch(source: str) -> bool:
+def might_have_findings(source: str) -> bool:
+    """Every rule needs torch: a file that never says "torch" cannot produce a finding."""
     return "torch" in source
