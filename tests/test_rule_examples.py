@@ -126,7 +126,8 @@ def test_doc_shape(rule):
     for ex in examples:
         for _, code, severity in ex.markers:
             assert code in known, f"{ex.name}: marker names undocumented {code}"
-            assert severity == known[code], f"{ex.name}: {code} is {known[code]}, marked {severity}"
+            # a warning rule may escalate to an error where the breakage is certain (IPL004 on a saved tensor)
+            assert severity in (known[code], "error"), f"{ex.name}: {code} is {known[code]}, marked {severity}"
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -324,7 +324,14 @@ class Interpreter:
                 out.update(o.origin if o.kind == DERIVED else self.leaf_origin((o.base,)) if o.base else ())
         return frozenset(out)
 
-    def derived(self, node: cst.CSTNode, inputs: Iterable[Value], label: str = "") -> Value:
+    def derived(self, node: cst.CSTNode, inputs: Iterable[Value], label: str = "", key: Optional[str] = None,
+                args: Optional[Dict[object, Value]] = None, module: Optional[Obj] = None) -> Value:
+        result = self._derived(node, inputs, label)
+        if key is not None and self.state is not None and self.state.grad is True:
+            self.record_saves(node, key, args or {}, result, label or key, module)
+        return result
+
+    def _derived(self, node: cst.CSTNode, inputs: Iterable[Value], label: str = "") -> Value:
         s = self.state
         objs = [o for v in inputs for o in v]
         if s is None:
@@ -348,6 +355,94 @@ class Interpreter:
         origin = self.leaf_origin(objs) if rg else frozenset()
         return frozenset((self.obj(DERIVED, id(node), rg=rg, origin=origin, node=node, stmt=self.stmt, label=label),))
 
+    # ------------------------------------------------------------------ saved tensors
+    def rg_char(self, value: Optional[Value]) -> str:
+        """'1' every object in ``value`` requires grad, '0' none can (or it is not a tensor), '?' unknown."""
+        if not value:
+            return "0"
+        if all(self.is_rg(o) for o in value):
+            return "1"
+        if all((o.is_tensor and o.rg is False and not self.is_rg(o)) for o in value):
+            return "0"
+        return "?"
+
+    def record_saves(self, node, key: str, args: Dict[object, Value], result: Value, label: str,
+                     module: Optional[Obj] = None) -> None:
+        """Look ``key`` up in the generated op table and remember which argument tensors (and whether the result)
+        the op saved for backward. Certain facts only: the saved set is the intersection over every way the
+        unknown requires-grad flags could turn out, and nothing is recorded unless some input surely requires
+        grad (or the op is a module with parameters)."""
+        info = ops.saved_info(key)
+        if info is None:
+            return
+        if result is args.get(0) and result and all(
+            self.is_leaf_rg(o) or (o.kind == VIEW and o.base is not None and self.is_leaf_rg(o.base)) for o in result
+        ):
+            return  # an in-place op on a leaf that requires grad raises instead of recording anything
+        chars = [self.rg_char(args.get(i)) for i in info.get("tensor_args", ())]
+        has_params = info.get("kind") == "module" and module is not None and short_has_params(module.cls)
+        if "1" not in chars and not has_params:
+            return
+        unknowns = [i for i, c in enumerate(chars) if c == "?"]
+        if len(unknowns) > 4:
+            return
+        saved_args: Optional[Set] = None
+        saves_result = True
+        for bits in range(1 << len(unknowns)):
+            pattern = list(chars)
+            for j, i in enumerate(unknowns):
+                pattern[i] = "1" if bits >> j & 1 else "0"
+            p = "".join(pattern)
+            if "1" not in p and not has_params:
+                continue  # this way no graph is recorded at all: it does not constrain the others
+            got = set(ops.saved_inputs(key, p))
+            saved_args = got if saved_args is None else saved_args & got
+            saves_result = saves_result and ops.saves_result(key, p)
+        if saved_args is None:
+            return
+        s = self.state
+        saved = dict(s.saved)
+        record = (label, node)
+        for idx in sorted(saved_args, key=str):
+            for o in args.get(idx, EMPTY):
+                self._save(saved, o, record)
+        if saves_result:
+            for o in result:
+                self._save(saved, o, record)
+        if saved != s.saved:
+            s.saved = saved
+
+    @staticmethod
+    def _save(saved: Dict, o: Obj, record) -> None:
+        if not (o.is_tensor or (o.kind == UNKNOWN and o.site != "unknown")) or o.kind in (DATA, GRAD):
+            return
+        root = o.root()
+        saved[root] = saved.get(root, frozenset()) | frozenset((record,))
+
+    def saved_by(self, value: Value) -> Optional[FrozenSet]:
+        """The records of the ops that saved every object of ``value`` (through views and detach), or None."""
+        s = self.state
+        if s is None or not s.saved or not value:
+            return None
+        records: Set = set()
+        for o in value:
+            if o.kind in (DATA, GRAD) or not (o.is_tensor or o.kind == UNKNOWN):
+                return None
+            r = s.saved.get(o.root())
+            if not r:
+                return None
+            records |= r
+        return frozenset(records)
+
+    def free_saved(self, node: cst.Call) -> None:
+        """``backward()`` / ``autograd.grad()`` free the saved tensors unless ``retain_graph=True``."""
+        for a in node.args:
+            if a.keyword is not None and a.keyword.value in ("retain_graph", "create_graph"):
+                if _literal_bool(a.value) is not False:
+                    return
+        if self.state is not None and self.state.saved:
+            self.state.saved = {}
+
     def mark_used(self, values: Iterable[Value]) -> None:
         s = self.state
         if s is None or s.grad is False:
@@ -358,6 +453,12 @@ class Interpreter:
 
     def tensor_objs(self, value: Value) -> List[Obj]:
         return [o for o in value if o.is_tensor]
+
+    @staticmethod
+    def maybe_tensor(value: Value) -> bool:
+        """Every object is a tensor or an unknown of known origin (a parameter, a call result): something an
+        in-place tensor method can be applied to."""
+        return bool(value) and all(o.is_tensor or (o.kind == UNKNOWN and o.site != "unknown") for o in value)
 
     def emit(self, method: str, event) -> None:
         for check in self.checks:
@@ -448,11 +549,11 @@ class Interpreter:
             base = self.ev(target.value)
             if self.tensor_objs(base):
                 self.inplace(stmt, target.value, base, "setitem", op, _advanced_index(target))
-        elif isinstance(target, cst.Name) and self.state is not None and cur and not cur <= UNKNOWN_VALUE:
-            unk = frozenset(o for o in cur if o.kind == UNKNOWN and o.site != "unknown")
-            if unk and unk == cur and (self.tensor_objs(rhs) or any(o.kind == GRAD for o in rhs) or
-                                       _mentions_grad(stmt.value)):
-                self.defer_inferred_leaf(stmt, target, unk, "augassign", op)
+        elif isinstance(target, (cst.Name, cst.Attribute)) and self.maybe_tensor(cur):
+            if self.saved_by(cur):
+                self.inplace(stmt, target, cur, "augassign", op)
+            if self.tensor_objs(rhs) or any(o.kind == GRAD for o in rhs) or _mentions_grad(stmt.value):
+                self.defer_inferred_leaf(stmt, target, cur, "augassign", op)
 
     def sx_Return(self, stmt: cst.Return) -> None:
         if stmt.value is not None:
@@ -893,7 +994,8 @@ class Interpreter:
         if isinstance(node.operator, cst.Not):
             return EMPTY
         if self.tensor_objs(v):
-            return self.derived(node, (v,))
+            return self.derived(node, (v,), key="operator.neg" if isinstance(node.operator, cst.Minus) else None,
+                                args={0: v})
         return UNKNOWN_VALUE
 
     def ev_BinaryOperation(self, node: cst.BinaryOperation) -> Value:
@@ -902,7 +1004,7 @@ class Interpreter:
         self.note_grad_tensor_use(node.left)
         self.note_grad_tensor_use(node.right)
         if self.tensor_objs(a) or self.tensor_objs(b):
-            return self.derived(node, (a, b), label=_binop_label(node.operator))
+            return self.derived(node, (a, b), label=f"`{_binop_label(node.operator)}`", key=_binop_key(node), args={0: a, 1: b})
         if a and b and not (a <= UNKNOWN_VALUE and b <= UNKNOWN_VALUE):
             return self.derived(node, (a, b))
         return UNKNOWN_VALUE if (a or b) else EMPTY
@@ -1137,13 +1239,15 @@ class Interpreter:
     def module_call(self, node: cst.Call, mod: Obj, pos: List[Value], kw: Dict[str, Value]) -> Value:
         cls = mod.cls
         if cls.startswith("torch.nn.") and pos:
-            if "inplace" in mod.extra and self.tensor_objs(pos[0]):
+            if "inplace" in mod.extra and self.maybe_tensor(pos[0]):
                 self.inplace(node, node.args[0].value, pos[0], "module", cls.split(".")[-1] + "(inplace=True)")
+                if self.state is not None and self.state.grad is True:
+                    self.record_saves(node, cls, {0: pos[0]}, pos[0], f"`{cls.split('.')[-1]}(inplace=True)`", mod)
                 return pos[0]
             inputs = list(pos) + list(kw.values())
             if short_has_params(cls):
                 inputs.append(frozenset((self.obj(PARAM, (mod.site, "weight"), rg=True),)))
-            return self.derived(node, inputs)
+            return self.derived(node, inputs, label=f"`{cls.split('.')[-1]}`", key=cls, args={0: pos[0]}, module=mod)
         self.mark_used(pos)
         return unknown(("call", id(node)))
 
@@ -1169,11 +1273,10 @@ class Interpreter:
         if not tensors:
             if name in ("backward",):
                 self.mark_used((recv,))
-            if name in _inplace_names() and recv and not (recv <= UNKNOWN_VALUE):
-                # in-place on something of unknown type held in a name: maybe a tensor whose .grad is used
-                unk = frozenset(o for o in recv if o.kind == UNKNOWN and o.site != "unknown")
-                if unk and unk == recv:
-                    self.defer_inferred_leaf(node, func.value, unk, "method", name)
+            if name in _inplace_names() and self.maybe_tensor(recv):
+                # in-place on something of unknown type: maybe saved for backward, maybe a leaf whose .grad is used
+                self.inplace(node, func.value, recv, "method", name)
+                self.defer_inferred_leaf(node, func.value, recv, "method", name)
             if name in ("forward",):
                 for o in recv:
                     if o.kind == MODULE:
@@ -1185,8 +1288,11 @@ class Interpreter:
             self.inplace(node, func.value, recv, "method", name)
             self.mark_used(pos)
             self.mark_used(kw.values())
-            if name in ("requires_grad_",):
-                pass
+            if name.endswith("_") and not name.startswith("_") and s.grad is True:
+                args = {0: recv}
+                for i, v in enumerate(pos):
+                    args[i + 1] = v
+                self.record_saves(node, "Tensor." + name[:-1], args, recv, f"`.{name}()`")
             return recv
         if name == "requires_grad_":
             flag = _literal_bool(node.args[0].value) if node.args else True
@@ -1209,6 +1315,7 @@ class Interpreter:
         if name == "backward":
             self.mark_used((recv,))
             self.emit("on_backward", (node, recv, self.state))
+            self.free_saved(node)
             return EMPTY
         if name in _NON_TENSOR_METHODS:
             return UNKNOWN_VALUE
@@ -1225,7 +1332,11 @@ class Interpreter:
             return self.derived(node, (recv,), label=f".{name}()")
         if name == "to":
             return unknown(("maybe", id(node)))
-        return self.derived(node, [recv] + pos + list(kw.values()), label=f".{name}()")
+        args: Dict[object, Value] = {0: recv}
+        for i, v in enumerate(pos):
+            args[i + 1] = v
+        args.update(kw)
+        return self.derived(node, [recv] + pos + list(kw.values()), label=f"`.{name}()`", key="Tensor." + name, args=args)
 
     def copy_origin(self, o: Obj) -> FrozenSet[Obj]:
         """For ``x.detach()`` / ``x.clone().detach()``: the tensors whose values were copied."""
@@ -1307,8 +1418,10 @@ class Interpreter:
             return out_kw
         target_idx = ops.inplace_function_target(q)
         if target_idx is not None and len(pos) > target_idx:
-            if self.tensor_objs(pos[target_idx]):
+            if self.maybe_tensor(pos[target_idx]):
                 self.inplace(node, args[target_idx].value, pos[target_idx], "function", q.split(".")[-1])
+                if s.grad is True and q.endswith("_"):
+                    self.record_saves(node, q[:-1], dict(enumerate(pos)), pos[target_idx], f"`{_short(q)}`")
             return pos[target_idx]
         ikw = ops.inplace_kwarg(q)
         if ikw is not None and pos:
@@ -1319,8 +1432,10 @@ class Interpreter:
                     flag = _literal_bool(a.value)
             if flag is None and len(args) > pidx and args[pidx].keyword is None:
                 flag = _literal_bool(args[pidx].value)
-            if flag is True and self.tensor_objs(pos[0]):
+            if flag is True and self.maybe_tensor(pos[0]):
                 self.inplace(node, args[0].value, pos[0], "inplace_kwarg", f"{q.split('.')[-1]}(..., inplace=True)")
+                if s.grad is True:
+                    self.record_saves(node, q, {0: pos[0]}, pos[0], f"`{_short(q)}(inplace=True)`")
                 return pos[0]
         if q.startswith("torch.optim.") and q.count(".") == 2 and q.split(".")[-1][:1].isupper() and pos:
             ev = OptimizerEvent(node, args[0].value, pos[0], s, self.stmt)
@@ -1329,6 +1444,7 @@ class Interpreter:
         if q in ("torch.autograd.grad", "torch.autograd.backward"):
             self.mark_used(pos)
             self.emit("on_backward", (node, pos[0] if pos else EMPTY, s))
+            self.free_saved(node)
             return UNKNOWN_VALUE
         if q == "torch.detach" and pos:
             return frozenset(self.obj(DETACHED, None, rg=False, base=o.root(), origin=self.copy_origin(o), node=node, stmt=self.stmt)
@@ -1338,7 +1454,9 @@ class Interpreter:
         if q.startswith("torch.") and not q.startswith(("torch.nn.init", "torch.distributed", "torch.cuda", "torch.utils")):
             tensor_inputs = [v for v in pos + list(kw.values()) if self.tensor_objs(v)]
             if tensor_inputs:
-                return self.derived(node, pos + list(kw.values()), label=f"{q.split('.')[-1]}()")
+                args = dict(enumerate(pos))
+                args.update(kw)
+                return self.derived(node, pos + list(kw.values()), label=f"`{_short(q)}`", key=q, args=args)
             return unknown(("call", id(node)))
         self.mark_used(pos)
         self.mark_used(kw.values())
@@ -1428,6 +1546,30 @@ def _augop(op) -> str:
         cst.BitAndAssign: "&=", cst.BitOrAssign: "|=", cst.BitXorAssign: "^=", cst.LeftShiftAssign: "<<=",
         cst.RightShiftAssign: ">>=",
     }.get(type(op), "op=")
+
+
+_BINOP_KEYS = {
+    cst.Add: "operator.add", cst.Subtract: "operator.sub", cst.Multiply: "operator.mul", cst.Divide: "operator.truediv",
+    cst.MatrixMultiply: "operator.matmul", cst.Power: "operator.pow", cst.FloorDivide: "operator.floordiv",
+    cst.Modulo: "operator.mod",
+}
+
+
+def _binop_key(node: cst.BinaryOperation) -> Optional[str]:
+    key = _BINOP_KEYS.get(type(node.operator))
+    if key == "operator.pow":
+        if isinstance(node.right, (cst.Integer, cst.Float)) or isinstance(node.right, cst.UnaryOperation):
+            return "operator.pow@scalar"
+        if isinstance(node.left, (cst.Integer, cst.Float)):
+            return "operator.pow@rscalar"
+    return key
+
+
+def _short(q: str) -> str:
+    """``torch.nn.functional.relu`` -> ``F.relu``; ``torch.sigmoid`` stays."""
+    if q.startswith("torch.nn.functional."):
+        return "F." + q[len("torch.nn.functional."):]
+    return q
 
 
 def _binop_label(op) -> str:

@@ -6,11 +6,12 @@ from typing import List
 from .base import Check
 from .ipl001_inplace_on_leaf import InplaceOnLeaf
 from .ipl002_inplace_on_leaf_view import InplaceOnLeafView
+from .ipl003_inplace_on_saved import InplaceOnSaved
 from .ipl004_data_mutation import DataMutation
 from .ipl005_grad_of_non_leaf import GradOfNonLeaf
 from .ipl006_detached_copy_trains import DetachedCopyTrains
 
-ALL_CHECKS = [InplaceOnLeaf, InplaceOnLeafView, DataMutation, GradOfNonLeaf, DetachedCopyTrains]
+ALL_CHECKS = [InplaceOnLeaf, InplaceOnLeafView, InplaceOnSaved, DataMutation, GradOfNonLeaf, DetachedCopyTrains]
 
 
 def make_checks() -> List[Check]:

@@ -7,8 +7,9 @@ functions whose name mentions ``init`` or ``reset``), where no graph can be live
 from __future__ import annotations
 
 from ..analysis.values import DATA
-from ..diagnostics import SAFE, WARNING, Fix
+from ..diagnostics import ERROR, SAFE, WARNING, Fix
 from .base import Check, expr_text
+from .ipl003_inplace_on_saved import first_record
 
 
 def _in_init_code(it) -> bool:
@@ -25,18 +26,29 @@ class DataMutation(Check):
     severity = WARNING
 
     def on_inplace(self, ev, it) -> None:
-        if ev.state.grad is False:
-            return
         objs = list(ev.value)
-        if not objs or not all(o.kind == DATA and o.base is not None and it.is_rg(o.base, ev.state) for o in objs):
-            return
-        if _in_init_code(it):
+        if not objs or not all(o.kind == DATA and o.base is not None for o in objs):
             return
         target = expr_text(ev.target)
         base = target[:-5] if target.endswith(".data") else target
         op = "assignment" if ev.via in ("setitem", "setdata") else f"`{ev.op}`"
+        fix = Fix("Drop `.data` and wrap the write in `with torch.no_grad():`", SAFE,
+                  edit={"kind": "data_to_no_grad", "stmt": ev.stmt})
+        records = it.saved_by(frozenset(o.base for o in objs))
+        if records:
+            # a live graph saved it: backward will use the new values without a word -- wrong gradients
+            def message(line_of) -> str:
+                label, node = first_record(records, line_of)
+                return (f"In-place {op} through `{target}` changes `{base}`, which {label} at line {line_of(node)} "
+                        f"saved for backward: `.data` hides the change from autograd, so backward silently computes "
+                        f"wrong gradients")
+
+            it.report(ev.node, self.code, message, fix=fix, severity=ERROR)
+            return
+        if ev.state.grad is False or _in_init_code(it):
+            return
+        if not all(it.is_rg(o.base, ev.state) for o in objs):
+            return
         message = (f"In-place {op} through `{target}` bypasses autograd's version check: if a graph saved "
                    f"`{base}`, backward silently uses the new values; write under `torch.no_grad()` instead")
-        fix = Fix(f"Drop `.data` and wrap the write in `with torch.no_grad():`", SAFE,
-                  edit={"kind": "data_to_no_grad", "stmt": ev.stmt})
         it.report(ev.node, self.code, message, fix=fix)

@@ -1,0 +1,94 @@
+"""IPL003 inplace-on-saved: an in-place write to a tensor that an earlier op saved for backward.
+
+torch raises only at ``backward()``, far from the culprit: "one of the variables needed for gradient computation has
+been modified by an inplace operation: [...] which is output 0 of SigmoidBackward0, is at version 1; expected version
+0 instead". What each op saves comes from the generated op table (``inplace_lint/ops``); views and ``detach()``
+share the version counter of their base, so writing any of them counts. ``.data`` does not: that is IPL004.
+"""
+from __future__ import annotations
+
+import libcst as cst
+
+from ..analysis.values import DATA, VIEW
+from ..diagnostics import SAFE, UNSAFE, Fix
+from .base import Check, expr_text
+
+_TORCH_MSG = '"one of the variables needed for gradient computation has been modified by an inplace operation"'
+
+
+def first_record(records, line_of):
+    return min(records, key=lambda r: (line_of(r[1]) or 0, r[0]))
+
+
+def _aliased(ev, it) -> bool:
+    """Does another name hold (a view of) the same storage? Then an out-of-place rewrite would not update it."""
+    name = expr_text(ev.target)
+    roots = {o.root() for o in ev.value}
+    for key, value in ev.state.env.items():
+        if key == name or key.startswith(name + "."):
+            continue
+        if any(o.root() in roots for o in value if o.is_tensor or o.kind == "unknown"):
+            return True
+    return False
+
+
+def _result_discarded(ev) -> bool:
+    stmt = ev.stmt
+    return (isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1 and isinstance(stmt.body[0], cst.Expr)
+            and stmt.body[0].value is ev.node)
+
+
+def _assigned_back(ev) -> bool:
+    """``h = F.relu(h, inplace=True)``: the result goes back into the name it came from."""
+    stmt = ev.stmt
+    if not (isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1 and isinstance(stmt.body[0], cst.Assign)):
+        return False
+    assign = stmt.body[0]
+    return (assign.value is ev.node and len(assign.targets) == 1
+            and expr_text(assign.targets[0].target) == expr_text(ev.target))
+
+
+def saved_fix(ev, it) -> Fix:
+    target = expr_text(ev.target)
+    simple_name = isinstance(ev.target, (cst.Name, cst.Attribute)) and not _aliased(ev, it)
+    if ev.via == "method":
+        op = ev.op[:-1]
+        safe = simple_name and _result_discarded(ev)
+        return Fix(f"Use the out-of-place form: `{target} = {target}.{op}(...)`", SAFE if safe else UNSAFE,
+                   edit={"kind": "out_of_place", "node": ev.node, "stmt": ev.stmt})
+    if ev.via == "augassign":
+        return Fix(f"Use the out-of-place form: `{target} = {target} {ev.op[:-1]} ...`", SAFE if simple_name else UNSAFE,
+                   edit={"kind": "out_of_place", "node": ev.node, "stmt": ev.stmt})
+    if ev.via == "inplace_kwarg":
+        return Fix("Use the out-of-place form (drop `inplace=True`)", SAFE if _assigned_back(ev) else UNSAFE,
+                   edit={"kind": "drop_inplace", "node": ev.node, "stmt": ev.stmt})
+    if ev.via == "module":
+        return Fix("Construct the module without `inplace=True`", UNSAFE, edit=None)
+    return Fix(f"Clone `{target}` before the op that saves it (e.g. `torch.sigmoid(x).clone()`), or write into a copy",
+               "display-only")
+
+
+class InplaceOnSaved(Check):
+    code = "IPL003"
+    name = "inplace-on-saved"
+
+    def on_inplace(self, ev, it) -> None:
+        objs = ev.value
+        if ev.via == "setdata" or any(o.kind == DATA for o in objs):
+            return  # through .data torch raises nothing: IPL004
+        if ev.state.grad is True and all(it.is_leaf_rg(o, ev.state) or (o.kind == VIEW and it.is_leaf_rg(o.base, ev.state))
+                                          for o in objs):
+            return  # IPL001/IPL002: torch raises at this very line
+        records = it.saved_by(objs)
+        if not records:
+            return
+        target = expr_text(ev.target)
+        action = "Item assignment into" if ev.via == "setitem" else f"In-place `{ev.op}` on"
+
+        def message(line_of) -> str:
+            label, node = first_record(records, line_of)
+            return (f"{action} `{target}`, which {label} at line {line_of(node)} saved for backward: "
+                    f"backward will raise {_TORCH_MSG}")
+
+        related = [(node, f"saved for backward by {label}") for label, node in sorted(records, key=lambda r: r[0])]
+        it.report(ev.node, self.code, message, fix=saved_fix(ev, it), related=related[:3])
