@@ -71,7 +71,7 @@ class _Report:
 
 
 class _ClassInfo:
-    __slots__ = ("name", "node", "is_module", "is_autograd_function", "attrs", "assigned_elsewhere")
+    __slots__ = ("name", "node", "is_module", "is_autograd_function", "attrs", "assigned_elsewhere", "clobbers_input")
 
     def __init__(self, name: str, node: cst.ClassDef) -> None:
         self.name = name
@@ -80,6 +80,7 @@ class _ClassInfo:
         self.is_autograd_function = False
         self.attrs: Dict[str, Value] = {}
         self.assigned_elsewhere: Set[str] = set()
+        self.clobbers_input = False  # ``forward`` overwrites its first argument in place before rebinding it
 
 
 class _Function:
@@ -789,10 +790,42 @@ class Interpreter:
                 self.exec_block([stmt])
         self.current_cls, self.current = prev_cls, prev_current
         self.state = saved_state
+        if info.is_module:
+            info.clobbers_input = self.forward_clobbers_input(node, info)
         if self.state is not None:
             self.state.bind(name, frozenset((self.obj(CLASS, ("class", name), cls=name),)))
         if prev_current is None:
             self.module_bindings[name] = self.module_bindings.get(name, 0) + 1
+
+    def forward_clobbers_input(self, cls: cst.ClassDef, info: _ClassInfo) -> bool:
+        """Does ``forward`` write its first input in place (before rebinding it)? Top-level statements only."""
+        fwd = next((st for st in _body_statements(cls.body)
+                    if isinstance(st, cst.FunctionDef) and st.name.value == "forward"), None)
+        if fwd is None or len(fwd.params.params) < 2:
+            return False
+        x = fwd.params.params[1].name.value
+        for st in _body_statements(fwd.body):
+            if not isinstance(st, (cst.SimpleStatementLine, _SuiteLine)):
+                return False
+            for small in st.body:
+                if isinstance(small, cst.AugAssign) and isinstance(small.target, cst.Name) and small.target.value == x:
+                    return True
+                if isinstance(small, (cst.Assign, cst.Expr)):
+                    value = small.value
+                    if isinstance(small, cst.Assign):
+                        for t in small.targets:
+                            tt = t.target
+                            if isinstance(tt, cst.Subscript) and isinstance(tt.value, cst.Name) and tt.value.value == x:
+                                return True
+                    if (isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute)
+                            and isinstance(value.func.value, cst.Name) and value.func.value.value == x
+                            and ops.is_inplace_method(value.func.attr.value)):
+                        return True
+                    if isinstance(small, cst.Assign) and any(
+                        isinstance(t.target, cst.Name) and t.target.value == x for t in small.targets
+                    ):
+                        return False  # rebound before any in-place write
+        return False
 
     def visit_generic(self, stmt) -> None:
         """Statements without a handler: evaluate what they contain, conservatively."""
@@ -969,6 +1002,9 @@ class Interpreter:
         s = self.state
         if s is None:
             return UNKNOWN_VALUE
+        if s.watch and node.value in s.watch:
+            call, mod = s.watch[node.value]
+            self.emit("on_clobbered_read", (node, call, mod, s))
         v = s.env.get(node.value)
         if v is not None:
             return v
@@ -1236,8 +1272,24 @@ class Interpreter:
             self.record_call(f"{self.current_cls.name}.{node.func.attr.value}")
         return frozenset(out) if out else UNKNOWN_VALUE
 
+    def watch_clobber(self, node: cst.Call, mod: Obj, arg: Value) -> None:
+        """``mod`` overwrites its input in place: unless the call's result is simply discarded (in-place on
+        purpose), every other name bound to that tensor now reads the overwritten values."""
+        s = self.state
+        if s is None or not self.maybe_tensor(arg) or isinstance(self.small, cst.Expr) and self.small.value is node:
+            return
+        if s.grad is True and all(self.is_leaf_rg(o) for o in arg):
+            return  # torch raises at once (IPL001)
+        roots = {o.root() for o in arg}
+        for name, value in s.env.items():
+            if "." not in name and value and all(o.root() in roots for o in value):
+                s.watch[name] = (node, mod)
+
     def module_call(self, node: cst.Call, mod: Obj, pos: List[Value], kw: Dict[str, Value]) -> Value:
         cls = mod.cls
+        if pos and ("inplace" in mod.extra or "inplace_first" in mod.extra or
+                    (cls in self.classes and self.classes[cls].clobbers_input)):
+            self.watch_clobber(node, mod, pos[0])
         if cls.startswith("torch.nn.") and pos:
             if "inplace" in mod.extra and self.maybe_tensor(pos[0]):
                 self.inplace(node, node.args[0].value, pos[0], "module", cls.split(".")[-1] + "(inplace=True)")
@@ -1403,6 +1455,12 @@ class Interpreter:
                     extra += ["weight", "bias"]
                 if kname == "inplace" and _literal_bool(a.value) is True:
                     extra.append("inplace")
+            if q == "torch.nn.Sequential" and len(pos) > 1:
+                self.emit("on_sequential", (node, [(a.value, v) for a, v in zip(args, pos) if a.keyword is None]))
+            if q == "torch.nn.Sequential" and pos and any(
+                o.kind == MODULE and ("inplace" in o.extra or "inplace_first" in o.extra) for o in pos[0]
+            ):
+                extra.append("inplace_first")
             idx = ops.inplace_module_kwarg(q)
             if idx is not None and len(args) > idx and args[idx].keyword is None and _literal_bool(args[idx].value) is True:
                 extra.append("inplace")

@@ -115,9 +115,11 @@ class State:
     retain:  objects that called ``retain_grad()``
     grad:    grad mode: True / False / None (unknown)
     saved:   root object -> frozenset of (op label, node) that saved it for a backward still to come
+    watch:   name -> (call node, module object): the name's tensor was overwritten in place by that call, whose
+             result went elsewhere; reading the name sees the new values
     """
 
-    __slots__ = ("env", "rg", "norg", "used", "retain", "grad", "saved")
+    __slots__ = ("env", "rg", "norg", "used", "retain", "grad", "saved", "watch")
 
     def __init__(self) -> None:
         self.env: Dict[str, Value] = {}
@@ -127,6 +129,7 @@ class State:
         self.retain: FrozenSet[Obj] = frozenset()
         self.grad: Optional[bool] = True
         self.saved: Dict[Obj, FrozenSet[Tuple[str, object]]] = {}
+        self.watch: Dict[str, Tuple[object, Obj]] = {}
 
     def copy(self) -> "State":
         s = State.__new__(State)
@@ -137,6 +140,7 @@ class State:
         s.retain = self.retain
         s.grad = self.grad
         s.saved = dict(self.saved)
+        s.watch = dict(self.watch)
         return s
 
     def __eq__(self, other: object) -> bool:
@@ -149,12 +153,15 @@ class State:
             and self.used == other.used
             and self.retain == other.retain
             and self.saved == other.saved
+            and self.watch == other.watch
         )
 
     def bind(self, name: str, value: Value) -> None:
         """Rebind ``name``; facts about its attributes (``name.x``) die with the old object."""
         env = self.env
         env[name] = value
+        if self.watch:
+            self.watch.pop(name, None)
         prefix = name + "."
         if any(k.startswith(prefix) for k in env):
             for k in [k for k in env if k.startswith(prefix)]:
@@ -162,6 +169,8 @@ class State:
 
     def unbind(self, name: str) -> None:
         self.env.pop(name, None)
+        if self.watch:
+            self.watch.pop(name, None)
         prefix = name + "."
         for k in [k for k in self.env if k.startswith(prefix)]:
             del self.env[k]
@@ -198,6 +207,7 @@ def join_states(a: "Optional[State]", b: "Optional[State]") -> "Optional[State]"
         if w is not None:
             saved[k] = v | w
     s.saved = saved
+    s.watch = {k: v for k, v in a.watch.items() if b.watch.get(k) == v}
     return s
 
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ..analysis.values import DATA, VIEW
+from .. import ops
+from ..analysis.values import DATA, MODULE, VIEW
 from ..diagnostics import SAFE, UNSAFE, Fix
 from .base import Check, expr_text
 
@@ -92,3 +93,22 @@ class InplaceOnSaved(Check):
 
         related = [(node, f"saved for backward by {label}") for label, node in sorted(records, key=lambda r: r[0])]
         it.report(ev.node, self.code, message, fix=saved_fix(ev, it), related=related[:3])
+
+    def on_sequential(self, event, it) -> None:
+        """``nn.Sequential(..., nn.Sigmoid(), nn.ReLU(inplace=True), ...)``: the in-place layer overwrites the output
+        the previous layer saved for backward."""
+        node, layers = event
+        for (_, prev), (arg, cur) in zip(layers, layers[1:]):
+            prev_mod = next((o for o in prev if o.kind == MODULE), None)
+            cur_mod = next((o for o in cur if o.kind == MODULE), None)
+            if prev_mod is None or cur_mod is None or "inplace" not in cur_mod.extra:
+                continue
+            if not prev_mod.cls.startswith("torch.nn.") or not ops.saves_result(prev_mod.cls, "1"):
+                continue
+            prev_name = prev_mod.cls.split(".")[-1]
+            layer = cur_mod.cls.split(".")[-1]
+            message = (f"`{layer}(inplace=True)` overwrites the output of the `{prev_name}` before it, which "
+                       f"`{prev_name}` saved for backward: backward will raise {_TORCH_MSG}")
+            fix = Fix("Construct the layer without `inplace=True`", SAFE,
+                      edit={"kind": "drop_inplace", "node": arg, "stmt": None})
+            it.report(arg, self.code, message, fix=fix)

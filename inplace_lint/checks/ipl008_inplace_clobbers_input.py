@@ -1,0 +1,33 @@
+"""IPL008 inplace-clobbers-input: a module that overwrites its input in place is applied to a tensor the caller
+reads again afterwards.
+
+No autograd error: the caller just reads the overwritten values (``out = self.block(x); out += x`` adds
+``relu(x)`` where ``x`` was meant). Reported on the call; the read is named in the message.
+"""
+from __future__ import annotations
+
+from ..diagnostics import UNSAFE, Fix
+from .base import Check, expr_text
+
+
+class InplaceClobbersInput(Check):
+    code = "IPL008"
+    name = "inplace-clobbers-input"
+
+    def on_clobbered_read(self, event, it) -> None:
+        read, call, mod, state = event
+        callee = expr_text(call.func)
+        name = read.value
+        layer = mod.cls.split(".")[-1]
+        how = (f"`{callee}` starts with an in-place layer" if "inplace_first" in mod.extra
+               else f"`{callee}` ({layer}) writes its input in place" if mod.cls.startswith("torch.nn.")
+               else f"`{callee}.forward` writes its input in place")
+
+        def message(line_of) -> str:
+            return (f"{how}, overwriting the tensor `{name}` holds; `{name}` is read again at line {line_of(read)} "
+                    f"and sees the modified values (no error, wrong results)")
+
+        arg = call.args[0].value if call.args else call
+        fix = Fix(f"Pass a copy (`{callee}({expr_text(arg)}.clone())`) or build the layer with `inplace=False`",
+                  UNSAFE, edit={"kind": "clone_arg", "node": call})
+        it.report(call, self.code, message, fix=fix, related=[(read, f"`{name}` read here")])
