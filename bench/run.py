@@ -199,11 +199,13 @@ def analysis_source(use_tree: bool) -> dict:
     try:
         commit = git("rev-parse", "HEAD")
         subject = git("log", "-1", "--format=%s")
+        last_change = git("log", "-1", "--format=%H", commit, "--", "inplace_lint", "rules")
         dirty = bool(git("status", "--porcelain", "--untracked-files=no", "--", "inplace_lint", "rules"))
     except (OSError, subprocess.CalledProcessError):
-        commit, subject, dirty, use_tree = None, None, None, True
+        commit, subject, dirty, last_change, use_tree = None, None, None, None, True
     if use_tree:
-        return {"kind": "work tree", "path": str(REPO), "commit": commit, "subject": subject, "dirty": dirty}
+        return {"kind": "work tree", "path": str(REPO), "commit": commit, "subject": subject,
+                "analysis_last_changed_in": last_change, "dirty": dirty}
     snapshot = WORK / f"snapshot-{commit[:12]}"
     if not (snapshot / ".complete").exists():
         WORK.mkdir(parents=True, exist_ok=True)
@@ -216,7 +218,7 @@ def analysis_source(use_tree: bool) -> dict:
         tar_path.unlink()
         (snapshot / ".complete").write_text(commit + "\n")
     return {"kind": "git HEAD snapshot", "path": str(snapshot), "commit": commit, "subject": subject,
-            "work_tree_dirty": dirty}
+            "analysis_last_changed_in": last_change, "work_tree_dirty": dirty}
 
 
 def il_env(src_path: str, cache_dir: Path) -> Dict[str, str]:
@@ -539,7 +541,8 @@ def render(result: dict) -> str:
     lines = [
         f"corpus: {', '.join(c['name'] + ' ' + c['version'] for c in result['corpus'])} "
         f"({total['files']:,} files, {total['lines']:,} lines)",
-        f"inplace-lint {a['options']['version'].split()[-1]} at {str(a['commit'])[:12]} ({a['kind']}); "
+        f"inplace-lint {a['options']['version'].split()[-1]} at {str(a['commit'])[:12]} ({a['kind']}; inplace_lint/ "
+        f"last changed in {str(a.get('analysis_last_changed_in'))[:12]}); "
         f"TorchFix {(result['torchfix'] or {}).get('TorchFix', '-')} "
         f"(libcst {(result['torchfix'] or {}).get('libcst', '-')}); floor: libcst {m['libcst']}",
         f"machine: {m['nproc']} CPUs, {m['cpu_model']}, {m['ram_gib']} GiB RAM, Python {m['python']}",
