@@ -86,7 +86,7 @@ class _ClassInfo:
 class _Function:
     """A function body waiting to be analysed."""
 
-    __slots__ = ("node", "cls", "qualname", "grad", "forced_grad")
+    __slots__ = ("node", "cls", "qualname", "grad", "forced_grad", "role", "inputs", "dirty")
 
     def __init__(self, node: cst.FunctionDef, cls: Optional[_ClassInfo], qualname: str, grad: Optional[bool],
                  forced_grad: bool) -> None:
@@ -95,6 +95,11 @@ class _Function:
         self.qualname = qualname
         self.grad = grad              # grad mode at entry
         self.forced_grad = forced_grad  # fixed by a decorator or by being autograd.Function.forward
+        # in a torch.autograd.Function: "forward"/"backward", the objects of its tensor parameters (inputs of
+        # forward, incoming gradients of backward) and, for forward, those passed to ctx.mark_dirty
+        self.role: Optional[str] = None
+        self.inputs: FrozenSet[Obj] = frozenset()
+        self.dirty: FrozenSet[Obj] = frozenset()
 
 
 class Interpreter:
@@ -199,6 +204,13 @@ class Interpreter:
             all_params.append(params.star_arg)
         if params.star_kwarg is not None:
             all_params.append(params.star_kwarg)
+        role = None
+        if fn.cls is not None and fn.cls.is_autograd_function and node.name.value in ("forward", "backward"):
+            role = node.name.value
+            has_setup = any(isinstance(st, cst.FunctionDef) and st.name.value == "setup_context"
+                            for st in _body_statements(fn.cls.node.body))
+            skip = 0 if (role == "forward" and has_setup) else 1  # ctx comes first unless setup_context is used
+            fn.role = role
         for i, p in enumerate(all_params):
             name = p.name.value
             if i == 0 and fn.cls is not None and name in ("self", "cls") and not _is_static(node):
@@ -209,8 +221,11 @@ class Interpreter:
                             env["self." + attr] = value
             else:
                 self.state.bind(name, unknown(("param", id(node), name)))
-            if p.default is not None:
-                pass  # defaults are evaluated at definition time, in the enclosing scope
+                if role is not None and i >= skip and p is not params.star_kwarg:
+                    fn.inputs = fn.inputs | self.state.env[name]
+        if role == "forward":
+            dirty = _mark_dirty_names(node)
+            fn.dirty = frozenset(o for n in dirty for o in self.state.env.get(n, ()))
         self.exec_block(_body_statements(node.body))
         self.flush_pending()
         if node.name.value == "__init__" and fn.cls is not None and self.state is not None:
@@ -334,9 +349,11 @@ class Interpreter:
 
     def _derived(self, node: cst.CSTNode, inputs: Iterable[Value], label: str = "") -> Value:
         s = self.state
-        objs = [o for v in inputs for o in v]
+        objs = [x for v in inputs for o in v for x in (o.elems if o.kind == SEQ else (o,))]
         if s is None:
             return UNKNOWN_VALUE
+        if s.watch:
+            self.check_clobbered_use(node, objs)
         if s.grad is False:
             rg: Optional[bool] = False
         elif any(self.is_rg(o) for o in objs):
@@ -420,8 +437,9 @@ class Interpreter:
         root = o.root()
         saved[root] = saved.get(root, frozenset()) | frozenset((record,))
 
-    def saved_by(self, value: Value) -> Optional[FrozenSet]:
-        """The records of the ops that saved every object of ``value`` (through views and detach), or None."""
+    def saved_by(self, value: Value, ctx: bool = False) -> Optional[FrozenSet]:
+        """The records of the ops that saved every object of ``value`` (through views and detach), or None.
+        ``ctx``: the records of ``ctx.save_for_backward`` in an autograd.Function instead of those of ops."""
         s = self.state
         if s is None or not s.saved or not value:
             return None
@@ -429,10 +447,10 @@ class Interpreter:
         for o in value:
             if o.kind in (DATA, GRAD) or not (o.is_tensor or o.kind == UNKNOWN):
                 return None
-            r = s.saved.get(o.root())
+            r = [rec for rec in s.saved.get(o.root(), ()) if (rec[0] == CTX_SAVE) == ctx]
             if not r:
                 return None
-            records |= r
+            records.update(r)
         return frozenset(records)
 
     def free_saved(self, node: cst.Call) -> None:
@@ -914,7 +932,7 @@ class Interpreter:
         if isinstance(target, cst.Subscript):
             base_val = self.ev(target.value)
             self.ev_slices(target)
-            if self.tensor_objs(base_val):
+            if self.tensor_objs(base_val) or (self.maybe_tensor(base_val) and _tensor_style_index(target)):
                 self.inplace(self.small or self.stmt, target.value, base_val, "setitem", "[]=", _advanced_index(target))
             return
         if isinstance(target, cst.StarredElement):
@@ -1284,6 +1302,19 @@ class Interpreter:
         for name, value in s.env.items():
             if "." not in name and value and all(o.root() in roots for o in value):
                 s.watch[name] = (node, mod)
+        if "inplace" not in mod.extra:
+            # the call returns a different tensor: any later use of the overwritten one is a use of wrong values,
+            # even through a reference taken before the call (``torch.cat([x, block(x)])``)
+            for root in roots:
+                s.watch[root] = (node, mod)
+
+    def check_clobbered_use(self, node, objs: Iterable[Obj]) -> None:
+        s = self.state
+        for o in objs:
+            for x in (o.elems if o.kind == SEQ else (o,)):
+                entry = s.watch.get(x.root()) if x.kind != SEQ else None
+                if entry is not None and entry[0] is not node:
+                    self.emit("on_clobbered_read", (node, entry[0], entry[1], s))
 
     def module_call(self, node: cst.Call, mod: Obj, pos: List[Value], kw: Dict[str, Value]) -> Value:
         cls = mod.cls
@@ -1323,6 +1354,12 @@ class Interpreter:
                 s.bind(f"{key}.{attr}", pos[1])
             return EMPTY
         if not tensors:
+            if name == "save_for_backward" and self.current is not None and self.current.role == "forward":
+                saved = dict(s.saved)
+                for v in pos:
+                    for o in v:
+                        self._save(saved, o, (CTX_SAVE, node))
+                s.saved = saved
             if name in ("backward",):
                 self.mark_used((recv,))
             if name in _inplace_names() and self.maybe_tensor(recv):
@@ -1510,7 +1547,8 @@ class Interpreter:
         if ops.is_view_function(q) and pos and self.tensor_objs(pos[0]):
             return frozenset(self.view_of(o, node) for o in self.tensor_objs(pos[0]))
         if q.startswith("torch.") and not q.startswith(("torch.nn.init", "torch.distributed", "torch.cuda", "torch.utils")):
-            tensor_inputs = [v for v in pos + list(kw.values()) if self.tensor_objs(v)]
+            tensor_inputs = [v for v in pos + list(kw.values())
+                             if self.tensor_objs(v) or any(o.kind == SEQ and self.tensor_objs(o.elems) for o in v)]
             if tensor_inputs:
                 args = dict(enumerate(pos))
                 args.update(kw)
@@ -1519,6 +1557,28 @@ class Interpreter:
         self.mark_used(pos)
         self.mark_used(kw.values())
         return unknown(("call", id(node)))
+
+
+CTX_SAVE = "`ctx.save_for_backward`"
+
+
+def _mark_dirty_names(fn: cst.FunctionDef) -> Set[str]:
+    """Names passed to ``ctx.mark_dirty(...)`` anywhere in ``fn`` (top-level and nested blocks)."""
+    out: Set[str] = set()
+
+    def visit(stmts) -> None:
+        for st in stmts:
+            if isinstance(st, (cst.SimpleStatementLine, _SuiteLine)):
+                for small in st.body:
+                    v = small.value if isinstance(small, cst.Expr) else None
+                    if (isinstance(v, cst.Call) and isinstance(v.func, cst.Attribute)
+                            and v.func.attr.value == "mark_dirty"):
+                        out.update(a.value.value for a in v.args if isinstance(a.value, cst.Name))
+            elif not isinstance(st, (cst.FunctionDef, cst.ClassDef)):
+                visit(_children_statements(st))
+
+    visit(_body_statements(fn.body))
+    return out
 
 
 def short_has_params(cls: str) -> bool:
@@ -1661,6 +1721,17 @@ def _advanced_index(node: cst.Subscript) -> bool:
                 isinstance(v, cst.Name) and v.value not in ("None",)
             ):
                 return True
+    return False
+
+
+def _tensor_style_index(node: cst.Subscript) -> bool:
+    """``g[x < 0]``, ``g[:, 0]``, ``g[..., 1:]``: indexing only a tensor (or an array) takes."""
+    if len(node.slice) > 1:
+        return True
+    sl = node.slice[0].slice
+    if isinstance(sl, cst.Index):
+        return isinstance(sl.value, (cst.Comparison, cst.Ellipsis)) or (
+            isinstance(sl.value, cst.UnaryOperation) and isinstance(sl.value.operator, cst.BitInvert))
     return False
 
 

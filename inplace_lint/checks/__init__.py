@@ -10,10 +10,11 @@ from .ipl003_inplace_on_saved import InplaceOnSaved
 from .ipl004_data_mutation import DataMutation
 from .ipl005_grad_of_non_leaf import GradOfNonLeaf
 from .ipl006_detached_copy_trains import DetachedCopyTrains
+from .ipl007_function_dirty import FunctionDirty
 from .ipl008_inplace_clobbers_input import InplaceClobbersInput
 
 ALL_CHECKS = [InplaceOnLeaf, InplaceOnLeafView, InplaceOnSaved, DataMutation, GradOfNonLeaf, DetachedCopyTrains,
-              InplaceClobbersInput]
+              FunctionDirty, InplaceClobbersInput]
 
 
 def make_checks() -> List[Check]:

@@ -6,6 +6,8 @@ No autograd error: the caller just reads the overwritten values (``out = self.bl
 """
 from __future__ import annotations
 
+import libcst as cst
+
 from ..diagnostics import UNSAFE, Fix
 from .base import Check, expr_text
 
@@ -17,17 +19,17 @@ class InplaceClobbersInput(Check):
     def on_clobbered_read(self, event, it) -> None:
         read, call, mod, state = event
         callee = expr_text(call.func)
-        name = read.value
+        name = read.value if isinstance(read, cst.Name) else expr_text(call.args[0].value if call.args else call)
         layer = mod.cls.split(".")[-1]
         how = (f"`{callee}` starts with an in-place layer" if "inplace_first" in mod.extra
                else f"`{callee}` ({layer}) writes its input in place" if mod.cls.startswith("torch.nn.")
                else f"`{callee}.forward` writes its input in place")
 
         def message(line_of) -> str:
-            return (f"{how}, overwriting the tensor `{name}` holds; `{name}` is read again at line {line_of(read)} "
+            return (f"{how}, overwriting the tensor `{name}` holds; `{name}` is used again at line {line_of(read)} "
                     f"and sees the modified values (no error, wrong results)")
 
         arg = call.args[0].value if call.args else call
         fix = Fix(f"Pass a copy (`{callee}({expr_text(arg)}.clone())`) or build the layer with `inplace=False`",
                   UNSAFE, edit={"kind": "clone_arg", "node": call})
-        it.report(call, self.code, message, fix=fix, related=[(read, f"`{name}` read here")])
+        it.report(call, self.code, message, fix=fix, related=[(read, f"`{name}` used here")])

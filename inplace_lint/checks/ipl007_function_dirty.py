@@ -1,0 +1,54 @@
+"""IPL007 function-dirty: an in-place write inside a custom ``torch.autograd.Function`` that autograd is not told of.
+
+(a) an input of ``forward`` written in place without ``ctx.mark_dirty``; (b) a tensor written in place after it was
+passed to ``ctx.save_for_backward``; (c) an incoming gradient written in place in ``backward``. torch runs both with
+grad mode off, so nothing raises at the write: gradients come out silently wrong (or torch raises at backward).
+"""
+from __future__ import annotations
+
+from ..diagnostics import SAFE, UNSAFE, Fix
+from .base import Check, expr_text
+
+
+class FunctionDirty(Check):
+    code = "IPL007"
+    name = "function-dirty"
+
+    def on_inplace(self, ev, it) -> None:
+        fn = it.current
+        if fn is None or fn.role is None or ev.via == "setdata":
+            return
+        objs = ev.value
+        if not objs:
+            return
+        roots = {o.root() for o in objs}
+        target = expr_text(ev.target)
+        if fn.role == "backward":
+            if roots <= fn.inputs:
+                message = (f"In-place write to `{target}`, a gradient `backward` received: it is not this Function's "
+                           f"own tensor (after `.sum()` it is expanded; in a branch it is shared), so other gradients "
+                           f"come out wrong; write into `{target}.clone()`")
+                fix = Fix(f"Clone the gradient before writing: `{target} = {target}.clone()` first", SAFE,
+                          edit={"kind": "clone_before", "stmt": ev.stmt, "name": target})
+                it.report(ev.node, self.code, message, fix=fix)
+            return
+        records = it.saved_by(objs, ctx=True)
+        if records:
+            def message(line_of) -> str:
+                line = min(line_of(node) for _, node in records)
+                return (f"In-place write to `{target}` after `ctx.save_for_backward` saved it at line {line}: "
+                        f"`backward` computes with the modified values (silently wrong gradients)")
+
+            fix = Fix(f"Save a copy (`ctx.save_for_backward({target}.clone())`) or write into a clone", UNSAFE,
+                      edit=None)
+            it.report(ev.node, self.code, message, fix=fix)
+            return
+        if roots <= fn.inputs and not roots <= fn.dirty:
+            message = (f"`forward` writes its input `{target}` in place without `ctx.mark_dirty({target})`: the "
+                       f"caller's tensor changes behind autograd's back (silently wrong gradients)")
+            fix = Fix(f"Work on a copy: `{target} = {target}.clone()` before the write (or call "
+                      f"`ctx.mark_dirty({target})` and return it)", SAFE,
+                      edit={"kind": "clone_before", "stmt": ev.stmt, "name": target})
+            it.report(ev.node, self.code, message, fix=fix)
+
+
