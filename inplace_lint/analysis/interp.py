@@ -1268,6 +1268,12 @@ class Interpreter:
     def call_value(self, node: cst.Call, fval: Value) -> Value:
         pos, kw = self.eval_args(node)
         out: Set[Obj] = set()
+        if len([f for f in fval if f.kind in (MODULE, FUNC, CLASS)]) > 1:
+            # one of several callees (``act = nn.ReLU(inplace=True) if c else nn.Softplus()``, a loop over layers):
+            # what any one of them does is not certain
+            self.mark_used(pos)
+            self.mark_used(kw.values())
+            return unknown(("call", id(node)))
         for f in fval:
             if f.kind == FUNC:
                 self.record_call(f.cls)

@@ -1,23 +1,30 @@
 """IPL004 data-mutation: an in-place write through ``.data`` of a tensor that requires grad.
 
 ``.data`` bypasses autograd's version counter: if a live graph saved the tensor, backward uses the new values and
-the gradients are silently wrong (torch raises nothing). Not reported in initialisation code (``__init__``,
-functions whose name mentions ``init`` or ``reset``), where no graph can be live.
+the gradients are silently wrong (torch raises nothing). A warning where a graph of this code may hold the tensor;
+an error where an op is known to have saved it.
 """
 from __future__ import annotations
 
-from ..analysis.values import DATA
+from ..analysis.values import DATA, DERIVED
 from ..diagnostics import ERROR, SAFE, WARNING, Fix
 from .base import Check, expr_text
 from .ipl003_inplace_on_saved import first_record
 
 
-def _in_init_code(it) -> bool:
+def _graph_may_hold(objs, it, state) -> bool:
+    """Could a graph built by this code still hold the tensor? Only if it took part in a grad-recording computation
+    earlier in this function (or this is a ``forward``, whose caller builds the graph). Initialisation, resizing and
+    checkpoint-loading code, which never computes with the tensor, is left alone."""
     fn = it.current
-    if fn is None:
-        return False
-    name = fn.node.name.value.lower()
-    return "init" in name or "reset" in name
+    if fn is not None and fn.node.name.value == "forward":
+        return True
+    used = state.used
+    for o in objs:
+        base = o.base
+        if base in used or base.root() in used or any(base in u.origin for u in used if u.kind == DERIVED):
+            return True
+    return False
 
 
 class DataMutation(Check):
@@ -33,7 +40,7 @@ class DataMutation(Check):
         base = target[:-5] if target.endswith(".data") else target
         op = "assignment" if ev.via in ("setitem", "setdata") else f"`{ev.op}`"
         fix = Fix("Drop `.data` and wrap the write in `with torch.no_grad():`", SAFE,
-                  edit={"kind": "data_to_no_grad", "stmt": ev.stmt})
+                  edit={"kind": "data_to_no_grad", "stmt": ev.stmt, "target": ev.target})
         records = it.saved_by(frozenset(o.base for o in objs))
         if records:
             # a live graph saved it: backward will use the new values without a word -- wrong gradients
@@ -45,7 +52,7 @@ class DataMutation(Check):
 
             it.report(ev.node, self.code, message, fix=fix, severity=ERROR)
             return
-        if ev.state.grad is False or _in_init_code(it):
+        if ev.state.grad is False or not _graph_may_hold(objs, it, ev.state):
             return
         if not all(it.is_rg(o.base, ev.state) for o in objs):
             return
