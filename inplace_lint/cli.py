@@ -16,8 +16,10 @@ from typing import List, Optional, Sequence, Tuple
 import click
 
 from . import __version__, catalog
+from .baseline import BaselineError, apply_baseline, load_baseline, write_baseline
+from .cache import Cache
 from .config import ConfigError, resolve_settings
-from .engine import STDIN, lint_paths
+from .engine import STDIN, default_jobs, lint_paths
 from .report import FORMATS, ReportOptions
 
 PROG = "inplace-lint"
@@ -103,9 +105,20 @@ def _use_color(choice: str) -> bool:
 @click.option("--show-source/--no-show-source", default=True, help="Show the source line under each finding.")
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
               help="Colour the text output (auto: when stdout is a terminal and NO_COLOR is unset).")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Check files in N processes (default: the number of CPUs; 1: serially).")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the results cache.")
+@click.option("--cache-dir", type=click.Path(file_okay=False), metavar="DIR", envvar="INPLACE_LINT_CACHE_DIR",
+              help="Where the results cache lives (default: .inplace_lint_cache next to the config file, else in "
+                   "the current folder; env: INPLACE_LINT_CACHE_DIR).")
+@click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Report only findings that are not recorded in this baseline file.")
+@click.option("--write-baseline", "write_baseline_file", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Record every current finding in FILE (then use it with --baseline) and exit 0.")
 @click.pass_context
 def check(ctx: click.Context, paths: Tuple[str, ...], select, extend_select, ignore, output_format, exit_zero,
-          statistics, quiet, config_file, no_config, stdin_filename, force_exclude, show_source, color) -> None:
+          statistics, quiet, config_file, no_config, stdin_filename, force_exclude, show_source, color, jobs,
+          no_cache, cache_dir, baseline_file, write_baseline_file) -> None:
     """Lint PATHS (files, folders, `-` for stdin; default: the current folder)."""
     if config_file and no_config:
         raise click.UsageError("--config and --no-config are mutually exclusive")
@@ -117,10 +130,26 @@ def check(ctx: click.Context, paths: Tuple[str, ...], select, extend_select, ign
             stdin_filename=stdin_filename)
     except (ConfigError, catalog.CatalogError) as exc:
         raise fail(str(exc))
+    baseline = None
+    if baseline_file and not write_baseline_file:
+        try:
+            baseline = load_baseline(baseline_file)
+        except BaselineError as exc:
+            raise fail(str(exc))
 
-    result = lint_paths(targets, settings, stdin_filename=stdin_filename)
+    cache = None if no_cache else Cache.for_settings(settings, cache_dir)
+    result = lint_paths(targets, settings, stdin_filename=stdin_filename, jobs=jobs or default_jobs(), cache=cache)
     for error in result.errors:
         click.echo(str(error), err=True)
+    if write_baseline_file:
+        try:
+            count = write_baseline(write_baseline_file, result.diagnostics)
+        except BaselineError as exc:
+            raise fail(str(exc))
+        click.echo(f"{PROG}: recorded {count} finding{'s' if count != 1 else ''} in {write_baseline_file}", err=True)
+        ctx.exit(EXIT_ERROR if result.errors else EXIT_OK)
+    if baseline is not None:
+        result.diagnostics, _ = apply_baseline(result.diagnostics, baseline, baseline_file)
 
     use_color = _use_color(color) and output_format == "text"
     out = io.StringIO()

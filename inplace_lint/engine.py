@@ -16,6 +16,8 @@ import os
 import re
 import sys
 import tokenize
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import BinaryIO, Callable, Dict, Iterator, List, Optional, Sequence, Set, Tuple, Union
@@ -55,6 +57,8 @@ class Result:
     errors: List[LintError] = field(default_factory=list)
     files_checked: int = 0
     sources: Dict[str, str] = field(default_factory=dict)
+    paths: List[str] = field(default_factory=list)  # every file checked, in order (the JUnit report lists them)
+    cached: int = 0  # files whose findings came from the results cache
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -90,10 +94,18 @@ def read_python_source(path: Path) -> str:
     return decode_source(data)
 
 
-# Suffix -> reader. Notebooks (.ipynb) will register here: a reader returning the code cells as one text.
+def read_notebook_source(path: Path) -> str:
+    """The code cells of a notebook as one program (a ``notebook.NotebookSource``, which maps lines to cells)."""
+    from .notebook import read_notebook
+
+    return read_notebook(path)
+
+
+# Suffix -> reader. A reader may return a str with a ``remap(diagnostics)`` method (notebooks: sets ``cell``).
 READERS: Dict[str, Callable[[Path], str]] = {
     ".py": read_python_source,
     ".pyi": read_python_source,
+    ".ipynb": read_notebook_source,
 }
 
 
@@ -242,7 +254,13 @@ def filter_diagnostics(diagnostics: Sequence[Diagnostic], text: Optional[str], p
 
 def check_source(text: str, path: str, settings: Settings) -> List[Diagnostic]:
     """Analyze ``text`` as the file ``path`` and return the diagnostics that survive filtering."""
-    return filter_diagnostics(analyze_source(text, path), text, path, settings)
+    return remap_cells(filter_diagnostics(analyze_source(text, path), text, path, settings), text)
+
+
+def remap_cells(diagnostics: List[Diagnostic], text: Optional[str]) -> List[Diagnostic]:
+    """Notebooks: set ``Diagnostic.cell`` through the text's ``remap`` (a ``notebook.NotebookSource``); else as is."""
+    remap = getattr(text, "remap", None)
+    return remap(diagnostics) if diagnostics and remap is not None else diagnostics
 
 
 def unreadable_diagnostic(path: str, reason: str) -> Diagnostic:
@@ -251,38 +269,156 @@ def unreadable_diagnostic(path: str, reason: str) -> Diagnostic:
                       name=rule.name if rule else "unreadable", severity=ERROR, message=reason)
 
 
-def _check_one(path: str, read: Callable[[], str], settings: Settings, result: Result) -> None:
-    """Read, analyze and filter one file into ``result``; an analyzer crash becomes a ``LintError``."""
-    result.files_checked += 1
+@dataclass
+class FileOutcome:
+    """What checking one file gave: its diagnostics (and its text when there are some), or an internal error."""
+
+    path: str
+    diagnostics: List[Diagnostic] = field(default_factory=list)
+    text: Optional[str] = None
+    error: Optional[LintError] = None
+
+
+def check_file(path: str, read: Callable[[], str], settings: Settings) -> FileOutcome:
+    """Read, analyze and filter one file; an analyzer crash becomes a ``LintError``. Never raises."""
     try:
         try:
             text: Optional[str] = read()
             found = analyze_source(text, path)
         except UnreadableSource as exc:
             text, found = None, [unreadable_diagnostic(path, str(exc))]
-        kept = filter_diagnostics(found, text, path, settings)
+        kept = remap_cells(filter_diagnostics(found, text, path, settings), text)
     except Exception as exc:  # noqa: BLE001 - one bad file must not stop the run
-        result.errors.append(LintError(path, f"internal error: {type(exc).__name__}: {exc}"))
+        return FileOutcome(path, error=LintError(path, f"internal error: {type(exc).__name__}: {exc}"))
+    return FileOutcome(path, kept, text if kept else None)
+
+
+def _collect(outcome: FileOutcome, result: Result) -> None:
+    result.files_checked += 1
+    result.paths.append(outcome.path)
+    if outcome.error is not None:
+        result.errors.append(outcome.error)
         return
-    if kept:
-        result.diagnostics.extend(kept)
-        if text is not None:
-            result.sources[path] = text
+    if outcome.diagnostics:
+        result.diagnostics.extend(outcome.diagnostics)
+        if outcome.text is not None:
+            result.sources[outcome.path] = outcome.text
+
+
+def _check_one(path: str, read: Callable[[], str], settings: Settings, result: Result) -> None:
+    """Read, analyze and filter one file into ``result``."""
+    _collect(check_file(path, read, settings), result)
+
+
+# Parallel runs: a pool of worker processes, each given the settings once; files are sent in chunks and the
+# outcomes come back in submission order, so a parallel run reports exactly what a serial run does.
+PARALLEL_MIN_FILES = 8  # below this many files to analyze, a pool costs more than it saves
+_WORKER_SETTINGS: Optional[Settings] = None
+
+
+def default_jobs() -> int:
+    """The CPUs this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))  # type: ignore[attr-defined]
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def _init_worker(settings: Settings) -> None:
+    global _WORKER_SETTINGS
+    _WORKER_SETTINGS = settings
+
+
+def _worker_check(job: Tuple[str, str]) -> FileOutcome:
+    from .cache import strip_edits
+
+    display, file = job
+    assert _WORKER_SETTINGS is not None
+    outcome = check_file(display, lambda: read_source(file), _WORKER_SETTINGS)
+    outcome.diagnostics = strip_edits(outcome.diagnostics)  # LibCST nodes stay in the worker
+    return outcome
+
+
+def _pool_context():
+    import multiprocessing
+
+    if sys.platform.startswith("linux"):
+        return multiprocessing.get_context("fork")  # no re-import of libcst per worker
+    return None
+
+
+def _run_checks(jobs_list: List[Tuple[str, Path]], settings: Settings, jobs: int) -> List[FileOutcome]:
+    """Check files, in parallel when worth it; outcomes in the order of ``jobs_list``."""
+    if jobs > 1 and len(jobs_list) >= PARALLEL_MIN_FILES:
+        workers = min(jobs, len(jobs_list))
+        chunksize = max(1, min(64, len(jobs_list) // (workers * 8)))
+        try:
+            with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context(), initializer=_init_worker,
+                                     initargs=(settings,)) as pool:
+                return list(pool.map(_worker_check, [(d, str(f)) for d, f in jobs_list], chunksize=chunksize))
+        except (OSError, BrokenProcessPool, RuntimeError):
+            pass  # no processes to be had here: fall back to a serial run
+    return [check_file(display, lambda f=file: read_source(f), settings) for display, file in jobs_list]
 
 
 def lint_paths(paths: Sequence[str], settings: Settings, *, stdin_filename: Optional[str] = None,
-               stdin: Optional[BinaryIO] = None) -> Result:
-    """Lint files, folders and ``-`` (stdin, reported as ``stdin_filename``); diagnostics sorted by position."""
+               stdin: Optional[BinaryIO] = None, jobs: int = 1, cache=None, need_edits: bool = False) -> Result:
+    """Lint files, folders and ``-`` (stdin, reported as ``stdin_filename``); diagnostics sorted by position.
+
+    ``jobs`` > 1 checks files in that many worker processes; ``cache`` (an ``inplace_lint.cache.Cache``) reuses
+    the findings of files whose content, path, settings and checker are unchanged. Diagnostics that come from a
+    worker or the cache carry ``cache.ELIDED_EDIT`` instead of their ``Fix.edit``; with ``need_edits`` such files
+    are checked again in this process so every fix carries its real edit (for ``--fix``).
+    """
+    from .cache import ELIDED_EDIT
+
     result = Result()
     file_paths = [p for p in paths if p != STDIN]
     files, result.errors = discover(file_paths, settings)
     if STDIN in paths:
         _check_stdin(settings, stdin_filename, stdin, result)
-    for file in files:
-        _check_one(display_path(file), lambda f=file: read_source(f), settings, result)
+    outcomes: List[Optional[FileOutcome]] = [None] * len(files)
+    todo: List[Tuple[int, str, Path, Optional[str]]] = []
+    for i, file in enumerate(files):
+        display = display_path(file)
+        key = _cache_key(cache, display, file) if cache is not None else None
+        entry = cache.get(key) if key is not None else None
+        if entry is not None and not (need_edits and entry.fixable):
+            outcomes[i] = _outcome_from_cache(display, file, entry.diagnostics)
+            result.cached += 1
+        else:
+            todo.append((i, display, file, key))
+    checked = _run_checks([(display, file) for _, display, file, _ in todo], settings, jobs)
+    for (i, display, file, key), outcome in zip(todo, checked):
+        if key is not None and outcome.error is None:
+            cache.put(key, outcome.diagnostics)
+        if need_edits and any(d.fix is not None and d.fix.edit == ELIDED_EDIT for d in outcome.diagnostics):
+            outcome = check_file(display, lambda f=file: read_source(f), settings)
+        outcomes[i] = outcome
+    for outcome in outcomes:
+        if outcome is not None:
+            _collect(outcome, result)
     result.diagnostics.sort(key=Diagnostic.sort_key)
     result.errors.sort(key=lambda e: e.path)
     return result
+
+
+def _cache_key(cache, display: str, file: Path) -> Optional[str]:
+    try:
+        with open(file, "rb") as fh:
+            return cache.key(display, fh.read())
+    except OSError:
+        return None  # let the checker report why it cannot be read
+
+
+def _outcome_from_cache(display: str, file: Path, diagnostics: List[Diagnostic]) -> FileOutcome:
+    text: Optional[str] = None
+    if diagnostics:  # the text is only needed for source excerpts
+        try:
+            text = read_source(file)
+        except UnreadableSource:
+            text = None
+    return FileOutcome(display, diagnostics, text)
 
 
 def _check_stdin(settings: Settings, stdin_filename: Optional[str], stdin: Optional[BinaryIO],

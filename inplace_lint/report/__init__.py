@@ -8,7 +8,10 @@ from __future__ import annotations
 from typing import Callable, Dict
 
 from .common import ReportOptions, is_fixable, statistics
+from .github import write_github
 from .json_report import write_json
+from .junit import write_junit
+from .sarif import write_sarif
 from .text import write_text
 
 Writer = Callable[..., None]
@@ -16,6 +19,9 @@ Writer = Callable[..., None]
 FORMATS: Dict[str, Writer] = {
     "text": write_text,
     "json": write_json,
+    "sarif": write_sarif,
+    "github": write_github,
+    "junit": write_junit,
 }
 
 __all__ = ["FORMATS", "ReportOptions", "Writer", "is_fixable", "statistics", "write_json", "write_text"]

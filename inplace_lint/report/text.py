@@ -16,7 +16,7 @@ from typing import List, Optional, TextIO
 
 import click
 
-from ..diagnostics import ERROR, Diagnostic
+from ..diagnostics import ERROR, UNSAFE, Diagnostic
 from ..engine import split_lines
 from .common import ReportOptions, is_fixable, statistics
 
@@ -34,22 +34,25 @@ def write_text(result, out: TextIO, options: ReportOptions) -> None:
         _write_statistics(diagnostics, out, style)
     else:
         for d in diagnostics:
-            out.write(format_diagnostic(d, result.sources.get(d.path), options.show_source, style))
+            out.write(format_diagnostic(d, result.sources.get(d.path), options.show_source, style,
+                                        unsafe_fixes=getattr(result, "unsafe_fixes", False)))
     out.write(_summary(result, style))
 
 
 def format_diagnostic(d: Diagnostic, source: Optional[str], show_source: bool = True,
-                      style: Optional["_Styler"] = None) -> str:
-    """One finding: the header line, the excerpt with a caret, the fix hint, related locations."""
+                      style: Optional["_Styler"] = None, unsafe_fixes: bool = False) -> str:
+    """One finding: the header line, the excerpt with a caret, the fix hint, related locations. ``[*]`` marks what
+    ``--fix`` would apply (with ``unsafe_fixes``, unsafe fixes count too)."""
     style = style or _Styler(False)
-    fixable = " " + style.fixable("[*]") if is_fixable(d) else ""
+    fixable = " " + style.fixable("[*]") if _fixable(d, unsafe_fixes) else ""
     lines = [f"{_location(d, style)} {style.code(d)}{fixable} {d.message}"]
     line_text = _source_line(source, d.line) if show_source else None
-    gutter = " " * len(str(d.line))
-    notes = _notes(d)
+    shown_line = d.cell[1] if d.cell is not None else d.line  # notebooks: the line within the cell
+    gutter = " " * len(str(shown_line))
+    notes = _notes(d, source)
     if line_text is not None:
         lines += [style.gutter(f"{gutter} |"),
-                  style.gutter(f"{d.line} |") + (" " + _expand(line_text) if line_text else ""),
+                  style.gutter(f"{shown_line} |") + (" " + _expand(line_text) if line_text else ""),
                   style.gutter(f"{gutter} |") + " " + style.caret(d, _caret(d, line_text))]
         if notes:
             lines.append(style.gutter(f"{gutter} |"))
@@ -57,18 +60,23 @@ def format_diagnostic(d: Diagnostic, source: Optional[str], show_source: bool = 
     return "\n".join(lines) + "\n\n"
 
 
-def _notes(d: Diagnostic) -> List[str]:
+def _notes(d: Diagnostic, source: Optional[str] = None) -> List[str]:
     notes = []
+    locate = getattr(source, "locate", None)  # notebooks: program line -> (cell, line in cell)
     if d.fix is not None:
         notes.append(f"= help: {d.fix.description}")
         if d.fix.template:
             notes += ["    " + t if t else "" for t in d.fix.template.rstrip("\n").split("\n")]
     for line, col, label in d.related:
-        notes.append(f"= note: {d.path}:{line}:{col}: {label}")
+        where = locate(line) if locate is not None else None
+        position = f"cell {where[0]}:{where[1]}" if where is not None else str(line)
+        notes.append(f"= note: {d.path}:{position}:{col}: {label}")
     return notes
 
 
 def _location(d: Diagnostic, style: "_Styler") -> str:
+    if d.cell is not None:  # like ruff: nb.ipynb:cell 5:2:1:
+        return style.bold(f"{d.path}:cell {d.cell[0]}:{d.cell[1]}:{d.col}:")
     return style.bold(f"{d.path}:{d.line}:{d.col}:")
 
 
@@ -110,7 +118,21 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}" + ("" if n == 1 else "s")
 
 
+def _has_unsafe_fix(d: Diagnostic) -> bool:
+    return d.fix is not None and d.fix.applicability == UNSAFE and d.fix.edit is not None
+
+
+def _fixable(d: Diagnostic, unsafe_fixes: bool) -> bool:
+    return is_fixable(d) or (unsafe_fixes and _has_unsafe_fix(d))
+
+
 def _summary(result, style: "_Styler") -> str:
+    fixed = getattr(result, "fixed", 0)
+    text = f"Fixed {_plural(fixed, 'problem')}.\n" if fixed else ""
+    return text + _findings_summary(result, style)
+
+
+def _findings_summary(result, style: "_Styler") -> str:
     diagnostics = result.diagnostics
     if not diagnostics:
         if result.errors:
@@ -119,9 +141,15 @@ def _summary(result, style: "_Styler") -> str:
     errors = sum(1 for d in diagnostics if d.severity == ERROR)
     text = (f"Found {_plural(len(diagnostics), 'problem')} "
             f"({_plural(errors, 'error')}, {_plural(len(diagnostics) - errors, 'warning')}).\n")
-    fixable = sum(1 for d in diagnostics if is_fixable(d))
+    unsafe = getattr(result, "unsafe_fixes", False)
+    fixable = sum(1 for d in diagnostics if _fixable(d, unsafe))
+    hidden = 0 if unsafe else sum(1 for d in diagnostics if _has_unsafe_fix(d))
+    command = "--fix --unsafe-fixes" if unsafe and any(_has_unsafe_fix(d) for d in diagnostics) else "--fix"
     if fixable:
-        text += f"{style.fixable('[*]')} {fixable} fixable with --fix\n"
+        more = f" ({hidden} more with --fix --unsafe-fixes)" if hidden else ""
+        text += f"{style.fixable('[*]')} {fixable} fixable with {command}{more}\n"
+    elif hidden:
+        text += f"{hidden} fixable with --fix --unsafe-fixes\n"
     return text
 
 
