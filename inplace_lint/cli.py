@@ -20,6 +20,7 @@ from .baseline import BaselineError, apply_baseline, load_baseline, write_baseli
 from .cache import Cache
 from .config import ConfigError, resolve_settings
 from .engine import STDIN, default_jobs, lint_paths
+from .fixes import FixOptions, fix_paths, with_unsafe_hints
 from .report import FORMATS, ReportOptions
 
 PROG = "inplace-lint"
@@ -86,6 +87,28 @@ def _use_color(choice: str) -> bool:
     return "NO_COLOR" not in os.environ and click.get_text_stream("stdout").isatty()
 
 
+def _finish_fixes(ctx: click.Context, result, *, diff: bool, fix_only: bool, quiet: bool) -> bool:
+    """Output of --diff / --fix-only / --fix on stdin. Exits for --diff and --fix-only; otherwise returns whether the
+    findings go to stderr (stdout then holds the fixed source read from stdin)."""
+    def tell(text: str) -> None:
+        if not quiet:
+            click.echo(text, err=True)
+
+    files = f" in {result.files_fixed} file{'s' if result.files_fixed != 1 else ''}"
+    problems = f"{result.fixed} problem{'s' if result.fixed != 1 else ''}"
+    if diff:
+        for text in result.diffs:
+            click.echo(text, nl=False)
+        tell(f"Would fix {problems}{files}." if result.diffs else "No fixes would be applied.")
+        ctx.exit(EXIT_ERROR if result.errors else EXIT_FINDINGS if result.diffs else EXIT_OK)
+    if result.stdin_output is not None:
+        click.get_binary_stream("stdout").write(result.stdin_output)
+    if fix_only:
+        tell(f"Fixed {problems}{files}." if result.fixed else "No fixes applied.")
+        ctx.exit(EXIT_ERROR if result.errors else EXIT_OK)
+    return result.stdin_output is not None
+
+
 @cli.command(context_settings=CONTEXT_SETTINGS)
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--select", multiple=True, metavar="CODES", help="Rules to enable: codes or prefixes, comma-separated "
@@ -105,6 +128,13 @@ def _use_color(choice: str) -> bool:
 @click.option("--show-source/--no-show-source", default=True, help="Show the source line under each finding.")
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
               help="Colour the text output (auto: when stdout is a terminal and NO_COLOR is unset).")
+@click.option("--fix", is_flag=True, help="Apply the safe fixes (with --unsafe-fixes, the unsafe ones too), then "
+              "report what remains.")
+@click.option("--unsafe-fixes", is_flag=True, help="Let --fix apply fixes that may change results; without --fix, "
+              "show them as fixable.")
+@click.option("--diff", is_flag=True, help="Print the unified diff --fix would apply and write nothing (exit 1 when "
+              "there is a change).")
+@click.option("--fix-only", is_flag=True, help="Apply the fixes and report nothing else (exit 0 unless an error).")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, metavar="N",
               help="Check files in N processes (default: the number of CPUs; 1: serially).")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the results cache.")
@@ -118,7 +148,8 @@ def _use_color(choice: str) -> bool:
 @click.pass_context
 def check(ctx: click.Context, paths: Tuple[str, ...], select, extend_select, ignore, output_format, exit_zero,
           statistics, quiet, config_file, no_config, stdin_filename, force_exclude, show_source, color, jobs,
-          no_cache, cache_dir, baseline_file, write_baseline_file) -> None:
+          no_cache, cache_dir, baseline_file, write_baseline_file,
+          fix, unsafe_fixes, diff, fix_only) -> None:
     """Lint PATHS (files, folders, `-` for stdin; default: the current folder)."""
     if config_file and no_config:
         raise click.UsageError("--config and --no-config are mutually exclusive")
@@ -138,7 +169,14 @@ def check(ctx: click.Context, paths: Tuple[str, ...], select, extend_select, ign
             raise fail(str(exc))
 
     cache = None if no_cache else Cache.for_settings(settings, cache_dir)
-    result = lint_paths(targets, settings, stdin_filename=stdin_filename, jobs=jobs or default_jobs(), cache=cache)
+    fixing = fix or fix_only or diff
+    if fixing:
+        result = fix_paths(targets, settings, FixOptions(unsafe=unsafe_fixes, write=not diff),
+                           stdin_filename=stdin_filename)
+    else:
+        result = lint_paths(targets, settings, stdin_filename=stdin_filename, jobs=jobs or default_jobs(), cache=cache)
+        if unsafe_fixes:
+            result = with_unsafe_hints(result)
     for error in result.errors:
         click.echo(str(error), err=True)
     if write_baseline_file:
@@ -151,11 +189,12 @@ def check(ctx: click.Context, paths: Tuple[str, ...], select, extend_select, ign
     if baseline is not None:
         result.diagnostics, _ = apply_baseline(result.diagnostics, baseline, baseline_file)
 
+    to_stderr = fixing and _finish_fixes(ctx, result, diff=diff, fix_only=fix_only, quiet=quiet)
     use_color = _use_color(color) and output_format == "text"
     out = io.StringIO()
     options = ReportOptions(show_source=show_source, statistics=statistics, quiet=quiet, color=use_color)
     FORMATS[output_format](result, out, options)
-    click.echo(out.getvalue(), nl=False, color=use_color)
+    click.echo(out.getvalue(), nl=False, color=use_color, err=to_stderr)
 
     if result.errors:
         ctx.exit(EXIT_ERROR)

@@ -5,6 +5,8 @@ torch raises at that line: "a leaf Variable that requires grad is being used in 
 """
 from __future__ import annotations
 
+import libcst as cst
+
 from ..diagnostics import SAFE, UNSAFE, Fix
 from .base import Check, describe_leaf, expr_text, leaf_line
 
@@ -16,8 +18,17 @@ def no_grad_fix(ev, what: str = "the update") -> Fix:
     return Fix(f"Wrap {what} in `with torch.no_grad():`", SAFE, edit={"kind": "wrap_no_grad", "stmt": ev.stmt})
 
 
+def _result_used(ev) -> bool:
+    """``h = F.relu(w, inplace=True)``: the call's result is used (not ``F.relu(w, inplace=True)`` on its own)."""
+    stmt = ev.stmt
+    return not (isinstance(stmt, (cst.SimpleStatementLine, cst.SimpleStatementSuite))
+                and any(isinstance(s, cst.Expr) and s.value is ev.node for s in stmt.body))
+
+
 def leaf_fix(ev) -> Fix:
-    if ev.via in ("inplace_kwarg", "module"):
+    # On its own, `F.relu(w, inplace=True)` is an update of the leaf: wrapping keeps it (dropping `inplace=True`
+    # would turn it into a no-op). When the result is used, the out-of-place form is what was meant.
+    if ev.via in ("inplace_kwarg", "module") and _result_used(ev):
         return Fix("Use the out-of-place form (drop `inplace=True`)", UNSAFE,
                    edit={"kind": "drop_inplace", "node": ev.node})
     return no_grad_fix(ev)

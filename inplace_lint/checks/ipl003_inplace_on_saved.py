@@ -50,6 +50,14 @@ def _assigned_back(ev) -> bool:
 
 
 def saved_fix(ev, it) -> Fix:
+    fix = _saved_fix(ev, it)
+    if isinstance(fix.edit, dict):  # rebinding or copying a leaf would cut the name off the leaf: the fixer declines
+        fix.edit["leaf"] = any(it.is_leaf_rg(o, ev.state) or (o.kind == VIEW and o.base is not None
+                                                             and it.is_leaf_rg(o.base, ev.state)) for o in ev.value)
+    return fix
+
+
+def _saved_fix(ev, it) -> Fix:
     target = expr_text(ev.target)
     simple_name = isinstance(ev.target, (cst.Name, cst.Attribute)) and not _aliased(ev, it)
     if ev.via == "method":
@@ -64,7 +72,15 @@ def saved_fix(ev, it) -> Fix:
         return Fix("Use the out-of-place form (drop `inplace=True`)", SAFE if _assigned_back(ev) else UNSAFE,
                    edit={"kind": "drop_inplace", "node": ev.node, "stmt": ev.stmt})
     if ev.via == "module":
-        return Fix("Construct the module without `inplace=True`", UNSAFE, edit=None)
+        return Fix("Construct the module without `inplace=True`", UNSAFE,
+                   edit={"kind": "drop_inplace", "node": ev.node})
+    if ev.via in ("function", "out"):
+        safe = simple_name and _result_discarded(ev)
+        return Fix(f"Use the out-of-place form: `{target} = ...`", SAFE if safe else UNSAFE,
+                   edit={"kind": "out_of_place", "node": ev.node, "stmt": ev.stmt})
+    if ev.via == "setitem":
+        return Fix(f"Write into a copy: `{target} = {target}.clone()` first", SAFE if simple_name else UNSAFE,
+                   edit={"kind": "out_of_place", "node": ev.node, "stmt": ev.stmt})
     return Fix(f"Clone `{target}` before the op that saves it (e.g. `torch.sigmoid(x).clone()`), or write into a copy",
                "display-only")
 

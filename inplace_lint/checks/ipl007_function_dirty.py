@@ -6,8 +6,27 @@ grad mode off, so nothing raises at the write: gradients come out silently wrong
 """
 from __future__ import annotations
 
+import libcst as cst
+
 from ..diagnostics import SAFE, UNSAFE, Fix
 from .base import Check, expr_text
+
+
+def _returns(fn: cst.FunctionDef, name: str) -> bool:
+    """Does ``fn`` return ``name`` (alone or in a tuple)? Only then can ``ctx.mark_dirty(name)`` be used."""
+    returned = []
+
+    class _Returns(cst.CSTVisitor):
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+            return node is fn
+
+        def visit_Return(self, node: cst.Return) -> None:
+            value = node.value
+            items = [e.value for e in value.elements] if isinstance(value, (cst.Tuple, cst.List)) else [value]
+            returned.extend(expr_text(i) for i in items if i is not None)
+
+    fn.visit(_Returns())
+    return name in returned
 
 
 class FunctionDirty(Check):
@@ -39,16 +58,20 @@ class FunctionDirty(Check):
                 return (f"In-place write to `{target}` after `ctx.save_for_backward` saved it at line {line}: "
                         f"`backward` computes with the modified values (silently wrong gradients)")
 
-            fix = Fix(f"Save a copy (`ctx.save_for_backward({target}.clone())`) or write into a clone", UNSAFE,
-                      edit=None)
+            fix = Fix(f"Write into a copy: `{target} = {target}.clone()` before the write (or save a copy)",
+                      UNSAFE if roots <= fn.inputs else SAFE,
+                      edit={"kind": "clone_before", "stmt": ev.stmt, "name": target})
             it.report(ev.node, self.code, message, fix=fix)
             return
         if roots <= fn.inputs and not roots <= fn.dirty:
             message = (f"`forward` writes its input `{target}` in place without `ctx.mark_dirty({target})`: the "
                        f"caller's tensor changes behind autograd's back (silently wrong gradients)")
-            fix = Fix(f"Work on a copy: `{target} = {target}.clone()` before the write (or call "
-                      f"`ctx.mark_dirty({target})` and return it)", SAFE,
-                      edit={"kind": "clone_before", "stmt": ev.stmt, "name": target})
+            if _returns(fn.node, target):
+                fix = Fix(f"Tell autograd: `ctx.mark_dirty({target})` after the write", SAFE,
+                          edit={"kind": "mark_dirty", "stmt": ev.stmt, "name": target})
+            else:  # mark_dirty needs the input among the outputs
+                fix = Fix(f"Work on a copy: `{target} = {target}.clone()` before the write", UNSAFE,
+                          edit={"kind": "clone_before", "stmt": ev.stmt, "name": target})
             it.report(ev.node, self.code, message, fix=fix)
 
 
