@@ -53,6 +53,10 @@ _NON_TENSOR_METHODS = {"item", "tolist", "numpy", "size", "dim", "numel", "eleme
 _NON_TENSOR_ATTRS = {"shape", "dtype", "device", "requires_grad", "is_leaf", "ndim", "grad_fn", "layout", "is_cuda",
                      "names", "_version", "itemsize", "nbytes"}
 _VIEW_ATTRS = {"T", "mT", "H", "mH", "real", "imag"}
+_INSPECTING_BUILTINS = {
+    "getattr", "hasattr", "setattr", "delattr", "isinstance", "issubclass", "len", "print", "id", "type", "str",
+    "repr", "format", "callable", "vars", "dir", "hash", "bool", "int", "float", "range", "dict",
+}
 _ITER_PASSTHROUGH = {"list", "tuple", "sorted", "reversed", "iter", "set", "frozenset"}
 
 
@@ -121,6 +125,7 @@ class Interpreter:
         self.globals_env: Dict[str, Value] = {}
         self.module_bindings: Dict[str, int] = {}
         self.grad_used: Set[Obj] = set()
+        self.created_sites: Set[object] = set()  # sites of modules/tensors created in the function being analysed
         self.pending: List[Tuple[Callable[[], None], FrozenSet[Obj]]] = []
         self._obj_cache: Dict[tuple, Obj] = {}
         self._eval = {
@@ -186,7 +191,9 @@ class Interpreter:
 
     def analyze_function(self, fn: _Function) -> None:
         node = fn.node
-        prev = (self.state, self.imports, self.current, self.current_cls, self.loop_exits, self.grad_used, self.pending)
+        prev = (self.state, self.imports, self.current, self.current_cls, self.loop_exits, self.grad_used, self.pending,
+                self.created_sites)
+        self.created_sites = set()
         self.state = State()
         self.state.grad = fn.grad
         self.imports = dict(self.mod_imports)
@@ -232,7 +239,8 @@ class Interpreter:
             for key, value in self.state.env.items():
                 if key.startswith("self.") and key.count(".") == 1:
                     fn.cls.attrs[key[5:]] = value
-        (self.state, self.imports, self.current, self.current_cls, self.loop_exits, self.grad_used, self.pending) = prev
+        (self.state, self.imports, self.current, self.current_cls, self.loop_exits, self.grad_used, self.pending,
+         self.created_sites) = prev
 
     def recheck_grad_off_helpers(self) -> None:
         """A helper whose every call site in this module runs with grad off runs with grad off: analyse it again.
@@ -1259,9 +1267,9 @@ class Interpreter:
                     parts = (UNKNOWN_VALUE, parts[0])
                 pair = self.obj(SEQ, ("tuple", id(node)), extra=parts)
                 return frozenset((self.obj(SEQ, id(node), elems=frozenset((pair,))),))
-            if name == "super":
-                self.eval_args(node)
-                return UNKNOWN_VALUE
+            if name == "super" or name in _INSPECTING_BUILTINS:
+                self.eval_args(node)  # these look at a tensor; they never put it in a graph
+                return unknown(("call", id(node)))
         fval = self.ev(func)
         return self.call_value(node, fval)
 
@@ -1473,6 +1481,7 @@ class Interpreter:
                 flag = _literal_bool(args[1].value)
             del rg_kw
             label = "nn.Parameter(...)" if q == "torch.nn.Parameter" else "Variable(...)"
+            self.created_sites.add(id(node))
             origin = frozenset(o for o in (pos[0] if pos else EMPTY) if self.is_rg(o) and o.is_tensor)
             return frozenset((self.obj(LEAF, id(node), rg=flag, label=label, node=node, stmt=self.stmt, origin=frozenset(origin)),))
         if ops.is_factory(q):
@@ -1482,6 +1491,7 @@ class Interpreter:
                     flag = _literal_bool(a.value)
             short = q.split(".")[-1]
             label = f"{short}(..., requires_grad=True)" if flag else f"{short}(...)"
+            self.created_sites.add(id(node))
             origin: FrozenSet[Obj] = frozenset()
             if short in ("tensor", "as_tensor") and pos:
                 origin = frozenset(o for o in pos[0] if o.is_tensor and o.kind in (LEAF, PARAM) and self.is_rg(o))
@@ -1504,6 +1514,7 @@ class Interpreter:
                 o.kind == MODULE and ("inplace" in o.extra or "inplace_first" in o.extra) for o in pos[0]
             ):
                 extra.append("inplace_first")
+            self.created_sites.add(id(node))
             idx = ops.inplace_module_kwarg(q)
             if idx is not None and len(args) > idx and args[idx].keyword is None and _literal_bool(args[idx].value) is True:
                 extra.append("inplace")

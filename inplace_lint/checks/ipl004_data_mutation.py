@@ -6,7 +6,7 @@ an error where an op is known to have saved it.
 """
 from __future__ import annotations
 
-from ..analysis.values import DATA, DERIVED
+from ..analysis.values import DATA, DERIVED, PARAM
 from ..diagnostics import ERROR, SAFE, WARNING, Fix
 from .base import Check, expr_text
 from .ipl003_inplace_on_saved import first_record
@@ -14,14 +14,15 @@ from .ipl003_inplace_on_saved import first_record
 
 def _graph_may_hold(objs, it, state) -> bool:
     """Could a graph built by this code still hold the tensor? Only if it took part in a grad-recording computation
-    earlier in this function (or this is a ``forward``, whose caller builds the graph). Initialisation, resizing and
+    earlier in this function (or it predates a ``forward``, whose caller builds the graph). Initialisation, resizing and
     checkpoint-loading code, which never computes with the tensor, is left alone."""
     fn = it.current
-    if fn is not None and fn.node.name.value == "forward":
-        return True
     used = state.used
     for o in objs:
         base = o.base
+        site = base.site[0] if base.kind == PARAM and isinstance(base.site, tuple) else base.site
+        if fn is not None and fn.node.name.value == "forward" and site not in it.created_sites:
+            return True
         if base in used or base.root() in used or any(base in u.origin for u in used if u.kind == DERIVED):
             return True
     return False
