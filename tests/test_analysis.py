@@ -1,0 +1,496 @@
+"""The flow analysis, case by case: what it must flag (and where), what it must not, and torch agreeing.
+
+Each case is a complete script with the expected findings as `# expect: CODE` comments on the flagged lines.
+`RUN` cases are also executed under torch: a case with an error expectation must raise (the message given),
+a case without any must run clean. Static-only cases are those whose code is a fragment (a function nobody calls).
+"""
+from __future__ import annotations
+
+import re
+import textwrap
+
+import pytest
+
+from inplace_lint.analysis import analyze_source
+
+EXPECT = re.compile(r"#\s*expect:\s*(IPL\d{3}(?:\s*,\s*IPL\d{3})*)")
+
+# name -> (code, raises: substring torch must raise, "" = runs clean, None = static only)
+CASES = {
+    # ---- flow: branches join conservatively, loops reach a fixed point, rebinding kills facts
+    "if-both-branches-leaf": ("""
+        import torch
+        if len("ab") > 1:
+            w = torch.zeros(3, requires_grad=True)
+        else:
+            w = torch.ones(3, requires_grad=True)
+        w.add_(1)  # expect: IPL001
+        """, "a leaf Variable that requires grad"),
+    "if-one-branch-leaf": ("""
+        import torch
+        if len("ab") > 5:
+            w = torch.zeros(3, requires_grad=True)
+        else:
+            w = torch.zeros(3)
+        w.add_(1)
+        """, ""),
+    "rebinding-kills-leaf": ("""
+        import torch
+        w = torch.zeros(3, requires_grad=True)
+        w = torch.zeros(3)
+        w.add_(1)
+        """, ""),
+    "loop-first-iteration": ("""
+        import torch
+        w = torch.ones(3, requires_grad=True)
+        for _ in range(3):
+            loss = (w * 2).sum()
+            loss.backward()
+            w -= 0.1 * w.grad  # expect: IPL001
+        """, "a leaf Variable that requires grad"),
+    "loop-rebinding-grad-lost": ("""
+        import torch
+        w = torch.ones(3, requires_grad=True)
+        for _ in range(3):
+            loss = (w * 2).sum()
+            loss.backward()
+            w = w - 0.1 * w.grad  # expect: IPL005
+        """, "unsupported operand type"),
+    "break-leaves-loop": ("""
+        import torch
+        w = torch.ones(3, requires_grad=True)
+        while True:
+            w = w.detach()
+            break
+        w.add_(1)
+        """, ""),
+    "return-ends-path": ("""
+        import torch
+
+        def f(flag):
+            w = torch.ones(3, requires_grad=True)
+            if flag:
+                return w
+            w = torch.zeros(3)
+            w.add_(1)
+            return w
+
+        f(False)
+        """, ""),
+    "alias-shares-leaf": ("""
+        import torch
+        w = torch.ones(3, requires_grad=True)
+        v = w
+        v.mul_(2)  # expect: IPL001
+        """, "a leaf Variable that requires grad"),
+    "tuple-unpacking": ("""
+        import torch
+        a, b = torch.ones(2, requires_grad=True), torch.ones(2)
+        b.add_(1)
+        a.add_(1)  # expect: IPL001
+        """, "a leaf Variable that requires grad"),
+    "walrus": ("""
+        import torch
+        if (w := torch.ones(2, requires_grad=True)) is not None:
+            w.zero_()  # expect: IPL001
+        """, "a leaf Variable that requires grad"),
+    # ---- names: aliases of torch, shadowing
+    "import-alias": ("""
+        import torch as th
+        from torch import nn
+        p = nn.Parameter(th.randn(3))
+        p.add_(1)  # expect: IPL001
+        """, "a leaf Variable that requires grad"),
+    "from-import-factory": ("""
+        from torch import randn
+        w = randn(3, requires_grad=True)
+        w[0] = 1.0  # expect: IPL002
+        """, "a view of a leaf Variable"),
+    "shadowed-torch": ("""
+        import torch
+
+        def f(torch):
+            w = torch.randn(3, requires_grad=True)
+            w.add_(1)
+        """, None),
+    # ---- grad mode
+    "no-grad-context": ("""
+        import torch
+        w = torch.ones(3, requires_grad=True)
+        with torch.no_grad():
+            w.add_(1)
+            w[0] = 2.0
+        """, ""),
+    "enable-grad-inside-no-grad": ("""
+        import torch
+        w = torch.ones(3, requires_grad=True)
+        with torch.no_grad():
+            with torch.enable_grad():
+                w.add_(1)  # expect: IPL001
+        """, "a leaf Variable that requires grad"),
+    "set-grad-enabled-call": ("""
+        import torch
+        w = torch.ones(3, requires_grad=True)
+        torch.set_grad_enabled(False)
+        w.add_(1)
+        torch.set_grad_enabled(True)
+        """, ""),
+    "set-grad-enabled-variable": ("""
+        import torch
+        w = torch.ones(3, requires_grad=True)
+        training = False
+        with torch.set_grad_enabled(training):
+            w.add_(1)
+        """, ""),
+    "decorated-no-grad": ("""
+        import torch
+
+        @torch.no_grad()
+        def update(w):
+            w.add_(1)
+
+        @torch.inference_mode()
+        def update2(w):
+            w.mul_(2)
+
+        w = torch.ones(3, requires_grad=True)
+        update(w)
+        """, ""),
+    "unknown-decorator-assumes-nothing": ("""
+        import functools
+        import torch
+
+        def quiet(fn):
+            @functools.wraps(fn)
+            def inner(*a):
+                with torch.no_grad():
+                    return fn(*a)
+            return inner
+
+        @quiet
+        def step(params, lr):
+            for p in params:
+                p.sub_(lr * p.grad)
+
+        w = torch.ones(2, requires_grad=True)
+        (w * 2).sum().backward()
+        step([w], 0.1)
+        """, ""),
+    "helper-only-called-without-grad": ("""
+        import torch
+
+        def _apply(params, lr):
+            for p in params:
+                p.add_(p.grad, alpha=-lr)
+
+        def _middle(params, lr):
+            _apply(params, lr)
+
+        @torch.no_grad()
+        def step(params, lr):
+            _middle(params, lr)
+
+        w = torch.ones(2, requires_grad=True)
+        (w * 3).sum().backward()
+        step([w], 0.1)
+        """, ""),
+    "helper-with-grad-on-caller": ("""
+        import torch
+
+        def sgd(params, lr):
+            for p in params:
+                p.sub_(lr * p.grad)  # expect: IPL001
+
+        w = torch.ones(2, requires_grad=True)
+        (w * 3).sum().backward()
+        sgd([w], 0.1)
+        """, "a leaf Variable that requires grad"),
+    "closure-in-no-grad-function": ("""
+        import torch
+
+        @torch.no_grad()
+        def step(params):
+            def one(p):
+                p.add_(1)
+            for p in params:
+                one(p)
+
+        step([torch.ones(2, requires_grad=True)])
+        """, ""),
+    "autograd-function-forward": ("""
+        import torch
+
+        class Add(torch.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                y = x.clone().detach()
+                y.requires_grad_(True)
+                y.add_(1)
+                return y
+
+            @staticmethod
+            def backward(ctx, g):
+                return g
+
+        x = torch.randn(3, requires_grad=True)
+        Add.apply(x).sum().backward()
+        """, ""),
+    # ---- parameters, modules, optimizers
+    "loop-over-parameters": ("""
+        import torch
+        model = torch.nn.Linear(2, 2)
+        for p in model.parameters():
+            p.mul_(0.5)  # expect: IPL001
+        """, "a leaf Variable that requires grad"),
+    "named-parameters": ("""
+        import torch
+        model = torch.nn.Linear(2, 2)
+        for name, p in model.named_parameters():
+            p.zero_()  # expect: IPL001
+        """, "a leaf Variable that requires grad"),
+    "param-groups": ("""
+        import torch
+        model = torch.nn.Linear(2, 2)
+        opt = torch.optim.SGD(model.parameters(), lr=0.1)
+        model(torch.randn(1, 2)).sum().backward()
+        for group in opt.param_groups:
+            for p in group["params"]:
+                p -= group["lr"] * p.grad  # expect: IPL001
+        """, "a leaf Variable that requires grad"),
+    "module-weight": ("""
+        import torch
+        lin = torch.nn.Linear(2, 2, bias=False)
+        lin.weight.fill_(0)  # expect: IPL001
+        """, "a leaf Variable that requires grad"),
+    "module-without-bias": ("""
+        import torch
+        lin = torch.nn.Linear(2, 2, bias=False)
+        print(lin.bias)
+        """, ""),
+    "self-parameter-from-init": ("""
+        import torch
+        from torch import nn
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.scale = nn.Parameter(torch.ones(1))
+
+            def forward(self, x):
+                self.scale.clamp_(0, 1)  # expect: IPL001
+                return x * self.scale
+
+        Net()(torch.ones(2))
+        """, "a leaf Variable that requires grad"),
+    "self-attribute-reassigned-elsewhere": ("""
+        import torch
+        from torch import nn
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.scale = nn.Parameter(torch.ones(1))
+
+            def swap(self):
+                self.scale = torch.ones(1)
+
+            def forward(self, x):
+                self.scale.clamp_(0, 1)
+                return x * self.scale
+        """, None),
+    "init-functions": ("""
+        import torch
+        from torch import nn
+        lin = nn.Linear(3, 3)
+        nn.init.normal_(lin.weight)
+        nn.init.zeros_(lin.bias)
+        """, ""),
+    "grad-zeroing": ("""
+        import torch
+        w = torch.ones(2, requires_grad=True)
+        (w * 2).sum().backward()
+        w.grad.zero_()
+        w.grad.data.mul_(0)
+        """, ""),
+    "optimizer-gets-non-leaf": ("""
+        import torch
+        b = torch.randn(3, requires_grad=True).view(3, 1)  # expect: IPL005
+        opt = torch.optim.Adam([b])
+        """, "can't optimize a non-leaf Tensor"),
+    "retain-grad-non-leaf": ("""
+        import torch
+        a = torch.tensor(5.0, requires_grad=True) * 0.1
+        a.retain_grad()
+        a.backward()
+        print(a.grad)
+        """, ""),
+    "fresh-non-leaf-inplace": ("""
+        import torch
+        a = torch.ones(3, requires_grad=True)
+        b = a + 1
+        b.mul_(2)
+        b.sum().backward()
+        """, ""),
+    "no-torch-no-findings": ("""
+        class Value:
+            def __init__(self, data):
+                self.data, self.grad = data, 0.0
+
+        def step(params):
+            for p in params:
+                p.data += -0.01 * p.grad
+        """, None),
+    # ---- saved tensors
+    "saved-through-module-attr": ("""
+        import torch
+        from torch import nn
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(3, 3)
+                self.act = nn.Sigmoid()
+
+            def forward(self, x):
+                h = self.act(self.fc(x))
+                h.mul_(2)  # expect: IPL003
+                return h
+
+        Net()(torch.randn(3)).sum().backward()
+        """, "modified by an inplace operation"),
+    "saved-only-if-input-requires-grad": ("""
+        import torch
+        from torch import nn
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.act = nn.Sigmoid()
+
+            def forward(self, x):
+                h = self.act(x)  # x may be plain data: then nothing is saved
+                h.mul_(2)
+                return h
+
+        Net()(torch.randn(3))
+        """, ""),
+    "saved-freed-by-backward": ("""
+        import torch
+        x = torch.randn(3, requires_grad=True)
+        h = torch.sigmoid(x)
+        h.sum().backward()
+        h.mul_(2)
+        """, ""),
+    "saved-kept-with-retain-graph": ("""
+        import torch
+        x = torch.randn(3, requires_grad=True)
+        h = torch.sigmoid(x)
+        h.sum().backward(retain_graph=True)
+        h.add_(1)  # expect: IPL003
+        h.sum().backward()
+        """, "modified by an inplace operation"),
+    "saved-by-one-branch-only": ("""
+        import torch
+        x = torch.randn(3, requires_grad=True)
+        if len("ab") > 5:
+            h = torch.sigmoid(x)
+        else:
+            h = x + 1
+        h.mul_(2)
+        h.sum().backward()
+        """, ""),
+    "ambiguous-activation": ("""
+        import torch
+        from torch import nn
+        act = nn.ReLU(inplace=True) if len("ab") > 5 else nn.Softplus()
+        x = torch.randn(3, requires_grad=True) * 1
+        y = act(x)
+        y.sum().backward()
+        """, ""),
+    "resnet-basic-block": ("""
+        import torch
+        from torch import nn
+
+        class BasicBlock(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.conv1 = nn.Conv2d(2, 2, 3, padding=1)
+                self.bn1 = nn.BatchNorm2d(2)
+                self.relu = nn.ReLU(inplace=True)
+                self.conv2 = nn.Conv2d(2, 2, 3, padding=1)
+                self.bn2 = nn.BatchNorm2d(2)
+
+            def forward(self, x):
+                identity = x
+                out = self.conv1(x)
+                out = self.bn1(out)
+                out = self.relu(out)
+                out = self.conv2(out)
+                out = self.bn2(out)
+                out += identity
+                out = self.relu(out)
+                return out
+
+        BasicBlock()(torch.randn(2, 2, 4, 4)).sum().backward()
+        """, ""),
+    "residual-clobbered-by-inplace-relu": ("""
+        import torch
+        from torch import nn
+
+        class Block(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.relu = nn.ReLU(inplace=True)
+                self.conv = nn.Conv2d(2, 2, 3, padding=1)
+
+            def forward(self, x):
+                identity = x
+                x = self.relu(x)  # expect: IPL008
+                x = self.conv(x)
+                return x + identity
+
+        Block()(torch.randn(1, 2, 4, 4))
+        """, ""),
+}
+
+
+def _cases(run_only: bool = False):
+    out = []
+    for name, (code, raises) in CASES.items():
+        if run_only and raises is None:
+            continue
+        out.append(pytest.param(textwrap.dedent(code).lstrip("\n"), raises, id=name))
+    return out
+
+
+def _expected(code: str):
+    found = set()
+    for i, line in enumerate(code.splitlines(), start=1):
+        m = EXPECT.search(line)
+        if m:
+            found.update((i, c.strip()) for c in m.group(1).split(","))
+    return found
+
+
+@pytest.mark.parametrize("code, raises", _cases())
+def test_static(code, raises):
+    got = {(d.line, d.code) for d in analyze_source(code, "case.py")}
+    assert got == _expected(code)
+
+
+@pytest.mark.parametrize("code, raises", _cases(run_only=True))
+def test_torch_agrees(code, raises):
+    torch = pytest.importorskip("torch")
+    import warnings
+
+    prev = torch.is_grad_enabled()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            if raises:
+                with pytest.raises(Exception, match=re.escape(raises)):
+                    exec(compile(code, "case.py", "exec"), {"__name__": "__main__"})
+            else:
+                exec(compile(code, "case.py", "exec"), {"__name__": "__main__"})
+    finally:
+        torch.set_grad_enabled(prev)
