@@ -204,7 +204,7 @@ def test_source_as_a_string_and_pickling():
 
 
 def test_fix_notebook_text_with_the_real_fixer_keeps_outputs_metadata_and_magics():
-    fixes = pytest.importorskip("inplace_lint.fixes", reason="the fixer (inplace_lint/fixes.py) is not there yet")
+    from inplace_lint import fixes
     text = notebook(
         "%matplotlib inline\nimport torch\nw = torch.zeros(3, requires_grad=True)\n",
         ("code", "!echo hi\nprint(w)\n", [{"name": "stdout", "output_type": "stream", "text": ["hi\n"]}]),
@@ -239,14 +239,10 @@ def test_fixer_moving_cell_boundaries_is_refused():
 
 
 def test_cli_fix_rewrites_the_notebook(write):
-    """`inplace-lint --fix nb.ipynb` goes through notebook.fix_notebook_text (fixes.fix_paths must route .ipynb)."""
+    """`inplace-lint --fix nb.ipynb` goes through notebook.fix_notebook_text (fixes.fix_paths routes .ipynb)."""
     path = write("nb.ipynb", CROSS_CELL)
     result = run("--fix", "nb.ipynb")
-    if "--fix" in result.output and "no such option" in result.output.lower():
-        pytest.xfail("the --fix option is not in the CLI yet")
-    if path.read_text(encoding="utf-8") == CROSS_CELL:
-        pytest.xfail("fixes.fix_paths lints notebooks but does not fix them yet: it should call "
-                     "inplace_lint.notebook.fix_notebook_text(text, lambda program: fix_text(program, ...).source)")
+    assert result.exit_code == 0, result.output
     after = json.loads(path.read_text(encoding="utf-8"))
     assert "with torch.no_grad():" in "".join(after["cells"][4]["source"])
     assert after["cells"][3]["outputs"] == json.loads(CROSS_CELL)["cells"][3]["outputs"]

@@ -162,3 +162,14 @@ def test_paths_are_uri_encoded(write):
     validate(log)
     uri = log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
     assert uri == "my%20dir/bad%20file.py"
+
+
+def test_real_fixer_previews_become_sarif_fixes(write):
+    write("bad.py", BAD + "print(w)\n")
+    _, log = run_sarif("bad.py")
+    validate(log)
+    (res,) = log["runs"][0]["results"]
+    (replacement,) = res["fixes"][0]["artifactChanges"][0]["replacements"]
+    assert replacement["deletedRegion"]["startLine"] == 4
+    assert "with torch.no_grad():" in replacement["insertedContent"]["text"]
+    assert "w.add_(1)" in replacement["insertedContent"]["text"]

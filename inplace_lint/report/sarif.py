@@ -6,8 +6,8 @@ One run. ``tool.driver.rules`` is the whole rule catalog: ``id`` (code), ``name`
 kind in ``properties``. Each result has ``ruleId``/``ruleIndex``, ``level``, the message, one location (path relative
 to ``%SRCROOT%``, the current folder; 1-based lines and columns, ``endColumn`` exclusive, columns in Unicode code
 points as ``run.columnKind`` says), related locations, ``partialFingerprints`` (``inplaceLint/v1``: the diagnostic's
-statement fingerprint, stable when lines shift), and ``fixes`` when the fix is a concrete edit that can be expressed
-as text replacements (see ``FIX_TEXT_HOOK``). A fix without such an edit is described in
+statement fingerprint, stable when lines shift), and ``fixes`` when the fix is a safe concrete edit: the fixer (``inplace_lint.fixes``) previews it alone on the file and
+the change becomes whole-line text replacements (see ``FIX_TEXT_HOOK``). A fix without such an edit is described in
 ``properties.fixDescription``. Paths that could not be checked are ``toolExecutionNotifications``.
 """
 from __future__ import annotations
@@ -31,7 +31,7 @@ FINGERPRINT_KEY = "inplaceLint/v1"
 INFORMATION_URI = "https://github.com/inplace-lint/inplace-lint"
 
 # (source text, diagnostic) -> the source with only that diagnostic's fix applied, or None when it cannot be
-# applied. Set by inplace_lint.fixes when it is importable (see _fix_hook); tests may set it directly.
+# applied. None: use inplace_lint.fixes (``preview_fix``); tests may set it directly.
 FIX_TEXT_HOOK: Optional[Callable[[str, Diagnostic], Optional[str]]] = None
 
 
@@ -39,10 +39,25 @@ def _fix_hook() -> Optional[Callable[[str, Diagnostic], Optional[str]]]:
     if FIX_TEXT_HOOK is not None:
         return FIX_TEXT_HOOK
     try:
-        from .. import fixes  # type: ignore[attr-defined]
+        from .. import fixes  # noqa: F401 - only whether the fixer is there
     except ImportError:
         return None
-    return getattr(fixes, "fix_text_for", None)
+    return preview_fix
+
+
+def preview_fix(source: str, d: Diagnostic) -> Optional[str]:
+    """``source`` with only the fix of ``d`` applied (one round of ``fixes.fix_text`` keeping just that finding),
+    or None when it does not apply."""
+    from .. import fixes
+
+    def keep(found, text):
+        return [x for x in found if (x.code, x.line, x.col, x.end_line, x.end_col) ==
+                (d.code, d.line, d.col, d.end_line, d.end_col)]
+
+    outcome = fixes.fix_text(source, d.path, unsafe=False, keep=keep, max_rounds=1)
+    if outcome.error or not outcome.changed:
+        return None
+    return outcome.source
 
 
 def artifact_uri(path: str) -> Dict[str, str]:
