@@ -20,6 +20,7 @@ from .. import ops
 from ..diagnostics import Diagnostic
 from .events import GradReadEvent, InplaceEvent, OptimizerEvent
 from .names import canonical, dotted, record_import
+from .prefilter import mentions_torch, reduce_source
 from .values import (
     CLASS, DATA, DERIVED, DETACHED, EMPTY, FUNC, GRAD, LEAF, MODULE, NAMED_PARAMS, PARAM, PARAM_GROUP, PARAM_GROUPS,
     PARAMS, SEQ, UNKNOWN, UNKNOWN_VALUE, VIEW, Obj, State, Value, join_states, join_values, unknown,
@@ -126,6 +127,8 @@ class Interpreter:
         self.module_bindings: Dict[str, int] = {}
         self.grad_used: Set[Obj] = set()
         self.created_sites: Set[object] = set()  # sites of modules/tensors created in the function being analysed
+        # top-level functions that code blanked by the pre-filter mentions: their callers' grad mode is unknown
+        self.uncertain_callers: FrozenSet[str] = frozenset()
         self.pending: List[Tuple[Callable[[], None], FrozenSet[Obj]]] = []
         self._obj_cache: Dict[tuple, Obj] = {}
         self._eval = {
@@ -764,6 +767,8 @@ class Interpreter:
         elif self.current is not None and not forced and grad is True and self.state is not None:
             # a closure is almost always called where it is defined: inherit that grad mode
             grad = self.state.grad
+        elif cls is None and self.current is None and not forced and name in self.uncertain_callers:
+            grad = None
         if cls is not None:
             qual = f"{cls.name}.{name}"
         elif self.current is not None:
@@ -1846,20 +1851,27 @@ def _collect_self_assign(stmts, out: Set[str]) -> None:
 
 # ---------------------------------------------------------------------- entry point
 def analyze_module(source: str, path: str) -> Tuple[Optional[cst.Module], List[Diagnostic]]:
-    """Parse and analyse; return the LibCST module (None when it does not parse) and the diagnostics.
+    """Parse and analyse the whole text; return the LibCST module (None when it does not parse) and the diagnostics.
 
     ``Fix.edit`` payloads reference nodes of the returned module, so a fixer can transform that very tree."""
-    from ..checks import make_checks
-    from .positions import syntax_error_diagnostic, to_diagnostics
+    from .positions import syntax_error_diagnostic
 
     try:
         module = cst.parse_module(source)
     except (cst.ParserSyntaxError, SyntaxError, ValueError, RecursionError, MemoryError) as exc:
         return None, [syntax_error_diagnostic(exc, source, path)]
-    if not might_have_findings(source):
+    if not mentions_torch(source):
         return module, []
+    return module, _interpret(module, path, frozenset())
+
+
+def _interpret(module: cst.Module, path: str, uncertain_callers: FrozenSet[str]) -> List[Diagnostic]:
+    from ..checks import make_checks
+    from .positions import to_diagnostics
+
     checks = make_checks()
     interp = Interpreter(module, checks)
+    interp.uncertain_callers = uncertain_callers
     interp.run()
     for check in checks:
         fin = getattr(check, "finish", None)
@@ -1867,21 +1879,45 @@ def analyze_module(source: str, path: str) -> Tuple[Optional[cst.Module], List[D
             fin(interp)
     reports = list(interp.reports.values())
     if not reports:
-        return module, []
-    return module, to_diagnostics(module, reports, path, checks)
+        return []
+    return to_diagnostics(module, reports, path, checks)
 
 
 def analyze(source: str, path: str) -> List[Diagnostic]:
-    if not might_have_findings(source):
-        # cheap pre-filter, before parsing; a file that does not parse still gets its IPL900
+    """Lint: like ``analyze_module`` but cheaper -- code no rule can report on is not parsed (``prefilter``)."""
+    from .positions import syntax_error_diagnostic
+
+    text, uncertain = reduce_source(source)
+    if text is None:
+        # never says torch: out of scope; a file that does not parse still gets its IPL900
         try:
             compile(source, path, "exec", dont_inherit=True, flags=_ONLY_AST)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return analyze_module(source, path)[1]
         return []
-    return analyze_module(source, path)[1]
+    if text is not source:
+        try:
+            module = cst.parse_module(text)
+        except (cst.ParserSyntaxError, SyntaxError, ValueError, RecursionError, MemoryError):
+            return analyze_module(source, path)[1]
+        try:
+            diags = _interpret(module, path, uncertain)
+        except RecursionError:
+            return analyze_module(source, path)[1]
+        lines = source.splitlines()
+        for d in diags:  # the reduced text has the same lines where it has any; fingerprints use the real ones
+            if d.fingerprint is not None and 0 < d.line <= len(lines):
+                from .positions import fingerprint
+
+                d.fingerprint = fingerprint(d.code, lines[d.line - 1])
+        return diags
+    try:
+        module = cst.parse_module(source)
+    except (cst.ParserSyntaxError, SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+        return [syntax_error_diagnostic(exc, source, path)]
+    return _interpret(module, path, frozenset())
 
 
 def might_have_findings(source: str) -> bool:
     """Every rule needs torch: a file that never says "torch" cannot produce a finding."""
-    return "torch" in source
+    return mentions_torch(source)

@@ -45,7 +45,7 @@ def syntax_error_diagnostic(exc: BaseException, source: str, path: str) -> Diagn
     return Diagnostic(path, line, col, line, col + 1, "IPL900", "syntax-error", ERROR, message, stmt_line=line)
 
 
-def _fingerprint(code: str, text: str) -> str:
+def fingerprint(code: str, text: str) -> str:
     norm = " ".join(text.split())
     return hashlib.sha1(f"{code}:{norm}".encode()).hexdigest()[:16]
 
@@ -89,7 +89,7 @@ def to_diagnostics(module: cst.Module, reports: Sequence, path: str, checks: Seq
                 fix=rep.fix,
                 related=related,
                 stmt_line=stmt_line,
-                fingerprint=_fingerprint(rep.code, text),
+                fingerprint=fingerprint(rep.code, text),
             )
         )
     out.sort(key=Diagnostic.sort_key)

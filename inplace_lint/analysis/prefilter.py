@@ -1,0 +1,144 @@
+"""Cheap text-level filters that spare LibCST work on code that cannot produce a finding.
+
+Parsing is most of a run's cost, so before parsing:
+
+1. a file that never says "torch" is skipped (every rule is about torch tensors; this also keeps look-alike
+   frameworks such as micrograd, whose ``p.data += -lr * p.grad`` is not a torch ``.data`` write, out);
+2. top-level functions and classes whose text has nothing a finding can sit on (an in-place-looking call
+   ``x.add_(``, an augmented or item assignment, ``out=``, ``inplace``, a ``.grad`` read, an optimizer) are blanked
+   out — replaced by empty lines, so every position stays the same — except the base classes of kept classes.
+   Module-level statements are always kept, and so are files under ``MIN_LINES`` lines. Blanking only ever loses
+   findings, never adds one: a kept top-level function that blanked code mentions gets an unknown grad mode (its
+   callers there could have grad off), and a class whose definition was blanked is simply unknown. When the reduced
+   text does not parse, the caller falls back to the full text.
+
+The fixer never uses the reduced text (it rewrites the full module).
+"""
+from __future__ import annotations
+
+import re
+from typing import FrozenSet, List, Optional, Set, Tuple
+
+# What any rule needs to see somewhere in a block to possibly report in it.
+_RELEVANT = re.compile(
+    r"[A-Za-z0-9]_\s*\(|[-+*/@%&|^]=|<<=|>>=|^[ \t]*[\w.]+\[[^\n=]*\]\s*=(?!=)|\bout\s*=|inplace|\.grad\b"
+    r"|\boptim\.",
+    re.M,
+)
+# Tokens that matter for telling code from strings and comments.
+_TOKENS = re.compile(r'"""|\'\'\'|#[^\n]*|"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'|\n')
+_BLOCK_START = re.compile(r"(?:@|def\s|async\s+def\s|class\s)")
+_DEFINES = re.compile(r"^(?:@[^\n]*\n)*(?:async\s+)?(?:def|class)\s+(\w+)", re.M)
+_CLASS_BASES = re.compile(r"^class\s+\w+\s*\(([^)]*)\)", re.M)
+_WORD = re.compile(r"[A-Za-z_]\w*")
+
+MIN_LINES = 200  # smaller files are parsed whole: the bookkeeping would cost more than it saves
+
+
+def mentions_torch(source: str) -> bool:
+    return "torch" in source
+
+
+def _string_lines(source: str) -> Set[int]:
+    """0-based numbers of the lines that start inside a triple-quoted string."""
+    inside: Set[int] = set()
+    line = 0
+    open_quote: Optional[str] = None
+    start_line = 0
+    for m in _TOKENS.finditer(source):
+        tok = m.group()
+        if tok == "\n":
+            line += 1
+            continue
+        if open_quote is not None:
+            if tok == open_quote:
+                inside.update(range(start_line + 1, line + 1))
+                open_quote = None
+            elif tok[0] in "\"'" and open_quote in tok:
+                # a one-line string token swallowed the closing quotes: close there
+                inside.update(range(start_line + 1, line + 1))
+                open_quote = None
+            continue
+        if tok in ('"""', "'''"):
+            open_quote = tok
+            start_line = line
+    if open_quote is not None:
+        inside.update(range(start_line + 1, line + 1))
+    return inside
+
+
+def _blocks(lines: List[str], in_string: Set[int]) -> List[Tuple[int, int]]:
+    """(first, end) line ranges of top-level def/class blocks, decorators included."""
+    blocks: List[Tuple[int, int]] = []
+    current: Optional[int] = None
+    in_decorators = False
+    for i, text in enumerate(lines):
+        if not text or i in in_string:
+            continue
+        c = text[0]
+        if c in " \t#\r\n" or c in ")]}":
+            continue
+        starts = _BLOCK_START.match(text) is not None
+        if starts:
+            if current is not None and not in_decorators:
+                blocks.append((current, i))
+                current = None
+            if current is None:
+                current = i
+            in_decorators = c == "@"
+            continue
+        in_decorators = False
+        if current is not None:
+            blocks.append((current, i))
+            current = None
+    if current is not None:
+        blocks.append((current, len(lines)))
+    return blocks
+
+
+def reduce_source(source: str) -> Tuple[Optional[str], FrozenSet[str]]:
+    """The text to analyse and the names used in blanked code.
+
+    The text is None when nothing can be found; else the source with irrelevant top-level blocks blanked (line
+    count unchanged), or the source itself. The names matter for grad mode: a kept top-level function that blanked
+    code may call could be called with grad off, so the analysis must not assume grad mode on in it."""
+    if not mentions_torch(source):
+        return None, frozenset()
+    if source.count("\n") < MIN_LINES:
+        return source, frozenset()
+    lines = source.split("\n")
+    blocks = _blocks(lines, _string_lines(source))
+    if len(blocks) < 2:
+        return source, frozenset()
+    texts = ["\n".join(lines[a:b]) for a, b in blocks]
+    kept = [bool(_RELEVANT.search(t)) for t in texts]
+    if all(kept):
+        return source, frozenset()
+    names = []
+    bases: List[Set[str]] = []
+    for t in texts:
+        m = _DEFINES.match(t)
+        names.append(m.group(1) if m else None)
+        m = _CLASS_BASES.search(t)
+        bases.append(set(_WORD.findall(m.group(1))) if m else set())
+    changed = True
+    while changed:  # the base classes of kept classes stay (is it an nn.Module? an autograd.Function?)
+        changed = False
+        kept_bases: Set[str] = set()
+        for i, k in enumerate(kept):
+            if k:
+                kept_bases |= bases[i]
+        for i, k in enumerate(kept):
+            if not k and names[i] is not None and names[i] in kept_bases:
+                kept[i] = True
+                changed = True
+    if all(kept):
+        return source, frozenset()
+    out = list(lines)
+    blanked_words: Set[str] = set()
+    for (a, b), k, t in zip(blocks, kept, texts):
+        if not k:
+            blanked_words.update(_WORD.findall(t))
+            for j in range(a, b):
+                out[j] = ""
+    return "\n".join(out), frozenset(blanked_words)

@@ -1,0 +1,122 @@
+"""The block-level pre-filter (inplace_lint/analysis/prefilter.py): it blanks top-level code no rule can report on,
+keeps every position, and may only lose findings, never add one. On the rule examples it loses none."""
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from inplace_lint.analysis import analyze_module, prefilter
+from inplace_lint.analysis.interp import analyze
+from inplace_lint.catalog import all_rules, strip_markers
+
+FILLER = "\n\n".join(
+    f"def helper_{i}(a, b):\n    '''Docstring\nwith a line at column 0\n'''\n    return a + b * {i}\n" for i in range(60)
+)
+
+
+def _big(code: str) -> str:
+    """The code followed by enough irrelevant functions to get past MIN_LINES."""
+    return code.rstrip("\n") + "\n\n\n" + FILLER + "\n"
+
+
+def test_blocks_follow_decorators_strings_and_signatures():
+    src = textwrap.dedent('''\
+        import torch
+
+        @decorator
+        @other(1)
+        def f(
+            a,
+        ):
+            """
+        text at column 0
+        class NotAClass:
+        """
+            return a
+
+        async def g():
+            pass
+        x = 1
+
+        class C:
+            def m(self):
+                pass
+        ''')
+    lines = src.split("\n")
+    blocks = prefilter._blocks(lines, prefilter._string_lines(src))
+    starts = [lines[a].split("(")[0] for a, _ in blocks]
+    assert starts == ["@decorator", "async def g", "class C:"]
+    (a, b), (c, d), (e, f) = blocks
+    assert lines[b] == "async def g():" and lines[d] == "x = 1"
+
+
+def test_reduced_text_keeps_every_line_number():
+    src = _big("import torch\nw = torch.ones(3, requires_grad=True)\nw.add_(1)\n")
+    text, _ = prefilter.reduce_source(src)
+    assert text is not src and text.count("\n") == src.count("\n")
+    assert "helper_3" not in text and "w.add_(1)" in text
+
+
+def test_small_files_are_analysed_whole():
+    src = "import torch\n" + "x = 1\n" * 10
+    assert prefilter.reduce_source(src)[0] is src
+
+
+def test_no_torch_no_text():
+    assert prefilter.reduce_source("x = 1\n" * 500)[0] is None
+
+
+def _examples():
+    for rule in all_rules().values():
+        for ex in rule.examples():
+            if ex.role in ("bad", "good", "fixed") and not ex.attrs.get("static-only"):
+                yield pytest.param(strip_markers(ex.code), id=ex.name)
+
+
+@pytest.mark.parametrize("code", list(_examples()))
+def test_blanking_loses_no_finding_on_rule_examples(code):
+    src = _big(code)
+    full = {(d.line, d.code, d.message) for d in analyze_module(src, "x.py")[1]}
+    reduced = {(d.line, d.code, d.message) for d in analyze(src, "x.py")}
+    assert reduced == full
+
+
+def test_helper_called_from_blanked_code_gets_unknown_grad_mode():
+    # the only caller of `_update` runs it under no_grad; that caller has nothing to report and is blanked
+    code = textwrap.dedent("""\
+        import torch
+
+        def _update(params, lr):
+            for p in params:
+                p.sub_(lr * p.grad)
+
+        @torch.no_grad()
+        def step(params, lr):
+            _update(params, lr)
+        """)
+    src = _big(code)
+    text, uncertain = prefilter.reduce_source(src)
+    assert "def step" not in text and "_update" in uncertain
+    assert analyze(src, "x.py") == []
+    assert analyze_module(src, "x.py")[1] == []
+
+
+def test_base_classes_of_kept_classes_stay():
+    code = textwrap.dedent("""\
+        import torch
+
+        class Base(torch.autograd.Function):
+            pass
+
+        class Double(Base):
+            @staticmethod
+            def forward(ctx, x):
+                y = x.clone().detach().requires_grad_()
+                y.mul_(2)
+                return y
+        """)
+    src = _big(code)
+    text, _ = prefilter.reduce_source(src)
+    assert "class Base" in text
+    assert [d.code for d in analyze(src, "x.py")] == [d.code for d in analyze_module(src, "x.py")[1]] == []
