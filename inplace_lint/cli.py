@@ -145,11 +145,16 @@ def _finish_fixes(ctx: click.Context, result, *, diff: bool, fix_only: bool, qui
               help="Report only findings that are not recorded in this baseline file.")
 @click.option("--write-baseline", "write_baseline_file", type=click.Path(dir_okay=False), metavar="FILE",
               help="Record every current finding in FILE (then use it with --baseline) and exit 0.")
+@click.option("--validate", is_flag=True, help="Run the flagged code under torch (in a sandboxed subprocess) and "
+              "attach a verdict to each finding; with --fix/--diff, also check each fix by running it. THIS EXECUTES "
+              "YOUR CODE: never use it on code you would not run (see docs/validator.md).")
+@click.option("--validate-timeout", type=click.FloatRange(min=1), default=60.0, show_default=True, metavar="SECONDS",
+              help="Wall-clock and CPU limit for each run of --validate.")
 @click.pass_context
 def check(ctx: click.Context, paths: Tuple[str, ...], select, extend_select, ignore, output_format, exit_zero,
           statistics, quiet, config_file, no_config, stdin_filename, force_exclude, show_source, color, jobs,
           no_cache, cache_dir, baseline_file, write_baseline_file,
-          fix, unsafe_fixes, diff, fix_only) -> None:
+          fix, unsafe_fixes, diff, fix_only, validate=False, validate_timeout=60.0) -> None:
     """Lint PATHS (files, folders, `-` for stdin; default: the current folder)."""
     if config_file and no_config:
         raise click.UsageError("--config and --no-config are mutually exclusive")
@@ -170,6 +175,10 @@ def check(ctx: click.Context, paths: Tuple[str, ...], select, extend_select, ign
 
     cache = None if no_cache else Cache.for_settings(settings, cache_dir)
     fixing = fix or fix_only or diff
+    originals = None
+    if validate and fixing:  # the files as they were, to run them before and after the fixes
+        from .validate.cli_support import capture_sources
+        originals = capture_sources(targets, settings)
     if fixing:
         result = fix_paths(targets, settings, FixOptions(unsafe=unsafe_fixes, write=not diff),
                            stdin_filename=stdin_filename)
@@ -188,6 +197,11 @@ def check(ctx: click.Context, paths: Tuple[str, ...], select, extend_select, ign
         ctx.exit(EXIT_ERROR if result.errors else EXIT_OK)
     if baseline is not None:
         result.diagnostics, _ = apply_baseline(result.diagnostics, baseline, baseline_file)
+
+    if validate:
+        from .validate.cli_support import run_validation
+        run_validation(result, settings, targets, timeout=validate_timeout, originals=originals, unsafe=unsafe_fixes,
+                       echo=lambda text: click.echo(text, err=True))
 
     to_stderr = fixing and _finish_fixes(ctx, result, diff=diff, fix_only=fix_only, quiet=quiet)
     use_color = _use_color(color) and output_format == "text"
@@ -228,6 +242,50 @@ def explain(code: str) -> None:
     except catalog.CatalogError as exc:
         raise fail(str(exc))
     click.echo(rule.body.rstrip("\n"))
+
+
+@cli.command(context_settings={**CONTEXT_SETTINGS, "ignore_unknown_options": True})
+@click.option("-p", "--path", "paths", multiple=True, type=click.Path(), metavar="PATH",
+              help="Files or folders whose findings are reported (default: the current folder).")
+@click.option("--format", "output_format", type=click.Choice(sorted(FORMATS)), default="text", show_default=True,
+              help="Output format.")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None, metavar="SECONDS",
+              help="Kill the command (its whole process group) after this long.")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when the probe confirmed findings (unless the command "
+              "itself failed).")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Use this pyproject.toml or inplace-lint.toml instead of discovering one.")
+@click.option("--no-config", is_flag=True, help="Ignore all config files.")
+@click.option("--show-source/--no-show-source", default=True, help="Show the source line under each finding.")
+@click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
+@click.pass_context
+def run(ctx: click.Context, paths, output_format, timeout, exit_zero, config_file, no_config, show_source,
+        command) -> None:
+    """Run COMMAND with the runtime probe in every Python process it starts, then report what broke.
+
+    Like `coverage run`: `inplace-lint run -- python train.py` or `inplace-lint run -- pytest tests/`. Reports the
+    in-place mutations that broke autograd or silently corrupted gradients (with the line), merged with the static
+    findings of the files involved. Runs the command as you would (not sandboxed).
+    """
+    if config_file and no_config:
+        raise click.UsageError("--config and --no-config are mutually exclusive")
+    targets = list(paths) or ["."]
+    try:
+        settings = resolve_settings(targets, config=config_file, no_config=no_config, select=None, extend_select=[],
+                                    ignore=[], force_exclude=False, stdin_filename=None)
+    except (ConfigError, catalog.CatalogError) as exc:
+        raise fail(str(exc))
+    from .validate.run import exit_status, run_command, summary_line
+
+    result, outcome = run_command(list(command), targets, settings, timeout=timeout,
+                                  stdout_to_stderr=output_format != "text")
+    for error in list(result.errors) + outcome.errors:
+        click.echo(str(error), err=True)
+    out = io.StringIO()
+    FORMATS[output_format](result, out, ReportOptions(show_source=show_source))
+    click.echo(out.getvalue(), nl=False)
+    click.echo(summary_line(result, outcome, command), err=True)
+    ctx.exit(exit_status(result, outcome, exit_zero))
 
 
 def main(argv: Optional[Sequence[str]] = None) -> None:

@@ -103,3 +103,28 @@ def test_example_3_statically():
 def test_example_2_statically():
     # Everything happens inside autograd.Function.forward (grad mode off); the module-level x.grad is of another x.
     assert findings(snippet(2)) == set()
+
+
+def test_cli_flags_the_seed_without_torch(tmp_path):
+    """The static checker must work where torch is not installed (a pre-commit hook must not pull it in)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; sys.modules['torch'] = None\n"
+        "from inplace_lint.cli import main\n"
+        "main(['--no-cache', '--format', 'json', *sys.argv[1:]])\n"
+    )
+    files = [str(SNIPPETS / f"seed_example{i}.py") for i in (1, 2, 3)]
+    import os
+
+    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    proc = subprocess.run([sys.executable, "-c", code, *files], capture_output=True, text=True, cwd=tmp_path,
+                          env=env)
+    assert proc.returncode == 1, proc.stderr
+    import json
+
+    found = {(Path(d["path"]).name, d["code"]) for d in json.loads(proc.stdout)}
+    assert ("seed_example1.py", "IPL001") in found and ("seed_example1.py", "IPL006") in found
+    assert ("seed_example3.py", "IPL001") in found and ("seed_example3.py", "IPL006") in found
+    assert not any(name == "seed_example2.py" for name, _ in found)

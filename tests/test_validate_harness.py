@@ -1,0 +1,228 @@
+"""The harnesses and the verdicts: script, function (synthesized inputs, nn.Module.forward, packages),
+autograd.Function + gradcheck, the rounds past a first error, and the four verdicts."""
+from __future__ import annotations
+
+import textwrap
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("torch")
+
+from inplace_lint.analysis import analyze_source  # noqa: E402
+from inplace_lint.diagnostics import Diagnostic  # noqa: E402
+from inplace_lint.validate import events as ev  # noqa: E402
+from inplace_lint.validate.runner import (ValidateOptions, Validator, module_identity, target_lines,  # noqa: E402
+                                          verdict_for)
+from inplace_lint.validate.sandbox import Limits  # noqa: E402
+from inplace_lint.validate.targets import enclosing_callable, parse  # noqa: E402
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "validate"
+
+
+@pytest.fixture(scope="module")
+def validator():
+    with Validator(ValidateOptions(limits=Limits(timeout=30))) as v:
+        yield v
+
+
+def fake(path: Path, line: int, code: str = "IPL003") -> Diagnostic:
+    """A finding at ``line`` (as the static checker would report it), to validate lines it does not flag."""
+    text = path.read_text().splitlines()[line - 1]
+    col = len(text) - len(text.lstrip()) + 1
+    return Diagnostic(str(path), line, col, line, len(text) + 1, code, "x", "error", "flagged", stmt_line=line)
+
+
+def line_of(path: Path, needle: str) -> int:
+    hits = [i for i, text in enumerate(path.read_text().splitlines(), start=1) if needle in text]
+    assert len(hits) == 1, hits
+    return hits[0]
+
+
+def validate(validator, path: Path, diags):
+    return validator.validate_file(str(path), path.read_text(), diags)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# function harness
+
+
+def test_module_forward_is_reached_with_a_no_argument_constructor(validator):
+    path = FIXTURES / "module_forward.py"
+    diags = analyze_source(path.read_text(), str(path))
+    assert [d.code for d in diags] == ["IPL003"]
+    outcome = validate(validator, path, diags)
+    verdict = outcome.verdicts[id(diags[0])]
+    assert verdict["verdict"] == "confirmed", verdict
+    assert verdict["harness"] == "function:Gate.forward"
+    assert "output 0 of Sigmoid" in verdict["evidence"]
+
+
+def test_helper_gets_synthesized_parameters(validator):
+    path = FIXTURES / "helpers.py"
+    diags = analyze_source(path.read_text(), str(path))
+    sgd = [d for d in diags if d.code == "IPL001"]
+    outcome = validate(validator, path, sgd)
+    verdict = outcome.verdicts[id(sgd[0])]
+    assert verdict["verdict"] == "confirmed" and verdict["harness"] == "function:sgd"
+    assert "a leaf Variable that requires grad" in verdict["evidence"]
+
+
+def test_silent_corruption_in_a_helper(validator):
+    path = FIXTURES / "helpers.py"
+    d = fake(path, line_of(path, "w.data.clamp_(max=0.5)"), "IPL004")
+    verdict = validate(validator, path, [d]).verdicts[id(d)]
+    assert verdict["verdict"] == "confirmed"
+    assert verdict["evidence"].startswith("silent corruption")
+
+
+def test_shapes_are_tried_until_the_line_runs(validator):
+    path = FIXTURES / "helpers.py"
+    d = fake(path, line_of(path, "    y = x.exp()") + 1)
+    verdict = validate(validator, path, [d]).verdicts[id(d)]
+    assert verdict["verdict"] == "confirmed", verdict  # (3,) raised ValueError, (4, 4) reached the line
+
+
+def test_not_reproduced_when_the_line_runs_and_nothing_breaks(validator):
+    path = FIXTURES / "helpers.py"
+    d = fake(path, line_of(path, "    y = x.clone()") + 1)
+    verdict = validate(validator, path, [d]).verdicts[id(d)]
+    assert verdict["verdict"] == "not-reproduced", verdict
+    assert "grad mode on" in verdict["evidence"]
+
+
+def test_not_reached_when_nothing_can_call_it(validator):
+    path = FIXTURES / "unreachable.py"
+    diags = analyze_source(path.read_text(), str(path))
+    verdict = validate(validator, path, diags).verdicts[id(diags[0])]
+    assert verdict["verdict"] == "not-reached", verdict
+    assert "cannot build NeedsArgs() without arguments" in verdict["evidence"]
+
+
+def test_error_when_the_file_does_not_compile(validator, tmp_path):
+    path = tmp_path / "broken.py"
+    path.write_text("import torch\nw = torch.ones(2, requires_grad=True)\nw.add_(1)\n")
+    d = fake(path, 3, "IPL001")
+    verdict = validator.validate_file(str(path), "import torch\nw = (\n", [d]).verdicts[id(d)]
+    assert verdict["verdict"] == "error" and "cannot compile" in verdict["evidence"]
+
+
+def test_package_module_with_relative_import(validator):
+    path = FIXTURES / "pkg" / "layers.py"
+    assert module_identity(str(path))[:2] == ("pkg.layers", "pkg")
+    d = fake(path, line_of(path, "y *= SCALE"))
+    verdict = validate(validator, path, [d]).verdicts[id(d)]
+    assert verdict["verdict"] == "confirmed", verdict
+    assert verdict["harness"] == "function:scaled_exp"
+
+
+def test_custom_function_is_run_and_gradchecked(validator):
+    path = FIXTURES / "custom_function.py"
+    diags = analyze_source(path.read_text(), str(path))
+    outcome = validate(validator, path, diags)
+    verdict = outcome.verdicts[id(diags[0])]
+    assert verdict["verdict"] == "confirmed" and verdict["harness"] == "function:Double_.forward"
+    kinds = {e["kind"] for e in outcome.events}
+    assert ev.FN_DIRTY in kinds and ev.GRADCHECK in kinds
+    gradcheck = next(e for e in outcome.events if e["kind"] == ev.GRADCHECK)
+    assert "gradcheck" in gradcheck["message"] and "Jacobian mismatch" in gradcheck["message"]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# script harness
+
+
+def test_second_finding_is_reached_past_the_first_error(validator, tmp_path):
+    path = tmp_path / "two.py"
+    path.write_text(textwrap.dedent("""\
+        import torch
+
+        w = torch.zeros(2, requires_grad=True)
+        b = torch.zeros(2, requires_grad=True)
+        w.sub_(1)
+        b.sub_(1)
+        h = torch.exp(w)
+        h.add_(1)
+        h.sum().backward()
+        print("never")
+    """))
+    diags = [fake(path, 5, "IPL001"), fake(path, 6, "IPL001"), fake(path, 8, "IPL003")]
+    outcome = validate(validator, path, diags)
+    assert [outcome.verdicts[id(d)]["verdict"] for d in diags] == ["confirmed"] * 3
+    assert "wrapped in torch.no_grad()" in outcome.verdicts[id(diags[1])]["evidence"]
+
+
+def test_runtime_events_are_reported_where_no_finding_is(validator, tmp_path):
+    from inplace_lint.engine import Result
+    from inplace_lint.validate.runner import validate_result
+
+    path = tmp_path / "missed.py"
+    path.write_text(textwrap.dedent("""\
+        import torch
+
+        def step(w):
+            loss = (w ** 2).sum()
+            w.data.mul_(0.5)
+            loss.backward()
+
+        w = torch.ones(3, requires_grad=True)
+        step(w)
+        v = torch.zeros(2, requires_grad=True)
+        v.add_(1)
+    """))
+    result = Result()
+    flagged = fake(path, 11, "IPL001")
+    result.diagnostics = [flagged]
+    result.sources[str(path)] = path.read_text()
+    summary = validate_result(result, None, files=[str(path)], validator=validator)
+    runtime = [d for d in result.diagnostics if d.runtime]
+    assert [(d.line, d.code) for d in runtime] == [(5, "IPL004")]
+    assert runtime[0].validation["verdict"] == "confirmed" and runtime[0].message.startswith("runtime:")
+    assert runtime[0].related and runtime[0].related[0][0] == 4
+    assert flagged.validation["verdict"] == "confirmed" and summary.runtime == 1
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# pure functions
+
+
+def test_enclosing_callable():
+    tree = parse(textwrap.dedent("""\
+        import torch
+        class M(torch.nn.Module):
+            def forward(self, x):
+                def inner():
+                    return x
+                return inner()
+        class F(torch.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                return x
+        def f(a):
+            return a
+        x = 1
+    """))
+    assert enclosing_callable(tree, 5).qualname == ("M", "forward")
+    assert enclosing_callable(tree, 5).kind == "module"
+    assert enclosing_callable(tree, 10).kind == "function-class"
+    assert enclosing_callable(tree, 12).qualname == ("f",)
+    assert enclosing_callable(tree, 13) is None
+
+
+def test_verdict_logic():
+    d = Diagnostic("/p.py", 3, 1, 3, 5, "IPL001", "n", "error", "m", stmt_line=3)
+    assert target_lines(d) == {3}
+    leaf = {"kind": ev.LEAF, "path": "/p.py", "line": 3, "message": "RuntimeError: a leaf ..."}
+    assert verdict_for(d, "/p.py", [{"events": [leaf], "hits": {}}])[0]["verdict"] == "confirmed"
+    other = dict(leaf, kind=ev.SAVED)  # not a kind IPL001 accepts
+    assert verdict_for(d, "/p.py", [{"events": [other], "hits": {"3": [1, 0]}}])[0]["verdict"] == "not-reproduced"
+    grad_off = verdict_for(d, "/p.py", [{"events": [], "hits": {"3": [0, 2]}}])[0]
+    assert grad_off["verdict"] == "not-reproduced" and "grad mode off" in grad_off["evidence"]
+    assert verdict_for(d, "/p.py", [{"events": [], "hits": {}}])[0]["verdict"] == "not-reached"
+    assert verdict_for(d, "/p.py", [{"status": "error", "error": "boom", "events": [],
+                                     "hits": {}}])[0]["verdict"] == "error"
+    in_module = dict(leaf, kind=ev.LEAF, line=9, module_sites=[["/p.py", 3]])
+    assert verdict_for(d, "/p.py", [{"events": [in_module], "hits": {}}])[0]["verdict"] == "confirmed"
+    assert verdict_for(replace(d, path="/q.py"), "/q.py", [{"events": [leaf], "hits": {}}])[0]["verdict"] == \
+        "not-reached"
