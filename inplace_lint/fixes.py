@@ -504,7 +504,10 @@ def rebind_to_inplace(ctx: Context, edit: dict) -> Optional[Patch]:
     """``w = w - lr * w.grad`` -> ``with torch.no_grad(): w -= lr * w.grad`` then ``w.grad = None``."""
     stmt = edit.get("stmt")
     assign = _rebinding(stmt)
-    patch = ctx.no_grad_patch(stmt) if assign is not None else None
+    if assign is None:
+        return None
+    # already under ``with torch.no_grad():`` (the rebinding lost requires_grad): only the in-place rewrite
+    patch = Patch() if _under_no_grad(ctx, stmt) and ctx.owns(stmt) else ctx.no_grad_patch(stmt)
     if patch is None:
         return None
     patch.rewrite(assign, _to_augassign, key="rebind_to_inplace")
@@ -513,6 +516,20 @@ def rebind_to_inplace(ctx: Context, edit: dict) -> Optional[Patch]:
     if not (following and _clears_grad(following[0], name)):
         patch.insert_after(stmt, cst.parse_statement(f"{name}.grad = None\n"))
     return patch
+
+
+def _under_no_grad(ctx: Context, stmt: cst.CSTNode) -> bool:
+    """Is ``stmt`` inside a ``with torch.no_grad():`` / ``torch.inference_mode()`` block of the same function?"""
+    node = ctx.parent.get(stmt)
+    while node is not None and not isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Module)):
+        if isinstance(node, cst.With):
+            for item in node.items:
+                call = item.item
+                q = ctx.qualname(call.func if isinstance(call, cst.Call) else call)
+                if q in ("torch.no_grad", "torch.inference_mode"):
+                    return True
+        node = ctx.parent.get(node)
+    return False
 
 
 # -- drop_detach

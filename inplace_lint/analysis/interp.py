@@ -378,8 +378,16 @@ class Interpreter:
             if used:
                 s.used = s.used | frozenset(used)
         if rg is False:
+            if s.grad is False:
+                grad_inputs = self.leaf_origin(objs)
+                if grad_inputs:
+                    # computed from tensors that require grad, but under no_grad: a new leaf that does not
+                    # (``with torch.no_grad(): w = w - lr * w.grad`` -- next time round ``w.grad`` is None)
+                    return frozenset((self.obj(LEAF, id(node), rg=False, origin=grad_inputs, node=node,
+                                               stmt=self.stmt, extra=("nograd",)),))
             # no input requires grad: the result has no history, it is a fresh leaf (carrying what it copies)
-            copied = frozenset(c for o in objs if o.kind in (DETACHED, LEAF) for c in o.origin)
+            copied = frozenset(c for o in objs if o.kind in (DETACHED, LEAF) and "nograd" not in o.extra
+                               for c in o.origin)
             return frozenset((self.obj(LEAF, id(node), rg=False, origin=copied, node=node, stmt=self.stmt),))
         origin = self.leaf_origin(objs) if rg else frozenset()
         return frozenset((self.obj(DERIVED, id(node), rg=rg, origin=origin, node=node, stmt=self.stmt, label=label),))

@@ -8,9 +8,14 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ..analysis.values import DERIVED, SEQ, VIEW
+from ..analysis.values import DERIVED, LEAF, SEQ, VIEW
 from ..diagnostics import DISPLAY_ONLY, SAFE, Fix
 from .base import Check, expr_text
+
+
+def _lost_grad(o, state) -> bool:
+    """Computed under ``torch.no_grad()`` from tensors that require grad: a leaf that does not."""
+    return o.kind == LEAF and "nograd" in o.extra and o not in state.rg
 
 
 def _non_leaf(o, it, state) -> bool:
@@ -54,17 +59,21 @@ class GradOfNonLeaf(Check):
         else:
             fix = Fix("Apply the operation before `requires_grad_()` (e.g. `(torch.tensor(5.0) * 0.1).requires_grad_()`)"
                       ", or call `retain_grad()` if the non-leaf's gradient is what you want", DISPLAY_ONLY)
-        what = "a view of a leaf" if o.kind == VIEW else "the result of an operation on a leaf"
+        if o.kind == LEAF:
+            what = "the result of an operation run under `torch.no_grad()`, which does not require grad"
+        elif o.kind == VIEW:
+            what = "a view of a leaf, which is not a leaf"
+        else:
+            what = "the result of an operation on a leaf, which is not a leaf"
 
         def message(line_of) -> str:
-            return (f"This binds {what}, which is not a leaf: {use_text} at line {line_of(use_node)} "
-                    f"{consequence}")
+            return f"This binds {what}: {use_text} at line {line_of(use_node)} {consequence}"
 
         it.report(stmt, self.code, message, fix=fix, related=[(use_node, use_text)], stmt=stmt)
 
     def on_grad_read(self, ev, it) -> None:
         for o in ev.value:
-            if _non_leaf(o, it, ev.state):
+            if _non_leaf(o, it, ev.state) or _lost_grad(o, ev.state):
                 text = f"`{expr_text(ev.node)}`"
                 self._report(it, o, ev.node, text, "is None (its gradient is never populated)")
 
