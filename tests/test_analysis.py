@@ -451,6 +451,101 @@ CASES = {
 
         Block()(torch.randn(1, 2, 4, 4))
         """, ""),
+    # ---- optimizer.step() between building a graph and backpropagating it
+    "gan-step-before-generator-backward": ("""
+        import torch
+        from torch import nn
+
+        G = nn.Sequential(nn.Linear(2, 4), nn.ReLU(), nn.Linear(4, 2))
+        D = nn.Sequential(nn.Linear(2, 4), nn.ReLU(), nn.Linear(4, 1))
+        opt_g = torch.optim.SGD(G.parameters(), lr=0.1)
+        opt_d = torch.optim.SGD(D.parameters(), lr=0.1)
+        fake = G(torch.randn(8, 2))
+        d_fake = D(fake)
+        d_loss = D(torch.randn(8, 2)).mean() - d_fake.mean()
+        d_loss.backward(retain_graph=True)
+        opt_d.step()  # expect: IPL003
+        g_loss = -d_fake.mean()
+        g_loss.backward()
+        opt_g.step()
+        """, "modified by an inplace operation"),
+    "gan-done-right": ("""
+        import torch
+        from torch import nn
+
+        G = nn.Sequential(nn.Linear(2, 4), nn.ReLU(), nn.Linear(4, 2))
+        D = nn.Sequential(nn.Linear(2, 4), nn.ReLU(), nn.Linear(4, 1))
+        opt_g = torch.optim.SGD(G.parameters(), lr=0.1)
+        opt_d = torch.optim.SGD(D.parameters(), lr=0.1)
+        for _ in range(2):
+            fake = G(torch.randn(8, 2))
+            d_loss = D(torch.randn(8, 2)).mean() - D(fake.detach()).mean()
+            opt_d.zero_grad()
+            d_loss.backward()
+            opt_d.step()
+            g_loss = -D(fake).mean()
+            opt_g.zero_grad()
+            g_loss.backward()
+            opt_g.step()
+        """, ""),
+    "training-loop": ("""
+        import torch
+        from torch import nn
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc1 = nn.Linear(3, 8)
+                self.fc2 = nn.Linear(8, 1)
+
+            def forward(self, x):
+                return self.fc2(torch.relu(self.fc1(x)))
+
+        model = Net()
+        opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+        for _ in range(3):
+            out = model(torch.randn(4, 3))
+            loss = ((out - 1) ** 2).mean()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            print(loss.item(), out.sum().item())
+        """, ""),
+    "two-models-two-optimizers": ("""
+        import torch
+        from torch import nn
+
+        a = nn.Sequential(nn.Linear(2, 2), nn.Linear(2, 1))
+        b = nn.Sequential(nn.Linear(2, 2), nn.Linear(2, 1))
+        opt_a = torch.optim.SGD(a.parameters(), lr=0.1)
+        loss_a = a(torch.randn(3, 2)).sum()
+        loss_b = b(torch.randn(3, 2)).sum()
+        loss_a.backward()
+        opt_a.step()
+        loss_b.backward()
+        """, ""),
+    "local-model-step-before-second-backward": ("""
+        import torch
+        from torch import nn
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc1 = nn.Linear(3, 8)
+                self.fc2 = nn.Linear(8, 1)
+
+            def forward(self, x):
+                return self.fc2(torch.relu(self.fc1(x)))
+
+        model = Net()
+        opt = torch.optim.SGD(model.parameters(), lr=0.1)
+        out = model(torch.randn(4, 3))
+        loss1 = out.mean()
+        loss2 = (out ** 2).mean()
+        loss1.backward(retain_graph=True)
+        opt.step()  # expect: IPL003
+        loss2.backward()
+        """, "modified by an inplace operation"),
 }
 
 

@@ -22,7 +22,8 @@ from .events import GradReadEvent, InplaceEvent, OptimizerEvent
 from .names import canonical, dotted, record_import
 from .prefilter import mentions_torch, reduce_source
 from .values import (
-    CLASS, DATA, DERIVED, DETACHED, EMPTY, FUNC, GRAD, LEAF, MODULE, NAMED_PARAMS, PARAM, PARAM_GROUP, PARAM_GROUPS,
+    CLASS, DATA, DERIVED, DETACHED, EMPTY, FUNC, GRAD, LEAF, MODULE, NAMED_PARAMS, OPTIMIZER, PARAM, PARAM_GROUP,
+    PARAM_GROUPS,
     PARAMS, SEQ, UNKNOWN, UNKNOWN_VALUE, VIEW, Obj, State, Value, join_states, join_values, unknown,
 )
 
@@ -352,19 +353,31 @@ class Interpreter:
         return frozenset(out)
 
     def derived(self, node: cst.CSTNode, inputs: Iterable[Value], label: str = "", key: Optional[str] = None,
-                args: Optional[Dict[object, Value]] = None, module: Optional[Obj] = None) -> Value:
-        result = self._derived(node, inputs, label)
+                args: Optional[Dict[object, Value]] = None, module: Optional[Obj] = None,
+                saved_params: FrozenSet[object] = frozenset()) -> Value:
+        result = self._derived(node, inputs, label, saved_params)
         if key is not None and self.state is not None and self.state.grad is True:
             self.record_saves(node, key, args or {}, result, label or key, module)
         return result
 
-    def _derived(self, node: cst.CSTNode, inputs: Iterable[Value], label: str = "") -> Value:
+    def _derived(self, node: cst.CSTNode, inputs: Iterable[Value], label: str = "",
+                 saved_params: FrozenSet[object] = frozenset()) -> Value:
         s = self.state
         objs = [x for v in inputs for o in v for x in (o.elems if o.kind == SEQ else (o,))]
         if s is None:
             return UNKNOWN_VALUE
         if s.watch:
             self.check_clobbered_use(node, objs)
+        result = self._derived_obj(node, objs, label, saved_params)
+        if s.stale:
+            s.stale.pop(result, None)  # a fresh computation
+            stale = next((s.stale[o] for o in objs if o in s.stale), None)
+            if stale is not None and result.kind == DERIVED:
+                s.stale[result] = stale
+        return frozenset((result,))
+
+    def _derived_obj(self, node: cst.CSTNode, objs: List[Obj], label: str, saved_params: FrozenSet[object]) -> Obj:
+        s = self.state
         if s.grad is False:
             rg: Optional[bool] = False
         elif any(self.is_rg(o) for o in objs):
@@ -383,14 +396,20 @@ class Interpreter:
                 if grad_inputs:
                     # computed from tensors that require grad, but under no_grad: a new leaf that does not
                     # (``with torch.no_grad(): w = w - lr * w.grad`` -- next time round ``w.grad`` is None)
-                    return frozenset((self.obj(LEAF, id(node), rg=False, origin=grad_inputs, node=node,
-                                               stmt=self.stmt, extra=("nograd",)),))
+                    return self.obj(LEAF, id(node), rg=False, origin=grad_inputs, node=node, stmt=self.stmt,
+                                    extra=("nograd",))
             # no input requires grad: the result has no history, it is a fresh leaf (carrying what it copies)
             copied = frozenset(c for o in objs if o.kind in (DETACHED, LEAF) and "nograd" not in o.extra
                                for c in o.origin)
-            return frozenset((self.obj(LEAF, id(node), rg=False, origin=copied, node=node, stmt=self.stmt),))
+            return self.obj(LEAF, id(node), rg=False, origin=copied, node=node, stmt=self.stmt)
         origin = self.leaf_origin(objs) if rg else frozenset()
-        return frozenset((self.obj(DERIVED, id(node), rg=rg, origin=origin, node=node, stmt=self.stmt, label=label),))
+        # the modules whose parameters this graph saved (for ``optimizer.step()`` before its backward)
+        mods = set(saved_params) if s.grad is True else set()
+        for o in objs:
+            if o.kind == DERIVED and o.extra:
+                mods |= o.extra[0]
+        extra = (frozenset(mods),) if mods and len(mods) <= 8 else ()
+        return self.obj(DERIVED, id(node), rg=rg, origin=origin, node=node, stmt=self.stmt, label=label, extra=extra)
 
     # ------------------------------------------------------------------ saved tensors
     def rg_char(self, value: Optional[Value]) -> str:
@@ -1355,11 +1374,34 @@ class Interpreter:
                     self.record_saves(node, cls, {0: pos[0]}, pos[0], f"`{cls.split('.')[-1]}(inplace=True)`", mod)
                 return pos[0]
             inputs = list(pos) + list(kw.values())
-            if short_has_params(cls):
+            if short_has_params(cls) or "multi_param" in mod.extra:
                 inputs.append(frozenset((self.obj(PARAM, (mod.site, "weight"), rg=True),)))
-            return self.derived(node, inputs, label=f"`{cls.split('.')[-1]}`", key=cls, args={0: pos[0]}, module=mod)
+            saved = frozenset((mod.site,)) if self.module_saves_params(mod, pos[0]) else frozenset()
+            return self.derived(node, inputs, label=f"`{cls.split('.')[-1]}`", key=cls, args={0: pos[0]}, module=mod,
+                                saved_params=saved)
+        info = self.classes.get(cls)
+        if info is not None and info.is_module and pos and _param_layers(info.attrs.values()) >= 2:
+            # a model of ours with two or more parameterised layers: its output requires grad, and its graph saves
+            # parameters (the input of every layer after the first requires grad)
+            inputs = list(pos) + list(kw.values()) + [frozenset((self.obj(PARAM, (mod.site, "*"), rg=True),))]
+            saved = frozenset((mod.site,)) if self.state is not None and self.state.grad is True else frozenset()
+            return self.derived(node, inputs, label=f"`{cls}`", saved_params=saved)
         self.mark_used(pos)
         return unknown(("call", id(node)))
+
+    def module_saves_params(self, mod: Obj, arg: Value) -> bool:
+        """Does running ``mod`` (a torch.nn module) on ``arg`` with grad on surely save one of its parameters?"""
+        if self.state is None or self.state.grad is not True:
+            return False
+        if "multi_param" in mod.extra:
+            return True
+        info = ops.saved_info(mod.cls)
+        if not info or info.get("kind") != "module":
+            return False
+        char = self.rg_char(arg)
+        patterns = ("0", "1") if char == "?" else (char,)
+        recs = info.get("patterns", {})
+        return all(recs.get(p, {}).get("params") for p in patterns)
 
     def method_call(self, node: cst.Call, func: cst.Attribute, recv: Value) -> Value:
         name = func.attr.value
@@ -1370,7 +1412,8 @@ class Interpreter:
         tensors = self.tensor_objs(recv)
         if name in ("parameters",) and not tensors:
             label = f"a parameter of `{dotted(func.value) or 'the model'}`"
-            return frozenset((self.obj(PARAMS, id(node), label=label, node=node),))
+            owners = frozenset(o.site for o in recv if o.kind == MODULE)
+            return frozenset((self.obj(PARAMS, id(node), label=label, node=node, extra=(owners,) if owners else ()),))
         if name == "named_parameters" and not tensors:
             label = f"a parameter of `{dotted(func.value) or 'the model'}`"
             return frozenset((self.obj(NAMED_PARAMS, id(node), label=label, node=node),))
@@ -1381,6 +1424,8 @@ class Interpreter:
                 s.bind(f"{key}.{attr}", pos[1])
             return EMPTY
         if not tensors:
+            if name == "step" and any(o.kind == OPTIMIZER and o.extra for o in recv):
+                self.optimizer_step(node, func, recv)
             if name == "save_for_backward" and self.current is not None and self.current.role == "forward":
                 saved = dict(s.saved)
                 for v in pos:
@@ -1431,6 +1476,7 @@ class Interpreter:
         if name == "backward":
             self.mark_used((recv,))
             self.emit("on_backward", (node, recv, self.state))
+            self.stale_backward(node, recv)
             self.free_saved(node)
             return EMPTY
         if name in _NON_TENSOR_METHODS:
@@ -1453,6 +1499,28 @@ class Interpreter:
             args[i + 1] = v
         args.update(kw)
         return self.derived(node, [recv] + pos + list(kw.values()), label=f"`.{name}()`", key="Tensor." + name, args=args)
+
+    def optimizer_step(self, node: cst.Call, func: cst.Attribute, recv: Value) -> None:
+        """``opt.step()`` writes the parameters of its modules in place: every live graph that saved some of them
+        can no longer be backpropagated."""
+        s = self.state
+        owners: Set[object] = set()
+        for o in recv:
+            if o.kind == OPTIMIZER and o.extra:
+                owners |= o.extra[0]
+        text = expr_text_of(func.value)
+        for value in s.env.values():
+            for o in value:
+                if o.kind == DERIVED and o.extra and o.extra[0] & owners and o not in s.stale:
+                    s.stale[o] = (node, text, next(iter(sorted(o.extra[0] & owners, key=str))))
+
+    def stale_backward(self, node: cst.Call, value: Value) -> None:
+        s = self.state
+        if s is None or not s.stale or not value:
+            return
+        entries = [s.stale.get(o) for o in value]
+        if all(e is not None for e in entries):
+            self.emit("on_stale_backward", (node, value, entries[0]))
 
     def copy_origin(self, o: Obj) -> FrozenSet[Obj]:
         """For ``x.detach()`` / ``x.clone().detach()``: the tensors whose values were copied."""
@@ -1523,6 +1591,8 @@ class Interpreter:
                     extra.append("inplace")
             if q == "torch.nn.Sequential" and len(pos) > 1:
                 self.emit("on_sequential", (node, [(a.value, v) for a, v in zip(args, pos) if a.keyword is None]))
+            if q in ("torch.nn.Sequential", "torch.nn.ModuleList") and pos and _param_layers(pos) >= 2:
+                extra.append("multi_param")
             if q == "torch.nn.Sequential" and pos and any(
                 o.kind == MODULE and ("inplace" in o.extra or "inplace_first" in o.extra) for o in pos[0]
             ):
@@ -1565,10 +1635,18 @@ class Interpreter:
         if q.startswith("torch.optim.") and q.count(".") == 2 and q.split(".")[-1][:1].isupper() and pos:
             ev = OptimizerEvent(node, args[0].value, pos[0], s, self.stmt)
             self.emit("on_optimizer", ev)
-            return unknown(("optimizer", id(node)))
+            owners: Set[object] = set()
+            for o in pos[0]:
+                if o.kind == PARAMS and o.extra:
+                    owners |= o.extra[0]
+            label = dotted(args[0].value.func.value) if (isinstance(args[0].value, cst.Call) and isinstance(
+                args[0].value.func, cst.Attribute)) else None
+            return frozenset((self.obj(OPTIMIZER, id(node), node=node, cls=label or "",
+                                       extra=(frozenset(owners),) if owners else ()),))
         if q in ("torch.autograd.grad", "torch.autograd.backward"):
             self.mark_used(pos)
             self.emit("on_backward", (node, pos[0] if pos else EMPTY, s))
+            self.stale_backward(node, pos[0] if pos else EMPTY)
             self.free_saved(node)
             return UNKNOWN_VALUE
         if q == "torch.detach" and pos:
@@ -1609,6 +1687,20 @@ def _mark_dirty_names(fn: cst.FunctionDef) -> Set[str]:
 
     visit(_body_statements(fn.body))
     return out
+
+
+def expr_text_of(node: cst.BaseExpression) -> str:
+    return dotted(node) or "the optimizer"
+
+
+def _param_layers(values: Iterable[Value]) -> int:
+    """How many of these values are parameterised layers or parameters."""
+    n = 0
+    for v in values:
+        if any((o.kind == MODULE and (short_has_params(o.cls) or "multi_param" in o.extra))
+               or (o.kind in (LEAF, PARAM) and o.rg is True) for o in v):
+            n += 1
+    return n
 
 
 def short_has_params(cls: str) -> bool:

@@ -24,6 +24,7 @@ PARAM_GROUP = "param_group"    # one dict of ``param_groups``
 SEQ = "seq"              # a list/tuple literal; ``elems`` is the union of its elements
 CLASS = "class"          # a class defined in this module
 FUNC = "func"            # a function defined in this module
+OPTIMIZER = "optimizer"  # a torch.optim optimizer; ``extra[0]``: the sites of the modules whose parameters it updates
 UNKNOWN = "unknown"      # anything else; ``site`` tells unknowns of different origin apart
 
 TENSOR_KINDS = frozenset({LEAF, DERIVED, VIEW, DATA, DETACHED, GRAD, PARAM})
@@ -117,9 +118,11 @@ class State:
     saved:   root object -> frozenset of (op label, node) that saved it for a backward still to come
     watch:   name -> (call node, module object): the name's tensor was overwritten in place by that call, whose
              result went elsewhere; reading the name sees the new values
+    stale:   object -> (step node, optimizer text): its graph saved parameters that ``optimizer.step()`` has since
+             updated in place; backpropagating it raises
     """
 
-    __slots__ = ("env", "rg", "norg", "used", "retain", "grad", "saved", "watch")
+    __slots__ = ("env", "rg", "norg", "used", "retain", "grad", "saved", "watch", "stale")
 
     def __init__(self) -> None:
         self.env: Dict[str, Value] = {}
@@ -130,6 +133,7 @@ class State:
         self.grad: Optional[bool] = True
         self.saved: Dict[Obj, FrozenSet[Tuple[str, object]]] = {}
         self.watch: Dict[str, Tuple[object, Obj]] = {}
+        self.stale: Dict[Obj, Tuple[object, str]] = {}
 
     def copy(self) -> "State":
         s = State.__new__(State)
@@ -141,6 +145,7 @@ class State:
         s.grad = self.grad
         s.saved = dict(self.saved)
         s.watch = dict(self.watch)
+        s.stale = dict(self.stale)
         return s
 
     def __eq__(self, other: object) -> bool:
@@ -154,6 +159,7 @@ class State:
             and self.retain == other.retain
             and self.saved == other.saved
             and self.watch == other.watch
+            and self.stale == other.stale
         )
 
     def bind(self, name: str, value: Value) -> None:
@@ -208,6 +214,7 @@ def join_states(a: "Optional[State]", b: "Optional[State]") -> "Optional[State]"
             saved[k] = v | w
     s.saved = saved
     s.watch = {k: v for k, v in a.watch.items() if b.watch.get(k) == v}
+    s.stale = {k: v for k, v in a.stale.items() if b.stale.get(k) == v}
     return s
 
 

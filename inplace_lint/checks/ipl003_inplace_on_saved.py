@@ -128,3 +128,16 @@ class InplaceOnSaved(Check):
             fix = Fix("Construct the layer without `inplace=True`", SAFE,
                       edit={"kind": "drop_inplace", "node": arg, "stmt": None})
             it.report(arg, self.code, message, fix=fix)
+
+    def on_stale_backward(self, event, it) -> None:
+        """``opt.step()`` between building a graph and backpropagating it (the classic GAN mistake)."""
+        node, value, (step, opt, _) = event
+        loss = expr_text(node.func.value) if isinstance(node.func, cst.Attribute) else expr_text(node.args[0].value)
+
+        def message(line_of) -> str:
+            return (f"`{opt}.step()` updates parameters in place that the graph of `{loss}` saved (built before "
+                    f"this step): `{loss}.backward()` at line {line_of(node)} will raise {_TORCH_MSG}")
+
+        fix = Fix("Compute the loss again after the step, or step only after every backward() through the old "
+                  "graph (detach what the other model should not train on)", "display-only")
+        it.report(step, self.code, message, fix=fix, related=[(node, "backward through the old graph")])
