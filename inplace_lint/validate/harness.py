@@ -428,16 +428,22 @@ def _check_nonleaf(path: str, line: int, names: Sequence[str], scope: Dict[str, 
     out = []
     for name in names:
         value = scope.get(name)
-        if not isinstance(value, torch.Tensor) or value.is_leaf:
+        if not isinstance(value, torch.Tensor):
             continue
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             grad = value.grad
-        grad_fn = type(value.grad_fn).__name__ if value.grad_fn is not None else "?"
         state = "None" if grad is None else "set (retain_grad)"
-        out.append({"kind": ev.NONLEAF_GRAD, "path": path, "line": line, "count": 1,
-                    "message": (f"`{name}` holds a non-leaf tensor after this line (grad_fn={grad_fn}): backward() "
-                                f"never fills its .grad, which is {state}")})
+        if not value.is_leaf:
+            grad_fn = type(value.grad_fn).__name__ if value.grad_fn is not None else "?"
+            message = (f"`{name}` holds a non-leaf tensor after this line (grad_fn={grad_fn}): backward() never "
+                       f"fills its .grad, which is {state}")
+        elif not value.requires_grad and grad is None:
+            message = (f"`{name}` holds a tensor that does not require grad after this line (computed with grad "
+                       f"mode off): backward() never fills its .grad, which is None")
+        else:
+            continue
+        out.append({"kind": ev.NONLEAF_GRAD, "path": path, "line": line, "count": 1, "message": message})
     return out
 
 

@@ -47,6 +47,7 @@ EXACT_OVERLAP_MAX_ELEMENTS = 1 << 22  # strided overlap is checked element by el
 
 _WRITES: Dict[Any, Tuple[Tuple[int, str], ...]] = {}
 _STRIDED = torch.strided
+_DETACH = torch.ops.aten.detach.default
 
 
 def written_arguments(func) -> Tuple[Tuple[int, str], ...]:
@@ -244,6 +245,10 @@ class _Mode(TorchDispatchMode):
             for rec in probe._awaiting:
                 rec.saver = name
             probe._awaiting = []
+        if func is _DETACH and args and not probe._busy:
+            source = args[0]  # `.data` and `.detach()` arrive here: remember whose storage the alias shares
+            if isinstance(source, torch.Tensor) and source.requires_grad:
+                probe._register_owner(source)
         info = _WRITES.get(func)
         if info is None:
             info = written_arguments(func)
@@ -532,6 +537,18 @@ class Probe:
             if t.requires_grad and ref is not None:
                 self._owners[key] = weakref.ref(t, self._owner_gone(key))
         return rec
+
+    def _register_owner(self, t: torch.Tensor) -> None:
+        """``t`` requires grad: a later write to its storage through an alias with another version counter is a
+        hidden (``.data``) write."""
+        try:
+            if t.layout is not _STRIDED or t.is_meta:
+                return
+            key = t.untyped_storage().data_ptr()
+            if key:
+                self._owners[key] = weakref.ref(t, self._owner_gone(key))
+        except Exception:  # noqa: BLE001 - subclasses without storage
+            pass
 
     def _owner_gone(self, key: int):
         def gone(r, owners=self._owners, key=key):
