@@ -268,3 +268,20 @@ def _lines_of(fn):
 
     lines, start = inspect.getsourcelines(fn)
     return {line.strip().split("  #")[0]: start + i for i, line in enumerate(lines)}
+
+
+def test_torch_internal_functions_are_not_user_findings():
+    """torch's own autograd.Functions (checkpointing here) are not tracked: their writes are not the user's."""
+    from torch.utils.checkpoint import checkpoint
+
+    lin = torch.nn.Linear(4, 4)
+
+    def fine():
+        x = torch.randn(2, 4, requires_grad=True)
+        y = checkpoint(lambda t: torch.relu(lin(t)), x, use_reentrant=True)
+        y.sum().backward()
+        return x.grad
+
+    grad, error, probe = run_with_probe(fine)
+    assert error is None and grad is not None
+    assert [e for e in probe.events if e["kind"] in ev.REPORTABLE] == []

@@ -290,9 +290,22 @@ def _storage_geometry(t: torch.Tensor):
     return t.untyped_storage().data_ptr(), _geometry(t)
 
 
+_USER_CLASSES: Dict[Any, bool] = {}
+
+
+def _is_user_class(cls) -> bool:
+    """A Function defined in user code (torch's own Functions are torch's business, not the user's findings)."""
+    known = _USER_CLASSES.get(cls)
+    if known is None:
+        module = sys.modules.get(getattr(cls, "__module__", ""), None)
+        filename = getattr(module, "__file__", None) or ""
+        known = _USER_CLASSES[cls] = not (filename and ev.is_internal_file(filename))
+    return known
+
+
 def _patched_apply(cls, *args, **kwargs):
     probe = _ACTIVE
-    if probe is None or probe._busy:
+    if probe is None or probe._busy or not _is_user_class(cls):
         return _ORIGINAL_APPLY.__func__(cls, *args, **kwargs)
     call = _FunctionCall(cls, [(i, a) for i, a in enumerate(args) if isinstance(a, torch.Tensor)])
     probe._fn_stack.append(call)
@@ -327,7 +340,7 @@ def _patched_save_for_backward(self, *tensors):
 
 def _patched_backward_apply(self, *args):
     probe = _ACTIVE
-    if probe is None or probe._busy:
+    if probe is None or probe._busy or not _is_user_class(getattr(self, "_forward_cls", type(self))):
         return _ORIGINAL_BACKWARD_APPLY(self, *args)
     grads = []
     for i, g in enumerate(args):
