@@ -1,12 +1,14 @@
-"""Prove the analysis pre-filter safe on the corpus: every file it skips is analysed in full, which must not find more.
+"""Prove the analysis pre-filter safe on the corpus: what it skips or blanks, analysed in full, finds nothing more.
 
-``inplace_lint.analysis.interp.might_have_findings(source)`` lets the analysis skip a file (no parse, no abstract
-interpretation) when it cannot produce a finding. For each file this script:
+The pre-filter (inplace_lint/analysis/prefilter.py) works on the text before any parsing:
 
-- asks the pre-filter; a kept file needs nothing more;
-- for a skipped file, runs ``analyze_module`` with the pre-filter switched off (the interpreter must run: that is
-  counted) and compares its diagnostics with those of the normal, pre-filtered ``analyze_source``. Any finding
-  the full analysis has and the pre-filtered one lacks is a miss.
+1. skip: ``interp.might_have_findings(source)`` is false for a file that never says "torch" -- no parse, no
+   abstract interpretation. For each skipped file this script runs ``analyze_module`` with that gate switched off
+   (the interpreter must run: that is counted) and compares its diagnostics with those of the normal
+   ``analyze_source``. Any finding the full analysis has and the normal one lacks is a miss.
+2. blank (``--reduced``): in a kept file, top-level blocks with nothing a finding can sit on are blanked before
+   parsing. With ``--reduced`` every kept file is also analysed whole (``analyze_module``) and compared with
+   ``analyze_source``: a finding only one of them has is a miss. This doubles the cost of a run.
 
 ``python bench/prefilter_check.py`` checks the whole corpus (fetched by bench/corpus.py if needed), ``--quick`` only
 timm, or give files and folders. Prints files/lines kept vs skipped; writes the skipped files to
@@ -33,6 +35,8 @@ if str(REPO) not in sys.path:
 class Miss:
     path: str
     diagnostics: List[str]  # "CODE line:col message" the full analysis gave and the pre-filtered one did not
+    stage: str = "skip"     # skip | blank
+    extra: List[str] = field(default_factory=list)  # what only the pre-filtered analysis gave (blank stage)
 
 
 @dataclass
@@ -45,6 +49,10 @@ class Report:
     unparsable: int = 0           # skipped files LibCST cannot parse (both paths give IPL900)
     full_findings: int = 0        # diagnostics of the full analysis on skipped files, IPL900 excluded
     misses: List[Miss] = field(default_factory=list)
+    reduced_checked: int = 0      # kept files compared with their whole-text analysis (--reduced)
+    reduced_files: int = 0        # of those, files the pre-filter blanked something in
+    blanked_lines: int = 0        # non-empty lines it blanked in them
+    kept_findings: int = 0        # diagnostics of the whole-text analysis on the compared kept files
 
     @property
     def skipped_files(self) -> int:
@@ -55,24 +63,31 @@ class Report:
         return sum(n for _, n in self.skipped)
 
 
+GATES = ("might_have_findings", "mentions_torch")  # the names interp.py may gate the analysis on
+
+
 @contextlib.contextmanager
 def prefilter_off() -> Iterator[List[int]]:
-    """Within: ``might_have_findings`` says yes to everything; yields a one-item list counting interpreter runs."""
+    """Within: every "does it say torch" gate of interp.py says yes; yields a one-item list counting interpreter
+    runs (check_source insists the interpreter really ran on a skipped file that parses)."""
     from inplace_lint.analysis import interp
 
     runs = [0]
-    original_filter, original_run = interp.might_have_findings, interp.Interpreter.run
+    saved = {name: getattr(interp, name) for name in GATES if hasattr(interp, name)}
+    original_run = interp.Interpreter.run
 
     def counting_run(self, *args, **kwargs):
         runs[0] += 1
         return original_run(self, *args, **kwargs)
 
-    interp.might_have_findings = lambda source: True
+    for name in saved:
+        setattr(interp, name, lambda source: True)
     interp.Interpreter.run = counting_run
     try:
         yield runs
     finally:
-        interp.might_have_findings = original_filter
+        for name, value in saved.items():
+            setattr(interp, name, value)
         interp.Interpreter.run = original_run
 
 
@@ -80,8 +95,20 @@ def _key(d) -> str:
     return f"{d.code} {d.line}:{d.col} {d.message}"
 
 
-def check_source(source: str, path: str, report: Report) -> None:
-    """Account for one file's text in ``report``."""
+def _blanked(source: str) -> Optional[int]:
+    """Non-empty lines the pre-filter blanks in ``source`` (None when this version has no blanking)."""
+    try:
+        from inplace_lint.analysis.prefilter import reduce_source
+    except ImportError:
+        return None
+    text, _ = reduce_source(source)
+    if text is None or text is source or text == source:
+        return 0
+    return sum(1 for a, b in zip(source.split("\n"), text.split("\n")) if a.strip() and not b.strip())
+
+
+def check_source(source: str, path: str, report: Report, reduced: bool = False) -> None:
+    """Account for one file's text in ``report``; with ``reduced``, compare kept files with their whole analysis."""
     from inplace_lint.analysis import analyze_module, analyze_source
     from inplace_lint.analysis.interp import might_have_findings
 
@@ -89,6 +116,8 @@ def check_source(source: str, path: str, report: Report) -> None:
     if might_have_findings(source):
         report.kept_files += 1
         report.kept_lines += lines
+        if reduced:
+            _check_kept(source, path, report)
         return
     report.skipped.append((path, lines))
     filtered = {_key(d) for d in analyze_source(source, path)}
@@ -107,7 +136,22 @@ def check_source(source: str, path: str, report: Report) -> None:
         report.misses.append(Miss(path, missed))
 
 
-def check_files(paths: Sequence[Path], report: Optional[Report] = None) -> Report:
+def _check_kept(source: str, path: str, report: Report) -> None:
+    from inplace_lint.analysis import analyze_module, analyze_source
+
+    report.reduced_checked += 1
+    blanked = _blanked(source)
+    if blanked:
+        report.reduced_files += 1
+        report.blanked_lines += blanked
+    whole = {_key(d) for d in analyze_module(source, path)[1]}
+    filtered = {_key(d) for d in analyze_source(source, path)}
+    report.kept_findings += len(whole)
+    if whole != filtered:
+        report.misses.append(Miss(path, sorted(whole - filtered), "blank", sorted(filtered - whole)))
+
+
+def check_files(paths: Sequence[Path], report: Optional[Report] = None, reduced: bool = False) -> Report:
     from inplace_lint.engine import UnreadableSource, read_source
 
     report = report or Report()
@@ -117,7 +161,7 @@ def check_files(paths: Sequence[Path], report: Optional[Report] = None) -> Repor
         except UnreadableSource:
             report.unreadable.append(str(path))
             continue
-        check_source(source, str(path), report)
+        check_source(source, str(path), report, reduced)
     return report
 
 
@@ -141,7 +185,10 @@ def summary(report: Report) -> str:
         f"skipped files analysed in full: {report.interpreted} interpreted, {report.unparsable} not parsable "
         f"(IPL900 either way); findings of the full analysis on them (IPL900 aside): {report.full_findings}; "
         f"misses: {len(report.misses)}" + (f"; unreadable: {len(report.unreadable)}" if report.unreadable else ""),
-    ])
+    ] + ([
+        f"kept files analysed whole too: {report.reduced_checked}, of which the pre-filter blanked code in "
+        f"{report.reduced_files} ({report.blanked_lines:,} non-empty lines, {pct(report.blanked_lines, total_l)} of "
+        f"all lines); findings of the whole analysis on them: {report.kept_findings}"] if report.reduced_checked else []))
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -152,6 +199,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("paths", nargs="*", help="files or folders (default: the benchmark corpus)")
     parser.add_argument("--quick", action="store_true", help=f"only {', '.join(corpus.QUICK)} of the corpus")
     parser.add_argument("--list", action="store_true", help="print every skipped file")
+    parser.add_argument("--reduced", action="store_true",
+                        help="also compare every kept file's pre-filtered analysis with its whole-text analysis")
     args = parser.parse_args(argv)
     if args.paths:
         groups = [(t, expand([t])) for t in args.paths]
@@ -163,10 +212,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     t0 = time.perf_counter()
     total = Report()
     for label, paths in groups:
-        part = check_files(paths)
+        part = check_files(paths, reduced=args.reduced)
         print(f"{label}: kept {part.kept_files} files / {part.kept_lines:,} lines, skipped {part.skipped_files} "
               f"files / {part.skipped_lines:,} lines, misses {len(part.misses)}", flush=True)
-        for name in ("kept_files", "kept_lines", "interpreted", "unparsable", "full_findings"):
+        for name in ("kept_files", "kept_lines", "interpreted", "unparsable", "full_findings", "reduced_checked",
+                     "reduced_files", "blanked_lines", "kept_findings"):
             setattr(total, name, getattr(total, name) + getattr(part, name))
         total.skipped += part.skipped
         total.unreadable += part.unreadable
@@ -183,9 +233,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     else:
         print(f"skipped files listed in {listing.relative_to(REPO)}")
     for miss in total.misses:
-        print(f"MISS {miss.path}:")
+        print(f"MISS ({miss.stage}) {miss.path}:")
         for d in miss.diagnostics:
-            print(f"    {d}")
+            print(f"    only in the full analysis: {d}")
+        for d in miss.extra:
+            print(f"    only in the pre-filtered analysis: {d}")
     return 1 if total.misses else 0
 
 

@@ -338,6 +338,7 @@ def parse_args(argv: Optional[Sequence[str]]) -> argparse.Namespace:
                    help="measure the package as it is in the work tree instead of a snapshot of git HEAD")
     p.add_argument("--output", metavar="FILE", help="where to write the raw JSON (default bench/results/<date>.json)")
     p.add_argument("--no-save", action="store_true", help="do not write the raw JSON")
+    p.add_argument("--render", metavar="FILE", help="print the table of a saved results file and exit")
     args = p.parse_args(argv)
     tools: List[str] = []
     for value in args.only or ["all"]:
@@ -365,6 +366,9 @@ def parse_args(argv: Optional[Sequence[str]]) -> argparse.Namespace:
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parse_args(argv)
+    if args.render:
+        print(render(json.loads(Path(args.render).read_text(encoding="utf-8"))))
+        return 0
     started = _dt.datetime.now(_dt.timezone.utc)
     WORK.mkdir(parents=True, exist_ok=True)
     out_dir = WORK / "out"
@@ -480,10 +484,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                                                          summary["floor"]["cpu_s"])
         ratios["inplace-lint cold / floor (wall)"] = _ratio(summary["inplace-lint-cold"]["wall_s"],
                                                           summary["floor"]["wall_s"])
-    consistency = [t for t in ("inplace-lint-fill", "inplace-lint-cold", "inplace-lint-warm") if t in summary]
-    found = {t: summary[t].get("findings") for t in consistency}
-    if len({json.dumps(v, sort_keys=True) for v in found.values()}) > 1:
-        notes.append(f"inplace-lint runs disagree on findings: {found}")
+    notes += consistency_notes(runs, out_dir)
 
     result = {
         "date": started.isoformat(timespec="seconds"),
@@ -506,6 +507,27 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         save_path.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
         log(f"raw results: {save_path.relative_to(REPO) if save_path.is_relative_to(REPO) else save_path}")
     return 0
+
+
+def consistency_notes(runs: List[dict], out_dir: Optional[Path] = None) -> List[str]:
+    """Every inplace-lint run (cold, fill, warm, every repetition) must report the same findings."""
+    mine = [r for r in runs if r["tool"].startswith("inplace-lint") and r.get("findings") is not None]
+    if len({json.dumps(r["findings"], sort_keys=True) for r in mine}) <= 1:
+        return []
+    counts = ", ".join(f"{r['tool']} rep {r['rep'] + 1}: {sum(r['findings'].values())}" for r in mine)
+    note = f"inplace-lint runs disagree on the findings (nondeterminism?): {counts}"
+    if out_dir is not None:
+        keys = []
+        for r in mine:
+            try:
+                data = json.loads((out_dir / f"{r['tool']}-{r['rep']}.out").read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue
+            keys.append({f"{d.get('code')} {d.get('path')}:{d.get('line')}" for d in data})
+        if keys:
+            unstable = sorted(set.union(*keys) - set.intersection(*keys))
+            note += "; not in every run: " + "; ".join(unstable[:10])
+    return [note]
 
 
 def _ratio(a: float, b: float) -> Optional[float]:
@@ -562,12 +584,12 @@ def render(result: dict) -> str:
     lines.append("")
     for name, value in result["ratios"].items():
         lines.append(f"- {name}: {value:.3f}" if value is not None else f"- {name}: n/a")
+    shown = False
     for tool in ("inplace-lint-cold", "inplace-lint-fill", "inplace-lint-warm", "torchfix"):
-        if tool in s and s[tool].get("findings") is not None:
+        if tool in s and s[tool].get("findings") is not None and not (shown and tool.startswith("inplace-lint")):
             per_code = ", ".join(f"{k} {v}" for k, v in s[tool]["findings"].items()) or "none"
-            lines.append(f"- findings of {LABELS[tool]}: {per_code}")
-            if tool.startswith("inplace-lint"):
-                break
+            lines.append(f"- findings of {LABELS[tool]} (last run): {per_code}")
+            shown = shown or tool.startswith("inplace-lint")
     for e in result["internal_errors"]:
         lines.append(f"- internal error: {e['path']}: {e['message']}")
     for note in result["notes"]:
