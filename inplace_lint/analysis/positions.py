@@ -74,6 +74,7 @@ def to_diagnostics(module: cst.Module, reports: Sequence, path: str, checks: Seq
             r = positions.get(node)
             if r is not None:
                 related.append((r.start.line, r.start.column + 1, label))
+        related.sort()
         text = lines[rng.start.line - 1] if 0 < rng.start.line <= len(lines) else ""
         out.append(
             Diagnostic(

@@ -60,3 +60,15 @@ def leaf_line(o: Obj):
     while o.kind in (VIEW, DATA, GRAD) and o.base is not None:
         o = o.base
     return o.node
+
+
+def first_by_line(objs, line_of, node_of=None):
+    """The object created first in the file: a deterministic choice among several possible objects (iteration
+    order of a set depends on memory addresses and the hash seed)."""
+    node_of = node_of or leaf_line
+
+    def key(o):
+        n = node_of(o)
+        return (line_of(n) if n is not None else 0, o.kind, o.label)
+
+    return min(objs, key=key)

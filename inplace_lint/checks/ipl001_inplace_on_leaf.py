@@ -8,7 +8,7 @@ from __future__ import annotations
 import libcst as cst
 
 from ..diagnostics import SAFE, UNSAFE, Fix
-from .base import Check, describe_leaf, expr_text, leaf_line
+from .base import Check, describe_leaf, expr_text, first_by_line, leaf_line
 
 _TORCH_LEAF = '"a leaf Variable that requires grad is being used in an in-place operation"'
 _TORCH_OUT = "\"functions with out=... arguments don't support automatic differentiation\""
@@ -45,12 +45,12 @@ class InplaceOnLeaf(Check):
         if not objs or not all(it.is_leaf_rg(o, ev.state) for o in objs):
             return
         target = expr_text(ev.target)
-        origin = objs[0]
-        where = leaf_line(origin)
         symptom = _TORCH_OUT if ev.via == "out" else _TORCH_LEAF
-        what = describe_leaf(origin)
 
         def message(line_of) -> str:
+            origin = first_by_line(objs, line_of)
+            where = leaf_line(origin)
+            what = describe_leaf(origin)
             at = f" at line {line_of(where)}" if where is not None and line_of(where) else ""
             return (f"In-place `{ev.op}` on `{target}`, a leaf tensor that requires grad ({what}{at}): "
                     f"torch raises {symptom} here")

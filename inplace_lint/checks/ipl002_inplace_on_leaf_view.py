@@ -6,7 +6,7 @@ torch raises at that line: "a view of a leaf Variable that requires grad is bein
 from __future__ import annotations
 
 from ..analysis.values import VIEW
-from .base import Check, describe_leaf, expr_text, leaf_line
+from .base import Check, describe_leaf, expr_text, first_by_line, leaf_line
 from .ipl001_inplace_on_leaf import no_grad_fix
 
 _VIEW_MSG = '"a view of a leaf Variable that requires grad is being used in an in-place operation"'
@@ -27,24 +27,22 @@ class InplaceOnLeafView(Check):
             if not all(it.is_leaf_rg(o, ev.state) or (o.kind == VIEW and it.is_leaf_rg(o.base, ev.state))
                        for o in objs):
                 return
-            leaf = objs[0].base if objs[0].kind == VIEW else objs[0]
-            symptom = _LEAF_MSG if ev.index_is_advanced and objs[0].kind != VIEW else _VIEW_MSG
-            action = "Item assignment into"
-            noun = "a view of a leaf tensor" if objs[0].kind == VIEW else "a leaf tensor"
-        else:
-            if not all(o.kind == VIEW and o.base is not None and it.is_leaf_rg(o.base, ev.state) for o in objs):
-                return
-            leaf = objs[0].base
-            symptom = _VIEW_MSG
-            action = f"In-place `{ev.op}` on"
-            noun = "a view of a leaf tensor"
+        elif not all(o.kind == VIEW and o.base is not None and it.is_leaf_rg(o.base, ev.state) for o in objs):
+            return
         target = expr_text(ev.target)
-        what = describe_leaf(leaf)
-        where = leaf_line(leaf)
 
         def message(line_of) -> str:
+            first = first_by_line(objs, line_of)
+            leaf = first.base if first.kind == VIEW else first
+            if ev.via == "setitem":
+                action = "Item assignment into"
+                noun = "a view of a leaf tensor" if first.kind == VIEW else "a leaf tensor"
+                symptom = _LEAF_MSG if ev.index_is_advanced and first.kind != VIEW else _VIEW_MSG
+            else:
+                action, noun, symptom = f"In-place `{ev.op}` on", "a view of a leaf tensor", _VIEW_MSG
+            where = leaf_line(leaf)
             at = f" at line {line_of(where)}" if where is not None and line_of(where) else ""
-            return (f"{action} `{target}`, {noun} that requires grad ({what}{at}): "
+            return (f"{action} `{target}`, {noun} that requires grad ({describe_leaf(leaf)}{at}): "
                     f"torch raises {symptom} here")
 
         it.report(ev.node, self.code, message, fix=no_grad_fix(ev, "the write"))
