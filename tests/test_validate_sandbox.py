@@ -78,17 +78,40 @@ def test_hard_exit_and_crash_are_errors_not_hangs(worker):
     assert result["status"] == "error" and "SIGSEGV" in result["error"]
 
 
-def test_children_of_the_job_are_killed(worker, tmp_path):
-    marker = tmp_path / "still-alive"
-    source = (f"import os, time\n"
-              f"if os.fork() == 0:\n"
-              f"    time.sleep(3)\n"
-              f"    open({str(marker)!r}, 'w').write('x')\n"
-              f"    os._exit(0)\n")
+def test_children_of_the_job_are_killed(worker):
+    import signal
+
+    received = []
+    previous = signal.signal(signal.SIGUSR1, lambda *a: received.append(1))
+    try:
+        source = (f"import os, signal, time\n"
+                  f"if os.fork() == 0:\n"
+                  f"    time.sleep(3)\n"
+                  f"    os.kill({os.getpid()}, signal.SIGUSR1)\n"
+                  f"    os._exit(0)\n")
+        result = worker.run(job(source))
+        assert result["status"] == "ok"
+        time.sleep(4)
+        assert not received  # the whole process group went down with the job
+    finally:
+        signal.signal(signal.SIGUSR1, previous)
+
+
+def test_writes_outside_the_job_folder_are_refused_and_reported(worker, tmp_path):
+    target = tmp_path / "outside.txt"
+    source = (f"try:\n"
+              f"    open({str(target)!r}, 'w').write('x')\n"
+              f"except PermissionError:\n"
+              f"    pass\n"
+              f"open('inside.txt', 'w').write('fine')\n")
     result = worker.run(job(source))
-    assert result["status"] == "ok"
-    time.sleep(4)
-    assert not marker.exists()  # the whole process group went down with the job
+    assert result["status"] == "error" and "outside the temporary folder" in result["error"]
+    assert str(target) in result["error"]
+    assert not target.exists()
+    victim = tmp_path / "keep.txt"
+    victim.write_text("data")
+    result = worker.run(job(f"import os\nos.remove({str(victim)!r})\n"))
+    assert result["status"] == "error" and victim.read_text() == "data"
 
 
 def test_a_dead_worker_is_restarted():

@@ -89,9 +89,11 @@ def run_forked(job: Dict[str, Any], workdir: str, close_fds=()) -> Dict[str, Any
             sys.stdin = open(0, "r", closefd=False)
             sys.stdout = open(1, "w", buffering=1, closefd=False, errors="replace")
             sys.stderr = open(2, "w", buffering=1, closefd=False, errors="replace")
+            from . import guard
             from .harness import run_job
 
-            result = run_job(job)
+            guard.install([jobdir, os.environ.get("HOME", ""), os.environ.get("TMPDIR", "")])
+            result = guard.verdict(run_job(job))
             payload = json.dumps(result, default=str).encode("utf-8")
         except BaseException as exc:  # noqa: BLE001
             payload = json.dumps({"status": "error", "error": f"worker child: {type(exc).__name__}: {exc}",
@@ -241,10 +243,12 @@ def once() -> None:
     real_out = os.fdopen(os.dup(1), "w", encoding="utf-8")
     os.dup2(2, 1)  # user prints go to stderr, the result alone to stdout
     _set_cpu_limit(float(job.get("timeout") or 60.0))
+    from . import guard
     from .harness import run_job
 
+    guard.install([os.getcwd(), os.environ.get("HOME", ""), os.environ.get("TMPDIR", "")])
     started = time.monotonic()
-    result = run_job(job)
+    result = guard.verdict(run_job(job))
     result["seconds"] = round(time.monotonic() - started, 3)
     result["id"] = job.get("id")
     real_out.write(json.dumps(result, default=str) + "\n")
