@@ -209,8 +209,6 @@ def analysis_source(use_tree: bool) -> dict:
     snapshot = WORK / f"snapshot-{commit[:12]}"
     if not (snapshot / ".complete").exists():
         WORK.mkdir(parents=True, exist_ok=True)
-        for old in WORK.glob("snapshot-*"):
-            shutil.rmtree(old, ignore_errors=True)
         tar_path = WORK / "snapshot.tar"
         git("archive", "--format=tar", "-o", str(tar_path), commit)
         with tarfile.open(tar_path) as tf:
@@ -469,21 +467,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             save_path.parent.mkdir(parents=True, exist_ok=True)
             save_path.write_text(json.dumps(partial, indent=2) + "\n", encoding="utf-8")
 
-    summary = summarize(runs, n_files, n_lines)
-    ratios = {}
-    if "inplace-lint-cold" in summary and "torchfix" in summary:
-        ratios["inplace-lint cold / TorchFix (wall)"] = _ratio(summary["inplace-lint-cold"]["wall_s"],
-                                                             summary["torchfix"]["wall_s"])
-        ratios["inplace-lint cold / TorchFix (CPU)"] = _ratio(summary["inplace-lint-cold"]["cpu_s"],
-                                                            summary["torchfix"]["cpu_s"])
-    if "inplace-lint-warm" in summary and "torchfix" in summary:
-        ratios["inplace-lint warm / TorchFix (wall)"] = _ratio(summary["inplace-lint-warm"]["wall_s"],
-                                                             summary["torchfix"]["wall_s"])
-    if "inplace-lint-cold" in summary and "floor" in summary:
-        ratios["inplace-lint cold / floor (CPU)"] = _ratio(summary["inplace-lint-cold"]["cpu_s"],
-                                                         summary["floor"]["cpu_s"])
-        ratios["inplace-lint cold / floor (wall)"] = _ratio(summary["inplace-lint-cold"]["wall_s"],
-                                                          summary["floor"]["wall_s"])
+    summary, ratios = summarize_and_compare(runs, n_files, n_lines)
+    notes += invalid_run_notes(runs)
     notes += consistency_notes(runs, out_dir)
 
     result = {
@@ -509,9 +494,38 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     return 0
 
 
+def valid(run: dict) -> bool:
+    """A run counts when its output could be read (a tool that died at startup is not a 0-second run)."""
+    if run["tool"] == "floor":
+        return "floor" in run
+    if run["tool"] == "torchfix":
+        return run.get("files_checked") is not None
+    return run.get("findings") is not None
+
+
+def invalid_run_notes(runs: List[dict]) -> List[str]:
+    return [f"{r['tool']} rep {r['rep'] + 1} failed (exit {r['exit_code']}) and is left out of the table: "
+            + " / ".join(r.get("stderr_tail") or [])[-300:] for r in runs if not valid(r)]
+
+
+def summarize_and_compare(runs: List[dict], n_files: int, n_lines: int):
+    """The per-tool summary (valid runs only) and the ratios between tools."""
+    summary = summarize([r for r in runs if valid(r)], n_files, n_lines)
+    ratios: Dict[str, Optional[float]] = {}
+    pairs = [("inplace-lint-cold", "torchfix", "wall_s", "inplace-lint cold / TorchFix (wall)"),
+             ("inplace-lint-cold", "torchfix", "cpu_s", "inplace-lint cold / TorchFix (CPU)"),
+             ("inplace-lint-warm", "torchfix", "wall_s", "inplace-lint warm / TorchFix (wall)"),
+             ("inplace-lint-cold", "floor", "cpu_s", "inplace-lint cold / floor (CPU)"),
+             ("inplace-lint-cold", "floor", "wall_s", "inplace-lint cold / floor (wall)")]
+    for a, b, key, name in pairs:
+        if a in summary and b in summary:
+            ratios[name] = _ratio(summary[a][key], summary[b][key])
+    return summary, ratios
+
+
 def consistency_notes(runs: List[dict], out_dir: Optional[Path] = None) -> List[str]:
     """Every inplace-lint run (cold, fill, warm, every repetition) must report the same findings."""
-    mine = [r for r in runs if r["tool"].startswith("inplace-lint") and r.get("findings") is not None]
+    mine = [r for r in runs if r["tool"].startswith("inplace-lint") and valid(r)]
     if len({json.dumps(r["findings"], sort_keys=True) for r in mine}) <= 1:
         return []
     counts = ", ".join(f"{r['tool']} rep {r['rep'] + 1}: {sum(r['findings'].values())}" for r in mine)
@@ -531,7 +545,7 @@ def consistency_notes(runs: List[dict], out_dir: Optional[Path] = None) -> List[
 
 
 def _ratio(a: float, b: float) -> Optional[float]:
-    return round(a / b, 3) if b else None
+    return float(f"{a / b:.3g}") if b else None
 
 
 def summarize(runs: List[dict], n_files: int, n_lines: int) -> Dict[str, dict]:
@@ -583,7 +597,7 @@ def render(result: dict) -> str:
                      f"| {row['lines_per_s']:,} | {n_findings} | {errors} | {row['bg_cpu_s']:.0f} |")
     lines.append("")
     for name, value in result["ratios"].items():
-        lines.append(f"- {name}: {value:.3f}" if value is not None else f"- {name}: n/a")
+        lines.append(f"- {name}: {value:.3g}" if value is not None else f"- {name}: n/a")
     shown = False
     for tool in ("inplace-lint-cold", "inplace-lint-fill", "inplace-lint-warm", "torchfix"):
         if tool in s and s[tool].get("findings") is not None and not (shown and tool.startswith("inplace-lint")):
