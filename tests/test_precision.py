@@ -7,11 +7,10 @@ Cases that *are* flagged (e.g. ``torch.enable_grad()`` inside ``no_grad``) live 
 from __future__ import annotations
 
 import textwrap
-import traceback
-import warnings
 from pathlib import Path
 
 import pytest
+from lookalike import run_clean_under_torch
 
 from inplace_lint import catalog
 
@@ -455,18 +454,7 @@ def test_enough_distinct_cases():
 
 @pytest.mark.parametrize("code, check", _params())
 def test_runs_clean_under_torch(code, check):
-    torch = pytest.importorskip("torch")
-    ns = {"__name__": "__main__"}
-    grad_enabled = torch.is_grad_enabled()
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", UserWarning)  # e.g. "The .grad attribute of a Tensor that is not a leaf..."
-        try:
-            exec(compile(code, FILENAME, "exec"), ns)
-        except Exception as exc:  # noqa: BLE001
-            pytest.fail("raised:\n" + "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
-        finally:
-            torch.set_grad_enabled(grad_enabled)
-        assert eval(check, {"torch": torch, **ns}), f"check {check!r} is not true"
+    run_clean_under_torch(code, check, FILENAME)
 
 
 @pytest.mark.parametrize("code, check", _params())
