@@ -369,8 +369,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return 0
     started = _dt.datetime.now(_dt.timezone.utc)
     WORK.mkdir(parents=True, exist_ok=True)
-    out_dir = WORK / "out"
-    out_dir.mkdir(exist_ok=True)
+    out_dir = WORK / "out" / started.strftime("%Y%m%dT%H%M%S")  # the tools' outputs, kept per run
+    out_dir.mkdir(parents=True, exist_ok=True)
     cache_dir = WORK / "cache"
 
     stamps = corpus.ensure(args.names)
@@ -484,6 +484,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         "summary": summary,
         "ratios": ratios,
         "internal_errors": list(internal_errors.values()),
+        "outputs": str(out_dir),
         "notes": notes,
     }
     print(render(result))
