@@ -74,6 +74,18 @@ def cli() -> None:
 
     Run `inplace-lint PATH...` (same as `inplace-lint check PATH...`).
     """
+    _tolerant_output()
+
+
+def _tolerant_output() -> None:
+    """Print what the terminal cannot encode as escapes instead of dying: a file name that is not UTF-8 (Python
+    holds it with surrogates), source text the terminal's encoding lacks."""
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper) and stream.errors == "strict":
+            try:
+                stream.reconfigure(errors="backslashreplace")
+            except (ValueError, io.UnsupportedOperation):  # closed, or detached
+                pass
 
 
 def _codes(values: Tuple[str, ...]) -> List[str]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import stat
 import sys
 import tokenize
 from concurrent.futures import ProcessPoolExecutor
@@ -82,11 +83,31 @@ def decode_source(data: bytes) -> str:
         raise UnreadableSource(f"cannot decode as {encoding}: {exc.reason} at byte {exc.start}{hint}") from exc
 
 
+def read_file_bytes(path: Union[str, Path]) -> bytes:
+    """The bytes of a regular file. Never blocks: a FIFO, socket or device (even one swapped in after discovery) is
+    ``UnreadableSource``, and so is a folder (saying why it could not be listed, when it cannot). ``OSError`` when
+    the file cannot be opened or read."""
+    try:
+        with open(path, "rb", opener=_open_nonblocking) as fh:
+            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+                raise UnreadableSource("not a regular file (a FIFO, socket or device); it was not read")
+            return fh.read()
+    except IsADirectoryError:
+        try:
+            os.scandir(path).close()
+        except OSError as exc:
+            raise UnreadableSource(f"cannot list the folder: {exc.strerror or exc}") from exc
+        raise UnreadableSource("a folder, not a file") from None
+
+
+def _open_nonblocking(path, flags: int) -> int:
+    return os.open(path, flags | getattr(os, "O_NONBLOCK", 0))
+
+
 def read_python_source(path: Path) -> str:
     """The text of a ``.py`` / ``.pyi`` file; ``UnreadableSource`` when it cannot be read or decoded."""
     try:
-        with open(path, "rb") as fh:
-            data = fh.read()
+        data = read_file_bytes(path)
     except PermissionError as exc:
         raise UnreadableSource("permission denied") from exc
     except OSError as exc:
@@ -167,15 +188,20 @@ def _walk(folder: Path, settings: Settings, seen_dirs: Set[str]) -> Iterator[Pat
     try:
         entries = sorted(os.scandir(folder), key=lambda e: e.name)
     except OSError:
-        return  # an unreadable folder holds nothing we can lint
+        yield folder  # it cannot be listed: reading it reports why (IPL901), a clean run must not hide it
+        return
     for entry in entries:
         path = Path(entry.path)
-        is_dir = entry.is_dir()  # follows symlinks; loops are cut by seen_dirs
+        try:
+            is_dir = entry.is_dir()  # follows symlinks; loops are cut by seen_dirs
+            is_file = not is_dir and entry.is_file()
+        except OSError:  # a symlink loop (a.py -> b.py -> a.py): it leads to no file
+            continue
         if settings.is_excluded(path, is_dir):
             continue
         if is_dir:
             yield from _walk(path, settings, seen_dirs)
-        elif entry.is_file() and path.suffix in READERS:
+        elif is_file and path.suffix in READERS:
             yield path
 
 
@@ -347,9 +373,16 @@ def _pool_context():
     return None
 
 
+def _may_have_children() -> bool:
+    """False in a daemonic process (a ``multiprocessing.Pool`` worker): it cannot start a pool of its own."""
+    import multiprocessing
+
+    return not multiprocessing.current_process().daemon
+
+
 def _run_checks(jobs_list: List[Tuple[str, Path]], settings: Settings, jobs: int) -> List[FileOutcome]:
     """Check files, in parallel when worth it; outcomes in the order of ``jobs_list``."""
-    if jobs > 1 and len(jobs_list) >= PARALLEL_MIN_FILES:
+    if jobs > 1 and len(jobs_list) >= PARALLEL_MIN_FILES and _may_have_children():
         workers = min(jobs, len(jobs_list))
         chunksize = max(1, min(64, len(jobs_list) // (workers * 8)))
         try:
@@ -405,9 +438,8 @@ def lint_paths(paths: Sequence[str], settings: Settings, *, stdin_filename: Opti
 
 def _cache_key(cache, display: str, file: Path) -> Optional[str]:
     try:
-        with open(file, "rb") as fh:
-            return cache.key(display, fh.read())
-    except OSError:
+        return cache.key(display, read_file_bytes(file))
+    except (OSError, UnreadableSource):
         return None  # let the checker report why it cannot be read
 
 

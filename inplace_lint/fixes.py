@@ -1352,16 +1352,25 @@ def _problem(code: str, path: str, compiled_before: bool) -> Optional[str]:
         return f"the fixed code does not parse ({' '.join(str(exc).split())[:200]})"
     if compiled_before:
         try:
-            compile(code, path, "exec", dont_inherit=True)
+            _quiet_compile(code, path)
         except (SyntaxError, ValueError) as exc:
             line = getattr(exc, "lineno", None)
             return f"the fixed code does not compile ({getattr(exc, 'msg', exc)}" + (f", line {line})" if line else ")")
     return None
 
 
+def _quiet_compile(code: str, path: str) -> None:
+    """``compile()`` without printing the user's syntax warnings (``"is" with a literal``...) on stderr."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        compile(code, path, "exec", dont_inherit=True)
+
+
 def _compiles(code: str, path: str) -> bool:
     try:
-        compile(code, path, "exec", dont_inherit=True)
+        _quiet_compile(code, path)
         return True
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return False
@@ -1370,7 +1379,20 @@ def _compiles(code: str, path: str) -> bool:
 def fix_text(source: str, path: str = "<string>", *, unsafe: bool = False, keep: Optional[Keep] = None,
              max_rounds: int = MAX_ROUNDS) -> TextFix:
     """Apply fixes to ``source`` until none applies (or ``max_rounds``). ``keep(diagnostics, text)`` filters the
-    findings (selection, per-file ignores, noqa): only kept findings are fixed and reported."""
+    findings (selection, per-file ignores, noqa): only kept findings are fixed and reported.
+
+    LibCST's transformer and code generator recurse: a deeply nested file is fixed again on a big stack
+    (``analysis.guard.run_deep``); if even that runs out, the text is left unchanged with an error."""
+    from .analysis.guard import run_deep
+
+    try:
+        return run_deep(lambda: _fix_text(source, path, unsafe, keep, max_rounds))
+    except RecursionError:
+        return TextFix(original=source, source=source, initial=[], remaining=[],
+                       error="the file is nested too deeply to fix; it was left unchanged")
+
+
+def _fix_text(source: str, path: str, unsafe: bool, keep: Optional[Keep], max_rounds: int) -> TextFix:
     keep = keep or (lambda diags, text: list(diags))
     module, found = analyze_module(source, path)
     diags = keep(found, source)
@@ -1383,6 +1405,8 @@ def fix_text(source: str, path: str = "<string>", *, unsafe: bool = False, keep:
         try:
             new, used = apply_fixes(module, diags, unsafe=unsafe)
             problem = _problem(new, path, compiled_before) if used else None
+        except RecursionError:
+            raise  # fix_text tries again with more room
         except Exception as exc:  # noqa: BLE001 - a fixer bug must not lose the user's file
             used, problem = [], f"internal error while fixing: {type(exc).__name__}: {exc}"
         if problem is not None:
@@ -1513,7 +1537,7 @@ def fix_paths(paths: Sequence[str], settings, options: FixOptions, *, stdin_file
                 and settings.is_excluded_anywhere(Path(stdin_filename))):
             run.stdin_output = _fix_one(path, lambda: data, None, settings, options, run)
     for file in files:
-        _fix_one(engine.display_path(file), lambda f=file: f.read_bytes(), file, settings, options, run)
+        _fix_one(engine.display_path(file), lambda f=file: engine.read_file_bytes(f), file, settings, options, run)
     run.diagnostics.sort(key=Diagnostic.sort_key)
     run.errors.sort(key=lambda e: e.path)
     return run
@@ -1588,7 +1612,7 @@ def _fix_notebook(path: str, file: Path, options: FixOptions, run: FixRun, keep,
     from . import notebook
 
     try:
-        data = file.read_bytes()
+        data = engine.read_file_bytes(file)
         original = notebook.load_notebook_text(data)
         program = notebook.NotebookSource(notebook.Notebook.parse(original))
     except (OSError, UnreadableSource) as exc:

@@ -387,9 +387,10 @@ def load_notebook_text(data: bytes) -> str:
 
 def read_notebook(path: Path) -> NotebookSource:
     """The engine's reader for ``.ipynb`` files."""
+    from .engine import read_file_bytes
+
     try:
-        with open(path, "rb") as fh:
-            data = fh.read()
+        data = read_file_bytes(path)
     except PermissionError as exc:
         raise _unreadable("permission denied") from exc
     except OSError as exc:

@@ -11,16 +11,37 @@ from ..diagnostics import Diagnostic
 def analyze_source(source: str, path: str = "<string>") -> List[Diagnostic]:
     """Parse ``source`` with LibCST and return every diagnostic of every rule, sorted by position.
 
-    Never raises for bad user input: a syntax error comes back as one ``IPL900`` diagnostic.
+    Never raises for bad user input: a syntax error, or nesting too deep to analyse (``guard.py``), comes back as one
+    ``IPL900`` diagnostic.
     No select/ignore/noqa filtering happens here (that is the engine's job).
     """
+    from .guard import guarded
     from .interp import analyze
+    from .prefilter import mentions_torch
 
-    return analyze(source, path)
+    def run(verdict) -> List[Diagnostic]:
+        if verdict.parsed and not mentions_torch(source):
+            return []  # CPython parsed it and it never says torch: nothing to find (what ``analyze`` would say)
+        return analyze(source, path)
+
+    return guarded(source, run, lambda exc: [_rejected(exc, source, path)])
 
 
 def analyze_module(source: str, path: str = "<string>") -> Tuple[Optional[cst.Module], List[Diagnostic]]:
     """Like ``analyze_source``, also returning the parsed module whose nodes ``Fix.edit`` payloads reference."""
+    from .guard import guarded
     from .interp import analyze_module as _analyze_module
 
-    return _analyze_module(source, path)
+    return guarded(source, lambda verdict: _analyze_module(source, path),
+                   lambda exc: (None, [_rejected(exc, source, path)]))
+
+
+def _rejected(exc: BaseException, source: str, path: str) -> Diagnostic:
+    """IPL900 for a text LibCST must not see: CPython's syntax error, or why it is too deep or too large."""
+    from ..diagnostics import ERROR
+    from .guard import Rejected
+    from .positions import syntax_error_diagnostic
+
+    if isinstance(exc, Rejected):
+        return Diagnostic(path, exc.line, 1, exc.line, 2, "IPL900", "syntax-error", ERROR, str(exc), stmt_line=exc.line)
+    return syntax_error_diagnostic(exc, source, path)

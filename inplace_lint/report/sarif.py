@@ -45,26 +45,49 @@ def _fix_hook() -> Optional[Callable[[str, Diagnostic], Optional[str]]]:
     return preview_fix
 
 
+MAX_PREVIEWS_PER_FILE = 100  # beyond this many fixable findings in one file, the rest are reported without a fix
+_analysed: Dict[str, Any] = {}  # the last file's analysis, shared by the previews of its findings
+
+
 def preview_fix(source: str, d: Diagnostic) -> Optional[str]:
-    """``source`` with only the fix of ``d`` applied (one round of ``fixes.fix_text`` keeping just that finding),
-    or None when it does not apply."""
+    """``source`` with only the fix of ``d`` applied (what one round of ``fixes.fix_text`` keeping just that finding
+    makes of it), or None when it does not apply.
+
+    The file is analysed once for all its findings (it was analysed again for each: a file with 500 findings took
+    minutes), on a big stack when deep (``analysis.guard.run_deep``)."""
     from .. import fixes
+    from ..analysis import analyze_module
+    from ..analysis.guard import run_deep
 
-    def keep(found, text):
-        return [x for x in found if (x.code, x.line, x.col, x.end_line, x.end_col) ==
-                (d.code, d.line, d.col, d.end_line, d.end_col)]
-
-    outcome = fixes.fix_text(source, d.path, unsafe=False, keep=keep, max_rounds=1)
-    if outcome.error or not outcome.changed:
+    key = (d.code, d.line, d.col, d.end_line, d.end_col)
+    if _analysed.get("source") is not source or _analysed.get("path") != d.path:
+        _analysed.clear()
+        module, found = analyze_module(source, d.path)
+        _analysed.update(source=source, path=d.path, module=module, found=found, previews=0,
+                         compiled=fixes._compiles(source, d.path) if module is not None else False)
+    module = _analysed["module"]
+    matches = [x for x in _analysed["found"] if (x.code, x.line, x.col, x.end_line, x.end_col) == key]
+    if module is None or not any(fixes.is_applicable(x) for x in matches):
         return None
-    return outcome.source
+    if _analysed["previews"] >= MAX_PREVIEWS_PER_FILE:
+        return None
+    _analysed["previews"] += 1
+
+    def apply() -> Optional[str]:
+        new, used = fixes.apply_fixes(module, matches, unsafe=False)
+        if not used or new == source or fixes._problem(new, d.path, _analysed["compiled"]) is not None:
+            return None
+        return new
+
+    return run_deep(apply)
 
 
 def artifact_uri(path: str) -> Dict[str, str]:
     """A SARIF artifactLocation for a reported path: relative ones against %SRCROOT%, absolute ones as file URIs."""
     if os.path.isabs(path):
         return {"uri": Path(path).as_uri()}
-    return {"uri": quote(path.replace(os.sep, "/")), "uriBaseId": SRCROOT}
+    # bytes: a file name that is not valid UTF-8 (surrogate-escaped by Python) is percent-encoded byte by byte
+    return {"uri": quote(os.fsencode(path.replace(os.sep, "/"))), "uriBaseId": SRCROOT}
 
 
 def fingerprint(d: Diagnostic) -> str:
@@ -186,6 +209,7 @@ def sarif_log(result) -> Dict[str, Any]:
                 for e in result.errors],
         }],
     }
+    _analysed.clear()
     return {"$schema": SCHEMA_URI, "version": VERSION, "runs": [run]}
 
 
