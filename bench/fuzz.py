@@ -4,6 +4,7 @@ version that runs with the tests).
     python bench/fuzz.py --count 100000 --seed 1          # fuzz: 100,000 inputs, 2 worker processes
     python bench/fuzz.py --seed 1 --only 4711             # re-check one input (what a failure report says to run)
     python bench/fuzz.py --load 10000 --seed 1            # load: lint 10,000 generated files, -j N against -j 1
+    python bench/fuzz.py --load-dir bench/corpus          # load: the same on a real tree (the benchmark corpus)
 
 Fuzz: input ``i`` of seed ``S`` is a function of ``(S, i)`` only (``random.Random(f"S:i")``), so any input can be
 regenerated alone. About half are random torch-flavoured programs (1 in 20 long enough for the pre-filter to blank
@@ -25,6 +26,7 @@ Load: ``--load N`` writes N generated files (programs and mutated real files, a 
 temporary folder and lints it as a subprocess with ``--jobs`` (default: the CPU count) and with ``--jobs 1``, each
 measured from its own wrapper process (wall time, and peak RSS: ``resource.getrusage(RUSAGE_CHILDREN).ru_maxrss``,
 the largest single process); the two JSON outputs must be identical (no finding lost or added in parallel).
+``--load-dir PATH`` does the same on an existing tree instead of generated files.
 """
 from __future__ import annotations
 
@@ -241,7 +243,15 @@ def measure(folder: Path, args: List[str]) -> dict:
 
 
 def load(args) -> int:
-    jobs = args.load_jobs or os.cpu_count() or 2
+    if args.load_dir:
+        folder = Path(args.load_dir).resolve()
+        if not folder.is_dir():
+            print(f"--load-dir: {folder} is not a folder (python bench/corpus.py fetches the corpus)")
+            return 2
+        files = [p for p in folder.rglob("*") if p.suffix in (".py", ".pyi", ".ipynb") and p.is_file()]
+        size = sum(p.stat().st_size for p in files)
+        print(f"load: {folder} ({len(files)} files, {size / 1e6:.1f} MB)", flush=True)
+        return _load_runs(folder, args)
     with tempfile.TemporaryDirectory(prefix="ipl-load-") as tmp:
         folder = Path(tmp)
         start = time.time()
@@ -252,9 +262,15 @@ def load(args) -> int:
             (sub / f"mod{i}.py").write_bytes(data)
         size = sum(p.stat().st_size for p in folder.rglob("*.py"))
         print(f"load: {args.load} files ({size / 1e6:.1f} MB) written in {time.time() - start:.1f} s", flush=True)
-        base = ["--no-cache", "--no-config", "--format", "json", "--exit-zero"]
-        parallel = measure(folder, base + ["--jobs", str(jobs), "."])
-        serial = measure(folder, base + ["--jobs", "1", "."])
+        return _load_runs(folder, args)
+
+
+def _load_runs(folder: Path, args) -> int:
+    """Lint ``folder`` with ``--jobs N`` and ``--jobs 1``: wall, CPU, peak RSS, and the two outputs compared."""
+    jobs = args.load_jobs or os.cpu_count() or 2
+    base = ["--no-cache", "--no-config", "--format", "json", "--exit-zero"]
+    parallel = measure(folder, base + ["--jobs", str(jobs), "."])
+    serial = measure(folder, base + ["--jobs", "1", "."])
     findings = {}
     for label, run in (("parallel", parallel), ("serial", serial)):
         try:
@@ -290,10 +306,11 @@ def main(argv=None) -> int:
     parser.add_argument("--no-hostile", action="store_true", help="skip the fixed extreme inputs")
     parser.add_argument("--progress", type=float, default=60, help="seconds between progress lines")
     parser.add_argument("--load", type=int, help="load test: lint this many generated files, parallel vs serial")
+    parser.add_argument("--load-dir", help="load test on this existing folder instead (e.g. bench/corpus/transformers)")
     parser.add_argument("--load-jobs", type=int, help="--jobs of the parallel load run (default: the CPU count)")
     args = parser.parse_args(argv)
     os.environ.pop("INPLACE_LINT_RULES_DIR", None)
-    if args.load:
+    if args.load or args.load_dir:
         return load(args)
     return fuzz(args)
 

@@ -96,7 +96,10 @@ def _codes(values: Tuple[str, ...]) -> List[str]:
 def _use_color(choice: str) -> bool:
     if choice != "auto":
         return choice == "always"
-    return "NO_COLOR" not in os.environ and click.get_text_stream("stdout").isatty()
+    try:
+        return "NO_COLOR" not in os.environ and sys.stdout is not None and sys.stdout.isatty()
+    except ValueError:  # closed
+        return False
 
 
 def _finish_fixes(ctx: click.Context, result, *, diff: bool, fix_only: bool, quiet: bool) -> bool:
@@ -114,7 +117,13 @@ def _finish_fixes(ctx: click.Context, result, *, diff: bool, fix_only: bool, qui
         tell(f"Would fix {problems}{files}." if result.diffs else "No fixes would be applied.")
         ctx.exit(EXIT_ERROR if result.errors else EXIT_FINDINGS if result.diffs else EXIT_OK)
     if result.stdin_output is not None:
-        click.get_binary_stream("stdout").write(result.stdin_output)
+        sys.stdout.flush()
+        out = getattr(sys.stdout, "buffer", None)
+        if out is not None:
+            out.write(result.stdin_output)
+            out.flush()
+        else:  # a text-only stream (an embedding host): the fixed source is text anyway
+            sys.stdout.write(result.stdin_output.decode("utf-8", "surrogateescape"))
     if fix_only:
         tell(f"Fixed {problems}{files}." if result.fixed else "No fixes applied.")
         ctx.exit(EXIT_ERROR if result.errors else EXIT_OK)
