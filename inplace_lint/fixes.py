@@ -199,6 +199,22 @@ class Context:
                 return n
         return None
 
+    def bound_inside(self, node: cst.CSTNode, stmt: cst.CSTNode) -> Set[str]:
+        """Names that a comprehension ``for`` or a ``lambda`` between ``stmt`` and ``node`` binds: at ``node`` they
+        are not the names a statement before ``stmt`` sees."""
+        names: Set[str] = set()
+        for n in self.ancestors(node):
+            if n is stmt:
+                break
+            if isinstance(n, (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)):
+                comp: Optional[cst.CompFor] = n.for_in
+                while comp is not None:
+                    names.update(x.value for x in _walk(comp.target) if isinstance(x, cst.Name))
+                    comp = comp.inner_for_in
+            elif isinstance(n, cst.Lambda):
+                names.update(x.value for x in _walk(n.params) if isinstance(x, cst.Name))
+        return names
+
     def unit_ancestors(self, unit: cst.CSTNode) -> List[cst.CSTNode]:
         return [n for n in self.ancestors(unit) if isinstance(n, _UNITS)]
 
@@ -831,10 +847,15 @@ def _clone_statement(name: str) -> Optional[cst.SimpleStatementLine]:
     return stmt if isinstance(target, (cst.Name, cst.Attribute)) else None
 
 
-def _clone_before(ctx: Context, stmt: Optional[cst.CSTNode], name: Optional[str]) -> Optional[Patch]:
+def _clone_before(ctx: Context, stmt: Optional[cst.CSTNode], name: Optional[str],
+                  node: Optional[cst.CSTNode] = None) -> Optional[Patch]:
     """``name = name.clone()`` right before ``stmt`` -- or before the ``with torch.no_grad():`` block ``stmt`` is in,
-    so that the copy is part of the graph."""
+    so that the copy is part of the graph. Not when, at the write ``node``, ``name`` is a comprehension's or a
+    lambda's own variable (``[q.uniform_() for q in ps]``): a copy before the statement would not be the tensor
+    written."""
     if not isinstance(stmt, _UNITS) or not ctx.owns(stmt) or not name:
+        return None
+    if node is not None and name.split(".")[0] in ctx.bound_inside(node, stmt):
         return None
     block = _grad_off_block(ctx, stmt)
     if block is not None:
@@ -944,10 +965,10 @@ def out_of_place(ctx: Context, edit: dict) -> Optional[Patch]:
             patch = _augassign_out_of_place(node)
             if patch is not None:
                 return patch
-        return _clone_before(ctx, stmt, _written_root(node.target))
+        return _clone_before(ctx, stmt, _written_root(node.target), node)
     if isinstance(node, cst.Assign):  # h[0] = 0
         roots = {_written_root(t.target) for t in node.targets if isinstance(t.target, cst.Subscript)}
-        return _clone_before(ctx, stmt, roots.pop()) if len(roots) == 1 else None
+        return _clone_before(ctx, stmt, roots.pop(), node) if len(roots) == 1 else None
     if isinstance(node, cst.Call):
         found = _written_by_call(ctx, node)
         if found is None:
@@ -957,7 +978,7 @@ def out_of_place(ctx: Context, edit: dict) -> Optional[Patch]:
             patch = _rebind_call(ctx, node, target, to_oop)
             if patch is not None:
                 return patch
-        return _clone_before(ctx, stmt, _written_root(target))
+        return _clone_before(ctx, stmt, _written_root(target), node)
     return None
 
 
@@ -982,8 +1003,10 @@ def drop_inplace(ctx: Context, edit: dict) -> Optional[Patch]:
 
 @edit_kind("clone_before")
 def clone_before(ctx: Context, edit: dict) -> Optional[Patch]:
-    """``{"stmt", "name"}``: ``name = name.clone()`` before ``stmt`` (write into a copy of ``name``)."""
-    return _clone_before(ctx, edit.get("stmt"), edit.get("name"))
+    """``{"stmt", "name", "node"}``: ``name = name.clone()`` before ``stmt`` (write into a copy of ``name``; ``node``
+    is the write)."""
+    node = edit.get("node")
+    return _clone_before(ctx, edit.get("stmt"), edit.get("name"), node if ctx.owns(node) else None)
 
 
 @edit_kind("mark_dirty")

@@ -34,6 +34,38 @@ CASES = {
             w = torch.zeros(3)
         w.add_(1)
         """, ""),
+    "loop-fresh-copy-is-not-last-iterations-saved-tensor": ("""
+        import torch
+        b = torch.randn(3, requires_grad=True) * 1
+        for i in range(2):
+            b.exp_()
+            b = b.clone()
+            with torch.no_grad():
+                b[0] = 0
+        b.sum().backward()
+        """, ""),
+    "loop-old-copy-still-named-is-saved": ("""
+        import torch
+        x = torch.randn(3, requires_grad=True)
+        b = x * 1
+        for i in range(2):
+            a = b
+            b.exp_()
+            b = b.clone()
+            a[0] = 0  # expect: IPL003
+        b.sum().backward()
+        """, "modified by an inplace operation"),
+    "loop-old-copy-kept-in-a-tuple-is-saved": ("""
+        import torch
+        x = torch.randn(3, requires_grad=True)
+        b = x * 1
+        for i in range(2):
+            b.exp_()
+            pair = (b, i)
+            b = b.clone()
+            pair[0].zero_()  # expect: IPL003
+        b.sum().backward()
+        """, "modified by an inplace operation"),
     "rebinding-kills-leaf": ("""
         import torch
         w = torch.zeros(3, requires_grad=True)

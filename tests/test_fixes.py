@@ -397,6 +397,49 @@ def test_out_of_place_calls(line, expected):
     assert synthetic(HEAD + line + "\n", flagged) == HEAD + expected + "\n"
 
 
+@pytest.mark.parametrize("line", [
+    "z = [q.zero_() for q in (h, h)]",
+    "z = [q[0] for p in (h,) for q in (p,) if q.zero_() is None]",
+    "f = lambda q: q.mul_(2)",
+])
+def test_no_copy_of_a_variable_the_statement_binds_itself(line):
+    """A comprehension's or lambda's variable: ``q = q.clone()`` before the statement would copy another ``q`` (or
+    raise NameError), and the finding would stay, so every later --fix round would add one more (fuzz input
+    2026-5588)."""
+    def write(m):
+        return next(n for n in fixes._walk(m.body[3]) if isinstance(n, cst.Call)
+                    and isinstance(n.func, cst.Attribute) and n.func.attr.value.endswith("_"))
+    assert synthetic(HEAD + line + "\n", write) == HEAD + line + "\n"
+    module = cst.parse_module(HEAD + line + "\n")  # the edit IPL007 asks for
+    diag = Diagnostic("t.py", 4, 1, 4, 1, "IPL007", "function-dirty", "error", "synthetic", fix=Fix(
+        "synthetic", SAFE, edit={"kind": "clone_before", "stmt": module.body[3], "name": "q", "node": write(module)}))
+    assert apply_fixes(module, [diag], unsafe=True) == (HEAD + line + "\n", [])
+
+
+def test_copy_of_an_outer_variable_written_in_a_comprehension():
+    line = "z = [h.mul_(q) for q in (1, 2)]"
+    def write(m):
+        return m.body[3].body[0].value.elt
+    assert synthetic(HEAD + line + "\n", write) == HEAD + "h = h.clone()\n" + line + "\n"
+
+
+def test_fixing_a_write_inside_a_comprehension_is_idempotent():
+    source = dedent("""
+        import torch
+
+        class F(torch.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                x = [q.masked_fill_(q > 0, 0.0) for q in (x, x)]
+                return x[0]
+        w = torch.randn(3, requires_grad=True)
+        z = [q.uniform_() for q in (w, w)]
+        """)
+    once = fixed(source)
+    assert fixed(once) == once
+    assert "q = q.clone()" not in once
+
+
 @pytest.mark.parametrize("line, expected", [
     ("h += 1", "h = h + 1"),
     ("h *= a + b", "h = h * (a + b)"),

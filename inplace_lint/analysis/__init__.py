@@ -11,20 +11,13 @@ from ..diagnostics import Diagnostic
 def analyze_source(source: str, path: str = "<string>") -> List[Diagnostic]:
     """Parse ``source`` with LibCST and return every diagnostic of every rule, sorted by position.
 
-    Never raises for bad user input: a syntax error, or nesting too deep to analyse (``guard.py``), comes back as one
-    ``IPL900`` diagnostic.
+    Never raises for bad user input: a syntax error, or nesting too deep or a file too large to analyse
+    (``guard.py``), comes back as one ``IPL900`` diagnostic.
     No select/ignore/noqa filtering happens here (that is the engine's job).
     """
-    from .guard import guarded
     from .interp import analyze
-    from .prefilter import mentions_torch
 
-    def run(verdict) -> List[Diagnostic]:
-        if verdict.parsed and not mentions_torch(source):
-            return []  # CPython parsed it and it never says torch: nothing to find (what ``analyze`` would say)
-        return analyze(source, path)
-
-    return guarded(source, run, lambda exc: [_rejected(exc, source, path)])
+    return analyze(source, path)
 
 
 def analyze_module(source: str, path: str = "<string>") -> Tuple[Optional[cst.Module], List[Diagnostic]]:

@@ -93,7 +93,7 @@ def check(source: str) -> Verdict:
             return Verdict(error=Rejected(f"the file is too large to be parsed ({tokens:,} tokens, more than "
                                           f"{MAX_TOKENS:,}); it was not checked"), parsed=False)
     try:
-        tree = _cpython_parse(source)
+        tree = quiet_parse(source)
     except (RecursionError, MemoryError):  # CPython's parser stack or its AST builder ran out: too deep
         return Verdict(error=too_deep(), parsed=False)
     except SyntaxError as exc:
@@ -111,7 +111,8 @@ def check(source: str) -> Verdict:
     return Verdict(depth=depth)
 
 
-def _cpython_parse(source: str) -> ast.AST:
+def quiet_parse(source: str) -> ast.AST:
+    """CPython's AST of ``source``, fast (no garbage collection meanwhile) and silent (no SyntaxWarnings)."""
     enabled = gc.isenabled()
     gc.disable()  # an AST has no cycles; collecting while building it is wasted time (about 3x the parse)
     try:
@@ -124,51 +125,36 @@ def _cpython_parse(source: str) -> ast.AST:
 
 
 def tree_depth(tree: ast.AST, source: Optional[str] = None) -> Tuple[int, int]:
-    """How deep LibCST would nest a CPython tree, and the line of the deepest node (iteratively: it may be deep).
+    """How deep LibCST would nest a CPython tree (``and``/``or`` chains and comprehension ``for`` clauses unrolled), and
+    the line of the deepest node; iteratively: the tree may be deep.
 
-    With ``source``, an expression whose lines hold too few characters to nest beyond ``MAX_DEPTH`` (every level
-    takes one) is not walked: the depth is then exact only as far as "more than ``MAX_DEPTH``" goes."""
+    With ``source``, a node whose lines hold too few characters to nest beyond ``MAX_DEPTH`` (every level takes one)
+    is not walked: the depth is then exact only as far as "more than ``MAX_DEPTH``" goes (``run_deep`` retries on a
+    big stack when the estimate was too low). That prunes nearly every statement of ordinary code."""
     starts = _line_starts(source) if source is not None else None
     best, best_line = 0, 1
-    stack = [(tree, 1)]
-    pop, push, children = stack.pop, stack.append, ast.iter_child_nodes
-    blocks = (ast.stmt, ast.excepthandler, ast.match_case)
-    while stack:
-        node, depth = pop()
-        if depth > best:
-            best, best_line = depth, getattr(node, "lineno", best_line)
-        for child in children(node):
-            if isinstance(child, blocks):
-                push((child, depth + 1))
-                continue
-            if starts is not None:
-                try:
-                    span = starts[child.end_lineno] - starts[child.lineno - 1]  # type: ignore[attr-defined]
-                except (AttributeError, TypeError, IndexError):
-                    span = None
-                if span is not None and depth + span <= MAX_DEPTH:
-                    continue
-            sub, line = expression_depth(child, depth + 1)
-            if sub > best:
-                best, best_line = sub, line or getattr(node, "lineno", best_line)
-    return best, best_line
-
-
-def expression_depth(node: ast.AST, depth: int = 1) -> Tuple[int, int]:
-    """Like ``tree_depth`` below one node, walking everything (``and``/``or`` chains and comprehensions unrolled)."""
-    best, best_line = 0, 0
-    stack = [(node, depth)]
+    stack = [(tree, 1, 1)]
     pop, push, children = stack.pop, stack.append, ast.iter_child_nodes
     while stack:
-        node, depth = pop()
+        node, depth, line = pop()
         if isinstance(node, ast.BoolOp):
             depth += len(node.values) - 1
         elif isinstance(node, _COMPREHENSIONS):
             depth += len(node.generators) - 1
+        line = getattr(node, "lineno", line)
         if depth > best:
-            best, best_line = depth, getattr(node, "lineno", best_line)
+            best, best_line = depth, line
         for child in children(node):
-            push((child, depth + 1))
+            if starts is not None:
+                first = getattr(child, "lineno", None)
+                if first is not None:
+                    try:
+                        span = starts[child.end_lineno] - starts[first - 1]  # type: ignore[attr-defined]
+                    except (TypeError, IndexError):
+                        span = None
+                    if span is not None and depth + span <= MAX_DEPTH:
+                        continue  # every level takes a character: this one cannot go too deep
+            push((child, depth + 1, line))
     return best, best_line
 
 
@@ -271,4 +257,5 @@ def guarded(source: str, fn: Callable[[Verdict], T], reject: Callable[[BaseExcep
         return reject(too_deep())
 
 
-__all__ = ["MAX_DEPTH", "MAX_TOKENS", "Rejected", "Verdict", "check", "guarded", "run_deep", "token_depth_bound", "tree_depth"]
+__all__ = ["MAX_DEPTH", "MAX_TOKENS", "Rejected", "Verdict", "check", "guarded", "quiet_parse", "run_deep", "token_depth_bound",
+           "tree_depth"]

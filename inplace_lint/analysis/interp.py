@@ -132,6 +132,7 @@ class Interpreter:
         self.uncertain_callers: FrozenSet[str] = frozenset()
         self.pending: List[Tuple[Callable[[], None], FrozenSet[Obj]]] = []
         self._obj_cache: Dict[tuple, Obj] = {}
+        self._rebinding: Optional[FrozenSet[str]] = None  # names the assignment being evaluated rebinds
         self._eval = {
             cst.Name: self.ev_Name,
             cst.Attribute: self.ev_Attribute,
@@ -290,8 +291,36 @@ class Interpreter:
         cached = self._obj_cache.get(o._key)
         if cached is None:
             self._obj_cache[o._key] = o
-            return o
-        return cached
+        else:
+            o = cached
+        if self._rebinding is not None and o.kind in (DERIVED, LEAF) and o.base is None:
+            self.forget_old_copy(o)
+        return o
+
+    def ev_rebinding(self, expr: cst.BaseExpression, names: Sequence[str]) -> Value:
+        """``ev(expr)`` for a value about to be bound to ``names`` (see ``forget_old_copy``)."""
+        outer, self._rebinding = self._rebinding, frozenset(names)
+        try:
+            return self.ev(expr)
+        finally:
+            self._rebinding = outer
+
+    def forget_old_copy(self, o: Obj) -> None:
+        """An allocation site that runs again (in a loop) makes a *new* tensor: ``b = b.clone()`` in a loop body is
+        not the tensor an op saved on the previous iteration. The abstract object is the same, so the old one's
+        facts -- saved for backward, graph made stale by ``optimizer.step()`` -- are dropped when it is created
+        again, if no name but those the statement rebinds can still reach the old one."""
+        s = self.state
+        if s is None or (o not in s.saved and o not in s.stale):
+            return
+        held: Set[Obj] = set()
+        for key, other in s.env.items():
+            if key not in self._rebinding and key.split(".")[0] not in self._rebinding:
+                _collect_refs(other, held, 0)
+        if o in held:
+            return
+        s.saved.pop(o, None)
+        s.stale.pop(o, None)
 
     def report(self, node: cst.CSTNode, code: str, message, fix=None, related=(), severity=None, stmt=None) -> None:
         """Record a finding. ``message`` is a string or a callable taking ``line_of(node) -> int`` (positions are
@@ -577,13 +606,19 @@ class Interpreter:
         self.ev(value)
 
     def sx_Assign(self, stmt: cst.Assign) -> None:
-        value = self.ev(stmt.value)
+        if all(isinstance(t.target, cst.Name) for t in stmt.targets):
+            value = self.ev_rebinding(stmt.value, [t.target.value for t in stmt.targets])
+        else:
+            value = self.ev(stmt.value)
         for target in stmt.targets:
             self.assign(target.target, value, stmt.value)
 
     def sx_AnnAssign(self, stmt: cst.AnnAssign) -> None:
         if stmt.value is not None:
-            value = self.ev(stmt.value)
+            if isinstance(stmt.target, cst.Name):
+                value = self.ev_rebinding(stmt.value, [stmt.target.value])
+            else:
+                value = self.ev(stmt.value)
             self.assign(stmt.target, value, stmt.value)
 
     def sx_AugAssign(self, stmt: cst.AugAssign) -> None:
@@ -1950,6 +1985,19 @@ def _collect_self_assign(stmts, out: Set[str]) -> None:
 
 
 # ---------------------------------------------------------------------- entry point
+def _collect_refs(value: Value, into: Set[Obj], depth: int) -> None:
+    """Every object ``value`` can reach storage through: its objects, their bases, a sequence's elements."""
+    for o in value:
+        while o is not None and o not in into:
+            into.add(o)
+            if o.kind == SEQ and depth < 8:
+                _collect_refs(o.elems, into, depth + 1)
+                for part in o.extra if isinstance(o.extra, tuple) else ():
+                    if isinstance(part, frozenset):
+                        _collect_refs(part, into, depth + 1)
+            o = o.base
+
+
 def analyze_module(source: str, path: str) -> Tuple[Optional[cst.Module], List[Diagnostic]]:
     """Parse and analyse the whole text; return the LibCST module (None when it does not parse) and the diagnostics.
 
@@ -1984,38 +2032,38 @@ def _interpret(module: cst.Module, path: str, uncertain_callers: FrozenSet[str])
 
 
 def analyze(source: str, path: str) -> List[Diagnostic]:
-    """Lint: like ``analyze_module`` but cheaper -- code no rule can report on is not parsed (``prefilter``)."""
-    from .positions import syntax_error_diagnostic
+    """Lint: like ``analyze_module`` but cheaper -- code no rule can report on is not parsed (``prefilter``).
+
+    Guarded (``guard.py``): LibCST sees a text only once CPython has parsed it and it is not nested too deeply; the
+    text checked is the one LibCST will parse (the reduced one), so blanked code costs nothing. Every fallback goes
+    to the guarded full analysis (``analysis.analyze_module``)."""
+    from . import analyze_module as full_analysis
+    from .guard import check, quiet_parse, run_deep
 
     text, uncertain = reduce_source(source)
     if text is None:
         # never says torch: out of scope; a file that does not parse still gets its IPL900
         try:
-            compile(source, path, "exec", dont_inherit=True, flags=_ONLY_AST)
+            quiet_parse(source)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
-            return analyze_module(source, path)[1]
+            return full_analysis(source, path)[1]
         return []
-    if text is not source:
-        try:
-            module = cst.parse_module(text)
-        except (cst.ParserSyntaxError, SyntaxError, ValueError, RecursionError, MemoryError):
-            return analyze_module(source, path)[1]
-        try:
-            diags = _interpret(module, path, uncertain)
-        except RecursionError:
-            return analyze_module(source, path)[1]
-        lines = source.splitlines()
-        for d in diags:  # the reduced text has the same lines where it has any; fingerprints use the real ones
-            if d.fingerprint is not None and 0 < d.line <= len(lines):
-                from .positions import fingerprint
-
-                d.fingerprint = fingerprint(d.code, lines[d.line - 1])
-        return diags
+    if text is source:
+        return full_analysis(source, path)[1]
+    verdict = check(text)
+    if verdict.error is not None:
+        return full_analysis(source, path)[1]  # it says why (the same error, at the full text's positions)
     try:
-        module = cst.parse_module(source)
-    except (cst.ParserSyntaxError, SyntaxError, ValueError, RecursionError, MemoryError) as exc:
-        return [syntax_error_diagnostic(exc, source, path)]
-    return _interpret(module, path, frozenset())
+        diags = run_deep(lambda: _interpret(cst.parse_module(text), path, uncertain), verdict.depth)
+    except (cst.ParserSyntaxError, SyntaxError, ValueError, RecursionError, MemoryError):
+        return full_analysis(source, path)[1]
+    lines = source.splitlines()
+    for d in diags:  # the reduced text has the same lines where it has any; fingerprints use the real ones
+        if d.fingerprint is not None and 0 < d.line <= len(lines):
+            from .positions import fingerprint
+
+            d.fingerprint = fingerprint(d.code, lines[d.line - 1])
+    return diags
 
 
 def might_have_findings(source: str) -> bool:

@@ -12,11 +12,8 @@ from typing import Callable, Dict, List, Sequence
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-import ast
-
 from ..diagnostics import ERROR, Diagnostic
-
-_ONLY_AST = ast.PyCF_ONLY_AST
+from .guard import quiet_parse
 
 
 def syntax_error_diagnostic(exc: BaseException, source: str, path: str) -> Diagnostic:
@@ -26,7 +23,7 @@ def syntax_error_diagnostic(exc: BaseException, source: str, path: str) -> Diagn
         message = "the file is nested too deeply to be parsed; it was not checked"
     else:
         try:
-            compile(source, path, "exec", dont_inherit=True, flags=_ONLY_AST)
+            quiet_parse(source)
         except SyntaxError as err:
             line, col = err.lineno or 1, err.offset or 1
             message = f"syntax error: {err.msg}"

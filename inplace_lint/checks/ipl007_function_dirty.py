@@ -48,7 +48,7 @@ class FunctionDirty(Check):
                            f"own tensor (after `.sum()` it is expanded; in a branch it is shared), so other gradients "
                            f"come out wrong; write into `{target}.clone()`")
                 fix = Fix(f"Clone the gradient before writing: `{target} = {target}.clone()` first", SAFE,
-                          edit={"kind": "clone_before", "stmt": ev.stmt, "name": target})
+                          edit={"kind": "clone_before", "stmt": ev.stmt, "name": target, "node": ev.node})
                 it.report(ev.node, self.code, message, fix=fix)
             return
         records = it.saved_by(objs, ctx=True)
@@ -60,7 +60,7 @@ class FunctionDirty(Check):
 
             fix = Fix(f"Write into a copy: `{target} = {target}.clone()` before the write (or save a copy)",
                       UNSAFE if roots <= fn.inputs else SAFE,
-                      edit={"kind": "clone_before", "stmt": ev.stmt, "name": target})
+                      edit={"kind": "clone_before", "stmt": ev.stmt, "name": target, "node": ev.node})
             it.report(ev.node, self.code, message, fix=fix)
             return
         if roots <= fn.inputs and not roots <= fn.dirty:
@@ -71,7 +71,7 @@ class FunctionDirty(Check):
                           edit={"kind": "mark_dirty", "stmt": ev.stmt, "name": target})
             else:  # mark_dirty needs the input among the outputs
                 fix = Fix(f"Work on a copy: `{target} = {target}.clone()` before the write", UNSAFE,
-                          edit={"kind": "clone_before", "stmt": ev.stmt, "name": target})
+                          edit={"kind": "clone_before", "stmt": ev.stmt, "name": target, "node": ev.node})
             it.report(ev.node, self.code, message, fix=fix)
 
 
