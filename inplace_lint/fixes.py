@@ -20,8 +20,9 @@ Layers, bottom up:
   do not overlap (several per round), and applies them in one transformer pass. Kinds with a lower ``priority`` go
   first, alone in their round: dropping a ``.detach()`` changes which other findings exist at all.
 * **Fixed point.** ``fix_text(source, path, ...)`` analyses, applies a round, re-analyses, ... (at most
-  ``MAX_ROUNDS``); each round's output must parse with LibCST and ``compile()``, otherwise nothing is changed and the
-  reason is returned.
+  ``MAX_ROUNDS``); each round's output must parse with LibCST and ``compile()``, and the rounds must settle before
+  ``MAX_ROUNDS`` (a fix that does not remove its finding would grow the file on every run), otherwise nothing is
+  changed and the reason is returned.
 * **Files.** ``fix_paths(paths, settings, FixOptions(...))`` reads each file (keeping its encoding, BOM and line
   endings), fixes it, writes it atomically (temp file + ``os.replace``, mode kept) or, for ``--diff``, only collects
   a unified diff; the findings that remain are reported like a normal run.
@@ -1446,8 +1447,24 @@ def _fix_text(source: str, path: str, unsafe: bool, keep: Optional[Keep], max_ro
         if module is None or text in seen:
             break
         seen.add(text)
+    else:
+        if module is not None and _still_fixing(module, diags, unsafe, text):
+            # every round found something to fix again: a fix that does not remove its finding (it would add the
+            # same lines on every run); leave the file as it was rather than write that
+            result.source, result.remaining, result.applied = source, result.initial, []
+            result.error = (f"the fixes did not settle after {max_rounds} rounds; the file was left unchanged "
+                            f"(this is a bug in inplace-lint; please report it)")
+            return result
     result.source, result.remaining = text, _without_declined(module, diags, unsafe)
     return result
+
+
+def _still_fixing(module: cst.Module, diags: List[Diagnostic], unsafe: bool, text: str) -> bool:
+    try:
+        new, used = apply_fixes(module, diags, unsafe=unsafe)
+    except Exception:  # noqa: BLE001 - only asking
+        return False
+    return bool(used) and new != text
 
 
 def _without_declined(module: Optional[cst.Module], diags: List[Diagnostic], unsafe: bool) -> List[Diagnostic]:
