@@ -42,9 +42,17 @@ def test_stdin_is_closed(worker):
     assert result["exception"]["type"] == "EOFError"
 
 
-def test_memory_is_limited(worker):
-    result = worker.run(job("blob = bytearray(6 * 1024 ** 3)\n"))
+@pytest.mark.parametrize("gigabytes", [6, 50])
+def test_memory_is_limited(worker, gigabytes):
+    result = worker.run(job(f"blob = bytearray({gigabytes} * 1024 ** 3)\n"))
     assert result["exception"]["type"] == "MemoryError"
+    assert worker.run(job("x = 1\n"))["status"] == "ok"
+
+
+def test_memory_limit_through_torch_is_an_error_with_the_reason(worker):
+    result = worker.run(job("import torch\nt = torch.empty(50 * 1024 ** 3, dtype=torch.uint8)\n"))
+    assert result["exception"]["type"] in ("RuntimeError", "MemoryError")
+    assert "alloc" in result["exception"]["message"].lower() or result["exception"]["type"] == "MemoryError"
 
 
 def test_environment_is_scrubbed_and_cwd_is_a_fresh_temp_folder(worker, monkeypatch, tmp_path):
@@ -78,23 +86,63 @@ def test_hard_exit_and_crash_are_errors_not_hangs(worker):
     assert result["status"] == "error" and "SIGSEGV" in result["error"]
 
 
-def test_children_of_the_job_are_killed(worker):
+def _outliving_child(how: str) -> str:
+    """A job whose child (or grandchild) would signal this test process 3 s later, unless killed."""
+    signal_us = f"    time.sleep(3)\n    os.kill({os.getpid()}, signal.SIGUSR1)\n    os._exit(0)\n"
+    if how == "child":
+        return "import os, signal, time\nif os.fork() == 0:\n" + signal_us
+    if how == "grandchild":  # the child forks and exits at once: the grandchild is orphaned
+        return ("import os, signal, time\nif os.fork() == 0:\n    if os.fork() == 0:\n"
+                + signal_us.replace("    ", "        ") + "    os._exit(0)\nos.wait()\n")
+    if how == "subprocess":
+        return (f"import subprocess, sys\nsubprocess.Popen([sys.executable, '-c', "
+                f"'import os, signal, time; time.sleep(3); os.kill({os.getpid()}, signal.SIGUSR1)'])\n")
+    raise ValueError(how)
+
+
+@pytest.mark.parametrize("how", ["child", "grandchild", "subprocess"])
+@pytest.mark.parametrize("runner", ["warm", "cold"])
+def test_processes_that_outlive_the_job_are_an_error_and_killed(worker, how, runner):
     import signal
 
     received = []
     previous = signal.signal(signal.SIGUSR1, lambda *a: received.append(1))
     try:
-        source = (f"import os, signal, time\n"
-                  f"if os.fork() == 0:\n"
-                  f"    time.sleep(3)\n"
-                  f"    os.kill({os.getpid()}, signal.SIGUSR1)\n"
-                  f"    os._exit(0)\n")
-        result = worker.run(job(source))
-        assert result["status"] == "ok"
+        if runner == "warm":
+            result = worker.run(job(_outliving_child(how)))
+        else:
+            with ColdRunner(Limits(timeout=20, memory_mb=3072)) as cold:
+                result = cold.run(job(_outliving_child(how)))
+        assert result["status"] == "error"
+        assert "still running when the job ended" in result["error"] or "timed out" in result["error"]
         time.sleep(4)
         assert not received  # the whole process group went down with the job
     finally:
         signal.signal(signal.SIGUSR1, previous)
+
+
+def test_a_child_the_job_waits_for_is_fine(worker):
+    source = ("import os, subprocess, sys\n"
+              "pid = os.fork()\n"
+              "if pid == 0:\n    os._exit(0)\n"
+              "os.waitpid(pid, 0)\n"
+              "subprocess.run([sys.executable, '-c', 'pass'], check=True)\n")
+    assert worker.run(job(source))["status"] == "ok"
+
+
+def test_a_fork_bomb_is_stopped_and_reported(worker):
+    source = ("import os\n"
+              "for _ in range(200):\n"
+              "    try:\n"
+              "        os.fork()\n"
+              "    except OSError:\n"
+              "        break\n"
+              "import time\ntime.sleep(1)\n")
+    started = time.monotonic()
+    result = worker.run(job(source, timeout=10))
+    assert result["status"] == "error" and "processes" in result["error"]
+    assert time.monotonic() - started < 30
+    assert worker.run(job("x = 1\n"))["status"] == "ok"
 
 
 def test_writes_outside_the_job_folder_are_refused_and_reported(worker, tmp_path):

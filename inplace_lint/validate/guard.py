@@ -4,14 +4,17 @@ Installed with ``sys.addaudithook`` right before user code runs (in the forked j
 process), it refuses — with ``PermissionError`` — opening a file for writing, creating, removing, renaming or
 changing the mode of anything outside the allowed folders (the job's working directory, its HOME/TMPDIR, /dev/shm
 for DataLoader workers, /dev/null). A refused write is remembered, so the job is reported as ``error`` with the
-path even when the user code swallows the exception. Like the rest of the sandbox this stops accidents, not
+path even when the user code swallows the exception. It also counts the processes the job starts (``os.fork``,
+``subprocess``...; ``MAX_PROCESSES`` in all, descendants included) and refuses more. Like the rest of the sandbox this stops accidents, not
 attackers: C extensions and ``ctypes`` do not go through audit hooks.
 """
 from __future__ import annotations
 
+import mmap
 import os
+import struct
 import sys
-from typing import List, Sequence
+from typing import List, Optional, Sequence
 
 _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
 _PATH_EVENTS = {
@@ -20,8 +23,28 @@ _PATH_EVENTS = {
     "shutil.rmtree": (0,), "shutil.move": (0, 1), "shutil.copyfile": (1,), "os.utime": (0,),
 }
 
+# Starting a process: counted in a counter shared by the job and every process it starts (``process_counter``), so
+# a fork bomb stops at MAX_PROCESSES whatever the user (root is not bound by RLIMIT_NPROC).
+_SPAWN_EVENTS = {"os.fork", "os.forkpty", "os.posix_spawn", "os.spawn", "os.system", "subprocess.Popen"}
+MAX_PROCESSES = 32
+
 violations: List[str] = []
 _installed = False
+
+
+def process_counter() -> mmap.mmap:
+    """A counter of started processes, shared with the processes forked after it is made (anonymous shared memory)."""
+    return mmap.mmap(-1, 8)
+
+
+def processes_started(counter: Optional[mmap.mmap]) -> int:
+    return struct.unpack_from("q", counter, 0)[0] if counter is not None else 0
+
+
+def _bump(counter: mmap.mmap) -> int:
+    n = processes_started(counter) + 1  # not atomic: racing forks may undercount a little, never by much
+    struct.pack_into("q", counter, 0, n)
+    return n
 
 
 def _writes(mode, flags) -> bool:
@@ -30,8 +53,9 @@ def _writes(mode, flags) -> bool:
     return isinstance(flags, int) and flags >= 0 and bool(flags & _WRITE_FLAGS)
 
 
-def install(allowed: Sequence[str]) -> None:
-    """Allow writes under ``allowed`` (and /dev/null, /dev/shm) only, from now on, in this process."""
+def install(allowed: Sequence[str], counter: Optional[mmap.mmap] = None) -> None:
+    """Allow writes under ``allowed`` (and /dev/null, /dev/shm) only, from now on, in this process; with
+    ``counter``, allow at most ``MAX_PROCESSES`` processes to be started by it and its descendants."""
     global _installed
     if _installed:
         return
@@ -55,6 +79,10 @@ def install(allowed: Sequence[str]) -> None:
         raise PermissionError(message)
 
     def hook(event: str, args) -> None:
+        if event in _SPAWN_EVENTS and counter is not None and _bump(counter) > MAX_PROCESSES:
+            message = f"sandbox: more than {MAX_PROCESSES} processes started (a fork bomb?); refused"
+            violations.append(message)
+            raise PermissionError(message)
         if event == "open":
             path, mode, flags = (tuple(args) + (None, None, None))[:3]
             if path is not None and _writes(mode, flags) and not inside(path):

@@ -32,10 +32,13 @@ import time
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional
 
+from .worker import group_alive
+
 PACKAGE_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 KEEP_ENV = ("PATH", "LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE", "LC_NUMERIC", "LC_MESSAGES", "TZ", "SYSTEMROOT")
 STARTUP_SECONDS = 120.0  # importing torch on a cold disk can be slow
 OUTPUT_CAP = 64 * 1024
+RESULT_CAP = 32 * 1024 * 1024  # the cold runner's result line
 
 
 @dataclass
@@ -125,6 +128,49 @@ def _kill(proc: subprocess.Popen) -> None:
         proc.wait(timeout=10)
     except subprocess.TimeoutExpired:
         pass
+
+
+def _collect(proc: subprocess.Popen, data: bytes, timeout: float):
+    """Feed ``data`` to ``proc`` and read its stdout/stderr until *it* exits (not until the pipes close: a process
+    it started may hold them), then kill its process group. (stdout, stderr, exited in time, a process it started
+    was still running)."""
+    try:
+        proc.stdin.write(data)
+        proc.stdin.close()
+    except OSError:
+        pass
+    streams = {proc.stdout.fileno(): bytearray(), proc.stderr.fileno(): bytearray()}
+    deadline = time.monotonic() + timeout
+    finished = lingering = False
+
+    def read(wait: float) -> None:
+        ready, _, _ = select.select(list(streams), [], [], wait)
+        for fd in ready:
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                del streams[fd]
+            elif len(streams[fd]) < 2 * OUTPUT_CAP + RESULT_CAP:
+                streams[fd] += chunk
+
+    out, err = proc.stdout.fileno(), proc.stderr.fileno()
+    buffers = dict(streams)
+    while streams and time.monotonic() < deadline:
+        read(0.05)
+        if proc.poll() is not None:
+            break
+    if proc.poll() is None:
+        try:
+            proc.wait(timeout=max(0.0, min(2.0, deadline - time.monotonic())))
+        except subprocess.TimeoutExpired:
+            pass
+    finished = proc.poll() is not None
+    if finished:
+        lingering = group_alive(proc.pid)
+    _kill(proc)
+    drain_until = time.monotonic() + 5.0
+    while streams and time.monotonic() < drain_until:  # what was written before the end (the group is dead: the
+        read(0.5)                                       # pipes close, unless a process left the group)
+    return bytes(buffers[out]), bytes(buffers[err]), finished, lingering
 
 
 def _error(message: str, **extra) -> Dict[str, Any]:
@@ -289,11 +335,10 @@ class ColdRunner:
         except OSError as exc:
             return _error(f"cannot start python: {exc}")
         try:
-            out, err = proc.communicate(json.dumps(job).encode("utf-8"),
-                                        timeout=float(job["timeout"]) + STARTUP_SECONDS)
-        except subprocess.TimeoutExpired:
-            _kill(proc)
-            return _error(f"timed out after {job['timeout']}s")
+            out, err, finished, lingering = _collect(proc, json.dumps(job).encode("utf-8"),
+                                                     float(job["timeout"]) + STARTUP_SECONDS)
+            if not finished:
+                return _error(f"timed out after {job['timeout']}s")
         finally:
             _kill(proc)
             shutil.rmtree(cwd, ignore_errors=True)
@@ -307,6 +352,9 @@ class ColdRunner:
             tail = err.decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
             return _error(f"the child exited with status {proc.returncode}: {tail[0][:300]}")
         result["stderr"] = err.decode("utf-8", "replace")[:OUTPUT_CAP]
+        if lingering and result.get("status") != "error":
+            result.update(status="error", error="sandbox: a process the job started was still running when the "
+                                                "job ended (a child or grandchild outlived it); it was killed")
         return result
 
     def close(self) -> None:

@@ -61,6 +61,9 @@ def run_forked(job: Dict[str, Any], workdir: str, close_fds=()) -> Dict[str, Any
     jobdir = tempfile.mkdtemp(prefix="job-", dir=workdir)
     out_path, err_path = os.path.join(jobdir, ".stdout"), os.path.join(jobdir, ".stderr")
     read_fd, write_fd = os.pipe()
+    from . import guard
+
+    counter = guard.process_counter()
     sys.stdout.flush()
     sys.stderr.flush()
     started = time.monotonic()
@@ -89,10 +92,9 @@ def run_forked(job: Dict[str, Any], workdir: str, close_fds=()) -> Dict[str, Any
             sys.stdin = open(0, "r", closefd=False)
             sys.stdout = open(1, "w", buffering=1, closefd=False, errors="replace")
             sys.stderr = open(2, "w", buffering=1, closefd=False, errors="replace")
-            from . import guard
             from .harness import run_job
 
-            guard.install([jobdir, os.environ.get("HOME", ""), os.environ.get("TMPDIR", "")])
+            guard.install([jobdir, os.environ.get("HOME", ""), os.environ.get("TMPDIR", "")], counter)
             result = guard.verdict(run_job(job))
             payload = json.dumps(result, default=str).encode("utf-8")
         except BaseException as exc:  # noqa: BLE001
@@ -151,9 +153,14 @@ def run_forked(job: Dict[str, Any], workdir: str, close_fds=()) -> Dict[str, Any
                     break
     finally:
         os.close(read_fd)
+        if exit_status is None and not timed_out:
+            exit_status = _wait_exit(pid, min(deadline, time.monotonic() + 2.0))
+        lingering = exit_status is not None and group_alive(pid)  # the job ended; did something it started not?
         _kill_group(pid)
         if exit_status is None:
             exit_status = _reap(pid)
+    spawned = guard.processes_started(counter)
+    counter.close()
     elapsed = time.monotonic() - started
     stdout, stderr = _read_capped(out_path), _read_capped(err_path)
     shutil.rmtree(jobdir, ignore_errors=True)
@@ -169,6 +176,12 @@ def run_forked(job: Dict[str, Any], workdir: str, close_fds=()) -> Dict[str, Any
             result = None
         if not isinstance(result, dict):
             result = {"status": "error", "error": _death(exit_status), "events": [], "hits": {}}
+    if spawned > guard.MAX_PROCESSES:  # the cause of whatever else went wrong
+        result.update(status="error", error=f"sandbox: the job and its processes tried to start more than "
+                                            f"{guard.MAX_PROCESSES} processes (a fork bomb?); refused, all killed")
+    elif lingering and result.get("status") != "error":
+        result.update(status="error", error="sandbox: a process the job started was still running when the job "
+                                            "ended (a child or grandchild outlived it); it was killed")
     result["stdout"], result["stderr"] = stdout, stderr
     result["seconds"] = round(elapsed, 3)
     return result
@@ -179,6 +192,31 @@ def _kill_group(pid: int) -> None:
         os.killpg(pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError, OSError):
         pass
+
+
+def _wait_exit(pid: int, until: float) -> "int | None":
+    """The exit status of ``pid`` once it has exited (reaped), or None if it is still running at ``until``."""
+    while True:
+        try:
+            done, status = os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            return 0
+        if done:
+            return status
+        if time.monotonic() >= until:
+            return None
+        time.sleep(0.005)
+
+
+def group_alive(pgid: int) -> bool:
+    """Is any process left in the process group ``pgid``?"""
+    try:
+        os.killpg(pgid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # it exists but we may not signal it (it changed its user): still there
 
 
 def _reap(pid: int) -> int:
@@ -246,7 +284,7 @@ def once() -> None:
     from . import guard
     from .harness import run_job
 
-    guard.install([os.getcwd(), os.environ.get("HOME", ""), os.environ.get("TMPDIR", "")])
+    guard.install([os.getcwd(), os.environ.get("HOME", ""), os.environ.get("TMPDIR", "")], guard.process_counter())
     started = time.monotonic()
     result = guard.verdict(run_job(job))
     result["seconds"] = round(time.monotonic() - started, 3)
