@@ -120,3 +120,26 @@ def test_base_classes_of_kept_classes_stay():
     text, _ = prefilter.reduce_source(src)
     assert "class Base" in text
     assert [d.code for d in analyze(src, "x.py")] == [d.code for d in analyze_module(src, "x.py")[1]] == []
+
+
+FILLER = "import torch\n" + "".join(f"def f{i}(x):\n    return x + {i}\n\n" for i in range(120))
+FINDING = "w = torch.ones(2, requires_grad=True)\nw.add_(1)\n"
+
+
+def test_a_syntax_error_in_blanked_code_is_still_reported():
+    """The pre-filter blanks ``broken`` (it never says torch), but the file does not parse: IPL900, as the full
+    analysis says, not the findings of the rest."""
+    source = FILLER + "def broken(:\n    pass\n" + FINDING
+    assert prefilter.reduce_source(source)[0] is not source
+    assert [(d.code, d.line) for d in analyze(source, "t.py")] == [("IPL900", 362)]
+    assert [(d.code, d.line) for d in analyze_module(source, "t.py")[1]] == [("IPL900", 362)]
+
+
+def test_deep_nesting_in_blanked_code_does_not_stop_the_analysis():
+    """LibCST never sees blanked code, so how deep it nests does not matter (kept, it is a clean IPL900)."""
+    deep = "def deep(x):\n    return " + "x + " * 1500 + "x\n"
+    source = FILLER + deep + FINDING
+    assert [d.code for d in analyze(source, "t.py")] == ["IPL001"]
+    kept = FILLER + deep.replace("return", "x.add_(1)\n    return") + FINDING
+    assert [d.code for d in analyze(kept, "t.py")] == ["IPL900"]
+    assert "nested too deeply" in analyze(kept, "t.py")[0].message

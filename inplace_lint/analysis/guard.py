@@ -85,8 +85,9 @@ class Verdict:
         self.parsed = parsed  # CPython parsed the text
 
 
-def check(source: str) -> Verdict:
-    """May LibCST parse ``source``? See the module docstring."""
+def check(source: str, skip: Optional[Callable[[int], bool]] = None) -> Verdict:
+    """May LibCST parse ``source``? See the module docstring. ``skip(line)``: a top-level statement starting on that
+    line will not be given to LibCST (the pre-filter blanked it), so its depth does not matter."""
     if len(source) > MAX_TOKENS:  # cheap: a token takes a character
         tokens = len(_TOKEN.findall(source))
         if tokens > MAX_TOKENS:
@@ -105,6 +106,8 @@ def check(source: str) -> Verdict:
         return Verdict(depth=bound, parsed=False)  # LibCST may know this syntax (newer Python): let it try
     except ValueError as exc:  # e.g. NUL bytes
         return Verdict(error=exc, parsed=False)
+    if skip is not None and isinstance(tree, ast.Module):
+        tree.body = [stmt for stmt in tree.body if not skip(stmt.lineno)]
     depth, line = tree_depth(tree, source)
     if depth > MAX_DEPTH:
         return Verdict(error=too_deep(line))

@@ -1985,6 +1985,16 @@ def _collect_self_assign(stmts, out: Set[str]) -> None:
 
 
 # ---------------------------------------------------------------------- entry point
+def _blanked_lines(source: str, reduced: str) -> Optional[Callable[[int], bool]]:
+    """``line -> bool``: did the pre-filter blank that line of ``source`` (same line numbers as CPython's)?"""
+    if "\r" in source:
+        return None  # CPython may number lines differently from a split on "\n": blank nothing for the guard
+    old, new = source.split("\n"), reduced.split("\n")
+    if len(old) != len(new):
+        return None
+    return lambda line: 0 < line <= len(new) and not new[line - 1] and bool(old[line - 1].strip())
+
+
 def _collect_refs(value: Value, into: Set[Obj], depth: int) -> None:
     """Every object ``value`` can reach storage through: its objects, their bases, a sequence's elements."""
     for o in value:
@@ -2034,9 +2044,9 @@ def _interpret(module: cst.Module, path: str, uncertain_callers: FrozenSet[str])
 def analyze(source: str, path: str) -> List[Diagnostic]:
     """Lint: like ``analyze_module`` but cheaper -- code no rule can report on is not parsed (``prefilter``).
 
-    Guarded (``guard.py``): LibCST sees a text only once CPython has parsed it and it is not nested too deeply; the
-    text checked is the one LibCST will parse (the reduced one), so blanked code costs nothing. Every fallback goes
-    to the guarded full analysis (``analysis.analyze_module``)."""
+    Guarded (``guard.py``): LibCST sees a text only once CPython has parsed the whole file (a syntax error anywhere
+    is IPL900) and the part LibCST will parse (the reduced text) is not nested too deeply. Every fallback goes to
+    the guarded full analysis (``analysis.analyze_module``)."""
     from . import analyze_module as full_analysis
     from .guard import check, quiet_parse, run_deep
 
@@ -2050,9 +2060,11 @@ def analyze(source: str, path: str) -> List[Diagnostic]:
         return []
     if text is source:
         return full_analysis(source, path)[1]
-    verdict = check(text)
-    if verdict.error is not None:
-        return full_analysis(source, path)[1]  # it says why (the same error, at the full text's positions)
+    verdict = check(source, _blanked_lines(source, text))
+    if verdict.error is not None or not verdict.parsed:
+        # too deep or too large; or CPython rejected it (LibCST may still take newer syntax): the full analysis
+        # says why or tries
+        return full_analysis(source, path)[1]
     try:
         diags = run_deep(lambda: _interpret(cst.parse_module(text), path, uncertain), verdict.depth)
     except (cst.ParserSyntaxError, SyntaxError, ValueError, RecursionError, MemoryError):
