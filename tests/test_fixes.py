@@ -519,44 +519,33 @@ def test_overlapping_fixes_wait_for_the_next_round():
     assert len(used) == 1 and new == "import torch\nh = torch.ones(3)\nh = h.mul(2)\n"
 
 
-def test_fixes_that_never_settle_leave_the_file_unchanged(monkeypatch):
-    """A fix that keeps producing a new finding (it would add lines on every --fix) stops after max_rounds and the
-    text is left as it was, with an error."""
-    @fixes.edit_kind("test_append")
-    def append(ctx, edit):
-        return fixes.Patch().insert_after(edit["stmt"], cst.parse_statement("pass\n"))
+def _appending_fixer(monkeypatch, settles_at: int):
+    """A fixer that appends ``pass`` until the file has ``settles_at`` of them (0: forever)."""
+    monkeypatch.setitem(EDIT_KINDS, "test_append", fixes.EditKind("test_append", lambda ctx, edit: fixes.Patch()
+                        .insert_after(edit["stmt"], cst.parse_statement("pass\n"))))
 
     def analyze(source, path):
         module = cst.parse_module(source)
+        if settles_at and source.count("pass") >= settles_at:
+            return module, []
         fix = Fix("d", SAFE, edit={"kind": "test_append", "stmt": module.body[0]})
         return module, [Diagnostic(path, 1, 1, 1, 1, "IPL001", "x", "error", "m", fix=fix)]
 
     monkeypatch.setattr(fixes, "analyze_module", analyze)
-    try:
-        result = fix_text("x = 1\n", "t.py", max_rounds=3)
-    finally:
-        del EDIT_KINDS["test_append"]
+
+
+def test_fixes_that_never_settle_leave_the_file_unchanged(monkeypatch):
+    """A fix that keeps producing a new finding (it would add lines on every --fix) stops after max_rounds and the
+    text is left as it was, with an error."""
+    _appending_fixer(monkeypatch, settles_at=0)
+    result = fix_text("x = 1\n", "t.py", max_rounds=3)
     assert result.rounds == 3 and result.source == "x = 1\n" and not result.changed and result.applied == []
     assert "did not settle after 3 rounds; the file was left unchanged" in result.error
 
 
 def test_fixes_that_settle_in_the_last_round_are_kept(monkeypatch):
-    @fixes.edit_kind("test_append_twice")
-    def append(ctx, edit):
-        return fixes.Patch().insert_after(edit["stmt"], cst.parse_statement("pass\n"))
-
-    def analyze(source, path):
-        module = cst.parse_module(source)
-        if source.count("pass") >= 3:
-            return module, []
-        fix = Fix("d", SAFE, edit={"kind": "test_append_twice", "stmt": module.body[0]})
-        return module, [Diagnostic(path, 1, 1, 1, 1, "IPL001", "x", "error", "m", fix=fix)]
-
-    monkeypatch.setattr(fixes, "analyze_module", analyze)
-    try:
-        result = fix_text("x = 1\n", "t.py", max_rounds=3)
-    finally:
-        del EDIT_KINDS["test_append_twice"]
+    _appending_fixer(monkeypatch, settles_at=3)
+    result = fix_text("x = 1\n", "t.py", max_rounds=3)
     assert result.rounds == 3 and result.source == "x = 1\npass\npass\npass\n" and result.error is None
 
 

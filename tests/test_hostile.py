@@ -137,18 +137,6 @@ def test_unreadable_cache_entry_and_file_with_the_cache_on(tmp_path, monkeypatch
     assert found(lint(".", cache=cache)) == [("secret.py", "IPL901")]
 
 
-@pytest.mark.skipif(IS_ROOT or not hasattr(os, "geteuid"), reason="root reads files whatever their mode")
-def test_unreadable_file_for_real(tmp_path):
-    secret = tmp_path / "secret.py"
-    secret.write_text(BAD)
-    secret.chmod(0)
-    try:
-        result = lint(".")
-        assert [(d.code, d.message) for d in result.diagnostics] == [("IPL901", "permission denied")]
-    finally:
-        secret.chmod(0o644)
-
-
 def _deny_listing(monkeypatch, name: str):
     real_scandir = os.scandir
 
@@ -173,15 +161,22 @@ def test_unreadable_folder_is_reported_not_silently_skipped(tmp_path, monkeypatc
     assert found(run) == [("locked", "IPL901")] and run.files_fixed == 1  # bad.py's finding is fixed (--diff)
 
 
-@pytest.mark.skipif(IS_ROOT or not hasattr(os, "geteuid"), reason="root lists folders whatever their mode")
-def test_unreadable_folder_for_real(tmp_path):
-    locked = tmp_path / "locked"
-    locked.mkdir()
-    (locked / "bad.py").write_text(BAD)
+@pytest.mark.skipif(IS_ROOT or not hasattr(os, "geteuid"), reason="root reads any file and lists any folder")
+@pytest.mark.parametrize("kind", ["file", "folder"])
+def test_unreadable_file_or_folder_for_real(tmp_path, kind):
+    """The same as the simulated tests above, with real permissions (only a non-root user can see them)."""
+    if kind == "file":
+        locked = tmp_path / "secret.py"
+        locked.write_text(BAD)
+        expected = [("secret.py", "IPL901", "permission denied")]
+    else:
+        locked = tmp_path / "locked"
+        locked.mkdir()
+        (locked / "bad.py").write_text(BAD)
+        expected = [("locked", "IPL901", "cannot list the folder: Permission denied")]
     locked.chmod(0)
     try:
-        result = lint(".")
-        assert [(d.path, d.code) for d in result.diagnostics] == [("locked", "IPL901")]
+        assert [(d.path, d.code, d.message) for d in lint(".").diagnostics] == expected
     finally:
         locked.chmod(0o755)
 
