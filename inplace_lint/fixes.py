@@ -466,9 +466,13 @@ def _written_targets(stmt: cst.CSTNode) -> List[cst.CSTNode]:
 
 @edit_kind("data_to_no_grad")
 def data_to_no_grad(ctx: Context, edit: dict) -> Optional[Patch]:
-    """``p.data.add_(u)`` -> ``with torch.no_grad(): p.add_(u)`` (also ``p.data[0] = 1``, ``p.data -= u``)."""
+    """``p.data.add_(u)`` -> ``with torch.no_grad(): p.add_(u)`` (also ``p.data[0] = 1``, ``p.data -= u``); already
+    under ``torch.no_grad()``, only ``.data`` goes."""
     stmt = edit.get("stmt")
-    patch = ctx.no_grad_patch(stmt)
+    if isinstance(stmt, _SIMPLE) and ctx.owns(stmt) and _under_no_grad(ctx, stmt):
+        patch: Optional[Patch] = Patch()
+    else:
+        patch = ctx.no_grad_patch(stmt)
     if patch is None:
         return None
     targets = [edit["target"]] if edit.get("target") is not None else _written_targets(stmt)
@@ -645,13 +649,30 @@ def _requires_grad_line(s: cst.BaseSmallStatement, names: Set[str], ctx: Context
     return None
 
 
+def _bound_names(target: cst.CSTNode, ctx: Context) -> Set[str]:
+    """The names (and dotted ``self.x``) a binding target binds: ``a``, ``a, (b, *c)``, ``self.h``."""
+    if isinstance(target, (cst.Tuple, cst.List)):
+        return {name for el in target.elements for name in _bound_names(el.value, ctx)}
+    if isinstance(target, cst.StarredElement):
+        return _bound_names(target.value, ctx)
+    return {ctx.code(target)}
+
+
 def _rebinds(stmt: cst.CSTNode, names: Set[str], ctx: Context) -> bool:
     for n in _walk(stmt):
-        if isinstance(n, cst.AssignTarget) and ctx.code(n.target) in names:
-            return True
-        if isinstance(n, (cst.For, cst.CompFor)) and ctx.code(n.target) in names:
-            return True
-        if isinstance(n, cst.AsName) and ctx.code(n.name) in names:
+        if isinstance(n, cst.AssignTarget):
+            target = n.target
+        elif isinstance(n, (cst.For, cst.CompFor, cst.NamedExpr)):
+            target = n.target
+        elif isinstance(n, (cst.AnnAssign,)):
+            target = n.target
+        elif isinstance(n, cst.AsName):
+            target = n.name
+        elif isinstance(n, cst.Del):
+            target = n.target
+        else:
+            continue
+        if _bound_names(target, ctx) & names:
             return True
     return False
 

@@ -24,6 +24,7 @@ from click.testing import CliRunner
 from inplace_lint import catalog, fixes
 from inplace_lint.cli import cli
 from inplace_lint.diagnostics import DISPLAY_ONLY, SAFE, UNSAFE, Diagnostic, Fix
+from inplace_lint.analysis import analyze_module
 from inplace_lint.fixes import EDIT_KINDS, apply_fixes, fix_text
 from test_rule_examples import EXAMPLES, run_code
 
@@ -732,3 +733,37 @@ def test_no_out_of_place_twin_lists_match_torch():
 
     functions = ops.table()["inplace_functions"]
     assert {q for q in functions if not exists(q[:-1])} == fixes.NO_OUT_OF_PLACE_FUNCTION
+
+
+def test_data_write_already_under_no_grad_only_loses_data():
+    """No second ``with torch.no_grad():`` inside the first (any alias of torch)."""
+    source = dedent("""
+        import torch as th
+        w = th.randn(3, requires_grad=True)
+        b = w.exp()
+        with th.no_grad():
+            b.data[0] = 0
+        """)
+    module, found = analyze_module(source, "t.py")
+    once, _ = apply_fixes(module, found)
+    assert once == source.replace("b.data[0]", "b[0]")
+    assert [d.code for d in analyze_module(once, "t.py")[1]] == ["IPL003"]  # torch would now say so at backward
+    result = fix_text(source, "t.py")  # and the next round writes into a copy
+    assert result.source == source.replace("b.data[0]", "b[0]").replace("with", "b = b.clone()\nwith")
+    assert result.remaining == []
+
+
+def test_no_copy_before_a_grad_off_block_that_rebinds_the_name_by_unpacking():
+    """``b, w = w, b`` inside the block: a ``w = w.clone()`` before the block would copy the other tensor, the
+    finding would stay, and every --fix round would add one more copy (fuzz input 2026-29708)."""
+    source = dedent("""
+        import torch
+        w = torch.randn(3, requires_grad=True)
+        b = w.exp()
+        with torch.no_grad():
+            b, w = w, b
+            w[0] = 0
+        """)
+    result = fix_text(source, "t.py", unsafe=True)
+    assert result.error is None and result.source == source
+    assert [d.code for d in result.remaining] == ["IPL003"]
