@@ -44,6 +44,18 @@ CASES = {
                 b[0] = 0
         b.sum().backward()
         """, ""),
+    "loop-fresh-copy-of-an-unknown-value": ("""
+        import torch
+        w = torch.randn(3, requires_grad=True)
+        f = getattr(torch, "exp")
+        out = f(w)
+        for i in range(2):
+            loss = (out * w).sum()
+            out = f(w)
+            out = out.clone()
+            out.uniform_()
+        loss.backward()
+        """, ""),
     "loop-old-copy-still-named-is-saved": ("""
         import torch
         x = torch.randn(3, requires_grad=True)

@@ -301,7 +301,18 @@ class Interpreter:
         """``ev(expr)`` for a value about to be bound to ``names`` (see ``forget_old_copy``)."""
         outer, self._rebinding = self._rebinding, frozenset(names)
         try:
-            return self.ev(expr)
+            value = self.ev(expr)
+            s = self.state
+            if s is not None and (s.saved or s.stale):
+                # a call on something of unknown type makes an unknown object per call site: new each time too
+                old = [o for o in value if o.kind == UNKNOWN and (o in s.saved or o in s.stale)
+                       and isinstance(o.site, tuple) and len(o.site) > 1]
+                if old:
+                    inside = {id(n) for n in _nodes(expr)}
+                    for o in old:
+                        if o.site[1] in inside:
+                            self.forget_old_copy(o)
+            return value
         finally:
             self._rebinding = outer
 
@@ -1993,6 +2004,16 @@ def _blanked_lines(source: str, reduced: str) -> Optional[Callable[[int], bool]]
     if len(old) != len(new):
         return None
     return lambda line: 0 < line <= len(new) and not new[line - 1] and bool(old[line - 1].strip())
+
+
+def _nodes(node: cst.CSTNode) -> List[cst.CSTNode]:
+    """``node`` and everything below it (iteratively)."""
+    out, stack = [], [node]
+    while stack:
+        n = stack.pop()
+        out.append(n)
+        stack.extend(n.children)
+    return out
 
 
 def _collect_refs(value: Value, into: Set[Obj], depth: int) -> None:
