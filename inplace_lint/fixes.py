@@ -658,18 +658,15 @@ def _bound_names(target: cst.CSTNode, ctx: Context) -> Set[str]:
     return {ctx.code(target)}
 
 
+_BINDERS = (cst.AssignTarget, cst.AnnAssign, cst.For, cst.CompFor, cst.NamedExpr, cst.Del)  # each has ``.target``
+
+
 def _rebinds(stmt: cst.CSTNode, names: Set[str], ctx: Context) -> bool:
     for n in _walk(stmt):
-        if isinstance(n, cst.AssignTarget):
-            target = n.target
-        elif isinstance(n, (cst.For, cst.CompFor, cst.NamedExpr)):
-            target = n.target
-        elif isinstance(n, (cst.AnnAssign,)):
+        if isinstance(n, _BINDERS):
             target = n.target
         elif isinstance(n, cst.AsName):
             target = n.name
-        elif isinstance(n, cst.Del):
-            target = n.target
         else:
             continue
         if _bound_names(target, ctx) & names:

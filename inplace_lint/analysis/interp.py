@@ -12,8 +12,6 @@ from __future__ import annotations
 
 from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
 
-import ast
-
 import libcst as cst
 
 from .. import ops
@@ -28,7 +26,6 @@ from .values import (
 )
 
 MAX_LOOP_ITERATIONS = 6
-_ONLY_AST = ast.PyCF_ONLY_AST
 
 _NO_AFFINE_FLAGS = ("affine", "elementwise_affine")
 _PARAM_ATTRS = ("weight", "bias")
