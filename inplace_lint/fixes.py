@@ -171,11 +171,14 @@ class Context:
         module.visit(collector)
         self.parent = collector.parent
         self.imports: Dict[str, str] = {}
-        for stmt in module.body:
+        self.imported_at: Dict[str, int] = {}  # local name -> index in module.body of its first import
+        for i, stmt in enumerate(module.body):
             if isinstance(stmt, cst.SimpleStatementLine):
                 for small in stmt.body:
                     if isinstance(small, (cst.Import, cst.ImportFrom)):
                         record_import(small, self.imports)
+                        for local in self.imports:
+                            self.imported_at.setdefault(local, i)
 
     # -- structure
     def owns(self, node: object) -> bool:
@@ -259,14 +262,17 @@ class Context:
             return None
         return canonical(q + ("." + rest if rest else ""))
 
-    def no_grad_callee(self) -> Tuple[str, bool]:
-        """How to spell ``torch.no_grad`` here, and whether ``import torch`` must be added."""
-        aliases = [local for local, q in self.imports.items() if q == "torch"]
+    def no_grad_callee(self, first_use: Optional[int] = None) -> Tuple[str, bool]:
+        """How to spell ``torch.no_grad`` here, and whether ``import torch`` must be added. ``first_use``: the index
+        in ``module.body`` of the first top-level statement that will use it (an import after it does not count)."""
+        known = {local: q for local, q in self.imports.items()
+                 if first_use is None or self.imported_at.get(local, 0) < first_use}
+        aliases = [local for local, q in known.items() if q == "torch"]
         if "torch" in aliases:
             return "torch.no_grad", False
         if aliases:
             return f"{sorted(aliases)[0]}.no_grad", False
-        names = [local for local, q in self.imports.items() if canonical(q) == "torch.no_grad"]
+        names = [local for local, q in known.items() if canonical(q) == "torch.no_grad"]
         if names:
             return sorted(names)[0], False
         return "torch.no_grad", True
@@ -1183,11 +1189,23 @@ class _Plan:
         return True
 
 
+def _first_top_level(ctx: Context, nodes) -> Optional[int]:
+    """The index in ``module.body`` of the first top-level statement holding one of ``nodes``."""
+    index = {id(stmt): i for i, stmt in enumerate(ctx.module.body)}
+    found = []
+    for node in nodes:
+        for n in (node, *ctx.ancestors(node)):
+            if id(n) in index:
+                found.append(index[id(n)])
+                break
+    return min(found) if found else None
+
+
 class _Apply(cst.CSTTransformer):
     def __init__(self, plan: _Plan) -> None:
         super().__init__()
         self.plan = plan
-        self.callee, self.needs_import = plan.ctx.no_grad_callee()
+        self.callee, self.needs_import = plan.ctx.no_grad_callee(_first_top_level(plan.ctx, plan.no_grad))
         if not plan.no_grad:
             self.needs_import = False
         self.owners_of_smalls = {plan.ctx.parent[s] for s in plan.delete_smalls}

@@ -767,3 +767,19 @@ def test_no_copy_before_a_grad_off_block_that_rebinds_the_name_by_unpacking():
     result = fix_text(source, "t.py", unsafe=True)
     assert result.error is None and result.source == source
     assert [d.code for d in result.remaining] == ["IPL003"]
+
+
+def test_no_grad_is_imported_where_the_files_own_import_comes_too_late():
+    """``import torch`` only after the fixed statement: that binding is not there yet when the ``with`` runs, so
+    ``import torch`` goes to the top (fuzz input 2026-68930: the analysis did not see the wrap, and every round
+    wrapped once more)."""
+    source = dedent("""
+        from torch import nn
+        w = nn.Parameter(nn.init.zeros_(nn.Linear(2, 3).weight))
+        w.add_(1)
+        import torch
+        """)
+    result = fix_text(source, "t.py")
+    assert result.error is None and result.remaining == []
+    assert result.source == "import torch\n" + source.replace("w.add_(1)", "with torch.no_grad():\n    w.add_(1)")
+    assert run_code(result.source).exc is None  # it runs: torch is bound where the with needs it
