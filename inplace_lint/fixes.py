@@ -172,6 +172,7 @@ class Context:
         self.parent = collector.parent
         self.imports: Dict[str, str] = {}
         self.imported_at: Dict[str, int] = {}  # local name -> index in module.body of its first import
+        self._rebound: Optional[Set[str]] = None
         for i, stmt in enumerate(module.body):
             if isinstance(stmt, cst.SimpleStatementLine):
                 for small in stmt.body:
@@ -262,11 +263,23 @@ class Context:
             return None
         return canonical(q + ("." + rest if rest else ""))
 
-    def no_grad_callee(self, first_use: Optional[int] = None) -> Tuple[str, bool]:
+    @property
+    def rebound(self) -> Set[str]:
+        """Names the module binds other than by importing (``torch = ...``): an import of that name is unreliable."""
+        if self._rebound is None:
+            self._rebound = set()
+            for n in _walk(self.module):
+                if isinstance(n, _BINDERS):
+                    self._rebound |= _bound_names(n.target, self)
+                elif isinstance(n, (cst.FunctionDef, cst.ClassDef)):
+                    self._rebound.add(n.name.value)
+        return self._rebound
+
+    def no_grad_callee(self, first_use: Optional[int] = None) -> Tuple[Optional[str], bool]:
         """How to spell ``torch.no_grad`` here, and whether ``import torch`` must be added. ``first_use``: the index
         in ``module.body`` of the first top-level statement that will use it (an import after it does not count)."""
-        known = {local: q for local, q in self.imports.items()
-                 if first_use is None or self.imported_at.get(local, 0) < first_use}
+        known = {local: q for local, q in self.imports.items() if local not in self.rebound
+                 and (first_use is None or self.imported_at.get(local, 0) < first_use)}
         aliases = [local for local, q in known.items() if q == "torch"]
         if "torch" in aliases:
             return "torch.no_grad", False
@@ -275,6 +288,8 @@ class Context:
         names = [local for local, q in known.items() if canonical(q) == "torch.no_grad"]
         if names:
             return sorted(names)[0], False
+        if "torch" in self.rebound:
+            return None, False  # the module assigns ``torch`` itself: no spelling of torch.no_grad is safe here
         return "torch.no_grad", True
 
     # -- the shared building block: put statements under torch.no_grad()
@@ -282,6 +297,8 @@ class Context:
         """Wrap ``stmt`` (a simple statement line or suite), or the whole body of a loop over parameters when the
         body only updates tensors, in ``with torch.no_grad():``. None for statements that cannot be wrapped."""
         if not isinstance(stmt, _SIMPLE) or not self.owns(stmt) or _contains(stmt, (cst.Yield,)):
+            return None
+        if self.no_grad_callee()[0] is None:
             return None
         body = self.parameter_loop_body(stmt)
         return Patch().wrap(*(body or [stmt]))
@@ -1206,6 +1223,8 @@ class _Apply(cst.CSTTransformer):
         super().__init__()
         self.plan = plan
         self.callee, self.needs_import = plan.ctx.no_grad_callee(_first_top_level(plan.ctx, plan.no_grad))
+        if self.callee is None:  # only an alias imported later would do: better that than nothing
+            self.callee, self.needs_import = plan.ctx.no_grad_callee()
         if not plan.no_grad:
             self.needs_import = False
         self.owners_of_smalls = {plan.ctx.parent[s] for s in plan.delete_smalls}

@@ -783,3 +783,17 @@ def test_no_grad_is_imported_where_the_files_own_import_comes_too_late():
     assert result.error is None and result.remaining == []
     assert result.source == "import torch\n" + source.replace("w.add_(1)", "with torch.no_grad():\n    w.add_(1)")
     assert run_code(result.source).exc is None  # it runs: torch is bound where the with needs it
+
+
+def test_no_no_grad_wrap_when_the_module_assigns_torch_itself():
+    """``torch = w.exp()``: ``with torch.no_grad():`` would call a tensor's attribute (and the analysis, rightly,
+    does not see grad mode off there, so every --fix round wrapped once more: fuzz input 2026-92652)."""
+    source = dedent("""
+        import torch
+        b = torch.ones(3).requires_grad_()
+        torch = b.exp()
+        b.add_(1)
+        """)
+    result = fix_text(source, "t.py", unsafe=True)
+    assert result.error is None and result.source == source
+    assert [d.code for d in result.remaining] == ["IPL001"]
