@@ -633,3 +633,20 @@ def test_torch_agrees(code, raises):
                 exec(compile(code, "case.py", "exec"), {"__name__": "__main__"})
     finally:
         torch.set_grad_enabled(prev)
+
+
+def test_each_detach_is_its_own_tensor_and_names_its_own_line():
+    """Two ``z.detach()`` are two tensors: the one made to require grad at line 5 is the one named, not the one of
+    line 3 (fuzz input 2026-86072: the message depended on which detach the analysis met first, so the pre-filtered
+    lint and the full analysis disagreed)."""
+    source = textwrap.dedent("""
+        import torch
+        z = torch.randn(3)
+        c = z.detach()
+        c.add_(1)
+        a = z.detach().requires_grad_(True)
+        a.uniform_()
+        """).lstrip("\n")
+    found = [(d.code, d.line, d.message) for d in analyze_source(source, "t.py")]
+    assert [(code, line) for code, line, _ in found] == [("IPL001", 6)]
+    assert "made to require grad at line 5" in found[0][2]

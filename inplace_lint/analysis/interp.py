@@ -1513,7 +1513,7 @@ class Interpreter:
             return EMPTY
         if name == "detach":
             return frozenset(
-                self.obj(DETACHED, None, rg=False, base=o.root(), origin=self.copy_origin(o), node=node, stmt=self.stmt)
+                self.obj(DETACHED, id(node), rg=False, base=o.root(), origin=self.copy_origin(o), node=node, stmt=self.stmt)
                 for o in tensors
             )
         if name == "backward":
@@ -1693,7 +1693,7 @@ class Interpreter:
             self.free_saved(node)
             return UNKNOWN_VALUE
         if q == "torch.detach" and pos:
-            return frozenset(self.obj(DETACHED, None, rg=False, base=o.root(), origin=self.copy_origin(o), node=node, stmt=self.stmt)
+            return frozenset(self.obj(DETACHED, id(node), rg=False, base=o.root(), origin=self.copy_origin(o), node=node, stmt=self.stmt)
                              for o in self.tensor_objs(pos[0]))
         if ops.is_view_function(q) and pos and self.tensor_objs(pos[0]):
             return frozenset(self.view_of(o, node) for o in self.tensor_objs(pos[0]))
