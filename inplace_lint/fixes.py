@@ -214,10 +214,12 @@ class Context:
             if isinstance(n, (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)):
                 comp: Optional[cst.CompFor] = n.for_in
                 while comp is not None:
-                    names.update(x.value for x in _walk(comp.target) if isinstance(x, cst.Name))
+                    names |= _bound_names(comp.target, self)
                     comp = comp.inner_for_in
             elif isinstance(n, cst.Lambda):
-                names.update(x.value for x in _walk(n.params) if isinstance(x, cst.Name))
+                p = n.params
+                names.update(param.name.value for param in (*p.posonly_params, *p.params, *p.kwonly_params,
+                                                            p.star_arg, p.star_kwarg) if isinstance(param, cst.Param))
         return names
 
     def unit_ancestors(self, unit: cst.CSTNode) -> List[cst.CSTNode]:
