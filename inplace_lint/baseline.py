@@ -18,7 +18,6 @@ File format (JSON, sorted, one entry per key)::
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from collections import Counter
@@ -26,6 +25,7 @@ from pathlib import Path
 from typing import Dict, List, Sequence, Tuple
 
 from .diagnostics import Diagnostic
+from .fileio import write_atomic
 
 VERSION = 1
 Key = Tuple[str, str, str]
@@ -33,12 +33,6 @@ Key = Tuple[str, str, str]
 
 class BaselineError(Exception):
     """The baseline file cannot be read or is not a baseline."""
-
-
-def fingerprint_of(d: Diagnostic) -> str:
-    if d.fingerprint:
-        return d.fingerprint
-    return hashlib.sha1(f"{d.code}:{' '.join(d.message.split())}".encode()).hexdigest()[:16]
 
 
 def _relative(path: str, base: Path) -> str:
@@ -52,7 +46,7 @@ def _relative(path: str, base: Path) -> str:
 
 
 def key_of(d: Diagnostic, base: Path) -> Key:
-    return (_relative(d.path, base), d.code, fingerprint_of(d))
+    return (_relative(d.path, base), d.code, d.stable_fingerprint())
 
 
 def _base(baseline_file: os.PathLike) -> Path:
@@ -73,16 +67,10 @@ def write_baseline(baseline_file: os.PathLike, diagnostics: Sequence[Diagnostic]
     text = json.dumps({"version": VERSION, "tool": "inplace-lint", "findings": findings}, indent=2,
                       ensure_ascii=False) + "\n"
     target = Path(baseline_file)
-    tmp = target.with_name(f".{target.name}.tmp{os.getpid()}")
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, target)
+        write_atomic(target, text.encode("utf-8"))
     except OSError as exc:
-        try:
-            tmp.unlink()
-        except OSError:
-            pass
         raise BaselineError(f"cannot write baseline {baseline_file}: {exc.strerror or exc}") from exc
     return sum(counts.values())
 

@@ -8,14 +8,13 @@ Layout (like ruff's ``.ruff_cache``)::
       <salt>/<key[:2]>/<key>.json   one entry per (file path, file content) for one salt
 
 The *salt* names everything besides the file that decides its findings: the tool version, the op table
-(``ops.version()`` plus a hash of ``ops.json``), the rules (a hash of the ``analysis`` and ``checks`` source), the
+(``ops.version()`` plus a hash of ``ops.json``), the code (a hash of every module of the package), the
 analyzer entry point actually in use, and the effective settings (selection, per-file-ignores, severity, root). A
 change to any of them starts a fresh folder; old folders are simply never read again (delete the cache to reclaim
 the space).
 
-An entry stores the file's *filtered* diagnostics as JSON (``to_cache`` / ``from_cache``). ``Fix.edit`` payloads
-(LibCST nodes) are not stored: a restored fix that had one carries ``ELIDED_EDIT`` instead, so the text report still
-marks it fixable; callers that need real edits (``--fix``) re-check files whose entry says ``fixable``.
+An entry stores the file's *filtered* diagnostics as JSON (``to_cache`` / ``from_cache``), their fixes included:
+a fix is plain data (applicability and text edits), so ``--fix`` reads it from the cache like any other run.
 
 Concurrency: entries are written to a temporary file in the same folder, then moved into place with ``os.replace``
 (atomic on POSIX and Windows), so a reader sees either no entry or a whole one, and two runs writing the same entry
@@ -28,19 +27,17 @@ import hashlib
 import json
 import os
 import sys
-import tempfile
-from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence
 
 from . import __version__
 from .diagnostics import Diagnostic, Fix
+from .fileio import write_atomic
 
 CACHE_DIR_NAME = ".inplace_lint_cache"
 CACHE_DIR_ENV = "INPLACE_LINT_CACHE_DIR"
-FORMAT_VERSION = 1
-ELIDED_EDIT = "<edit not cached>"  # stands in for a Fix.edit payload restored from the cache
+FORMAT_VERSION = 2
 
 _GITIGNORE = "# Automatically created by inplace-lint.\n*\n"
 _CACHEDIR_TAG = ("Signature: 8a477f597d28d172789f06886806bc55\n"
@@ -74,9 +71,9 @@ def code_version() -> str:
     except Exception:  # noqa: BLE001 - a broken op table must not break caching decisions
         h.update(b"ops <unknown>")
     _hash_files([ops.DATA_PATH], h)
-    for sub in ("analysis", "checks"):
-        _hash_files(sorted((package / sub).glob("*.py")), h)
-    _hash_files([package / "engine.py", package / "notebook.py", package / "diagnostics.py"], h)
+    # every module of the package: the analysis, the rules and the codemods that finish their fixes all decide
+    # what an entry holds (reading ~60 small files once per process is cheaper than keeping a list right)
+    _hash_files(sorted(p for p in package.rglob("*.py") if "__pycache__" not in p.parts), h)
     return h.hexdigest()
 
 
@@ -95,7 +92,7 @@ def analyzer_identity() -> str:
     """The analyzer the engine will call (tests swap in fakes; a fake must not read the real analyzer's cache)."""
     from . import engine
 
-    fn = engine.analyze_source
+    fn = engine.analyze_for_fixes
     return f"{getattr(fn, '__module__', '?')}.{getattr(fn, '__qualname__', repr(fn))}"
 
 
@@ -112,7 +109,7 @@ def make_salt(settings: Any) -> str:
 
 
 def to_cache(d: Diagnostic) -> Dict[str, Any]:
-    """A JSON-able dict of every field of ``d`` except ``Fix.edit`` (recorded only as ``has_edit``)."""
+    """A JSON-able dict of every field of ``d`` (a finished fix: no ``Fix.edit`` payload)."""
     out: Dict[str, Any] = {
         "path": d.path, "line": d.line, "col": d.col, "end_line": d.end_line, "end_col": d.end_col,
         "code": d.code, "name": d.name, "severity": d.severity, "message": d.message,
@@ -121,18 +118,13 @@ def to_cache(d: Diagnostic) -> Dict[str, Any]:
         "fingerprint": d.fingerprint, "runtime": d.runtime, "fix": None,
     }
     if d.fix is not None:
-        out["fix"] = {"description": d.fix.description, "applicability": d.fix.applicability,
-                      "template": d.fix.template, "has_edit": d.fix.edit is not None}
+        out["fix"] = d.fix.to_data()
     return out
 
 
 def from_cache(data: Dict[str, Any]) -> Diagnostic:
     """The inverse of ``to_cache``; raises (KeyError, TypeError, ValueError) on a malformed entry."""
-    fix = None
-    if data["fix"] is not None:
-        f = data["fix"]
-        fix = Fix(description=str(f["description"]), applicability=str(f["applicability"]),
-                  edit=ELIDED_EDIT if f["has_edit"] else None, template=f["template"])
+    fix = Fix.from_data(data["fix"]) if data["fix"] is not None else None
     cell = data["cell"]
     return Diagnostic(
         path=str(data["path"]), line=int(data["line"]), col=int(data["col"]), end_line=int(data["end_line"]),
@@ -143,30 +135,15 @@ def from_cache(data: Dict[str, Any]) -> Diagnostic:
         fingerprint=data["fingerprint"], runtime=bool(data["runtime"]))
 
 
-def has_edit(diagnostics: Sequence[Diagnostic]) -> bool:
-    return any(d.fix is not None and d.fix.edit is not None for d in diagnostics)
-
-
-def strip_edits(diagnostics: List[Diagnostic]) -> List[Diagnostic]:
-    """The diagnostics with ``Fix.edit`` payloads replaced by ``ELIDED_EDIT`` (to send across processes)."""
-    out = []
-    for d in diagnostics:
-        if d.fix is not None and d.fix.edit is not None and d.fix.edit != ELIDED_EDIT:
-            d = replace(d, fix=replace(d.fix, edit=ELIDED_EDIT))
-        out.append(d)
-    return out
-
-
 # ---------------------------------------------------------------------------------------------------------------
 # The store
 
 
 class CacheEntry:
-    __slots__ = ("diagnostics", "fixable")
+    __slots__ = ("diagnostics",)
 
-    def __init__(self, diagnostics: List[Diagnostic], fixable: bool):
+    def __init__(self, diagnostics: List[Diagnostic]):
         self.diagnostics = diagnostics
-        self.fixable = fixable
 
 
 class Cache:
@@ -203,7 +180,7 @@ class Cache:
                 raw = json.loads(fh.read())
             if raw.get("v") != FORMAT_VERSION:
                 raise ValueError("other format version")
-            entry = CacheEntry([from_cache(d) for d in raw["diagnostics"]], bool(raw["fixable"]))
+            entry = CacheEntry([from_cache(d) for d in raw["diagnostics"]])
         except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError):
             self.misses += 1
             return None
@@ -214,14 +191,13 @@ class Cache:
         """Store the findings of one file (atomically: temp file + ``os.replace``)."""
         if self._disabled:
             return
-        payload = json.dumps({"v": FORMAT_VERSION, "fixable": has_edit(diagnostics),
-                              "diagnostics": [to_cache(d) for d in diagnostics]},
+        payload = json.dumps({"v": FORMAT_VERSION, "diagnostics": [to_cache(d) for d in diagnostics]},
                              ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         target = self._entry_path(key)
         try:
             self._prepare()
             target.parent.mkdir(parents=True, exist_ok=True)
-            _atomic_write(target, payload)
+            write_atomic(target, payload)
         except OSError:
             self._disabled = True  # read-only file system, full disk...: run uncached
 
@@ -232,22 +208,8 @@ class Cache:
         for name, text in ((".gitignore", _GITIGNORE), ("CACHEDIR.TAG", _CACHEDIR_TAG)):
             marker = self.directory / name
             if not marker.exists():
-                _atomic_write(marker, text.encode())
+                write_atomic(marker, text.encode())
         self._prepared = True
-
-
-def _atomic_write(target: Path, payload: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".part", dir=str(target.parent))
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(payload)
-        os.replace(tmp, target)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
 
 
 def resolve_cache_dir(settings: Any, cache_dir: Optional[str] = None) -> Path:
@@ -259,5 +221,5 @@ def resolve_cache_dir(settings: Any, cache_dir: Optional[str] = None) -> Path:
     return Path(settings.root) / CACHE_DIR_NAME
 
 
-__all__ = ["CACHE_DIR_ENV", "CACHE_DIR_NAME", "Cache", "CacheEntry", "ELIDED_EDIT", "from_cache", "make_salt",
-           "resolve_cache_dir", "strip_edits", "to_cache"]
+__all__ = ["CACHE_DIR_ENV", "CACHE_DIR_NAME", "Cache", "CacheEntry", "from_cache", "make_salt", "resolve_cache_dir",
+           "to_cache"]

@@ -196,13 +196,9 @@ def check(ctx: click.Context, paths: Tuple[str, ...], select, extend_select, ign
 
     cache = None if no_cache else Cache.for_settings(settings, cache_dir)
     fixing = fix or fix_only or diff
-    originals = None
-    if validate and fixing:  # the files as they were, to run them before and after the fixes
-        from .validate.cli_support import capture_sources
-        originals = capture_sources(targets, settings)
     if fixing:
         result = fix_paths(targets, settings, FixOptions(unsafe=unsafe_fixes, write=not diff),
-                           stdin_filename=stdin_filename)
+                           stdin_filename=stdin_filename, jobs=jobs or default_jobs(), cache=cache)
     else:
         result = lint_paths(targets, settings, stdin_filename=stdin_filename, jobs=jobs or default_jobs(), cache=cache)
         if unsafe_fixes:
@@ -221,8 +217,7 @@ def check(ctx: click.Context, paths: Tuple[str, ...], select, extend_select, ign
 
     if validate:
         from .validate.cli_support import run_validation
-        run_validation(result, settings, targets, timeout=validate_timeout, originals=originals, unsafe=unsafe_fixes,
-                       echo=lambda text: click.echo(text, err=True))
+        run_validation(result, settings, timeout=validate_timeout, echo=lambda text: click.echo(text, err=True))
 
     to_stderr = fixing and _finish_fixes(ctx, result, diff=diff, fix_only=fix_only, quiet=quiet)
     use_color = _use_color(color) and output_format == "text"

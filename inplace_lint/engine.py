@@ -6,17 +6,18 @@ Entry points:
 - ``check_source(text, path, settings) -> list[Diagnostic]`` for one text already in memory.
 
 Filtering happens here, not in the analysis: rule selection (select / ignore / extend-select), per-file-ignores,
-inline ``# noqa`` / ``# noqa: IPL001,IPL002`` comments on the flagged line or on the first line of its statement,
-then severity overrides. New file kinds plug in through ``READERS`` (suffix -> reader returning the source text).
+inline ``# noqa`` / ``# noqa: <codes>`` comments on the flagged line or on the first line of its statement,
+then severity overrides. The findings that survive get their fixes finished as text edits
+(``codemods.materialize``), so every diagnostic leaving this module is plain data. New file kinds plug in through
+``READERS`` (suffix -> reader returning the source text).
 """
 from __future__ import annotations
 
 import io
 import os
 import re
-import stat
-import sys
 import tokenize
+import sys
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
@@ -24,16 +25,16 @@ from pathlib import Path
 from typing import BinaryIO, Callable, Dict, Iterator, List, Optional, Sequence, Set, Tuple, Union
 
 from . import catalog
-from .analysis import analyze_source
+from .analysis import analyze_for_fixes
+from .analysis.guard import run_deep
+from .codemods import materialize
 from .config import Settings
 from .diagnostics import ERROR, Diagnostic
+from .notebook import read_notebook
+from .sources import UnreadableSource, decode_source, read_file_bytes, read_python_source, split_lines
 
 STDIN = "-"
 UNREADABLE = "IPL901"
-
-
-class UnreadableSource(Exception):
-    """The file cannot be turned into text; the message says why (reported as IPL901)."""
 
 
 @dataclass
@@ -60,73 +61,18 @@ class Result:
     sources: Dict[str, str] = field(default_factory=dict)
     paths: List[str] = field(default_factory=list)  # every file checked, in order (the JUnit report lists them)
     cached: int = 0  # files whose findings came from the results cache
+    stdin_path: Optional[str] = None  # the path standard input was reported as, when it was read
 
 
 # ---------------------------------------------------------------------------------------------------------------
 # Reading
 
 
-def decode_source(data: bytes) -> str:
-    """Decode Python source bytes honouring a BOM and a PEP 263 coding cookie (UTF-8 otherwise)."""
-    if b"\x00" in data:
-        raise UnreadableSource("file contains NUL bytes (binary file?)")
-    try:
-        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-    except SyntaxError as exc:
-        if "missing encoding declaration" not in str(exc):  # unknown codec, or a cookie contradicting the BOM
-            raise UnreadableSource(f"cannot decode: {exc}") from exc
-        encoding = "utf-8"  # the first lines are not UTF-8: let the decode below say where
-    try:
-        return data.decode(encoding)
-    except UnicodeDecodeError as exc:
-        hint = " (declare the encoding with a '# -*- coding: ... -*-' line)" if encoding.startswith("utf-8") else ""
-        raise UnreadableSource(f"cannot decode as {encoding}: {exc.reason} at byte {exc.start}{hint}") from exc
-
-
-def read_file_bytes(path: Union[str, Path]) -> bytes:
-    """The bytes of a regular file. Never blocks: a FIFO, socket or device (even one swapped in after discovery) is
-    ``UnreadableSource``, and so is a folder (saying why it could not be listed, when it cannot). ``OSError`` when
-    the file cannot be opened or read."""
-    try:
-        with open(path, "rb", opener=_open_nonblocking) as fh:
-            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
-                raise UnreadableSource("not a regular file (a FIFO, socket or device); it was not read")
-            return fh.read()
-    except IsADirectoryError:
-        try:
-            os.scandir(path).close()
-        except OSError as exc:
-            raise UnreadableSource(f"cannot list the folder: {exc.strerror or exc}") from exc
-        raise UnreadableSource("a folder, not a file") from None
-
-
-def _open_nonblocking(path, flags: int) -> int:
-    return os.open(path, flags | getattr(os, "O_NONBLOCK", 0))
-
-
-def read_python_source(path: Path) -> str:
-    """The text of a ``.py`` / ``.pyi`` file; ``UnreadableSource`` when it cannot be read or decoded."""
-    try:
-        data = read_file_bytes(path)
-    except PermissionError as exc:
-        raise UnreadableSource("permission denied") from exc
-    except OSError as exc:
-        raise UnreadableSource(f"cannot read: {exc.strerror or exc}") from exc
-    return decode_source(data)
-
-
-def read_notebook_source(path: Path) -> str:
-    """The code cells of a notebook as one program (a ``notebook.NotebookSource``, which maps lines to cells)."""
-    from .notebook import read_notebook
-
-    return read_notebook(path)
-
-
 # Suffix -> reader. A reader may return a str with a ``remap(diagnostics)`` method (notebooks: sets ``cell``).
 READERS: Dict[str, Callable[[Path], str]] = {
     ".py": read_python_source,
     ".pyi": read_python_source,
-    ".ipynb": read_notebook_source,
+    ".ipynb": read_notebook,
 }
 
 
@@ -243,11 +189,6 @@ def _comments(text: str) -> List[Tuple[int, str]]:
         return [(n, line[line.index("#"):]) for n, line in enumerate(split_lines(text), start=1) if "#" in line]
 
 
-def split_lines(text: str) -> List[str]:
-    """Lines as Python and LibCST count them (only \\r\\n, \\r and \\n end a line)."""
-    return re.split(r"\r\n|\r|\n", text)
-
-
 def is_suppressed(diag: Diagnostic, noqa: Dict[int, Set[str]]) -> bool:
     lines = {diag.line} if diag.stmt_line is None else {diag.line, diag.stmt_line}
     for line in lines:
@@ -278,9 +219,26 @@ def filter_diagnostics(diagnostics: Sequence[Diagnostic], text: Optional[str], p
     return sorted(out, key=Diagnostic.sort_key)
 
 
+def analyze_text(text: str, path: str, settings: Optional[Settings] = None) -> List[Diagnostic]:
+    """Analyze ``text`` as the file ``path``: the diagnostics that survive filtering (all of them without
+    ``settings``), sorted, their fixes finished (text edits over ``text``)."""
+    module, analysed, found = analyze_for_fixes(text, path)
+    if settings is not None:
+        found = filter_diagnostics(found, text, path, settings)
+    else:
+        found = sorted(found, key=Diagnostic.sort_key)
+    try:
+        return run_deep(lambda: materialize(module, analysed, text, path, found))
+    except RecursionError:  # too deep even for the big stack: the findings stay, without fixes
+        for d in found:
+            if d.fix is not None and d.fix.edit is not None:
+                d.fix = None
+        return found
+
+
 def check_source(text: str, path: str, settings: Settings) -> List[Diagnostic]:
     """Analyze ``text`` as the file ``path`` and return the diagnostics that survive filtering."""
-    return remap_cells(filter_diagnostics(analyze_source(text, path), text, path, settings), text)
+    return remap_cells(analyze_text(text, path, settings), text)
 
 
 def remap_cells(diagnostics: List[Diagnostic], text: Optional[str]) -> List[Diagnostic]:
@@ -310,10 +268,9 @@ def check_file(path: str, read: Callable[[], str], settings: Settings) -> FileOu
     try:
         try:
             text: Optional[str] = read()
-            found = analyze_source(text, path)
+            kept = check_source(text, path, settings)
         except UnreadableSource as exc:
-            text, found = None, [unreadable_diagnostic(path, str(exc))]
-        kept = remap_cells(filter_diagnostics(found, text, path, settings), text)
+            text, kept = None, filter_diagnostics([unreadable_diagnostic(path, str(exc))], None, path, settings)
     except Exception as exc:  # noqa: BLE001 - one bad file must not stop the run
         return FileOutcome(path, error=LintError(path, f"internal error: {type(exc).__name__}: {exc}"))
     return FileOutcome(path, kept, text if kept else None)
@@ -356,16 +313,12 @@ def _init_worker(settings: Settings) -> None:
 
 
 def _worker_check(job: Tuple[str, str]) -> FileOutcome:
-    from .cache import strip_edits
-
     display, file = job
     assert _WORKER_SETTINGS is not None
-    outcome = check_file(display, lambda: read_source(file), _WORKER_SETTINGS)
-    outcome.diagnostics = strip_edits(outcome.diagnostics)  # LibCST nodes stay in the worker
-    return outcome
+    return check_file(display, lambda: read_source(file), _WORKER_SETTINGS)
 
 
-def _pool_context():
+def pool_context():
     import multiprocessing
 
     if sys.platform.startswith("linux"):
@@ -373,7 +326,7 @@ def _pool_context():
     return None
 
 
-def _may_have_children() -> bool:
+def may_have_children() -> bool:
     """False in a daemonic process (a ``multiprocessing.Pool`` worker): it cannot start a pool of its own."""
     import multiprocessing
 
@@ -382,11 +335,11 @@ def _may_have_children() -> bool:
 
 def _run_checks(jobs_list: List[Tuple[str, Path]], settings: Settings, jobs: int) -> List[FileOutcome]:
     """Check files, in parallel when worth it; outcomes in the order of ``jobs_list``."""
-    if jobs > 1 and len(jobs_list) >= PARALLEL_MIN_FILES and _may_have_children():
+    if jobs > 1 and len(jobs_list) >= PARALLEL_MIN_FILES and may_have_children():
         workers = min(jobs, len(jobs_list))
         chunksize = max(1, min(64, len(jobs_list) // (workers * 8)))
         try:
-            with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context(), initializer=_init_worker,
+            with ProcessPoolExecutor(max_workers=workers, mp_context=pool_context(), initializer=_init_worker,
                                      initargs=(settings,)) as pool:
                 return list(pool.map(_worker_check, [(d, str(f)) for d, f in jobs_list], chunksize=chunksize))
         except (OSError, BrokenProcessPool, RuntimeError):
@@ -395,16 +348,12 @@ def _run_checks(jobs_list: List[Tuple[str, Path]], settings: Settings, jobs: int
 
 
 def lint_paths(paths: Sequence[str], settings: Settings, *, stdin_filename: Optional[str] = None,
-               stdin: Optional[BinaryIO] = None, jobs: int = 1, cache=None, need_edits: bool = False) -> Result:
+               stdin: Optional[BinaryIO] = None, jobs: int = 1, cache=None) -> Result:
     """Lint files, folders and ``-`` (stdin, reported as ``stdin_filename``); diagnostics sorted by position.
 
     ``jobs`` > 1 checks files in that many worker processes; ``cache`` (an ``inplace_lint.cache.Cache``) reuses
-    the findings of files whose content, path, settings and checker are unchanged. Diagnostics that come from a
-    worker or the cache carry ``cache.ELIDED_EDIT`` instead of their ``Fix.edit``; with ``need_edits`` such files
-    are checked again in this process so every fix carries its real edit (for ``--fix``).
+    the findings (fixes included) of files whose content, path, settings and checker are unchanged.
     """
-    from .cache import ELIDED_EDIT
-
     result = Result()
     file_paths = [p for p in paths if p != STDIN]
     files, result.errors = discover(file_paths, settings)
@@ -416,7 +365,7 @@ def lint_paths(paths: Sequence[str], settings: Settings, *, stdin_filename: Opti
         display = display_path(file)
         key = _cache_key(cache, display, file) if cache is not None else None
         entry = cache.get(key) if key is not None else None
-        if entry is not None and not (need_edits and entry.fixable):
+        if entry is not None:
             outcomes[i] = _outcome_from_cache(display, file, entry.diagnostics)
             result.cached += 1
         else:
@@ -425,8 +374,6 @@ def lint_paths(paths: Sequence[str], settings: Settings, *, stdin_filename: Opti
     for (i, display, file, key), outcome in zip(todo, checked):
         if key is not None and outcome.error is None:
             cache.put(key, outcome.diagnostics)
-        if need_edits and any(d.fix is not None and d.fix.edit == ELIDED_EDIT for d in outcome.diagnostics):
-            outcome = check_file(display, lambda f=file: read_source(f), settings)
         outcomes[i] = outcome
     for outcome in outcomes:
         if outcome is not None:
@@ -459,4 +406,5 @@ def _check_stdin(settings: Settings, stdin_filename: Optional[str], stdin: Optio
         return
     stream = stdin if stdin is not None else sys.stdin.buffer
     path = display_path(stdin_filename) if stdin_filename else STDIN
+    result.stdin_path = path
     _check_one(path, lambda: decode_source(stream.read()), settings, result)

@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from .diagnostics import Diagnostic
+from .sources import UnreadableSource, read_file_bytes
 
 CELL_MARKER = "# inplace-lint: cell {}"
 MAGIC_TAG = "# inplace-lint: magic {}"
@@ -55,8 +56,6 @@ _MIN_NBFORMAT = 4
 
 
 def _unreadable(message: str) -> Exception:
-    from .engine import UnreadableSource
-
     return UnreadableSource(message)
 
 
@@ -387,8 +386,6 @@ def load_notebook_text(data: bytes) -> str:
 
 def read_notebook(path: Path) -> NotebookSource:
     """The engine's reader for ``.ipynb`` files."""
-    from .engine import read_file_bytes
-
     try:
         data = read_file_bytes(path)
     except PermissionError as exc:
@@ -423,13 +420,3 @@ def fix_notebook_text(text: str, fix_source: Callable[[str], str]) -> Optional[s
         return None
     new_text = nb.with_program(program)
     return None if new_text == text else new_text
-
-
-def fix_notebook_file(path: Path, fix_source: Callable[[str], str]) -> bool:
-    """Fix a notebook file in place through ``fix_source``; True when it was rewritten."""
-    original = load_notebook_text(Path(path).read_bytes())
-    new_text = fix_notebook_text(original, fix_source)
-    if new_text is None:
-        return False
-    Path(path).write_text(new_text, encoding="utf-8", newline="")
-    return True

@@ -8,7 +8,7 @@ import textwrap
 import pytest
 
 from inplace_lint import catalog, engine
-from inplace_lint.diagnostics import Diagnostic, Fix
+from inplace_lint.diagnostics import Diagnostic, Edit, Fix
 
 RULE_DOC = """---
 code: {code}
@@ -47,9 +47,13 @@ def rules_dir(tmp_path_factory, monkeypatch):
     return folder
 
 
-def _fix(kind: str):
-    if kind == "safe":
-        return Fix("Wrap the statement in `with torch.no_grad():`", "safe", edit="wrap")
+def _fix(kind: str, source: str = "", line: int = 0):
+    if kind == "safe":  # a finished fix: the flagged line under `with torch.no_grad():`
+        text = source.splitlines(keepends=True)[line - 1] if 0 < line <= len(source.splitlines()) else ""
+        indent = text[:len(text) - len(text.lstrip())]
+        body = text if text.endswith("\n") else text + "\n"
+        new = f"{indent}with torch.no_grad():\n    {body}"
+        return Fix("Wrap the statement in `with torch.no_grad():`", "safe", edits=(Edit(line, 1, line + 1, 1, new),))
     if kind == "display-only":
         return Fix("Clone before mutating", "display-only", template="y = x.clone()\ny.zero_()")
     return None
@@ -74,14 +78,19 @@ def fake_analyze(source: str, path: str = "<string>"):
         if isinstance(call.func, ast.Attribute) and call.func.attr in FAKE_RULES:
             code, name, severity, fix = FAKE_RULES[call.func.attr]
             found.append(Diagnostic(path, call.lineno, call.col_offset + 1, call.end_lineno, call.end_col_offset + 1,
-                                    code, name, severity, f"in-place `{call.func.attr}` flagged", fix=_fix(fix),
+                                    code, name, severity, f"in-place `{call.func.attr}` flagged", fix=_fix(fix, source, first_line),
                                     stmt_line=first_line))
     return sorted(found, key=Diagnostic.sort_key)
 
 
+def fake_analyze_for_fixes(source: str, path: str = "<string>"):
+    """``fake_analyze`` in the shape of the engine's analysis seam (``engine.analyze_for_fixes``)."""
+    return None, source, fake_analyze(source, path)
+
+
 @pytest.fixture
 def fake_analyzer(monkeypatch):
-    monkeypatch.setattr(engine, "analyze_source", fake_analyze)
+    monkeypatch.setattr(engine, "analyze_for_fixes", fake_analyze_for_fixes)
     return fake_analyze
 
 

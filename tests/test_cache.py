@@ -14,10 +14,10 @@ from click.testing import CliRunner
 
 from inplace_lint import cache as cache_module
 from inplace_lint import catalog, engine
-from inplace_lint.cache import ELIDED_EDIT, Cache, from_cache, to_cache
+from inplace_lint.cache import Cache, from_cache, to_cache
 from inplace_lint.cli import cli
 from inplace_lint.config import resolve_settings
-from inplace_lint.diagnostics import Diagnostic, Fix
+from inplace_lint.diagnostics import Diagnostic, Edit, Fix
 from inplace_lint.engine import lint_paths
 
 REPO = Path(__file__).resolve().parent.parent
@@ -51,9 +51,9 @@ def tree(write):
     return Path("pkg")
 
 
-def lint(*paths, cache=None, jobs=1, need_edits=False, **options):
+def lint(*paths, cache=None, jobs=1, **options):
     settings = resolve_settings(list(paths), **options)
-    return lint_paths(list(paths), settings, jobs=jobs, cache=cache, need_edits=need_edits)
+    return lint_paths(list(paths), settings, jobs=jobs, cache=cache)
 
 
 def as_json(result):
@@ -89,15 +89,10 @@ def test_parallel_run_equals_serial_run(tree, monkeypatch):
     assert ("pkg/binary.py", "IPL901") in codes and not any(p == "pkg/noqa.py" for p, _ in codes)
     nb = [d for d in parallel.diagnostics if d.path == "pkg/nb.ipynb"][0]
     assert nb.cell == (2, 1)
-    # fixes computed in a worker keep their description but not their LibCST payload
-    fixable = [d for d in parallel.diagnostics if d.fix is not None and d.fix.edit is not None]
-    assert fixable and all(d.fix.edit == ELIDED_EDIT for d in fixable)
-
-
-def test_parallel_run_with_need_edits_restores_real_edits(tree):
-    result = lint("pkg", jobs=2, need_edits=True)
-    edits = [d.fix.edit for d in result.diagnostics if d.fix is not None and d.fix.edit is not None]
-    assert edits and ELIDED_EDIT not in edits
+    # fixes computed in a worker are finished text edits, the same as in a serial run (no LibCST payload)
+    fixable = [d for d in parallel.diagnostics if d.fix is not None and d.fix.edits]
+    assert fixable and all(d.fix.edit is None for d in parallel.diagnostics if d.fix is not None)
+    assert [d.fix for d in parallel.diagnostics] == [d.fix for d in serial.diagnostics]
 
 
 def test_cli_jobs_option(tree):
@@ -124,7 +119,7 @@ def test_warm_run_reads_the_cache_and_parses_nothing(tree, monkeypatch):
         raise AssertionError("a warm run must not parse")
 
     monkeypatch.setattr(libcst, "parse_module", no_parsing)
-    monkeypatch.setattr(interp, "analyze", no_parsing)
+    monkeypatch.setattr(interp, "analyze_for_fixes", no_parsing)
     monkeypatch.setattr(interp, "analyze_module", no_parsing)
     warm = lint("pkg", cache=make_cache())
     assert warm.cached == warm.files_checked == cold.files_checked
@@ -133,16 +128,33 @@ def test_warm_run_reads_the_cache_and_parses_nothing(tree, monkeypatch):
     assert isinstance(warm.sources["pkg/nb.ipynb"], str) and hasattr(warm.sources["pkg/nb.ipynb"], "locate")
 
 
-def test_cached_fixable_findings_keep_their_marker_and_fix_mode_rechecks_them(tree):
-    lint("pkg", cache=make_cache())
+def test_cached_fixable_findings_keep_their_edits(tree):
+    cold = lint("pkg", cache=make_cache())
     warm = lint("pkg", cache=make_cache())
-    fixable = [d for d in warm.diagnostics if d.fix is not None and d.fix.edit is not None]
-    assert fixable and all(d.fix.edit == ELIDED_EDIT for d in fixable)
-    for_fix = lint("pkg", cache=make_cache(), need_edits=True)
-    assert for_fix.cached < warm.cached  # files with fixable findings were checked again
-    edits = [d.fix.edit for d in for_fix.diagnostics if d.fix is not None and d.fix.edit is not None]
-    assert edits and ELIDED_EDIT not in edits
-    assert as_json(for_fix) == as_json(warm)
+    assert warm.cached == warm.files_checked
+    fixable = [d for d in warm.diagnostics if d.fix is not None and d.fix.edits]
+    assert fixable and [d.fix for d in warm.diagnostics] == [d.fix for d in cold.diagnostics]
+
+
+def test_fix_reads_the_cache_and_its_result_is_cached(tree, monkeypatch):
+    """--fix takes the findings (and their fixes) of unchanged files from the cache, and caches what it finds in
+    the fixed text: a lint run right after --fix parses nothing."""
+    lint("pkg", cache=make_cache())
+    fixed = CliRunner().invoke(cli, ["--fix", "--cache-dir", ".cache", "pkg"])
+    assert "Fixed" in fixed.stdout
+    import libcst
+
+    from inplace_lint.analysis import interp
+
+    def no_parsing(*args, **kwargs):
+        raise AssertionError("the fixed files' findings must come from the cache")
+
+    monkeypatch.setattr(libcst, "parse_module", no_parsing)
+    monkeypatch.setattr(interp, "analyze_for_fixes", no_parsing)
+    monkeypatch.setattr(interp, "analyze_module", no_parsing)
+    after = lint("pkg", cache=make_cache())
+    assert after.cached == after.files_checked - 1  # all but the notebook (fixed through its cells' program)
+    assert not any(d.fix is not None and d.fix.applies() for d in after.diagnostics)
 
 
 def test_changed_file_is_rechecked(tree):
@@ -177,9 +189,9 @@ def test_selection_change_does_not_reuse_stale_results(tree):
 
 def test_a_swapped_analyzer_does_not_read_the_real_analyzers_entries(tree, monkeypatch):
     real = make_cache().salt
-    from conftest import fake_analyze
+    from conftest import fake_analyze_for_fixes
 
-    monkeypatch.setattr(engine, "analyze_source", fake_analyze)  # what conftest's fake_analyzer fixture does
+    monkeypatch.setattr(engine, "analyze_for_fixes", fake_analyze_for_fixes)  # what conftest's fake_analyzer does
     assert make_cache().salt != real
 
 
@@ -237,13 +249,13 @@ def test_unwritable_cache_dir_does_not_fail_the_run(tree):
     assert json.loads(result.stdout)
 
 
-def test_diagnostic_round_trip_without_the_edit():
+def test_diagnostic_round_trip_with_its_edits():
     d = Diagnostic("a.py", 3, 5, 4, 2, "IPL001", "inplace-on-leaf", "error", "msg ü", fix=Fix(
-        "wrap", "safe", edit={"kind": "x", "stmt": object()}, template="t"), related=[(1, 2, "here")],
+        "wrap", "safe", edits=(Edit(3, 1, 4, 1, "with torch.no_grad():\n    w.add_(1)\n"), Edit(1, 1, 1, 1, "é\n")),
+        template="t", priority=0), related=[(1, 2, "here")],
         cell=(2, 1), stmt_line=3, fingerprint="abc", validation={"verdict": "confirmed"})
     back = from_cache(json.loads(json.dumps(to_cache(d))))
-    assert back.fix.edit == ELIDED_EDIT
-    assert back == d  # Fix.edit does not take part in comparisons
+    assert back == d and back.fix.edits == d.fix.edits and back.fix.priority == 0
     assert (back.related, back.cell, back.stmt_line, back.fingerprint) == ([(1, 2, "here")], (2, 1), 3, "abc")
     plain = Diagnostic("a.py", 1, 1, 1, 2, "IPL900", "syntax-error", "error", "bad")
     assert from_cache(to_cache(plain)) == plain

@@ -118,7 +118,7 @@ def test_internal_error_is_one_message_not_a_traceback(project, monkeypatch):
 
 def test_analyzer_crash_on_one_file(write, monkeypatch):
     write("a.py", "x = 1\n")
-    monkeypatch.setattr("inplace_lint.engine.analyze_source", lambda s, p: 1 / 0)
+    monkeypatch.setattr("inplace_lint.engine.analyze_for_fixes", lambda s, p: 1 / 0)
     result = run("a.py")
     assert result.exit_code == 2
     assert result.stderr == "a.py: internal error: ZeroDivisionError: division by zero\n"
@@ -190,7 +190,9 @@ def test_json_output(project):
     assert data[0] == {"path": "a.py", "line": 2, "col": 1, "end_line": 2, "end_col": 10, "code": "IPL001",
                        "name": "inplace-on-leaf", "severity": "error", "message": "in-place `add_` flagged",
                        "fix": {"description": "Wrap the statement in `with torch.no_grad():`",
-                               "applicability": "safe"},
+                               "applicability": "safe",
+                               "edits": [{"location": {"line": 2, "col": 1}, "end_location": {"line": 3, "col": 1},
+                                          "content": "with torch.no_grad():\n    w.add_(1)\n"}]},
                        "validation": None}
     assert json.loads(run("--format", "json", "clean.py").stdout) == []
 
@@ -284,7 +286,7 @@ import sys
 sys.path.insert(0, {tests!r})
 import conftest
 import inplace_lint.engine
-inplace_lint.engine.analyze_source = conftest.fake_analyze
+inplace_lint.engine.analyze_for_fixes = conftest.fake_analyze_for_fixes
 """
 
 

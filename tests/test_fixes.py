@@ -1,4 +1,5 @@
-"""Fixes (``inplace_lint/fixes.py``): the codemods, the fixed point, and ``--fix`` / ``--diff`` / ``--fix-only``.
+"""Fixes: the codemods (``inplace_lint/codemods.py``), the fixed point and ``--fix`` / ``--diff`` / ``--fix-only``
+(``inplace_lint/fixes.py``).
 
 * Every ``fixed`` block of ``rules/*.md`` is exactly what ``--fix --unsafe-fixes`` makes of the ``bad`` block before
   it; the result runs under torch and passes the block's ``check=`` (the functional reference), and a second fix
@@ -21,11 +22,13 @@ import libcst as cst
 import pytest
 from click.testing import CliRunner
 
-from inplace_lint import catalog, fixes
+from inplace_lint import catalog, codemods, engine, fixes
 from inplace_lint.cli import cli
-from inplace_lint.diagnostics import DISPLAY_ONLY, SAFE, UNSAFE, Diagnostic, Fix
+from inplace_lint.codemods import EDIT_KINDS
+from inplace_lint.diagnostics import DISPLAY_ONLY, SAFE, UNSAFE, Diagnostic, Edit, Fix, is_fixable
 from inplace_lint.analysis import analyze_module
-from inplace_lint.fixes import EDIT_KINDS, apply_fixes, fix_text
+from inplace_lint.edits import apply_edits
+from inplace_lint.fixes import choose_fixes, fix_text
 from test_rule_examples import EXAMPLES, run_code
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -37,6 +40,15 @@ SAVED_ERROR = "modified by an inplace operation"
 def real_rules(monkeypatch):
     """The real catalog (conftest points every test at a fake one)."""
     monkeypatch.setenv(catalog.RULES_DIR_ENV, str(ROOT / "rules"))
+
+
+def apply_fixes(module: cst.Module, diagnostics, unsafe: bool = False):
+    """One round the way ``--fix`` does it: finish the payloads of ``diagnostics`` (found in ``module``) into text
+    edits, choose the fixes that apply together, apply them. (new source, the diagnostics whose fixes applied)."""
+    source = module.code
+    codemods.materialize(module, source, source, "t.py", diagnostics)
+    chosen, edits = choose_fixes(diagnostics, unsafe)
+    return (apply_edits(source, edits) if chosen else source), chosen
 
 
 def fixed(source: str, unsafe: bool = True) -> str:
@@ -96,7 +108,7 @@ def test_every_bad_example_fixes_into_running_code(bad):
     assert again.source == result.source, "a second --fix changed the code"
     # what remains has no automatic fix (a hint, or an occurrence the codemod declines)
     for d in result.remaining:
-        assert not fixes.is_applicable(d, unsafe=True), f"{d.code} at line {d.line} still has an applicable fix"
+        assert not is_fixable(d, unsafe=True), f"{d.code} at line {d.line} still has an applicable fix"
     if not result.changed:
         return
     outcome = run_code(result.source)
@@ -113,7 +125,7 @@ def test_every_edit_kind_the_checks_use_is_registered():
         used |= set(re.findall(r'"kind":\s*"(\w+)"', path.read_text(encoding="utf-8")))
     assert used, "no edit kinds found in the checks"
     missing = used - set(EDIT_KINDS)
-    assert not missing, f"edit kinds without a planner in inplace_lint/fixes.py: {sorted(missing)}"
+    assert not missing, f"edit kinds without a planner in inplace_lint/codemods.py: {sorted(missing)}"
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -323,7 +335,7 @@ def test_drop_detach_declines_when_a_requires_grad_assignment_it_cannot_remove_r
     """)
     result = fix_text(source, "t.py", unsafe=True)
     assert not result.changed
-    assert [d.code for d in result.remaining] == ["IPL006"] and result.remaining[0].fix.edit is None
+    assert [d.code for d in result.remaining] == ["IPL006"] and result.remaining[0].fix is None  # declined: not offered
 
 
 def test_torch_tensor_copy_with_dtype():
@@ -408,7 +420,7 @@ def test_no_copy_of_a_variable_the_statement_binds_itself(line):
     raise NameError), and the finding would stay, so every later --fix round would add one more (fuzz input
     2026-5588)."""
     def write(m):
-        return next(n for n in fixes._walk(m.body[3]) if isinstance(n, cst.Call)
+        return next(n for n in codemods._walk(m.body[3]) if isinstance(n, cst.Call)
                     and isinstance(n.func, cst.Attribute) and n.func.attr.value.endswith("_"))
     assert synthetic(HEAD + line + "\n", write) == HEAD + line + "\n"
     module = cst.parse_module(HEAD + line + "\n")  # the edit IPL007 asks for
@@ -503,7 +515,7 @@ def test_display_only_fixes_are_never_applied():
                       fix=Fix("hint", DISPLAY_ONLY, edit={"kind": "wrap_no_grad", "stmt": module.body[1]},
                               template="class F(torch.autograd.Function):\n    ...\n"))
     assert apply_fixes(module, [diag], unsafe=True) == (source, [])
-    assert not fixes.is_applicable(diag, unsafe=True)
+    assert not is_fixable(diag, unsafe=True) and diag.fix.template
     from inplace_lint.report.text import format_diagnostic
 
     text = format_diagnostic(diag, source, unsafe_fixes=True)
@@ -520,42 +532,52 @@ def test_overlapping_fixes_wait_for_the_next_round():
     assert len(used) == 1 and new == "import torch\nh = torch.ones(3)\nh = h.mul(2)\n"
 
 
-def _appending_fixer(monkeypatch, settles_at: int):
-    """A fixer that appends ``pass`` until the file has ``settles_at`` of them (0: forever)."""
-    monkeypatch.setitem(EDIT_KINDS, "test_append", fixes.EditKind("test_append", lambda ctx, edit: fixes.Patch()
-                        .insert_after(edit["stmt"], cst.parse_statement("pass\n"))))
-
-    def analyze(source, path):
-        module = cst.parse_module(source)
+def _appending_check(settles_at: int):
+    """A ``check`` whose one finding's fix appends ``pass`` until the text has ``settles_at`` of them (0: forever)."""
+    def check(source):
         if settles_at and source.count("pass") >= settles_at:
-            return module, []
-        fix = Fix("d", SAFE, edit={"kind": "test_append", "stmt": module.body[0]})
-        return module, [Diagnostic(path, 1, 1, 1, 1, "IPL001", "x", "error", "m", fix=fix)]
+            return []
+        end = len(source.splitlines()) + 1
+        fix = Fix("d", SAFE, edits=(Edit(end, 1, end, 1, "pass\n"),))
+        return [Diagnostic("t.py", 1, 1, 1, 1, "IPL001", "x", "error", "m", fix=fix)]
+    return check
 
-    monkeypatch.setattr(fixes, "analyze_module", analyze)
 
-
-def test_fixes_that_never_settle_leave_the_file_unchanged(monkeypatch):
+def test_fixes_that_never_settle_leave_the_file_unchanged():
     """A fix that keeps producing a new finding (it would add lines on every --fix) stops after max_rounds and the
     text is left as it was, with an error."""
-    _appending_fixer(monkeypatch, settles_at=0)
-    result = fix_text("x = 1\n", "t.py", max_rounds=3)
+    result = fix_text("x = 1\n", "t.py", max_rounds=3, check=_appending_check(settles_at=0))
     assert result.rounds == 3 and result.source == "x = 1\n" and not result.changed and result.applied == []
     assert "did not settle after 3 rounds; the file was left unchanged" in result.error
 
 
-def test_fixes_that_settle_in_the_last_round_are_kept(monkeypatch):
-    _appending_fixer(monkeypatch, settles_at=3)
-    result = fix_text("x = 1\n", "t.py", max_rounds=3)
+def test_fixes_that_settle_in_the_last_round_are_kept():
+    result = fix_text("x = 1\n", "t.py", max_rounds=3, check=_appending_check(settles_at=3))
     assert result.rounds == 3 and result.source == "x = 1\npass\npass\npass\n" and result.error is None
 
 
-def test_unparsable_result_leaves_the_text_unchanged(monkeypatch):
-    monkeypatch.setitem(EDIT_KINDS, "wrap_no_grad", fixes.EditKind("wrap_no_grad", lambda ctx, edit: fixes.Patch()
+def test_a_codemod_that_breaks_the_code_is_not_offered(monkeypatch):
+    """A fix is finished when the finding is made; one whose result would not compile is dropped there: the finding
+    stays, without a fix, and ``--fix`` changes nothing."""
+    monkeypatch.setitem(EDIT_KINDS, "wrap_no_grad", codemods.EditKind("wrap_no_grad", lambda ctx, edit: codemods.Patch()
                         .rewrite(edit["stmt"].body[0], lambda u: u.with_changes(value=cst.Name("return")), "x")))
     source = "import torch\nw = torch.ones(1, requires_grad=True)\nw.add_(1)\n"
     result = fix_text(source, "t.py")
-    assert not result.changed and result.error and "does not" in result.error
+    assert not result.changed and result.error is None
+    assert [(d.code, d.fix) for d in result.remaining] == [("IPL001", None)]
+
+
+@pytest.mark.parametrize("content, problem", [("yield\n", "does not compile"), ("w.add_((\n", "does not parse")])
+def test_edits_that_break_the_code_leave_the_text_unchanged(content, problem):
+    """The last safety net: whatever edits a round applies, a text that no longer parses or compiles is not kept."""
+    source = "import torch\nw = torch.ones(1, requires_grad=True)\nw.add_(1)\n"
+
+    def check(text):
+        fix = Fix("d", SAFE, edits=(Edit(3, 1, 4, 1, content),))
+        return [Diagnostic("t.py", 3, 1, 3, 10, "IPL001", "x", "error", "m", fix=fix)]
+
+    result = fix_text(source, "t.py", check=check)
+    assert not result.changed and problem in result.error and "left unchanged" in result.error
     assert [d.code for d in result.remaining] == ["IPL001"]
 
 
@@ -708,12 +730,25 @@ def test_read_only_file_is_reported_and_untouched(in_tmp):
     assert path.read_text() == TRAIN and "ro.py:6:5: IPL001" in result.stdout
 
 
-def test_broken_fix_leaves_the_file_and_exits_2(in_tmp, monkeypatch):
-    monkeypatch.setitem(EDIT_KINDS, "wrap_no_grad", fixes.EditKind("wrap_no_grad", lambda ctx, edit: fixes.Patch()
+def test_broken_codemod_costs_the_fix_not_the_file(in_tmp, monkeypatch):
+    monkeypatch.setitem(EDIT_KINDS, "wrap_no_grad", codemods.EditKind("wrap_no_grad", lambda ctx, edit: codemods.Patch()
                         .rewrite(edit["stmt"].body[0], lambda u: cst.Expr(cst.Name("yield")), "x")))
     path = in_tmp / "a.py"
     path.write_text(TRAIN)
-    result = run_cli("--fix", "a.py")
+    result = run_cli("--fix", "--no-cache", "a.py")
+    assert result.exit_code == 1 and result.stderr == "" and path.read_text() == TRAIN
+    assert "IPL001 [*]" not in result.stdout and "a.py:6:5: IPL001" in result.stdout
+
+
+def test_broken_edits_leave_the_file_and_exit_2(in_tmp, monkeypatch):
+    def analyze_text(text, path, settings=None):
+        fix = Fix("d", SAFE, edits=(Edit(6, 1, 7, 1, "yield\n"),))
+        return [Diagnostic(path, 6, 5, 6, 10, "IPL001", "inplace-on-leaf", "error", "m", fix=fix)]
+
+    monkeypatch.setattr(engine, "analyze_text", analyze_text)
+    path = in_tmp / "a.py"
+    path.write_text(TRAIN)
+    result = run_cli("--fix", "--no-cache", "a.py")
     assert result.exit_code == 2
     assert result.stderr.startswith("a.py: cannot fix: the fixed code does not")
     assert "left unchanged" in result.stderr and path.read_text() == TRAIN
@@ -724,7 +759,7 @@ def test_no_out_of_place_twin_lists_match_torch():
     from inplace_lint import ops
 
     methods = {m for m in ops.inplace_methods() if m.endswith("_") and not m.startswith("__")}
-    assert {m for m in methods if not hasattr(torch.Tensor, m[:-1])} == fixes.NO_OUT_OF_PLACE_METHOD
+    assert {m for m in methods if not hasattr(torch.Tensor, m[:-1])} == codemods.NO_OUT_OF_PLACE_METHOD
     def exists(qualname):
         obj = torch
         for part in qualname.split(".")[1:]:
@@ -732,7 +767,7 @@ def test_no_out_of_place_twin_lists_match_torch():
         return obj is not None
 
     functions = ops.table()["inplace_functions"]
-    assert {q for q in functions if not exists(q[:-1])} == fixes.NO_OUT_OF_PLACE_FUNCTION
+    assert {q for q in functions if not exists(q[:-1])} == codemods.NO_OUT_OF_PLACE_FUNCTION
 
 
 def test_data_write_already_under_no_grad_only_loses_data():

@@ -90,7 +90,8 @@ def test_junit_one_testcase_per_file_failures_per_finding(write, fake_analyzer):
 def test_junit_escapes_xml(write, monkeypatch):
     from inplace_lint import engine
 
-    monkeypatch.setattr(engine, "analyze_source", lambda text, path: [diag(path=path, message='<&"> ]]>')])
+    monkeypatch.setattr(engine, "analyze_for_fixes",
+                        lambda text, path: (None, text, [diag(path=path, message='<&"> ]]>')]))
     write("a.py", "x = 1\n")
     result = run("--format", "junit", "a.py")
     root = ET.fromstring(result.stdout.split("\n", 1)[1])

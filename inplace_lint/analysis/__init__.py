@@ -1,4 +1,5 @@
-"""The abstract interpreter over LibCST (see interp.py). Public entry points: ``analyze_source``, ``analyze_module``."""
+"""The abstract interpreter over LibCST (see interp.py). Public entry points: ``analyze_source``,
+``analyze_for_fixes``, ``analyze_module``."""
 from __future__ import annotations
 
 from typing import List, Optional, Tuple
@@ -18,6 +19,14 @@ def analyze_source(source: str, path: str = "<string>") -> List[Diagnostic]:
     from .interp import analyze
 
     return analyze(source, path)
+
+
+def analyze_for_fixes(source: str, path: str = "<string>") -> Tuple[Optional[cst.Module], str, List[Diagnostic]]:
+    """``analyze_source``, also returning the LibCST module whose nodes the ``Fix.edit`` payloads reference and the
+    text it was parsed from (the source, or the source with irrelevant blocks blanked: same line numbers)."""
+    from .interp import analyze_for_fixes as _analyze_for_fixes
+
+    return _analyze_for_fixes(source, path)
 
 
 def analyze_module(source: str, path: str = "<string>") -> Tuple[Optional[cst.Module], List[Diagnostic]]:

@@ -2060,13 +2060,23 @@ def _interpret(module: cst.Module, path: str, uncertain_callers: FrozenSet[str])
 
 
 def analyze(source: str, path: str) -> List[Diagnostic]:
-    """Lint: like ``analyze_module`` but cheaper -- code no rule can report on is not parsed (``prefilter``).
+    """Lint: like ``analyze_module`` but cheaper -- code no rule can report on is not parsed (``prefilter``)."""
+    return analyze_for_fixes(source, path)[2]
+
+
+def analyze_for_fixes(source: str, path: str) -> Tuple[Optional[cst.Module], str, List[Diagnostic]]:
+    """``analyze``, also returning the module the fix payloads reference and the text it was parsed from (``source``
+    itself, or ``source`` with blocks blanked out by the pre-filter: same line numbers).
 
     Guarded (``guard.py``): LibCST sees a text only once CPython has parsed the whole file (a syntax error anywhere
     is IPL900) and the part LibCST will parse (the reduced text) is not nested too deeply. Every fallback goes to
     the guarded full analysis (``analysis.analyze_module``)."""
-    from . import analyze_module as full_analysis
+    from . import analyze_module
     from .guard import check, quiet_parse, run_deep
+
+    def full_analysis(source: str, path: str) -> Tuple[Optional[cst.Module], str, List[Diagnostic]]:
+        module, diags = analyze_module(source, path)
+        return module, source, diags
 
     text, uncertain = reduce_source(source)
     if text is None:
@@ -2074,26 +2084,33 @@ def analyze(source: str, path: str) -> List[Diagnostic]:
         try:
             quiet_parse(source)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
-            return full_analysis(source, path)[1]
-        return []
+            return full_analysis(source, path)
+        return None, source, []
     if text is source:
-        return full_analysis(source, path)[1]
+        return full_analysis(source, path)
     verdict = check(source, _blanked_lines(source, text))
     if verdict.error is not None or not verdict.parsed:
         # too deep or too large; or CPython rejected it (LibCST may still take newer syntax): the full analysis
         # says why or tries
-        return full_analysis(source, path)[1]
+        return full_analysis(source, path)
+    parsed: List[cst.Module] = []
+
+    def parse_and_interpret() -> List[Diagnostic]:
+        parsed.append(cst.parse_module(text))
+        return _interpret(parsed[-1], path, uncertain)
+
     try:
-        diags = run_deep(lambda: _interpret(cst.parse_module(text), path, uncertain), verdict.depth)
+        diags = run_deep(parse_and_interpret, verdict.depth)
+        module = parsed[-1]
     except (cst.ParserSyntaxError, SyntaxError, ValueError, RecursionError, MemoryError):
-        return full_analysis(source, path)[1]
+        return full_analysis(source, path)
     lines = source.splitlines()
     for d in diags:  # the reduced text has the same lines where it has any; fingerprints use the real ones
         if d.fingerprint is not None and 0 < d.line <= len(lines):
             from .positions import fingerprint
 
             d.fingerprint = fingerprint(d.code, lines[d.line - 1])
-    return diags
+    return module, text, diags
 
 
 def might_have_findings(source: str) -> bool:

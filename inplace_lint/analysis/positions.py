@@ -5,14 +5,13 @@ over the very tree the interpreter walked (``unsafe_skip_copy``), so node identi
 """
 from __future__ import annotations
 
-import hashlib
 import re
-from typing import Callable, Dict, List, Sequence
+from typing import List, Sequence
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from ..diagnostics import ERROR, Diagnostic
+from ..diagnostics import ERROR, Diagnostic, fingerprint
 from .guard import quiet_parse
 
 
@@ -40,11 +39,6 @@ def syntax_error_diagnostic(exc: BaseException, source: str, path: str) -> Diagn
             message = f"LibCST cannot parse this file although Python can ({detail}); it was not checked"
     message = " ".join(message.split())
     return Diagnostic(path, line, col, line, col + 1, "IPL900", "syntax-error", ERROR, message, stmt_line=line)
-
-
-def fingerprint(code: str, text: str) -> str:
-    norm = " ".join(text.split())
-    return hashlib.sha1(f"{code}:{norm}".encode()).hexdigest()[:16]
 
 
 def to_diagnostics(module: cst.Module, reports: Sequence, path: str, checks: Sequence) -> List[Diagnostic]:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Dict, List, Sequence, Tuple
 
 from .. import catalog
-from ..diagnostics import SAFE, Diagnostic
+from ..diagnostics import Diagnostic, is_fixable
 
 
 @dataclass
@@ -15,11 +15,6 @@ class ReportOptions:
     statistics: bool = False  # counts per code instead of the findings
     quiet: bool = False  # one line per finding, no excerpt, no summary (text)
     color: bool = False
-
-
-def is_fixable(diag: Diagnostic) -> bool:
-    """True when ``--fix`` can apply the fix on its own: it is safe and carries an edit."""
-    return diag.fix is not None and diag.fix.applicability == SAFE and diag.fix.edit is not None
 
 
 def statistics(diagnostics: Sequence[Diagnostic]) -> List[Dict[str, object]]:

@@ -16,9 +16,9 @@ from typing import List, Optional, TextIO
 
 import click
 
-from ..diagnostics import ERROR, UNSAFE, Diagnostic
-from ..engine import split_lines
-from .common import ReportOptions, is_fixable, statistics
+from ..diagnostics import ERROR, Diagnostic, is_fixable
+from ..sources import split_lines
+from .common import ReportOptions, statistics
 
 TAB_WIDTH = 4
 
@@ -122,12 +122,12 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}" + ("" if n == 1 else "s")
 
 
-def _has_unsafe_fix(d: Diagnostic) -> bool:
-    return d.fix is not None and d.fix.applicability == UNSAFE and d.fix.edit is not None
-
-
 def _fixable(d: Diagnostic, unsafe_fixes: bool) -> bool:
-    return is_fixable(d) or (unsafe_fixes and _has_unsafe_fix(d))
+    return is_fixable(d, unsafe_fixes)
+
+
+def _has_unsafe_fix(d: Diagnostic) -> bool:
+    return is_fixable(d, unsafe=True) and not is_fixable(d)
 
 
 def _summary(result, style: "_Styler") -> str:

@@ -3,7 +3,7 @@ needs a few lines. Torch-free."""
 from __future__ import annotations
 
 import os
-from typing import Callable, Dict, List, Optional, Sequence
+from typing import Any, Callable, Dict, List, Optional, Sequence
 
 from .. import catalog, engine
 from ..diagnostics import ERROR, Diagnostic
@@ -14,25 +14,6 @@ WARNING = ("inplace-lint: --validate runs the flagged code (as the current user,
            "limits, not a security sandbox); never use it on code you would not run yourself.")
 
 
-def capture_sources(targets: Sequence[str], settings) -> Dict[str, str]:
-    """The text of every Python file the run will check (before ``--fix`` rewrites them), by displayed path."""
-    files, _ = engine.discover([t for t in targets if t != engine.STDIN], settings)
-    out: Dict[str, str] = {}
-    for file in files:
-        if file.suffix not in (".py",):
-            continue
-        try:
-            out[engine.display_path(file)] = engine.read_source(file)
-        except Exception:  # noqa: BLE001 - unreadable files have nothing to verify
-            continue
-    return out
-
-
-def checked_files(targets: Sequence[str], settings) -> List[str]:
-    files, _ = engine.discover([t for t in targets if t != engine.STDIN], settings)
-    return [engine.display_path(f) for f in files]
-
-
 def fixed_findings(original: str, fixed: str, initial: Sequence[Diagnostic],
                    remaining: Sequence[Diagnostic]) -> List[Diagnostic]:
     """The findings of ``original`` that the fixed text no longer has (matched by code and moved line)."""
@@ -41,27 +22,17 @@ def fixed_findings(original: str, fixed: str, initial: Sequence[Diagnostic],
     return [d for d in initial if (d.code, mapping.get(d.line, -1)) not in left]
 
 
-def verify_fixes(originals: Dict[str, str], settings, unsafe: bool, validator: Validator,
-                 fixed_texts: Optional[Dict[str, str]] = None) -> List[Dict]:
-    """Re-run every file ``--fix`` changes, before and after, and check each fix (``runner.verify_fix``).
-    ``fixed_texts`` (if given) receives the fixed text of each changed file."""
-    try:
-        from ..fixes import fix_text
-    except ImportError:  # the fixer is not available: nothing to verify
-        return []
+def verify_fixes(changes: Dict[str, Any], validator: Validator) -> List[Dict]:
+    """Re-run every Python file ``--fix`` changed, before and after, and check each fix (``runner.verify_fix``).
+    ``changes``: the run's ``fixes.FileFix`` records by path (the texts and findings the fixer already has: nothing
+    is discovered, read or fixed again)."""
     records: List[Dict] = []
-    for path, text in originals.items():
-        def keep(diags, t, path=path):
-            return engine.filter_diagnostics(diags, t, path, settings)
-
-        outcome = fix_text(text, path, unsafe=unsafe, keep=keep)
-        if not outcome.changed:
+    for path, change in changes.items():
+        if not path.endswith(".py"):
             continue
-        if fixed_texts is not None:
-            fixed_texts[path] = outcome.source
-        fixed = fixed_findings(text, outcome.source, outcome.initial, outcome.remaining)
+        fixed = fixed_findings(change.original, change.fixed, change.initial, change.remaining)
         if fixed:
-            records.extend(verify_fix(validator, os.path.abspath(path), text, outcome.source, fixed))
+            records.extend(verify_fix(validator, os.path.abspath(path), change.original, change.fixed, fixed))
     return records
 
 
@@ -83,20 +54,22 @@ def unverified_diagnostics(records: Sequence[Dict]) -> List[Diagnostic]:
     return out
 
 
-def run_validation(result, settings, targets: Sequence[str], *, timeout: float = 60.0, memory_mb: int = 4096,
-                   originals: Optional[Dict[str, str]] = None, unsafe: bool = False,
+def run_validation(result, settings, *, timeout: float = 60.0, memory_mb: int = 4096,
                    echo: Optional[Callable[[str], None]] = None) -> Summary:
-    """``--validate``: verdicts on ``result`` in place, runtime findings added, fixes verified when ``originals``
-    (the files before ``--fix``) are given. ``echo`` gets the summary and the fix-verification lines."""
+    """``--validate``: verdicts on ``result`` in place, runtime findings added, and, for a ``--fix`` / ``--diff``
+    run (a ``fixes.FixRun``), every changed file's fixes verified. ``echo`` gets the summary and the
+    fix-verification lines."""
     options = ValidateOptions(limits=Limits(timeout=timeout, memory_mb=memory_mb))
+    changes = getattr(result, "changes", None) or {}
     with Validator(options) as validator:
-        fixed_texts: Dict[str, str] = {}
-        records = verify_fixes(originals, settings, unsafe, validator, fixed_texts) if originals else []
-        summary = validate_result(result, settings, files=checked_files(targets, settings), validator=validator)
+        records = verify_fixes(changes, validator) if changes else []
+        summary = validate_result(result, settings, files=[p for p in result.paths if p != result.stdin_path],
+                                  validator=validator)
         extra = unverified_diagnostics(records)
         if extra:
             for d in extra:
-                result.sources.setdefault(d.path, fixed_texts.get(d.path, ""))
+                change = changes.get(d.path)
+                result.sources.setdefault(d.path, change.fixed if change is not None else "")
             result.diagnostics.extend(extra)
             result.diagnostics.sort(key=Diagnostic.sort_key)
         summary.fixes = records
