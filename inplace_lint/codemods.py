@@ -157,6 +157,7 @@ class Context:
         self.imports: Dict[str, str] = {}
         self.imported_at: Dict[str, int] = {}  # local name -> index in module.body of its first import
         self._rebound: Optional[Set[str]] = None
+        self._top_code: Optional[Dict[int, str]] = None
         for i, stmt in enumerate(module.body):
             if isinstance(stmt, cst.SimpleStatementLine):
                 for small in stmt.body:
@@ -237,6 +238,25 @@ class Context:
     # -- names and text
     def code(self, node: cst.CSTNode) -> str:
         return self.module.code_for_node(node)
+
+    def code_of(self, new: cst.Module) -> str:
+        """The text of ``new``, a transform of this module: top-level statements it kept (the same objects) are not
+        generated again (generating a whole module per fix was most of what fixes cost)."""
+        old = self.module
+        if self._top_code is None:
+            self._top_code = {id(stmt): old.code_for_node(stmt) for stmt in old.body}
+        def same(a: Sequence, b: Sequence) -> bool:
+            return len(a) == len(b) and all(x is y for x, y in zip(a, b))
+
+        if (not same(new.header, old.header) or not same(new.footer, old.footer) or not new.has_trailing_newline
+                or new.default_indent != old.default_indent or new.default_newline != old.default_newline):
+            return new.code
+        parts = [new.code_for_node(line) for line in new.header]
+        for stmt in new.body:
+            known = self._top_code.get(id(stmt))
+            parts.append(known if known is not None else new.code_for_node(stmt))  # ids of live objects
+        parts.extend(new.code_for_node(line) for line in new.footer)
+        return "".join(parts)
 
     def qualname(self, expr: cst.CSTNode) -> Optional[str]:
         """``torch.nn.functional.relu`` for ``F.relu`` (module-level imports), else None."""
@@ -1214,6 +1234,17 @@ class _Apply(cst.CSTTransformer):
         if not plan.no_grad:
             self.needs_import = False
         self.owners_of_smalls = {plan.ctx.parent[s] for s in plan.delete_smalls}
+        # only the paths down to what changes are walked (a module-wide transform per fix was most of a file's cost)
+        touched = [*plan.no_grad, *plan.delete_units, *plan.delete_smalls, *plan.before, *plan.after,
+                   *plan.rewrites, *self.owners_of_smalls]
+        self.needed: Set[cst.CSTNode] = {plan.ctx.module}
+        for node in touched:
+            if node not in self.needed:
+                self.needed.add(node)
+                self.needed.update(plan.ctx.ancestors(node))
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        return node in self.needed
 
     def on_leave(self, original_node: cst.CSTNode, updated_node: cst.CSTNode):
         updated = updated_node
@@ -1374,8 +1405,10 @@ def materialize(module: Optional[cst.Module], analysed: str, source: str, path: 
     if planned:
         assert ctx is not None
         compiled_before = compiles(source, path)
+        budget = MAX_FIX_GROUPS
         for group in _groups(ctx, planned):
-            while group:
+            while group and budget > 0:
+                budget -= 1
                 plan = _Plan(ctx)
                 members = [item for item in group if plan.add(item[1], item[2].name)]
                 if not members:  # the first patch does not fit even alone: it is offered no fix
@@ -1391,10 +1424,15 @@ def materialize(module: Optional[cst.Module], analysed: str, source: str, path: 
     return list(diagnostics)
 
 
+# Each group of fixes costs a transform and the code of the top-level statements it changes: a file with hundreds of
+# findings gets the fixes of the first groups (in position order) now, and --fix reaches the rest in later rounds.
+MAX_FIX_GROUPS = 32
+
+
 def _finished_edits(ctx: Context, plan: "_Plan", analysed: str, source: str, path: str,
                     compiled_before: bool) -> Optional[Tuple]:
     try:
-        new = ctx.module.visit(_Apply(plan)).code
+        new = ctx.code_of(ctx.module.visit(_Apply(plan)))
     except RecursionError:
         raise
     except Exception:  # noqa: BLE001 - a fixer bug costs the fix, never the finding

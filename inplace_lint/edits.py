@@ -31,13 +31,20 @@ def diff_edits(old: str, new: str) -> Tuple[Edit, ...]:
     if old == new:
         return ()
     a, b = _lines(old), _lines(new)
+    head = 0  # the common first and last lines are cut before difflib sees the (usually short) middle
+    while head < len(a) and head < len(b) and a[head] == b[head]:
+        head += 1
+    tail = 0
+    while tail < len(a) - head and tail < len(b) - head and a[-1 - tail] == b[-1 - tail]:
+        tail += 1
+    middle_a, middle_b = a[head:len(a) - tail], b[head:len(b) - tail]
     out: List[Edit] = []
-    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, middle_a, middle_b, autojunk=False).get_opcodes():
         if tag == "equal":
             continue
-        line, col = _position(a, i1)
-        end_line, end_col = _position(a, i2)
-        out.append(Edit(line, col, end_line, end_col, "".join(b[j1:j2])))
+        line, col = _position(a, head + i1)
+        end_line, end_col = _position(a, head + i2)
+        out.append(Edit(line, col, end_line, end_col, "".join(middle_b[j1:j2])))
     return tuple(out)
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from inplace_lint import catalog, engine, fixes
+from inplace_lint import catalog, engine, fileio, fixes
 from inplace_lint.config import resolve_settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -311,7 +311,7 @@ def test_read_only_folder_under_fix(tmp_path, monkeypatch):
     def no_temp(*args, **kwargs):
         raise PermissionError(errno.EACCES, "Permission denied")
 
-    monkeypatch.setattr(fixes.tempfile, "mkstemp", no_temp)
+    monkeypatch.setattr(fileio.tempfile, "mkstemp", no_temp)
     run = fixes.fix_paths(["bad.py"], settings(), fixes.FixOptions())
     assert [str(e) for e in run.errors] == [
         "bad.py: cannot write the fixes: Permission denied; the file was left unchanged"]
@@ -374,9 +374,9 @@ def test_full_disk_while_writing_a_fix(tmp_path, monkeypatch, where, kind):
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
         return real_replace(src, dst)
 
-    monkeypatch.setattr(fixes.os, "fdopen", fdopen)
-    monkeypatch.setattr(fixes.os, "fsync", fsync)
-    monkeypatch.setattr(fixes.os, "replace", replace)
+    monkeypatch.setattr(fileio.os, "fdopen", fdopen)
+    monkeypatch.setattr(fileio.os, "fsync", fsync)
+    monkeypatch.setattr(fileio.os, "replace", replace)
     run = fixes.fix_paths([target.name], settings(), fixes.FixOptions())
     assert [str(e) for e in run.errors] == [
         f"{target.name}: cannot write the fixes: No space left on device; the file was left unchanged"]
@@ -388,7 +388,7 @@ def test_full_disk_while_writing_a_fix(tmp_path, monkeypatch, where, kind):
 def test_full_disk_through_the_cli(tmp_path, monkeypatch):
     (tmp_path / "bad.py").write_text(BAD)
     real_fdopen = os.fdopen
-    monkeypatch.setattr(fixes.os, "fdopen", lambda fd, *a, **k: _FullDisk(real_fdopen(fd, *a, **k), "write"))
+    monkeypatch.setattr(fileio.os, "fdopen", lambda fd, *a, **k: _FullDisk(real_fdopen(fd, *a, **k), "write"))
     code, output = cli("--no-cache", "--fix", "bad.py")
     assert code == 2 and "No space left on device; the file was left unchanged" in output
     assert (tmp_path / "bad.py").read_text() == BAD and files_in(tmp_path) == ["bad.py"]
