@@ -29,13 +29,15 @@ and the files are ``inplace_lint.fixes``.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+import difflib
+from dataclasses import dataclass, field, fields, replace
 from typing import Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 import libcst as cst
+from libcst._nodes.internal import CodegenState
 
 from . import ops
-from .analysis.names import canonical, dotted, record_import
+from .analysis.names import NO_CHANGE, canonical, dotted, grad_mode_set_by, record_import, resolve
 from .diagnostics import Diagnostic, Fix
 from .edits import apply_edits, diff_edits, region_text
 
@@ -158,6 +160,7 @@ class Context:
         self.imported_at: Dict[str, int] = {}  # local name -> index in module.body of its first import
         self._rebound: Optional[Set[str]] = None
         self._top_code: Optional[Dict[int, str]] = None
+        self._spans: Optional[Dict[int, Tuple[int, int]]] = None
         for i, stmt in enumerate(module.body):
             if isinstance(stmt, cst.SimpleStatementLine):
                 for small in stmt.body:
@@ -239,9 +242,29 @@ class Context:
     def code(self, node: cst.CSTNode) -> str:
         return self.module.code_for_node(node)
 
-    def code_of(self, new: cst.Module) -> str:
-        """The text of ``new``, a transform of this module: top-level statements it kept (the same objects) are not
-        generated again (generating a whole module per fix was most of what fixes cost)."""
+    def code_of(self, new: cst.Module, analysed: str) -> str:
+        """The text of ``new``, a transform of this module (whose text is ``analysed``): only the statements that
+        changed are generated again, at their indentation, and spliced into the old text (generating a whole module
+        per fix was most of what fixes cost). Whatever the splice cannot express is generated the slow way."""
+        try:
+            spliced = _Splicer(self, analysed).module(new)
+        except (RecursionError, MemoryError):
+            raise
+        except Exception:  # noqa: BLE001 - LibCST internals moved: the slow way still works
+            spliced = None
+        return spliced if spliced is not None else self._code_by_top_statements(new)
+
+    def statement_spans(self, analysed: str) -> Dict[int, Tuple[int, int]]:
+        """id(statement) -> (start, end) offsets of its text (leading comment lines included) in ``analysed``, for
+        every statement of the module: one code generation pass, done once."""
+        if self._spans is None:
+            state = _SpanState(default_indent=self.module.default_indent,
+                               default_newline=self.module.default_newline)
+            self.module._codegen(state)
+            self._spans = state.spans() if "".join(state.tokens) == analysed else {}
+        return self._spans
+
+    def _code_by_top_statements(self, new: cst.Module) -> str:
         old = self.module
         if self._top_code is None:
             self._top_code = {id(stmt): old.code_for_node(stmt) for stmt in old.body}
@@ -260,14 +283,7 @@ class Context:
 
     def qualname(self, expr: cst.CSTNode) -> Optional[str]:
         """``torch.nn.functional.relu`` for ``F.relu`` (module-level imports), else None."""
-        d = dotted(expr) if isinstance(expr, cst.BaseExpression) else None
-        if d is None:
-            return None
-        head, _, rest = d.partition(".")
-        q = self.imports.get(head)
-        if q is None:
-            return None
-        return canonical(q + ("." + rest if rest else ""))
+        return resolve(expr, self.imports) if isinstance(expr, cst.BaseExpression) else None
 
     @property
     def rebound(self) -> Set[str]:
@@ -317,6 +333,128 @@ class Context:
         if not all(_update_like(s) for s in block.body):
             return None
         return list(block.body)
+
+
+class _SpanState(CodegenState):
+    """A code generation that remembers where each statement's text starts and ends."""
+
+    def __init__(self, **kw) -> None:
+        super().__init__(**kw)
+        self.marks: List[Tuple[int, int, int]] = []  # (id(statement), token index at start, token index at end)
+        self.open: List[Tuple[int, int]] = []
+
+    def before_codegen(self, node: cst.CSTNode) -> None:
+        if isinstance(node, cst.BaseStatement):
+            self.open.append((id(node), len(self.tokens)))
+
+    def after_codegen(self, node: cst.CSTNode) -> None:
+        if isinstance(node, cst.BaseStatement):
+            key, start = self.open.pop()
+            self.marks.append((key, start, len(self.tokens)))
+
+    def spans(self) -> Dict[int, Tuple[int, int]]:
+        offsets = [0]
+        for token in self.tokens:
+            offsets.append(offsets[-1] + len(token))
+        return {key: (offsets[a], offsets[b]) for key, a, b in self.marks}
+
+
+class _Splicer:
+    """Turns a transformed module into text by changing only the spans of the statements that changed: walks the old
+    and the new tree together down the path the transform rebuilt, aligns statement lists by identity, and
+    generates the new statements at their block's indentation. ``None`` where a change is not of that shape."""
+
+    _BLOCK_FIELDS = ("body", "orelse", "handlers", "finalbody", "cases")
+
+    def __init__(self, ctx: Context, analysed: str) -> None:
+        self.ctx = ctx
+        self.text = analysed
+        self.spans = ctx.statement_spans(analysed)
+        self.changes: List[Tuple[int, int, str]] = []
+
+    def module(self, new: cst.Module) -> Optional[str]:
+        old = self.ctx.module
+        if not self.spans or not _same_seq(new.header, old.header) or not _same_seq(new.footer, old.footer) \
+                or (new.default_indent, new.default_newline, new.has_trailing_newline) != \
+                (old.default_indent, old.default_newline, old.has_trailing_newline):
+            return None
+        if not self.block(old.body, new.body, []):
+            return None
+        out, pos = [], 0
+        for start, end, text in sorted(self.changes):
+            if start < pos:
+                return None
+            out.append(self.text[pos:start])
+            out.append(text)
+            pos = end
+        out.append(self.text[pos:])
+        return "".join(out)
+
+    def block(self, old: Sequence[cst.CSTNode], new: Sequence[cst.CSTNode], indents: List[str]) -> bool:
+        """Record the changes from statement list ``old`` to ``new`` (at indentation ``indents``)."""
+        matcher = difflib.SequenceMatcher(None, [id(x) for x in old], [id(x) for x in new], autojunk=False)
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+            if tag == "equal":
+                continue
+            if i2 - i1 == 1 and j2 - j1 == 1 and self.statement(old[i1], new[j1], indents):
+                continue
+            if i1 < i2:
+                start, end = self.spans[id(old[i1])][0], self.spans[id(old[i2 - 1])][1]
+            elif i1 < len(old):
+                start = end = self.spans[id(old[i1])][0]
+            elif old:
+                start = end = self.spans[id(old[-1])][1]
+            else:
+                return False
+            self.changes.append((start, end, self.generate(new[j1:j2], indents)))
+        return True
+
+    def statement(self, old: cst.CSTNode, new: cst.CSTNode, indents: List[str]) -> bool:
+        """A compound statement (or else/except/finally clause) whose own text is unchanged: recurse into its
+        blocks. False when anything else about it changed (it is then generated whole)."""
+        if type(old) is not type(new) or not isinstance(old, (cst.BaseCompoundStatement, cst.Else, cst.ExceptHandler,
+                                                                cst.Finally, getattr(cst, "ExceptStarHandler", cst.Else),
+                                                                getattr(cst, "MatchCase", cst.Else))):
+            return False
+        for f in fields(old):
+            a, b = getattr(old, f.name), getattr(new, f.name)
+            if a is b:
+                continue
+            if f.name not in self._BLOCK_FIELDS:
+                return False
+            if isinstance(a, cst.IndentedBlock) and isinstance(b, cst.IndentedBlock):
+                if a.indent != b.indent or not _same_seq(a.header and [a.header], b.header and [b.header]) \
+                        or not _same_seq(a.footer, b.footer):
+                    return False
+                inner = a.indent if a.indent is not None else self.ctx.module.default_indent
+                if not self.block(a.body, b.body, [*indents, inner]):
+                    return False
+            elif isinstance(a, cst.CSTNode) and isinstance(b, cst.CSTNode):
+                if not self.statement(a, b, indents):  # an elif (an If in orelse), an else clause
+                    return False
+            elif isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)) and len(a) == len(b):
+                for x, y in zip(a, b):
+                    if x is not y and not self.statement(x, y, indents):
+                        return False
+            else:
+                return False
+        return True
+
+    def generate(self, stmts: Sequence[cst.CSTNode], indents: List[str]) -> str:
+        module = self.ctx.module
+        state = CodegenState(default_indent=module.default_indent, default_newline=module.default_newline)
+        state.indent_tokens = list(indents)
+        for stmt in stmts:
+            stmt._codegen(state)
+        return "".join(state.tokens)
+
+
+def _same_seq(a, b) -> bool:
+    if a is b:
+        return True
+    if not a or not b:
+        return not a and not b
+    return len(a) == len(b) and all(x is y for x, y in zip(a, b))
 
 
 def _contains(node: cst.CSTNode, types: tuple) -> bool:
@@ -830,7 +968,6 @@ def _written_by_call(ctx: Context, call: cst.Call) -> Optional[Tuple[cst.BaseExp
     return None
 
 
-_VIEW_ATTRS = ("T", "mT", "H", "mH", "real", "imag")
 
 
 def _written_root(expr: cst.BaseExpression) -> Optional[str]:
@@ -844,7 +981,7 @@ def _written_root(expr: cst.BaseExpression) -> Optional[str]:
         elif isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) \
                 and ops.is_view_method(node.func.attr.value) and node.func.attr.value != "detach":
             node = node.func.value
-        elif isinstance(node, cst.Attribute) and node.attr.value in _VIEW_ATTRS:
+        elif isinstance(node, cst.Attribute) and ops.is_view_attribute(node.attr.value):
             node = node.value
         else:
             break
@@ -853,21 +990,12 @@ def _written_root(expr: cst.BaseExpression) -> Optional[str]:
     return dotted(node)
 
 
-_GRAD_OFF = ("torch.no_grad", "torch.inference_mode")
-
-
 def _grad_mode_of(ctx: Context, item: cst.BaseExpression) -> Optional[bool]:
+    """False/True for a ``with`` item that turns grad mode off/on, None otherwise (or when it depends on a value)."""
     if not isinstance(item, cst.Call):
         return None
-    q = ctx.qualname(item.func)
-    if q in _GRAD_OFF:
-        return False
-    if q == "torch.enable_grad":
-        return True
-    if q == "torch.set_grad_enabled" and item.args and isinstance(item.args[0].value, cst.Name) \
-            and item.args[0].value.value in ("True", "False"):
-        return item.args[0].value.value == "True"
-    return None
+    mode = grad_mode_set_by(item, ctx.qualname)
+    return None if mode is NO_CHANGE else mode
 
 
 def _grad_off_block(ctx: Context, stmt: cst.CSTNode) -> Optional[cst.With]:
@@ -1387,13 +1515,14 @@ def plan_fix(ctx: Context, diag: Diagnostic) -> Optional[Patch]:
 
 
 def materialize(module: Optional[cst.Module], analysed: str, source: str, path: str,
-                diagnostics: Sequence[Diagnostic]) -> List[Diagnostic]:
+                diagnostics: Sequence[Diagnostic], budget: Optional[int] = None) -> List[Diagnostic]:
     """Finish the fixes of ``diagnostics`` (found by analysing ``module``, parsed from ``analysed``): each payload
     becomes text edits over ``source`` or, when it cannot be carried out, the finding loses its fix.
 
     ``analysed`` may be ``source`` with blocks blanked out (the analysis pre-filter keeps every line number): the
     edits are made on it and kept only where the lines they replace are the same in ``source``. Every finished fix
-    leaves ``source`` compiling if it compiled before. The diagnostics are updated in place and returned."""
+    leaves ``source`` compiling if it compiled before. ``budget``: at most that many groups of fixes are finished
+    (in position order; the others lose their fix for now). The diagnostics are updated in place and returned."""
     pending = [d for d in diagnostics if d.fix is not None and d.fix.edit is not None]
     finished: Dict[int, Optional[Fix]] = {id(d): None for d in pending}  # assigned at the end: a retry on a
     planned: List[Tuple[Diagnostic, Patch, EditKind]] = []                # bigger stack starts from scratch
@@ -1405,10 +1534,10 @@ def materialize(module: Optional[cst.Module], analysed: str, source: str, path: 
     if planned:
         assert ctx is not None
         compiled_before = compiles(source, path)
-        budget = MAX_FIX_GROUPS
+        left = budget if budget is not None else len(planned)
         for group in _groups(ctx, planned):
-            while group and budget > 0:
-                budget -= 1
+            while group and left > 0:
+                left -= 1
                 plan = _Plan(ctx)
                 members = [item for item in group if plan.add(item[1], item[2].name)]
                 if not members:  # the first patch does not fit even alone: it is offered no fix
@@ -1424,15 +1553,15 @@ def materialize(module: Optional[cst.Module], analysed: str, source: str, path: 
     return list(diagnostics)
 
 
-# Each group of fixes costs a transform and the code of the top-level statements it changes: a file with hundreds of
-# findings gets the fixes of the first groups (in position order) now, and --fix reaches the rest in later rounds.
+# Each group of fixes costs a transform of the path down to it, the code of what changed and a compile: a lint run
+# finishes the fixes of the first groups of a file (in position order); --fix finishes them all.
 MAX_FIX_GROUPS = 32
 
 
 def _finished_edits(ctx: Context, plan: "_Plan", analysed: str, source: str, path: str,
                     compiled_before: bool) -> Optional[Tuple]:
     try:
-        new = ctx.code_of(ctx.module.visit(_Apply(plan)))
+        new = ctx.code_of(ctx.module.visit(_Apply(plan)), analysed)
     except RecursionError:
         raise
     except Exception:  # noqa: BLE001 - a fixer bug costs the fix, never the finding

@@ -27,7 +27,7 @@ from typing import BinaryIO, Callable, Dict, Iterator, List, Optional, Sequence,
 from . import catalog
 from .analysis import analyze_for_fixes
 from .analysis.guard import run_deep
-from .codemods import materialize
+from .codemods import MAX_FIX_GROUPS, materialize
 from .config import Settings
 from .diagnostics import ERROR, Diagnostic
 from .notebook import read_notebook
@@ -219,16 +219,18 @@ def filter_diagnostics(diagnostics: Sequence[Diagnostic], text: Optional[str], p
     return sorted(out, key=Diagnostic.sort_key)
 
 
-def analyze_text(text: str, path: str, settings: Optional[Settings] = None) -> List[Diagnostic]:
+def analyze_text(text: str, path: str, settings: Optional[Settings] = None, *,
+                 fix_budget: Optional[int] = MAX_FIX_GROUPS) -> List[Diagnostic]:
     """Analyze ``text`` as the file ``path``: the diagnostics that survive filtering (all of them without
-    ``settings``), sorted, their fixes finished (text edits over ``text``)."""
+    ``settings``), sorted, their fixes finished (text edits over ``text``; at most ``fix_budget`` groups of them,
+    None: all)."""
     module, analysed, found = analyze_for_fixes(text, path)
     if settings is not None:
         found = filter_diagnostics(found, text, path, settings)
     else:
         found = sorted(found, key=Diagnostic.sort_key)
     try:
-        return run_deep(lambda: materialize(module, analysed, text, path, found))
+        return run_deep(lambda: materialize(module, analysed, text, path, found, fix_budget))
     except RecursionError:  # too deep even for the big stack: the findings stay, without fixes
         for d in found:
             if d.fix is not None and d.fix.edit is not None:

@@ -106,7 +106,7 @@ def fix_text(source: str, path: str = "<string>", *, unsafe: bool = False, check
 
     LibCST recurses: a deeply nested file is checked on a big stack (``analysis.guard.run_deep``); if even that
     runs out, the text is left unchanged with an error."""
-    check = check or (lambda text: engine.analyze_text(text, path))
+    check = check or (lambda text: engine.analyze_text(text, path, fix_budget=None))
     try:
         return run_deep(lambda: _fix_text(source, path, unsafe, check, initial, max_rounds))
     except RecursionError:
@@ -306,7 +306,7 @@ def _cached_check(path: str, settings, cache, encode: Callable[[str], bytes], ru
         if entry is not None:
             run.cached += 1
             return entry.diagnostics
-        diags = engine.analyze_text(text, path, settings)
+        diags = engine.analyze_text(text, path, settings, fix_budget=None)
         if key is not None:
             cache.put(key, diags)
         return diags
@@ -393,7 +393,7 @@ def _fix_notebook(path: str, file: Path, settings, options: FixOptions, run: Fix
 
     def fix_program(text: str) -> str:
         outcome.append(fix_text(text, path, unsafe=options.unsafe, max_rounds=options.max_rounds,
-                                check=lambda t: engine.analyze_text(t, path, settings)))
+                                check=lambda t: engine.analyze_text(t, path, settings, fix_budget=None)))
         return outcome[-1].source
 
     try:

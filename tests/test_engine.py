@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from inplace_lint import engine
+from inplace_lint import engine, sources
 from inplace_lint.config import Settings, resolve_settings
 from inplace_lint.engine import (UnreadableSource, check_source, decode_source, discover, lint_paths, noqa_lines,
                                  parse_noqa)
@@ -66,7 +66,7 @@ def test_permission_error_is_ipl901(write, monkeypatch):
     def denied(*args, **kwargs):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(engine, "open", denied, raising=False)
+    monkeypatch.setattr(sources, "open", denied, raising=False)
     result = lint("a.py")
     assert [(d.code, d.message) for d in result.diagnostics] == [("IPL901", "permission denied")]
 
@@ -155,10 +155,10 @@ def test_analyzer_crash_is_an_internal_error_for_that_file_only(write, monkeypat
     def analyze(source, path):
         if "boom" in source:
             raise ValueError("kaboom")
-        from conftest import fake_analyze
-        return fake_analyze(source, path)
+        from conftest import fake_analyze_for_fixes
+        return fake_analyze_for_fixes(source, path)
 
-    monkeypatch.setattr(engine, "analyze_source", analyze)
+    monkeypatch.setattr(engine, "analyze_for_fixes", analyze)
     result = lint(".")
     assert codes_at(result.diagnostics) == [("b.py", 1, "IPL001")]
     assert [str(e) for e in result.errors] == ["a.py: internal error: ValueError: kaboom"]

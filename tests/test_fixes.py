@@ -741,7 +741,7 @@ def test_broken_codemod_costs_the_fix_not_the_file(in_tmp, monkeypatch):
 
 
 def test_broken_edits_leave_the_file_and_exit_2(in_tmp, monkeypatch):
-    def analyze_text(text, path, settings=None):
+    def analyze_text(text, path, settings=None, **kw):
         fix = Fix("d", SAFE, edits=(Edit(6, 1, 7, 1, "yield\n"),))
         return [Diagnostic(path, 6, 5, 6, 10, "IPL001", "inplace-on-leaf", "error", "m", fix=fix)]
 

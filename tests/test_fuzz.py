@@ -288,37 +288,31 @@ def test_cli_on_generated_and_hostile_files_never_shows_a_traceback(tmp_path):
             assert fs._compiles(after.decode("utf-8")) or not fs._compiles(data.decode("utf-8")), path
 
 
-def test_sarif_previews_each_file_once(monkeypatch):
-    """SARIF carries each finding's own fix: the file was analysed (twice) for every finding, so 500 findings in
-    a deep file took ten minutes; now once per file, at most ``MAX_PREVIEWS_PER_FILE`` previews each."""
+def test_sarif_reads_the_findings_edits_and_analyses_nothing(monkeypatch):
+    """SARIF carries each finding's own fix, which the finding already holds: the log is written without analysing
+    or fixing anything (it analysed the file again for every finding, then once per file; 500 findings in a deep
+    file took ten minutes)."""
     import json
 
+    import inplace_lint.analysis as analysis
     from inplace_lint.report import sarif
 
-    monkeypatch.setattr(sarif, "MAX_PREVIEWS_PER_FILE", 10)
     source = "import torch\nw = torch.ones(2, requires_grad=True)\n" + "w.add_(1)\n" * 30
-    result = engine.Result(diagnostics=analyze_source(source, "many.py"), sources={"many.py": source})
-    calls = []
-    real = analyze_module
-    import inplace_lint.analysis as analysis
+    result = engine.Result(diagnostics=engine.analyze_text(source, "many.py"), sources={"many.py": source})
 
-    def counting(text, path="<string>"):
-        calls.append(path)
-        return real(text, path)
+    def no_analysis(*args, **kwargs):
+        raise AssertionError("the SARIF writer must not analyse")
 
-    start = time.perf_counter()
-    try:
-        analysis.analyze_module = counting
-        log = sarif.sarif_log(result)
-    finally:
-        analysis.analyze_module = real
-    assert time.perf_counter() - start < 60
-    assert calls == ["many.py"]
+    monkeypatch.setattr(analysis, "analyze_module", no_analysis)
+    monkeypatch.setattr(analysis, "analyze_for_fixes", no_analysis)
+    monkeypatch.setattr(engine, "analyze_for_fixes", no_analysis)
+    log = sarif.sarif_log(result)
     results = log["runs"][0]["results"]
-    assert len(results) == 30
-    assert sum("fixes" in r for r in results) == 10
+    assert len(results) == 30 and all("fixes" in r for r in results)
+    # adjacent updates share one fix: one `with` block around the run, the same replacement in every result
     first = results[0]["fixes"][0]["artifactChanges"][0]["replacements"]
-    assert first[0]["insertedContent"]["text"] == "with torch.no_grad():\n    w.add_(1)\n"
+    assert first[0]["insertedContent"]["text"] == "with torch.no_grad():\n" + "    w.add_(1)\n" * 29 + "    w.add_(1)"
+    assert all(r["fixes"][0]["artifactChanges"][0]["replacements"] == first for r in results)
     json.dumps(log)
 
 

@@ -113,17 +113,9 @@ def test_unreadable_path_is_a_notification_and_syntax_errors_are_results(write):
     assert "missing.py" in invocation["toolExecutionNotifications"][0]["message"]["text"]
 
 
-def test_fixes_with_a_concrete_edit_become_sarif_fixes(write, monkeypatch):
-    """With a fixer that can preview one fix, the SARIF result carries it as line replacements."""
+def test_fixes_with_a_concrete_edit_become_sarif_fixes(write):
+    """The finding's own edits (the ones --fix applies) become SARIF replacements."""
     write("bad.py", BAD)
-
-    def preview(source, diag):
-        lines = source.splitlines(keepends=True)
-        stmt = lines[diag.line - 1]
-        lines[diag.line - 1] = "with torch.no_grad():\n    " + stmt
-        return "".join(lines)
-
-    monkeypatch.setattr(sarif, "FIX_TEXT_HOOK", preview)
     _, log = run_sarif("bad.py")
     validate(log)
     (res,) = log["runs"][0]["results"]
@@ -137,10 +129,8 @@ def test_fixes_with_a_concrete_edit_become_sarif_fixes(write, monkeypatch):
     assert replacement["insertedContent"]["text"] == "with torch.no_grad():\n    w.add_(1)"
 
 
-def test_fix_in_the_middle_replaces_whole_lines(write, monkeypatch):
+def test_fix_in_the_middle_replaces_whole_lines(write):
     write("bad.py", BAD + "print(w)\n")
-    monkeypatch.setattr(sarif, "FIX_TEXT_HOOK",
-                        lambda source, d: source.replace("w.add_(1)\n", "with torch.no_grad():\n    w.add_(1)\n"))
     _, log = run_sarif("bad.py")
     validate(log)
     (replacement,) = log["runs"][0]["results"][0]["fixes"][0]["artifactChanges"][0]["replacements"]
@@ -148,12 +138,51 @@ def test_fix_in_the_middle_replaces_whole_lines(write, monkeypatch):
     assert replacement["insertedContent"]["text"] == "with torch.no_grad():\n    w.add_(1)\n"
 
 
-def test_no_fixes_entry_without_a_fixer(write, monkeypatch):
-    write("bad.py", BAD)
-    monkeypatch.setattr(sarif, "FIX_TEXT_HOOK", lambda source, d: None)
+def test_no_fixes_entry_without_a_safe_fix(write):
+    write("bad.py", "import torch\nx = torch.ones(3, requires_grad=True)\ny = x.clone().detach()\n"
+                    "y.requires_grad_(True)\n(3 * y).sum().backward()\nprint(x.grad)\n")
     _, log = run_sarif("bad.py")
     validate(log)
-    assert "fixes" not in log["runs"][0]["results"][0]
+    (res,) = log["runs"][0]["results"]
+    assert "fixes" not in res and res["properties"]["fixApplicability"] == "unsafe"
+
+
+def _apply_sarif(text, replacements):
+    """Apply SARIF replacements (1-based line/column regions, end exclusive) to ``text``, last first."""
+    lines = text.splitlines(keepends=True)
+    starts = [0]
+    for line in lines:
+        starts.append(starts[-1] + len(line))
+
+    def offset(line, col):
+        assert 1 <= line <= len(lines), "a region line past the end of the file"
+        return starts[line - 1] + col - 1
+
+    spans = [(offset(r["deletedRegion"]["startLine"], r["deletedRegion"]["startColumn"]),
+              offset(r["deletedRegion"]["endLine"], r["deletedRegion"]["endColumn"]), r["insertedContent"]["text"])
+             for r in replacements]
+    for start, end, new in sorted(spans, reverse=True):
+        text = text[:start] + new + text[end:]
+    return text
+
+
+@pytest.mark.parametrize("text, edit", [
+    ("a\nb\n", (3, 1, 3, 1, "c\n")),          # insertion after the last line
+    ("a\nb\n", (2, 1, 3, 1, "")),              # deleting the last line
+    ("a\nb\n", (2, 1, 3, 1, "x\ny\n")),        # replacing the last line
+    ("a\nb\n", (1, 1, 2, 1, "")),              # deleting the first line
+    ("a\nb\n", (1, 1, 1, 1, "import torch\n")),  # insertion at the top
+    ("a\r\nb\r\n", (2, 1, 3, 1, "x\r\n")),       # CRLF
+    ("a\nb", (2, 1, 2, 2, "c")),               # no final newline
+    ("é\nb\n", (1, 1, 2, 1, "ü\n")),           # columns in code points
+])
+def test_replacements_say_what_the_edits_do(text, edit):
+    from inplace_lint.diagnostics import Edit
+    from inplace_lint.edits import apply_edits
+
+    e = Edit(*edit)
+    lines = text.splitlines(keepends=True)
+    assert _apply_sarif(text, [sarif._replacement(e, lines)]) == apply_edits(text, [e])
 
 
 def test_paths_are_uri_encoded(write):

@@ -103,3 +103,64 @@ def record_import(stmt: cst.CSTNode, imports: Dict[str, str]) -> list:
             imports[local] = f"{mod}.{name}"
             bound.append(local)
     return bound
+
+
+def resolve(node: cst.BaseExpression, imports: Dict[str, str], shadowed=()) -> Optional[str]:
+    """The canonical qualified name ``node`` (a Name/Attribute chain) refers to through ``imports``, or None (not
+    imported, or its head is a local name in ``shadowed``)."""
+    d = dotted(node)
+    if d is None:
+        return None
+    head, _, rest = d.partition(".")
+    if head in shadowed:
+        return None
+    q = imports.get(head)
+    if q is None:
+        return None
+    return canonical(q + ("." + rest if rest else ""))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Grad mode: what a ``with`` item or decorator sets
+
+
+GRAD_OFF = frozenset({"torch.no_grad", "torch.inference_mode"})
+
+
+class _NoChange:
+    def __repr__(self) -> str:
+        return "NO_CHANGE"
+
+
+NO_CHANGE = _NoChange()  # the expression does not set grad mode
+
+
+def literal_bool(node: cst.BaseExpression) -> Optional[bool]:
+    """True/False for the literals ``True``/``False``, else None (unknown)."""
+    if isinstance(node, cst.Name) and node.value in ("True", "False"):
+        return node.value == "True"
+    return None
+
+
+def grad_mode_set_by(expr: cst.BaseExpression, qualname) -> object:
+    """The grad mode ``with expr:`` (or a decorator ``@expr``) sets: True, False, None (unknown: it depends on a
+    value), or ``NO_CHANGE``. ``qualname(node)`` resolves a name through the imports in scope."""
+    call = expr if isinstance(expr, cst.Call) else None
+    q = qualname(call.func if call is not None else expr)
+    if q is None:
+        return NO_CHANGE
+    if q in GRAD_OFF:
+        if call is not None and call.args:
+            v = literal_bool(call.args[0].value)  # inference_mode(False) changes nothing
+            if v is False:
+                return NO_CHANGE
+            if v is None:
+                return None
+        return False
+    if q == "torch.enable_grad":
+        return True
+    if q == "torch.set_grad_enabled":
+        if call is not None and call.args:
+            return literal_bool(call.args[0].value)
+        return None
+    return NO_CHANGE

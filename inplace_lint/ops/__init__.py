@@ -142,6 +142,11 @@ def is_view_method(name: str) -> bool:
     return _method(name) in _set("view_methods", "view_tuple_methods", "view_attributes")
 
 
+def is_view_attribute(name: str) -> bool:
+    """``x.T``, ``x.mT``, ``x.real``...: an attribute read that returns a view."""
+    return name in _set("view_attributes")
+
+
 def is_view_function(qualname: str) -> bool:
     """``torch.<fn>(x, ...)`` always returns a view of ``x`` (or a tuple of
     views).  ``torch.detach`` (and other functions returning an alias that
