@@ -17,7 +17,7 @@ import libcst as cst
 from .. import ops
 from ..diagnostics import Diagnostic
 from .events import GradReadEvent, InplaceEvent, OptimizerEvent
-from .names import canonical, dotted, record_import
+from .names import NO_CHANGE, canonical, dotted, grad_mode_set_by, record_import
 from .prefilter import mentions_torch, reduce_source
 from .values import (
     CLASS, DATA, DERIVED, DETACHED, EMPTY, FUNC, GRAD, LEAF, MODULE, NAMED_PARAMS, OPTIMIZER, PARAM, PARAM_GROUP,
@@ -40,7 +40,6 @@ _NEUTRAL_DECORATORS = {
     "torch._dynamo.disable", "pytest.fixture", "overload", "typing.overload", "cached_property",
     "functools.cached_property",
 }
-_GRAD_OFF_FUNCS = {"torch.no_grad", "torch.inference_mode"}
 _AUTOGRAD_FUNCTION_BASES = {"torch.autograd.Function", "torch.autograd.function.InplaceFunction", "Function"}
 _AUTOGRAD_FUNCTION_METHODS = {"forward", "backward", "setup_context", "jvp", "vjp"}
 _MAYBE_IDENTITY_METHODS = {"float", "cpu", "contiguous", "to", "type_as", "requires_grad_", "cuda", "double", "half",
@@ -936,25 +935,8 @@ class Interpreter:
     # ------------------------------------------------------------------ grad mode
     def grad_mode_of(self, expr: cst.BaseExpression):
         """The grad mode a ``with`` item sets, or _NO_CHANGE."""
-        call = expr if isinstance(expr, cst.Call) else None
-        q = self.qualname(call.func if call is not None else expr)
-        if q is None:
-            return _NO_CHANGE
-        if q in _GRAD_OFF_FUNCS:
-            if call is not None and call.args:
-                v = _literal_bool(call.args[0].value)
-                if v is False:
-                    return _NO_CHANGE
-                if v is None:
-                    return None
-            return False
-        if q == "torch.enable_grad":
-            return True
-        if q == "torch.set_grad_enabled":
-            if call is not None and call.args:
-                return _literal_bool(call.args[0].value)
-            return None
-        return _NO_CHANGE
+        mode = grad_mode_set_by(expr, self.qualname)
+        return _NO_CHANGE if mode is NO_CHANGE else mode
 
     def decorator_grad_mode(self, node: cst.FunctionDef) -> Tuple[Optional[bool], bool]:
         grad: Optional[bool] = True
