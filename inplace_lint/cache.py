@@ -74,8 +74,8 @@ def code_version() -> str:
     except Exception:  # noqa: BLE001 - a broken op table must not break caching decisions
         h.update(b"ops <unknown>")
     _hash_files([ops.DATA_PATH], h)
-    for sub in ("analysis", "checks"):
-        _hash_files(sorted((package / sub).glob("*.py")), h)
+    for sub in ("analysis", "rules"):
+        _hash_files(sorted((package / sub).rglob("*.py")), h)
     _hash_files([package / "engine.py", package / "notebook.py", package / "diagnostics.py"], h)
     return h.hexdigest()
 

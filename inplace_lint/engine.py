@@ -24,16 +24,16 @@ from pathlib import Path
 from typing import BinaryIO, Callable, Dict, Iterator, List, Optional, Sequence, Set, Tuple, Union
 
 from . import catalog
-from .analysis import analyze_source
 from .config import Settings
 from .diagnostics import ERROR, Diagnostic
+from .registry import analyze_source
+from .rules.ipl901_unreadable import CODE as UNREADABLE
 
 STDIN = "-"
-UNREADABLE = "IPL901"
 
 
 class UnreadableSource(Exception):
-    """The file cannot be turned into text; the message says why (reported as IPL901)."""
+    """The file cannot be turned into text; the message says why (reported under ``UNREADABLE``)."""
 
 
 @dataclass
@@ -188,7 +188,7 @@ def _walk(folder: Path, settings: Settings, seen_dirs: Set[str]) -> Iterator[Pat
     try:
         entries = sorted(os.scandir(folder), key=lambda e: e.name)
     except OSError:
-        yield folder  # it cannot be listed: reading it reports why (IPL901), a clean run must not hide it
+        yield folder  # it cannot be listed: reading it reports why (``UNREADABLE``), a clean run must not hide it
         return
     for entry in entries:
         path = Path(entry.path)

@@ -46,7 +46,7 @@ from typing import BinaryIO, Callable, Dict, Iterable, List, Optional, Sequence,
 import libcst as cst
 
 from . import engine, ops
-from .analysis import analyze_module
+from .registry import analyze_module
 from .analysis.names import canonical, dotted, record_import
 from .diagnostics import SAFE, UNSAFE, Diagnostic
 from .engine import STDIN, LintError, Result, UnreadableSource

@@ -24,7 +24,7 @@ from click.testing import CliRunner
 from inplace_lint import catalog, fixes
 from inplace_lint.cli import cli
 from inplace_lint.diagnostics import DISPLAY_ONLY, SAFE, UNSAFE, Diagnostic, Fix
-from inplace_lint.analysis import analyze_module
+from inplace_lint.registry import analyze_module
 from inplace_lint.fixes import EDIT_KINDS, apply_fixes, fix_text
 from test_rule_examples import EXAMPLES, run_code
 
@@ -109,7 +109,7 @@ def test_every_bad_example_fixes_into_running_code(bad):
 
 def test_every_edit_kind_the_checks_use_is_registered():
     used = set()
-    for path in (ROOT / "inplace_lint" / "checks").glob("*.py"):
+    for path in (ROOT / "inplace_lint" / "rules").rglob("*.py"):
         used |= set(re.findall(r'"kind":\s*"(\w+)"', path.read_text(encoding="utf-8")))
     assert used, "no edit kinds found in the checks"
     missing = used - set(EDIT_KINDS)

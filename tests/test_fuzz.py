@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from inplace_lint import catalog, engine
-from inplace_lint.analysis import analyze_module, analyze_source
+from inplace_lint.registry import analyze_module, analyze_source
 from inplace_lint.analysis import guard
 from inplace_lint.fixes import fix_text
 
@@ -300,7 +300,7 @@ def test_sarif_previews_each_file_once(monkeypatch):
     result = engine.Result(diagnostics=analyze_source(source, "many.py"), sources={"many.py": source})
     calls = []
     real = analyze_module
-    import inplace_lint.analysis as analysis
+    import inplace_lint.registry as analysis
 
     def counting(text, path="<string>"):
         calls.append(path)

@@ -371,6 +371,10 @@ class Interpreter:
     def is_leaf_rg(self, o: Obj, state: Optional[State] = None) -> bool:
         return o.kind in (LEAF, PARAM, DETACHED) and self.is_rg(o, state)
 
+    def is_leaf_rg_or_view(self, o: Obj, state: Optional[State] = None) -> bool:
+        """A leaf that requires grad, or a view of one: an in-place write to it raises at once with grad mode on."""
+        return self.is_leaf_rg(o, state) or (o.kind == VIEW and o.base is not None and self.is_leaf_rg(o.base, state))
+
     def view_of(self, o: Obj, node) -> Obj:
         """A view of ``o`` created at ``node``; views of ``.data``/detached/grad tensors stay what they are."""
         k = o.kind
@@ -468,9 +472,7 @@ class Interpreter:
         info = ops.saved_info(key)
         if info is None:
             return
-        if result is args.get(0) and result and all(
-            self.is_leaf_rg(o) or (o.kind == VIEW and o.base is not None and self.is_leaf_rg(o.base)) for o in result
-        ):
+        if result is args.get(0) and result and all(self.is_leaf_rg_or_view(o) for o in result):
             return  # an in-place op on a leaf that requires grad raises instead of recording anything
         chars = [self.rg_char(args.get(i)) for i in info.get("tensor_args", ())]
         has_params = info.get("kind") == "module" and module is not None and short_has_params(module.cls)
@@ -1386,7 +1388,7 @@ class Interpreter:
         if s is None or not self.maybe_tensor(arg) or isinstance(self.small, cst.Expr) and self.small.value is node:
             return
         if s.grad is True and all(self.is_leaf_rg(o) for o in arg):
-            return  # torch raises at once (IPL001)
+            return  # torch raises at once: a leaf that requires grad written in place
         roots = {o.root() for o in arg}
         for name, value in s.env.items():
             if "." not in name and value and all(o.root() in roots for o in value):
@@ -2026,7 +2028,7 @@ def _collect_refs(value: Value, into: Set[Obj], depth: int) -> None:
             o = o.base
 
 
-def analyze_module(source: str, path: str) -> Tuple[Optional[cst.Module], List[Diagnostic]]:
+def analyze_module(source: str, path: str, rules) -> Tuple[Optional[cst.Module], List[Diagnostic]]:
     """Parse and analyse the whole text; return the LibCST module (None when it does not parse) and the diagnostics.
 
     ``Fix.edit`` payloads reference nodes of the returned module, so a fixer can transform that very tree."""
@@ -2035,17 +2037,16 @@ def analyze_module(source: str, path: str) -> Tuple[Optional[cst.Module], List[D
     try:
         module = cst.parse_module(source)
     except (cst.ParserSyntaxError, SyntaxError, ValueError, RecursionError, MemoryError) as exc:
-        return None, [syntax_error_diagnostic(exc, source, path)]
+        return None, [syntax_error_diagnostic(exc, source, path, rules.syntax_error)]
     if not mentions_torch(source):
         return module, []
-    return module, _interpret(module, path, frozenset())
+    return module, _interpret(module, path, frozenset(), rules)
 
 
-def _interpret(module: cst.Module, path: str, uncertain_callers: FrozenSet[str]) -> List[Diagnostic]:
-    from ..checks import make_checks
+def _interpret(module: cst.Module, path: str, uncertain_callers: FrozenSet[str], rules) -> List[Diagnostic]:
     from .positions import to_diagnostics
 
-    checks = make_checks()
+    checks = rules.checks
     interp = Interpreter(module, checks)
     interp.uncertain_callers = uncertain_callers
     interp.run()
@@ -2059,18 +2060,21 @@ def _interpret(module: cst.Module, path: str, uncertain_callers: FrozenSet[str])
     return to_diagnostics(module, reports, path, checks)
 
 
-def analyze(source: str, path: str) -> List[Diagnostic]:
+def analyze(source: str, path: str, rules) -> List[Diagnostic]:
     """Lint: like ``analyze_module`` but cheaper -- code no rule can report on is not parsed (``prefilter``).
 
     Guarded (``guard.py``): LibCST sees a text only once CPython has parsed the whole file (a syntax error anywhere
-    is IPL900) and the part LibCST will parse (the reduced text) is not nested too deeply. Every fallback goes to
+    is reported) and the part LibCST will parse (the reduced text) is not nested too deeply. Every fallback goes to
     the guarded full analysis (``analysis.analyze_module``)."""
-    from . import analyze_module as full_analysis
+    from . import analyze_module
+
+    def full_analysis(text, name):
+        return analyze_module(text, name, rules=rules)
     from .guard import check, quiet_parse, run_deep
 
     text, uncertain = reduce_source(source)
     if text is None:
-        # never says torch: out of scope; a file that does not parse still gets its IPL900
+        # never says torch: out of scope; a file that does not parse is still reported
         try:
             quiet_parse(source)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
@@ -2084,7 +2088,7 @@ def analyze(source: str, path: str) -> List[Diagnostic]:
         # says why or tries
         return full_analysis(source, path)[1]
     try:
-        diags = run_deep(lambda: _interpret(cst.parse_module(text), path, uncertain), verdict.depth)
+        diags = run_deep(lambda: _interpret(cst.parse_module(text), path, uncertain, rules), verdict.depth)
     except (cst.ParserSyntaxError, SyntaxError, ValueError, RecursionError, MemoryError):
         return full_analysis(source, path)[1]
     lines = source.splitlines()

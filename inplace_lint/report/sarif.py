@@ -56,7 +56,7 @@ def preview_fix(source: str, d: Diagnostic) -> Optional[str]:
     The file is analysed once for all its findings (it was analysed again for each: a file with 500 findings took
     minutes), on a big stack when deep (``analysis.guard.run_deep``)."""
     from .. import fixes
-    from ..analysis import analyze_module
+    from ..registry import analyze_module
     from ..analysis.guard import run_deep
 
     key = (d.code, d.line, d.col, d.end_line, d.end_col)

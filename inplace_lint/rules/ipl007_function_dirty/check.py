@@ -1,15 +1,12 @@
-"""IPL007 function-dirty: an in-place write inside a custom ``torch.autograd.Function`` that autograd is not told of.
-
-(a) an input of ``forward`` written in place without ``ctx.mark_dirty``; (b) a tensor written in place after it was
-passed to ``ctx.save_for_backward``; (c) an incoming gradient written in place in ``backward``. torch runs both with
-grad mode off, so nothing raises at the write: gradients come out silently wrong (or torch raises at backward).
-"""
+"""IPL007: the decision and its fixes."""
 from __future__ import annotations
 
 import libcst as cst
 
-from ..diagnostics import SAFE, UNSAFE, Fix
-from .base import Check, expr_text
+from ...diagnostics import SAFE, UNSAFE, Fix
+from . import CODE
+from .._base import Check
+from .._common import expr_text
 
 
 def _returns(fn: cst.FunctionDef, name: str) -> bool:
@@ -30,8 +27,7 @@ def _returns(fn: cst.FunctionDef, name: str) -> bool:
 
 
 class FunctionDirty(Check):
-    code = "IPL007"
-    name = "function-dirty"
+    code = CODE
 
     def on_inplace(self, ev, it) -> None:
         fn = it.current
@@ -73,5 +69,3 @@ class FunctionDirty(Check):
                 fix = Fix(f"Work on a copy: `{target} = {target}.clone()` before the write", UNSAFE,
                           edit={"kind": "clone_before", "stmt": ev.stmt, "name": target, "node": ev.node})
             it.report(ev.node, self.code, message, fix=fix)
-
-

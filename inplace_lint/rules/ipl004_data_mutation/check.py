@@ -1,15 +1,11 @@
-"""IPL004 data-mutation: an in-place write through ``.data`` of a tensor that requires grad.
-
-``.data`` bypasses autograd's version counter: if a live graph saved the tensor, backward uses the new values and
-the gradients are silently wrong (torch raises nothing). A warning where a graph of this code may hold the tensor;
-an error where an op is known to have saved it.
-"""
+"""IPL004: the decision and its fixes."""
 from __future__ import annotations
 
-from ..analysis.values import DATA, DERIVED, PARAM
-from ..diagnostics import ERROR, SAFE, WARNING, Fix
-from .base import Check, expr_text
-from .ipl003_inplace_on_saved import first_record
+from ...analysis.values import DATA, DERIVED, PARAM
+from ...diagnostics import ERROR, SAFE, Fix
+from . import CODE
+from .._base import Check
+from .._common import expr_text, first_record
 
 
 def _graph_may_hold(objs, it, state) -> bool:
@@ -29,9 +25,7 @@ def _graph_may_hold(objs, it, state) -> bool:
 
 
 class DataMutation(Check):
-    code = "IPL004"
-    name = "data-mutation"
-    severity = WARNING
+    code = CODE
 
     def on_inplace(self, ev, it) -> None:
         objs = list(ev.value)

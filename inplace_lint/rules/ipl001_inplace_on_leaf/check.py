@@ -1,21 +1,15 @@
-"""IPL001 inplace-on-leaf: an in-place write to a leaf tensor that requires grad, with grad mode on.
-
-torch raises at that line: "a leaf Variable that requires grad is being used in an in-place operation."
-(``out=`` into such a leaf raises "functions with out=... arguments don't support automatic differentiation".)
-"""
+"""IPL001: the decision and its fixes."""
 from __future__ import annotations
 
 import libcst as cst
 
-from ..diagnostics import SAFE, UNSAFE, Fix
-from .base import Check, describe_leaf, expr_text, first_by_line, leaf_line
+from ...diagnostics import UNSAFE, Fix
+from . import CODE
+from .._base import Check
+from .._common import describe_leaf, expr_text, first_by_line, leaf_line, no_grad_fix
 
 _TORCH_LEAF = '"a leaf Variable that requires grad is being used in an in-place operation"'
 _TORCH_OUT = "\"functions with out=... arguments don't support automatic differentiation\""
-
-
-def no_grad_fix(ev, what: str = "the update") -> Fix:
-    return Fix(f"Wrap {what} in `with torch.no_grad():`", SAFE, edit={"kind": "wrap_no_grad", "stmt": ev.stmt})
 
 
 def _result_used(ev) -> bool:
@@ -35,8 +29,7 @@ def leaf_fix(ev) -> Fix:
 
 
 class InplaceOnLeaf(Check):
-    code = "IPL001"
-    name = "inplace-on-leaf"
+    code = CODE
 
     def on_inplace(self, ev, it) -> None:
         if ev.via in ("setitem", "setdata") or ev.state.grad is not True:

@@ -1,19 +1,15 @@
-"""IPL006 detached-copy-trains: a detached copy of ``x`` is made to require grad, and ``x.grad`` is read later.
-
-``x.detach()`` / ``x.clone().detach()`` / ``torch.tensor(x)`` cut the graph: a loss computed from the copy never
-reaches ``x``, so ``x.grad`` stays None. Reported on the detaching assignment, when ``x`` takes part in no other
-computation that could give it a gradient.
-"""
+"""IPL006: the decision and its fixes."""
 from __future__ import annotations
 
-from ..analysis.values import DERIVED, DETACHED, LEAF, PARAM
-from ..diagnostics import UNSAFE, Fix
-from .base import Check, expr_text
+from ...analysis.values import DERIVED, DETACHED, LEAF, PARAM
+from ...diagnostics import UNSAFE, Fix
+from . import CODE
+from .._base import Check
+from .._common import expr_text
 
 
 class DetachedCopyTrains(Check):
-    code = "IPL006"
-    name = "detached-copy-trains"
+    code = CODE
 
     def on_grad_read(self, ev, it) -> None:
         state = ev.state

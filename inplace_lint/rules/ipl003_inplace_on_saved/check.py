@@ -1,24 +1,16 @@
-"""IPL003 inplace-on-saved: an in-place write to a tensor that an earlier op saved for backward.
-
-torch raises only at ``backward()``, far from the culprit: "one of the variables needed for gradient computation has
-been modified by an inplace operation: [...] which is output 0 of SigmoidBackward0, is at version 1; expected version
-0 instead". What each op saves comes from the generated op table (``inplace_lint/ops``); views and ``detach()``
-share the version counter of their base, so writing any of them counts. ``.data`` does not: that is IPL004.
-"""
+"""IPL003: the decision and its fixes."""
 from __future__ import annotations
 
 import libcst as cst
 
-from .. import ops
-from ..analysis.values import DATA, MODULE, VIEW
-from ..diagnostics import SAFE, UNSAFE, Fix
-from .base import Check, expr_text
+from ... import ops
+from ...analysis.values import DATA, MODULE
+from ...diagnostics import SAFE, UNSAFE, Fix
+from . import CODE
+from .._base import Check
+from .._common import expr_text, first_record
 
 _TORCH_MSG = '"one of the variables needed for gradient computation has been modified by an inplace operation"'
-
-
-def first_record(records, line_of):
-    return min(records, key=lambda r: (line_of(r[1]) or 0, r[0]))
 
 
 def _aliased(ev, it) -> bool:
@@ -52,8 +44,7 @@ def _assigned_back(ev) -> bool:
 def saved_fix(ev, it) -> Fix:
     fix = _saved_fix(ev, it)
     if isinstance(fix.edit, dict):  # rebinding or copying a leaf would cut the name off the leaf: the fixer declines
-        fix.edit["leaf"] = any(it.is_leaf_rg(o, ev.state) or (o.kind == VIEW and o.base is not None
-                                                             and it.is_leaf_rg(o.base, ev.state)) for o in ev.value)
+        fix.edit["leaf"] = any(it.is_leaf_rg_or_view(o, ev.state) for o in ev.value)
     return fix
 
 
@@ -86,15 +77,13 @@ def _saved_fix(ev, it) -> Fix:
 
 
 class InplaceOnSaved(Check):
-    code = "IPL003"
-    name = "inplace-on-saved"
+    code = CODE
 
     def on_inplace(self, ev, it) -> None:
         objs = ev.value
         if ev.via == "setdata" or any(o.kind == DATA for o in objs):
             return  # through .data torch raises nothing: IPL004
-        if ev.state.grad is True and all(it.is_leaf_rg(o, ev.state) or (o.kind == VIEW and it.is_leaf_rg(o.base, ev.state))
-                                          for o in objs):
+        if ev.state.grad is True and all(it.is_leaf_rg_or_view(o, ev.state) for o in objs):
             return  # IPL001/IPL002: torch raises at this very line
         records = it.saved_by(objs)
         if not records:

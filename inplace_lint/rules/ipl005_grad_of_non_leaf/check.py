@@ -1,16 +1,13 @@
-"""IPL005 grad-of-non-leaf: ``.grad`` read from (or an optimizer given) a name bound to the result of an op on a leaf.
-
-A non-leaf's ``.grad`` is never populated: torch only warns ("The .grad attribute of a Tensor that is not a leaf
-Tensor is being accessed") and returns None; an optimizer raises "can't optimize a non-leaf Tensor". The finding sits
-on the (re)binding assignment, e.g. ``w = w - lr * w.grad`` in a training loop.
-"""
+"""IPL005: the decision and its fixes."""
 from __future__ import annotations
 
 import libcst as cst
 
-from ..analysis.values import DERIVED, LEAF, SEQ, VIEW
-from ..diagnostics import DISPLAY_ONLY, SAFE, Fix
-from .base import Check, expr_text
+from ...analysis.values import DERIVED, LEAF, SEQ, VIEW
+from ...diagnostics import DISPLAY_ONLY, SAFE, Fix
+from . import CODE
+from .._base import Check
+from .._common import expr_text
 
 
 def _lost_grad(o, state) -> bool:
@@ -45,8 +42,7 @@ def _rebinding_update(stmt, o):
 
 
 class GradOfNonLeaf(Check):
-    code = "IPL005"
-    name = "grad-of-non-leaf"
+    code = CODE
 
     def _report(self, it, o, use_node, use_text: str, consequence: str) -> None:
         stmt = o.stmt

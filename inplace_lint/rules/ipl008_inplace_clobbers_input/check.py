@@ -1,20 +1,16 @@
-"""IPL008 inplace-clobbers-input: a module that overwrites its input in place is applied to a tensor the caller
-reads again afterwards.
-
-No autograd error: the caller just reads the overwritten values (``out = self.block(x); out += x`` adds
-``relu(x)`` where ``x`` was meant). Reported on the call; the read is named in the message.
-"""
+"""IPL008: the decision and its fixes."""
 from __future__ import annotations
 
 import libcst as cst
 
-from ..diagnostics import UNSAFE, Fix
-from .base import Check, expr_text
+from ...diagnostics import UNSAFE, Fix
+from . import CODE
+from .._base import Check
+from .._common import expr_text
 
 
 class InplaceClobbersInput(Check):
-    code = "IPL008"
-    name = "inplace-clobbers-input"
+    code = CODE
 
     def on_clobbered_read(self, event, it) -> None:
         read, call, mod, state = event
