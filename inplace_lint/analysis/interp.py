@@ -16,7 +16,11 @@ import libcst as cst
 
 from .. import ops
 from ..diagnostics import Diagnostic
-from .events import GradReadEvent, InplaceEvent, OptimizerEvent
+from .context import RuleContext
+from .events import (
+    BackwardCall, GradRead, InplaceWrite, InplaceWriteOnGradUser, LayersInSequence, OverwrittenInputRead,
+    StepBetweenGraphAndBackward, TensorsGivenToOptimizer,
+)
 from .names import canonical, dotted, record_import
 from .prefilter import mentions_torch, reduce_source
 from .values import (
@@ -109,6 +113,7 @@ class Interpreter:
     def __init__(self, module: cst.Module, checks: Sequence) -> None:
         self.module = module
         self.checks = checks
+        self.context = RuleContext(self)
         self.mod_imports: Dict[str, str] = {}
         self.imports: Dict[str, str] = self.mod_imports
         self.state: Optional[State] = State()
@@ -407,8 +412,8 @@ class Interpreter:
         objs = [x for v in inputs for o in v for x in (o.elems if o.kind == SEQ else (o,))]
         if s is None:
             return UNKNOWN_VALUE
-        if s.watch:
-            self.check_clobbered_use(node, objs)
+        if s.overwritten:
+            self.note_overwritten_reads(node, objs)
         result = self._derived_obj(node, objs, label, saved_params)
         if s.stale:
             s.stale.pop(result, None)  # a fresh computation
@@ -556,17 +561,17 @@ class Interpreter:
         in-place tensor method can be applied to."""
         return bool(value) and all(o.is_tensor or (o.kind == UNKNOWN and o.site != "unknown") for o in value)
 
-    def emit(self, method: str, event) -> None:
+    def emit(self, event) -> None:
+        """Tell every check that subscribes to this kind of fact (a method named ``event.HOOK``)."""
         for check in self.checks:
-            handler = getattr(check, method, None)
+            handler = getattr(check, event.HOOK, None)
             if handler is not None:
-                handler(event, self)
+                handler(event, self.context)
 
     def inplace(self, node, target, value: Value, via: str, op: str, advanced: bool = False) -> None:
         if self.state is None or not value:
             return
-        ev = InplaceEvent(node, target, value, via, op, self.state, self.stmt, advanced)
-        self.emit("on_inplace", ev)
+        self.emit(InplaceWrite(node, target, value, via, op, self.state, self.stmt, advanced))
 
     def defer(self, fn: Callable[[], None], needs: FrozenSet[Obj]) -> None:
         """Run ``fn`` at the end of the function if every object of ``needs`` turned out to have a used ``.grad``."""
@@ -1105,9 +1110,9 @@ class Interpreter:
         s = self.state
         if s is None:
             return UNKNOWN_VALUE
-        if s.watch and node.value in s.watch:
-            call, mod = s.watch[node.value]
-            self.emit("on_clobbered_read", (node, call, mod, s))
+        if s.overwritten and node.value in s.overwritten:
+            call, mod = s.overwritten[node.value]
+            self.emit(OverwrittenInputRead(node, call, mod, s))
         v = s.env.get(node.value)
         if v is not None:
             return v
@@ -1282,8 +1287,7 @@ class Interpreter:
     def grad_read(self, node: cst.Attribute, base: Value, tensor_use: bool) -> None:
         if self.state is None:
             return
-        ev = GradReadEvent(node, node.value, base, self.state, self.stmt, tensor_use)
-        self.emit("on_grad_read", ev)
+        self.emit(GradRead(node, node.value, base, self.state, self.stmt, tensor_use))
 
     def note_grad_tensor_use(self, expr: cst.BaseExpression) -> None:
         """``expr`` is computed with: when it is ``n.grad`` (or ``n.grad.data``), ``n`` has a populated gradient,
@@ -1381,7 +1385,7 @@ class Interpreter:
             self.record_call(f"{self.current_cls.name}.{node.func.attr.value}")
         return frozenset(out) if out else UNKNOWN_VALUE
 
-    def watch_clobber(self, node: cst.Call, mod: Obj, arg: Value) -> None:
+    def note_input_overwritten(self, node: cst.Call, mod: Obj, arg: Value) -> None:
         """``mod`` overwrites its input in place: unless the call's result is simply discarded (in-place on
         purpose), every other name bound to that tensor now reads the overwritten values."""
         s = self.state
@@ -1392,26 +1396,27 @@ class Interpreter:
         roots = {o.root() for o in arg}
         for name, value in s.env.items():
             if "." not in name and value and all(o.root() in roots for o in value):
-                s.watch[name] = (node, mod)
+                s.overwritten[name] = (node, mod)
         if "inplace" not in mod.extra:
             # the call returns a different tensor: any later use of the overwritten one is a use of wrong values,
             # even through a reference taken before the call (``torch.cat([x, block(x)])``)
             for root in roots:
-                s.watch[root] = (node, mod)
+                s.overwritten[root] = (node, mod)
 
-    def check_clobbered_use(self, node, objs: Iterable[Obj]) -> None:
+    def note_overwritten_reads(self, node, objs: Iterable[Obj]) -> None:
+        """``objs`` are computed with at ``node``: a read of any tensor a call overwrote in place."""
         s = self.state
         for o in objs:
             for x in (o.elems if o.kind == SEQ else (o,)):
-                entry = s.watch.get(x.root()) if x.kind != SEQ else None
+                entry = s.overwritten.get(x.root()) if x.kind != SEQ else None
                 if entry is not None and entry[0] is not node:
-                    self.emit("on_clobbered_read", (node, entry[0], entry[1], s))
+                    self.emit(OverwrittenInputRead(node, entry[0], entry[1], s))
 
     def module_call(self, node: cst.Call, mod: Obj, pos: List[Value], kw: Dict[str, Value]) -> Value:
         cls = mod.cls
         if pos and ("inplace" in mod.extra or "inplace_first" in mod.extra or
                     (cls in self.classes and self.classes[cls].clobbers_input)):
-            self.watch_clobber(node, mod, pos[0])
+            self.note_input_overwritten(node, mod, pos[0])
         if cls.startswith("torch.nn.") and pos:
             if "inplace" in mod.extra and self.maybe_tensor(pos[0]):
                 self.inplace(node, node.args[0].value, pos[0], "module", cls.split(".")[-1] + "(inplace=True)")
@@ -1520,7 +1525,7 @@ class Interpreter:
             )
         if name == "backward":
             self.mark_used((recv,))
-            self.emit("on_backward", (node, recv, self.state))
+            self.emit(BackwardCall(node, recv, self.state))
             self.stale_backward(node, recv)
             self.free_saved(node)
             return EMPTY
@@ -1565,7 +1570,8 @@ class Interpreter:
             return
         entries = [s.stale.get(o) for o in value]
         if all(e is not None for e in entries):
-            self.emit("on_stale_backward", (node, value, entries[0]))
+            step, optimizer, _ = entries[0]
+            self.emit(StepBetweenGraphAndBackward(node, value, step, optimizer))
 
     def copy_origin(self, o: Obj) -> FrozenSet[Obj]:
         """For ``x.detach()`` / ``x.clone().detach()``: the tensors whose values were copied."""
@@ -1584,9 +1590,9 @@ class Interpreter:
             return
 
         def fire() -> None:
-            ev = InplaceEvent(node, target, objs, via, op, state, stmt)
+            ev = InplaceWriteOnGradUser(node, target, objs, via, op, state, stmt)
             ev_stmt, self.stmt = self.stmt, stmt
-            self.emit("on_inferred_leaf_inplace", ev)
+            self.emit(ev)
             self.stmt = ev_stmt
 
         self.defer(fire, objs)
@@ -1635,7 +1641,7 @@ class Interpreter:
                 if kname == "inplace" and _literal_bool(a.value) is True:
                     extra.append("inplace")
             if q == "torch.nn.Sequential" and len(pos) > 1:
-                self.emit("on_sequential", (node, [(a.value, v) for a, v in zip(args, pos) if a.keyword is None]))
+                self.emit(LayersInSequence(node, tuple((a.value, v) for a, v in zip(args, pos) if a.keyword is None)))
             if q in ("torch.nn.Sequential", "torch.nn.ModuleList") and pos and _param_layers(pos) >= 2:
                 extra.append("multi_param")
             if q == "torch.nn.Sequential" and pos and any(
@@ -1678,8 +1684,7 @@ class Interpreter:
                     self.record_saves(node, q, {0: pos[0]}, pos[0], f"`{_short(q)}(inplace=True)`")
                 return pos[0]
         if q.startswith("torch.optim.") and q.count(".") == 2 and q.split(".")[-1][:1].isupper() and pos:
-            ev = OptimizerEvent(node, args[0].value, pos[0], s, self.stmt)
-            self.emit("on_optimizer", ev)
+            self.emit(TensorsGivenToOptimizer(node, args[0].value, pos[0], s, self.stmt))
             owners: Set[object] = set()
             for o in pos[0]:
                 if o.kind == PARAMS and o.extra:
@@ -1690,7 +1695,7 @@ class Interpreter:
                                        extra=(frozenset(owners),) if owners else ()),))
         if q in ("torch.autograd.grad", "torch.autograd.backward"):
             self.mark_used(pos)
-            self.emit("on_backward", (node, pos[0] if pos else EMPTY, s))
+            self.emit(BackwardCall(node, pos[0] if pos else EMPTY, s))
             self.stale_backward(node, pos[0] if pos else EMPTY)
             self.free_saved(node)
             return UNKNOWN_VALUE
@@ -2053,7 +2058,7 @@ def _interpret(module: cst.Module, path: str, uncertain_callers: FrozenSet[str],
     for check in checks:
         fin = getattr(check, "finish", None)
         if fin is not None:
-            fin(interp)
+            fin(interp.context)
     reports = list(interp.reports.values())
     if not reports:
         return []

@@ -34,10 +34,10 @@ class Rule:
 
 
 class Check(Rule):
-    """A rule's decision. A subclass sets ``code`` (its folder's ``CODE``) and implements any of the hooks the
-    analysis calls with an event and the interpreter ``it`` (``it.report``, ``it.is_rg``, ``it.is_leaf_rg``,
-    ``it.saved_by``): ``on_inplace``, ``on_inferred_leaf_inplace``, ``on_grad_read``, ``on_optimizer``,
-    ``on_sequential``, ``on_stale_backward``, ``on_clobbered_read``, and ``finish(it)``.
+    """A rule's decision. A subclass sets ``code`` (its folder's ``CODE``) and defines a method for each fact it
+    needs, named after the event's ``HOOK`` (``inplace_lint/analysis/events.py``: ``on_inplace_write``,
+    ``on_grad_read``, ...), called as ``hook(event, ctx)`` with the ``RuleContext`` (``analysis/context.py``:
+    ``ctx.report``, ``ctx.is_rg``, ``ctx.saved_by``, ...); and optionally ``finish(ctx)``.
 
     Name and severity are not declared here: they come from the rule's doc (``rules/<CODE>-<name>.md``)."""
 

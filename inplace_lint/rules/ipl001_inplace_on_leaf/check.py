@@ -31,11 +31,11 @@ def leaf_fix(ev) -> Fix:
 class InplaceOnLeaf(Check):
     code = CODE
 
-    def on_inplace(self, ev, it) -> None:
-        if ev.via in ("setitem", "setdata") or ev.state.grad is not True:
+    def on_inplace_write(self, ev, ctx) -> None:
+        if ev.via in ("setitem", "setdata") or ev.grad is not True:
             return
         objs = list(ev.value)
-        if not objs or not all(it.is_leaf_rg(o, ev.state) for o in objs):
+        if not objs or not all(ctx.is_leaf_rg(o, ev.state) for o in objs):
             return
         target = expr_text(ev.target)
         symptom = _TORCH_OUT if ev.via == "out" else _TORCH_LEAF
@@ -48,12 +48,12 @@ class InplaceOnLeaf(Check):
             return (f"In-place `{ev.op}` on `{target}`, a leaf tensor that requires grad ({what}{at}): "
                     f"torch raises {symptom} here")
 
-        it.report(ev.node, self.code, message, fix=leaf_fix(ev))
+        ctx.report(ev.node, self.code, message, fix=leaf_fix(ev))
 
-    def on_inferred_leaf_inplace(self, ev, it) -> None:
-        if ev.state.grad is not True:
+    def on_inplace_write_on_grad_user(self, ev, ctx) -> None:
+        if ev.grad is not True:
             return
         target = expr_text(ev.target)
         message = (f"In-place `{ev.op}` on `{target}` with grad mode on; `{target}.grad` is used, so `{target}` is a "
                    f"leaf that requires grad: torch raises {_TORCH_LEAF} unless every caller disables grad")
-        it.report(ev.node, self.code, message, fix=leaf_fix(ev))
+        ctx.report(ev.node, self.code, message, fix=leaf_fix(ev))

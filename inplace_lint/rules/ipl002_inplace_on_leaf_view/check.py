@@ -13,16 +13,16 @@ _LEAF_MSG = '"a leaf Variable that requires grad is being used in an in-place op
 class InplaceOnLeafView(Check):
     code = CODE
 
-    def on_inplace(self, ev, it) -> None:
-        if ev.state.grad is not True or ev.via == "setdata":
+    def on_inplace_write(self, ev, ctx) -> None:
+        if ev.grad is not True or ev.via == "setdata":
             return
         objs = list(ev.value)
         if not objs:
             return
         if ev.via == "setitem":
-            if not all(it.is_leaf_rg_or_view(o, ev.state) for o in objs):
+            if not all(ctx.is_leaf_rg_or_view(o, ev.state) for o in objs):
                 return
-        elif not all(o.kind == VIEW and o.base is not None and it.is_leaf_rg(o.base, ev.state) for o in objs):
+        elif not all(o.kind == VIEW and o.base is not None and ctx.is_leaf_rg(o.base, ev.state) for o in objs):
             return
         target = expr_text(ev.target)
 
@@ -40,4 +40,4 @@ class InplaceOnLeafView(Check):
             return (f"{action} `{target}`, {noun} that requires grad ({describe_leaf(leaf)}{at}): "
                     f"torch raises {symptom} here")
 
-        it.report(ev.node, self.code, message, fix=no_grad_fix(ev, "the write"))
+        ctx.report(ev.node, self.code, message, fix=no_grad_fix(ev, "the write"))

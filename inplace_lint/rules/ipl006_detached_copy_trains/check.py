@@ -1,7 +1,7 @@
 """IPL006: the decision and its fixes."""
 from __future__ import annotations
 
-from ...analysis.values import DERIVED, DETACHED, LEAF, PARAM
+from ...analysis.values import DETACHED, LEAF, PARAM
 from ...diagnostics import UNSAFE, Fix
 from . import CODE
 from .._base import Check
@@ -11,16 +11,16 @@ from .._common import expr_text
 class DetachedCopyTrains(Check):
     code = CODE
 
-    def on_grad_read(self, ev, it) -> None:
+    def on_grad_read(self, ev, ctx) -> None:
         state = ev.state
-        sources = [o for o in ev.value if o.kind in (LEAF, PARAM) and it.is_rg(o, state)]
+        sources = [o for o in ev.value if o.kind in (LEAF, PARAM) and ctx.is_rg(o, state)]
         if not sources or len(sources) != len(ev.value):
             return
         for x in sources:
-            if x in state.used or any(x in u.origin for u in state.used if u.kind == DERIVED):
+            if ctx.used_directly(x, state) or ctx.feeds_computation(x, state):
                 continue  # x feeds some computation itself: its .grad may well be populated
-            copies = {o for v in state.env.values() for o in v
-                      if o.kind in (DETACHED, LEAF) and x in o.origin and it.is_rg(o, state) and o.stmt is not None}
+            copies = {o for o in ctx.held_objects(state)
+                      if o.kind in (DETACHED, LEAF) and x in o.origin and ctx.is_rg(o, state) and o.stmt is not None}
             for copy in sorted(copies, key=lambda o: str(o.site)):
                 src = expr_text(ev.target)
                 use = ev.node
@@ -31,5 +31,5 @@ class DetachedCopyTrains(Check):
 
                 fix = Fix("Drop `.detach()` so that gradients flow back to the original tensor", UNSAFE,
                           edit={"kind": "drop_detach", "stmt": copy.stmt})
-                it.report(copy.stmt, self.code, message, fix=fix, related=[(use, f"`{src}.grad` read here")],
-                          stmt=copy.stmt)
+                ctx.report(copy.stmt, self.code, message, fix=fix, related=[(use, f"`{src}.grad` read here")],
+                           stmt=copy.stmt)

@@ -29,8 +29,8 @@ def _returns(fn: cst.FunctionDef, name: str) -> bool:
 class FunctionDirty(Check):
     code = CODE
 
-    def on_inplace(self, ev, it) -> None:
-        fn = it.current
+    def on_inplace_write(self, ev, ctx) -> None:
+        fn = ctx.function
         if fn is None or fn.role is None or ev.via == "setdata":
             return
         objs = ev.value
@@ -45,9 +45,9 @@ class FunctionDirty(Check):
                            f"come out wrong; write into `{target}.clone()`")
                 fix = Fix(f"Clone the gradient before writing: `{target} = {target}.clone()` first", SAFE,
                           edit={"kind": "clone_before", "stmt": ev.stmt, "name": target, "node": ev.node})
-                it.report(ev.node, self.code, message, fix=fix)
+                ctx.report(ev.node, self.code, message, fix=fix)
             return
-        records = it.saved_by(objs, ctx=True)
+        records = ctx.saved_by(objs, ctx=True)
         if records:
             def message(line_of) -> str:
                 line = min(line_of(node) for _, node in records)
@@ -57,7 +57,7 @@ class FunctionDirty(Check):
             fix = Fix(f"Write into a copy: `{target} = {target}.clone()` before the write (or save a copy)",
                       UNSAFE if roots <= fn.inputs else SAFE,
                       edit={"kind": "clone_before", "stmt": ev.stmt, "name": target, "node": ev.node})
-            it.report(ev.node, self.code, message, fix=fix)
+            ctx.report(ev.node, self.code, message, fix=fix)
             return
         if roots <= fn.inputs and not roots <= fn.dirty:
             message = (f"`forward` writes its input `{target}` in place without `ctx.mark_dirty({target})`: the "
@@ -68,4 +68,4 @@ class FunctionDirty(Check):
             else:  # mark_dirty needs the input among the outputs
                 fix = Fix(f"Work on a copy: `{target} = {target}.clone()` before the write", UNSAFE,
                           edit={"kind": "clone_before", "stmt": ev.stmt, "name": target, "node": ev.node})
-            it.report(ev.node, self.code, message, fix=fix)
+            ctx.report(ev.node, self.code, message, fix=fix)

@@ -12,8 +12,8 @@ from .._common import expr_text
 class InplaceClobbersInput(Check):
     code = CODE
 
-    def on_clobbered_read(self, event, it) -> None:
-        read, call, mod, state = event
+    def on_overwritten_input_read(self, event, ctx) -> None:
+        read, call, mod = event.read, event.call, event.module
         callee = expr_text(call.func)
         name = read.value if isinstance(read, cst.Name) else expr_text(call.args[0].value if call.args else call)
         layer = mod.cls.split(".")[-1]
@@ -28,4 +28,4 @@ class InplaceClobbersInput(Check):
         arg = call.args[0].value if call.args else call
         fix = Fix(f"Pass a copy (`{callee}({expr_text(arg)}.clone())`) or build the layer with `inplace=False`",
                   UNSAFE, edit={"kind": "clone_arg", "node": call})
-        it.report(call, self.code, message, fix=fix, related=[(read, f"`{name}` used here")])
+        ctx.report(call, self.code, message, fix=fix, related=[(read, f"`{name}` used here")])
