@@ -102,3 +102,52 @@ def test_the_analysis_does_not_import_the_rules():
                 assert not module.startswith("inplace_lint.rules"), (path, module)
             elif isinstance(node, ast.Import):
                 assert not any(a.name.startswith("inplace_lint.rules") for a in node.names), path
+
+
+def test_events_are_frozen_dataclasses_with_a_hook():
+    import dataclasses
+    import inspect
+
+    from inplace_lint.analysis import events
+
+    classes = [c for _, c in inspect.getmembers(events, inspect.isclass) if c.__module__ == events.__name__]
+    assert classes
+    for cls in classes:
+        assert dataclasses.is_dataclass(cls) and cls.__dataclass_params__.frozen, cls
+        assert cls.HOOK.startswith("on_"), cls
+    hooks = [c.HOOK for c in classes]
+    assert len(hooks) == len(set(hooks))
+
+
+def test_checks_subscribe_only_to_existing_facts():
+    import inspect
+
+    from inplace_lint.analysis import events
+
+    hooks = {c.HOOK for _, c in inspect.getmembers(events, inspect.isclass) if c.__module__ == events.__name__}
+    for cls in rules.check_classes():
+        subscribed = {n for n in vars(cls) if n.startswith("on_")}
+        assert subscribed and subscribed <= hooks, (cls, subscribed - hooks)
+
+
+def test_rules_do_not_reach_into_interpreter_internals():
+    """Rules read a fact's fields and ask the context; the abstract state is only passed back to the context."""
+    offenders = []
+    for path in sorted(RULES.rglob("check.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Attribute)
+                    and node.value.attr == "state"):
+                offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}: .state.{node.attr}")
+            if isinstance(node, ast.Name) and node.id == "it":
+                offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}: the interpreter `it`")
+            if isinstance(node, ast.Attribute) and node.attr in ("current", "created_sites", "env", "checks"):
+                offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}: .{node.attr}")
+    assert not offenders, "\n".join(offenders)
+
+
+def test_the_interpreter_names_no_rule_and_no_hook():
+    for name in ("interp.py", "torch_semantics.py"):
+        text = (PACKAGE / "analysis" / name).read_text(encoding="utf-8")
+        assert not re.search(r"IPL[0-9]", text), name
+        assert not re.search(r"""["']on_[a-z_]+["']""", text), name

@@ -15,8 +15,9 @@ from ..diagnostics import Diagnostic
 @dataclass(frozen=True)
 class RuleSet:
     """What the analysis reports under. ``checks``: objects with ``code``, ``name``, ``severity`` and any of the
-    event hooks (``on_inplace(event, it)``, ...), fed by the interpreter; ``syntax_error``: an object with ``code``,
-    ``name`` and ``severity`` for a text that cannot be parsed (or is too deep or too large to analyse)."""
+    hooks named after the facts of ``events.py`` (``on_inplace_write(event, ctx)``, ...), fed by the interpreter;
+    ``syntax_error``: an object with ``code``, ``name`` and ``severity`` for a text that cannot be parsed (or is too
+    deep or too large to analyse)."""
 
     checks: Sequence
     syntax_error: object
