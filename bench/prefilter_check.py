@@ -109,7 +109,7 @@ def _blanked(source: str) -> Optional[int]:
 
 def check_source(source: str, path: str, report: Report, reduced: bool = False) -> None:
     """Account for one file's text in ``report``; with ``reduced``, compare kept files with their whole analysis."""
-    from inplace_lint.analysis import analyze_module, analyze_source
+    from inplace_lint.registry import analyze_module, analyze_source
     from inplace_lint.analysis.interp import might_have_findings
 
     lines = len(source.splitlines())
@@ -137,7 +137,7 @@ def check_source(source: str, path: str, report: Report, reduced: bool = False) 
 
 
 def _check_kept(source: str, path: str, report: Report) -> None:
-    from inplace_lint.analysis import analyze_module, analyze_source
+    from inplace_lint.registry import analyze_module, analyze_source
 
     report.reduced_checked += 1
     blanked = _blanked(source)

@@ -25,7 +25,7 @@ HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
 sys.path.insert(0, str(ROOT))
 
-from inplace_lint.analysis import analyze_source  # noqa: E402
+from inplace_lint.registry import analyze_source  # noqa: E402
 from inplace_lint.catalog import load_rule  # noqa: E402
 from inplace_lint.validate.runner import script_job  # noqa: E402
 from inplace_lint.validate.sandbox import ColdRunner, Limits, Worker  # noqa: E402

@@ -17,6 +17,10 @@ followed by Markdown whose fenced examples (```` ```python bad raises="..." ````
 The catalog is the source of truth for which codes exist: ``resolve_selector`` turns ``IPL``, ``IPL0``, ``IPL001``
 or ``ALL`` into codes and rejects unknown ones. ``python -m inplace_lint.catalog --update-readme README.md`` rewrites
 the rules table in the README.
+
+A rule's code (``inplace_lint/rules/<rule>/``) declares no name or severity: ``packaged_rule(code)`` reads them from
+the docs shipped with the code, whatever ``INPLACE_LINT_RULES_DIR`` says. The rules the engine emits itself (folders
+without a decision: syntax errors, unreadable files) are in every catalog, from the shipped docs if need be.
 """
 from __future__ import annotations
 
@@ -71,7 +75,7 @@ class RuleDoc:
     summary: str
     fix: str = "none"
     body: str = ""
-    path: Optional[Path] = None  # None for the engine's built-in rules that have no doc file yet
+    path: Optional[Path] = None
 
     def examples(self) -> List[Example]:
         return parse_examples(self.body, self.code)
@@ -79,17 +83,6 @@ class RuleDoc:
     def to_json(self) -> Dict[str, str]:
         return {"code": self.code, "name": self.name, "severity": self.severity, "fix": self.fix,
                 "summary": self.summary}
-
-
-# Rules the engine itself emits; a doc file with the same code replaces these entries.
-BUILTIN_RULES = (
-    RuleDoc("IPL900", "syntax-error", "error", "The file could not be parsed as Python",
-            body="# IPL900 `syntax-error`\n\nThe file is not valid Python, so nothing else in it was checked.\n"),
-    RuleDoc("IPL901", "unreadable", "error", "The file could not be read or decoded",
-            body="# IPL901 `unreadable`\n\nThe file could not be read: it is binary (contains NUL bytes), is not "
-                 "valid in its declared encoding (UTF-8 unless a BOM or a PEP 263 coding cookie says otherwise), "
-                 "or is not readable by the current user.\n"),
-)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -219,11 +212,25 @@ def rules_dir() -> Optional[Path]:
     override = os.environ.get(RULES_DIR_ENV)
     if override:
         return Path(override)
+    return packaged_rules_dir()
+
+
+@lru_cache(maxsize=None)
+def packaged_rules_dir() -> Optional[Path]:
+    """The docs shipped with the code (the wheel's ``_rules`` or the checkout's ``rules``), whatever the override."""
     here = Path(__file__).resolve().parent
     for candidate in (here / "_rules", here.parent / "rules"):
         if candidate.is_dir():
             return candidate
     return None
+
+
+def packaged_rule(code: str) -> RuleDoc:
+    """The shipped doc of a rule: where a rule's name, severity, summary and fix kind come from."""
+    rule = _load_docs(packaged_rules_dir()).get(code)
+    if rule is None:
+        raise CatalogError(f"rule {code} has no doc {code}-<name>.md in {packaged_rules_dir()}")
+    return rule
 
 
 def all_rules() -> Dict[str, RuleDoc]:
@@ -232,13 +239,25 @@ def all_rules() -> Dict[str, RuleDoc]:
 
 
 @lru_cache(maxsize=None)
-def _load_all(directory: Optional[Path]) -> Dict[str, RuleDoc]:
-    rules = {r.code: r for r in BUILTIN_RULES}
+def _load_docs(directory: Optional[Path]) -> Dict[str, RuleDoc]:
+    rules: Dict[str, RuleDoc] = {}
     if directory is not None and directory.is_dir():
         for path in sorted(directory.glob("*.md")):
             if path.name.upper().startswith(CODE_PREFIX):
                 rule = load_rule(path)
                 rules[rule.code] = rule
+    return rules
+
+
+@lru_cache(maxsize=None)
+def _load_all(directory: Optional[Path]) -> Dict[str, RuleDoc]:
+    """The docs of ``directory``; the rules the engine emits itself (no decision: syntax errors, unreadable
+    files) are always there, from the shipped docs when ``directory`` lacks them."""
+    from .rules import engine_codes
+
+    shipped = _load_docs(packaged_rules_dir())
+    rules = {code: shipped[code] for code in engine_codes() if code in shipped}
+    rules.update(_load_docs(directory))
     return dict(sorted(rules.items()))
 
 

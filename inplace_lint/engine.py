@@ -25,16 +25,16 @@ from pathlib import Path
 from typing import BinaryIO, Callable, Dict, Iterator, List, Optional, Sequence, Set, Tuple, Union
 
 from . import catalog
-from .analysis import analyze_for_fixes
 from .analysis.guard import run_deep
 from .codemods import MAX_FIX_GROUPS, materialize
 from .config import Settings
 from .diagnostics import ERROR, Diagnostic
 from .notebook import read_notebook
+from .registry import analyze_for_fixes
+from .rules.ipl901_unreadable import CODE as UNREADABLE
 from .sources import UnreadableSource, decode_source, read_file_bytes, read_python_source, split_lines
 
 STDIN = "-"
-UNREADABLE = "IPL901"
 
 
 @dataclass
@@ -134,7 +134,7 @@ def _walk(folder: Path, settings: Settings, seen_dirs: Set[str]) -> Iterator[Pat
     try:
         entries = sorted(os.scandir(folder), key=lambda e: e.name)
     except OSError:
-        yield folder  # it cannot be listed: reading it reports why (IPL901), a clean run must not hide it
+        yield folder  # it cannot be listed: reading it reports why (UNREADABLE), a clean run must not hide it
         return
     for entry in entries:
         path = Path(entry.path)

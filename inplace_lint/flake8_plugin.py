@@ -34,12 +34,13 @@ class Plugin:
         return ""
 
     def run(self) -> Iterator[Flake8Error]:
-        from .analysis import analyze_source
+        from .registry import analyze_source
+        from .rules.ipl900_syntax_error import CODE as SYNTAX_ERROR
 
         source = self._source()
         if "torch" not in source:  # every rule needs torch: skip parsing (flake8 calls us for every file)
             return
         for d in analyze_source(source, self.filename):
-            if d.code == "IPL900":  # flake8 reports syntax errors itself (E999)
+            if d.code == SYNTAX_ERROR:  # flake8 reports syntax errors itself (E999)
                 continue
             yield d.line, max(0, d.col - 1), f"{d.code} {d.message}", type(self)

@@ -23,7 +23,7 @@ splits the result back into the cells at the marker lines, restores the masked l
 notebook round-trips byte for byte (JSON indentation and key order are kept).
 
 Malformed notebooks (invalid JSON, nbformat < 4, no ``cells`` list, a cell without a valid ``source``) raise
-``UnreadableSource``, which the engine reports as IPL901. Notebooks whose kernel language is not Python are skipped
+``UnreadableSource``, which the engine reports as unreadable. Notebooks whose kernel language is not Python are skipped
 (their program is empty).
 """
 from __future__ import annotations

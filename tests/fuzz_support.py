@@ -37,7 +37,7 @@ import subprocess
 import sys
 import traceback
 from pathlib import Path
-from typing import Callable, Iterator, List, Optional, Sequence, Tuple
+from typing import Iterator, List, Optional, Sequence, Tuple
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -336,8 +336,10 @@ def seed_texts() -> List[Tuple[str, str]]:
         rule = catalog.load_rule(doc)
         for ex in rule.examples():
             out.append((f"rules/{ex.name}", ex.source))
+    rule_folders = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "inplace_lint" / "rules").iterdir()
+                          if p.is_dir() and not p.name.startswith("_"))
     for folder in ("examples", "tests/snippets", "tests/fixtures/validate", "inplace_lint", "inplace_lint/analysis",
-                   "inplace_lint/checks"):
+                   "inplace_lint/rules", *rule_folders):
         for path in sorted((ROOT / folder).glob("*.py")):
             out.append((str(path.relative_to(ROOT)), path.read_text(encoding="utf-8")))
     return out
@@ -578,8 +580,8 @@ def _fail(failures: List[str], what: str, exc: Optional[BaseException] = None) -
 def check_bytes(data: bytes, name: str = "fuzz.py", settings=None, fix: bool = True,
                 subset: bool = True) -> List[str]:
     """Every invariant on one file's bytes (see the module docstring); the failures, empty when all hold."""
-    from inplace_lint import engine, fixes
-    from inplace_lint.analysis import analyze_module, analyze_source
+    from inplace_lint import engine
+    from inplace_lint.registry import analyze_module, analyze_source
 
     failures: List[str] = []
     settings = settings or settings_for()

@@ -11,7 +11,7 @@ import textwrap
 
 import pytest
 
-from inplace_lint.analysis import analyze_source
+from inplace_lint.registry import analyze_source
 
 EXPECT = re.compile(r"#\s*expect:\s*(IPL\d{3}(?:\s*,\s*IPL\d{3})*)")
 

@@ -22,11 +22,11 @@ import libcst as cst
 import pytest
 from click.testing import CliRunner
 
-from inplace_lint import catalog, codemods, engine, fixes
+from inplace_lint import catalog, codemods, engine
 from inplace_lint.cli import cli
 from inplace_lint.codemods import EDIT_KINDS
 from inplace_lint.diagnostics import DISPLAY_ONLY, SAFE, UNSAFE, Diagnostic, Edit, Fix, is_fixable
-from inplace_lint.analysis import analyze_module
+from inplace_lint.registry import analyze_module
 from inplace_lint.edits import apply_edits
 from inplace_lint.fixes import choose_fixes, fix_text
 from test_rule_examples import EXAMPLES, run_code
@@ -121,7 +121,7 @@ def test_every_bad_example_fixes_into_running_code(bad):
 
 def test_every_edit_kind_the_checks_use_is_registered():
     used = set()
-    for path in (ROOT / "inplace_lint" / "checks").glob("*.py"):
+    for path in (ROOT / "inplace_lint" / "rules").rglob("*.py"):
         used |= set(re.findall(r'"kind":\s*"(\w+)"', path.read_text(encoding="utf-8")))
     assert used, "no edit kinds found in the checks"
     missing = used - set(EDIT_KINDS)

@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from inplace_lint import catalog, engine
-from inplace_lint.analysis import analyze_module, analyze_source
+from inplace_lint.registry import analyze_module, analyze_source
 from inplace_lint.analysis import guard
 from inplace_lint.fixes import fix_text
 
@@ -294,7 +294,7 @@ def test_sarif_reads_the_findings_edits_and_analyses_nothing(monkeypatch):
     file took ten minutes)."""
     import json
 
-    import inplace_lint.analysis as analysis
+    import inplace_lint.registry as analysis
     from inplace_lint.report import sarif
 
     source = "import torch\nw = torch.ones(2, requires_grad=True)\n" + "w.add_(1)\n" * 30

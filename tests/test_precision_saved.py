@@ -653,7 +653,7 @@ def test_runs_clean_under_torch(code, check):
 
 @pytest.mark.parametrize("code, check", _params())
 def test_no_saved_dirty_or_clobber_finding(code, check):
-    from inplace_lint.analysis import analyze_source
+    from inplace_lint.registry import analyze_source
 
     found = [(d.line, d.code, d.message) for d in analyze_source(code, "look_alike.py") if d.code in CODES]
     assert found == []

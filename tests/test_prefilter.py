@@ -78,7 +78,7 @@ def test_skipped_files_have_no_findings(name):
 
 @pytest.mark.parametrize("name", sorted(OUT_OF_SCOPE))
 def test_files_without_torch_are_out_of_scope(name):
-    from inplace_lint.analysis import analyze_source
+    from inplace_lint.registry import analyze_source
 
     report = _check(OUT_OF_SCOPE[name], name)
     assert report.skipped_files == 1
@@ -96,7 +96,7 @@ def test_the_check_sees_what_the_skip_drops():
 
 @pytest.mark.parametrize("name", sorted(KEPT_WITH_FINDINGS))
 def test_kept_files_keep_their_findings(name):
-    from inplace_lint.analysis import analyze_source
+    from inplace_lint.registry import analyze_source
 
     report = prefilter_check.Report()
     prefilter_check.check_source(KEPT_WITH_FINDINGS[name], f"<{name}>", report, reduced=True)

@@ -6,9 +6,15 @@ import textwrap
 
 import pytest
 
-from inplace_lint.analysis import analyze_module, prefilter
-from inplace_lint.analysis.interp import analyze
+from inplace_lint.analysis import interp, prefilter
 from inplace_lint.catalog import all_rules, strip_markers
+from inplace_lint.registry import analyze_module, rule_set
+
+
+def analyze(source: str, path: str):
+    """The lint analysis (with the block pre-filter), given the real rules."""
+    return interp.analyze(source, path, rule_set())
+
 
 FILLER = "\n\n".join(
     f"def helper_{i}(a, b):\n    '''Docstring\nwith a line at column 0\n'''\n    return a + b * {i}\n" for i in range(60)

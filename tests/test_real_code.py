@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from inplace_lint.analysis import analyze_source
+from inplace_lint.registry import analyze_source
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from inplace_lint.catalog import ROLES, load_rule, strip_markers
+from inplace_lint.catalog import ROLES, load_rule
 
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -162,7 +162,7 @@ def test_example_under_torch(rule, ex):
 
 
 def findings(source: str, path: str = "example.py"):
-    from inplace_lint.analysis import analyze_source
+    from inplace_lint.registry import analyze_source
 
     return {(d.line, d.code, d.severity) for d in analyze_source(source, path)}
 

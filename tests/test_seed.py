@@ -81,7 +81,7 @@ def test_example_2_runs_with_correct_gradient():
 
 
 def findings(code: str):
-    from inplace_lint.analysis import analyze_source
+    from inplace_lint.registry import analyze_source
 
     return {(d.line, d.code) for d in analyze_source(code, "seed.py")}
 

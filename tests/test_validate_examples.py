@@ -10,7 +10,7 @@ import pytest
 
 pytest.importorskip("torch")
 
-from inplace_lint.analysis import analyze_source  # noqa: E402
+from inplace_lint.registry import analyze_source  # noqa: E402
 from inplace_lint.catalog import load_rule  # noqa: E402
 from inplace_lint.engine import Result  # noqa: E402
 from inplace_lint.validate import events as ev  # noqa: E402

@@ -10,7 +10,7 @@ import pytest
 
 pytest.importorskip("torch")
 
-from inplace_lint.analysis import analyze_source  # noqa: E402
+from inplace_lint.registry import analyze_source  # noqa: E402
 from inplace_lint.diagnostics import Diagnostic  # noqa: E402
 from inplace_lint.validate import events as ev  # noqa: E402
 from inplace_lint.validate.runner import (ValidateOptions, Validator, module_identity, target_lines,  # noqa: E402

@@ -1,59 +1,118 @@
-"""What the interpreter tells the checks. Each check (``inplace_lint/checks/``) subscribes to these events."""
+"""Facts the interpreter observes, as immutable events. It knows no rule: every check (``inplace_lint/rules/``)
+subscribes to the facts it needs by defining a method named after the event's ``HOOK``, called as
+``hook(event, context)`` with a ``context.RuleContext``.
+
+``state`` in an event is the abstract state at that point: opaque to rules, which pass it to the context's queries
+(``context.is_rg(o, ev.state)``, ...). ``grad`` is grad mode there (True on, False off, None unknown); ``stmt`` the
+statement the fact belongs to.
+"""
 from __future__ import annotations
 
-from typing import Optional
+from dataclasses import dataclass
+from typing import ClassVar, Optional, Tuple
 
 import libcst as cst
 
-from .values import State, Value
+from .values import Obj, State, Value
 
 
-class InplaceEvent:
+@dataclass(frozen=True, eq=False)
+class InplaceWrite:
     """A tensor is about to be written in place.
 
-    via: "method" (``x.add_()``), "augassign" (``x += y``), "setitem" (``x[i] = v``), "out" (``torch.add(a, b, out=x)``),
-         "function" (``torch.relu_(x)``), "inplace_kwarg" (``F.relu(x, inplace=True)``), "module" (``nn.ReLU(inplace=True)``
-         applied to x).
+    via: "method" (``x.add_()``), "augassign" (``x += y``), "setitem" (``x[i] = v``), "setdata" (``x.data = v``),
+         "out" (``torch.add(a, b, out=x)``), "function" (``torch.relu_(x)``), "inplace_kwarg"
+         (``F.relu(x, inplace=True)``), "module" (``nn.ReLU(inplace=True)`` applied to x).
+    ``index_is_advanced``: for "setitem", the index is a mask or an index tensor (the write is not through a view).
     """
 
-    __slots__ = ("node", "target", "value", "via", "op", "state", "stmt", "index_is_advanced")
+    HOOK: ClassVar[str] = "on_inplace_write"
+    node: cst.CSTNode
+    target: cst.BaseExpression
+    value: Value
+    via: str
+    op: str
+    state: State
+    stmt: Optional[cst.CSTNode]
+    index_is_advanced: bool = False
 
-    def __init__(self, node: cst.CSTNode, target: cst.BaseExpression, value: Value, via: str, op: str,
-                 state: State, stmt: Optional[cst.CSTNode], index_is_advanced: bool = False) -> None:
-        self.node = node
-        self.target = target
-        self.value = value
-        self.via = via
-        self.op = op
-        self.state = state
-        self.stmt = stmt
-        self.index_is_advanced = index_is_advanced
+    @property
+    def grad(self) -> Optional[bool]:
+        return self.state.grad
 
 
-class GradReadEvent:
+@dataclass(frozen=True, eq=False)
+class InplaceWriteOnGradUser(InplaceWrite):
+    """An in-place method call on something of unknown type whose ``.grad`` the same function computes with: it
+    is then a leaf that requires grad (grad mode was on at the write). Observed at the end of the function."""
+
+    HOOK: ClassVar[str] = "on_inplace_write_on_grad_user"
+
+
+@dataclass(frozen=True, eq=False)
+class GradRead:
     """``x.grad`` is read (not assigned or deleted). ``tensor_use``: the read value is computed with."""
 
-    __slots__ = ("node", "target", "value", "state", "stmt", "tensor_use")
-
-    def __init__(self, node: cst.Attribute, target: cst.BaseExpression, value: Value, state: State,
-                 stmt: Optional[cst.CSTNode], tensor_use: bool) -> None:
-        self.node = node
-        self.target = target
-        self.value = value
-        self.state = state
-        self.stmt = stmt
-        self.tensor_use = tensor_use
+    HOOK: ClassVar[str] = "on_grad_read"
+    node: cst.Attribute
+    target: cst.BaseExpression
+    value: Value
+    state: State
+    stmt: Optional[cst.CSTNode]
+    tensor_use: bool
 
 
-class OptimizerEvent:
-    """Tensors are handed to a ``torch.optim`` optimizer (``params`` is the value of the first argument)."""
+@dataclass(frozen=True, eq=False)
+class TensorsGivenToOptimizer:
+    """Tensors are handed to a ``torch.optim`` optimizer (``params`` is the value of the first argument ``arg``)."""
 
-    __slots__ = ("node", "arg", "params", "state", "stmt")
+    HOOK: ClassVar[str] = "on_tensors_given_to_optimizer"
+    node: cst.Call
+    arg: cst.BaseExpression
+    params: Value
+    state: State
+    stmt: Optional[cst.CSTNode]
 
-    def __init__(self, node: cst.Call, arg: cst.BaseExpression, params: Value, state: State,
-                 stmt: Optional[cst.CSTNode]) -> None:
-        self.node = node
-        self.arg = arg
-        self.params = params
-        self.state = state
-        self.stmt = stmt
+
+@dataclass(frozen=True, eq=False)
+class LayersInSequence:
+    """``nn.Sequential(a, b, ...)``: layers applied one after the other; ``layers`` are the (argument node, value)
+    pairs of the positional arguments, in order."""
+
+    HOOK: ClassVar[str] = "on_layers_in_sequence"
+    node: cst.Call
+    layers: Tuple[Tuple[cst.BaseExpression, Value], ...]
+
+
+@dataclass(frozen=True, eq=False)
+class StepBetweenGraphAndBackward:
+    """``backward`` (``node``) through a graph that an optimizer step (``step``, on ``optimizer``, the source text
+    of the optimizer) made stale: the step wrote in place parameters the graph saved, after the graph was built."""
+
+    HOOK: ClassVar[str] = "on_step_between_graph_and_backward"
+    node: cst.Call
+    value: Value
+    step: cst.Call
+    optimizer: str
+
+
+@dataclass(frozen=True, eq=False)
+class OverwrittenInputRead:
+    """A call (``call``, to the module object ``module``) wrote in place into its argument, and the caller reads
+    that tensor again at ``read`` (a name, or an expression computed from it)."""
+
+    HOOK: ClassVar[str] = "on_overwritten_input_read"
+    read: cst.CSTNode
+    call: cst.Call
+    module: Obj
+    state: State
+
+
+@dataclass(frozen=True, eq=False)
+class BackwardCall:
+    """``loss.backward()`` / ``torch.autograd.grad(...)`` / ``torch.autograd.backward(...)`` on ``value``."""
+
+    HOOK: ClassVar[str] = "on_backward"
+    node: cst.Call
+    value: Value
+    state: State

@@ -12,17 +12,17 @@ Three ways one file could take the whole run down:
   default recursion limit (``RecursionError``).
 
 So, before LibCST sees a text, ``check(source)`` counts the tokens of a text longer than ``MAX_TOKENS`` characters
-(more than ``MAX_TOKENS`` tokens: "too large", ``IPL900``), then lets CPython's parser look first (it never crashes:
+(more than ``MAX_TOKENS`` tokens: "too large", a syntax-error finding), then lets CPython's parser look first (it never crashes:
 it has limits on nesting and raises ``SyntaxError``/``RecursionError``/``MemoryError``) and measures the nesting of
 its tree, counting ``a and b and c`` and the ``for`` clauses of a comprehension as nested (LibCST nests them, CPython does
-not). A text nested more than ``MAX_DEPTH`` levels is reported as ``IPL900`` ("nested too deeply", at the deepest
+not). A text nested more than ``MAX_DEPTH`` levels is reported as a syntax error ("nested too deeply", at the deepest
 line) and never parsed by LibCST. A text CPython rejects is reported with CPython's syntax error, except that LibCST
 still gets a look at a small one it may accept (Python syntax newer than the running interpreter) when a token count
 bounds its nesting.
 
 Then ``run_deep(fn, depth)`` runs the analysis: in the calling thread for ordinary files, and for deeper ones (or
 after a ``RecursionError``) in a helper thread with a big stack (``DEEP_STACK``) and a raised recursion limit. A
-``RecursionError`` there too becomes the same ``IPL900``. Cost: one CPython parse per file that mentions torch
+``RecursionError`` there too becomes the same finding. Cost: one CPython parse per file that mentions torch
 (with the garbage collector paused), about a tenth of LibCST's parse.
 """
 from __future__ import annotations
@@ -62,7 +62,7 @@ _local = threading.local()
 
 
 class Rejected(Exception):
-    """A text LibCST must not see, and why (reported as IPL900 at ``line``)."""
+    """A text LibCST must not see, and why (reported as a syntax error at ``line``)."""
 
     def __init__(self, message: str, line: int = 1) -> None:
         super().__init__(message)
@@ -75,7 +75,7 @@ def too_deep(line: int = 1) -> Rejected:
 
 
 class Verdict:
-    """What ``check`` decided: ``error`` (the exception to report as IPL900) or the ``depth`` to plan for."""
+    """What ``check`` decided: ``error`` (the exception to report as a syntax error) or the ``depth`` to plan for."""
 
     __slots__ = ("depth", "error", "parsed")
 

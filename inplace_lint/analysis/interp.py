@@ -2,8 +2,10 @@
 
 For every statement it knows, flow-sensitively (branches join, loops iterate to a fixed point, rebinding kills):
 which names hold leaf tensors that require grad, views of them, ``.data`` aliases, detached copies, module instances,
-parameters; whether grad mode is on. It reports what it sees to the checks as events (``events.py``); the checks
-decide what is a finding. Unknown provenance never produces an error.
+parameters; whether grad mode is on. It knows no rule: it reports the facts it observes as events (``events.py``) to
+whatever checks it is given, with a ``context.RuleContext`` they may query; the checks decide what is a finding.
+Unknown provenance never produces an error. What torch functions, methods and modules do is in torch_semantics.py;
+this file is the generic part (statements, expressions, control flow, environment).
 
 Speed matters (a pre-commit hook on big repositories): no LibCST metadata providers; positions are computed only
 when a file has findings; the walk dispatches on node type through a dict and skips whitespace nodes.
@@ -16,38 +18,20 @@ import libcst as cst
 
 from .. import ops
 from ..diagnostics import Diagnostic
-from .events import GradReadEvent, InplaceEvent, OptimizerEvent
-from .names import NO_CHANGE, canonical, dotted, grad_mode_set_by, record_import
+from .context import RuleContext
+from .events import GradRead, InplaceWrite, InplaceWriteOnGradUser, OverwrittenInputRead
+from .names import NO_CHANGE, canonical, dotted, literal_bool, record_import
 from .prefilter import mentions_torch, reduce_source
+from .torch_semantics import _PARAM_ATTRS, _PARAM_MODULE_PREFIXES, TorchSemantics
 from .values import (
-    CLASS, DATA, DERIVED, DETACHED, EMPTY, FUNC, GRAD, LEAF, MODULE, NAMED_PARAMS, OPTIMIZER, PARAM, PARAM_GROUP,
-    PARAM_GROUPS,
+    CLASS, DATA, DERIVED, DETACHED, EMPTY, FUNC, GRAD, LEAF, MODULE, NAMED_PARAMS, PARAM, PARAM_GROUP, PARAM_GROUPS,
     PARAMS, SEQ, UNKNOWN, UNKNOWN_VALUE, VIEW, Obj, State, Value, join_states, join_values, unknown,
 )
 
 MAX_LOOP_ITERATIONS = 6
 
-_NO_AFFINE_FLAGS = ("affine", "elementwise_affine")
-_PARAM_ATTRS = ("weight", "bias")
-_PARAM_MODULE_PREFIXES = (
-    "Linear", "Bilinear", "Conv", "ConvTranspose", "BatchNorm", "LayerNorm", "GroupNorm", "Embedding", "EmbeddingBag",
-    "PReLU", "RMSNorm", "SyncBatchNorm",
-)
-_NEUTRAL_DECORATORS = {
-    "staticmethod", "classmethod", "property", "abstractmethod", "abc.abstractmethod", "functools.wraps", "wraps",
-    "override", "typing.override", "typing_extensions.override", "functools.cache", "functools.lru_cache",
-    "torch.jit.script", "torch.jit.ignore", "torch.jit.unused", "torch.jit.export", "torch.compile",
-    "torch._dynamo.disable", "pytest.fixture", "overload", "typing.overload", "cached_property",
-    "functools.cached_property",
-}
 _AUTOGRAD_FUNCTION_BASES = {"torch.autograd.Function", "torch.autograd.function.InplaceFunction", "Function"}
 _AUTOGRAD_FUNCTION_METHODS = {"forward", "backward", "setup_context", "jvp", "vjp"}
-_MAYBE_IDENTITY_METHODS = {"float", "cpu", "contiguous", "to", "type_as", "requires_grad_", "cuda", "double", "half",
-                           "bfloat16", "type", "long", "int", "bool"}
-_CONVERSION_METHODS = {"double", "half", "bfloat16", "cuda", "to", "type", "long", "int"}
-_NON_TENSOR_METHODS = {"item", "tolist", "numpy", "size", "dim", "numel", "element_size", "nelement", "stride",
-                       "storage_offset", "data_ptr", "is_contiguous", "is_floating_point", "get_device", "__len__",
-                       "untyped_storage", "storage", "register_hook", "ndimension"}
 _NON_TENSOR_ATTRS = {"shape", "dtype", "device", "requires_grad", "is_leaf", "ndim", "grad_fn", "layout", "is_cuda",
                      "names", "_version", "itemsize", "nbytes"}
 _VIEW_ATTRS = {"T", "mT", "H", "mH", "real", "imag"}
@@ -104,10 +88,14 @@ class _Function:
         self.dirty: FrozenSet[Obj] = frozenset()
 
 
-class Interpreter:
+class Interpreter(TorchSemantics):
+    """The generic abstract interpreter: statements, expressions, control flow, environment. What torch calls do
+    is ``TorchSemantics`` (torch_semantics.py)."""
+
     def __init__(self, module: cst.Module, checks: Sequence) -> None:
         self.module = module
         self.checks = checks
+        self.context = RuleContext(self)
         self.mod_imports: Dict[str, str] = {}
         self.imports: Dict[str, str] = self.mod_imports
         self.state: Optional[State] = State()
@@ -370,6 +358,10 @@ class Interpreter:
     def is_leaf_rg(self, o: Obj, state: Optional[State] = None) -> bool:
         return o.kind in (LEAF, PARAM, DETACHED) and self.is_rg(o, state)
 
+    def is_leaf_rg_or_view(self, o: Obj, state: Optional[State] = None) -> bool:
+        """A leaf that requires grad, or a view of one: an in-place write to it raises at once with grad mode on."""
+        return self.is_leaf_rg(o, state) or (o.kind == VIEW and o.base is not None and self.is_leaf_rg(o.base, state))
+
     def view_of(self, o: Obj, node) -> Obj:
         """A view of ``o`` created at ``node``; views of ``.data``/detached/grad tensors stay what they are."""
         k = o.kind
@@ -402,8 +394,8 @@ class Interpreter:
         objs = [x for v in inputs for o in v for x in (o.elems if o.kind == SEQ else (o,))]
         if s is None:
             return UNKNOWN_VALUE
-        if s.watch:
-            self.check_clobbered_use(node, objs)
+        if s.overwritten:
+            self.note_overwritten_reads(node, objs)
         result = self._derived_obj(node, objs, label, saved_params)
         if s.stale:
             s.stale.pop(result, None)  # a fresh computation
@@ -447,95 +439,7 @@ class Interpreter:
         extra = (frozenset(mods),) if mods and len(mods) <= 8 else ()
         return self.obj(DERIVED, id(node), rg=rg, origin=origin, node=node, stmt=self.stmt, label=label, extra=extra)
 
-    # ------------------------------------------------------------------ saved tensors
-    def rg_char(self, value: Optional[Value]) -> str:
-        """'1' every object in ``value`` requires grad, '0' none can (or it is not a tensor), '?' unknown."""
-        if not value:
-            return "0"
-        if all(self.is_rg(o) for o in value):
-            return "1"
-        if all((o.is_tensor and o.rg is False and not self.is_rg(o)) for o in value):
-            return "0"
-        return "?"
-
-    def record_saves(self, node, key: str, args: Dict[object, Value], result: Value, label: str,
-                     module: Optional[Obj] = None) -> None:
-        """Look ``key`` up in the generated op table and remember which argument tensors (and whether the result)
-        the op saved for backward. Certain facts only: the saved set is the intersection over every way the
-        unknown requires-grad flags could turn out, and nothing is recorded unless some input surely requires
-        grad (or the op is a module with parameters)."""
-        info = ops.saved_info(key)
-        if info is None:
-            return
-        if result is args.get(0) and result and all(
-            self.is_leaf_rg(o) or (o.kind == VIEW and o.base is not None and self.is_leaf_rg(o.base)) for o in result
-        ):
-            return  # an in-place op on a leaf that requires grad raises instead of recording anything
-        chars = [self.rg_char(args.get(i)) for i in info.get("tensor_args", ())]
-        has_params = info.get("kind") == "module" and module is not None and short_has_params(module.cls)
-        if "1" not in chars and not has_params:
-            return
-        unknowns = [i for i, c in enumerate(chars) if c == "?"]
-        if len(unknowns) > 4:
-            return
-        saved_args: Optional[Set] = None
-        saves_result = True
-        for bits in range(1 << len(unknowns)):
-            pattern = list(chars)
-            for j, i in enumerate(unknowns):
-                pattern[i] = "1" if bits >> j & 1 else "0"
-            p = "".join(pattern)
-            if "1" not in p and not has_params:
-                continue  # this way no graph is recorded at all: it does not constrain the others
-            got = set(ops.saved_inputs(key, p))
-            saved_args = got if saved_args is None else saved_args & got
-            saves_result = saves_result and ops.saves_result(key, p)
-        if saved_args is None:
-            return
-        s = self.state
-        saved = dict(s.saved)
-        record = (label, node)
-        for idx in sorted(saved_args, key=str):
-            for o in args.get(idx, EMPTY):
-                self._save(saved, o, record)
-        if saves_result:
-            for o in result:
-                self._save(saved, o, record)
-        if saved != s.saved:
-            s.saved = saved
-
-    @staticmethod
-    def _save(saved: Dict, o: Obj, record) -> None:
-        if not (o.is_tensor or (o.kind == UNKNOWN and o.site != "unknown")) or o.kind in (DATA, GRAD):
-            return
-        root = o.root()
-        saved[root] = saved.get(root, frozenset()) | frozenset((record,))
-
-    def saved_by(self, value: Value, ctx: bool = False) -> Optional[FrozenSet]:
-        """The records of the ops that saved every object of ``value`` (through views and detach), or None.
-        ``ctx``: the records of ``ctx.save_for_backward`` in an autograd.Function instead of those of ops."""
-        s = self.state
-        if s is None or not s.saved or not value:
-            return None
-        records: Set = set()
-        for o in value:
-            if o.kind in (DATA, GRAD) or not (o.is_tensor or o.kind == UNKNOWN):
-                return None
-            r = [rec for rec in s.saved.get(o.root(), ()) if (rec[0] == CTX_SAVE) == ctx]
-            if not r:
-                return None
-            records.update(r)
-        return frozenset(records)
-
-    def free_saved(self, node: cst.Call) -> None:
-        """``backward()`` / ``autograd.grad()`` free the saved tensors unless ``retain_graph=True``."""
-        for a in node.args:
-            if a.keyword is not None and a.keyword.value in ("retain_graph", "create_graph"):
-                if _literal_bool(a.value) is not False:
-                    return
-        if self.state is not None and self.state.saved:
-            self.state.saved = {}
-
+    # ------------------------------------------------------------------ uses and facts
     def mark_used(self, values: Iterable[Value]) -> None:
         s = self.state
         if s is None or s.grad is False:
@@ -553,17 +457,17 @@ class Interpreter:
         in-place tensor method can be applied to."""
         return bool(value) and all(o.is_tensor or (o.kind == UNKNOWN and o.site != "unknown") for o in value)
 
-    def emit(self, method: str, event) -> None:
+    def emit(self, event) -> None:
+        """Tell every check that subscribes to this kind of fact (a method named ``event.HOOK``)."""
         for check in self.checks:
-            handler = getattr(check, method, None)
+            handler = getattr(check, event.HOOK, None)
             if handler is not None:
-                handler(event, self)
+                handler(event, self.context)
 
     def inplace(self, node, target, value: Value, via: str, op: str, advanced: bool = False) -> None:
         if self.state is None or not value:
             return
-        ev = InplaceEvent(node, target, value, via, op, self.state, self.stmt, advanced)
-        self.emit("on_inplace", ev)
+        self.emit(InplaceWrite(node, target, value, via, op, self.state, self.stmt, advanced))
 
     def defer(self, fn: Callable[[], None], needs: FrozenSet[Obj]) -> None:
         """Run ``fn`` at the end of the function if every object of ``needs`` turned out to have a used ``.grad``."""
@@ -605,7 +509,7 @@ class Interpreter:
         if isinstance(value, cst.Call):
             q = self.qualname(value.func)
             if q == "torch.set_grad_enabled" and value.args:
-                mode = _literal_bool(value.args[0].value)
+                mode = literal_bool(value.args[0].value)
                 self.eval_args(value)
                 if self.state is not None:
                     self.state.grad = mode
@@ -652,7 +556,7 @@ class Interpreter:
             if self.saved_by(cur):
                 self.inplace(stmt, target, cur, "augassign", op)
             if self.tensor_objs(rhs) or any(o.kind == GRAD for o in rhs) or _mentions_grad(stmt.value):
-                self.defer_inferred_leaf(stmt, target, cur, "augassign", op)
+                self.defer_write_on_grad_user(stmt, target, cur, "augassign", op)
 
     def sx_Return(self, stmt: cst.Return) -> None:
         if stmt.value is not None:
@@ -775,7 +679,7 @@ class Interpreter:
         changed = False
         for item in node.items:
             mode = self.grad_mode_of(item.item)
-            if mode is not _NO_CHANGE:
+            if mode is not NO_CHANGE:
                 changed = True
                 if self.state is not None:
                     self.state.grad = mode
@@ -932,29 +836,6 @@ class Interpreter:
         for child in _children_statements(stmt):
             self.exec_block([child])
 
-    # ------------------------------------------------------------------ grad mode
-    def grad_mode_of(self, expr: cst.BaseExpression):
-        """The grad mode a ``with`` item sets, or _NO_CHANGE."""
-        mode = grad_mode_set_by(expr, self.qualname)
-        return _NO_CHANGE if mode is NO_CHANGE else mode
-
-    def decorator_grad_mode(self, node: cst.FunctionDef) -> Tuple[Optional[bool], bool]:
-        grad: Optional[bool] = True
-        forced = False
-        for d in node.decorators:
-            expr = d.decorator
-            mode = self.grad_mode_of(expr)
-            if mode is not _NO_CHANGE:
-                grad, forced = mode, True
-                continue
-            name = dotted(expr.func if isinstance(expr, cst.Call) else expr) or ""
-            q = self.qualname(expr.func if isinstance(expr, cst.Call) else expr) or name
-            if q in _NEUTRAL_DECORATORS or name in _NEUTRAL_DECORATORS or name.endswith((".setter", ".getter", ".deleter")):
-                continue
-            if not forced:
-                grad = None  # an unknown decorator may change grad mode: assume nothing
-        return grad, forced
-
     # ------------------------------------------------------------------ binding
     def assign(self, target: cst.BaseExpression, value: Value, value_node) -> None:
         s = self.state
@@ -979,7 +860,7 @@ class Interpreter:
             base_val = self.ev(target.value)
             attr = target.attr.value
             if attr == "requires_grad":
-                flag = _literal_bool(value_node) if value_node is not None else None
+                flag = literal_bool(value_node) if value_node is not None else None
                 objs = frozenset(self.tensor_objs(base_val))
                 if objs and flag is True:
                     s.rg = s.rg | objs
@@ -1085,9 +966,9 @@ class Interpreter:
         s = self.state
         if s is None:
             return UNKNOWN_VALUE
-        if s.watch and node.value in s.watch:
-            call, mod = s.watch[node.value]
-            self.emit("on_clobbered_read", (node, call, mod, s))
+        if s.overwritten and node.value in s.overwritten:
+            call, mod = s.overwritten[node.value]
+            self.emit(OverwrittenInputRead(node, call, mod, s))
         v = s.env.get(node.value)
         if v is not None:
             return v
@@ -1262,8 +1143,7 @@ class Interpreter:
     def grad_read(self, node: cst.Attribute, base: Value, tensor_use: bool) -> None:
         if self.state is None:
             return
-        ev = GradReadEvent(node, node.value, base, self.state, self.stmt, tensor_use)
-        self.emit("on_grad_read", ev)
+        self.emit(GradRead(node, node.value, base, self.state, self.stmt, tensor_use))
 
     def note_grad_tensor_use(self, expr: cst.BaseExpression) -> None:
         """``expr`` is computed with: when it is ``n.grad`` (or ``n.grad.data``), ``n`` has a populated gradient,
@@ -1361,338 +1241,28 @@ class Interpreter:
             self.record_call(f"{self.current_cls.name}.{node.func.attr.value}")
         return frozenset(out) if out else UNKNOWN_VALUE
 
-    def watch_clobber(self, node: cst.Call, mod: Obj, arg: Value) -> None:
-        """``mod`` overwrites its input in place: unless the call's result is simply discarded (in-place on
-        purpose), every other name bound to that tensor now reads the overwritten values."""
-        s = self.state
-        if s is None or not self.maybe_tensor(arg) or isinstance(self.small, cst.Expr) and self.small.value is node:
-            return
-        if s.grad is True and all(self.is_leaf_rg(o) for o in arg):
-            return  # torch raises at once (IPL001)
-        roots = {o.root() for o in arg}
-        for name, value in s.env.items():
-            if "." not in name and value and all(o.root() in roots for o in value):
-                s.watch[name] = (node, mod)
-        if "inplace" not in mod.extra:
-            # the call returns a different tensor: any later use of the overwritten one is a use of wrong values,
-            # even through a reference taken before the call (``torch.cat([x, block(x)])``)
-            for root in roots:
-                s.watch[root] = (node, mod)
-
-    def check_clobbered_use(self, node, objs: Iterable[Obj]) -> None:
+    def note_overwritten_reads(self, node, objs: Iterable[Obj]) -> None:
+        """``objs`` are computed with at ``node``: a read of any tensor a call overwrote in place."""
         s = self.state
         for o in objs:
             for x in (o.elems if o.kind == SEQ else (o,)):
-                entry = s.watch.get(x.root()) if x.kind != SEQ else None
+                entry = s.overwritten.get(x.root()) if x.kind != SEQ else None
                 if entry is not None and entry[0] is not node:
-                    self.emit("on_clobbered_read", (node, entry[0], entry[1], s))
+                    self.emit(OverwrittenInputRead(node, entry[0], entry[1], s))
 
-    def module_call(self, node: cst.Call, mod: Obj, pos: List[Value], kw: Dict[str, Value]) -> Value:
-        cls = mod.cls
-        if pos and ("inplace" in mod.extra or "inplace_first" in mod.extra or
-                    (cls in self.classes and self.classes[cls].clobbers_input)):
-            self.watch_clobber(node, mod, pos[0])
-        if cls.startswith("torch.nn.") and pos:
-            if "inplace" in mod.extra and self.maybe_tensor(pos[0]):
-                self.inplace(node, node.args[0].value, pos[0], "module", cls.split(".")[-1] + "(inplace=True)")
-                if self.state is not None and self.state.grad is True:
-                    self.record_saves(node, cls, {0: pos[0]}, pos[0], f"`{cls.split('.')[-1]}(inplace=True)`", mod)
-                return pos[0]
-            inputs = list(pos) + list(kw.values())
-            if short_has_params(cls) or "multi_param" in mod.extra:
-                inputs.append(frozenset((self.obj(PARAM, (mod.site, "weight"), rg=True),)))
-            saved = frozenset((mod.site,)) if self.module_saves_params(mod, pos[0]) else frozenset()
-            return self.derived(node, inputs, label=f"`{cls.split('.')[-1]}`", key=cls, args={0: pos[0]}, module=mod,
-                                saved_params=saved)
-        info = self.classes.get(cls)
-        if info is not None and info.is_module and pos and _param_layers(info.attrs.values()) >= 2:
-            # a model of ours with two or more parameterised layers: its output requires grad, and its graph saves
-            # parameters (the input of every layer after the first requires grad)
-            inputs = list(pos) + list(kw.values()) + [frozenset((self.obj(PARAM, (mod.site, "*"), rg=True),))]
-            saved = frozenset((mod.site,)) if self.state is not None and self.state.grad is True else frozenset()
-            return self.derived(node, inputs, label=f"`{cls}`", saved_params=saved)
-        self.mark_used(pos)
-        return unknown(("call", id(node)))
-
-    def module_saves_params(self, mod: Obj, arg: Value) -> bool:
-        """Does running ``mod`` (a torch.nn module) on ``arg`` with grad on surely save one of its parameters?"""
-        if self.state is None or self.state.grad is not True:
-            return False
-        if "multi_param" in mod.extra:
-            return True
-        info = ops.saved_info(mod.cls)
-        if not info or info.get("kind") != "module":
-            return False
-        char = self.rg_char(arg)
-        patterns = ("0", "1") if char == "?" else (char,)
-        recs = info.get("patterns", {})
-        return all(recs.get(p, {}).get("params") for p in patterns)
-
-    def method_call(self, node: cst.Call, func: cst.Attribute, recv: Value) -> Value:
-        name = func.attr.value
-        pos, kw = self.eval_args(node)
-        s = self.state
-        if s is None:
-            return UNKNOWN_VALUE
-        tensors = self.tensor_objs(recv)
-        if name in ("parameters",) and not tensors:
-            label = f"a parameter of `{dotted(func.value) or 'the model'}`"
-            owners = frozenset(o.site for o in recv if o.kind == MODULE)
-            return frozenset((self.obj(PARAMS, id(node), label=label, node=node, extra=(owners,) if owners else ()),))
-        if name == "named_parameters" and not tensors:
-            label = f"a parameter of `{dotted(func.value) or 'the model'}`"
-            return frozenset((self.obj(NAMED_PARAMS, id(node), label=label, node=node),))
-        if name == "register_parameter" and len(pos) >= 2 and isinstance(node.args[0].value, cst.SimpleString):
-            attr = node.args[0].value.evaluated_value
-            key = dotted(func.value)
-            if key is not None and isinstance(attr, str):
-                s.bind(f"{key}.{attr}", pos[1])
-            return EMPTY
-        if not tensors:
-            if name == "step" and any(o.kind == OPTIMIZER and o.extra for o in recv):
-                self.optimizer_step(node, func, recv)
-            if name == "save_for_backward" and self.current is not None and self.current.role == "forward":
-                saved = dict(s.saved)
-                for v in pos:
-                    for o in v:
-                        self._save(saved, o, (CTX_SAVE, node))
-                s.saved = saved
-            if name in ("backward",):
-                self.mark_used((recv,))
-            if name in _inplace_names() and self.maybe_tensor(recv):
-                # in-place on something of unknown type: maybe saved for backward, maybe a leaf whose .grad is used
-                self.inplace(node, func.value, recv, "method", name)
-                self.defer_inferred_leaf(node, func.value, recv, "method", name)
-            if name in ("forward",):
-                for o in recv:
-                    if o.kind == MODULE:
-                        return self.module_call(node, o, pos, kw)
-            self.mark_used(pos)
-            self.mark_used(kw.values())
-            return unknown(("call", id(node)))
-        if ops.is_inplace_method(name):
-            self.inplace(node, func.value, recv, "method", name)
-            self.mark_used(pos)
-            self.mark_used(kw.values())
-            if name.endswith("_") and not name.startswith("_") and s.grad is True:
-                args = {0: recv}
-                for i, v in enumerate(pos):
-                    args[i + 1] = v
-                self.record_saves(node, "Tensor." + name[:-1], args, recv, f"`.{name}()`")
-            return recv
-        if name == "requires_grad_":
-            flag = _literal_bool(node.args[0].value) if node.args else True
-            objs = frozenset(tensors)
-            if flag is True:
-                s.rg = s.rg | objs
-                s.norg = s.norg - objs
-            elif flag is False:
-                s.norg = s.norg | objs
-                s.rg = s.rg - objs
-            return recv
-        if name == "retain_grad":
-            s.retain = s.retain | frozenset(tensors)
-            return EMPTY
-        if name == "detach":
-            return frozenset(
-                self.obj(DETACHED, id(node), rg=False, base=o.root(), origin=self.copy_origin(o), node=node, stmt=self.stmt)
-                for o in tensors
-            )
-        if name == "backward":
-            self.mark_used((recv,))
-            self.emit("on_backward", (node, recv, self.state))
-            self.stale_backward(node, recv)
-            self.free_saved(node)
-            return EMPTY
-        if name in _NON_TENSOR_METHODS:
-            return UNKNOWN_VALUE
-        if name == "clone":
-            used = s.used
-            out = self.derived(node, (recv,), label=".clone()")
-            s.used = used  # a clone alone does not make the source contribute to a loss; using the clone does
-            return out
-        if ops.is_view_method(name) or name in ("view", "view_as"):
-            return frozenset(self.view_of(o, node) for o in tensors)
-        if name in _MAYBE_IDENTITY_METHODS and name not in _CONVERSION_METHODS:
-            return unknown(("maybe", id(node)))
-        if name in _CONVERSION_METHODS and name != "to" or (name == "to" and not _to_is_noop(node)):
-            return self.derived(node, (recv,), label=f".{name}()")
-        if name == "to":
-            return unknown(("maybe", id(node)))
-        args: Dict[object, Value] = {0: recv}
-        for i, v in enumerate(pos):
-            args[i + 1] = v
-        args.update(kw)
-        return self.derived(node, [recv] + pos + list(kw.values()), label=f"`.{name}()`", key="Tensor." + name, args=args)
-
-    def optimizer_step(self, node: cst.Call, func: cst.Attribute, recv: Value) -> None:
-        """``opt.step()`` writes the parameters of its modules in place: every live graph that saved some of them
-        can no longer be backpropagated."""
-        s = self.state
-        owners: Set[object] = set()
-        for o in recv:
-            if o.kind == OPTIMIZER and o.extra:
-                owners |= o.extra[0]
-        text = expr_text_of(func.value)
-        for value in s.env.values():
-            for o in value:
-                if o.kind == DERIVED and o.extra and o.extra[0] & owners and o not in s.stale:
-                    s.stale[o] = (node, text, next(iter(sorted(o.extra[0] & owners, key=str))))
-
-    def stale_backward(self, node: cst.Call, value: Value) -> None:
-        s = self.state
-        if s is None or not s.stale or not value:
-            return
-        entries = [s.stale.get(o) for o in value]
-        if all(e is not None for e in entries):
-            self.emit("on_stale_backward", (node, value, entries[0]))
-
-    def copy_origin(self, o: Obj) -> FrozenSet[Obj]:
-        """For ``x.detach()`` / ``x.clone().detach()``: the tensors whose values were copied."""
-        if o.kind in (LEAF, PARAM):
-            return frozenset((o,))
-        if o.kind == DERIVED:
-            return o.origin
-        if o.kind == VIEW and o.base is not None:
-            return self.copy_origin(o.base)
-        return frozenset()
-
-    def defer_inferred_leaf(self, node, target, objs: FrozenSet[Obj], via: str, op: str) -> None:
+    def defer_write_on_grad_user(self, node, target, objs: FrozenSet[Obj], via: str, op: str) -> None:
         state = self.state
         stmt = self.stmt
         if state is None or state.grad is not True:
             return
 
         def fire() -> None:
-            ev = InplaceEvent(node, target, objs, via, op, state, stmt)
+            ev = InplaceWriteOnGradUser(node, target, objs, via, op, state, stmt)
             ev_stmt, self.stmt = self.stmt, stmt
-            self.emit("on_inferred_leaf_inplace", ev)
+            self.emit(ev)
             self.stmt = ev_stmt
 
         self.defer(fire, objs)
-
-    def qual_call(self, node: cst.Call, q: str) -> Value:
-        pos, kw = self.eval_args(node)
-        s = self.state
-        if s is None:
-            return UNKNOWN_VALUE
-        args = node.args
-        if q == "torch.nn.Parameter" or q == "torch.autograd.Variable":
-            rg_kw = kw.get("requires_grad")
-            flag = True if q == "torch.nn.Parameter" else False
-            for a in args:
-                if a.keyword is not None and a.keyword.value == "requires_grad":
-                    flag = _literal_bool(a.value)
-            if q == "torch.nn.Parameter" and len(args) > 1 and args[1].keyword is None:
-                flag = _literal_bool(args[1].value)
-            del rg_kw
-            label = "nn.Parameter(...)" if q == "torch.nn.Parameter" else "Variable(...)"
-            self.created_sites.add(id(node))
-            origin = frozenset(o for o in (pos[0] if pos else EMPTY) if self.is_rg(o) and o.is_tensor)
-            return frozenset((self.obj(LEAF, id(node), rg=flag, label=label, node=node, stmt=self.stmt, origin=frozenset(origin)),))
-        if ops.is_factory(q):
-            flag: Optional[bool] = False
-            for a in args:
-                if a.keyword is not None and a.keyword.value == "requires_grad":
-                    flag = _literal_bool(a.value)
-            short = q.split(".")[-1]
-            label = f"{short}(..., requires_grad=True)" if flag else f"{short}(...)"
-            self.created_sites.add(id(node))
-            origin: FrozenSet[Obj] = frozenset()
-            if short in ("tensor", "as_tensor") and pos:
-                origin = frozenset(o for o in pos[0] if o.is_tensor and o.kind in (LEAF, PARAM) and self.is_rg(o))
-            return frozenset((self.obj(LEAF, id(node), rg=flag, label=label, node=node, stmt=self.stmt, origin=origin),))
-        if q.startswith("torch.nn.") and q[9:10].isupper() and "." not in q[9:]:
-            extra = []
-            for a in args:
-                if a.keyword is None:
-                    continue
-                kname = a.keyword.value
-                if kname == "bias" and _literal_bool(a.value) is False:
-                    extra.append("bias")
-                if kname in _NO_AFFINE_FLAGS and _literal_bool(a.value) is False:
-                    extra += ["weight", "bias"]
-                if kname == "inplace" and _literal_bool(a.value) is True:
-                    extra.append("inplace")
-            if q == "torch.nn.Sequential" and len(pos) > 1:
-                self.emit("on_sequential", (node, [(a.value, v) for a, v in zip(args, pos) if a.keyword is None]))
-            if q in ("torch.nn.Sequential", "torch.nn.ModuleList") and pos and _param_layers(pos) >= 2:
-                extra.append("multi_param")
-            if q == "torch.nn.Sequential" and pos and any(
-                o.kind == MODULE and ("inplace" in o.extra or "inplace_first" in o.extra) for o in pos[0]
-            ):
-                extra.append("inplace_first")
-            self.created_sites.add(id(node))
-            idx = ops.inplace_module_kwarg(q)
-            if idx is not None and len(args) > idx and args[idx].keyword is None and _literal_bool(args[idx].value) is True:
-                extra.append("inplace")
-            return frozenset((self.obj(MODULE, id(node), cls=q, node=node, extra=tuple(sorted(set(extra)))),))
-        if ops.is_no_grad_function(q):
-            return pos[0] if pos else UNKNOWN_VALUE
-        out_kw = kw.get("out")
-        if out_kw is not None and q.startswith("torch."):
-            out_node = next(a.value for a in args if a.keyword is not None and a.keyword.value == "out")
-            if self.tensor_objs(out_kw):
-                self.inplace(node, out_node, out_kw, "out", f"{q.split('.')[-1]}(out=...)")
-            self.mark_used(pos)
-            return out_kw
-        target_idx = ops.inplace_function_target(q)
-        if target_idx is not None and len(pos) > target_idx:
-            if self.maybe_tensor(pos[target_idx]):
-                self.inplace(node, args[target_idx].value, pos[target_idx], "function", q.split(".")[-1])
-                if s.grad is True and q.endswith("_"):
-                    self.record_saves(node, q[:-1], dict(enumerate(pos)), pos[target_idx], f"`{_short(q)}`")
-            return pos[target_idx]
-        ikw = ops.inplace_kwarg(q)
-        if ikw is not None and pos:
-            pname, pidx = ikw
-            flag = None
-            for a in args:
-                if a.keyword is not None and a.keyword.value == pname:
-                    flag = _literal_bool(a.value)
-            if flag is None and len(args) > pidx and args[pidx].keyword is None:
-                flag = _literal_bool(args[pidx].value)
-            if flag is True and self.maybe_tensor(pos[0]):
-                self.inplace(node, args[0].value, pos[0], "inplace_kwarg", f"{q.split('.')[-1]}(..., inplace=True)")
-                if s.grad is True:
-                    self.record_saves(node, q, {0: pos[0]}, pos[0], f"`{_short(q)}(inplace=True)`")
-                return pos[0]
-        if q.startswith("torch.optim.") and q.count(".") == 2 and q.split(".")[-1][:1].isupper() and pos:
-            ev = OptimizerEvent(node, args[0].value, pos[0], s, self.stmt)
-            self.emit("on_optimizer", ev)
-            owners: Set[object] = set()
-            for o in pos[0]:
-                if o.kind == PARAMS and o.extra:
-                    owners |= o.extra[0]
-            label = dotted(args[0].value.func.value) if (isinstance(args[0].value, cst.Call) and isinstance(
-                args[0].value.func, cst.Attribute)) else None
-            return frozenset((self.obj(OPTIMIZER, id(node), node=node, cls=label or "",
-                                       extra=(frozenset(owners),) if owners else ()),))
-        if q in ("torch.autograd.grad", "torch.autograd.backward"):
-            self.mark_used(pos)
-            self.emit("on_backward", (node, pos[0] if pos else EMPTY, s))
-            self.stale_backward(node, pos[0] if pos else EMPTY)
-            self.free_saved(node)
-            return UNKNOWN_VALUE
-        if q == "torch.detach" and pos:
-            return frozenset(self.obj(DETACHED, id(node), rg=False, base=o.root(), origin=self.copy_origin(o), node=node, stmt=self.stmt)
-                             for o in self.tensor_objs(pos[0]))
-        if ops.is_view_function(q) and pos and self.tensor_objs(pos[0]):
-            return frozenset(self.view_of(o, node) for o in self.tensor_objs(pos[0]))
-        if q.startswith("torch.") and not q.startswith(("torch.nn.init", "torch.distributed", "torch.cuda", "torch.utils")):
-            tensor_inputs = [v for v in pos + list(kw.values())
-                             if self.tensor_objs(v) or any(o.kind == SEQ and self.tensor_objs(o.elems) for o in v)]
-            if tensor_inputs:
-                args = dict(enumerate(pos))
-                args.update(kw)
-                return self.derived(node, pos + list(kw.values()), label=f"`{_short(q)}`", key=q, args=args)
-            return unknown(("call", id(node)))
-        self.mark_used(pos)
-        self.mark_used(kw.values())
-        return unknown(("call", id(node)))
-
-
-CTX_SAVE = "`ctx.save_for_backward`"
 
 
 def _mark_dirty_names(fn: cst.FunctionDef) -> Set[str]:
@@ -1712,36 +1282,6 @@ def _mark_dirty_names(fn: cst.FunctionDef) -> Set[str]:
 
     visit(_body_statements(fn.body))
     return out
-
-
-def expr_text_of(node: cst.BaseExpression) -> str:
-    return dotted(node) or "the optimizer"
-
-
-def _param_layers(values: Iterable[Value]) -> int:
-    """How many of these values are parameterised layers or parameters."""
-    n = 0
-    for v in values:
-        if any((o.kind == MODULE and (short_has_params(o.cls) or "multi_param" in o.extra))
-               or (o.kind in (LEAF, PARAM) and o.rg is True) for o in v):
-            n += 1
-    return n
-
-
-def short_has_params(cls: str) -> bool:
-    return cls[9:].startswith(_PARAM_MODULE_PREFIXES)
-
-
-class _NoChange:
-    def __repr__(self) -> str:
-        return "NO_CHANGE"
-
-
-_NO_CHANGE = _NoChange()
-
-
-def _inplace_names() -> FrozenSet[str]:
-    return ops.inplace_methods()
 
 
 def _is_static(node: cst.FunctionDef) -> bool:
@@ -1793,17 +1333,6 @@ def _comp_fors(node) -> List:
     return out
 
 
-def _literal_bool(node) -> Optional[bool]:
-    if isinstance(node, cst.Name):
-        if node.value == "True":
-            return True
-        if node.value == "False":
-            return False
-    if isinstance(node, cst.Integer):
-        return node.value not in ("0",)
-    return None
-
-
 def _augop(op) -> str:
     return {
         cst.AddAssign: "+=", cst.SubtractAssign: "-=", cst.MultiplyAssign: "*=", cst.DivideAssign: "/=",
@@ -1828,13 +1357,6 @@ def _binop_key(node: cst.BinaryOperation) -> Optional[str]:
         if isinstance(node.left, (cst.Integer, cst.Float)):
             return "operator.pow@rscalar"
     return key
-
-
-def _short(q: str) -> str:
-    """``torch.nn.functional.relu`` -> ``F.relu``; ``torch.sigmoid`` stays."""
-    if q.startswith("torch.nn.functional."):
-        return "F." + q[len("torch.nn.functional."):]
-    return q
 
 
 def _binop_label(op) -> str:
@@ -1904,24 +1426,6 @@ def _const_int_index(node: cst.Subscript) -> Optional[int]:
                 return None
             return -i if neg else i
     return None
-
-
-def _to_is_noop(node: cst.Call) -> bool:
-    """``t.to("cpu")`` / ``t.to(torch.float32)`` on a CPU float tensor return ``t`` itself; any other target (a
-    ``device`` variable, "cuda", another dtype) copies on the machines where it matters."""
-    if not node.args:
-        return True
-    for a in node.args:
-        v = a.value
-        d = dotted(v) or ""
-        if d in ("torch.float32", "torch.float"):
-            continue
-        if isinstance(v, cst.SimpleString) and v.evaluated_value == "cpu":
-            continue
-        if a.keyword is not None and a.keyword.value in ("non_blocking", "copy", "memory_format"):
-            continue
-        return False
-    return True
 
 
 def _mentions_grad(node: cst.BaseExpression) -> bool:
@@ -2008,7 +1512,7 @@ def _collect_refs(value: Value, into: Set[Obj], depth: int) -> None:
             o = o.base
 
 
-def analyze_module(source: str, path: str) -> Tuple[Optional[cst.Module], List[Diagnostic]]:
+def analyze_module(source: str, path: str, rules) -> Tuple[Optional[cst.Module], List[Diagnostic]]:
     """Parse and analyse the whole text; return the LibCST module (None when it does not parse) and the diagnostics.
 
     ``Fix.edit`` payloads reference nodes of the returned module, so a fixer can transform that very tree."""
@@ -2017,52 +1521,52 @@ def analyze_module(source: str, path: str) -> Tuple[Optional[cst.Module], List[D
     try:
         module = cst.parse_module(source)
     except (cst.ParserSyntaxError, SyntaxError, ValueError, RecursionError, MemoryError) as exc:
-        return None, [syntax_error_diagnostic(exc, source, path)]
+        return None, [syntax_error_diagnostic(exc, source, path, rules.syntax_error)]
     if not mentions_torch(source):
         return module, []
-    return module, _interpret(module, path, frozenset())
+    return module, _interpret(module, path, frozenset(), rules)
 
 
-def _interpret(module: cst.Module, path: str, uncertain_callers: FrozenSet[str]) -> List[Diagnostic]:
-    from ..checks import make_checks
+def _interpret(module: cst.Module, path: str, uncertain_callers: FrozenSet[str], rules) -> List[Diagnostic]:
     from .positions import to_diagnostics
 
-    checks = make_checks()
+    checks = rules.checks
     interp = Interpreter(module, checks)
     interp.uncertain_callers = uncertain_callers
     interp.run()
     for check in checks:
         fin = getattr(check, "finish", None)
         if fin is not None:
-            fin(interp)
+            fin(interp.context)
     reports = list(interp.reports.values())
     if not reports:
         return []
     return to_diagnostics(module, reports, path, checks)
 
 
-def analyze(source: str, path: str) -> List[Diagnostic]:
+def analyze(source: str, path: str, rules) -> List[Diagnostic]:
     """Lint: like ``analyze_module`` but cheaper -- code no rule can report on is not parsed (``prefilter``)."""
-    return analyze_for_fixes(source, path)[2]
+    return analyze_for_fixes(source, path, rules)[2]
 
 
-def analyze_for_fixes(source: str, path: str) -> Tuple[Optional[cst.Module], str, List[Diagnostic]]:
+def analyze_for_fixes(source: str, path: str, rules) -> Tuple[Optional[cst.Module], str, List[Diagnostic]]:
     """``analyze``, also returning the module the fix payloads reference and the text it was parsed from (``source``
     itself, or ``source`` with blocks blanked out by the pre-filter: same line numbers).
 
     Guarded (``guard.py``): LibCST sees a text only once CPython has parsed the whole file (a syntax error anywhere
-    is IPL900) and the part LibCST will parse (the reduced text) is not nested too deeply. Every fallback goes to
+    is reported) and the part LibCST will parse (the reduced text) is not nested too deeply. Every fallback goes to
     the guarded full analysis (``analysis.analyze_module``)."""
+    from ..diagnostics import fingerprint
     from . import analyze_module
     from .guard import check, quiet_parse, run_deep
 
-    def full_analysis(source: str, path: str) -> Tuple[Optional[cst.Module], str, List[Diagnostic]]:
-        module, diags = analyze_module(source, path)
-        return module, source, diags
+    def full_analysis(text: str, name: str) -> Tuple[Optional[cst.Module], str, List[Diagnostic]]:
+        module, diags = analyze_module(text, name, rules=rules)
+        return module, text, diags
 
     text, uncertain = reduce_source(source)
     if text is None:
-        # never says torch: out of scope; a file that does not parse still gets its IPL900
+        # never says torch: out of scope; a file that does not parse is still reported
         try:
             quiet_parse(source)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
@@ -2079,7 +1583,7 @@ def analyze_for_fixes(source: str, path: str) -> Tuple[Optional[cst.Module], str
 
     def parse_and_interpret() -> List[Diagnostic]:
         parsed.append(cst.parse_module(text))
-        return _interpret(parsed[-1], path, uncertain)
+        return _interpret(parsed[-1], path, uncertain, rules)
 
     try:
         diags = run_deep(parse_and_interpret, verdict.depth)
@@ -2089,8 +1593,6 @@ def analyze_for_fixes(source: str, path: str) -> Tuple[Optional[cst.Module], str
     lines = source.splitlines()
     for d in diags:  # the reduced text has the same lines where it has any; fingerprints use the real ones
         if d.fingerprint is not None and 0 < d.line <= len(lines):
-            from .positions import fingerprint
-
             d.fingerprint = fingerprint(d.code, lines[d.line - 1])
     return module, text, diags
 

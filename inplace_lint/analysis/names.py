@@ -136,9 +136,11 @@ NO_CHANGE = _NoChange()  # the expression does not set grad mode
 
 
 def literal_bool(node: cst.BaseExpression) -> Optional[bool]:
-    """True/False for the literals ``True``/``False``, else None (unknown)."""
+    """True/False for the literals ``True``/``False`` and integer literals (``0`` is False), else None (unknown)."""
     if isinstance(node, cst.Name) and node.value in ("True", "False"):
         return node.value == "True"
+    if isinstance(node, cst.Integer):
+        return node.value != "0"
     return None
 
 

@@ -11,12 +11,13 @@ from typing import List, Sequence
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from ..diagnostics import ERROR, Diagnostic, fingerprint
+from ..diagnostics import Diagnostic, fingerprint
 from .guard import quiet_parse
 
 
-def syntax_error_diagnostic(exc: BaseException, source: str, path: str) -> Diagnostic:
-    """IPL900 at the position CPython reports (its positions and messages are better than LibCST's)."""
+def syntax_error_diagnostic(exc: BaseException, source: str, path: str, rule) -> Diagnostic:
+    """A finding of ``rule`` (the syntax-error rule) at the position CPython reports (its positions and messages
+    are better than LibCST's)."""
     line, col = 1, 1
     if isinstance(exc, RecursionError):
         message = "the file is nested too deeply to be parsed; it was not checked"
@@ -38,7 +39,7 @@ def syntax_error_diagnostic(exc: BaseException, source: str, path: str) -> Diagn
                     detail = m.group(3)
             message = f"LibCST cannot parse this file although Python can ({detail}); it was not checked"
     message = " ".join(message.split())
-    return Diagnostic(path, line, col, line, col + 1, "IPL900", "syntax-error", ERROR, message, stmt_line=line)
+    return Diagnostic(path, line, col, line, col + 1, rule.code, rule.name, rule.severity, message, stmt_line=line)
 
 
 def to_diagnostics(module: cst.Module, reports: Sequence, path: str, checks: Sequence) -> List[Diagnostic]:

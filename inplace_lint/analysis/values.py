@@ -116,13 +116,13 @@ class State:
     retain:  objects that called ``retain_grad()``
     grad:    grad mode: True / False / None (unknown)
     saved:   root object -> frozenset of (op label, node) that saved it for a backward still to come
-    watch:   name -> (call node, module object): the name's tensor was overwritten in place by that call, whose
+    overwritten: name -> (call node, module object): the name's tensor was overwritten in place by that call, whose
              result went elsewhere; reading the name sees the new values
     stale:   object -> (step node, optimizer text): its graph saved parameters that ``optimizer.step()`` has since
              updated in place; backpropagating it raises
     """
 
-    __slots__ = ("env", "rg", "norg", "used", "retain", "grad", "saved", "watch", "stale")
+    __slots__ = ("env", "rg", "norg", "used", "retain", "grad", "saved", "overwritten", "stale")
 
     def __init__(self) -> None:
         self.env: Dict[str, Value] = {}
@@ -132,7 +132,7 @@ class State:
         self.retain: FrozenSet[Obj] = frozenset()
         self.grad: Optional[bool] = True
         self.saved: Dict[Obj, FrozenSet[Tuple[str, object]]] = {}
-        self.watch: Dict[str, Tuple[object, Obj]] = {}
+        self.overwritten: Dict[str, Tuple[object, Obj]] = {}
         self.stale: Dict[Obj, Tuple[object, str]] = {}
 
     def copy(self) -> "State":
@@ -144,7 +144,7 @@ class State:
         s.retain = self.retain
         s.grad = self.grad
         s.saved = dict(self.saved)
-        s.watch = dict(self.watch)
+        s.overwritten = dict(self.overwritten)
         s.stale = dict(self.stale)
         return s
 
@@ -158,7 +158,7 @@ class State:
             and self.used == other.used
             and self.retain == other.retain
             and self.saved == other.saved
-            and self.watch == other.watch
+            and self.overwritten == other.overwritten
             and self.stale == other.stale
         )
 
@@ -166,8 +166,8 @@ class State:
         """Rebind ``name``; facts about its attributes (``name.x``) die with the old object."""
         env = self.env
         env[name] = value
-        if self.watch:
-            self.watch.pop(name, None)
+        if self.overwritten:
+            self.overwritten.pop(name, None)
         prefix = name + "."
         if any(k.startswith(prefix) for k in env):
             for k in [k for k in env if k.startswith(prefix)]:
@@ -175,8 +175,8 @@ class State:
 
     def unbind(self, name: str) -> None:
         self.env.pop(name, None)
-        if self.watch:
-            self.watch.pop(name, None)
+        if self.overwritten:
+            self.overwritten.pop(name, None)
         prefix = name + "."
         for k in [k for k in self.env if k.startswith(prefix)]:
             del self.env[k]
@@ -213,7 +213,7 @@ def join_states(a: "Optional[State]", b: "Optional[State]") -> "Optional[State]"
         if w is not None:
             saved[k] = v | w
     s.saved = saved
-    s.watch = {k: v for k, v in a.watch.items() if b.watch.get(k) == v}
+    s.overwritten = {k: v for k, v in a.overwritten.items() if b.overwritten.get(k) == v}
     s.stale = {k: v for k, v in a.stale.items() if b.stale.get(k) == v}
     return s
 

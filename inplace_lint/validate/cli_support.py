@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from typing import Any, Callable, Dict, List, Optional, Sequence
 
-from .. import catalog, engine
+from .. import catalog
 from ..diagnostics import ERROR, Diagnostic
 from .runner import CONFIRMED, Summary, ValidateOptions, Validator, line_map, validate_result, verify_fix
 from .sandbox import Limits

@@ -38,34 +38,8 @@ EXCEPTION = "exception"  # any other exception the harness saw (evidence, never 
 REPORTABLE = (LEAF, LEAF_VIEW, OUT_GRAD, SAVED, DATA_CORRUPTION, FN_DIRTY, FN_DIRTY_LEAF, FN_SAVED_WRITE,
               FN_GRAD_WRITE, CLOBBERED, NONLEAF_GRAD, GRAD_CUT, GRADCHECK)
 
-# Which kinds confirm a static finding of which rule. A code not listed here is confirmed by any reportable kind.
-CONFIRMS: Dict[str, Tuple[str, ...]] = {
-    "IPL001": (LEAF, LEAF_VIEW, OUT_GRAD),
-    "IPL002": (LEAF, LEAF_VIEW, OUT_GRAD),
-    "IPL003": (SAVED, DATA_CORRUPTION),
-    "IPL004": (DATA_CORRUPTION, DATA_WRITE, SAVED),
-    "IPL005": (NONLEAF_GRAD,),
-    "IPL006": (GRAD_CUT, LEAF),
-    "IPL007": (FN_DIRTY, FN_DIRTY_LEAF, FN_SAVED_WRITE, FN_GRAD_WRITE, GRADCHECK, SAVED),
-    "IPL008": (CLOBBERED,),
-}
-
-# The rule a runtime-only event is reported under.
-RULE_OF_KIND: Dict[str, str] = {
-    LEAF: "IPL001",
-    OUT_GRAD: "IPL001",
-    LEAF_VIEW: "IPL002",
-    SAVED: "IPL003",
-    DATA_CORRUPTION: "IPL004",
-    NONLEAF_GRAD: "IPL005",
-    GRAD_CUT: "IPL006",
-    FN_DIRTY: "IPL007",
-    FN_DIRTY_LEAF: "IPL007",
-    FN_SAVED_WRITE: "IPL007",
-    FN_GRAD_WRITE: "IPL007",
-    GRADCHECK: "IPL007",
-    CLOBBERED: "IPL008",
-}
+# Which kinds confirm a finding of which rule, and which rule a runtime-only event is reported under, is each rule's
+# ``Runtime`` declaration (``inplace_lint/rules/<rule>/runtime.py``).
 
 # Exception messages torch raises for each kind (substring match, first hit wins).
 MESSAGE_KINDS: Tuple[Tuple[str, str], ...] = (

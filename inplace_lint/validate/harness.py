@@ -11,8 +11,10 @@ A *job* (a JSON-able dict built by ``inplace_lint.validate.runner``) says what t
   ``autograd.Function`` is also checked with ``torch.autograd.gradcheck`` in float64.
 
 ``lines`` are the lines to watch (a line tracer on that one file records whether each ran, with grad mode on or
-off); ``inspect`` lists ``{"line", "code"}`` pairs for the checks that need the values after the run (IPL005: the
-name holds a non-leaf whose ``.grad`` is None; IPL006: no gradient flows from the detached copy to its source).
+off); ``inspect`` lists what the rules of the findings ask for beyond the events of the probe (their ``Runtime``
+declarations, ``inplace_lint/rules/*/runtime.py``): ``{"line", "code", "after_run": "module:function"}`` calls that
+hook on the values once the line ran; ``{"line", "code", "watch": true, "read_line"}`` watches the statement for
+in-place writes into tensors its caller reads again.
 
 ``run_job`` returns a JSON-able dict: ``status`` (``ok`` | ``exception`` | ``error`` | ``not-reached``),
 ``events`` (probe events, exceptions included), ``hits`` (line -> [runs with grad on, runs with grad off]),
@@ -57,7 +59,7 @@ OPTIMIZER_NAMES = {"optimizer", "opt", "optim"}
 class LineTracer:
     """Record which of ``lines`` of one file ran, with grad mode on or off; keep the last frame that ran each
     ``keep`` line (for the after-run checks); and around each ``watch`` statement, notice tensors that the statement
-    wrote in place (IPL008: a call that overwrites its caller's tensor)."""
+    wrote in place (a call that overwrites its caller's tensor)."""
 
     def __init__(self, path: str, lines: Iterable[int], keep: Iterable[int] = (),
                  watch: Optional[Dict[int, "_Watch"]] = None):
@@ -313,7 +315,7 @@ def _tracer(job: Dict[str, Any]) -> LineTracer:
     watches: Dict[int, _Watch] = {}
     tree = None
     for item in job.get("inspect") or []:
-        if item.get("code") != "IPL008":
+        if not item.get("watch"):
             continue
         tree = tree or parse(job["source"])
         if tree is None:
@@ -389,12 +391,20 @@ def _result(label: str, outcome: _Outcome, tracer: LineTracer) -> Dict[str, Any]
 
 def _lines(job: Dict[str, Any]) -> Tuple[List[int], List[int]]:
     lines = [int(n) for n in job.get("lines") or []]
-    keep = [int(item["line"]) for item in job.get("inspect") or [] if item.get("code") in ("IPL005", "IPL006")]
+    keep = [int(item["line"]) for item in job.get("inspect") or [] if item.get("after_run")]
     return sorted(set(lines) | set(keep)), keep
 
 
+def _hook(spec: str):
+    """The function ``"package.module:function"`` names."""
+    import importlib
+
+    module, _, name = spec.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
 # ---------------------------------------------------------------------------------------------------------------
-# After-run checks for silent bugs (IPL005, IPL006)
+# After-run checks for silent bugs (a rule's ``Runtime.after_run`` hook)
 
 
 def _inspect(job: Dict[str, Any], tracer: LineTracer) -> List[Dict[str, Any]]:
@@ -406,7 +416,9 @@ def _inspect(job: Dict[str, Any], tracer: LineTracer) -> List[Dict[str, Any]]:
         return []
     found = []
     for item in requests:
-        line, code = int(item["line"]), item["code"]
+        if not item.get("after_run"):
+            continue
+        line = int(item["line"])
         frame = tracer.frames.get(line)
         if frame is None:
             continue
@@ -414,57 +426,11 @@ def _inspect(job: Dict[str, Any], tracer: LineTracer) -> List[Dict[str, Any]]:
         scope = dict(frame.f_globals)
         scope.update(frame.f_locals)
         try:
-            if code == "IPL005":
-                found.extend(_check_nonleaf(job["path"], line, names, scope))
-            elif code == "IPL006":
-                found.extend(_check_cut(job["path"], line, names, root, scope))
+            found.extend(_hook(item["after_run"])(job["path"], line, names, root, scope))
         except Exception as exc:  # noqa: BLE001 - a check that cannot run proves nothing
             found.append({"kind": ev.EXCEPTION, "path": job["path"], "line": line, "count": 1,
                           "message": f"after-run check failed: {type(exc).__name__}: {exc}", "check": True})
     return found
-
-
-def _check_nonleaf(path: str, line: int, names: Sequence[str], scope: Dict[str, Any]) -> List[Dict[str, Any]]:
-    out = []
-    for name in names:
-        value = scope.get(name)
-        if not isinstance(value, torch.Tensor):
-            continue
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            grad = value.grad
-        state = "None" if grad is None else "set (retain_grad)"
-        if not value.is_leaf:
-            grad_fn = type(value.grad_fn).__name__ if value.grad_fn is not None else "?"
-            message = (f"`{name}` holds a non-leaf tensor after this line (grad_fn={grad_fn}): backward() never "
-                       f"fills its .grad, which is {state}")
-        elif not value.requires_grad and grad is None:
-            message = (f"`{name}` holds a tensor that does not require grad after this line (computed with grad "
-                       f"mode off): backward() never fills its .grad, which is None")
-        else:
-            continue
-        out.append({"kind": ev.NONLEAF_GRAD, "path": path, "line": line, "count": 1, "message": message})
-    return out
-
-
-def _check_cut(path: str, line: int, names: Sequence[str], root: Optional[str],
-               scope: Dict[str, Any]) -> List[Dict[str, Any]]:
-    if not names or not root:
-        return []
-    copy, source = scope.get(names[0]), scope.get(root)
-    if not isinstance(copy, torch.Tensor) or not isinstance(source, torch.Tensor) or copy is source:
-        return []
-    if not (source.requires_grad and copy.requires_grad and copy.is_leaf and copy.is_floating_point()):
-        return []
-    with torch.enable_grad():
-        grad = torch.autograd.grad(copy.sum(), [source], allow_unused=True)[0]
-    if grad is not None:
-        return []
-    source_grad = "None" if source.grad is None else "set by other uses"
-    return [{"kind": ev.GRAD_CUT, "path": path, "line": line, "count": 1,
-             "message": (f"`{names[0]}` is a new leaf detached from `{root}`: autograd.grad({names[0]}.sum(), "
-                         f"{root}) is None, so no loss on `{names[0]}` reaches `{root}` ({root}.grad is "
-                         f"{source_grad})")}]
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -646,7 +612,6 @@ def _backprop(value) -> None:
 
 def _attempts(job, label, target, shapes, make_inputs, lines, keep) -> Dict[str, Any]:
     """Call ``target`` with inputs of each shape in turn until a watched line runs."""
-    path = job["path"]
     tried = []
     last: Optional[Dict[str, Any]] = None
     for shape in shapes:

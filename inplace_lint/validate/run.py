@@ -32,8 +32,8 @@ from typing import Any, Dict, List, Optional, Sequence, Set
 from ..diagnostics import Diagnostic
 from . import events as ev
 from .bootstrap import EVENTS_ENV, LINES_ENV
-from .runner import (CONFIRMED, NOT_REACHED, NOT_REPRODUCED, SKIPPED_CODES, evidence_of, matching_events,
-                     runtime_diagnostics, target_lines)
+from .runner import (CONFIRMED, NOT_REACHED, NOT_REPRODUCED, evidence_of, matching_events,
+                     runtime_diagnostics, skipped, target_lines)
 from .sandbox import PACKAGE_ROOT
 
 SITECUSTOMIZE = '''\
@@ -169,7 +169,7 @@ def verdicts_from_run(diags: Sequence[Diagnostic], outcome: RunOutcome) -> Set:
     """Set ``validation`` on each static finding from what the run saw; returns the event keys used."""
     used: Set = set()
     for d in diags:
-        if d.code.startswith(SKIPPED_CODES):
+        if skipped(d.code):
             continue
         abs_path = os.path.abspath(d.path)
         matched = matching_events(d, abs_path, outcome.events)
@@ -200,7 +200,7 @@ def run_command(command: Sequence[str], paths: Sequence[str], settings, *, timeo
     display_of = {os.path.abspath(str(f)): engine.display_path(f) for f in files}
     watch: Dict[str, Set[int]] = {}
     for d in static.diagnostics:
-        if not d.code.startswith(SKIPPED_CODES):
+        if not skipped(d.code):
             watch.setdefault(os.path.abspath(d.path), set()).update(target_lines(d))
     outcome = run_with_probe(command, watch=watch, timeout=timeout, stdout_to_stderr=stdout_to_stderr)
 

@@ -19,7 +19,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
-from .. import catalog
+from .. import catalog, rules
 from ..diagnostics import ERROR, Diagnostic
 from . import events as ev
 from .sandbox import Limits, make_runner
@@ -27,8 +27,11 @@ from .targets import enclosing_callable, parse
 
 CONFIRMED, NOT_REPRODUCED, NOT_REACHED, ERROR_VERDICT = "confirmed", "not-reproduced", "not-reached", "error"
 VERDICTS = (CONFIRMED, NOT_REPRODUCED, NOT_REACHED, ERROR_VERDICT)
-INSPECTED = ("IPL005", "IPL006", "IPL008")  # rules whose silent symptom is checked on values after the run
-SKIPPED_CODES = ("IPL9",)  # engine-level findings: nothing to run
+
+
+def skipped(code: str) -> bool:
+    """Findings of a rule with no runtime declaration (engine-level: syntax errors, unreadable files) are not run."""
+    return rules.runtime_of(code) is None
 
 
 @dataclass
@@ -93,9 +96,13 @@ def script_job(abs_path: str, source: str, diags: Sequence[Diagnostic]) -> Dict[
     inspect = []
     for d in diags:
         lines |= target_lines(d)
-        if d.code in INSPECTED:
-            item = {"line": d.line, "code": d.code}
-            if d.code == "IPL008":
+        runtime = rules.runtime_of(d.code)
+        if runtime is not None and (runtime.after_run or runtime.watch_writes):
+            item: Dict[str, Any] = {"line": d.line, "code": d.code}
+            if runtime.after_run:
+                item["after_run"] = runtime.after_run
+            if runtime.watch_writes:
+                item["watch"] = True
                 item["read_line"] = _read_line(d)
             inspect.append(item)
     return {"kind": "script", "path": abs_path, "source": source, "lines": sorted(lines), "inspect": inspect}
@@ -142,7 +149,8 @@ def _hits(result: Dict[str, Any], lines: Iterable[int]) -> Tuple[int, int]:
 def matching_events(d: Diagnostic, abs_path: str, events: Sequence[Dict[str, Any]]) -> List[Dict[str, Any]]:
     """Events that confirm ``d``: a kind its rule accepts, at one of its lines (or inside a module built there)."""
     lines = target_lines(d)
-    kinds = ev.CONFIRMS.get(d.code, ev.REPORTABLE)
+    runtime = rules.runtime_of(d.code)
+    kinds = runtime.confirms if runtime is not None else ev.REPORTABLE
     found = []
     for event in events:
         if event["kind"] not in kinds:
@@ -262,7 +270,7 @@ class Validator:
 
     def validate_file(self, abs_path: str, source: str, diags: Sequence[Diagnostic]) -> FileOutcome:
         outcome = FileOutcome()
-        todo = [d for d in diags if not d.code.startswith(SKIPPED_CODES)]
+        todo = [d for d in diags if not skipped(d.code)]
         if not todo:
             return outcome
         script = self.run(script_job(abs_path, source, todo))
@@ -320,7 +328,7 @@ def runtime_diagnostics(events: Sequence[Dict[str, Any]], used: Set[Tuple[str, s
         line = int(event.get("line") or 0)
         if not line or (abs_path, line) in taken:
             continue
-        code = ev.RULE_OF_KIND.get(kind)
+        code = rules.rule_of_kind().get(kind)
         if code is None or (abs_path, line, code) in seen:
             continue
         seen.add((abs_path, line, code))
@@ -342,7 +350,7 @@ def make_runtime_diagnostic(path: str, source: Optional[str], event: Dict[str, A
     message = f"runtime: {event.get('message') or kind_label(event['kind'])}"
     related = []
     if event.get("saved_line") and _same_file(event.get("saved_path"), os.path.abspath(path)):
-        related.append((int(event["saved_line"]), 1, f"saved for backward here"
+        related.append((int(event["saved_line"]), 1, "saved for backward here"
                         + (f" by `{event['saved_op']}`" if event.get("saved_op") else "")))
     validation = {"verdict": CONFIRMED, "evidence": evidence_of(event), "harness": "runtime",
                   "events": [{k: v for k, v in event.items() if k != "module_sites"}]}
@@ -400,7 +408,7 @@ def validate_result(result, settings=None, options: Optional[ValidateOptions] = 
         for path, diags in by_path.items():
             if path == engine.STDIN or path not in result.sources:
                 for d in diags:
-                    if not d.code.startswith(SKIPPED_CODES):
+                    if not skipped(d.code):
                         d.validation = {"verdict": ERROR_VERDICT, "evidence": "code read from stdin is not run"
                                         if path == engine.STDIN else "the source is not available"}
                 continue
@@ -461,7 +469,7 @@ def verify_fix(validator: Validator, abs_path: str, original: str, fixed: str,
     code left no probe event. Returns one record per applied finding: ``status`` is ``verified``,
     ``not-verified`` or ``unchecked`` (the breakage was not reproduced before the fix, so there is nothing to
     compare), with the evidence."""
-    todo = [d for d in applied if not d.code.startswith(SKIPPED_CODES)]
+    todo = [d for d in applied if not skipped(d.code)]
     if not todo:
         return []
     before = validator.validate_file(abs_path, original, todo)

@@ -2,7 +2,7 @@
 
 * ``enclosing_callable(tree, line)``: the function, method or ``nn.Module.forward`` a harness can call to reach
   ``line`` (nested functions are reached through the function that defines them);
-* ``assignment_names(tree, line)``: for the IPL005 / IPL006 checks, the name a flagged assignment binds and the
+* ``assignment_names(tree, line)``: for the after-run hooks of rules, the name a flagged assignment binds and the
   name of the tensor it was derived (detached) from.
 """
 from __future__ import annotations

@@ -1,15 +1,12 @@
-"""IPL007 function-dirty: an in-place write inside a custom ``torch.autograd.Function`` that autograd is not told of.
-
-(a) an input of ``forward`` written in place without ``ctx.mark_dirty``; (b) a tensor written in place after it was
-passed to ``ctx.save_for_backward``; (c) an incoming gradient written in place in ``backward``. torch runs both with
-grad mode off, so nothing raises at the write: gradients come out silently wrong (or torch raises at backward).
-"""
+"""IPL007: the decision and its fixes."""
 from __future__ import annotations
 
 import libcst as cst
 
-from ..diagnostics import SAFE, UNSAFE, Fix
-from .base import Check, expr_text
+from ...diagnostics import SAFE, UNSAFE, Fix
+from . import CODE
+from .._base import Check
+from .._common import expr_text
 
 
 def _returns(fn: cst.FunctionDef, name: str) -> bool:
@@ -30,11 +27,10 @@ def _returns(fn: cst.FunctionDef, name: str) -> bool:
 
 
 class FunctionDirty(Check):
-    code = "IPL007"
-    name = "function-dirty"
+    code = CODE
 
-    def on_inplace(self, ev, it) -> None:
-        fn = it.current
+    def on_inplace_write(self, ev, ctx) -> None:
+        fn = ctx.function
         if fn is None or fn.role is None or ev.via == "setdata":
             return
         objs = ev.value
@@ -49,9 +45,9 @@ class FunctionDirty(Check):
                            f"come out wrong; write into `{target}.clone()`")
                 fix = Fix(f"Clone the gradient before writing: `{target} = {target}.clone()` first", SAFE,
                           edit={"kind": "clone_before", "stmt": ev.stmt, "name": target, "node": ev.node})
-                it.report(ev.node, self.code, message, fix=fix)
+                ctx.report(ev.node, self.code, message, fix=fix)
             return
-        records = it.saved_by(objs, ctx=True)
+        records = ctx.saved_by(objs, ctx=True)
         if records:
             def message(line_of) -> str:
                 line = min(line_of(node) for _, node in records)
@@ -61,7 +57,7 @@ class FunctionDirty(Check):
             fix = Fix(f"Write into a copy: `{target} = {target}.clone()` before the write (or save a copy)",
                       UNSAFE if roots <= fn.inputs else SAFE,
                       edit={"kind": "clone_before", "stmt": ev.stmt, "name": target, "node": ev.node})
-            it.report(ev.node, self.code, message, fix=fix)
+            ctx.report(ev.node, self.code, message, fix=fix)
             return
         if roots <= fn.inputs and not roots <= fn.dirty:
             message = (f"`forward` writes its input `{target}` in place without `ctx.mark_dirty({target})`: the "
@@ -72,6 +68,4 @@ class FunctionDirty(Check):
             else:  # mark_dirty needs the input among the outputs
                 fix = Fix(f"Work on a copy: `{target} = {target}.clone()` before the write", UNSAFE,
                           edit={"kind": "clone_before", "stmt": ev.stmt, "name": target, "node": ev.node})
-            it.report(ev.node, self.code, message, fix=fix)
-
-
+            ctx.report(ev.node, self.code, message, fix=fix)

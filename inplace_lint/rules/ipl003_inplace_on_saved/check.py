@@ -1,36 +1,21 @@
-"""IPL003 inplace-on-saved: an in-place write to a tensor that an earlier op saved for backward.
-
-torch raises only at ``backward()``, far from the culprit: "one of the variables needed for gradient computation has
-been modified by an inplace operation: [...] which is output 0 of SigmoidBackward0, is at version 1; expected version
-0 instead". What each op saves comes from the generated op table (``inplace_lint/ops``); views and ``detach()``
-share the version counter of their base, so writing any of them counts. ``.data`` does not: that is IPL004.
-"""
+"""IPL003: the decision and its fixes."""
 from __future__ import annotations
 
 import libcst as cst
 
-from .. import ops
-from ..analysis.values import DATA, MODULE, VIEW
-from ..diagnostics import SAFE, UNSAFE, Fix
-from .base import Check, expr_text
+from ... import ops
+from ...analysis.values import DATA, MODULE
+from ...diagnostics import SAFE, UNSAFE, Fix
+from . import CODE
+from .._base import Check
+from .._common import expr_text, first_record
 
 _TORCH_MSG = '"one of the variables needed for gradient computation has been modified by an inplace operation"'
 
 
-def first_record(records, line_of):
-    return min(records, key=lambda r: (line_of(r[1]) or 0, r[0]))
-
-
-def _aliased(ev, it) -> bool:
+def _aliased(ev, ctx) -> bool:
     """Does another name hold (a view of) the same storage? Then an out-of-place rewrite would not update it."""
-    name = expr_text(ev.target)
-    roots = {o.root() for o in ev.value}
-    for key, value in ev.state.env.items():
-        if key == name or key.startswith(name + "."):
-            continue
-        if any(o.root() in roots for o in value if o.is_tensor or o.kind == "unknown"):
-            return True
-    return False
+    return ctx.aliased_elsewhere(expr_text(ev.target), ev.value, ev.state)
 
 
 def _result_discarded(ev) -> bool:
@@ -49,17 +34,16 @@ def _assigned_back(ev) -> bool:
             and expr_text(assign.targets[0].target) == expr_text(ev.target))
 
 
-def saved_fix(ev, it) -> Fix:
-    fix = _saved_fix(ev, it)
+def saved_fix(ev, ctx) -> Fix:
+    fix = _saved_fix(ev, ctx)
     if isinstance(fix.edit, dict):  # rebinding or copying a leaf would cut the name off the leaf: the fixer declines
-        fix.edit["leaf"] = any(it.is_leaf_rg(o, ev.state) or (o.kind == VIEW and o.base is not None
-                                                             and it.is_leaf_rg(o.base, ev.state)) for o in ev.value)
+        fix.edit["leaf"] = any(ctx.is_leaf_rg_or_view(o, ev.state) for o in ev.value)
     return fix
 
 
-def _saved_fix(ev, it) -> Fix:
+def _saved_fix(ev, ctx) -> Fix:
     target = expr_text(ev.target)
-    simple_name = isinstance(ev.target, (cst.Name, cst.Attribute)) and not _aliased(ev, it)
+    simple_name = isinstance(ev.target, (cst.Name, cst.Attribute)) and not _aliased(ev, ctx)
     if ev.via == "method":
         op = ev.op[:-1]
         safe = simple_name and _result_discarded(ev)
@@ -86,17 +70,15 @@ def _saved_fix(ev, it) -> Fix:
 
 
 class InplaceOnSaved(Check):
-    code = "IPL003"
-    name = "inplace-on-saved"
+    code = CODE
 
-    def on_inplace(self, ev, it) -> None:
+    def on_inplace_write(self, ev, ctx) -> None:
         objs = ev.value
         if ev.via == "setdata" or any(o.kind == DATA for o in objs):
             return  # through .data torch raises nothing: IPL004
-        if ev.state.grad is True and all(it.is_leaf_rg(o, ev.state) or (o.kind == VIEW and it.is_leaf_rg(o.base, ev.state))
-                                          for o in objs):
+        if ev.grad is True and all(ctx.is_leaf_rg_or_view(o, ev.state) for o in objs):
             return  # IPL001/IPL002: torch raises at this very line
-        records = it.saved_by(objs)
+        records = ctx.saved_by(objs)
         if not records:
             return
         target = expr_text(ev.target)
@@ -108,12 +90,12 @@ class InplaceOnSaved(Check):
                     f"backward will raise {_TORCH_MSG}")
 
         related = [(node, f"saved for backward by {label}") for label, node in sorted(records, key=lambda r: r[0])]
-        it.report(ev.node, self.code, message, fix=saved_fix(ev, it), related=related[:3])
+        ctx.report(ev.node, self.code, message, fix=saved_fix(ev, ctx), related=related[:3])
 
-    def on_sequential(self, event, it) -> None:
+    def on_layers_in_sequence(self, event, ctx) -> None:
         """``nn.Sequential(..., nn.Sigmoid(), nn.ReLU(inplace=True), ...)``: the in-place layer overwrites the output
         the previous layer saved for backward."""
-        node, layers = event
+        layers = event.layers
         for (_, prev), (arg, cur) in zip(layers, layers[1:]):
             prev_mod = next((o for o in prev if o.kind == MODULE), None)
             cur_mod = next((o for o in cur if o.kind == MODULE), None)
@@ -127,11 +109,11 @@ class InplaceOnSaved(Check):
                        f"`{prev_name}` saved for backward: backward will raise {_TORCH_MSG}")
             fix = Fix("Construct the layer without `inplace=True`", SAFE,
                       edit={"kind": "drop_inplace", "node": arg, "stmt": None})
-            it.report(arg, self.code, message, fix=fix)
+            ctx.report(arg, self.code, message, fix=fix)
 
-    def on_stale_backward(self, event, it) -> None:
+    def on_step_between_graph_and_backward(self, event, ctx) -> None:
         """``opt.step()`` between building a graph and backpropagating it (the classic GAN mistake)."""
-        node, value, (step, opt, _) = event
+        node, step, opt = event.node, event.step, event.optimizer
         loss = expr_text(node.func.value) if isinstance(node.func, cst.Attribute) else expr_text(node.args[0].value)
 
         def message(line_of) -> str:
@@ -140,4 +122,4 @@ class InplaceOnSaved(Check):
 
         fix = Fix("Compute the loss again after the step, or step only after every backward() through the old "
                   "graph (detach what the other model should not train on)", "display-only")
-        it.report(step, self.code, message, fix=fix, related=[(node, "backward through the old graph")])
+        ctx.report(step, self.code, message, fix=fix, related=[(node, "backward through the old graph")])

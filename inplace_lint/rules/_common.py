@@ -1,4 +1,4 @@
-"""What every check shares: its identity and a few ways to describe tensors in messages."""
+"""Helpers the rules share to describe tensors and pick what a message names."""
 from __future__ import annotations
 
 from typing import Optional
@@ -7,18 +7,7 @@ import libcst as cst
 
 from ..analysis.names import dotted
 from ..analysis.values import DATA, DERIVED, DETACHED, GRAD, LEAF, PARAM, VIEW, Obj
-from ..diagnostics import ERROR
-
-
-class Check:
-    """A rule. Subclasses set ``code``/``name``/``severity`` and implement any of the event hooks:
-    ``on_inplace(ev, it)``, ``on_inferred_leaf_inplace(ev, it)``, ``on_grad_read(ev, it)``, ``on_optimizer(ev, it)``,
-    ``on_backward((node, value, state), it)`` and ``finish(it)``, where ``it`` is the Interpreter (``it.report``,
-    ``it.is_rg``, ``it.is_leaf_rg``)."""
-
-    code = ""
-    name = ""
-    severity = ERROR
+from ..diagnostics import SAFE, Fix
 
 
 def expr_text(node: Optional[cst.CSTNode], limit: int = 40) -> str:
@@ -72,3 +61,13 @@ def first_by_line(objs, line_of, node_of=None):
         return (line_of(n) if n is not None else 0, o.kind, o.label)
 
     return min(objs, key=key)
+
+
+def first_record(records, line_of):
+    """The first (by line) of the ``(label, node)`` records of the ops that saved a tensor."""
+    return min(records, key=lambda r: (line_of(r[1]) or 0, r[0]))
+
+
+def no_grad_fix(ev, what: str = "the update") -> Fix:
+    """Wrap the statement of an in-place write in ``with torch.no_grad():``."""
+    return Fix(f"Wrap {what} in `with torch.no_grad():`", SAFE, edit={"kind": "wrap_no_grad", "stmt": ev.stmt})

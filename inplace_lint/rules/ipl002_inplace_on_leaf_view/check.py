@@ -1,33 +1,28 @@
-"""IPL002 inplace-on-leaf-view: item/slice assignment into, or an in-place op on a view of, a leaf that requires grad.
-
-torch raises at that line: "a view of a leaf Variable that requires grad is being used in an in-place operation."
-(Assignment through a mask or index tensor, ``w[mask] = 0``, writes ``w`` itself: "a leaf Variable ...".)
-"""
+"""IPL002: the decision and its fixes."""
 from __future__ import annotations
 
-from ..analysis.values import VIEW
-from .base import Check, describe_leaf, expr_text, first_by_line, leaf_line
-from .ipl001_inplace_on_leaf import no_grad_fix
+from ...analysis.values import VIEW
+from . import CODE
+from .._base import Check
+from .._common import describe_leaf, expr_text, first_by_line, leaf_line, no_grad_fix
 
 _VIEW_MSG = '"a view of a leaf Variable that requires grad is being used in an in-place operation"'
 _LEAF_MSG = '"a leaf Variable that requires grad is being used in an in-place operation"'
 
 
 class InplaceOnLeafView(Check):
-    code = "IPL002"
-    name = "inplace-on-leaf-view"
+    code = CODE
 
-    def on_inplace(self, ev, it) -> None:
-        if ev.state.grad is not True or ev.via == "setdata":
+    def on_inplace_write(self, ev, ctx) -> None:
+        if ev.grad is not True or ev.via == "setdata":
             return
         objs = list(ev.value)
         if not objs:
             return
         if ev.via == "setitem":
-            if not all(it.is_leaf_rg(o, ev.state) or (o.kind == VIEW and it.is_leaf_rg(o.base, ev.state))
-                       for o in objs):
+            if not all(ctx.is_leaf_rg_or_view(o, ev.state) for o in objs):
                 return
-        elif not all(o.kind == VIEW and o.base is not None and it.is_leaf_rg(o.base, ev.state) for o in objs):
+        elif not all(o.kind == VIEW and o.base is not None and ctx.is_leaf_rg(o.base, ev.state) for o in objs):
             return
         target = expr_text(ev.target)
 
@@ -45,4 +40,4 @@ class InplaceOnLeafView(Check):
             return (f"{action} `{target}`, {noun} that requires grad ({describe_leaf(leaf)}{at}): "
                     f"torch raises {symptom} here")
 
-        it.report(ev.node, self.code, message, fix=no_grad_fix(ev, "the write"))
+        ctx.report(ev.node, self.code, message, fix=no_grad_fix(ev, "the write"))

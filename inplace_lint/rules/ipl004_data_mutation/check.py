@@ -1,39 +1,33 @@
-"""IPL004 data-mutation: an in-place write through ``.data`` of a tensor that requires grad.
-
-``.data`` bypasses autograd's version counter: if a live graph saved the tensor, backward uses the new values and
-the gradients are silently wrong (torch raises nothing). A warning where a graph of this code may hold the tensor;
-an error where an op is known to have saved it.
-"""
+"""IPL004: the decision and its fixes."""
 from __future__ import annotations
 
-from ..analysis.values import DATA, DERIVED, PARAM
-from ..diagnostics import ERROR, SAFE, WARNING, Fix
-from .base import Check, expr_text
-from .ipl003_inplace_on_saved import first_record
+from ...analysis.values import DATA, PARAM
+from ...diagnostics import ERROR, SAFE, Fix
+from . import CODE
+from .._base import Check
+from .._common import expr_text, first_record
 
 
-def _graph_may_hold(objs, it, state) -> bool:
+def _graph_may_hold(objs, ctx, state) -> bool:
     """Could a graph built by this code still hold the tensor? Only if it took part in a grad-recording computation
     earlier in this function (or it predates a ``forward``, whose caller builds the graph). Initialisation, resizing and
     checkpoint-loading code, which never computes with the tensor, is left alone."""
-    fn = it.current
-    used = state.used
+    fn = ctx.function
     for o in objs:
         base = o.base
         site = base.site[0] if base.kind == PARAM and isinstance(base.site, tuple) else base.site
-        if fn is not None and fn.node.name.value == "forward" and site not in it.created_sites:
+        if fn is not None and fn.name == "forward" and not ctx.created_in_function(site):
             return True
-        if base in used or base.root() in used or any(base in u.origin for u in used if u.kind == DERIVED):
+        if (ctx.used_directly(base, state) or ctx.used_directly(base.root(), state)
+                or ctx.feeds_computation(base, state)):
             return True
     return False
 
 
 class DataMutation(Check):
-    code = "IPL004"
-    name = "data-mutation"
-    severity = WARNING
+    code = CODE
 
-    def on_inplace(self, ev, it) -> None:
+    def on_inplace_write(self, ev, ctx) -> None:
         objs = list(ev.value)
         if not objs or not all(o.kind == DATA and o.base is not None for o in objs):
             return
@@ -42,7 +36,7 @@ class DataMutation(Check):
         op = "assignment" if ev.via in ("setitem", "setdata") else f"`{ev.op}`"
         fix = Fix("Drop `.data` and wrap the write in `with torch.no_grad():`", SAFE,
                   edit={"kind": "data_to_no_grad", "stmt": ev.stmt, "target": ev.target})
-        records = it.saved_by(frozenset(o.base for o in objs))
+        records = ctx.saved_by(frozenset(o.base for o in objs))
         if records:
             # a live graph saved it: backward will use the new values without a word -- wrong gradients
             def message(line_of) -> str:
@@ -51,12 +45,12 @@ class DataMutation(Check):
                         f"saved for backward: `.data` hides the change from autograd, so backward silently computes "
                         f"wrong gradients")
 
-            it.report(ev.node, self.code, message, fix=fix, severity=ERROR)
+            ctx.report(ev.node, self.code, message, fix=fix, severity=ERROR)
             return
-        if ev.state.grad is False or not _graph_may_hold(objs, it, ev.state):
+        if ev.grad is False or not _graph_may_hold(objs, ctx, ev.state):
             return
-        if not all(it.is_rg(o.base, ev.state) for o in objs):
+        if not all(ctx.is_rg(o.base, ev.state) for o in objs):
             return
         message = (f"In-place {op} through `{target}` bypasses autograd's version check: if a graph saved "
                    f"`{base}`, backward silently uses the new values; write under `torch.no_grad()` instead")
-        it.report(ev.node, self.code, message, fix=fix)
+        ctx.report(ev.node, self.code, message, fix=fix)

@@ -1,30 +1,27 @@
-"""IPL005 grad-of-non-leaf: ``.grad`` read from (or an optimizer given) a name bound to the result of an op on a leaf.
-
-A non-leaf's ``.grad`` is never populated: torch only warns ("The .grad attribute of a Tensor that is not a leaf
-Tensor is being accessed") and returns None; an optimizer raises "can't optimize a non-leaf Tensor". The finding sits
-on the (re)binding assignment, e.g. ``w = w - lr * w.grad`` in a training loop.
-"""
+"""IPL005: the decision and its fixes."""
 from __future__ import annotations
 
 import libcst as cst
 
-from ..analysis.values import DERIVED, LEAF, SEQ, VIEW
-from ..diagnostics import DISPLAY_ONLY, SAFE, Fix
-from .base import Check, expr_text
+from ...analysis.values import DERIVED, LEAF, SEQ, VIEW
+from ...diagnostics import DISPLAY_ONLY, SAFE, Fix
+from . import CODE
+from .._base import Check
+from .._common import expr_text
 
 
-def _lost_grad(o, state) -> bool:
+def _lost_grad(o, ctx, state) -> bool:
     """Computed under ``torch.no_grad()`` from tensors that require grad: a leaf that does not."""
-    return o.kind == LEAF and "nograd" in o.extra and o not in state.rg
+    return o.kind == LEAF and "nograd" in o.extra and not ctx.requires_grad_set(o, state)
 
 
-def _non_leaf(o, it, state) -> bool:
-    if o in state.retain:
+def _non_leaf(o, ctx, state) -> bool:
+    if ctx.grad_retained(o, state):
         return False
     if o.kind == DERIVED:
         return o.rg is True and bool(o.origin)
     if o.kind == VIEW:
-        return o.base is not None and it.is_leaf_rg(o.base, state)
+        return o.base is not None and ctx.is_leaf_rg(o.base, state)
     return False
 
 
@@ -45,10 +42,9 @@ def _rebinding_update(stmt, o):
 
 
 class GradOfNonLeaf(Check):
-    code = "IPL005"
-    name = "grad-of-non-leaf"
+    code = CODE
 
-    def _report(self, it, o, use_node, use_text: str, consequence: str) -> None:
+    def _report(self, ctx, o, use_node, use_text: str, consequence: str) -> None:
         stmt = o.stmt
         if stmt is None:
             return
@@ -69,18 +65,19 @@ class GradOfNonLeaf(Check):
         def message(line_of) -> str:
             return f"This binds {what}: {use_text} at line {line_of(use_node)} {consequence}"
 
-        it.report(stmt, self.code, message, fix=fix, related=[(use_node, use_text)], stmt=stmt)
+        ctx.report(stmt, self.code, message, fix=fix, related=[(use_node, use_text)], stmt=stmt)
 
-    def on_grad_read(self, ev, it) -> None:
+    def on_grad_read(self, ev, ctx) -> None:
         for o in ev.value:
-            if _non_leaf(o, it, ev.state) or _lost_grad(o, ev.state):
+            if _non_leaf(o, ctx, ev.state) or _lost_grad(o, ctx, ev.state):
                 text = f"`{expr_text(ev.node)}`"
-                self._report(it, o, ev.node, text, "is None (its gradient is never populated)")
+                self._report(ctx, o, ev.node, text, "is None (its gradient is never populated)")
 
-    def on_optimizer(self, ev, it) -> None:
+    def on_tensors_given_to_optimizer(self, ev, ctx) -> None:
         objs = []
         for o in ev.params:
             objs.extend(o.elems if o.kind == SEQ else (o,))
         for o in objs:
-            if _non_leaf(o, it, ev.state):
-                self._report(it, o, ev.node, "the optimizer", "raises \"ValueError: can't optimize a non-leaf Tensor\"")
+            if _non_leaf(o, ctx, ev.state):
+                self._report(ctx, o, ev.node, "the optimizer",
+                             "raises \"ValueError: can't optimize a non-leaf Tensor\"")

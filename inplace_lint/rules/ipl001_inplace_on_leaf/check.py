@@ -1,21 +1,15 @@
-"""IPL001 inplace-on-leaf: an in-place write to a leaf tensor that requires grad, with grad mode on.
-
-torch raises at that line: "a leaf Variable that requires grad is being used in an in-place operation."
-(``out=`` into such a leaf raises "functions with out=... arguments don't support automatic differentiation".)
-"""
+"""IPL001: the decision and its fixes."""
 from __future__ import annotations
 
 import libcst as cst
 
-from ..diagnostics import SAFE, UNSAFE, Fix
-from .base import Check, describe_leaf, expr_text, first_by_line, leaf_line
+from ...diagnostics import UNSAFE, Fix
+from . import CODE
+from .._base import Check
+from .._common import describe_leaf, expr_text, first_by_line, leaf_line, no_grad_fix
 
 _TORCH_LEAF = '"a leaf Variable that requires grad is being used in an in-place operation"'
 _TORCH_OUT = "\"functions with out=... arguments don't support automatic differentiation\""
-
-
-def no_grad_fix(ev, what: str = "the update") -> Fix:
-    return Fix(f"Wrap {what} in `with torch.no_grad():`", SAFE, edit={"kind": "wrap_no_grad", "stmt": ev.stmt})
 
 
 def _result_used(ev) -> bool:
@@ -35,14 +29,13 @@ def leaf_fix(ev) -> Fix:
 
 
 class InplaceOnLeaf(Check):
-    code = "IPL001"
-    name = "inplace-on-leaf"
+    code = CODE
 
-    def on_inplace(self, ev, it) -> None:
-        if ev.via in ("setitem", "setdata") or ev.state.grad is not True:
+    def on_inplace_write(self, ev, ctx) -> None:
+        if ev.via in ("setitem", "setdata") or ev.grad is not True:
             return
         objs = list(ev.value)
-        if not objs or not all(it.is_leaf_rg(o, ev.state) for o in objs):
+        if not objs or not all(ctx.is_leaf_rg(o, ev.state) for o in objs):
             return
         target = expr_text(ev.target)
         symptom = _TORCH_OUT if ev.via == "out" else _TORCH_LEAF
@@ -55,12 +48,12 @@ class InplaceOnLeaf(Check):
             return (f"In-place `{ev.op}` on `{target}`, a leaf tensor that requires grad ({what}{at}): "
                     f"torch raises {symptom} here")
 
-        it.report(ev.node, self.code, message, fix=leaf_fix(ev))
+        ctx.report(ev.node, self.code, message, fix=leaf_fix(ev))
 
-    def on_inferred_leaf_inplace(self, ev, it) -> None:
-        if ev.state.grad is not True:
+    def on_inplace_write_on_grad_user(self, ev, ctx) -> None:
+        if ev.grad is not True:
             return
         target = expr_text(ev.target)
         message = (f"In-place `{ev.op}` on `{target}` with grad mode on; `{target}.grad` is used, so `{target}` is a "
                    f"leaf that requires grad: torch raises {_TORCH_LEAF} unless every caller disables grad")
-        it.report(ev.node, self.code, message, fix=leaf_fix(ev))
+        ctx.report(ev.node, self.code, message, fix=leaf_fix(ev))

@@ -1,23 +1,19 @@
-"""IPL008 inplace-clobbers-input: a module that overwrites its input in place is applied to a tensor the caller
-reads again afterwards.
-
-No autograd error: the caller just reads the overwritten values (``out = self.block(x); out += x`` adds
-``relu(x)`` where ``x`` was meant). Reported on the call; the read is named in the message.
-"""
+"""IPL008: the decision and its fixes."""
 from __future__ import annotations
 
 import libcst as cst
 
-from ..diagnostics import UNSAFE, Fix
-from .base import Check, expr_text
+from ...diagnostics import UNSAFE, Fix
+from . import CODE
+from .._base import Check
+from .._common import expr_text
 
 
 class InplaceClobbersInput(Check):
-    code = "IPL008"
-    name = "inplace-clobbers-input"
+    code = CODE
 
-    def on_clobbered_read(self, event, it) -> None:
-        read, call, mod, state = event
+    def on_overwritten_input_read(self, event, ctx) -> None:
+        read, call, mod = event.read, event.call, event.module
         callee = expr_text(call.func)
         name = read.value if isinstance(read, cst.Name) else expr_text(call.args[0].value if call.args else call)
         layer = mod.cls.split(".")[-1]
@@ -32,4 +28,4 @@ class InplaceClobbersInput(Check):
         arg = call.args[0].value if call.args else call
         fix = Fix(f"Pass a copy (`{callee}({expr_text(arg)}.clone())`) or build the layer with `inplace=False`",
                   UNSAFE, edit={"kind": "clone_arg", "node": call})
-        it.report(call, self.code, message, fix=fix, related=[(read, f"`{name}` used here")])
+        ctx.report(call, self.code, message, fix=fix, related=[(read, f"`{name}` used here")])

@@ -1,0 +1,110 @@
+"""What a rule may ask the analysis, and how it reports: the ``RuleContext`` every hook receives with its event.
+
+Rules see the interpreter only through this: no environment, no function stack, no internal sets.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import FrozenSet, Iterator, Optional
+
+import libcst as cst
+
+from .values import DERIVED, UNKNOWN, Obj, State, Value
+
+
+@dataclass(frozen=True)
+class FunctionFacts:
+    """The function being analysed. In a ``torch.autograd.Function``, ``role`` is "forward" or "backward",
+    ``inputs`` the objects of its tensor parameters (inputs of forward, incoming gradients of backward) and
+    ``dirty`` those forward passed to ``ctx.mark_dirty``; otherwise ``role`` is None."""
+
+    node: cst.FunctionDef
+    role: Optional[str]
+    inputs: FrozenSet[Obj]
+    dirty: FrozenSet[Obj]
+
+    @property
+    def name(self) -> str:
+        return self.node.name.value
+
+
+class RuleContext:
+    __slots__ = ("_it",)
+
+    def __init__(self, interpreter) -> None:
+        self._it = interpreter
+
+    # -- reporting
+    def report(self, node: cst.CSTNode, code: str, message, fix=None, related=(), severity=None, stmt=None) -> None:
+        """Record a finding at ``node``. ``message`` is a string or a callable taking ``line_of(node) -> int``
+        (positions are computed only at the end); ``related``: (node, label) pairs; ``severity`` overrides the
+        rule's; ``stmt``: the statement (default: the one being executed)."""
+        self._it.report(node, code, message, fix=fix, related=related, severity=severity, stmt=stmt)
+
+    # -- tensors
+    def is_rg(self, o: Obj, state: Optional[State] = None) -> bool:
+        """Does ``o`` definitely require grad (in ``state``; default: now)?"""
+        return self._it.is_rg(o, state)
+
+    def is_leaf_rg(self, o: Obj, state: Optional[State] = None) -> bool:
+        """Is ``o`` a leaf that definitely requires grad?"""
+        return self._it.is_leaf_rg(o, state)
+
+    def is_leaf_rg_or_view(self, o: Obj, state: Optional[State] = None) -> bool:
+        """A leaf that requires grad, or a view of one (an in-place write to it raises with grad mode on)."""
+        return self._it.is_leaf_rg_or_view(o, state)
+
+    def saved_by(self, value: Value, ctx: bool = False) -> Optional[FrozenSet]:
+        """The ``(label, node)`` records of the ops that saved every object of ``value`` for backward, or None;
+        ``ctx``: those of ``ctx.save_for_backward`` in an autograd.Function instead."""
+        return self._it.saved_by(value, ctx=ctx)
+
+    @staticmethod
+    def requires_grad_set(o: Obj, state: State) -> bool:
+        """Was ``o`` made to require grad (``requires_grad_()``) on the way to ``state``?"""
+        return o in state.rg
+
+    @staticmethod
+    def grad_retained(o: Obj, state: State) -> bool:
+        """Was ``retain_grad()`` called on ``o``?"""
+        return o in state.retain
+
+    @staticmethod
+    def used_directly(o: Obj, state: State) -> bool:
+        """Did ``o`` itself take part in a computation with grad mode possibly on?"""
+        return o in state.used
+
+    @staticmethod
+    def feeds_computation(o: Obj, state: State) -> bool:
+        """Is ``o`` a leaf some computation that took part in another one was derived from?"""
+        return any(o in u.origin for u in state.used if u.kind == DERIVED)
+
+    @staticmethod
+    def held_objects(state: State) -> Iterator[Obj]:
+        """Every object some name holds in ``state`` (with repetitions)."""
+        for value in state.env.values():
+            yield from value
+
+    @staticmethod
+    def aliased_elsewhere(name: str, value: Value, state: State) -> bool:
+        """Does a name other than ``name`` (and its attributes) hold the storage of ``value``, or a view of it?"""
+        roots = {o.root() for o in value}
+        for key, other in state.env.items():
+            if key == name or key.startswith(name + "."):
+                continue
+            if any(o.root() in roots for o in other if o.is_tensor or o.kind == UNKNOWN):
+                return True
+        return False
+
+    # -- where we are
+    @property
+    def function(self) -> Optional[FunctionFacts]:
+        """The function being analysed (None at module level)."""
+        fn = self._it.current
+        if fn is None:
+            return None
+        return FunctionFacts(fn.node, fn.role, fn.inputs, fn.dirty)
+
+    def created_in_function(self, site) -> bool:
+        """Was the object of allocation site ``site`` created in the function being analysed?"""
+        return site in self._it.created_sites

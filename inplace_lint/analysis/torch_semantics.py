@@ -1,0 +1,506 @@
+"""What torch calls do, for the abstract interpreter: which functions, methods and modules make views, save
+tensors for backward, write in place, change grad mode, build modules and optimizers (the if-chains of ``qual_call``,
+``method_call``, ``module_call``), and the saved-tensor bookkeeping that follows from the op table.
+
+``TorchSemantics`` is mixed into ``interp.Interpreter``, whose generic part (statements, expressions, control flow,
+environment) stays in interp.py; these methods use its helpers (``self.derived``, ``self.inplace``, ``self.obj``,
+``self.eval_args``, ``self.emit``, ...). What they observe goes out as facts (``events.py``).
+"""
+from __future__ import annotations
+
+from typing import Dict, FrozenSet, Iterable, List, Optional, Set, Tuple
+
+import libcst as cst
+
+from .. import ops
+from .events import BackwardCall, LayersInSequence, StepBetweenGraphAndBackward, TensorsGivenToOptimizer
+from .names import NO_CHANGE, dotted, grad_mode_set_by, literal_bool
+from .values import (
+    DATA, DERIVED, DETACHED, EMPTY, GRAD, LEAF, MODULE, NAMED_PARAMS, OPTIMIZER, PARAM, PARAMS, SEQ, UNKNOWN,
+    UNKNOWN_VALUE, VIEW, Obj, Value, unknown,
+)
+
+_NO_AFFINE_FLAGS = ("affine", "elementwise_affine")
+_PARAM_ATTRS = ("weight", "bias")
+_PARAM_MODULE_PREFIXES = (
+    "Linear", "Bilinear", "Conv", "ConvTranspose", "BatchNorm", "LayerNorm", "GroupNorm", "Embedding", "EmbeddingBag",
+    "PReLU", "RMSNorm", "SyncBatchNorm",
+)
+_NEUTRAL_DECORATORS = {
+    "staticmethod", "classmethod", "property", "abstractmethod", "abc.abstractmethod", "functools.wraps", "wraps",
+    "override", "typing.override", "typing_extensions.override", "functools.cache", "functools.lru_cache",
+    "torch.jit.script", "torch.jit.ignore", "torch.jit.unused", "torch.jit.export", "torch.compile",
+    "torch._dynamo.disable", "pytest.fixture", "overload", "typing.overload", "cached_property",
+    "functools.cached_property",
+}
+_MAYBE_IDENTITY_METHODS = {"float", "cpu", "contiguous", "to", "type_as", "requires_grad_", "cuda", "double", "half",
+                           "bfloat16", "type", "long", "int", "bool"}
+_CONVERSION_METHODS = {"double", "half", "bfloat16", "cuda", "to", "type", "long", "int"}
+_NON_TENSOR_METHODS = {"item", "tolist", "numpy", "size", "dim", "numel", "element_size", "nelement", "stride",
+                       "storage_offset", "data_ptr", "is_contiguous", "is_floating_point", "get_device", "__len__",
+                       "untyped_storage", "storage", "register_hook", "ndimension"}
+CTX_SAVE = "`ctx.save_for_backward`"
+
+
+def expr_text_of(node: cst.BaseExpression) -> str:
+    return dotted(node) or "the optimizer"
+
+
+def _param_layers(values: Iterable[Value]) -> int:
+    """How many of these values are parameterised layers or parameters."""
+    n = 0
+    for v in values:
+        if any((o.kind == MODULE and (short_has_params(o.cls) or "multi_param" in o.extra))
+               or (o.kind in (LEAF, PARAM) and o.rg is True) for o in v):
+            n += 1
+    return n
+
+
+def short_has_params(cls: str) -> bool:
+    return cls[9:].startswith(_PARAM_MODULE_PREFIXES)
+
+
+def _inplace_names() -> FrozenSet[str]:
+    return ops.inplace_methods()
+
+
+def _short(q: str) -> str:
+    """``torch.nn.functional.relu`` -> ``F.relu``; ``torch.sigmoid`` stays."""
+    if q.startswith("torch.nn.functional."):
+        return "F." + q[len("torch.nn.functional."):]
+    return q
+
+
+def _to_is_noop(node: cst.Call) -> bool:
+    """``t.to("cpu")`` / ``t.to(torch.float32)`` on a CPU float tensor return ``t`` itself; any other target (a
+    ``device`` variable, "cuda", another dtype) copies on the machines where it matters."""
+    if not node.args:
+        return True
+    for a in node.args:
+        v = a.value
+        d = dotted(v) or ""
+        if d in ("torch.float32", "torch.float"):
+            continue
+        if isinstance(v, cst.SimpleString) and v.evaluated_value == "cpu":
+            continue
+        if a.keyword is not None and a.keyword.value in ("non_blocking", "copy", "memory_format"):
+            continue
+        return False
+    return True
+
+
+class TorchSemantics:
+    """The torch-specific half of the interpreter (see the module docstring)."""
+
+    def grad_mode_of(self, expr: cst.BaseExpression):
+        """The grad mode a ``with`` item sets (True, False, None: unknown), or ``NO_CHANGE``."""
+        return grad_mode_set_by(expr, self.qualname)
+
+    def decorator_grad_mode(self, node: cst.FunctionDef) -> Tuple[Optional[bool], bool]:
+        grad: Optional[bool] = True
+        forced = False
+        for d in node.decorators:
+            expr = d.decorator
+            mode = self.grad_mode_of(expr)
+            if mode is not NO_CHANGE:
+                grad, forced = mode, True
+                continue
+            name = dotted(expr.func if isinstance(expr, cst.Call) else expr) or ""
+            q = self.qualname(expr.func if isinstance(expr, cst.Call) else expr) or name
+            if q in _NEUTRAL_DECORATORS or name in _NEUTRAL_DECORATORS or name.endswith((".setter", ".getter", ".deleter")):
+                continue
+            if not forced:
+                grad = None  # an unknown decorator may change grad mode: assume nothing
+        return grad, forced
+
+    def rg_char(self, value: Optional[Value]) -> str:
+        """'1' every object in ``value`` requires grad, '0' none can (or it is not a tensor), '?' unknown."""
+        if not value:
+            return "0"
+        if all(self.is_rg(o) for o in value):
+            return "1"
+        if all((o.is_tensor and o.rg is False and not self.is_rg(o)) for o in value):
+            return "0"
+        return "?"
+
+    def record_saves(self, node, key: str, args: Dict[object, Value], result: Value, label: str,
+                     module: Optional[Obj] = None) -> None:
+        """Look ``key`` up in the generated op table and remember which argument tensors (and whether the result)
+        the op saved for backward. Certain facts only: the saved set is the intersection over every way the
+        unknown requires-grad flags could turn out, and nothing is recorded unless some input surely requires
+        grad (or the op is a module with parameters)."""
+        info = ops.saved_info(key)
+        if info is None:
+            return
+        if result is args.get(0) and result and all(self.is_leaf_rg_or_view(o) for o in result):
+            return  # an in-place op on a leaf that requires grad raises instead of recording anything
+        chars = [self.rg_char(args.get(i)) for i in info.get("tensor_args", ())]
+        has_params = info.get("kind") == "module" and module is not None and short_has_params(module.cls)
+        if "1" not in chars and not has_params:
+            return
+        unknowns = [i for i, c in enumerate(chars) if c == "?"]
+        if len(unknowns) > 4:
+            return
+        saved_args: Optional[Set] = None
+        saves_result = True
+        for bits in range(1 << len(unknowns)):
+            pattern = list(chars)
+            for j, i in enumerate(unknowns):
+                pattern[i] = "1" if bits >> j & 1 else "0"
+            p = "".join(pattern)
+            if "1" not in p and not has_params:
+                continue  # this way no graph is recorded at all: it does not constrain the others
+            got = set(ops.saved_inputs(key, p))
+            saved_args = got if saved_args is None else saved_args & got
+            saves_result = saves_result and ops.saves_result(key, p)
+        if saved_args is None:
+            return
+        s = self.state
+        saved = dict(s.saved)
+        record = (label, node)
+        for idx in sorted(saved_args, key=str):
+            for o in args.get(idx, EMPTY):
+                self._save(saved, o, record)
+        if saves_result:
+            for o in result:
+                self._save(saved, o, record)
+        if saved != s.saved:
+            s.saved = saved
+
+    @staticmethod
+    def _save(saved: Dict, o: Obj, record) -> None:
+        if not (o.is_tensor or (o.kind == UNKNOWN and o.site != "unknown")) or o.kind in (DATA, GRAD):
+            return
+        root = o.root()
+        saved[root] = saved.get(root, frozenset()) | frozenset((record,))
+
+    def saved_by(self, value: Value, ctx: bool = False) -> Optional[FrozenSet]:
+        """The records of the ops that saved every object of ``value`` (through views and detach), or None.
+        ``ctx``: the records of ``ctx.save_for_backward`` in an autograd.Function instead of those of ops."""
+        s = self.state
+        if s is None or not s.saved or not value:
+            return None
+        records: Set = set()
+        for o in value:
+            if o.kind in (DATA, GRAD) or not (o.is_tensor or o.kind == UNKNOWN):
+                return None
+            r = [rec for rec in s.saved.get(o.root(), ()) if (rec[0] == CTX_SAVE) == ctx]
+            if not r:
+                return None
+            records.update(r)
+        return frozenset(records)
+
+    def free_saved(self, node: cst.Call) -> None:
+        """``backward()`` / ``autograd.grad()`` free the saved tensors unless ``retain_graph=True``."""
+        for a in node.args:
+            if a.keyword is not None and a.keyword.value in ("retain_graph", "create_graph"):
+                if literal_bool(a.value) is not False:
+                    return
+        if self.state is not None and self.state.saved:
+            self.state.saved = {}
+
+    def note_input_overwritten(self, node: cst.Call, mod: Obj, arg: Value) -> None:
+        """``mod`` overwrites its input in place: unless the call's result is simply discarded (in-place on
+        purpose), every other name bound to that tensor now reads the overwritten values."""
+        s = self.state
+        if s is None or not self.maybe_tensor(arg) or isinstance(self.small, cst.Expr) and self.small.value is node:
+            return
+        if s.grad is True and all(self.is_leaf_rg(o) for o in arg):
+            return  # torch raises at once: a leaf that requires grad written in place
+        roots = {o.root() for o in arg}
+        for name, value in s.env.items():
+            if "." not in name and value and all(o.root() in roots for o in value):
+                s.overwritten[name] = (node, mod)
+        if "inplace" not in mod.extra:
+            # the call returns a different tensor: any later use of the overwritten one is a use of wrong values,
+            # even through a reference taken before the call (``torch.cat([x, block(x)])``)
+            for root in roots:
+                s.overwritten[root] = (node, mod)
+
+    def module_call(self, node: cst.Call, mod: Obj, pos: List[Value], kw: Dict[str, Value]) -> Value:
+        cls = mod.cls
+        if pos and ("inplace" in mod.extra or "inplace_first" in mod.extra or
+                    (cls in self.classes and self.classes[cls].clobbers_input)):
+            self.note_input_overwritten(node, mod, pos[0])
+        if cls.startswith("torch.nn.") and pos:
+            if "inplace" in mod.extra and self.maybe_tensor(pos[0]):
+                self.inplace(node, node.args[0].value, pos[0], "module", cls.split(".")[-1] + "(inplace=True)")
+                if self.state is not None and self.state.grad is True:
+                    self.record_saves(node, cls, {0: pos[0]}, pos[0], f"`{cls.split('.')[-1]}(inplace=True)`", mod)
+                return pos[0]
+            inputs = list(pos) + list(kw.values())
+            if short_has_params(cls) or "multi_param" in mod.extra:
+                inputs.append(frozenset((self.obj(PARAM, (mod.site, "weight"), rg=True),)))
+            saved = frozenset((mod.site,)) if self.module_saves_params(mod, pos[0]) else frozenset()
+            return self.derived(node, inputs, label=f"`{cls.split('.')[-1]}`", key=cls, args={0: pos[0]}, module=mod,
+                                saved_params=saved)
+        info = self.classes.get(cls)
+        if info is not None and info.is_module and pos and _param_layers(info.attrs.values()) >= 2:
+            # a model of ours with two or more parameterised layers: its output requires grad, and its graph saves
+            # parameters (the input of every layer after the first requires grad)
+            inputs = list(pos) + list(kw.values()) + [frozenset((self.obj(PARAM, (mod.site, "*"), rg=True),))]
+            saved = frozenset((mod.site,)) if self.state is not None and self.state.grad is True else frozenset()
+            return self.derived(node, inputs, label=f"`{cls}`", saved_params=saved)
+        self.mark_used(pos)
+        return unknown(("call", id(node)))
+
+    def module_saves_params(self, mod: Obj, arg: Value) -> bool:
+        """Does running ``mod`` (a torch.nn module) on ``arg`` with grad on surely save one of its parameters?"""
+        if self.state is None or self.state.grad is not True:
+            return False
+        if "multi_param" in mod.extra:
+            return True
+        info = ops.saved_info(mod.cls)
+        if not info or info.get("kind") != "module":
+            return False
+        char = self.rg_char(arg)
+        patterns = ("0", "1") if char == "?" else (char,)
+        recs = info.get("patterns", {})
+        return all(recs.get(p, {}).get("params") for p in patterns)
+
+    def method_call(self, node: cst.Call, func: cst.Attribute, recv: Value) -> Value:
+        name = func.attr.value
+        pos, kw = self.eval_args(node)
+        s = self.state
+        if s is None:
+            return UNKNOWN_VALUE
+        tensors = self.tensor_objs(recv)
+        if name in ("parameters",) and not tensors:
+            label = f"a parameter of `{dotted(func.value) or 'the model'}`"
+            owners = frozenset(o.site for o in recv if o.kind == MODULE)
+            return frozenset((self.obj(PARAMS, id(node), label=label, node=node, extra=(owners,) if owners else ()),))
+        if name == "named_parameters" and not tensors:
+            label = f"a parameter of `{dotted(func.value) or 'the model'}`"
+            return frozenset((self.obj(NAMED_PARAMS, id(node), label=label, node=node),))
+        if name == "register_parameter" and len(pos) >= 2 and isinstance(node.args[0].value, cst.SimpleString):
+            attr = node.args[0].value.evaluated_value
+            key = dotted(func.value)
+            if key is not None and isinstance(attr, str):
+                s.bind(f"{key}.{attr}", pos[1])
+            return EMPTY
+        if not tensors:
+            if name == "step" and any(o.kind == OPTIMIZER and o.extra for o in recv):
+                self.optimizer_step(node, func, recv)
+            if name == "save_for_backward" and self.current is not None and self.current.role == "forward":
+                saved = dict(s.saved)
+                for v in pos:
+                    for o in v:
+                        self._save(saved, o, (CTX_SAVE, node))
+                s.saved = saved
+            if name in ("backward",):
+                self.mark_used((recv,))
+            if name in _inplace_names() and self.maybe_tensor(recv):
+                # in-place on something of unknown type: maybe saved for backward, maybe a leaf whose .grad is used
+                self.inplace(node, func.value, recv, "method", name)
+                self.defer_write_on_grad_user(node, func.value, recv, "method", name)
+            if name in ("forward",):
+                for o in recv:
+                    if o.kind == MODULE:
+                        return self.module_call(node, o, pos, kw)
+            self.mark_used(pos)
+            self.mark_used(kw.values())
+            return unknown(("call", id(node)))
+        if ops.is_inplace_method(name):
+            self.inplace(node, func.value, recv, "method", name)
+            self.mark_used(pos)
+            self.mark_used(kw.values())
+            if name.endswith("_") and not name.startswith("_") and s.grad is True:
+                args = {0: recv}
+                for i, v in enumerate(pos):
+                    args[i + 1] = v
+                self.record_saves(node, "Tensor." + name[:-1], args, recv, f"`.{name}()`")
+            return recv
+        if name == "requires_grad_":
+            flag = literal_bool(node.args[0].value) if node.args else True
+            objs = frozenset(tensors)
+            if flag is True:
+                s.rg = s.rg | objs
+                s.norg = s.norg - objs
+            elif flag is False:
+                s.norg = s.norg | objs
+                s.rg = s.rg - objs
+            return recv
+        if name == "retain_grad":
+            s.retain = s.retain | frozenset(tensors)
+            return EMPTY
+        if name == "detach":
+            return frozenset(
+                self.obj(DETACHED, id(node), rg=False, base=o.root(), origin=self.copy_origin(o), node=node, stmt=self.stmt)
+                for o in tensors
+            )
+        if name == "backward":
+            self.mark_used((recv,))
+            self.emit(BackwardCall(node, recv, self.state))
+            self.stale_backward(node, recv)
+            self.free_saved(node)
+            return EMPTY
+        if name in _NON_TENSOR_METHODS:
+            return UNKNOWN_VALUE
+        if name == "clone":
+            used = s.used
+            out = self.derived(node, (recv,), label=".clone()")
+            s.used = used  # a clone alone does not make the source contribute to a loss; using the clone does
+            return out
+        if ops.is_view_method(name) or name in ("view", "view_as"):
+            return frozenset(self.view_of(o, node) for o in tensors)
+        if name in _MAYBE_IDENTITY_METHODS and name not in _CONVERSION_METHODS:
+            return unknown(("maybe", id(node)))
+        if name in _CONVERSION_METHODS and name != "to" or (name == "to" and not _to_is_noop(node)):
+            return self.derived(node, (recv,), label=f".{name}()")
+        if name == "to":
+            return unknown(("maybe", id(node)))
+        args: Dict[object, Value] = {0: recv}
+        for i, v in enumerate(pos):
+            args[i + 1] = v
+        args.update(kw)
+        return self.derived(node, [recv] + pos + list(kw.values()), label=f"`.{name}()`", key="Tensor." + name, args=args)
+
+    def optimizer_step(self, node: cst.Call, func: cst.Attribute, recv: Value) -> None:
+        """``opt.step()`` writes the parameters of its modules in place: every live graph that saved some of them
+        can no longer be backpropagated."""
+        s = self.state
+        owners: Set[object] = set()
+        for o in recv:
+            if o.kind == OPTIMIZER and o.extra:
+                owners |= o.extra[0]
+        text = expr_text_of(func.value)
+        for value in s.env.values():
+            for o in value:
+                if o.kind == DERIVED and o.extra and o.extra[0] & owners and o not in s.stale:
+                    s.stale[o] = (node, text, next(iter(sorted(o.extra[0] & owners, key=str))))
+
+    def stale_backward(self, node: cst.Call, value: Value) -> None:
+        s = self.state
+        if s is None or not s.stale or not value:
+            return
+        entries = [s.stale.get(o) for o in value]
+        if all(e is not None for e in entries):
+            step, optimizer, _ = entries[0]
+            self.emit(StepBetweenGraphAndBackward(node, value, step, optimizer))
+
+    def copy_origin(self, o: Obj) -> FrozenSet[Obj]:
+        """For ``x.detach()`` / ``x.clone().detach()``: the tensors whose values were copied."""
+        if o.kind in (LEAF, PARAM):
+            return frozenset((o,))
+        if o.kind == DERIVED:
+            return o.origin
+        if o.kind == VIEW and o.base is not None:
+            return self.copy_origin(o.base)
+        return frozenset()
+
+    def qual_call(self, node: cst.Call, q: str) -> Value:
+        pos, kw = self.eval_args(node)
+        s = self.state
+        if s is None:
+            return UNKNOWN_VALUE
+        args = node.args
+        if q == "torch.nn.Parameter" or q == "torch.autograd.Variable":
+            flag = True if q == "torch.nn.Parameter" else False
+            for a in args:
+                if a.keyword is not None and a.keyword.value == "requires_grad":
+                    flag = literal_bool(a.value)
+            if q == "torch.nn.Parameter" and len(args) > 1 and args[1].keyword is None:
+                flag = literal_bool(args[1].value)
+            label = "nn.Parameter(...)" if q == "torch.nn.Parameter" else "Variable(...)"
+            self.created_sites.add(id(node))
+            origin = frozenset(o for o in (pos[0] if pos else EMPTY) if self.is_rg(o) and o.is_tensor)
+            return frozenset((self.obj(LEAF, id(node), rg=flag, label=label, node=node, stmt=self.stmt, origin=frozenset(origin)),))
+        if ops.is_factory(q):
+            flag: Optional[bool] = False
+            for a in args:
+                if a.keyword is not None and a.keyword.value == "requires_grad":
+                    flag = literal_bool(a.value)
+            short = q.split(".")[-1]
+            label = f"{short}(..., requires_grad=True)" if flag else f"{short}(...)"
+            self.created_sites.add(id(node))
+            origin: FrozenSet[Obj] = frozenset()
+            if short in ("tensor", "as_tensor") and pos:
+                origin = frozenset(o for o in pos[0] if o.is_tensor and o.kind in (LEAF, PARAM) and self.is_rg(o))
+            return frozenset((self.obj(LEAF, id(node), rg=flag, label=label, node=node, stmt=self.stmt, origin=origin),))
+        if q.startswith("torch.nn.") and q[9:10].isupper() and "." not in q[9:]:
+            extra = []
+            for a in args:
+                if a.keyword is None:
+                    continue
+                kname = a.keyword.value
+                if kname == "bias" and literal_bool(a.value) is False:
+                    extra.append("bias")
+                if kname in _NO_AFFINE_FLAGS and literal_bool(a.value) is False:
+                    extra += ["weight", "bias"]
+                if kname == "inplace" and literal_bool(a.value) is True:
+                    extra.append("inplace")
+            if q == "torch.nn.Sequential" and len(pos) > 1:
+                self.emit(LayersInSequence(node, tuple((a.value, v) for a, v in zip(args, pos) if a.keyword is None)))
+            if q in ("torch.nn.Sequential", "torch.nn.ModuleList") and pos and _param_layers(pos) >= 2:
+                extra.append("multi_param")
+            if q == "torch.nn.Sequential" and pos and any(
+                o.kind == MODULE and ("inplace" in o.extra or "inplace_first" in o.extra) for o in pos[0]
+            ):
+                extra.append("inplace_first")
+            self.created_sites.add(id(node))
+            idx = ops.inplace_module_kwarg(q)
+            if idx is not None and len(args) > idx and args[idx].keyword is None and literal_bool(args[idx].value) is True:
+                extra.append("inplace")
+            return frozenset((self.obj(MODULE, id(node), cls=q, node=node, extra=tuple(sorted(set(extra)))),))
+        if ops.is_no_grad_function(q):
+            return pos[0] if pos else UNKNOWN_VALUE
+        out_kw = kw.get("out")
+        if out_kw is not None and q.startswith("torch."):
+            out_node = next(a.value for a in args if a.keyword is not None and a.keyword.value == "out")
+            if self.tensor_objs(out_kw):
+                self.inplace(node, out_node, out_kw, "out", f"{q.split('.')[-1]}(out=...)")
+            self.mark_used(pos)
+            return out_kw
+        target_idx = ops.inplace_function_target(q)
+        if target_idx is not None and len(pos) > target_idx:
+            if self.maybe_tensor(pos[target_idx]):
+                self.inplace(node, args[target_idx].value, pos[target_idx], "function", q.split(".")[-1])
+                if s.grad is True and q.endswith("_"):
+                    self.record_saves(node, q[:-1], dict(enumerate(pos)), pos[target_idx], f"`{_short(q)}`")
+            return pos[target_idx]
+        ikw = ops.inplace_kwarg(q)
+        if ikw is not None and pos:
+            pname, pidx = ikw
+            flag = None
+            for a in args:
+                if a.keyword is not None and a.keyword.value == pname:
+                    flag = literal_bool(a.value)
+            if flag is None and len(args) > pidx and args[pidx].keyword is None:
+                flag = literal_bool(args[pidx].value)
+            if flag is True and self.maybe_tensor(pos[0]):
+                self.inplace(node, args[0].value, pos[0], "inplace_kwarg", f"{q.split('.')[-1]}(..., inplace=True)")
+                if s.grad is True:
+                    self.record_saves(node, q, {0: pos[0]}, pos[0], f"`{_short(q)}(inplace=True)`")
+                return pos[0]
+        if q.startswith("torch.optim.") and q.count(".") == 2 and q.split(".")[-1][:1].isupper() and pos:
+            self.emit(TensorsGivenToOptimizer(node, args[0].value, pos[0], s, self.stmt))
+            owners: Set[object] = set()
+            for o in pos[0]:
+                if o.kind == PARAMS and o.extra:
+                    owners |= o.extra[0]
+            label = dotted(args[0].value.func.value) if (isinstance(args[0].value, cst.Call) and isinstance(
+                args[0].value.func, cst.Attribute)) else None
+            return frozenset((self.obj(OPTIMIZER, id(node), node=node, cls=label or "",
+                                       extra=(frozenset(owners),) if owners else ()),))
+        if q in ("torch.autograd.grad", "torch.autograd.backward"):
+            self.mark_used(pos)
+            self.emit(BackwardCall(node, pos[0] if pos else EMPTY, s))
+            self.stale_backward(node, pos[0] if pos else EMPTY)
+            self.free_saved(node)
+            return UNKNOWN_VALUE
+        if q == "torch.detach" and pos:
+            return frozenset(self.obj(DETACHED, id(node), rg=False, base=o.root(), origin=self.copy_origin(o), node=node, stmt=self.stmt)
+                             for o in self.tensor_objs(pos[0]))
+        if ops.is_view_function(q) and pos and self.tensor_objs(pos[0]):
+            return frozenset(self.view_of(o, node) for o in self.tensor_objs(pos[0]))
+        if q.startswith("torch.") and not q.startswith(("torch.nn.init", "torch.distributed", "torch.cuda", "torch.utils")):
+            tensor_inputs = [v for v in pos + list(kw.values())
+                             if self.tensor_objs(v) or any(o.kind == SEQ and self.tensor_objs(o.elems) for o in v)]
+            if tensor_inputs:
+                args = dict(enumerate(pos))
+                args.update(kw)
+                return self.derived(node, pos + list(kw.values()), label=f"`{_short(q)}`", key=q, args=args)
+            return unknown(("call", id(node)))
+        self.mark_used(pos)
+        self.mark_used(kw.values())
+        return unknown(("call", id(node)))

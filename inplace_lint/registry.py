@@ -1,0 +1,34 @@
+"""The analysis bound to the discovered rules: ``analyze_source`` / ``analyze_for_fixes`` / ``analyze_module`` as
+the engine and the tests call them. (The analysis itself never imports ``inplace_lint.rules``.)"""
+from __future__ import annotations
+
+from typing import List, Optional, Tuple
+
+import libcst as cst
+
+from . import analysis
+from .diagnostics import Diagnostic
+from .rules import make_checks
+from .rules._base import Rule
+from .rules.ipl900_syntax_error import CODE as SYNTAX_ERROR
+
+
+def rule_set() -> analysis.RuleSet:
+    """Fresh checks of every rule, and the rule a text that cannot be parsed is reported under."""
+    return analysis.RuleSet(checks=make_checks(), syntax_error=Rule(SYNTAX_ERROR))
+
+
+def analyze_source(source: str, path: str = "<string>") -> List[Diagnostic]:
+    """Every diagnostic of every rule for ``source`` (``inplace_lint.analysis.analyze_source``)."""
+    return analysis.analyze_source(source, path, rules=rule_set())
+
+
+def analyze_for_fixes(source: str, path: str = "<string>") -> Tuple[Optional[cst.Module], str, List[Diagnostic]]:
+    """``analyze_source``, also returning the module the fixes' payloads reference and the text it was parsed from
+    (``inplace_lint.analysis.analyze_for_fixes``)."""
+    return analysis.analyze_for_fixes(source, path, rules=rule_set())
+
+
+def analyze_module(source: str, path: str = "<string>") -> Tuple[Optional[cst.Module], List[Diagnostic]]:
+    """Like ``analyze_source``, also returning the parsed module (``inplace_lint.analysis.analyze_module``)."""
+    return analysis.analyze_module(source, path, rules=rule_set())
