@@ -239,7 +239,7 @@ def test_version():
     assert (result.exit_code, result.stdout) == (0, f"inplace-lint {__version__}\n")
 
 
-def test_rules_table_and_json():
+def test_rules_table_and_json(fake_rules):
     result = run("rules")
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
@@ -251,7 +251,7 @@ def test_rules_table_and_json():
                        "summary": "Fake rule data-mutation"}
 
 
-def test_explain():
+def test_explain(fake_rules):
     by_code = run("explain", "IPL001")
     assert by_code.exit_code == 0 and by_code.stdout.startswith("# IPL001 `inplace-on-leaf`\n")
     assert "---" not in by_code.stdout.splitlines()[0]

@@ -6,7 +6,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-from inplace_lint import catalog
 from inplace_lint.catalog import load_rule, strip_markers
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -24,7 +23,6 @@ def _write_examples(folder: Path) -> None:
 def _run(folder: Path, seed: str, jobs: str) -> str:
     env = dict(os.environ, PYTHONHASHSEED=seed,
                PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    env.pop(catalog.RULES_DIR_ENV, None)  # the real rule catalog, not the test fixture's
     proc = subprocess.run(
         [sys.executable, "-m", "inplace_lint", "check", "--no-cache", "--no-config", "--format", "json",
          "--unsafe-fixes", "--jobs", jobs, str(folder)],

@@ -33,12 +33,6 @@ SNIPPETS = ROOT / "tests" / "snippets"
 SAVED_ERROR = "modified by an inplace operation"
 
 
-@pytest.fixture(autouse=True)
-def real_rules(monkeypatch):
-    """The real catalog (conftest points every test at a fake one)."""
-    monkeypatch.setenv(catalog.RULES_DIR_ENV, str(ROOT / "rules"))
-
-
 def fixed(source: str, unsafe: bool = True) -> str:
     result = fix_text(source, "example.py", unsafe=unsafe)
     assert result.error is None, result.error

@@ -20,7 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from inplace_lint import catalog, engine
+from inplace_lint import engine
 from inplace_lint.analysis import analyze_module, analyze_source
 from inplace_lint.analysis import guard
 from inplace_lint.fixes import fix_text
@@ -33,12 +33,6 @@ ROOT = Path(__file__).resolve().parents[1]
 PROPERTY = settings(max_examples=40, deadline=None, derandomize=True, database=None, print_blob=True,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                            HealthCheck.function_scoped_fixture])
-
-
-@pytest.fixture(autouse=True)
-def real_rules(monkeypatch):
-    """The real catalog (conftest points every test at a fake one)."""
-    monkeypatch.setenv(catalog.RULES_DIR_ENV, str(ROOT / "rules"))
 
 
 def assert_holds(data: bytes, **kwargs) -> None:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from inplace_lint import catalog, engine, fixes
+from inplace_lint import engine, fixes
 from inplace_lint.config import resolve_settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -34,9 +34,8 @@ FORMATS = ["text", "json", "sarif", "github", "junit"]
 
 
 @pytest.fixture(autouse=True)
-def real_rules(monkeypatch, tmp_path):
-    """The real catalog (conftest points every test at a fake one); the cwd is the test's folder."""
-    monkeypatch.setenv(catalog.RULES_DIR_ENV, str(ROOT / "rules"))
+def in_tmp(monkeypatch, tmp_path):
+    """The cwd is the test's folder."""
     monkeypatch.delenv("INPLACE_LINT_CACHE_DIR", raising=False)
     monkeypatch.chdir(tmp_path)
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from inplace_lint import __version__, catalog
+from inplace_lint import __version__
 from inplace_lint.flake8_plugin import Plugin
 
 REPO = Path(__file__).resolve().parent.parent
@@ -51,7 +51,7 @@ GIT_ENV = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com", "GIT_COM
 
 def clean_env(**extra):
     env = dict(os.environ, **GIT_ENV, **extra)
-    for name in (catalog.RULES_DIR_ENV, "PYTHONPATH", "PIP_REQUIRE_VIRTUALENV", "VIRTUAL_ENV"):
+    for name in ("PYTHONPATH", "PIP_REQUIRE_VIRTUALENV", "VIRTUAL_ENV"):
         env.pop(name, None)
     return env
 

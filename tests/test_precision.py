@@ -12,9 +12,6 @@ from pathlib import Path
 import pytest
 from lookalike import run_clean_under_torch
 
-from inplace_lint import catalog
-
-
 ROOT = Path(__file__).resolve().parents[1]
 FILENAME = "<look-alike>"
 
@@ -435,12 +432,6 @@ CASES = [
         w.grad = None
         """, "w.grad is None and torch.allclose(w, torch.tensor([0.8, -1.6]))"),
 ]
-
-
-@pytest.fixture(autouse=True)
-def rules_dir(monkeypatch):
-    """The real catalog (conftest points every test at a fake one)."""
-    monkeypatch.setenv(catalog.RULES_DIR_ENV, str(ROOT / "rules"))
 
 
 def _params():

@@ -13,9 +13,6 @@ from pathlib import Path
 import pytest
 from lookalike import run_clean_under_torch
 
-from inplace_lint import catalog
-
-
 ROOT = Path(__file__).resolve().parents[1]
 FILENAME = "<look-alike>"
 CODES = {"IPL003", "IPL007", "IPL008"}
@@ -629,12 +626,6 @@ CASES = [
         out.sum().backward()
         """, "out.shape == (2, 3, 4, 4) and torch.equal(out[:, :2], x.detach()) and x.grad is not None"),
 ]
-
-
-@pytest.fixture(autouse=True)
-def rules_dir(monkeypatch):
-    """The real catalog (conftest points every test at a fake one)."""
-    monkeypatch.setenv(catalog.RULES_DIR_ENV, str(ROOT / "rules"))
 
 
 def _params():

@@ -11,15 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from inplace_lint import catalog
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture(autouse=True)
-def real_rules(monkeypatch):
-    """The real rule catalog (tests/conftest.py installs a small fake one for every test)."""
-    monkeypatch.setenv(catalog.RULES_DIR_ENV, str(ROOT / "rules"))
 
 
 def cli(*args, cwd, env_extra=None, timeout=300):
