@@ -276,6 +276,7 @@ def test_concurrent_writers_never_leave_a_corrupt_entry(tmp_path):
     assert not [p for p in directory.rglob("*") if p.name.startswith(".tmp-")]
 
 
+@pytest.mark.slow
 def test_two_cli_processes_sharing_a_cache(tree):
     env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     cmd = [sys.executable, "-m", "inplace_lint", "--format", "json", "--cache-dir", "shared", "-j", "1", "pkg"]

@@ -302,6 +302,7 @@ def inplace_lint(tmp_path_factory):
     return _run
 
 
+@pytest.mark.slow
 def test_subprocess_version_and_exit_codes(write, inplace_lint):
     write("clean.py", "x = 1\n")
     assert inplace_lint("--version").stdout == f"inplace-lint {__version__}\n"
@@ -313,6 +314,7 @@ def test_subprocess_version_and_exit_codes(write, inplace_lint):
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
 
 
+@pytest.mark.slow
 def test_subprocess_binary_file_and_stdin(write, inplace_lint):
     write("bin.py", data=b"\x00")
     proc = inplace_lint("-q", "bin.py")

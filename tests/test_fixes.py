@@ -80,6 +80,7 @@ def test_fixed_block_is_the_fix_of_the_bad_block(bad, good):
     assert not again.changed and not again.applied
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("bad", _bad_examples())
 def test_every_bad_example_fixes_into_running_code(bad):
     result = fix_text(bad.source, "example.py", unsafe=True)

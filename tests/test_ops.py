@@ -79,6 +79,7 @@ def test_json_is_canonical():
     assert text == json.dumps(json.loads(text), sort_keys=True, indent=1) + "\n"
 
 
+@pytest.mark.slow
 def test_generated_table_is_up_to_date(torch, tmp_path):
     """Drift test: regenerating from the installed torch reproduces the
     committed JSON.  Runs in a subprocess so other tests' global torch state

@@ -58,6 +58,7 @@ def validated(tmp_path_factory, validator):
     return by_path, result, summary
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("ex", [ex for _, ex in EXAMPLES if ex.role == "bad"], ids=lambda ex: ex.name)
 def test_bad_example_findings_are_confirmed(validated, ex):
     by_path, result, _ = validated
@@ -70,6 +71,7 @@ def test_bad_example_findings_are_confirmed(validated, ex):
         assert d.validation["evidence"]
 
 
+@pytest.mark.slow
 def test_data_examples_on_saved_tensors_are_confirmed_as_silent_corruption(validated):
     by_path, result, _ = validated
     corrupt = 0
@@ -88,13 +90,24 @@ def test_data_examples_on_saved_tensors_are_confirmed_as_silent_corruption(valid
     assert corrupt >= 2
 
 
+@pytest.mark.slow
 def test_no_runtime_finding_beyond_the_markers(validated):
     _, result, summary = validated
     assert [d for d in result.diagnostics if d.runtime] == []
     assert summary.counts.get("confirmed") == len([d for d in result.diagnostics if not d.runtime])
 
 
-@pytest.mark.parametrize("ex", [ex for _, ex in EXAMPLES if ex.role in ("good", "fixed")], ids=lambda ex: ex.name)
+def _good_and_fixed():
+    """Every good/fixed example; all but each rule's first one are marked slow (the fast run keeps one per rule)."""
+    params, seen = [], set()
+    for rule, ex in EXAMPLES:
+        if ex.role in ("good", "fixed"):
+            params.append(pytest.param(ex, id=ex.name, marks=() if rule.code not in seen else pytest.mark.slow))
+            seen.add(rule.code)
+    return params
+
+
+@pytest.mark.parametrize("ex", _good_and_fixed())
 def test_good_and_fixed_examples_run_clean_in_the_worker(validator, tmp_path, ex):
     path = tmp_path / f"{ex.name}.py"
     path.write_text(ex.source, encoding="utf-8")
