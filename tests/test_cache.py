@@ -263,6 +263,7 @@ def _hammer(args):
     return True
 
 
+@pytest.mark.slow
 def test_concurrent_writers_never_leave_a_corrupt_entry(tmp_path):
     directory = tmp_path / "c"
     with ProcessPoolExecutor(max_workers=4) as pool:

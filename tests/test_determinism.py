@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from inplace_lint.catalog import load_rule, strip_markers
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -32,6 +34,7 @@ def _run(folder: Path, seed: str, jobs: str) -> str:
     return proc.stdout
 
 
+@pytest.mark.slow
 def test_output_does_not_depend_on_hash_seed_or_jobs(tmp_path):
     _write_examples(tmp_path)
     first = _run(tmp_path, "1", "1")

@@ -275,6 +275,7 @@ def test_odd_path_names_sarif_uris_are_percent_encoded_bytes(tmp_path):
     assert code == 1 and '"uri": "caf%E9.py"' in output
 
 
+@pytest.mark.slow
 def test_odd_path_names_subprocess_and_fix(tmp_path):
     names = _odd_names(tmp_path)
     code, output = cli("--no-cache", ".", subprocess_=True)

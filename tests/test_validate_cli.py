@@ -55,7 +55,6 @@ def test_check_validate_text(tmp_path):
     assert "Validation: 1 confirmed" in proc.stderr
 
 
-@pytest.mark.slow
 def test_check_validate_json(tmp_path):
     pytest.importorskip("torch")
     (tmp_path / "data.py").write_text(DATA_BUG)
@@ -128,7 +127,6 @@ PROJECT_TEST = textwrap.dedent("""\
 """)
 
 
-@pytest.mark.slow
 def test_run_pytest_reports_the_planted_data_bug(tmp_path):
     pytest.importorskip("torch")
     (tmp_path / "model.py").write_text(PROJECT_MODEL)

@@ -97,17 +97,8 @@ def test_no_runtime_finding_beyond_the_markers(validated):
     assert summary.counts.get("confirmed") == len([d for d in result.diagnostics if not d.runtime])
 
 
-def _good_and_fixed():
-    """Every good/fixed example; all but each rule's first one are marked slow (the fast run keeps one per rule)."""
-    params, seen = [], set()
-    for rule, ex in EXAMPLES:
-        if ex.role in ("good", "fixed"):
-            params.append(pytest.param(ex, id=ex.name, marks=() if rule.code not in seen else pytest.mark.slow))
-            seen.add(rule.code)
-    return params
-
-
-@pytest.mark.parametrize("ex", _good_and_fixed())
+@pytest.mark.slow
+@pytest.mark.parametrize("ex", [ex for _, ex in EXAMPLES if ex.role in ("good", "fixed")], ids=lambda ex: ex.name)
 def test_good_and_fixed_examples_run_clean_in_the_worker(validator, tmp_path, ex):
     path = tmp_path / f"{ex.name}.py"
     path.write_text(ex.source, encoding="utf-8")
