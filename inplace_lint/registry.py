@@ -2,15 +2,39 @@
 the engine and the tests call them. (The analysis itself never imports ``inplace_lint.rules``.)"""
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import List, Optional, Tuple
 
 import libcst as cst
 
-from . import analysis
+from . import analysis, rules
 from .diagnostics import Diagnostic
-from .rules import make_checks
-from .rules._base import Rule
+from .rules._base import Check, Rule
 from .rules.ipl900_syntax_error import CODE as SYNTAX_ERROR
+
+
+@lru_cache(maxsize=None)
+def check_classes() -> Tuple[type, ...]:
+    """The ``Check`` subclass of every rule that has a decision (``check.py``), in code order."""
+    out = []
+    for package in rules.packages():
+        module = rules.submodule(package, "check")
+        if module is None:
+            continue
+        classes = [v for v in vars(module).values()
+                   if isinstance(v, type) and issubclass(v, Check) and v.__module__ == module.__name__]
+        if len(classes) != 1:
+            raise TypeError(f"{module.__name__} must define exactly one Check subclass, not {len(classes)}")
+        cls = classes[0]
+        if cls.code != package.CODE:
+            raise TypeError(f"{cls.__qualname__}.code is {cls.code!r}, its folder's CODE is {package.CODE!r}")
+        out.append(cls)
+    return tuple(out)
+
+
+def make_checks() -> list:
+    """A fresh instance of every rule's check (what the analysis is given)."""
+    return [cls() for cls in check_classes()]
 
 
 def rule_set() -> analysis.RuleSet:

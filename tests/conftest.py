@@ -1,5 +1,8 @@
-"""Shared fixtures: a small temporary rule catalog and a fake analyzer, so engine/CLI tests do not depend on the
-real analysis (being written in parallel) or on the exact set of rule docs."""
+"""Shared fixtures.
+
+Every test runs against the real rule catalog (rules/*.md) and the real analyzer.  Tests of the engine/CLI plumbing
+that want a predictable stand-in opt in with ``fake_analyzer`` (a fake analyzer that flags ``x.add_/mul_/zero_(...)``
+plus a small matching catalog) or ``fake_rules`` (the small catalog alone)."""
 from __future__ import annotations
 
 import ast
@@ -37,8 +40,15 @@ FAKE_RULES = {
 
 
 @pytest.fixture(autouse=True)
-def rules_dir(tmp_path_factory, monkeypatch):
-    """A catalog with IPL001, IPL002 and IPL004 (plus the built-in IPL900/IPL901), for every test."""
+def real_catalog(monkeypatch):
+    """The real catalog for every test, whatever the developer's environment says (opt out with ``fake_rules``)."""
+    monkeypatch.delenv(catalog.RULES_DIR_ENV, raising=False)
+
+
+@pytest.fixture
+def fake_rules(real_catalog, tmp_path_factory, monkeypatch):
+    """Opt-in: a small catalog with IPL001, IPL002 and IPL004 (plus the built-in IPL900/IPL901), matching
+    ``fake_analyze``; returns its folder."""
     folder = tmp_path_factory.mktemp("rules")
     for method, (code, name, severity, fix) in FAKE_RULES.items():
         (folder / f"{code}-{name}.md").write_text(RULE_DOC.format(
@@ -89,7 +99,8 @@ def fake_analyze_for_fixes(source: str, path: str = "<string>"):
 
 
 @pytest.fixture
-def fake_analyzer(monkeypatch):
+def fake_analyzer(fake_rules, monkeypatch):
+    """Opt-in: the engine runs ``fake_analyze`` against the ``fake_rules`` catalog."""
     monkeypatch.setattr(engine, "analyze_for_fixes", fake_analyze_for_fixes)
     return fake_analyze
 

@@ -6,7 +6,7 @@ import ast
 import re
 from pathlib import Path
 
-from inplace_lint import catalog, rules
+from inplace_lint import catalog, registry, rules
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "inplace_lint"
@@ -69,7 +69,7 @@ def test_rules_are_discovered_with_their_code_from_the_folder():
     assert rules.codes() == sorted(p.name[:6].upper() for p in _rule_folders())
     for package in rules.packages():
         assert CODE.match(package.CODE) and package.__name__.rsplit(".", 1)[1].startswith(package.CODE.lower() + "_")
-    for cls in rules.check_classes():
+    for cls in registry.check_classes():
         assert "name" not in vars(cls) and "severity" not in vars(cls), f"{cls.__name__} duplicates its doc"
         doc = catalog.packaged_rule(cls.code)
         check = cls()
@@ -77,7 +77,7 @@ def test_rules_are_discovered_with_their_code_from_the_folder():
 
 
 def test_engine_rules_have_no_decision_and_no_runtime():
-    assert set(rules.engine_codes()) == {c for c in rules.codes() if c not in {k.code for k in rules.check_classes()}}
+    assert set(rules.engine_codes()) == {c for c in rules.codes() if c not in {k.code for k in registry.check_classes()}}
     for code in rules.engine_codes():
         assert rules.runtime_of(code) is None
 
@@ -125,7 +125,7 @@ def test_checks_subscribe_only_to_existing_facts():
     from inplace_lint.analysis import events
 
     hooks = {c.HOOK for _, c in inspect.getmembers(events, inspect.isclass) if c.__module__ == events.__name__}
-    for cls in rules.check_classes():
+    for cls in registry.check_classes():
         subscribed = {n for n in vars(cls) if n.startswith("on_")}
         assert subscribed and subscribed <= hooks, (cls, subscribed - hooks)
 

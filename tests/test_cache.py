@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from inplace_lint import cache as cache_module
-from inplace_lint import catalog, engine
+from inplace_lint import engine
 from inplace_lint.cache import Cache, from_cache, to_cache
 from inplace_lint.cli import cli
 from inplace_lint.config import resolve_settings
@@ -31,8 +31,7 @@ NOTEBOOK = json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cell
 
 
 @pytest.fixture(autouse=True)
-def real_rules_in_tmp(rules_dir, tmp_path, monkeypatch):
-    monkeypatch.delenv(catalog.RULES_DIR_ENV, raising=False)
+def in_tmp(tmp_path, monkeypatch):
     monkeypatch.delenv(cache_module.CACHE_DIR_ENV, raising=False)
     monkeypatch.chdir(tmp_path)
 
@@ -276,6 +275,7 @@ def _hammer(args):
     return True
 
 
+@pytest.mark.slow
 def test_concurrent_writers_never_leave_a_corrupt_entry(tmp_path):
     directory = tmp_path / "c"
     with ProcessPoolExecutor(max_workers=4) as pool:
@@ -289,9 +289,9 @@ def test_concurrent_writers_never_leave_a_corrupt_entry(tmp_path):
     assert not [p for p in directory.rglob("*") if p.name.startswith(".tmp-")]
 
 
+@pytest.mark.slow
 def test_two_cli_processes_sharing_a_cache(tree):
     env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    env.pop(catalog.RULES_DIR_ENV, None)
     cmd = [sys.executable, "-m", "inplace_lint", "--format", "json", "--cache-dir", "shared", "-j", "1", "pkg"]
     procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env) for _ in range(3)]
     outputs = [p.communicate(timeout=300) for p in procs]

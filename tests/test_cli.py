@@ -241,7 +241,7 @@ def test_version():
     assert (result.exit_code, result.stdout) == (0, f"inplace-lint {__version__}\n")
 
 
-def test_rules_table_and_json():
+def test_rules_table_and_json(fake_rules):
     result = run("rules")
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
@@ -253,7 +253,7 @@ def test_rules_table_and_json():
                        "summary": "Fake rule data-mutation"}
 
 
-def test_explain():
+def test_explain(fake_rules):
     by_code = run("explain", "IPL001")
     assert by_code.exit_code == 0 and by_code.stdout.startswith("# IPL001 `inplace-on-leaf`\n")
     assert "---" not in by_code.stdout.splitlines()[0]
@@ -304,6 +304,7 @@ def inplace_lint(tmp_path_factory):
     return _run
 
 
+@pytest.mark.slow
 def test_subprocess_version_and_exit_codes(write, inplace_lint):
     write("clean.py", "x = 1\n")
     assert inplace_lint("--version").stdout == f"inplace-lint {__version__}\n"
@@ -315,6 +316,7 @@ def test_subprocess_version_and_exit_codes(write, inplace_lint):
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
 
 
+@pytest.mark.slow
 def test_subprocess_binary_file_and_stdin(write, inplace_lint):
     write("bin.py", data=b"\x00")
     proc = inplace_lint("-q", "bin.py")

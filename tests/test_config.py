@@ -1,7 +1,6 @@
 """Config discovery and validation, rule selection precedence, path globs, and the rule catalog it rests on."""
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -161,17 +160,17 @@ def test_per_file_ignores_and_root(tmp_path):
 # The catalog
 
 
-def test_catalog_loads_docs_and_builtins(rules_dir):
+def test_catalog_loads_docs_and_builtins(fake_rules):
     rules = catalog.all_rules()
     assert list(rules) == ["IPL001", "IPL002", "IPL004", "IPL900", "IPL901"]
     rule = rules["IPL004"]
     assert (rule.name, rule.severity, rule.fix, rule.path.parent) == ("data-mutation", "warning", "display-only",
-                                                                       rules_dir)
+                                                                       fake_rules)
     assert rule.body.startswith("# IPL004 `data-mutation`")
     assert catalog.get_rule("data-mutation") is rule and catalog.get_rule("ipl004") is rule
 
 
-def test_resolve_selector():
+def test_resolve_selector(fake_rules):
     assert catalog.resolve_selector("IPL") == ["IPL001", "IPL002", "IPL004", "IPL900", "IPL901"]
     assert catalog.resolve_selector("ALL") == catalog.resolve_selector("IPL")
     assert catalog.resolve_selector("IPL0") == ["IPL001", "IPL002", "IPL004"]
@@ -240,7 +239,7 @@ def test_strip_markers_keeps_other_comments():
     assert catalog.strip_markers(code) == "a = 1\nb = 2  # keep me\r\nc = 3\n"
 
 
-def test_readme_rendering(tmp_path):
+def test_readme_rendering(fake_rules, tmp_path):
     table = catalog.rules_table_markdown()
     assert "| [IPL004](rules/IPL004-data-mutation.md) | `data-mutation` | warning | display-only |" in table
     readme = tmp_path / "README.md"
@@ -251,9 +250,8 @@ def test_readme_rendering(tmp_path):
     assert catalog.main(["--check-readme", str(readme)]) == 0
 
 
-def test_real_catalog_is_valid_and_readme_up_to_date(monkeypatch):
+def test_real_catalog_is_valid_and_readme_up_to_date():
     """Every shipped rule doc parses; the README table matches them (when the README has the markers)."""
-    monkeypatch.delenv(catalog.RULES_DIR_ENV)
     for rule in catalog.all_rules().values():
         assert rule.code.startswith("IPL") and rule.summary
         for example in rule.examples():
@@ -261,7 +259,6 @@ def test_real_catalog_is_valid_and_readme_up_to_date(monkeypatch):
     readme = REPO / "README.md"
     if not readme.is_file() or catalog.README_START not in readme.read_text(encoding="utf-8"):
         pytest.skip("README.md has no rules table markers yet")
-    env = {k: v for k, v in os.environ.items() if k != catalog.RULES_DIR_ENV}
     proc = subprocess.run([sys.executable, "-m", "inplace_lint.catalog", "--check-readme", str(readme)],
-                          cwd=REPO, env=env, capture_output=True, text=True)
+                          cwd=REPO, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr

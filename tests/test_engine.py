@@ -303,8 +303,7 @@ w.add_(1)          # IPL001 at line 3 col 1
 """
 
 
-def test_real_analyzer_finds_inplace_on_leaf(monkeypatch):
-    monkeypatch.delenv("INPLACE_LINT_RULES_DIR")
+def test_real_analyzer_finds_inplace_on_leaf():
     found = check_source(REAL_SNIPPET, "t.py", Settings())
     assert [(d.line, d.col, d.code) for d in found] == [(3, 1, "IPL001")]
     assert found[0].stmt_line == 3

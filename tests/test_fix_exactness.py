@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from inplace_lint import catalog, engine
+from inplace_lint import engine
 from inplace_lint.diagnostics import is_fixable
 from inplace_lint.edits import apply_edits
 from inplace_lint.fixes import fix_text
@@ -16,11 +16,6 @@ from test_rule_examples import EXAMPLES
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE_DIRS = [ROOT / "tests" / name for name in ("fixtures", "snippets", "cases")] + [ROOT / "examples"]
-
-
-@pytest.fixture(autouse=True)
-def real_rules(monkeypatch):
-    monkeypatch.setenv(catalog.RULES_DIR_ENV, str(ROOT / "rules"))
 
 
 def _sources():

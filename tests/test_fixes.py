@@ -36,12 +36,6 @@ SNIPPETS = ROOT / "tests" / "snippets"
 SAVED_ERROR = "modified by an inplace operation"
 
 
-@pytest.fixture(autouse=True)
-def real_rules(monkeypatch):
-    """The real catalog (conftest points every test at a fake one)."""
-    monkeypatch.setenv(catalog.RULES_DIR_ENV, str(ROOT / "rules"))
-
-
 def apply_fixes(module: cst.Module, diagnostics, unsafe: bool = False):
     """One round the way ``--fix`` does it: finish the payloads of ``diagnostics`` (found in ``module``) into text
     edits, choose the fixes that apply together, apply them. (new source, the diagnostics whose fixes applied)."""
@@ -98,6 +92,7 @@ def test_fixed_block_is_the_fix_of_the_bad_block(bad, good):
     assert not again.changed and not again.applied
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("bad", _bad_examples())
 def test_every_bad_example_fixes_into_running_code(bad):
     result = fix_text(bad.source, "example.py", unsafe=True)

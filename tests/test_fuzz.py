@@ -20,7 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from inplace_lint import catalog, engine
+from inplace_lint import engine
 from inplace_lint.registry import analyze_module, analyze_source
 from inplace_lint.analysis import guard
 from inplace_lint.fixes import fix_text
@@ -35,12 +35,6 @@ PROPERTY = settings(max_examples=40, deadline=None, derandomize=True, database=N
                                            HealthCheck.function_scoped_fixture])
 
 
-@pytest.fixture(autouse=True)
-def real_rules(monkeypatch):
-    """The real catalog (conftest points every test at a fake one)."""
-    monkeypatch.setenv(catalog.RULES_DIR_ENV, str(ROOT / "rules"))
-
-
 def assert_holds(data: bytes, **kwargs) -> None:
     failures = fs.check_bytes(data, "fuzz.py", **kwargs)
     assert not failures, "\n\n".join(failures) + f"\n\ninput: {data[:3000]!r}"
@@ -50,12 +44,14 @@ def assert_holds(data: bytes, **kwargs) -> None:
 # Properties
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(st.data())
 def test_generated_programs_hold_every_invariant(data):
     assert_holds(fs.gen_program(fs.DrawChooser(data)).encode())
 
 
+@pytest.mark.slow
 @settings(PROPERTY, max_examples=4)
 @given(st.data())
 def test_long_generated_programs_lint_a_subset_of_the_full_analysis(data):
@@ -65,6 +61,7 @@ def test_long_generated_programs_lint_a_subset_of_the_full_analysis(data):
     assert_holds(text.encode(), fix=False)
 
 
+@pytest.mark.slow
 @settings(PROPERTY, max_examples=60)
 @given(st.data())
 def test_mutated_real_files_hold_every_invariant(data):
@@ -92,6 +89,7 @@ def test_random_python_ish_text_never_crashes(text):
     assert_holds(("import torch\nw = torch.ones(2, requires_grad=True)\n" + text).encode("utf-8", "surrogatepass"))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", [name for name, _ in fs.seed_texts() if name.startswith(("rules/", "examples/"))])
 def test_every_rule_example_holds_every_invariant(name):
     text = dict(fs.seeds())[name]
@@ -108,6 +106,7 @@ def _codes_and_messages(diags):
     return [(d.code, d.message) for d in diags]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", fs.DEEP_KINDS + fs.STATEMENT_DEEP_KINDS)
 def test_500_deep_nesting_gives_findings_or_a_clean_ipl900(kind):
     """Depth 500 of every kind: analysed (the IPL001 on line 3 is found) or, where Python itself refuses it (100
@@ -127,6 +126,7 @@ def test_500_deep_nesting_gives_findings_or_a_clean_ipl900(kind):
     assert outcome.error is None
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["binop", "boolop", "attr", "subscript", "elifs", "compfor", "strcat", "unary"])
 def test_deep_files_are_fixed_on_a_big_stack(kind):
     """LibCST's transformer and code generator recurse: the fix ran into "internal error while fixing:
@@ -143,6 +143,7 @@ DEEPER = [(kind, n) for kind in fs.DEEP_KINDS for n in (1200, 100_000)] + [
     (kind, n) for kind in fs.STATEMENT_DEEP_KINDS for n in (1200, 3000)] + [("elifs", 100_000)]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind, n", DEEPER)
 def test_deeper_nesting_is_a_quick_ipl900(kind, n):
     """Beyond MAX_DEPTH (1000) levels: one IPL900, fast, never handed to LibCST (whose native parser overflowed the
@@ -173,6 +174,7 @@ def test_just_under_the_limit_is_analysed():
     assert [(d.code, d.line) for d in analyze_source(source, "deep.py")] == [("IPL001", 3)]
 
 
+@pytest.mark.slow
 def test_deep_nesting_through_the_cli_never_kills_the_process(tmp_path):
     """A subprocess, as a user runs it: these files made LibCST's native parser overflow the C stack (SIGSEGV, exit
     -11, no output at all); now each is an IPL900 and the other files are still checked."""
@@ -217,6 +219,7 @@ def test_deep_analysis_without_a_thread_to_spare(monkeypatch):
 # Huge files
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["5mb-comment", "5mb-string", "5mb-garbage", "5mb-list", "5mb-statements",
                                   "5mb-no-newline-syntax-error"])
 def test_5mb_single_line_files(name):
@@ -242,6 +245,7 @@ def test_too_large_is_counted_in_tokens_not_characters():
     assert [d.code for d in analyze_source(source, "doc.py")] == ["IPL001"]
 
 
+@pytest.mark.slow
 def test_every_hostile_input_holds_every_invariant():
     for name, data in fs.hostile_inputs(big=False):
         if name.startswith("deep-") and not name.endswith("-500"):
@@ -268,6 +272,7 @@ def _write_generated(folder: Path, count: int, seed: int) -> None:
         (sub / f"m{i}.py").write_bytes(data)
 
 
+@pytest.mark.slow
 def test_cli_on_generated_and_hostile_files_never_shows_a_traceback(tmp_path):
     _write_generated(tmp_path, 30, seed=1)
     for name, data in fs.hostile_inputs(big=False):
@@ -316,6 +321,7 @@ def test_sarif_reads_the_findings_edits_and_analyses_nothing(monkeypatch):
     json.dumps(log)
 
 
+@pytest.mark.slow
 def test_cli_subprocess_on_generated_files(tmp_path):
     _write_generated(tmp_path, 12, seed=2)
     failures = fs.check_cli(["--no-cache", "--no-config", "."], cwd=tmp_path, subprocess_=True)
@@ -329,11 +335,13 @@ def test_findings_do_not_depend_on_jobs_or_file_order(tmp_path, seed):
     assert not fs.check_order(tmp_path, seed=seed)
 
 
+@pytest.mark.slow
 def test_findings_do_not_depend_on_jobs_or_file_order_subprocess(tmp_path):
     _write_generated(tmp_path, 12, seed=5)
     assert not fs.check_order(tmp_path, seed=5, subprocess_=True)
 
 
+@pytest.mark.slow
 def test_load_300_files_serial_equals_parallel(tmp_path, monkeypatch):
     """A test-sized load run (``bench/fuzz.py --load 10000`` is the big one): no finding lost or added in parallel,
     nor by the order the files are named in."""

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from inplace_lint import catalog, engine, fileio, fixes
+from inplace_lint import engine, fileio, fixes
 from inplace_lint.config import resolve_settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -34,9 +34,8 @@ FORMATS = ["text", "json", "sarif", "github", "junit"]
 
 
 @pytest.fixture(autouse=True)
-def real_rules(monkeypatch, tmp_path):
-    """The real catalog (conftest points every test at a fake one); the cwd is the test's folder."""
-    monkeypatch.setenv(catalog.RULES_DIR_ENV, str(ROOT / "rules"))
+def in_tmp(monkeypatch, tmp_path):
+    """The cwd is the test's folder."""
     monkeypatch.delenv("INPLACE_LINT_CACHE_DIR", raising=False)
     monkeypatch.chdir(tmp_path)
 
@@ -276,6 +275,7 @@ def test_odd_path_names_sarif_uris_are_percent_encoded_bytes(tmp_path):
     assert code == 1 and '"uri": "caf%E9.py"' in output
 
 
+@pytest.mark.slow
 def test_odd_path_names_subprocess_and_fix(tmp_path):
     names = _odd_names(tmp_path)
     code, output = cli("--no-cache", ".", subprocess_=True)

@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from inplace_lint import catalog
 from inplace_lint.baseline import BaselineError, apply_baseline, load_baseline, write_baseline
 from inplace_lint.cli import cli
 from inplace_lint.diagnostics import Diagnostic
@@ -22,8 +21,7 @@ w.add_(1)
 
 
 @pytest.fixture(autouse=True)
-def real_rules_in_tmp(rules_dir, tmp_path, monkeypatch):
-    monkeypatch.delenv(catalog.RULES_DIR_ENV, raising=False)
+def in_tmp(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from inplace_lint import __version__, catalog
+from inplace_lint import __version__
 from inplace_lint.flake8_plugin import Plugin
 
 REPO = Path(__file__).resolve().parent.parent
@@ -51,7 +51,7 @@ GIT_ENV = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com", "GIT_COM
 
 def clean_env(**extra):
     env = dict(os.environ, **GIT_ENV, **extra)
-    for name in (catalog.RULES_DIR_ENV, "PYTHONPATH", "PIP_REQUIRE_VIRTUALENV", "VIRTUAL_ENV"):
+    for name in ("PYTHONPATH", "PIP_REQUIRE_VIRTUALENV", "VIRTUAL_ENV"):
         env.pop(name, None)
     return env
 
@@ -128,6 +128,7 @@ def project(tmp_path):
 # pre-commit
 
 
+@pytest.mark.network
 def test_hook_definition(toolenv):
     """Read with PyYAML from the tool environment (pre-commit depends on it)."""
     proc = run([toolenv["bin"] / "python", "-c", "import json, sys, yaml; "
@@ -146,6 +147,7 @@ def test_hook_definition(toolenv):
     assert not [d for d in project["dependencies"] if d.lower().startswith("torch")]
 
 
+@pytest.mark.network
 def test_pre_commit_try_repo(toolenv, project):
     home = toolenv["root"] / "pre-commit-home"
     env = clean_env(PRE_COMMIT_HOME=str(home), PRE_COMMIT_COLOR="never")
@@ -175,6 +177,7 @@ def test_pre_commit_try_repo(toolenv, project):
 # flake8
 
 
+@pytest.mark.network
 def test_flake8_select_ipl(toolenv, project):
     flake8 = toolenv["bin"] / "flake8"
     version = run([flake8, "--version"], cwd=project)

@@ -7,7 +7,6 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from inplace_lint import catalog
 from inplace_lint.cli import cli
 from inplace_lint.config import resolve_settings
 from inplace_lint.engine import UnreadableSource, lint_paths
@@ -15,8 +14,7 @@ from inplace_lint.notebook import Notebook, NotebookSource, fix_notebook_text, m
 
 
 @pytest.fixture(autouse=True)
-def real_rules_in_tmp(rules_dir, tmp_path, monkeypatch):
-    monkeypatch.delenv(catalog.RULES_DIR_ENV, raising=False)
+def in_tmp(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
 
 

@@ -158,6 +158,7 @@ def test_corpus_skipped_files_have_no_findings(package):
     assert report.interpreted + report.unparsable == report.skipped_files
 
 
+@pytest.mark.slow
 def test_corpus_blanked_blocks_lose_no_finding():
     """On the smallest corpus package present: each kept file's pre-filtered analysis equals its whole analysis."""
     present = bench_corpus.present()

@@ -80,6 +80,7 @@ def _examples():
                 yield pytest.param(strip_markers(ex.code), id=ex.name)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("code", list(_examples()))
 def test_blanking_loses_no_finding_on_rule_examples(code):
     src = _big(code)

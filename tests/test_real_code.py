@@ -36,6 +36,7 @@ def library_files():
     return files
 
 
+@pytest.mark.network
 def test_no_saved_tensor_finding_and_no_crash_on_timm_and_torchvision(library_files):
     counts: Counter = Counter()
     ipl003 = []

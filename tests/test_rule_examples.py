@@ -216,6 +216,7 @@ def test_train_bad_later_bugs_are_real():
     assert outcome.ns["step"] == 1 and not outcome.ns["W2"].is_leaf
 
 
+@pytest.mark.slow
 def test_train_good_runs_and_learns():
     pytest.importorskip("torch")
     ns = runpy.run_path(str(EXAMPLES_DIR / "train_good.py"), run_name="__main__")

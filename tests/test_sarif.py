@@ -24,9 +24,8 @@ w.add_(1)
 
 
 @pytest.fixture(autouse=True)
-def real_rules_in_tmp(rules_dir, tmp_path, monkeypatch):
-    """The real rule catalog (rules/*.md) instead of conftest's fake one; run in a temp folder."""
-    monkeypatch.delenv(catalog.RULES_DIR_ENV, raising=False)
+def in_tmp(tmp_path, monkeypatch):
+    """Run in a temp folder."""
     monkeypatch.chdir(tmp_path)
 
 

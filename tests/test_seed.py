@@ -14,20 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from inplace_lint import catalog
-
-
 ROOT = Path(__file__).resolve().parents[1]
 SNIPPETS = ROOT / "tests" / "snippets"
 SEED = ROOT.parent / "shared" / "seed" / "inplace-updates-answer.md"
 LEAF_ERROR = "a leaf Variable that requires grad is being used in an in-place operation."
 FILENAME = "<seed>"
-
-
-@pytest.fixture(autouse=True)
-def rules_dir(monkeypatch):
-    """The real catalog (conftest points every test at a fake one)."""
-    monkeypatch.setenv(catalog.RULES_DIR_ENV, str(ROOT / "rules"))
 
 
 def snippet(n: int) -> str:

@@ -11,15 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from inplace_lint import catalog
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture(autouse=True)
-def real_rules(monkeypatch):
-    """The real rule catalog (tests/conftest.py installs a small fake one for every test)."""
-    monkeypatch.setenv(catalog.RULES_DIR_ENV, str(ROOT / "rules"))
 
 
 def cli(*args, cwd, env_extra=None, timeout=300):
@@ -50,6 +43,7 @@ DATA_BUG = textwrap.dedent("""\
 """)
 
 
+@pytest.mark.slow
 def test_check_validate_text(tmp_path):
     pytest.importorskip("torch")
     (tmp_path / "saved.py").write_text(SAVED_BUG)
@@ -82,6 +76,7 @@ def test_without_validate_nothing_runs(tmp_path):
     assert not (tmp_path / "ran").exists() and "validation" not in proc.stdout
 
 
+@pytest.mark.slow
 def test_validate_fix_verifies_each_fix(tmp_path):
     pytest.importorskip("torch")
     pytest.importorskip("inplace_lint.fixes")
@@ -149,6 +144,7 @@ def test_run_pytest_reports_the_planted_data_bug(tmp_path):
     assert "found only at run time" in proc.stderr
 
 
+@pytest.mark.slow
 def test_run_reports_a_leaf_error_raised_inside_a_test(tmp_path):
     pytest.importorskip("torch")
     (tmp_path / "opt.py").write_text("def step(params, lr):\n    for p in params:\n        p.sub_(lr * p.grad)\n")
@@ -191,6 +187,7 @@ def test_cli_works_without_torch(tmp_path):
     assert "IPL001" in proc.stdout
 
 
+@pytest.mark.slow
 def test_run_script_verdicts_and_their_own_sitecustomize(tmp_path):
     """A finding whose line runs harmlessly is `not-reproduced`; a sitecustomize already on PYTHONPATH still runs."""
     pytest.importorskip("torch")
@@ -222,6 +219,7 @@ def test_run_script_verdicts_and_their_own_sitecustomize(tmp_path):
     assert "= validation: not-reproduced: the line ran 1 time and nothing broke" in proc.stdout
 
 
+@pytest.mark.slow
 def test_run_timeout_kills_the_command(tmp_path):
     proc = cli("run", "--timeout", "2", "--", sys.executable, "-c", "while True: pass", cwd=tmp_path, timeout=120)
     assert proc.returncode != 0

@@ -58,6 +58,7 @@ def validated(tmp_path_factory, validator):
     return by_path, result, summary
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("ex", [ex for _, ex in EXAMPLES if ex.role == "bad"], ids=lambda ex: ex.name)
 def test_bad_example_findings_are_confirmed(validated, ex):
     by_path, result, _ = validated
@@ -70,6 +71,7 @@ def test_bad_example_findings_are_confirmed(validated, ex):
         assert d.validation["evidence"]
 
 
+@pytest.mark.slow
 def test_data_examples_on_saved_tensors_are_confirmed_as_silent_corruption(validated):
     by_path, result, _ = validated
     corrupt = 0
@@ -88,12 +90,14 @@ def test_data_examples_on_saved_tensors_are_confirmed_as_silent_corruption(valid
     assert corrupt >= 2
 
 
+@pytest.mark.slow
 def test_no_runtime_finding_beyond_the_markers(validated):
     _, result, summary = validated
     assert [d for d in result.diagnostics if d.runtime] == []
     assert summary.counts.get("confirmed") == len([d for d in result.diagnostics if not d.runtime])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("ex", [ex for _, ex in EXAMPLES if ex.role in ("good", "fixed")], ids=lambda ex: ex.name)
 def test_good_and_fixed_examples_run_clean_in_the_worker(validator, tmp_path, ex):
     path = tmp_path / f"{ex.name}.py"

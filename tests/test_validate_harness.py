@@ -48,6 +48,7 @@ def validate(validator, path: Path, diags):
 # function harness
 
 
+@pytest.mark.slow
 def test_module_forward_is_reached_with_a_no_argument_constructor(validator):
     path = FIXTURES / "module_forward.py"
     diags = analyze_source(path.read_text(), str(path))

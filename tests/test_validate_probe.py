@@ -103,6 +103,7 @@ def test_good_and_fixed_examples_are_clean_under_the_probe(ex):
     assert reported == []
 
 
+@pytest.mark.slow
 def test_no_false_report_on_a_real_training_loop():
     sys.path.insert(0, str(FIXTURES))
     try:

@@ -29,6 +29,7 @@ def test_a_job_runs_and_reports(worker):
     assert result["stdout"] == "hello 2.0\n"
 
 
+@pytest.mark.slow
 def test_timeout_kills_the_job_and_the_worker_survives(worker):
     started = time.monotonic()
     result = worker.run(job("while True:\n    pass\n", timeout=2))
@@ -100,6 +101,7 @@ def _outliving_child(how: str) -> str:
     raise ValueError(how)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("how", ["child", "grandchild", "subprocess"])
 @pytest.mark.parametrize("runner", ["warm", "cold"])
 def test_processes_that_outlive_the_job_are_an_error_and_killed(worker, how, runner):
@@ -130,6 +132,7 @@ def test_a_child_the_job_waits_for_is_fine(worker):
     assert worker.run(job(source))["status"] == "ok"
 
 
+@pytest.mark.slow
 def test_a_fork_bomb_is_stopped_and_reported(worker):
     source = ("import os\n"
               "for _ in range(200):\n"
@@ -162,6 +165,7 @@ def test_writes_outside_the_job_folder_are_refused_and_reported(worker, tmp_path
     assert result["status"] == "error" and victim.read_text() == "data"
 
 
+@pytest.mark.slow
 def test_a_dead_worker_is_restarted():
     with Worker(Limits(timeout=10)) as w:
         assert w.run(job("x = 1\n"))["status"] == "ok"
@@ -172,6 +176,7 @@ def test_a_dead_worker_is_restarted():
     assert w.proc is None and not os.path.exists(w.root)
 
 
+@pytest.mark.slow
 def test_cold_runner_gives_the_same_answer(tmp_path):
     source = ("import torch\n"
               "x = torch.randn(3, requires_grad=True)\n"

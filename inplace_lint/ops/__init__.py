@@ -1,8 +1,9 @@
 """Facts about torch ops for the static checker, read from a generated table.
 
 This module never imports torch.  The table ``data/ops.json`` is produced by
-``python -m inplace_lint.ops.generate`` (see that module's docstring for how
-each fact is discovered and for the full JSON schema) and loaded once, lazily.
+``python tools/generate_ops.py`` in a source checkout (see that script's
+docstring for how each fact is discovered and for the full JSON schema; it is
+not part of the installed package) and loaded once, lazily.
 
 Names
 -----

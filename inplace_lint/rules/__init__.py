@@ -9,8 +9,9 @@ A rule is the folder ``inplace_lint/rules/<code>_<name>/`` plus its doc ``rules/
 - ``runtime.py`` (optional): ``RUNTIME = Runtime(...)``, what the validator must observe to confirm a finding of the
   rule, and any after-run inspection hook.
 
-The analysis never imports this package: callers pass ``make_checks()`` to it (``inplace_lint/registry.py``).
-This module imports only the standard library, so the torch-free validator can read the declarations cheaply.
+The analysis never imports this package: ``inplace_lint/registry.py`` finds the checks (``check_classes``) and
+passes them to it. This module imports only the standard library (it never imports a ``check.py``), so the catalog
+and the torch-free validator can read the declarations cheaply.
 """
 from __future__ import annotations
 
@@ -36,43 +37,16 @@ def codes() -> List[str]:
     return [p.CODE for p in packages()]
 
 
-def _submodule(package: ModuleType, name: str) -> Optional[ModuleType]:
+def submodule(package: ModuleType, name: str) -> Optional[ModuleType]:
     full = f"{package.__name__}.{name}"
     if importlib.util.find_spec(full) is None:
         return None
     return importlib.import_module(full)
 
 
-@lru_cache(maxsize=None)
-def check_classes() -> Tuple[type, ...]:
-    """The ``Check`` subclass of every rule that has a decision (``check.py``), in code order."""
-    from ._base import Check
-
-    out = []
-    for package in packages():
-        module = _submodule(package, "check")
-        if module is None:
-            continue
-        classes = [v for v in vars(module).values()
-                   if isinstance(v, type) and issubclass(v, Check) and v.__module__ == module.__name__]
-        if len(classes) != 1:
-            raise TypeError(f"{module.__name__} must define exactly one Check subclass, not {len(classes)}")
-        cls = classes[0]
-        if cls.code != package.CODE:
-            raise TypeError(f"{cls.__qualname__}.code is {cls.code!r}, its folder's CODE is {package.CODE!r}")
-        out.append(cls)
-    return tuple(out)
-
-
-def make_checks() -> list:
-    """A fresh instance of every rule's check (what the analysis is given)."""
-    return [cls() for cls in check_classes()]
-
-
 def engine_codes() -> List[str]:
     """Codes of the rules without a decision: findings the engine makes itself (syntax errors, unreadable files)."""
-    with_check = {cls.code for cls in check_classes()}
-    return [c for c in codes() if c not in with_check]
+    return [p.CODE for p in packages() if importlib.util.find_spec(f"{p.__name__}.check") is None]
 
 
 @lru_cache(maxsize=None)
@@ -80,7 +54,7 @@ def runtimes() -> Dict[str, object]:
     """code -> ``Runtime`` declaration, for the rules that have one (``runtime.py``)."""
     out = {}
     for package in packages():
-        module = _submodule(package, "runtime")
+        module = submodule(package, "runtime")
         if module is not None:
             out[package.CODE] = module.RUNTIME
     return out

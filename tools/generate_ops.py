@@ -2,9 +2,9 @@
 
 Run with torch installed::
 
-    python -m inplace_lint.ops.generate            # writes the packaged ops.json
-    python -m inplace_lint.ops.generate --output /tmp/ops.json
-    python -m inplace_lint.ops.generate --check    # exit 1 if the committed file is stale
+    python tools/generate_ops.py            # writes the packaged ops.json
+    python tools/generate_ops.py --output /tmp/ops.json
+    python tools/generate_ops.py --check    # exit 1 if the committed file is stale
 
 The static checker must not import torch, so every fact it needs about torch
 is discovered here, once, and frozen into a JSON table that
@@ -171,8 +171,9 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-OUTPUT = Path(__file__).parent / "data" / "ops.json"
-GENERATED_BY = "inplace_lint/ops/generate.py"
+ROOT = Path(__file__).resolve().parents[1]
+OUTPUT = ROOT / "inplace_lint" / "ops" / "data" / "ops.json"
+GENERATED_BY = "tools/generate_ops.py"
 
 # ---------------------------------------------------------------------------
 # sample tensors
@@ -1743,7 +1744,7 @@ def main(argv: list[str] | None = None) -> int:
     if ns.check:
         current = ns.output.read_text() if ns.output.exists() else ""
         if current != text:
-            print(f"{ns.output} is stale; rerun python -m inplace_lint.ops.generate", file=sys.stderr)
+            print(f"{ns.output} is stale; rerun python tools/generate_ops.py", file=sys.stderr)
             return 1
         return 0
     ns.output.parent.mkdir(parents=True, exist_ok=True)

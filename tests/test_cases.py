@@ -1,0 +1,213 @@
+"""Every case file under tests/cases/ (format: tests/cases/README.md) is two tests:
+
+* statically: the analyzer reports exactly the ``# error: CODE`` / ``# warning: CODE`` markers of the file (the rule
+  docs' marker syntax, parsed by ``inplace_lint.catalog.parse_markers``) -- nothing at all for ``expect: clean``;
+* under torch, the oracle: the file runs clean and its ``check:`` expression is true after, or it raises an exception
+  containing the ``torch: raises "..."`` substring.
+"""
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Optional, Tuple
+
+import pytest
+from lookalike import run_clean_under_torch, run_raising_under_torch
+
+from inplace_lint.catalog import parse_markers, strip_markers
+
+ROOT = Path(__file__).resolve().parents[1]
+CASES_DIR = ROOT / "tests" / "cases"
+
+# the folders and how many cases each had when the format was introduced (the count may grow, never drop)
+MIN_CASES = {"lookalikes": 35, "lookalikes-saved": 30}
+
+HEADER_LINE = re.compile(r"^# (?P<key>[a-z]+): (?P<value>\S.*?)\s*$")
+KEYS = ("case", "source", "expect", "torch", "check")
+REQUIRED = ("case", "expect", "torch")
+
+
+class CaseError(ValueError):
+    pass
+
+
+@dataclass
+class Case:
+    path: Path
+    name: str
+    text: str
+    expect: str                      # "clean" | "markers"
+    raises: Optional[str]            # None: torch runs it clean
+    check: Optional[str]
+    source: Optional[str] = None
+    markers: List[Tuple[int, str, str]] = field(default_factory=list)
+
+    @property
+    def id(self) -> str:
+        return f"{self.path.parent.name}/{self.name}"
+
+
+def parse_case(path: Path) -> Case:
+    text = path.read_text(encoding="utf-8")
+    header: Dict[str, str] = {}
+    for line in text.splitlines():
+        if not line.startswith("#"):
+            break
+        m = HEADER_LINE.match(line)
+        if not m:
+            raise CaseError(f"{path.name}: header line {line!r} is not '# key: value'")
+        key, value = m.group("key"), m.group("value")
+        if key not in KEYS:
+            raise CaseError(f"{path.name}: unknown header key {key!r} (known: {', '.join(KEYS)})")
+        if key in header:
+            raise CaseError(f"{path.name}: header key {key!r} given twice")
+        header[key] = value
+    missing = [k for k in REQUIRED if k not in header]
+    if missing:
+        raise CaseError(f"{path.name}: missing header {', '.join(missing)}")
+    if header["case"] != path.stem:
+        raise CaseError(f"{path.name}: 'case: {header['case']}' is not the file's name")
+    if header["expect"] not in ("clean", "markers"):
+        raise CaseError(f"{path.name}: 'expect:' is 'clean' or 'markers', not {header['expect']!r}")
+    verdict = header["torch"]
+    raises = None
+    if verdict != "clean":
+        m = re.fullmatch(r"raises (?P<literal>(['\"]).+\2)", verdict)
+        if not m:
+            raise CaseError(f"{path.name}: 'torch:' is 'clean' or 'raises \"substring\"', not {verdict!r}")
+        raises = ast.literal_eval(m.group("literal"))
+    if (raises is None) != ("check" in header):
+        raise CaseError(f"{path.name}: 'check:' is required with 'torch: clean' and only there")
+    markers = parse_markers(text)
+    if (header["expect"] == "clean") != (not markers):
+        raise CaseError(f"{path.name}: 'expect: {header['expect']}' but the file has {len(markers)} marker(s)")
+    return Case(path, path.stem, text, header["expect"], raises, header.get("check"), header.get("source"), markers)
+
+
+def all_cases() -> List[Case]:
+    return [parse_case(p) for p in sorted(CASES_DIR.glob("*/*.py"))]
+
+
+def check_statically(case: Case) -> None:
+    from inplace_lint.registry import analyze_source
+
+    found = analyze_source(strip_markers(case.text), case.path.relative_to(ROOT).as_posix()
+                           if case.path.is_relative_to(ROOT) else case.path.name)
+    assert sorted((d.line, d.code, d.severity) for d in found) == sorted(case.markers), [
+        (d.line, d.code, d.message) for d in found]
+
+
+def check_under_torch(case: Case) -> None:
+    code = strip_markers(case.text)
+    if case.raises is None:
+        run_clean_under_torch(code, case.check, str(case.path))
+    else:
+        run_raising_under_torch(code, case.raises, str(case.path))
+
+
+CASES = all_cases()
+PARAMS = [pytest.param(case, id=case.id) for case in CASES]
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# the cases
+
+
+def test_every_folder_keeps_its_cases():
+    counts = {folder: sum(1 for c in CASES if c.path.parent.name == folder) for folder in MIN_CASES}
+    assert all(counts[f] >= n for f, n in MIN_CASES.items()), counts
+    assert {c.path.parent.name for c in CASES} == set(MIN_CASES), "a new folder gets an entry in MIN_CASES"
+    names = [c.name for c in CASES]
+    assert len(names) == len(set(names)), "case names are unique across folders"
+    assert not [p for p in CASES_DIR.rglob("*") if p.is_file() and p.suffix != ".py" and p.name != "README.md"]
+
+
+@pytest.mark.parametrize("case", PARAMS)
+def test_case_statically(case):
+    check_statically(case)
+
+
+@pytest.mark.parametrize("case", PARAMS)
+def test_case_under_torch(case):
+    check_under_torch(case)
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# the format and the checks themselves, on synthetic cases
+
+
+FLAGGED = '''\
+# case: leaf-add
+# source: https://example.com/leaf
+# expect: markers
+# torch: raises "a leaf Variable that requires grad"
+
+import torch
+
+w = torch.zeros(3, requires_grad=True)
+w.add_(1)  # error: IPL001
+'''
+
+
+def _case(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / f"{name}.py"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_a_flagged_case_is_parsed_and_passes_both_checks(tmp_path):
+    case = parse_case(_case(tmp_path, "leaf-add", FLAGGED))
+    assert (case.expect, case.raises, case.check, case.source) == (
+        "markers", "a leaf Variable that requires grad", None, "https://example.com/leaf")
+    assert case.markers == [(9, "IPL001", "error")]
+    check_statically(case)
+    check_under_torch(case)
+
+
+def test_the_checks_fail_on_a_wrong_expectation(tmp_path):
+    # the finding is on line 9, the marker on line 8
+    moved = FLAGGED.replace("w = torch.zeros(3, requires_grad=True)\n", "w = torch.zeros(3, requires_grad=True)  "
+                            "# error: IPL001\n").replace("w.add_(1)  # error: IPL001", "w.add_(1)")
+    with pytest.raises(AssertionError):
+        check_statically(parse_case(_case(tmp_path, "leaf-add", moved)))
+    # a different exception message
+    other = FLAGGED.replace("a leaf Variable", "a different message")
+    with pytest.raises(AssertionError):
+        check_under_torch(parse_case(_case(tmp_path, "leaf-add", other)))
+    # declared to raise, runs clean
+    clean = ("# case: quiet\n# expect: clean\n# torch: raises 'boom'\n\nimport torch\nx = torch.ones(2)\n")
+    with pytest.raises(pytest.fail.Exception, match="ran clean"):
+        check_under_torch(parse_case(_case(tmp_path, "quiet", clean)))
+    # declared clean, check false; declared clean, raises
+    false_check = ("# case: f\n# expect: clean\n# torch: clean\n# check: x.sum() == 3\n\n"
+                   "import torch\nx = torch.ones(2)\n")
+    with pytest.raises(AssertionError, match="is not true"):
+        check_under_torch(parse_case(_case(tmp_path, "f", false_check)))
+    with pytest.raises(pytest.fail.Exception, match="raised"):
+        check_under_torch(parse_case(_case(tmp_path, "leaf-add", FLAGGED.replace(
+            '# torch: raises "a leaf Variable that requires grad"', "# torch: clean\n# check: True"))))
+    # declared clean, but the analyzer finds something
+    unmarked = FLAGGED.replace("# expect: markers", "# expect: clean").replace("  # error: IPL001", "")
+    with pytest.raises(AssertionError):
+        check_statically(parse_case(_case(tmp_path, "leaf-add", unmarked)))
+
+
+@pytest.mark.parametrize("header, message", [
+    ("# case: other\n# expect: clean\n# torch: clean\n# check: True\n", "not the file's name"),
+    ("# case: bad\n# expect: clean\n# torch: clean\n", "'check:' is required"),
+    ("# case: bad\n# expect: clean\n# torch: raises 'x'\n# check: True\n", "'check:' is required"),
+    ("# case: bad\n# expect: nothing\n# torch: clean\n# check: True\n", "'expect:' is 'clean' or 'markers'"),
+    ("# case: bad\n# expect: clean\n# torch: raises x\n", "'torch:' is 'clean' or 'raises"),
+    ("# case: bad\n# expect: clean\n# torch: clean\n# check: True\n# color: red\n", "unknown header key 'color'"),
+    ("# case: bad\n# case: bad\n# expect: clean\n# torch: clean\n# check: True\n", "given twice"),
+    ("# case: bad\n# torch: clean\n# check: True\n", "missing header expect"),
+    ("# case: bad\n#expect: clean\n# torch: clean\n# check: True\n", "is not '# key: value'"),
+    ("# case: bad\n# expect: markers\n# torch: clean\n# check: True\n", "'expect: markers' but the file has 0"),
+    ("# case: bad\n# expect: clean\n# torch: clean\n# check: True\n\nx = 1  # warning: IPL004\n",
+     "'expect: clean' but the file has 1"),
+])
+def test_malformed_headers_are_rejected(tmp_path, header, message):
+    with pytest.raises(CaseError, match=re.escape(message)):
+        parse_case(_case(tmp_path, "bad", header + "\nx = 1\n"))
