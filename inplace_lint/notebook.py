@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from .diagnostics import Diagnostic
-from .sources import UnreadableSource, read_file_bytes
+from .sources import UnreadableSource, read_source_bytes
 
 CELL_MARKER = "# inplace-lint: cell {}"
 MAGIC_TAG = "# inplace-lint: magic {}"
@@ -53,10 +53,6 @@ _ASSIGN_MAGIC = re.compile(r"^([ \t]*)([A-Za-z_][\w.]*(?:[ \t]*,[ \t]*[A-Za-z_][
 _LINE_REF = re.compile(r"\bline (\d+)\b")
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
 _MIN_NBFORMAT = 4
-
-
-def _unreadable(message: str) -> Exception:
-    return UnreadableSource(message)
 
 
 def split_keepends(text: str) -> List[str]:
@@ -91,30 +87,30 @@ class Notebook:
         try:
             data = json.loads(text)
         except ValueError as exc:
-            raise _unreadable(f"invalid notebook: not valid JSON ({exc})") from exc
+            raise UnreadableSource(f"invalid notebook: not valid JSON ({exc})") from exc
         if not isinstance(data, dict):
-            raise _unreadable("invalid notebook: the top level is not a JSON object")
+            raise UnreadableSource("invalid notebook: the top level is not a JSON object")
         version = data.get("nbformat")
         if not isinstance(version, int) or isinstance(version, bool):
-            raise _unreadable("invalid notebook: no integer 'nbformat' field")
+            raise UnreadableSource("invalid notebook: no integer 'nbformat' field")
         if version < _MIN_NBFORMAT:
-            raise _unreadable(f"unsupported notebook format nbformat {version} (need 4 or later; convert it with "
+            raise UnreadableSource(f"unsupported notebook format nbformat {version} (need 4 or later; convert it with "
                               f"`jupyter nbconvert --to notebook --nbformat 4`)")
         cells = data.get("cells")
         if not isinstance(cells, list):
-            raise _unreadable("invalid notebook: no 'cells' list")
+            raise UnreadableSource("invalid notebook: no 'cells' list")
         nb = cls(data=data, text=text)
         python = _is_python(data)
         for index, cell in enumerate(cells):
             if not isinstance(cell, dict):
-                raise _unreadable(f"invalid notebook: cell {index + 1} is not a JSON object")
+                raise UnreadableSource(f"invalid notebook: cell {index + 1} is not a JSON object")
             if cell.get("cell_type") != "code":
                 continue
             source = cell.get("source", "")
             if isinstance(source, list) and all(isinstance(s, str) for s in source):
                 source = "".join(source)
             elif not isinstance(source, str):
-                raise _unreadable(f"invalid notebook: cell {index + 1} has a 'source' that is neither a string nor "
+                raise UnreadableSource(f"invalid notebook: cell {index + 1} has a 'source' that is neither a string nor "
                                   f"a list of strings")
             if python:
                 nb.cells.append(CodeCell(index=index, number=index + 1, source=source, masked=""))
@@ -381,17 +377,12 @@ def load_notebook_text(data: bytes) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise _unreadable(f"invalid notebook: not UTF-8 ({exc.reason} at byte {exc.start})") from exc
+        raise UnreadableSource(f"invalid notebook: not UTF-8 ({exc.reason} at byte {exc.start})") from exc
 
 
 def read_notebook(path: Path) -> NotebookSource:
     """The engine's reader for ``.ipynb`` files."""
-    try:
-        data = read_file_bytes(path)
-    except PermissionError as exc:
-        raise _unreadable("permission denied") from exc
-    except OSError as exc:
-        raise _unreadable(f"cannot read: {exc.strerror or exc}") from exc
+    data = read_source_bytes(path)
     return NotebookSource(Notebook.parse(load_notebook_text(data)))
 
 

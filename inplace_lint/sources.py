@@ -56,15 +56,19 @@ def _open_nonblocking(path, flags: int) -> int:
     return os.open(path, flags | getattr(os, "O_NONBLOCK", 0))
 
 
-def read_python_source(path: Path) -> str:
-    """The text of a ``.py`` / ``.pyi`` file; ``UnreadableSource`` when it cannot be read or decoded."""
+def read_source_bytes(path: Path) -> bytes:
+    """``read_file_bytes``, with any failure an ``UnreadableSource`` saying why (what the engine reports)."""
     try:
-        data = read_file_bytes(path)
+        return read_file_bytes(path)
     except PermissionError as exc:
         raise UnreadableSource("permission denied") from exc
     except OSError as exc:
         raise UnreadableSource(f"cannot read: {exc.strerror or exc}") from exc
-    return decode_source(data)
+
+
+def read_python_source(path: Path) -> str:
+    """The text of a ``.py`` / ``.pyi`` file; ``UnreadableSource`` when it cannot be read or decoded."""
+    return decode_source(read_source_bytes(path))
 
 
 def split_lines(text: str) -> List[str]:

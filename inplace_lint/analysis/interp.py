@@ -32,9 +32,6 @@ MAX_LOOP_ITERATIONS = 6
 
 _AUTOGRAD_FUNCTION_BASES = {"torch.autograd.Function", "torch.autograd.function.InplaceFunction", "Function"}
 _AUTOGRAD_FUNCTION_METHODS = {"forward", "backward", "setup_context", "jvp", "vjp"}
-_NON_TENSOR_ATTRS = {"shape", "dtype", "device", "requires_grad", "is_leaf", "ndim", "grad_fn", "layout", "is_cuda",
-                     "names", "_version", "itemsize", "nbytes"}
-_VIEW_ATTRS = {"T", "mT", "H", "mH", "real", "imag"}
 _INSPECTING_BUILTINS = {
     "getattr", "hasattr", "setattr", "delattr", "isinstance", "issubclass", "len", "print", "id", "type", "str",
     "repr", "format", "callable", "vars", "dir", "hash", "bool", "int", "float", "range", "dict",
@@ -1111,7 +1108,7 @@ class Interpreter(TorchSemantics):
             if o.is_tensor:
                 if attr == "data":
                     out.add(self.obj(DATA, None, base=o.base if k == DATA else o, rg=False))
-                elif attr in _VIEW_ATTRS:
+                elif ops.is_view_attribute(attr):
                     out.add(self.view_of(o, node))
                 else:
                     out.add(self.obj(UNKNOWN, ("attr", id(node))))

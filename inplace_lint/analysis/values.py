@@ -6,7 +6,7 @@ a fixed point. Facts that change over time (does this tensor require grad now?) 
 """
 from __future__ import annotations
 
-from typing import Dict, FrozenSet, Iterable, Optional, Tuple
+from typing import Dict, FrozenSet, Optional, Tuple
 
 # Object kinds
 LEAF = "leaf"            # a fresh tensor with no autograd history: factory, Parameter, detach()
@@ -216,7 +216,3 @@ def join_states(a: "Optional[State]", b: "Optional[State]") -> "Optional[State]"
     s.overwritten = {k: v for k, v in a.overwritten.items() if b.overwritten.get(k) == v}
     s.stale = {k: v for k, v in a.stale.items() if b.stale.get(k) == v}
     return s
-
-
-def values_of(value: Iterable[Obj], kind: str) -> bool:
-    return any(o.kind == kind for o in value)
