@@ -107,6 +107,11 @@ section plus ``saved_probed`` / ``saved_recorded`` / ``saved_skipped``).
 ``shares_version_functions``: sorted lists (methods by bare name, functions
 by qualified name).
 
+``multi_output_view_methods``, ``multi_output_view_functions``: the
+tuple-of-views ops (and ``__iter__``: iterating a tensor) whose outputs are
+multi-output views -- an in-place write into one raises "... This view is the
+output of a function that returns multiple views ..." when it requires grad.
+
 ``factory_functions``: ``{"torch.randn": {"float_requires_grad": true,
 "verified": true, "evidence": "docstring"}, "torch.randint":
 {"float_requires_grad": false, ...}, ...}`` (``float_requires_grad``: the
@@ -1582,6 +1587,52 @@ def build_views() -> dict:
     return {k: sorted(v) for k, v in res.items()}
 
 
+MULTI_OUTPUT_MESSAGE = "This view is the output of a function that returns multiple views"
+
+
+def _writes_multi_output_view(call: Callable) -> bool:
+    """Writing in place into the first output of ``call(y)`` (``y`` a non-leaf that requires grad, grad mode on)
+    raises torch's multi-output-view error: the op's outputs are views created by one node that returns several
+    (autograd's ``CreationMeta::MULTI_OUTPUT_NODE``)."""
+    _seed()
+    x = f(3, 4).requires_grad_()
+    try:
+        out = call(x * 1)
+    except Exception:  # noqa: BLE001
+        return False
+    outs = list(out)
+    if not outs or not isinstance(outs[0], torch.Tensor):
+        return False
+    try:
+        outs[0].mul_(1)
+    except RuntimeError as exc:
+        return MULTI_OUTPUT_MESSAGE in str(exc)
+    return False
+
+
+def build_multi_output_views(views: dict) -> dict:
+    """Which tuple-of-views ops (and iteration over a tensor, ``__iter__``) make multi-output views: an in-place
+    write into one of them raises with grad mode on (``split``/``chunk``/``unbind`` do; ``tensor_split``/
+    ``hsplit`` return separate slices, which do not)."""
+    methods = []
+    for name in views["view_tuple_methods"] + ["__iter__"]:
+        extra = VIEW_CANDIDATES.get(name, ((), None))[0]
+        if name == "__iter__":
+            call = lambda y: list(iter(y))  # noqa: E731
+        else:
+            call = lambda y, n=name, e=extra: getattr(y, n)(*e)  # noqa: E731
+        if _writes_multi_output_view(call):
+            methods.append(name)
+    functions = []
+    for qual in views["view_tuple_functions"]:
+        name = qual.split(".", 1)[1]
+        fn = getattr(torch, name)
+        extra = VIEW_CANDIDATES.get(name, ((), None))[0]
+        if _writes_multi_output_view(lambda y, fn=fn, e=extra: fn(y, *e)):
+            functions.append(qual)
+    return {"multi_output_view_methods": sorted(methods), "multi_output_view_functions": sorted(functions)}
+
+
 # ---------------------------------------------------------------------------
 # factories
 # ---------------------------------------------------------------------------
@@ -1696,6 +1747,7 @@ def build_table(verbose: bool = False) -> dict:
             kwargs = build_inplace_kwargs()
             modules = build_inplace_modules()
             views = build_views()
+            multi_output = build_multi_output_views(views)
             factories = build_factories()
             saved, saved_meta = build_saved(verbose)
         finally:
@@ -1708,6 +1760,7 @@ def build_table(verbose: bool = False) -> dict:
         "inplace_kwarg_functions": kwargs,
         "inplace_modules": modules,
         **views,
+        **multi_output,
         "factory_functions": factories,
         "saved": saved,
         "aliases": build_aliases(),

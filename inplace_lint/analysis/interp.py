@@ -20,13 +20,14 @@ from .. import ops
 from ..diagnostics import Diagnostic
 from .context import RuleContext
 from .events import GradRead, InplaceWrite, InplaceWriteOnGradUser, OverwrittenInputRead
-from .names import NO_CHANGE, canonical, dotted, literal_bool, record_import
+from .names import NO_CHANGE, canonical, dotted, inference_mode_set_by, literal_bool, record_import
 from .prefilter import mentions_torch, reduce_source
 from .torch_semantics import _PARAM_ATTRS, _PARAM_MODULE_PREFIXES, TorchSemantics
 from .values import (
     CLASS, DATA, DERIVED, DETACHED, EMPTY, FUNC, GRAD, LEAF, MODULE, NAMED_PARAMS, PARAM, PARAM_GROUP, PARAM_GROUPS,
     PARAMS, SEQ, UNKNOWN, UNKNOWN_VALUE, VIEW, Obj, State, Value, join_states, join_values, unknown,
 )
+from .values import CUSTOM_FUNCTION, INFERENCE, INFERENCE_VIEW, MULTI_OUTPUT, NO_GRAD_VIEW, VIEW_METAS  # noqa: F401
 
 MAX_LOOP_ITERATIONS = 6
 
@@ -69,7 +70,7 @@ class _ClassInfo:
 class _Function:
     """A function body waiting to be analysed."""
 
-    __slots__ = ("node", "cls", "qualname", "grad", "forced_grad", "role", "inputs", "dirty")
+    __slots__ = ("node", "cls", "qualname", "grad", "forced_grad", "infer", "role", "inputs", "dirty")
 
     def __init__(self, node: cst.FunctionDef, cls: Optional[_ClassInfo], qualname: str, grad: Optional[bool],
                  forced_grad: bool) -> None:
@@ -78,6 +79,7 @@ class _Function:
         self.qualname = qualname
         self.grad = grad              # grad mode at entry
         self.forced_grad = forced_grad  # fixed by a decorator or by being autograd.Function.forward
+        self.infer: Optional[bool] = False  # inference mode at entry (``@torch.inference_mode()``)
         # in a torch.autograd.Function: "forward"/"backward", the objects of its tensor parameters (inputs of
         # forward, incoming gradients of backward) and, for forward, those passed to ctx.mark_dirty
         self.role: Optional[str] = None
@@ -182,6 +184,7 @@ class Interpreter(TorchSemantics):
         self.created_sites = set()
         self.state = State()
         self.state.grad = fn.grad
+        self.state.infer = fn.infer
         self.imports = dict(self.mod_imports)
         self.current = fn
         self.current_cls = fn.cls
@@ -268,6 +271,8 @@ class Interpreter(TorchSemantics):
         self.calls.setdefault(qualname, []).append((self.current, self.state.grad if self.state is not None else None))
 
     def obj(self, kind: str, site, **kw) -> Obj:
+        if kind in (LEAF, DERIVED) and "meta" not in kw and self.state is not None and self.state.infer is True:
+            kw["meta"] = INFERENCE  # made in inference mode: an inference tensor
         o = Obj(kind, site, **kw)
         cached = self._obj_cache.get(o._key)
         if cached is None:
@@ -359,13 +364,35 @@ class Interpreter(TorchSemantics):
         """A leaf that requires grad, or a view of one: an in-place write to it raises at once with grad mode on."""
         return self.is_leaf_rg(o, state) or (o.kind == VIEW and o.base is not None and self.is_leaf_rg(o.base, state))
 
-    def view_of(self, o: Obj, node) -> Obj:
-        """A view of ``o`` created at ``node``; views of ``.data``/detached/grad tensors stay what they are."""
+    def view_of(self, o: Obj, node, multi: bool = False, how: str = "", site=None) -> Obj:
+        """A view of ``o`` created at ``node``; views of ``.data``/detached/grad tensors stay what they are.
+
+        Its creation meta (``Obj.meta``) follows autograd's: made in inference mode (of a normal tensor) or with
+        grad mode off, else inherited from a view it is taken of, else ``MULTI_OUTPUT`` for an output of
+        unbind/split/chunk or of iterating a tensor (``multi``). Unknown grad mode gives no meta."""
         k = o.kind
         if k in (DATA, DETACHED, GRAD):
             return o
         base = o.base if k == VIEW else o
-        return self.obj(VIEW, id(node), base=base, node=node, stmt=self.stmt)
+        meta, made_by = "", ""
+        s = self.state
+        if s is not None:
+            if s.infer is True and not self.is_inference(o):
+                meta, made_by = INFERENCE_VIEW, "torch.inference_mode()"
+            elif s.grad is False and s.infer is False:
+                meta, made_by = NO_GRAD_VIEW, "grad mode off"
+            elif s.grad is True and k == VIEW and o.meta in VIEW_METAS:
+                meta, made_by = o.meta, o.how
+            elif s.grad is True and multi:
+                meta, made_by = MULTI_OUTPUT, how
+        return self.obj(VIEW, id(node) if site is None else site, base=base, node=node, stmt=self.stmt, meta=meta,
+                        how=made_by)
+
+    def is_inference(self, o: Obj) -> bool:
+        """``o`` was made in inference mode (an inference tensor, if it is one), or is a view/alias of such."""
+        while o.kind in (VIEW, DATA, DETACHED) and o.base is not None and o.meta != INFERENCE:
+            o = o.base
+        return o.meta == INFERENCE
 
     def leaf_origin(self, value: Iterable[Obj]) -> FrozenSet[Obj]:
         out = set()
@@ -673,6 +700,7 @@ class Interpreter(TorchSemantics):
     def ex_With(self, node: cst.With) -> None:
         self.stmt = node
         saved_grad = self.state.grad if self.state is not None else None
+        saved_infer = self.state.infer if self.state is not None else None
         changed = False
         for item in node.items:
             mode = self.grad_mode_of(item.item)
@@ -680,6 +708,9 @@ class Interpreter(TorchSemantics):
                 changed = True
                 if self.state is not None:
                     self.state.grad = mode
+                    infer = inference_mode_set_by(item.item, self.qualname)
+                    if infer is not NO_CHANGE:
+                        self.state.infer = infer
             else:
                 v = self.ev(item.item)
                 if item.asname is not None:
@@ -687,6 +718,7 @@ class Interpreter(TorchSemantics):
         self.exec_block(_body_statements(node.body))
         if changed and self.state is not None:
             self.state.grad = saved_grad
+            self.state.infer = saved_infer
 
     def ex_Try(self, node) -> None:
         self.stmt = node
@@ -746,6 +778,9 @@ class Interpreter(TorchSemantics):
         else:
             qual = name
         fn = _Function(node, cls, qual, grad, forced)
+        infer_modes = [inference_mode_set_by(d.decorator, self.qualname) for d in node.decorators]
+        if any(m is not NO_CHANGE for m in infer_modes):
+            fn.infer = None if None in infer_modes else True
         if cls is not None and name == "__init__":
             self.analyze_function(fn)  # attributes of self must be known before the other methods run
         else:
@@ -845,7 +880,7 @@ class Interpreter(TorchSemantics):
             return
         if isinstance(target, (cst.Tuple, cst.List)):
             elems = target.elements
-            parts = self.unpack(value, len(elems))
+            parts = self.unpack(value, len(elems), target)
             for el, part in zip(elems, parts):
                 t = el.value
                 if isinstance(el, cst.StarredElement):
@@ -881,12 +916,18 @@ class Interpreter(TorchSemantics):
         if isinstance(target, cst.StarredElement):
             self.assign(target.value, UNKNOWN_VALUE, None)
 
-    def unpack(self, value: Value, n: int) -> List[Value]:
+    def unpack(self, value: Value, n: int, node=None) -> List[Value]:
         parts: List[Value] = [EMPTY] * n
         for o in value:
             if o.kind == SEQ and o.extra and len(o.extra) == n:
                 for i in range(n):
                     parts[i] = join_values(parts[i], o.extra[i])
+            elif node is not None and (o.kind in (LEAF, PARAM) or (o.kind == VIEW and o.meta == MULTI_OUTPUT)):
+                # ``a, b = t`` iterates ``t`` (unbind); ``a, b = t.split(2)`` unpacks its views. (A DERIVED value
+                # may be a tuple a module returned, ``out, h = lstm(x)``: not unpacked as a tensor.)
+                for i in range(n):
+                    view = self.view_of(o, node, multi=True, how="unpacking a tensor", site=("unpack", id(node), i))
+                    parts[i] = join_values(parts[i], frozenset((view,)))
             else:
                 for i in range(n):
                     parts[i] = join_values(parts[i], unknown(("unpack", o.site, i)) if o.kind == UNKNOWN else UNKNOWN_VALUE)
@@ -906,7 +947,7 @@ class Interpreter(TorchSemantics):
             elif k == SEQ:
                 out.update(o.elems)
             elif o.is_tensor:
-                out.add(self.view_of(o, node))
+                out.add(self.view_of(o, node, multi=True, how="iterating over a tensor"))
             elif k == UNKNOWN:
                 out.add(self.obj(UNKNOWN, ("iter", id(node), o.site)))
             else:

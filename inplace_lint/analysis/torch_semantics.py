@@ -342,7 +342,8 @@ class TorchSemantics:
             s.used = used  # a clone alone does not make the source contribute to a loss; using the clone does
             return out
         if ops.is_view_method(name) or name in ("view", "view_as"):
-            return frozenset(self.view_of(o, node) for o in tensors)
+            multi = ops.makes_multi_output_views(name)
+            return frozenset(self.view_of(o, node, multi=multi, how=f".{name}()") for o in tensors)
         if name in _MAYBE_IDENTITY_METHODS and name not in _CONVERSION_METHODS:
             return unknown(("maybe", id(node)))
         if name in _CONVERSION_METHODS and name != "to" or (name == "to" and not _to_is_noop(node)):
@@ -492,7 +493,8 @@ class TorchSemantics:
             return frozenset(self.obj(DETACHED, id(node), rg=False, base=o.root(), origin=self.copy_origin(o), node=node, stmt=self.stmt)
                              for o in self.tensor_objs(pos[0]))
         if ops.is_view_function(q) and pos and self.tensor_objs(pos[0]):
-            return frozenset(self.view_of(o, node) for o in self.tensor_objs(pos[0]))
+            multi = ops.makes_multi_output_views(q)
+            return frozenset(self.view_of(o, node, multi=multi, how=f"{q}()") for o in self.tensor_objs(pos[0]))
         if q.startswith("torch.") and not q.startswith(("torch.nn.init", "torch.distributed", "torch.cuda", "torch.utils")):
             tensor_inputs = [v for v in pos + list(kw.values())
                              if self.tensor_objs(v) or any(o.kind == SEQ and self.tensor_objs(o.elems) for o in v)]

@@ -29,9 +29,20 @@ UNKNOWN = "unknown"      # anything else; ``site`` tells unknowns of different o
 
 TENSOR_KINDS = frozenset({LEAF, DERIVED, VIEW, DATA, DETACHED, GRAD, PARAM})
 
+# ``Obj.meta``: for a VIEW, how autograd saw it created (its ``CreationMeta``); an in-place write into such a view
+# raises when it requires grad and grad mode is on. Views of views keep the first non-default meta, as torch does.
+MULTI_OUTPUT = "multi-output"      # an output of unbind/split/chunk/split_with_sizes, or of iterating a tensor
+NO_GRAD_VIEW = "no_grad"           # made while grad mode was off
+INFERENCE_VIEW = "inference_mode"  # made in inference mode, of a normal tensor
+CUSTOM_FUNCTION = "custom-function"  # returned by a custom autograd.Function, or by a module with a full backward hook
+# For a LEAF/DERIVED/UNKNOWN: made in inference mode (an inference tensor, if it is a tensor at all).
+INFERENCE = "inference"
+VIEW_METAS = frozenset({MULTI_OUTPUT, NO_GRAD_VIEW, INFERENCE_VIEW, CUSTOM_FUNCTION})
+
 
 class Obj:
-    __slots__ = ("kind", "site", "base", "rg", "label", "node", "stmt", "origin", "elems", "cls", "extra", "_key", "_hash")
+    __slots__ = ("kind", "site", "base", "rg", "label", "node", "stmt", "origin", "elems", "cls", "extra", "meta", "how",
+                 "_key", "_hash")
 
     def __init__(
         self,
@@ -47,6 +58,8 @@ class Obj:
         elems: "FrozenSet[Obj]" = frozenset(),
         cls: str = "",
         extra: Tuple = (),
+        meta: str = "",
+        how: str = "",
     ) -> None:
         self.kind = kind
         self.site = site          # hashable identity of the creating node (id) or a tuple
@@ -59,7 +72,9 @@ class Obj:
         self.elems = elems        # SEQ: element objects
         self.cls = cls            # MODULE/CLASS/FUNC: class or function name
         self.extra = extra        # small hashable facts (e.g. disabled parameters of a module)
-        self._key = (kind, site, base, rg, origin, elems, cls, extra)
+        self.meta = meta          # VIEW: its creation meta (``VIEW_METAS``); LEAF/DERIVED/UNKNOWN: INFERENCE or ""
+        self.how = how            # with ``meta``: what made it ("unbind", "iteration", "torch.no_grad()", ...)
+        self._key = (kind, site, base, rg, origin, elems, cls, extra, meta)
         self._hash = hash(self._key)
 
     def __hash__(self) -> int:
@@ -115,6 +130,7 @@ class State:
     used:    objects that may have been an input of a grad-recording op (may-set)
     retain:  objects that called ``retain_grad()``
     grad:    grad mode: True / False / None (unknown)
+    infer:   inference mode: True / False / None (unknown); True implies grad is False
     saved:   root object -> frozenset of (op label, node) that saved it for a backward still to come
     overwritten: name -> (call node, module object): the name's tensor was overwritten in place by that call, whose
              result went elsewhere; reading the name sees the new values
@@ -122,7 +138,7 @@ class State:
              updated in place; backpropagating it raises
     """
 
-    __slots__ = ("env", "rg", "norg", "used", "retain", "grad", "saved", "overwritten", "stale")
+    __slots__ = ("env", "rg", "norg", "used", "retain", "grad", "infer", "saved", "overwritten", "stale")
 
     def __init__(self) -> None:
         self.env: Dict[str, Value] = {}
@@ -131,6 +147,7 @@ class State:
         self.used: FrozenSet[Obj] = frozenset()
         self.retain: FrozenSet[Obj] = frozenset()
         self.grad: Optional[bool] = True
+        self.infer: Optional[bool] = False
         self.saved: Dict[Obj, FrozenSet[Tuple[str, object]]] = {}
         self.overwritten: Dict[str, Tuple[object, Obj]] = {}
         self.stale: Dict[Obj, Tuple[object, str]] = {}
@@ -143,6 +160,7 @@ class State:
         s.used = self.used
         s.retain = self.retain
         s.grad = self.grad
+        s.infer = self.infer
         s.saved = dict(self.saved)
         s.overwritten = dict(self.overwritten)
         s.stale = dict(self.stale)
@@ -152,6 +170,7 @@ class State:
         return (
             isinstance(other, State)
             and self.grad == other.grad
+            and self.infer == other.infer
             and self.env == other.env
             and self.rg == other.rg
             and self.norg == other.norg
@@ -206,6 +225,7 @@ def join_states(a: "Optional[State]", b: "Optional[State]") -> "Optional[State]"
     s.used = a.used | b.used
     s.retain = a.retain | b.retain
     s.grad = a.grad if a.grad == b.grad else None
+    s.infer = a.infer if a.infer == b.infer else None
     saved: Dict[Obj, FrozenSet[Tuple[str, object]]] = {}
     # a tensor counts as saved after the merge only when it is saved on both paths (errors need certainty)
     for k, v in a.saved.items():

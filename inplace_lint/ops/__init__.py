@@ -143,6 +143,15 @@ def is_view_method(name: str) -> bool:
     return _method(name) in _set("view_methods", "view_tuple_methods", "view_attributes")
 
 
+def makes_multi_output_views(name: str) -> bool:
+    """``x.unbind()``, ``x.split(...)``, ``torch.chunk(x, ...)``, ``iter(x)`` (``"__iter__"``)...: the outputs are
+    views made by one node that returns several; an in-place write into one raises when it requires grad. Accepts
+    a method name or a qualified function name."""
+    if "." not in name:
+        return name in _set("multi_output_view_methods")
+    return _canonical(name) in _set("multi_output_view_functions")
+
+
 def is_view_attribute(name: str) -> bool:
     """``x.T``, ``x.mT``, ``x.real``...: an attribute read that returns a view."""
     return name in _set("view_attributes")

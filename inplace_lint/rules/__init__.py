@@ -75,3 +75,11 @@ def rule_of_kind() -> Dict[str, str]:
                 raise ValueError(f"event kind {kind!r} is reported by both {out[kind]} and {code}")
             out[kind] = code
     return out
+
+
+def rule_of_message(message: str) -> Optional[str]:
+    """The rule whose ``Runtime.raises`` names a part of torch's exception ``message``, or None."""
+    for code, runtime in runtimes().items():
+        if any(part in message for part in runtime.raises):
+            return code
+    return None

@@ -52,9 +52,12 @@ class Runtime:
     flagged line ran, as ``hook(path, line, names, root, scope) -> [events]`` (``names``: what the flagged
     assignment binds, ``root``: the name it copies from, ``scope``: the frame's variables then).
     ``watch_writes``: watch the flagged statement for in-place writes into tensors its caller reads again (the read
-    line is the finding's related location labelled "used here")."""
+    line is the finding's related location labelled "used here"). ``raises``: parts of torch's exception messages
+    for the rule's symptom: such an exception raised at a line of a finding confirms it, and one raised where no
+    finding explains it is reported under this rule (for symptoms without a probe event kind of their own)."""
 
     confirms: Tuple[str, ...]
     reports: Tuple[str, ...] = ()
+    raises: Tuple[str, ...] = ()
     after_run: Optional[str] = None
     watch_writes: bool = False

@@ -7,7 +7,7 @@ import libcst as cst
 
 from ..analysis.names import dotted
 from ..analysis.values import DATA, DERIVED, DETACHED, GRAD, LEAF, PARAM, VIEW, Obj
-from ..diagnostics import SAFE, Fix
+from ..diagnostics import SAFE, UNSAFE, Fix
 
 
 def expr_text(node: Optional[cst.CSTNode], limit: int = 40) -> str:
@@ -71,3 +71,20 @@ def first_record(records, line_of):
 def no_grad_fix(ev, what: str = "the update") -> Fix:
     """Wrap the statement of an in-place write in ``with torch.no_grad():``."""
     return Fix(f"Wrap {what} in `with torch.no_grad():`", SAFE, edit={"kind": "wrap_no_grad", "stmt": ev.stmt})
+
+
+def copy_write_fix(ev, why: str) -> Fix:
+    """Write into a copy instead of the view (``h.mul_(2)`` -> ``h = h.mul(2)``; ``h[0] = v`` -> ``h = h.clone()``
+    first): unsafe, the write no longer reaches the tensor the view was taken of (``why`` says what then)."""
+    target = expr_text(ev.target)
+    return Fix(f"Write into a copy of `{target}` instead ({why})", UNSAFE,
+               edit={"kind": "out_of_place", "node": ev.node, "stmt": ev.stmt})
+
+
+def writes_view_with_meta(ev, ctx, metas) -> bool:
+    """Every object the write may reach is a view whose creation meta is in ``metas`` and that requires grad,
+    and grad mode is on: torch raises at the write."""
+    if ev.grad is not True or ev.via == "setdata":
+        return False
+    objs = list(ev.value)
+    return bool(objs) and all(o.kind == VIEW and o.meta in metas and ctx.is_rg(o, ev.state) for o in objs)

@@ -151,9 +151,11 @@ def matching_events(d: Diagnostic, abs_path: str, events: Sequence[Dict[str, Any
     lines = target_lines(d)
     runtime = rules.runtime_of(d.code)
     kinds = runtime.confirms if runtime is not None else ev.REPORTABLE
+    raises = runtime.raises if runtime is not None else ()
     found = []
     for event in events:
-        if event["kind"] not in kinds:
+        if event["kind"] not in kinds and not (event["kind"] == ev.EXCEPTION and raises
+                                               and any(p in (event.get("message") or "") for p in raises)):
             continue
         at_line = _same_file(event.get("path"), abs_path) and event.get("line") in lines
         in_module = any(_same_file(site[0], abs_path) and site[1] in lines
@@ -167,7 +169,7 @@ def matching_events(d: Diagnostic, abs_path: str, events: Sequence[Dict[str, Any
 def evidence_of(event: Dict[str, Any]) -> str:
     kind = event["kind"]
     text = ev.describe(event)
-    if kind in (ev.LEAF, ev.LEAF_VIEW, ev.OUT_GRAD, ev.FN_DIRTY_LEAF):
+    if kind in (ev.LEAF, ev.LEAF_VIEW, ev.OUT_GRAD, ev.FN_DIRTY_LEAF, ev.EXCEPTION):
         text = f"torch raised {text}" if not text.startswith("torch") else text
     elif kind == ev.SAVED:
         text = f"backward() would raise: {text}" if event.get("path") else text
@@ -320,7 +322,8 @@ def runtime_diagnostics(events: Sequence[Dict[str, Any]], used: Set[Tuple[str, s
     seen = set()
     for event in events:
         kind = event["kind"]
-        if kind not in ev.REPORTABLE or ev.event_key(event) in used or not event.get("path"):
+        by_message = rules.rule_of_message(event.get("message") or "") if kind == ev.EXCEPTION else None
+        if (kind not in ev.REPORTABLE and by_message is None) or ev.event_key(event) in used or not event.get("path"):
             continue
         abs_path = os.path.abspath(event["path"])
         if abs_path not in display_of:
@@ -328,7 +331,7 @@ def runtime_diagnostics(events: Sequence[Dict[str, Any]], used: Set[Tuple[str, s
         line = int(event.get("line") or 0)
         if not line or (abs_path, line) in taken:
             continue
-        code = rules.rule_of_kind().get(kind)
+        code = by_message or rules.rule_of_kind().get(kind)
         if code is None or (abs_path, line, code) in seen:
             continue
         seen.add((abs_path, line, code))

@@ -1,7 +1,7 @@
 """IPL002: the decision and its fixes."""
 from __future__ import annotations
 
-from ...analysis.values import VIEW
+from ...analysis.values import VIEW, VIEW_METAS
 from . import CODE
 from .._base import Check
 from .._common import describe_leaf, expr_text, first_by_line, leaf_line, no_grad_fix
@@ -17,8 +17,8 @@ class InplaceOnLeafView(Check):
         if ev.grad is not True or ev.via == "setdata":
             return
         objs = list(ev.value)
-        if not objs:
-            return
+        if not objs or any(o.kind == VIEW and o.meta in VIEW_METAS for o in objs):
+            return  # a view made with grad mode off or by unbind/split/...: torch raises its own error (IPL009/010)
         if ev.via == "setitem":
             if not all(ctx.is_leaf_rg_or_view(o, ev.state) for o in objs):
                 return

@@ -4,11 +4,11 @@ from __future__ import annotations
 import libcst as cst
 
 from ... import ops
-from ...analysis.values import DATA, MODULE
+from ...analysis.values import DATA, MODULE, VIEW_METAS
 from ...diagnostics import SAFE, UNSAFE, Fix
 from . import CODE
 from .._base import Check
-from .._common import expr_text, first_record
+from .._common import expr_text, first_record, writes_view_with_meta
 
 _TORCH_MSG = '"one of the variables needed for gradient computation has been modified by an inplace operation"'
 
@@ -78,6 +78,8 @@ class InplaceOnSaved(Check):
             return  # through .data torch raises nothing: IPL004
         if ev.grad is True and all(ctx.is_leaf_rg_or_view(o, ev.state) for o in objs):
             return  # IPL001/IPL002: torch raises at this very line
+        if writes_view_with_meta(ev, ctx, VIEW_METAS):
+            return  # IPL009/IPL010/...: torch raises at this very line
         records = ctx.saved_by(objs)
         if not records:
             return

@@ -1,0 +1,6 @@
+"""IPL009 at runtime: torch raises at the write."""
+from __future__ import annotations
+
+from .._base import Runtime
+
+RUNTIME = Runtime(confirms=(), raises=("This view is the output of a function that returns multiple views",))

@@ -1,0 +1,34 @@
+"""IPL010: the decision and its fix."""
+from __future__ import annotations
+
+from ...analysis.values import INFERENCE_VIEW, NO_GRAD_VIEW
+from . import CODE
+from .._base import Check
+from .._common import copy_write_fix, expr_text, first_by_line, writes_view_with_meta
+
+_NO_GRAD = '"A view was created in no_grad mode and is being modified inplace with grad mode enabled"'
+_INFERENCE = '"A view was created in inference mode and is being modified inplace in normal mode"'
+
+
+class InplaceOnNoGradView(Check):
+    code = CODE
+
+    def on_inplace_write(self, ev, ctx) -> None:
+        if not writes_view_with_meta(ev, ctx, (NO_GRAD_VIEW, INFERENCE_VIEW)):
+            return
+        objs = list(ev.value)
+        target = expr_text(ev.target)
+
+        def message(line_of) -> str:
+            first = first_by_line(objs, line_of, node_of=lambda o: o.node)
+            where = line_of(first.node) if first.node is not None else 0
+            at = f" at line {where}" if where else ""
+            inference = first.meta == INFERENCE_VIEW
+            mode = "`torch.inference_mode()`" if inference else "grad mode off"
+            action = "Item assignment into" if ev.via == "setitem" else f"In-place `{ev.op}` on"
+            return (f"{action} `{target}`, a view made with {mode}{at} of a tensor that requires grad, now written "
+                    f"with grad mode on: torch raises {_INFERENCE if inference else _NO_GRAD} here. Make the view "
+                    f"and the write under the same mode")
+
+        ctx.report(ev.node, self.code, message,
+                   fix=copy_write_fix(ev, "the tensor the view was taken of is no longer changed"))
