@@ -54,6 +54,16 @@ class RuleContext:
         """A leaf that requires grad, or a view of one (an in-place write to it raises with grad mode on)."""
         return self._it.is_leaf_rg_or_view(o, state)
 
+    def is_inference(self, o: Obj) -> bool:
+        """``o`` was made under ``torch.inference_mode()`` (an inference tensor, if it is a tensor), or is a view
+        of such a tensor."""
+        return self._it.is_inference(o)
+
+    @staticmethod
+    def inference_mode(state: State) -> Optional[bool]:
+        """Inference mode at that point: True, False, or None (unknown)."""
+        return state.infer
+
     def saved_by(self, value: Value, ctx: bool = False) -> Optional[FrozenSet]:
         """The ``(label, node)`` records of the ops that saved every object of ``value`` for backward, or None;
         ``ctx``: those of ``ctx.save_for_backward`` in an autograd.Function instead."""

@@ -116,3 +116,32 @@ class BackwardCall:
     node: cst.Call
     value: Value
     state: State
+
+
+@dataclass(frozen=True, eq=False)
+class RequiresGradSet:
+    """Tensors are made to require grad (``flag`` True) or not (False; None: unknown): ``t.requires_grad_()``
+    (via "method"), ``t.requires_grad = flag`` ("attribute"), ``nn.Parameter(t)`` ("parameter")."""
+
+    HOOK: ClassVar[str] = "on_requires_grad_set"
+    node: cst.CSTNode
+    target: cst.BaseExpression
+    value: Value
+    flag: Optional[bool]
+    via: str
+    state: State
+    stmt: Optional[cst.CSTNode]
+
+
+@dataclass(frozen=True, eq=False)
+class TensorSavedForBackward:
+    """An op recorded by autograd saves argument tensors for backward (the op table says which): ``value`` is what
+    argument ``arg`` (a position, or the keyword) may hold, ``label`` describes the op."""
+
+    HOOK: ClassVar[str] = "on_tensor_saved"
+    node: cst.CSTNode
+    arg: object
+    value: Value
+    label: str
+    state: State
+    stmt: Optional[cst.CSTNode]

@@ -19,7 +19,7 @@ import libcst as cst
 from .. import ops
 from ..diagnostics import Diagnostic
 from .context import RuleContext
-from .events import GradRead, InplaceWrite, InplaceWriteOnGradUser, OverwrittenInputRead
+from .events import GradRead, InplaceWrite, InplaceWriteOnGradUser, OverwrittenInputRead, RequiresGradSet
 from .names import NO_CHANGE, canonical, dotted, inference_mode_set_by, literal_bool, record_import
 from .prefilter import mentions_torch, reduce_source
 from .torch_semantics import _PARAM_ATTRS, _PARAM_MODULE_PREFIXES, TorchSemantics
@@ -100,6 +100,9 @@ class Interpreter(TorchSemantics):
         self.state: Optional[State] = State()
         self.stmt: Optional[cst.CSTNode] = None
         self.reports: Dict[Tuple[int, str], _Report] = {}
+        self.bw_hooked: Set[object] = set()  # sites of modules given a full backward hook (once, anywhere before)
+        self.bw_hooked_all = False  # ``register_module_full_backward_hook``: every module has one
+        self.fwd_hook_writes: Dict[object, List[Tuple]] = {}  # module site -> in-place writes its forward hooks make
         self.classes: Dict[str, _ClassInfo] = {}
         self.functions: List[_Function] = []
         self.calls: Dict[str, List[Tuple[Optional[_Function], Optional[bool]]]] = {}
@@ -389,8 +392,9 @@ class Interpreter(TorchSemantics):
                         how=made_by)
 
     def is_inference(self, o: Obj) -> bool:
-        """``o`` was made in inference mode (an inference tensor, if it is one), or is a view/alias of such."""
-        while o.kind in (VIEW, DATA, DETACHED) and o.base is not None and o.meta != INFERENCE:
+        """``o`` was made in inference mode (an inference tensor, if it is a tensor at all), or is a view of one.
+        (``detach()`` of an inference tensor outside inference mode is a normal tensor.)"""
+        while o.kind == VIEW and o.base is not None and o.meta != INFERENCE:
             o = o.base
         return o.meta == INFERENCE
 
@@ -893,6 +897,8 @@ class Interpreter(TorchSemantics):
             attr = target.attr.value
             if attr == "requires_grad":
                 flag = literal_bool(value_node) if value_node is not None else None
+                self.emit(RequiresGradSet(self.small or self.stmt, target.value, base_val, flag, "attribute", s,
+                                          self.stmt))
                 objs = frozenset(self.tensor_objs(base_val))
                 if objs and flag is True:
                     s.rg = s.rg | objs
@@ -1217,6 +1223,16 @@ class Interpreter(TorchSemantics):
         return pos, kw
 
     def ev_Call(self, node: cst.Call) -> Value:
+        out = self._ev_call(node)
+        if self.state is not None and self.state.infer is True:
+            # what an unknown callee returns in inference mode is an inference tensor, if it is a tensor
+            me = id(node)
+            out = frozenset(self.obj(UNKNOWN, o.site, meta=INFERENCE)
+                            if o.kind == UNKNOWN and not o.meta and isinstance(o.site, tuple) and me in o.site else o
+                            for o in out)
+        return out
+
+    def _ev_call(self, node: cst.Call) -> Value:
         func = node.func
         q = self.qualname(func)
         if q is not None:
@@ -1270,7 +1286,10 @@ class Interpreter(TorchSemantics):
                 else:
                     out.add(self.obj(UNKNOWN, ("call", id(node))))
             elif f.kind == MODULE:
-                out.update(self.module_call(node, f, pos, kw))
+                result = self.module_call(node, f, pos, kw)
+                if f.site in self.fwd_hook_writes:
+                    self.run_forward_hooks(f, result)
+                out.update(self.hooked_output(node, f, result))
             else:
                 self.mark_used(pos)
                 self.mark_used(kw.values())

@@ -13,11 +13,14 @@ from typing import Dict, FrozenSet, Iterable, List, Optional, Set, Tuple
 import libcst as cst
 
 from .. import ops
-from .events import BackwardCall, LayersInSequence, StepBetweenGraphAndBackward, TensorsGivenToOptimizer
+from .events import (
+    BackwardCall, InplaceWrite, LayersInSequence, RequiresGradSet, StepBetweenGraphAndBackward, TensorSavedForBackward,
+    TensorsGivenToOptimizer,
+)
 from .names import NO_CHANGE, dotted, grad_mode_set_by, literal_bool
 from .values import (
-    DATA, DERIVED, DETACHED, EMPTY, GRAD, LEAF, MODULE, NAMED_PARAMS, OPTIMIZER, PARAM, PARAMS, SEQ, UNKNOWN,
-    UNKNOWN_VALUE, VIEW, Obj, Value, unknown,
+    CLASS, CUSTOM_FUNCTION, DATA, DERIVED, DETACHED, EMPTY, FUNC, GRAD, LEAF, MODULE, NAMED_PARAMS, OPTIMIZER, PARAM,
+    PARAMS, SEQ, UNKNOWN, UNKNOWN_VALUE, VIEW, Obj, Value, unknown,
 )
 
 _NO_AFFINE_FLAGS = ("affine", "elementwise_affine")
@@ -89,8 +92,80 @@ def _to_is_noop(node: cst.Call) -> bool:
     return True
 
 
+_FULL_BACKWARD_HOOKS = ("register_full_backward_hook", "register_full_backward_pre_hook")
+_GLOBAL_FULL_BACKWARD_HOOKS = ("torch.nn.modules.module.register_module_full_backward_hook",
+                               "torch.nn.modules.module.register_module_full_backward_pre_hook")
+
+
 class TorchSemantics:
     """The torch-specific half of the interpreter (see the module docstring)."""
+
+    # ------------------------------------------------------------------ views autograd made inside a Function
+    def hook_output_writes(self, expr: cst.BaseExpression, value: Value) -> List[Tuple]:
+        """The in-place writes a forward hook (``hook(module, inputs, output)``: a function of this file or a
+        lambda) makes into its ``output`` argument: ``(node, stmt, via, op, target)`` each."""
+        fn_node = expr if isinstance(expr, cst.Lambda) else None
+        if fn_node is None:
+            funcs = [o for o in value if o.kind == FUNC]
+            if len(funcs) != 1 or len(value) != 1:
+                return []
+            fn = next((f for f in self.functions if f.qualname == funcs[0].cls), None)
+            if fn is None:
+                return []
+            fn_node = fn.node
+        params = fn_node.params.params
+        if len(params) != 3:
+            return []
+        return _writes_into(fn_node, params[2].name.value)
+
+    def run_forward_hooks(self, mod: Obj, out: Value) -> None:
+        """After a module with forward hooks ran: their in-place writes into its output happen now."""
+        s = self.state
+        if s is None or not out:
+            return
+        for node, stmt, via, op, target in self.fwd_hook_writes.get(mod.site, ()):
+            self.emit(InplaceWrite(node, target, out, via, op, s, stmt))
+
+    def hooked_output(self, node, mod: Obj, out: Value) -> Value:
+        """A module with a full backward hook returns its outputs through ``BackwardHookFunction``: with grad mode
+        on they are views made inside a custom Function (an in-place write into one raises)."""
+        if (mod.site not in self.bw_hooked and not self.bw_hooked_all) or self.state is None \
+                or self.state.grad is not True:
+            return out
+        return frozenset(
+            self.obj(VIEW, ("bw-hook", id(node)), base=o if o.kind != VIEW else o.base, node=node, stmt=self.stmt,
+                     meta=CUSTOM_FUNCTION, how="a module with a full backward hook (`BackwardHookFunction`)")
+            if o.is_tensor and o.kind not in (DATA, DETACHED, GRAD) else o
+            for o in out)
+
+    def custom_function_views(self, recv: Value) -> Optional[Tuple[Optional[int], ...]]:
+        """For ``F.apply`` on a local ``torch.autograd.Function`` whose ``forward`` returns a view of an input or
+        an input as-is (not marked dirty) on every return: for each output, the index of that input (None: a
+        fresh tensor). None when ``recv`` is not such a class or nothing it returns is a view."""
+        classes = [o for o in recv if o.kind == CLASS]
+        if len(classes) != 1 or len(recv) != 1:
+            return None
+        info = self.classes.get(classes[0].cls)
+        if info is None or not info.is_autograd_function:
+            return None
+        return _forward_view_outputs(info.node)
+
+    def custom_function_result(self, node: cst.Call, pos: List[Value], views: Tuple[Optional[int], ...]) -> Value:
+        inputs = list(pos)
+        result = self.derived(node, inputs, label="a custom Function")
+        if self.state is None or self.state.grad is not True:
+            return result
+        out = set(result)
+        for i, index in enumerate(views):
+            if index is None or index >= len(pos):
+                continue
+            for o in pos[index]:
+                if o.is_tensor and o.kind not in (DATA, DETACHED, GRAD):
+                    out.add(self.obj(VIEW, ("fn-view", id(node), i), base=o if o.kind != VIEW else o.base, node=node,
+                                     stmt=self.stmt, meta=CUSTOM_FUNCTION,
+                                     how=f"the custom Function `{dotted(node.func) or 'apply'}`"))
+        views_only = frozenset(o for o in out if o.kind == VIEW and o.meta == CUSTOM_FUNCTION)
+        return views_only if views_only and all(v is not None for v in views) else frozenset(out)
 
     def grad_mode_of(self, expr: cst.BaseExpression):
         """The grad mode a ``with`` item sets (True, False, None: unknown), or ``NO_CHANGE``."""
@@ -159,7 +234,10 @@ class TorchSemantics:
         saved = dict(s.saved)
         record = (label, node)
         for idx in sorted(saved_args, key=str):
-            for o in args.get(idx, EMPTY):
+            value = args.get(idx, EMPTY)
+            if value:
+                self.emit(TensorSavedForBackward(node, idx, value, label, s, self.stmt))
+            for o in value:
                 self._save(saved, o, record)
         if saves_result:
             for o in result:
@@ -278,6 +356,20 @@ class TorchSemantics:
             if key is not None and isinstance(attr, str):
                 s.bind(f"{key}.{attr}", pos[1])
             return EMPTY
+        if name == "register_forward_hook" and not tensors and pos:
+            writes = self.hook_output_writes(node.args[0].value, pos[0])
+            if writes:
+                for o in recv:
+                    if o.kind == MODULE:
+                        self.fwd_hook_writes.setdefault(o.site, []).extend(writes)
+            return unknown(("call", id(node)))
+        if name in _FULL_BACKWARD_HOOKS and not tensors:
+            self.bw_hooked.update(o.site for o in recv if o.kind == MODULE)
+            return unknown(("call", id(node)))
+        if name == "apply" and not tensors:
+            views = self.custom_function_views(recv)
+            if views is not None:
+                return self.custom_function_result(node, pos, views)
         if not tensors:
             if name == "step" and any(o.kind == OPTIMIZER and o.extra for o in recv):
                 self.optimizer_step(node, func, recv)
@@ -312,6 +404,7 @@ class TorchSemantics:
             return recv
         if name == "requires_grad_":
             flag = literal_bool(node.args[0].value) if node.args else True
+            self.emit(RequiresGradSet(node, func.value, recv, flag, "method", s, self.stmt))
             objs = frozenset(tensors)
             if flag is True:
                 s.rg = s.rg | objs
@@ -395,6 +488,9 @@ class TorchSemantics:
         if s is None:
             return UNKNOWN_VALUE
         args = node.args
+        if q in _GLOBAL_FULL_BACKWARD_HOOKS:
+            self.bw_hooked_all = True
+            return unknown(("call", id(node)))
         if q == "torch.nn.Parameter" or q == "torch.autograd.Variable":
             flag = True if q == "torch.nn.Parameter" else False
             for a in args:
@@ -403,6 +499,8 @@ class TorchSemantics:
             if q == "torch.nn.Parameter" and len(args) > 1 and args[1].keyword is None:
                 flag = literal_bool(args[1].value)
             label = "nn.Parameter(...)" if q == "torch.nn.Parameter" else "Variable(...)"
+            if q == "torch.nn.Parameter" and pos and args and args[0].keyword is None:
+                self.emit(RequiresGradSet(node, args[0].value, pos[0], flag, "parameter", s, self.stmt))
             self.created_sites.add(id(node))
             origin = frozenset(o for o in (pos[0] if pos else EMPTY) if self.is_rg(o) and o.is_tensor)
             return frozenset((self.obj(LEAF, id(node), rg=flag, label=label, node=node, stmt=self.stmt, origin=frozenset(origin)),))
@@ -506,3 +604,127 @@ class TorchSemantics:
         self.mark_used(pos)
         self.mark_used(kw.values())
         return unknown(("call", id(node)))
+
+
+def _forward_view_outputs(cls_node: cst.ClassDef) -> Optional[Tuple[Optional[int], ...]]:
+    """What the ``forward`` of an autograd.Function class returns, output by output: the index (in ``apply``'s
+    arguments) of the input it returns as-is or a view of (``return x``, ``return x.view(-1)``, ``return x[0]``),
+    or None for anything else. None when no output is such a view, when returns disagree, or when ``forward``
+    marks the input dirty (then torch treats it as an in-place output, not a view)."""
+    forward = next((s for s in cls_node.body.body if isinstance(s, cst.FunctionDef) and s.name.value == "forward"),
+                   None)
+    if forward is None:
+        return None
+    params = [p.name.value for p in forward.params.params]
+    if forward.decorators and any((dotted(d.decorator) or "") == "staticmethod" for d in forward.decorators):
+        params = params[1:]  # ctx
+    else:
+        params = params[2:] if len(params) >= 2 else []  # self/cls, ctx: not the usual shape; be careful
+    finder = _ReturnsAndDirty()
+    forward.body.visit(finder)
+    if not finder.returns or finder.dirty & set(params):
+        return None
+    shapes = set()
+    for ret in finder.returns:
+        elements = ret.elements if isinstance(ret, cst.Tuple) else [ret]
+        shapes.add(tuple(_view_input(e.value if isinstance(e, cst.Element) else e, params) for e in elements))
+    if len(shapes) != 1:
+        return None
+    shape = shapes.pop()
+    return shape if any(i is not None for i in shape) else None
+
+
+def _view_input(expr: cst.BaseExpression, params: List[str]) -> Optional[int]:
+    """The index of the parameter ``expr`` returns as-is or a view of, or None."""
+    if isinstance(expr, cst.Name):
+        return params.index(expr.value) if expr.value in params else None
+    if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and isinstance(expr.func.value, cst.Name):
+        name = expr.func.attr.value
+        if (ops.is_view_method(name) or name in ("view", "view_as")) and expr.func.value.value in params \
+                and not ops.makes_multi_output_views(name):
+            return params.index(expr.func.value.value)
+    if isinstance(expr, cst.Subscript) and isinstance(expr.value, cst.Name) and expr.value.value in params:
+        if all(isinstance(el.slice, cst.Index) and isinstance(el.slice.value, cst.Integer) or
+               isinstance(el.slice, cst.Slice) for el in expr.slice):
+            return params.index(expr.value.value)
+    return None
+
+
+class _ReturnsAndDirty(cst.CSTVisitor):
+    """The values of ``return`` statements of a function body (not of nested functions) and the names passed to
+    ``ctx.mark_dirty``."""
+
+    def __init__(self) -> None:
+        self.returns: List[cst.BaseExpression] = []
+        self.dirty: Set[str] = set()
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        return False
+
+    def visit_Return(self, node: cst.Return) -> None:
+        if node.value is not None:
+            self.returns.append(node.value)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if isinstance(node.func, cst.Attribute) and node.func.attr.value == "mark_dirty":
+            self.dirty.update(a.value.value for a in node.args if isinstance(a.value, cst.Name))
+
+
+def _writes_into(fn: "cst.FunctionDef | cst.Lambda", name: str) -> List[Tuple]:
+    """In-place writes into the parameter ``name`` in the body of ``fn`` (not in nested functions, and only while
+    ``name`` is not rebound): ``(node, stmt, via, op, target)``, ``via`` "hook" for all of them."""
+    found: List[Tuple] = []
+
+    def method_write(expr, stmt) -> None:
+        if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) \
+                and isinstance(expr.func.value, cst.Name) and expr.func.value.value == name \
+                and ops.is_inplace_method(expr.func.attr.value):
+            found.append((expr, stmt, "hook", expr.func.attr.value, expr.func.value))
+
+    if isinstance(fn, cst.Lambda):
+        method_write(fn.body, None)
+        return found
+
+    def walk(statements) -> bool:
+        for stmt in statements:
+            if isinstance(stmt, cst.SimpleStatementLine):
+                for small in stmt.body:
+                    if isinstance(small, cst.Expr):
+                        method_write(small.value, stmt)
+                    elif isinstance(small, cst.AugAssign) and isinstance(small.target, cst.Name) \
+                            and small.target.value == name:
+                        found.append((small, stmt, "hook", small.operator.__class__.__name__, small.target))
+                    elif isinstance(small, cst.Assign):
+                        for t in small.targets:
+                            if isinstance(t.target, cst.Subscript) and isinstance(t.target.value, cst.Name) \
+                                    and t.target.value.value == name:
+                                found.append((small, stmt, "hook", "[]=", t.target.value))
+                            elif isinstance(t.target, cst.Name) and t.target.value == name:
+                                return False  # rebound: later writes are into something else
+            elif isinstance(stmt, (cst.If, cst.For, cst.While, cst.With, cst.Try)):
+                if not walk(_blocks(stmt)):
+                    return False
+        return True
+
+    walk(fn.body.body)
+    return found
+
+
+def _blocks(stmt: cst.BaseCompoundStatement) -> List[cst.BaseStatement]:
+    """The statements of every block of a compound statement (body, elif/else, handlers, finally), in order."""
+    out: List[cst.BaseStatement] = []
+    parts = [stmt.body, getattr(stmt, "orelse", None), getattr(stmt, "finalbody", None)]
+    parts[1:1] = [h.body for h in getattr(stmt, "handlers", ())]
+    for part in parts:
+        if part is None:
+            continue
+        if isinstance(part, cst.If):  # elif
+            out.append(part)
+        elif isinstance(part, (cst.Else, cst.Finally)):
+            out.extend(part.body.body if isinstance(part.body, cst.IndentedBlock) else ())
+        elif isinstance(part, cst.IndentedBlock):
+            out.extend(part.body)
+    return out

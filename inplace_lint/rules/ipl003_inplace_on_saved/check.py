@@ -11,6 +11,8 @@ from .._base import Check
 from .._common import expr_text, first_record, writes_view_with_meta
 
 _TORCH_MSG = '"one of the variables needed for gradient computation has been modified by an inplace operation"'
+# an in-place dropout writes only in training, and only with a probability above 0
+_DROPOUT_CONDITION = " when it trains with a dropout probability above 0"
 
 
 def _aliased(ev, ctx) -> bool:
@@ -44,6 +46,9 @@ def saved_fix(ev, ctx) -> Fix:
 def _saved_fix(ev, ctx) -> Fix:
     target = expr_text(ev.target)
     simple_name = isinstance(ev.target, (cst.Name, cst.Attribute)) and not _aliased(ev, ctx)
+    if ev.via == "hook":
+        return Fix(f"Return a new tensor from the forward hook instead of writing into `{target}` (a forward hook's "
+                   f"return value replaces the module's output)", "display-only")
     if ev.via == "method":
         op = ev.op[:-1]
         safe = simple_name and _result_discarded(ev)
@@ -86,10 +91,12 @@ class InplaceOnSaved(Check):
         target = expr_text(ev.target)
         action = "Item assignment into" if ev.via == "setitem" else f"In-place `{ev.op}` on"
 
+        condition = _DROPOUT_CONDITION if "ropout" in ev.op else ""
+
         def message(line_of) -> str:
             label, node = first_record(records, line_of)
             return (f"{action} `{target}`, which {label} at line {line_of(node)} saved for backward: "
-                    f"backward will raise {_TORCH_MSG}")
+                    f"backward will raise {_TORCH_MSG}{condition}")
 
         related = [(node, f"saved for backward by {label}") for label, node in sorted(records, key=lambda r: r[0])]
         ctx.report(ev.node, self.code, message, fix=saved_fix(ev, ctx), related=related[:3])

@@ -1,0 +1,92 @@
+"""IPL011: the decision and its fixes."""
+from __future__ import annotations
+
+import libcst as cst
+
+from ... import ops
+from ...analysis.values import UNKNOWN
+from ...diagnostics import SAFE, UNSAFE, Fix
+from . import CODE
+from .._base import Check
+from .._common import expr_text, first_by_line
+
+_WRITE = '"Inplace update to inference tensor outside InferenceMode is not allowed"'
+_SAVED = '"Inference tensors cannot be saved for backward"'
+_RG = '"Setting requires_grad=True on inference tensor outside InferenceMode is not allowed"'
+
+
+def _all_inference(value, ctx, unknown_ok: bool) -> bool:
+    """Every object ``value`` may hold was made in inference mode; results of unknown callees count only when
+    ``unknown_ok`` (the use itself says it is a tensor)."""
+    objs = list(value)
+    return bool(objs) and all(ctx.is_inference(o) and (o.is_tensor or (unknown_ok and o.kind == UNKNOWN))
+                              for o in objs)
+
+
+def _where(objs, line_of) -> str:
+    first = first_by_line(objs, line_of, node_of=lambda o: o.node)
+    line = line_of(first.node) if first.node is not None else 0
+    return f" (made under `torch.inference_mode()` at line {line})" if line else " (made under `torch.inference_mode()`)"
+
+
+def _assumption(objs) -> str:
+    return "" if all(o.is_tensor for o in objs) else " if it is a tensor, as a model's output is"
+
+
+def _clone_fix(target: cst.BaseExpression, node, stmt, safe: bool) -> Fix:
+    name = expr_text(target)
+    return Fix(f"Use a normal copy: `{name} = {name}.clone()` first", SAFE if safe else UNSAFE,
+               edit={"kind": "clone_before", "stmt": stmt, "name": name, "node": node})
+
+
+class InferenceTensorInAutograd(Check):
+    code = CODE
+
+    def on_inplace_write(self, ev, ctx) -> None:
+        if ctx.inference_mode(ev.state) is not False or ev.via == "setdata":
+            return
+        # an unknown callee's result counts when the write is a tensor method (``feats.add_(1)``)
+        tensor_method = ev.via in ("method", "function") and ops.is_inplace_method(ev.op)
+        if not _all_inference(ev.value, ctx, unknown_ok=tensor_method):
+            return
+        objs = list(ev.value)
+        target = expr_text(ev.target)
+
+        def message(line_of) -> str:
+            action = "Item assignment into" if ev.via == "setitem" else f"In-place `{ev.op}` on"
+            return (f"{action} `{target}`, an inference tensor{_where(objs, line_of)}, outside inference mode: "
+                    f"torch raises {_WRITE} here{_assumption(objs)}")
+
+        simple = isinstance(ev.target, cst.Name)
+        fix = _clone_fix(ev.target, ev.node, ev.stmt, safe=False) if simple else None
+        ctx.report(ev.node, self.code, message, fix=fix)
+
+    def on_tensor_saved(self, ev, ctx) -> None:
+        if ctx.inference_mode(ev.state) is not False:  # (ops save only with grad mode on)
+            return
+        if not _all_inference(ev.value, ctx, unknown_ok=False):
+            return
+        objs = list(ev.value)
+
+        def message(line_of) -> str:
+            return (f"{ev.label} saves an inference tensor{_where(objs, line_of)} for backward: torch raises "
+                    f"{_SAVED} here. Clone it outside inference mode, or compute it under `torch.no_grad()` "
+                    f"instead of `torch.inference_mode()` when it is used for training")
+
+        ctx.report(ev.node, self.code, message)
+
+    def on_requires_grad_set(self, ev, ctx) -> None:
+        if ev.flag is not True or ctx.inference_mode(ev.state) is not False:
+            return
+        if not _all_inference(ev.value, ctx, unknown_ok=ev.via == "method"):
+            return
+        objs = list(ev.value)
+        target = expr_text(ev.target)
+        how = {"method": f"`{target}.requires_grad_()`", "attribute": f"`{target}.requires_grad = True`",
+               "parameter": f"`nn.Parameter({target})`"}[ev.via]
+
+        def message(line_of) -> str:
+            return (f"{how} on an inference tensor{_where(objs, line_of)} outside inference mode: torch raises "
+                    f"{_RG} here{_assumption(objs)}")
+
+        ctx.report(ev.node, self.code, message)
