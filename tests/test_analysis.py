@@ -402,7 +402,7 @@ CASES = {
 
         Net()(torch.randn(3)).sum().backward()
         """, "modified by an inplace operation"),
-    "saved-only-if-input-requires-grad": ("""
+    "saved-if-forward-input-requires-grad": ("""
         import torch
         from torch import nn
 
@@ -412,11 +412,22 @@ CASES = {
                 self.act = nn.Sigmoid()
 
             def forward(self, x):
-                h = self.act(x)  # x may be plain data: then nothing is saved
-                h.mul_(2)
+                h = self.act(x)  # x is an activation (it requires grad): Sigmoid saves h
+                h.mul_(2)  # expect: IPL003
                 return h
 
-        Net()(torch.randn(3))
+        Net()(nn.Linear(3, 3)(torch.randn(3))).sum().backward()
+        """, "modified by an inplace operation"),
+    "saved-only-if-input-requires-grad": ("""
+        import torch
+        from torch import nn
+
+        def gate(x):
+            h = torch.sigmoid(x)  # a plain function's x may be plain data: then nothing is saved
+            h.mul_(2)
+            return h
+
+        gate(torch.randn(3))
         """, ""),
     "saved-freed-by-backward": ("""
         import torch
@@ -650,3 +661,30 @@ def test_each_detach_is_its_own_tensor_and_names_its_own_line():
     found = [(d.code, d.line, d.message) for d in analyze_source(source, "t.py")]
     assert [(code, line) for code, line, _ in found] == [("IPL001", 6)]
     assert "made to require grad at line 5" in found[0][2]
+
+
+def test_a_finding_that_assumes_a_forward_input_requires_grad_says_so():
+    """``forward``'s inputs are taken to require grad, as activations do; a finding that depends on it says so, and
+    one that holds anyway (the conv saved ``x`` because its weight requires grad) does not."""
+    from inplace_lint.registry import analyze_source
+
+    source = textwrap.dedent("""
+        import torch
+        from torch import nn
+
+        class Gate(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.conv = nn.Conv2d(3, 3, 1)
+
+            def forward(self, x, flag: bool = False, scale=2.0):
+                h = torch.sigmoid(x)
+                h.mul_(scale)
+                out = self.conv(x)
+                x.add_(1)
+                return h + out
+        """)
+    found = {d.line: d.message for d in analyze_source(source, "gate.py")}
+    assert set(found) == {12, 14}
+    assert "(if `x` requires grad, as activations do)" in found[12]
+    assert "as activations do" not in found[14]

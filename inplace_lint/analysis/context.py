@@ -9,7 +9,7 @@ from typing import FrozenSet, Iterator, Optional
 
 import libcst as cst
 
-from .values import DERIVED, UNKNOWN, Obj, State, Value
+from .values import DERIVED, UNKNOWN, VIEW, Obj, State, Value
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,19 @@ class RuleContext:
     def is_leaf_rg_or_view(self, o: Obj, state: Optional[State] = None) -> bool:
         """A leaf that requires grad, or a view of one (an in-place write to it raises with grad mode on)."""
         return self._it.is_leaf_rg_or_view(o, state)
+
+    def assumption(self, value, inputs: bool = True) -> str:
+        """When some object of ``value`` requires grad only by the assumption that an input of ``forward`` does
+        (as activations do): that input's name, else "". ``inputs=False``: only results computed from such an
+        input count, not the input itself."""
+        for o in value:
+            name = self._it.assumed(o)
+            root = o
+            while root.kind == VIEW and root.base is not None:
+                root = root.base
+            if name and (inputs or not (isinstance(root.site, tuple) and root.site[:1] == ("param",))):
+                return name
+        return ""
 
     def is_inference(self, o: Obj) -> bool:
         """``o`` was made under ``torch.inference_mode()`` (an inference tensor, if it is a tensor), or is a view

@@ -27,7 +27,7 @@ from .values import (
     CLASS, DATA, DERIVED, DETACHED, EMPTY, FUNC, GRAD, LEAF, MODULE, NAMED_PARAMS, PARAM, PARAM_GROUP, PARAM_GROUPS,
     PARAMS, SEQ, UNKNOWN, UNKNOWN_VALUE, VIEW, Obj, State, Value, join_states, join_values, unknown,
 )
-from .values import CUSTOM_FUNCTION, INFERENCE, INFERENCE_VIEW, MULTI_OUTPUT, NO_GRAD_VIEW, VIEW_METAS  # noqa: F401
+from .values import ASSUMED, CUSTOM_FUNCTION, INFERENCE, INFERENCE_VIEW, MULTI_OUTPUT, NO_GRAD_VIEW, VIEW_METAS  # noqa: F401
 
 MAX_LOOP_ITERATIONS = 6
 
@@ -210,6 +210,10 @@ class Interpreter(TorchSemantics):
                             for st in _body_statements(fn.cls.node.body))
             skip = 0 if (role == "forward" and has_setup) else 1  # ctx comes first unless setup_context is used
             fn.role = role
+        # the tensors ``nn.Module.forward`` receives are activations: they require grad in a realistic use (the
+        # module sits after a layer with parameters); findings that rely on it say so
+        assume_activations = (fn.cls is not None and fn.cls.is_module and node.name.value == "forward"
+                              and fn.grad is True)
         for i, p in enumerate(all_params):
             name = p.name.value
             if i == 0 and fn.cls is not None and name in ("self", "cls") and not _is_static(node):
@@ -218,6 +222,11 @@ class Interpreter(TorchSemantics):
                     for attr, value in fn.cls.attrs.items():
                         if attr not in fn.cls.assigned_elsewhere:
                             env["self." + attr] = value
+            elif assume_activations and p is not params.star_arg and p is not params.star_kwarg \
+                    and _maybe_activation(p):
+                self.state.bind(name, frozenset((self.obj(
+                    DERIVED, ("param", id(node), name), rg=True, label=f"the input `{name}` of `forward`", node=p.name,
+                    meta=ASSUMED, how=name),)))
             else:
                 self.state.bind(name, unknown(("param", id(node), name)))
                 if role is not None and i >= skip and p is not params.star_kwarg:
@@ -459,13 +468,24 @@ class Interpreter(TorchSemantics):
                                for c in o.origin)
             return self.obj(LEAF, id(node), rg=False, origin=copied, node=node, stmt=self.stmt)
         origin = self.leaf_origin(objs) if rg else frozenset()
+        meta = how = ""
+        if rg is True and not any(self.is_rg(o) and not self.assumed(o) for o in objs):
+            meta, how = ASSUMED, next(self.assumed(o) for o in objs if self.assumed(o))
         # the modules whose parameters this graph saved (for ``optimizer.step()`` before its backward)
         mods = set(saved_params) if s.grad is True else set()
         for o in objs:
             if o.kind == DERIVED and o.extra:
                 mods |= o.extra[0]
         extra = (frozenset(mods),) if mods and len(mods) <= 8 else ()
-        return self.obj(DERIVED, id(node), rg=rg, origin=origin, node=node, stmt=self.stmt, label=label, extra=extra)
+        return self.obj(DERIVED, id(node), rg=rg, origin=origin, node=node, stmt=self.stmt, label=label, extra=extra,
+                        meta=meta, how=how)
+
+    def assumed(self, o: Obj) -> str:
+        """The name of the ``forward`` input whose assumed requires-grad ``o`` (or the tensor it is a view of)
+        requires grad by, or ""."""
+        while o.kind == VIEW and o.base is not None:
+            o = o.base
+        return o.how if o.meta == ASSUMED else ""
 
     # ------------------------------------------------------------------ uses and facts
     def mark_used(self, values: Iterable[Value]) -> None:
@@ -1657,3 +1677,16 @@ def analyze_for_fixes(source: str, path: str, rules) -> Tuple[Optional[cst.Modul
 def might_have_findings(source: str) -> bool:
     """Every rule needs torch: a file that never says "torch" cannot produce a finding."""
     return mentions_torch(source)
+
+
+def _maybe_activation(p: cst.Param) -> bool:
+    """A ``forward`` parameter that may be an activation tensor: not ``*args``/``**kwargs``, no default other than
+    None, no annotation that says it is something else (``int``, ``bool``, ``Optional[List[...]]``...)."""
+    if isinstance(p.star, str) and p.star in ("*", "**"):
+        return False
+    if p.default is not None and not (isinstance(p.default, cst.Name) and p.default.value == "None"):
+        return False
+    if p.annotation is not None:
+        text = cst.Module(body=[]).code_for_node(p.annotation.annotation)
+        return "Tensor" in text and not any(w in text for w in ("List", "list", "Tuple", "tuple", "Dict", "dict"))
+    return True

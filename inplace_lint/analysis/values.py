@@ -37,6 +37,9 @@ INFERENCE_VIEW = "inference_mode"  # made in inference mode, of a normal tensor
 CUSTOM_FUNCTION = "custom-function"  # returned by a custom autograd.Function, or by a module with a full backward hook
 # For a LEAF/DERIVED/UNKNOWN: made in inference mode (an inference tensor, if it is a tensor at all).
 INFERENCE = "inference"
+# For a DERIVED: an input of ``nn.Module.forward`` assumed to require grad, as activations do, or a result that
+# requires grad only because of such an input (``how`` names the input).
+ASSUMED = "assumed-activation"
 VIEW_METAS = frozenset({MULTI_OUTPUT, NO_GRAD_VIEW, INFERENCE_VIEW, CUSTOM_FUNCTION})
 
 

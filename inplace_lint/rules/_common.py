@@ -88,3 +88,10 @@ def writes_view_with_meta(ev, ctx, metas) -> bool:
         return False
     objs = list(ev.value)
     return bool(objs) and all(o.kind == VIEW and o.meta in metas and ctx.is_rg(o, ev.state) for o in objs)
+
+
+def assumption_note(value, ctx, inputs: bool = True) -> str:
+    """`` (if `x` requires grad, as activations do)`` when the finding relies on a ``forward`` input requiring grad
+    (``inputs``: as for ``RuleContext.assumption``)."""
+    name = ctx.assumption(value, inputs)
+    return f" (if `{name}` requires grad, as activations do)" if name else ""

@@ -8,7 +8,7 @@ from ...analysis.values import DATA, MODULE, VIEW_METAS
 from ...diagnostics import SAFE, UNSAFE, Fix
 from . import CODE
 from .._base import Check
-from .._common import expr_text, first_record, writes_view_with_meta
+from .._common import assumption_note, expr_text, first_record, writes_view_with_meta
 
 _TORCH_MSG = '"one of the variables needed for gradient computation has been modified by an inplace operation"'
 # an in-place dropout writes only in training, and only with a probability above 0
@@ -91,7 +91,7 @@ class InplaceOnSaved(Check):
         target = expr_text(ev.target)
         action = "Item assignment into" if ev.via == "setitem" else f"In-place `{ev.op}` on"
 
-        condition = _DROPOUT_CONDITION if "ropout" in ev.op else ""
+        condition = (_DROPOUT_CONDITION if "ropout" in ev.op else "") + assumption_note(objs, ctx, inputs=False)
 
         def message(line_of) -> str:
             label, node = first_record(records, line_of)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from ...analysis.values import MULTI_OUTPUT
 from . import CODE
 from .._base import Check
-from .._common import copy_write_fix, expr_text, first_by_line, writes_view_with_meta
+from .._common import assumption_note, copy_write_fix, expr_text, first_by_line, writes_view_with_meta
 
 _SYMPTOM = ('"Output 0 of ... is a view and is being modified inplace. This view is the output of a function that '
             'returns multiple views"')
@@ -18,13 +18,14 @@ class InplaceOnMultiOutputView(Check):
             return
         objs = list(ev.value)
         target = expr_text(ev.target)
+        note = assumption_note(objs, ctx)
 
         def message(line_of) -> str:
             first = first_by_line(objs, line_of, node_of=lambda o: o.node)
             made = f" (made by {first.how})" if first.how else ""
             action = "Item assignment into" if ev.via == "setitem" else f"In-place `{ev.op}` on"
             return (f"{action} `{target}`, one of several views returned together{made} of a tensor that requires "
-                    f"grad: torch raises {_SYMPTOM} here")
+                    f"grad{note}: torch raises {_SYMPTOM} here")
 
         ctx.report(ev.node, self.code, message,
                    fix=copy_write_fix(ev, "the tensor it was split from is no longer changed"))

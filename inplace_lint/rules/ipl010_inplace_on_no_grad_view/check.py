@@ -4,7 +4,7 @@ from __future__ import annotations
 from ...analysis.values import INFERENCE_VIEW, NO_GRAD_VIEW
 from . import CODE
 from .._base import Check
-from .._common import copy_write_fix, expr_text, first_by_line, writes_view_with_meta
+from .._common import assumption_note, copy_write_fix, expr_text, first_by_line, writes_view_with_meta
 
 _NO_GRAD = '"A view was created in no_grad mode and is being modified inplace with grad mode enabled"'
 _INFERENCE = '"A view was created in inference mode and is being modified inplace in normal mode"'
@@ -18,6 +18,7 @@ class InplaceOnNoGradView(Check):
             return
         objs = list(ev.value)
         target = expr_text(ev.target)
+        note = assumption_note(objs, ctx)
 
         def message(line_of) -> str:
             first = first_by_line(objs, line_of, node_of=lambda o: o.node)
@@ -27,7 +28,7 @@ class InplaceOnNoGradView(Check):
             mode = "`torch.inference_mode()`" if inference else "grad mode off"
             action = "Item assignment into" if ev.via == "setitem" else f"In-place `{ev.op}` on"
             return (f"{action} `{target}`, a view made with {mode}{at} of a tensor that requires grad, now written "
-                    f"with grad mode on: torch raises {_INFERENCE if inference else _NO_GRAD} here. Make the view "
+                    f"with grad mode on{note}: torch raises {_INFERENCE if inference else _NO_GRAD} here. Make the view "
                     f"and the write under the same mode")
 
         ctx.report(ev.node, self.code, message,

@@ -5,7 +5,7 @@ from ...analysis.values import CUSTOM_FUNCTION
 from ...diagnostics import UNSAFE, Fix
 from . import CODE
 from .._base import Check
-from .._common import copy_write_fix, expr_text, first_by_line, writes_view_with_meta
+from .._common import assumption_note, copy_write_fix, expr_text, first_by_line, writes_view_with_meta
 
 _SYMPTOM = ('"Output 0 of ... is a view and is being modified inplace. This view was created inside a custom '
             'Function (or because an input was returned as-is)"')
@@ -19,13 +19,14 @@ class InplaceOnCustomFunctionView(Check):
             return
         objs = list(ev.value)
         target = expr_text(ev.target)
+        note = assumption_note(objs, ctx)
 
         def message(line_of) -> str:
             first = first_by_line(objs, line_of, node_of=lambda o: o.node)
             where = line_of(first.node) if first.node is not None else 0
             at = f" at line {where}" if where else ""
             action = "Item assignment into" if ev.via == "setitem" else f"In-place `{ev.op}` on"
-            return (f"{action} `{target}`, a view returned by {first.how}{at}: torch raises {_SYMPTOM} here")
+            return (f"{action} `{target}`, a view returned by {first.how}{at}{note}: torch raises {_SYMPTOM} here")
 
         if ev.via == "module":
             fix = Fix("Construct the module without `inplace=True`", UNSAFE,
