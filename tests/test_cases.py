@@ -267,3 +267,54 @@ def test_a_known_gap_is_a_strict_xfail(tmp_path):
 def test_malformed_headers_are_rejected(tmp_path, header, message):
     with pytest.raises(CaseError, match=re.escape(message)):
         parse_case(_case(tmp_path, "bad", header + "\nx = 1\n"))
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# bench/realbugs.py, the recall/precision report over real-bugs/ and real-lookalikes/
+
+
+def _realbugs():
+    import importlib.util
+    import sys
+
+    spec = importlib.util.spec_from_file_location("bench_realbugs_for_tests", ROOT / "bench" / "realbugs.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_realbugs_report_agrees_with_the_case_headers():
+    realbugs = _realbugs()
+    summary = realbugs.summarize(realbugs.run(CASES_DIR))
+    bugs = [c for c in CASES if c.path.parent.name == "real-bugs"]
+    lookalikes = [c for c in CASES if c.path.parent.name == "real-lookalikes"]
+    assert (summary["bug_cases"], summary["lookalike_cases"]) == (len(bugs), len(lookalikes))
+    # a bug is found exactly when its static test passes, i.e. when it has no known-miss
+    missed = {m["case"] for m in summary["misses"]}
+    assert missed == {c.id for c in bugs if c.known_miss}
+    assert all(m["known_miss"] for m in summary["misses"])
+    flagged = {fp["case"] for fp in summary["false_positives"] if fp["case"].startswith("real-lookalikes/")}
+    assert flagged == {c.id for c in lookalikes if c.known_false_positive}
+    assert 0 <= summary["true_positives"] <= summary["findings"]
+    assert realbugs.render(summary).count("| **total** |") == 1
+
+
+def test_the_realbugs_report_counts_recall_and_precision(tmp_path):
+    realbugs = _realbugs()
+    bugs, lookalikes = tmp_path / "real-bugs", tmp_path / "real-lookalikes"
+    bugs.mkdir()
+    lookalikes.mkdir()
+    (bugs / "found.py").write_text(FLAGGED.replace("leaf-add", "found"), encoding="utf-8")
+    (bugs / "missed.py").write_text(
+        "# case: missed\n# expect: markers\n# known-miss: a helper\n# torch: raises 'x'\n\nimport torch\n\n\n"
+        "def f(w):\n    w.add_(1)  # error: IPL001\n", encoding="utf-8")
+    (lookalikes / "flagged.py").write_text(
+        "# case: flagged\n# expect: clean\n# known-false-positive: why\n# torch: clean\n# check: True\n\nimport torch\n"
+        "w = torch.zeros(3, requires_grad=True)\nw.mul_(2)\n", encoding="utf-8")
+    s = realbugs.summarize(realbugs.run(tmp_path))
+    assert (s["found"], s["recall"]) == (1, 0.5)
+    assert (s["true_positives"], s["findings"], s["precision"]) == (1, 2, 0.5)
+    assert s["families"]["IPL001"]["bug_cases"] == 2 and s["families"]["IPL001"]["recall"] == 0.5
+    assert [m["case"] for m in s["misses"]] == ["real-bugs/missed"] and s["misses"][0]["known_miss"] == "a helper"
+    assert [(fp["case"], fp["known_false_positive"]) for fp in s["false_positives"]] == [("real-lookalikes/flagged", "why")]
