@@ -24,6 +24,7 @@ class InplaceWrite:
          "out" (``torch.add(a, b, out=x)``), "function" (``torch.relu_(x)``), "inplace_kwarg"
          (``F.relu(x, inplace=True)``), "module" (``nn.ReLU(inplace=True)`` applied to x).
     ``index_is_advanced``: for "setitem", the index is a mask or an index tensor (the write is not through a view).
+    ``operand``: what is written in, when known (the assigned value, the right-hand side, the method's arguments).
     """
 
     HOOK: ClassVar[str] = "on_inplace_write"
@@ -35,6 +36,7 @@ class InplaceWrite:
     state: State
     stmt: Optional[cst.CSTNode]
     index_is_advanced: bool = False
+    operand: Value = frozenset()
 
     @property
     def grad(self) -> Optional[bool]:

@@ -27,9 +27,11 @@ from .values import (
     CLASS, DATA, DERIVED, DETACHED, EMPTY, FUNC, GRAD, LEAF, MODULE, NAMED_PARAMS, PARAM, PARAM_GROUP, PARAM_GROUPS,
     PARAMS, SEQ, UNKNOWN, UNKNOWN_VALUE, VIEW, Obj, State, Value, join_states, join_values, unknown,
 )
-from .values import ASSUMED, CUSTOM_FUNCTION, INFERENCE, INFERENCE_VIEW, MULTI_OUTPUT, NO_GRAD_VIEW, VIEW_METAS  # noqa: F401
+from .values import ASSUMED, TUPLE_OF_VIEWS, CUSTOM_FUNCTION, INFERENCE, INFERENCE_VIEW, MULTI_OUTPUT, NO_GRAD_VIEW, VIEW_METAS  # noqa: F401
 
 MAX_LOOP_ITERATIONS = 6
+MAX_CALL_DEPTH = 3        # calls analysed inside calls analysed
+MAX_CALLS_ANALYSED = 150  # call sites analysed per module (the rest return an unknown value, as before)
 
 _AUTOGRAD_FUNCTION_BASES = {"torch.autograd.Function", "torch.autograd.function.InplaceFunction", "Function"}
 _AUTOGRAD_FUNCTION_METHODS = {"forward", "backward", "setup_context", "jvp", "vjp"}
@@ -103,6 +105,14 @@ class Interpreter(TorchSemantics):
         self.bw_hooked: Set[object] = set()  # sites of modules given a full backward hook (once, anywhere before)
         self.bw_hooked_all = False  # ``register_module_full_backward_hook``: every module has one
         self.fwd_hook_writes: Dict[object, List[Tuple]] = {}  # module site -> in-place writes its forward hooks make
+        # call-site analysis of this module's functions (``call_function``): the calls being analysed (innermost
+        # last), what the function returns there, and how many calls are left to analyse
+        self.seq_layers: Dict[object, Tuple] = {}  # nn.Sequential site -> its (argument node, layer value)s
+        self.fn_by_qual: Dict[str, _Function] = {}
+        self.instance_attrs: Dict[object, Dict[str, Value]] = {}  # instance site -> attributes its __init__ set
+        self.call_stack: List[Tuple[_Function, cst.Call]] = []
+        self.returns: Optional[List[Tuple[Value, State]]] = None
+        self.call_budget = MAX_CALLS_ANALYSED
         self.classes: Dict[str, _ClassInfo] = {}
         self.functions: List[_Function] = []
         self.calls: Dict[str, List[Tuple[Optional[_Function], Optional[bool]]]] = {}
@@ -243,6 +253,88 @@ class Interpreter(TorchSemantics):
         (self.state, self.imports, self.current, self.current_cls, self.loop_exits, self.grad_used, self.pending,
          self.created_sites) = prev
 
+    def call_function(self, fn: _Function, node: cst.Call, self_value: Optional[Value], pos: List[Value],
+                      kw: Dict[str, Value]) -> Optional[Value]:
+        """Analyse ``fn`` (a function or method of this module) for this call: its parameters hold the arguments,
+        the caller's facts hold (grad mode, what requires grad, what was saved), and what it reports inside is
+        reported there. Returns what it returns, and leaves the facts it established (saves, requires-grad) in the
+        caller's state. None when the call is not analysed (too deep, recursive, out of budget, an
+        ``autograd.Function`` method, ``*args`` at the call): the caller then knows nothing of the result."""
+        s = self.state
+        if (s is None or self.call_budget <= 0 or len(self.call_stack) >= MAX_CALL_DEPTH
+                or any(f is fn for f, _ in self.call_stack) or fn is self.current
+                or (fn.cls is not None and fn.cls.is_autograd_function)
+                or any(a.star for a in node.args)):
+            return None
+        fnode = fn.node
+        params = fnode.params
+        if params.star_arg is not None and isinstance(params.star_arg, cst.Param) or params.star_kwarg is not None:
+            return None
+        if fnode.decorators and self.decorator_grad_mode(fnode) == (None, False):
+            return None  # a decorator we do not know may replace the function
+        self.call_budget -= 1
+        names = [p.name.value for p in list(params.posonly_params) + list(params.params)]
+        bound: Dict[str, Value] = {}
+        is_method = fn.cls is not None and names and names[0] in ("self", "cls") and not _is_static(fnode)
+        if is_method:
+            if self_value is None:
+                return None
+            bound[names[0]] = self_value
+            names = names[1:]
+        for name, value in zip(names, pos):
+            bound[name] = value
+        for name, value in kw.items():
+            bound[name] = value
+        callee = State()
+        callee.grad = fn.grad if fn.forced_grad else s.grad
+        callee.infer = True if fn.infer is True else s.infer
+        callee.rg, callee.norg, callee.used, callee.retain = s.rg, s.norg, s.used, s.retain
+        callee.saved, callee.stale = dict(s.saved), dict(s.stale)
+        env = callee.env
+        env.update(self.globals_env if self.current is not None else
+                   {k: v for k, v in s.env.items() if "." not in k})
+        for p in list(params.posonly_params) + list(params.params) + list(params.kwonly_params):
+            name = p.name.value
+            env[name] = bound.get(name, unknown(("param", id(fnode), name)))
+        instance = next(iter(self_value)) if is_method and self_value and len(self_value) == 1 else None
+        if is_method and fn.cls is not None and fnode.name.value != "__init__":
+            for attr, value in fn.cls.attrs.items():
+                if attr not in fn.cls.assigned_elsewhere:
+                    env["self." + attr] = value
+            if instance is not None:  # what ``__init__`` stored for this very instance, with its real arguments
+                for attr, value in self.instance_attrs.get(instance.site, {}).items():
+                    env["self." + attr] = value
+        prev = (self.state, self.imports, self.current, self.current_cls, self.loop_exits, self.grad_used, self.pending,
+                self.created_sites, self.returns, self.stmt, self.small)
+        self.state, self.imports, self.current, self.current_cls = callee, dict(self.mod_imports), fn, fn.cls
+        self.loop_exits, self.grad_used, self.pending, self.created_sites, self.returns = [], set(), [], set(), []
+        self.call_stack.append((fn, node))
+        try:
+            self.exec_block(_body_statements(fnode.body))
+            self.flush_pending()
+            exits = list(self.returns)
+            if self.state is not None:
+                exits.append((EMPTY, self.state))
+                if instance is not None and fnode.name.value == "__init__":
+                    self.instance_attrs[instance.site] = {
+                        k[5:]: v for k, v in self.state.env.items() if k.startswith("self.") and k.count(".") == 1}
+        finally:
+            self.call_stack.pop()
+            (self.state, self.imports, self.current, self.current_cls, self.loop_exits, self.grad_used, self.pending,
+             self.created_sites, self.returns, self.stmt, self.small) = prev
+        if not exits:
+            return None  # it always raises
+        result: Value = EMPTY
+        joined: Optional[State] = None
+        for value, state in exits:
+            result = join_values(result, value)
+            joined = join_states(joined, state)
+        if joined is not None and self.state is not None:
+            caller = self.state
+            caller.rg, caller.norg, caller.used, caller.retain = joined.rg, joined.norg, joined.used, joined.retain
+            caller.saved, caller.stale = joined.saved, joined.stale
+        return result if result else unknown(("call", id(node)))
+
     def recheck_grad_off_helpers(self) -> None:
         """A helper whose every call site in this module runs with grad off runs with grad off: analyse it again.
 
@@ -336,7 +428,10 @@ class Interpreter(TorchSemantics):
         computed only at the end, and only for files with findings)."""
         key = (id(node), code)
         if key not in self.reports:
-            self.reports[key] = _Report(node, code, message, fix, stmt or self.stmt, list(related), self.current, severity)
+            related = list(related)
+            if self.call_stack:
+                related.append((self.call_stack[0][1], "reached from this call"))
+            self.reports[key] = _Report(node, code, message, fix, stmt or self.stmt, related, self.current, severity)
 
     def qualname(self, node: cst.BaseExpression) -> Optional[str]:
         """The canonical qualified name of an imported thing, or None (local names shadow imports)."""
@@ -376,7 +471,7 @@ class Interpreter(TorchSemantics):
         """A leaf that requires grad, or a view of one: an in-place write to it raises at once with grad mode on."""
         return self.is_leaf_rg(o, state) or (o.kind == VIEW and o.base is not None and self.is_leaf_rg(o.base, state))
 
-    def view_of(self, o: Obj, node, multi: bool = False, how: str = "", site=None) -> Obj:
+    def view_of(self, o: Obj, node, multi: bool = False, how: str = "", site=None, tuple_of: bool = False) -> Obj:
         """A view of ``o`` created at ``node``; views of ``.data``/detached/grad tensors stay what they are.
 
         Its creation meta (``Obj.meta``) follows autograd's: made in inference mode (of a normal tensor) or with
@@ -398,7 +493,7 @@ class Interpreter(TorchSemantics):
             elif s.grad is True and multi:
                 meta, made_by = MULTI_OUTPUT, how
         return self.obj(VIEW, id(node) if site is None else site, base=base, node=node, stmt=self.stmt, meta=meta,
-                        how=made_by)
+                        how=made_by, extra=(TUPLE_OF_VIEWS,) if tuple_of else ())
 
     def is_inference(self, o: Obj) -> bool:
         """``o`` was made in inference mode (an inference tensor, if it is a tensor at all), or is a view of one.
@@ -512,10 +607,11 @@ class Interpreter(TorchSemantics):
             if handler is not None:
                 handler(event, self.context)
 
-    def inplace(self, node, target, value: Value, via: str, op: str, advanced: bool = False) -> None:
+    def inplace(self, node, target, value: Value, via: str, op: str, advanced: bool = False,
+                operand: Value = EMPTY) -> None:
         if self.state is None or not value:
             return
-        self.emit(InplaceWrite(node, target, value, via, op, self.state, self.stmt, advanced))
+        self.emit(InplaceWrite(node, target, value, via, op, self.state, self.stmt, advanced, operand))
 
     def defer(self, fn: Callable[[], None], needs: FrozenSet[Obj]) -> None:
         """Run ``fn`` at the end of the function if every object of ``needs`` turned out to have a used ``.grad``."""
@@ -591,15 +687,15 @@ class Interpreter(TorchSemantics):
             return
         if self.tensor_objs(cur):
             self.mark_used((rhs,))
-            self.inplace(stmt, target, cur, "augassign", op)
+            self.inplace(stmt, target, cur, "augassign", op, operand=rhs)
             # ``x += y`` keeps the object; ``x[i] += y`` writes through the view
             if isinstance(target, cst.Subscript):
                 base = self.ev(target.value)
-                self.inplace(stmt, target.value, base, "setitem", op, _advanced_index(target))
+                self.inplace(stmt, target.value, base, "setitem", op, _advanced_index(target), operand=rhs)
         elif isinstance(target, cst.Subscript):
             base = self.ev(target.value)
             if self.tensor_objs(base):
-                self.inplace(stmt, target.value, base, "setitem", op, _advanced_index(target))
+                self.inplace(stmt, target.value, base, "setitem", op, _advanced_index(target), operand=rhs)
         elif isinstance(target, (cst.Name, cst.Attribute)) and self.maybe_tensor(cur):
             if self.saved_by(cur):
                 self.inplace(stmt, target, cur, "augassign", op)
@@ -607,9 +703,12 @@ class Interpreter(TorchSemantics):
                 self.defer_write_on_grad_user(stmt, target, cur, "augassign", op)
 
     def sx_Return(self, stmt: cst.Return) -> None:
+        v = EMPTY
         if stmt.value is not None:
             v = self.ev(stmt.value)
             self.mark_used((v,))
+        if self.returns is not None and self.state is not None:
+            self.returns.append((v, self.state.copy()))
         self.state = None
 
     def sx_Raise(self, stmt: cst.Raise) -> None:
@@ -809,6 +908,7 @@ class Interpreter(TorchSemantics):
             self.analyze_function(fn)  # attributes of self must be known before the other methods run
         else:
             self.functions.append(fn)
+        self.fn_by_qual[qual] = fn
         if self.state is not None and cls is None:
             self.state.bind(name, frozenset((self.obj(FUNC, ("func", qual), cls=qual),)))
             if self.current is None:
@@ -937,7 +1037,8 @@ class Interpreter(TorchSemantics):
             base_val = self.ev(target.value)
             self.ev_slices(target)
             if self.tensor_objs(base_val) or (self.maybe_tensor(base_val) and _tensor_style_index(target)):
-                self.inplace(self.small or self.stmt, target.value, base_val, "setitem", "[]=", _advanced_index(target))
+                self.inplace(self.small or self.stmt, target.value, base_val, "setitem", "[]=", _advanced_index(target),
+                             operand=value)
             return
         if isinstance(target, cst.StarredElement):
             self.assign(target.value, UNKNOWN_VALUE, None)
@@ -1126,7 +1227,16 @@ class Interpreter(TorchSemantics):
         key = _const_str_index(node)
         for o in base:
             k = o.kind
-            if o.is_tensor:
+            if o.kind == MODULE and o.site in self.seq_layers and _const_int_index(node) is not None:
+                layers = self.seq_layers[o.site]
+                idx = _const_int_index(node)
+                if -len(layers) <= idx < len(layers):
+                    out.update(layers[idx][1])  # ``seq[1]``: that layer
+                    continue
+            if o.kind == VIEW and TUPLE_OF_VIEWS in o.extra:
+                # an element (or a slice) of the tuple ``t.split(2)`` returned: one of its views
+                out.add(o if _slice_index(node) else self.view_of(o, node))
+            elif o.is_tensor:
                 if _basic_index(node):
                     out.add(self.view_of(o, node))
                 else:
@@ -1298,15 +1408,39 @@ class Interpreter(TorchSemantics):
                 self.record_call(f.cls)
                 self.mark_used(pos)
                 self.mark_used(kw.values())
-                out.add(self.obj(UNKNOWN, ("call", id(node))))
+                fn = self.fn_by_qual.get(f.cls)
+                result = self.call_function(fn, node, None, pos, kw) if fn is not None else None
+                out.update(result if result is not None else (self.obj(UNKNOWN, ("call", id(node))),))
             elif f.kind == CLASS:
                 info = self.classes.get(f.cls)
-                if info is not None and info.is_module:
-                    out.add(self.obj(MODULE, id(node), cls=f.cls, node=node))
+                if info is not None and (info.is_module or not info.is_autograd_function):
+                    inst = (self.obj(MODULE, id(node), cls=f.cls, node=node) if info.is_module else
+                            self.obj(UNKNOWN, ("instance", id(node)), cls=f.cls, node=node))  # its methods are known
+                    init = self.fn_by_qual.get(f"{f.cls}.__init__")
+                    if init is not None:  # what it does with its arguments (registers hooks, ...)
+                        self.call_function(init, node, frozenset((inst,)), pos, kw)
+                    out.add(inst)
                 else:
                     out.add(self.obj(UNKNOWN, ("call", id(node))))
+            elif f.kind == UNKNOWN and f.cls in self.classes and f"{f.cls}.__call__" in self.fn_by_qual:
+                result = self.call_function(self.fn_by_qual[f"{f.cls}.__call__"], node, frozenset((f,)), pos, kw)
+                out.update(result if result is not None else (self.obj(UNKNOWN, ("call", id(node))),))
             elif f.kind == MODULE:
                 result = self.module_call(node, f, pos, kw)
+                if f.site in self.seq_layers and (self.bw_hooked or self.bw_hooked_all):
+                    self.run_hooked_sequence(f, result)
+                forward = self.fn_by_qual.get(f"{f.cls}.forward") if f.cls in self.classes else None
+                if forward is not None:
+                    # our own module: its forward, for this call (the model-level result above, when there is one,
+                    # stays the result: it knows which parameters the graph saved)
+                    inlined = self.call_function(forward, node, frozenset((f,)), pos, kw)
+                    if inlined is not None and all(o.kind == UNKNOWN for o in result):
+                        result = inlined
+                        roots = {o.root() for o in (pos[0] if pos else EMPTY)}
+                        if self.state is not None and self.state.overwritten and any(
+                                o.root() in roots for o in inlined):
+                            for root in roots:  # it returns the tensor it wrote: reading the result is the point
+                                self.state.overwritten.pop(root, None)
                 if f.site in self.fwd_hook_writes:
                     self.run_forward_hooks(f, result)
                 out.update(self.hooked_output(node, f, result))
@@ -1690,3 +1824,8 @@ def _maybe_activation(p: cst.Param) -> bool:
         text = cst.Module(body=[]).code_for_node(p.annotation.annotation)
         return "Tensor" in text and not any(w in text for w in ("List", "list", "Tuple", "tuple", "Dict", "dict"))
     return True
+
+
+def _slice_index(node: cst.Subscript) -> bool:
+    """``x[a:b]`` (one slice, no other index)."""
+    return len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Slice)

@@ -38,6 +38,9 @@ _NEUTRAL_DECORATORS = {
 }
 _MAYBE_IDENTITY_METHODS = {"float", "cpu", "contiguous", "to", "type_as", "requires_grad_", "cuda", "double", "half",
                            "bfloat16", "type", "long", "int", "bool"}
+_MODULE_SELF_METHODS = {"eval", "train", "to", "cuda", "cpu", "float", "double", "half", "bfloat16", "requires_grad_",
+                        "apply", "to_empty", "type"}
+_RG_KEEPING_IDENTITY_METHODS = {"float", "cpu", "contiguous", "type_as"}
 _CONVERSION_METHODS = {"double", "half", "bfloat16", "cuda", "to", "type", "long", "int"}
 _NON_TENSOR_METHODS = {"item", "tolist", "numpy", "size", "dim", "numel", "element_size", "nelement", "stride",
                        "storage_offset", "data_ptr", "is_contiguous", "is_floating_point", "get_device", "__len__",
@@ -125,6 +128,29 @@ class TorchSemantics:
             return
         for node, stmt, via, op, target in self.fwd_hook_writes.get(mod.site, ()):
             self.emit(InplaceWrite(node, target, out, via, op, s, stmt))
+
+    def run_hooked_sequence(self, mod: Obj, out: Value) -> None:
+        """``nn.Sequential(..., hooked, nn.ReLU(inplace=True), ...)`` applied, where ``hooked`` has a full backward
+        hook: the in-place layer writes into ``BackwardHookFunction``'s output (the finding is on its line)."""
+        s = self.state
+        layers = self.seq_layers.get(mod.site)
+        result = [o for o in out if o.is_tensor]
+        if s is None or s.grad is not True or not layers or not result:
+            return
+        previous_hooked = False
+        for arg, value in layers:
+            mods = [o for o in value if o.kind == MODULE]
+            if len(mods) != 1 or len(value) != 1:
+                previous_hooked = False
+                continue
+            layer = mods[0]
+            if previous_hooked and "inplace" in layer.extra:
+                view = self.obj(VIEW, ("bw-hook-seq", id(arg)), base=result[0] if result[0].kind != VIEW else
+                                result[0].base, node=arg, stmt=self.stmt, meta=CUSTOM_FUNCTION,
+                                how="a module with a full backward hook (`BackwardHookFunction`)")
+                self.emit(InplaceWrite(arg, arg, frozenset((view,)), "module",
+                                       f"{layer.cls.split('.')[-1]}(inplace=True)", s, self.stmt))
+            previous_hooked = layer.site in self.bw_hooked or self.bw_hooked_all
 
     def hooked_output(self, node, mod: Obj, out: Value) -> Value:
         """A module with a full backward hook returns its outputs through ``BackwardHookFunction``: with grad mode
@@ -343,6 +369,17 @@ class TorchSemantics:
         if s is None:
             return UNKNOWN_VALUE
         tensors = self.tensor_objs(recv)
+        if name in _MODULE_SELF_METHODS and recv and all(o.kind == MODULE for o in recv):
+            return recv  # ``model.eval()``, ``model.to(device)``: the module itself
+        if recv and not tensors and name != "forward":
+            # a method of one of our classes, on an instance of it: analysed for this call
+            classes = {o.cls for o in recv if o.kind in (MODULE, UNKNOWN) and o.cls in self.classes}
+            if len(classes) == 1 and all(o.cls in classes for o in recv):
+                fn = self.fn_by_qual.get(f"{classes.pop()}.{name}")
+                if fn is not None:
+                    result = self.call_function(fn, node, recv, pos, kw)
+                    if result is not None:
+                        return result
         if name in ("parameters",) and not tensors:
             label = f"a parameter of `{dotted(func.value) or 'the model'}`"
             owners = frozenset(o.site for o in recv if o.kind == MODULE)
@@ -393,7 +430,8 @@ class TorchSemantics:
             self.mark_used(kw.values())
             return unknown(("call", id(node)))
         if ops.is_inplace_method(name):
-            self.inplace(node, func.value, recv, "method", name)
+            operand = frozenset(o for v in list(pos) + list(kw.values()) for o in v)
+            self.inplace(node, func.value, recv, "method", name, operand=operand)
             self.mark_used(pos)
             self.mark_used(kw.values())
             if name.endswith("_") and not name.startswith("_") and s.grad is True:
@@ -436,8 +474,13 @@ class TorchSemantics:
             return out
         if ops.is_view_method(name) or name in ("view", "view_as"):
             multi = ops.makes_multi_output_views(name)
-            return frozenset(self.view_of(o, node, multi=multi, how=f".{name}()") for o in tensors)
+            tuple_of = ops.returns_views_tuple(name)
+            return frozenset(self.view_of(o, node, multi=multi, how=f".{name}()", tuple_of=tuple_of) for o in tensors)
         if name in _MAYBE_IDENTITY_METHODS and name not in _CONVERSION_METHODS:
+            if name in _RG_KEEPING_IDENTITY_METHODS and tensors and all(self.is_rg(o) for o in tensors):
+                # ``x.cpu()``, ``x.float()`` on a tensor that requires grad: ``x`` itself or a copy that requires
+                # grad -- both are possible (which one depends on the device/dtype), so both are in the value
+                return frozenset(tensors) | self.derived(node, (recv,), label=f".{name}()")
             return unknown(("maybe", id(node)))
         if name in _CONVERSION_METHODS and name != "to" or (name == "to" and not _to_is_noop(node)):
             return self.derived(node, (recv,), label=f".{name}()")
@@ -530,6 +573,8 @@ class TorchSemantics:
                     extra.append("inplace")
             if q == "torch.nn.Sequential" and len(pos) > 1:
                 self.emit(LayersInSequence(node, tuple((a.value, v) for a, v in zip(args, pos) if a.keyword is None)))
+            if q == "torch.nn.Sequential" and pos and all(a.keyword is None and not a.star for a in args):
+                self.seq_layers[id(node)] = tuple((a.value, v) for a, v in zip(args, pos))
             if q in ("torch.nn.Sequential", "torch.nn.ModuleList") and pos and _param_layers(pos) >= 2:
                 extra.append("multi_param")
             if q == "torch.nn.Sequential" and pos and any(
@@ -592,7 +637,9 @@ class TorchSemantics:
                              for o in self.tensor_objs(pos[0]))
         if ops.is_view_function(q) and pos and self.tensor_objs(pos[0]):
             multi = ops.makes_multi_output_views(q)
-            return frozenset(self.view_of(o, node, multi=multi, how=f"{q}()") for o in self.tensor_objs(pos[0]))
+            tuple_of = ops.returns_views_tuple(q)
+            return frozenset(self.view_of(o, node, multi=multi, how=f"{q}()", tuple_of=tuple_of)
+                             for o in self.tensor_objs(pos[0]))
         if q.startswith("torch.") and not q.startswith(("torch.nn.init", "torch.distributed", "torch.cuda", "torch.utils")):
             tensor_inputs = [v for v in pos + list(kw.values())
                              if self.tensor_objs(v) or any(o.kind == SEQ and self.tensor_objs(o.elems) for o in v)]

@@ -41,6 +41,8 @@ INFERENCE = "inference"
 # requires grad only because of such an input (``how`` names the input).
 ASSUMED = "assumed-activation"
 VIEW_METAS = frozenset({MULTI_OUTPUT, NO_GRAD_VIEW, INFERENCE_VIEW, CUSTOM_FUNCTION})
+# ``Obj.extra`` of a VIEW that stands for the tuple of views an op returned (``t.split(2)``): indexing it picks a view
+TUPLE_OF_VIEWS = "tuple-of-views"
 
 
 class Obj:

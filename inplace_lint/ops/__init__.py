@@ -152,6 +152,14 @@ def makes_multi_output_views(name: str) -> bool:
     return _canonical(name) in _set("multi_output_view_functions")
 
 
+def returns_views_tuple(name: str) -> bool:
+    """``x.split(2)``, ``torch.unbind(x)``, ``x.tensor_split(3)``...: a tuple of views. A method name or a
+    qualified function name."""
+    if "." not in name:
+        return _method(name) in _set("view_tuple_methods")
+    return _canonical(name) in _set("view_tuple_functions")
+
+
 def is_view_attribute(name: str) -> bool:
     """``x.T``, ``x.mT``, ``x.real``...: an attribute read that returns a view."""
     return name in _set("view_attributes")

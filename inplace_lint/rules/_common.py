@@ -5,6 +5,7 @@ from typing import Optional
 
 import libcst as cst
 
+from .. import ops
 from ..analysis.names import dotted
 from ..analysis.values import DATA, DERIVED, DETACHED, GRAD, LEAF, PARAM, VIEW, Obj
 from ..diagnostics import SAFE, UNSAFE, Fix
@@ -81,13 +82,18 @@ def copy_write_fix(ev, why: str) -> Fix:
                edit={"kind": "out_of_place", "node": ev.node, "stmt": ev.stmt})
 
 
-def writes_view_with_meta(ev, ctx, metas) -> bool:
+def writes_view_with_meta(ev, ctx, metas, rg_operand: bool = False) -> bool:
     """Every object the write may reach is a view whose creation meta is in ``metas`` and that requires grad,
-    and grad mode is on: torch raises at the write."""
-    if ev.grad is not True or ev.via == "setdata":
+    and grad mode is on: torch raises at the write. ``rg_operand``: writing a value that requires grad into such a
+    view of a tensor that does not raises as well."""
+    if ev.grad is not True or ev.via == "setdata" or chained_write(ev):
         return False
     objs = list(ev.value)
-    return bool(objs) and all(o.kind == VIEW and o.meta in metas and ctx.is_rg(o, ev.state) for o in objs)
+    if not objs or not all(o.kind == VIEW and o.meta in metas for o in objs):
+        return False
+    if all(ctx.is_rg(o, ev.state) for o in objs):
+        return True
+    return rg_operand and any(o.is_tensor and ctx.is_rg(o, ev.state) for o in ev.operand)
 
 
 def assumption_note(value, ctx, inputs: bool = True) -> str:
@@ -95,3 +101,9 @@ def assumption_note(value, ctx, inputs: bool = True) -> str:
     (``inputs``: as for ``RuleContext.assumption``)."""
     name = ctx.assumption(value, inputs)
     return f" (if `{name}` requires grad, as activations do)" if name else ""
+
+
+def chained_write(ev) -> bool:
+    """``c.sub_(m).div_(s)``: the second write is into the result of the first, which raised already."""
+    t = ev.target
+    return (isinstance(t, cst.Call) and isinstance(t.func, cst.Attribute) and ops.is_inplace_method(t.func.attr.value))

@@ -14,18 +14,20 @@ class InplaceOnMultiOutputView(Check):
     code = CODE
 
     def on_inplace_write(self, ev, ctx) -> None:
-        if not writes_view_with_meta(ev, ctx, (MULTI_OUTPUT,)):
+        if not writes_view_with_meta(ev, ctx, (MULTI_OUTPUT,), rg_operand=True):
             return
         objs = list(ev.value)
         target = expr_text(ev.target)
-        note = assumption_note(objs, ctx)
+        rg_view = all(ctx.is_rg(o, ev.state) for o in objs)
+        note = assumption_note(objs if rg_view else ev.operand, ctx)
+        of = "of a tensor that requires grad" if rg_view else "written with a value that requires grad"
 
         def message(line_of) -> str:
             first = first_by_line(objs, line_of, node_of=lambda o: o.node)
             made = f" (made by {first.how})" if first.how else ""
             action = "Item assignment into" if ev.via == "setitem" else f"In-place `{ev.op}` on"
-            return (f"{action} `{target}`, one of several views returned together{made} of a tensor that requires "
-                    f"grad{note}: torch raises {_SYMPTOM} here")
+            return (f"{action} `{target}`, one of several views returned together{made}, {of}{note}: torch raises "
+                    f"{_SYMPTOM} here")
 
         ctx.report(ev.node, self.code, message,
                    fix=copy_write_fix(ev, "the tensor it was split from is no longer changed"))

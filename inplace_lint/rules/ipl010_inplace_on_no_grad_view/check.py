@@ -14,11 +14,13 @@ class InplaceOnNoGradView(Check):
     code = CODE
 
     def on_inplace_write(self, ev, ctx) -> None:
-        if not writes_view_with_meta(ev, ctx, (NO_GRAD_VIEW, INFERENCE_VIEW)):
+        if not writes_view_with_meta(ev, ctx, (NO_GRAD_VIEW, INFERENCE_VIEW), rg_operand=True):
             return
         objs = list(ev.value)
         target = expr_text(ev.target)
-        note = assumption_note(objs, ctx)
+        rg_view = all(ctx.is_rg(o, ev.state) for o in objs)
+        note = assumption_note(objs if rg_view else ev.operand, ctx)
+        of = "of a tensor that requires grad" if rg_view else "(written with a value that requires grad)"
 
         def message(line_of) -> str:
             first = first_by_line(objs, line_of, node_of=lambda o: o.node)
@@ -27,7 +29,7 @@ class InplaceOnNoGradView(Check):
             inference = first.meta == INFERENCE_VIEW
             mode = "`torch.inference_mode()`" if inference else "grad mode off"
             action = "Item assignment into" if ev.via == "setitem" else f"In-place `{ev.op}` on"
-            return (f"{action} `{target}`, a view made with {mode}{at} of a tensor that requires grad, now written "
+            return (f"{action} `{target}`, a view made with {mode}{at} {of}, now written "
                     f"with grad mode on{note}: torch raises {_INFERENCE if inference else _NO_GRAD} here. Make the view "
                     f"and the write under the same mode")
 
