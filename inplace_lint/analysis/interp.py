@@ -111,6 +111,7 @@ class Interpreter(TorchSemantics):
         self.fn_by_qual: Dict[str, _Function] = {}
         self.instance_attrs: Dict[object, Dict[str, Value]] = {}  # instance site -> attributes its __init__ set
         self.call_stack: List[Tuple[_Function, cst.Call]] = []
+        self.call_root: Optional[_Function] = None
         self.returns: Optional[List[Tuple[Value, State]]] = None
         self.call_budget = MAX_CALLS_ANALYSED
         self.classes: Dict[str, _ClassInfo] = {}
@@ -308,6 +309,8 @@ class Interpreter(TorchSemantics):
                 self.created_sites, self.returns, self.stmt, self.small)
         self.state, self.imports, self.current, self.current_cls = callee, dict(self.mod_imports), fn, fn.cls
         self.loop_exits, self.grad_used, self.pending, self.created_sites, self.returns = [], set(), [], set(), []
+        if not self.call_stack:
+            self.call_root = self.current
         self.call_stack.append((fn, node))
         try:
             self.exec_block(_body_statements(fnode.body))
@@ -429,9 +432,11 @@ class Interpreter(TorchSemantics):
         key = (id(node), code)
         if key not in self.reports:
             related = list(related)
+            func = self.current
             if self.call_stack:
                 related.append((self.call_stack[0][1], "reached from this call"))
-            self.reports[key] = _Report(node, code, message, fix, stmt or self.stmt, related, self.current, severity)
+                func = self.call_root  # the function whose analysis made the call (its grad mode decides)
+            self.reports[key] = _Report(node, code, message, fix, stmt or self.stmt, related, func, severity)
 
     def qualname(self, node: cst.BaseExpression) -> Optional[str]:
         """The canonical qualified name of an imported thing, or None (local names shadow imports)."""

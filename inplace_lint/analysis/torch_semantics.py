@@ -225,7 +225,7 @@ class TorchSemantics:
         return "?"
 
     def record_saves(self, node, key: str, args: Dict[object, Value], result: Value, label: str,
-                     module: Optional[Obj] = None) -> None:
+                     module: Optional[Obj] = None, inplace_variant: bool = False) -> None:
         """Look ``key`` up in the generated op table and remember which argument tensors (and whether the result)
         the op saved for backward. Certain facts only: the saved set is the intersection over every way the
         unknown requires-grad flags could turn out, and nothing is recorded unless some input surely requires
@@ -256,6 +256,10 @@ class TorchSemantics:
             saves_result = saves_result and ops.saves_result(key, p)
         if saved_args is None:
             return
+        if inplace_variant:
+            # ``x.clamp_()``, ``torch.sin_(x)``: what the out-of-place op saves of ``x`` an in-place one saves as a
+            # copy made before the write (autograd's ``original_self``); only its result is ``x`` itself
+            saved_args = {i for i in saved_args if i != 0}
         s = self.state
         saved = dict(s.saved)
         record = (label, node)
@@ -375,8 +379,10 @@ class TorchSemantics:
             # a method of one of our classes, on an instance of it: analysed for this call
             classes = {o.cls for o in recv if o.kind in (MODULE, UNKNOWN) and o.cls in self.classes}
             if len(classes) == 1 and all(o.cls in classes for o in recv):
-                fn = self.fn_by_qual.get(f"{classes.pop()}.{name}")
+                qual = f"{classes.pop()}.{name}"
+                fn = self.fn_by_qual.get(qual)
                 if fn is not None:
+                    self.record_call(qual)
                     result = self.call_function(fn, node, recv, pos, kw)
                     if result is not None:
                         return result
@@ -438,7 +444,7 @@ class TorchSemantics:
                 args = {0: recv}
                 for i, v in enumerate(pos):
                     args[i + 1] = v
-                self.record_saves(node, "Tensor." + name[:-1], args, recv, f"`.{name}()`")
+                self.record_saves(node, "Tensor." + name[:-1], args, recv, f"`.{name}()`", inplace_variant=True)
             return recv
         if name == "requires_grad_":
             flag = literal_bool(node.args[0].value) if node.args else True
@@ -600,7 +606,8 @@ class TorchSemantics:
             if self.maybe_tensor(pos[target_idx]):
                 self.inplace(node, args[target_idx].value, pos[target_idx], "function", q.split(".")[-1])
                 if s.grad is True and q.endswith("_"):
-                    self.record_saves(node, q[:-1], dict(enumerate(pos)), pos[target_idx], f"`{_short(q)}`")
+                    self.record_saves(node, q[:-1], dict(enumerate(pos)), pos[target_idx], f"`{_short(q)}`",
+                                      inplace_variant=target_idx == 0)
             return pos[target_idx]
         ikw = ops.inplace_kwarg(q)
         if ikw is not None and pos:
