@@ -429,6 +429,42 @@ CASES = {
 
         gate(torch.randn(3))
         """, ""),
+    "max-with-dim-saves-only-its-indices": ("""
+        import torch
+        x = torch.randn(3, 4, requires_grad=True)
+        a = x * 1
+        m = a.max(dim=0)[0]
+        m[m > 0] = 0.0
+        top = torch.max(a, dim=-1, keepdim=True)[0]
+        a.masked_fill_(a > 0, 0.0)
+        (m.sum() + top.sum()).backward()
+        """, ""),
+    "max-without-dim-saves-input-and-result": ("""
+        import torch
+        x = torch.randn(3, 4, requires_grad=True)
+        a = x * 1
+        m = a.max()
+        a.mul_(2)  # expect: IPL003
+        m.backward()
+        """, "modified by an inplace operation"),
+    "inplace-variant-saves-a-copy-of-its-input": ("""
+        import torch
+        w = torch.randn(5, requires_grad=True)
+        x = w * 1
+        y = x.add_(3.0).clamp_(0.0, 6.0).div_(6.0)
+        z = w * 2
+        z.sin_()
+        z.add_(1)
+        (y.sum() + z.sum()).backward()
+        """, ""),
+    "inplace-variant-saves-its-result": ("""
+        import torch
+        w = torch.randn(5, requires_grad=True)
+        x = w * 1
+        x.exp_()
+        x.add_(1)  # expect: IPL003
+        x.sum().backward()
+        """, "modified by an inplace operation"),
     "saved-freed-by-backward": ("""
         import torch
         x = torch.randn(3, requires_grad=True)

@@ -1819,11 +1819,12 @@ def might_have_findings(source: str) -> bool:
 
 
 def _maybe_activation(p: cst.Param) -> bool:
-    """A ``forward`` parameter that may be an activation tensor: not ``*args``/``**kwargs``, no default other than
-    None, no annotation that says it is something else (``int``, ``bool``, ``Optional[List[...]]``...)."""
+    """A ``forward`` parameter that is an activation tensor in a realistic call: a required one (optional ones,
+    ``mask=None``, ``input_shape=None``, are masks, shapes and flags more often than not), not ``*args``, and not
+    annotated as something else (``int``, ``bool``, ``List[...]``...)."""
     if isinstance(p.star, str) and p.star in ("*", "**"):
         return False
-    if p.default is not None and not (isinstance(p.default, cst.Name) and p.default.value == "None"):
+    if p.default is not None:
         return False
     if p.annotation is not None:
         text = cst.Module(body=[]).code_for_node(p.annotation.annotation)

@@ -6,7 +6,9 @@ Parsing is most of a run's cost, so before parsing:
    frameworks such as micrograd, whose ``p.data += -lr * p.grad`` is not a torch ``.data`` write, out);
 2. top-level functions and classes whose text has nothing a finding can sit on (an in-place-looking call
    ``x.add_(``, an augmented or item assignment, ``out=``, ``inplace``, a ``.grad`` read, an optimizer) are blanked
-   out — replaced by empty lines, so every position stays the same — except the base classes of kept classes.
+   out — replaced by empty lines, so every position stays the same — except the base classes of kept classes and
+   the functions and classes that kept code (module-level statements included) names, since a call is analysed
+   with its callee's body.
    Module-level statements are always kept, and so are files under ``MIN_LINES`` lines. Blanking only ever loses
    findings, never adds one: a kept top-level function that blanked code mentions gets an unknown grad mode (its
    callers there could have grad off), and a class whose definition was blanked is simply unknown. When the reduced
@@ -121,15 +123,24 @@ def reduce_source(source: str) -> Tuple[Optional[str], FrozenSet[str]]:
         names.append(m.group(1) if m else None)
         m = _CLASS_BASES.search(t)
         bases.append(set(_WORD.findall(m.group(1))) if m else set())
+    # module-level statements are always kept: the names they use count as used by kept code
+    in_block = [False] * len(lines)
+    for a, b in blocks:
+        for j in range(a, b):
+            in_block[j] = True
+    used: Set[str] = set(_WORD.findall("\n".join(t for t, inside in zip(lines, in_block) if not inside)))
+    words = [set(_WORD.findall(t)) for t in texts]
     changed = True
-    while changed:  # the base classes of kept classes stay (is it an nn.Module? an autograd.Function?)
+    while changed:
+        # the base classes of kept classes stay (is it an nn.Module? an autograd.Function?), and so does every
+        # function or class kept code names: calls are analysed with their callee's body
         changed = False
-        kept_bases: Set[str] = set()
+        needed: Set[str] = set(used)
         for i, k in enumerate(kept):
             if k:
-                kept_bases |= bases[i]
+                needed |= bases[i] | words[i]
         for i, k in enumerate(kept):
-            if not k and names[i] is not None and names[i] in kept_bases:
+            if not k and names[i] is not None and names[i] in needed:
                 kept[i] = True
                 changed = True
     if all(kept):

@@ -239,6 +239,7 @@ class TorchSemantics:
         has_params = info.get("kind") == "module" and module is not None and short_has_params(module.cls)
         if "1" not in chars and not has_params:
             return
+        variant = ops.variant_of(key, args)
         unknowns = [i for i, c in enumerate(chars) if c == "?"]
         if len(unknowns) > 4:
             return
@@ -251,9 +252,9 @@ class TorchSemantics:
             p = "".join(pattern)
             if "1" not in p and not has_params:
                 continue  # this way no graph is recorded at all: it does not constrain the others
-            got = set(ops.saved_inputs(key, p))
+            got = set(ops.saved_inputs(key, p, variant))
             saved_args = got if saved_args is None else saved_args & got
-            saves_result = saves_result and ops.saves_result(key, p)
+            saves_result = saves_result and ops.saves_result(key, p, variant)
         if saved_args is None:
             return
         if inplace_variant:

@@ -201,8 +201,10 @@ def saved_info(key: str) -> dict | None:
     return table()["saved"].get(_canonical(key))
 
 
-def _records(entry: dict, rg_pattern: str | None) -> list[dict]:
+def _records(entry: dict, rg_pattern: str | None, variant: str | None = None) -> list[dict]:
     patterns: dict = entry["patterns"]
+    if variant is not None and variant in entry.get("by_variant", {}):
+        patterns = entry["by_variant"][variant]
     if rg_pattern is not None and rg_pattern in patterns:
         return [patterns[rg_pattern]]
     if rg_pattern is None or len(rg_pattern) != entry["arity"]:
@@ -214,7 +216,17 @@ def _records(entry: dict, rg_pattern: str | None) -> list[dict]:
     return covering or list(patterns.values())
 
 
-def saved_inputs(key: str, rg_pattern: str | None) -> frozenset:
+def variant_of(key: str, args) -> str | None:
+    """Which probed variant of ``key`` a call with these arguments (positions and keyword names) is, when the
+    table tells variants apart: ``x.max()`` ("all": saves ``x`` and the result) and ``x.max(dim)`` ("dim": saves
+    only the indices) for max/min/median/nanmedian."""
+    entry = saved_info(key)
+    if entry is None or set(entry.get("by_variant", ())) != {"all", "dim"}:
+        return None
+    return "dim" if (1 in args or "dim" in args) else "all"
+
+
+def saved_inputs(key: str, rg_pattern: str | None, variant: str | None = None) -> frozenset:
     """Arguments saved for backward by ``key`` under the requires-grad pattern
     ``rg_pattern``: positional indices (``int``), keyword names and, for
     modules, parameter/buffer names (``str``).  An argument saved as a view of
@@ -225,20 +237,23 @@ def saved_inputs(key: str, rg_pattern: str | None) -> frozenset:
     if entry is None:
         return frozenset()
     out: set = set()
-    for rec in _records(entry, rg_pattern):
+    for rec in _records(entry, rg_pattern, variant):
         out.update(rec.get("args", ()))
         out.update(rec.get("kwargs", ()))
         out.update(rec.get("params", ()))
     return frozenset(out)
 
 
-def saves_result(key: str, rg_pattern: str | None = None) -> bool:
+def saves_result(key: str, rg_pattern: str | None = None, variant: str | None = None) -> bool:
     """``key`` saves its output for backward (``sigmoid``, ``exp``, ``relu``...)
-    under ``rg_pattern``; with ``None``, under any probed pattern."""
+    under ``rg_pattern``; with ``None``, under any probed pattern. For an op
+    that returns a tuple, the first output (the values) must be among the saved
+    ``outputs`` (``x.max(dim)`` saves only its indices)."""
     entry = saved_info(key)
     if entry is None:
         return False
-    return any(rec.get("result", False) for rec in _records(entry, rg_pattern))
+    return any(rec.get("result", False) and 0 in rec.get("outputs", (0,))
+               for rec in _records(entry, rg_pattern, variant))
 
 
 def version() -> str:
