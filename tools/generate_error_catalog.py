@@ -333,7 +333,7 @@ ENTRIES: list[Entry] = [
         ["custom autograd.Function", "in-place method"],
         "An in-place write to an output of a custom autograd.Function that returns several views of its input "
         "(torch treats it as a multi-output view, naming the Function).",
-        "IPL012", _CUSTOM_FN_SOURCE + " and " + _VIEW_RULE_SOURCE),
+        "IPL009", _CUSTOM_FN_SOURCE + " and " + _VIEW_RULE_SOURCE),
     # --- handle_view_on_rebase: views made under no_grad ------------------------------------------------------
     Entry(
         "no-grad-view-inplace", program("""
@@ -523,9 +523,7 @@ ENTRIES: list[Entry] = [
         """),
         ["custom autograd.Function", "view of a view", "in-place method"],
         "An in-place write to a view (here y[0]) of a custom Function's view output: torch names Select.",
-        "out-of-scope: the write is to a view of the Function's output; IPL012 as specified reports writes to "
-        "the output itself",
-        _VIEW_RULE_SOURCE),
+        "IPL012", _VIEW_RULE_SOURCE),
     Entry(
         "backward-hook-output-inplace", program("""
             import torch.nn as nn

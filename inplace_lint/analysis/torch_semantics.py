@@ -19,7 +19,7 @@ from .events import (
 )
 from .names import NO_CHANGE, dotted, grad_mode_set_by, literal_bool
 from .values import (
-    CLASS, CUSTOM_FUNCTION, DATA, DERIVED, DETACHED, EMPTY, FUNC, GRAD, LEAF, MODULE, NAMED_PARAMS, OPTIMIZER, PARAM,
+    CLASS, CUSTOM_FUNCTION, MULTI_OUTPUT, DATA, DERIVED, DETACHED, EMPTY, FUNC, GRAD, LEAF, MODULE, NAMED_PARAMS, OPTIMIZER, PARAM,
     PARAMS, SEQ, UNKNOWN, UNKNOWN_VALUE, VIEW, Obj, Value, unknown,
 )
 
@@ -182,15 +182,18 @@ class TorchSemantics:
         if self.state is None or self.state.grad is not True:
             return result
         out = set(result)
+        # one view output: a view made inside a custom Function; several: torch makes them multi-output views
+        several = sum(1 for index in views if index is not None) > 1
+        meta = MULTI_OUTPUT if several else CUSTOM_FUNCTION
         for i, index in enumerate(views):
             if index is None or index >= len(pos):
                 continue
             for o in pos[index]:
                 if o.is_tensor and o.kind not in (DATA, DETACHED, GRAD):
                     out.add(self.obj(VIEW, ("fn-view", id(node), i), base=o if o.kind != VIEW else o.base, node=node,
-                                     stmt=self.stmt, meta=CUSTOM_FUNCTION,
+                                     stmt=self.stmt, meta=meta,
                                      how=f"the custom Function `{dotted(node.func) or 'apply'}`"))
-        views_only = frozenset(o for o in out if o.kind == VIEW and o.meta == CUSTOM_FUNCTION)
+        views_only = frozenset(o for o in out if o.kind == VIEW and o.meta == meta)
         return views_only if views_only and all(v is not None for v in views) else frozenset(out)
 
     def grad_mode_of(self, expr: cst.BaseExpression):
