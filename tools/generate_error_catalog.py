@@ -449,6 +449,17 @@ ENTRIES: list[Entry] = [
         "nn.Parameter(t) of an inference tensor outside inference mode (Parameter sets requires_grad=True).",
         "IPL011", "c10/core/TensorImpl.cpp (TensorImpl::set_requires_grad)"),
     Entry(
+        "backward-through-inference-result", program("""
+            w = torch.ones(3, requires_grad=True)
+            with torch.inference_mode():
+                y = (w * 2).sum()
+            y.backward()
+        """),
+        ["torch.inference_mode", "backward", "torch.autograd.grad"],
+        "backward() or torch.autograd.grad() through a result computed under torch.inference_mode() (inside the "
+        "block, even under torch.enable_grad(), or after it): no graph was recorded.",
+        "IPL011", "torch/csrc/autograd/autograd.cpp (_make_grads / run_backward)"),
+    Entry(
         "inference-tensor-version", program("""
             with torch.inference_mode():
                 t = torch.ones(3)

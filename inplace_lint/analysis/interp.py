@@ -39,6 +39,8 @@ _INSPECTING_BUILTINS = {
     "getattr", "hasattr", "setattr", "delattr", "isinstance", "issubclass", "len", "print", "id", "type", "str",
     "repr", "format", "callable", "vars", "dir", "hash", "bool", "int", "float", "range", "dict",
 }
+_SCALAR_BUILTINS = {"len", "isinstance", "issubclass", "hasattr", "callable", "id", "hash", "str", "repr", "format",
+                    "bool", "int", "float"}
 _ITER_PASSTHROUGH = {"list", "tuple", "sorted", "reversed", "iter", "set", "frozenset"}
 
 
@@ -305,12 +307,12 @@ class Interpreter(TorchSemantics):
             if instance is not None:  # what ``__init__`` stored for this very instance, with its real arguments
                 for attr, value in self.instance_attrs.get(instance.site, {}).items():
                     env["self." + attr] = value
+        if not self.call_stack:
+            self.call_root = self.current  # the function whose analysis makes this call (None: the module)
         prev = (self.state, self.imports, self.current, self.current_cls, self.loop_exits, self.grad_used, self.pending,
                 self.created_sites, self.returns, self.stmt, self.small)
         self.state, self.imports, self.current, self.current_cls = callee, dict(self.mod_imports), fn, fn.cls
         self.loop_exits, self.grad_used, self.pending, self.created_sites, self.returns = [], set(), [], set(), []
-        if not self.call_stack:
-            self.call_root = self.current
         self.call_stack.append((fn, node))
         try:
             self.exec_block(_body_statements(fnode.body))
@@ -378,7 +380,7 @@ class Interpreter(TorchSemantics):
         self.calls.setdefault(qualname, []).append((self.current, self.state.grad if self.state is not None else None))
 
     def obj(self, kind: str, site, **kw) -> Obj:
-        if kind in (LEAF, DERIVED) and "meta" not in kw and self.state is not None and self.state.infer is True:
+        if kind in (LEAF, DERIVED) and not kw.get("meta") and self.state is not None and self.state.infer is True:
             kw["meta"] = INFERENCE  # made in inference mode: an inference tensor
         o = Obj(kind, site, **kw)
         cached = self._obj_cache.get(o._key)
@@ -701,6 +703,9 @@ class Interpreter(TorchSemantics):
             base = self.ev(target.value)
             if self.tensor_objs(base):
                 self.inplace(stmt, target.value, base, "setitem", op, _advanced_index(target), operand=rhs)
+        elif isinstance(target, cst.Name) and not cur and self.tensor_objs(rhs):
+            # ``total += loss`` where ``total`` holds a number (``total = 0``): a new tensor, ``total + loss``
+            self.assign(target, self.derived(stmt.value, (cur, rhs), label=op[:-1]), stmt.value)
         elif isinstance(target, (cst.Name, cst.Attribute)) and self.maybe_tensor(cur):
             if self.saved_by(cur):
                 self.inplace(stmt, target, cur, "augassign", op)
@@ -1050,6 +1055,10 @@ class Interpreter(TorchSemantics):
 
     def unpack(self, value: Value, n: int, node=None) -> List[Value]:
         parts: List[Value] = [EMPTY] * n
+        if len(value) == 1:
+            only = next(iter(value))
+            if only.kind == SEQ and only.extra and len(only.extra) == n:
+                return list(only.extra)  # ``a, b = 0, x``: what each element is (a constant: nothing)
         for o in value:
             if o.kind == SEQ and o.extra and len(o.extra) == n:
                 for i in range(n):
@@ -1147,7 +1156,28 @@ class Interpreter(TorchSemantics):
         return UNKNOWN_VALUE
 
     def ev_Lambda(self, node: cst.Lambda) -> Value:
-        return UNKNOWN_VALUE
+        return frozenset((self.obj(FUNC, ("lambda", id(node)), cls="<lambda>", node=node),))
+
+    def call_lambda(self, node: cst.Lambda, pos: List[Value], kw: Dict[str, Value]) -> Value:
+        """``(lambda x: x ** 2)(t)``: its body with the parameters bound to the arguments (then unbound again)."""
+        s = self.state
+        params = list(node.params.posonly_params) + list(node.params.params) + list(node.params.kwonly_params)
+        if s is None or node.params.star_arg is not None and isinstance(node.params.star_arg, cst.Param) \
+                or node.params.star_kwarg is not None:
+            return UNKNOWN_VALUE
+        names = [p.name.value for p in params]
+        before = {n: s.env.get(n) for n in names}
+        for i, name in enumerate(names):
+            s.bind(name, pos[i] if i < len(pos) else kw.get(name, unknown(("param", id(node), name))))
+        try:
+            return self.ev(node.body)
+        finally:
+            if self.state is not None:
+                for name, value in before.items():
+                    if value is None:
+                        self.state.unbind(name)
+                    else:
+                        self.state.bind(name, value)
 
     def ev_IfExp(self, node: cst.IfExp) -> Value:
         self.ev(node.test)
@@ -1393,6 +1423,9 @@ class Interpreter(TorchSemantics):
                     parts = (UNKNOWN_VALUE, parts[0])
                 pair = self.obj(SEQ, ("tuple", id(node)), extra=parts)
                 return frozenset((self.obj(SEQ, id(node), elems=frozenset((pair,))),))
+            if name in _SCALAR_BUILTINS:
+                self.eval_args(node)  # a Python number, string or bool: never a tensor
+                return EMPTY
             if name == "super" or name in _INSPECTING_BUILTINS:
                 self.eval_args(node)  # these look at a tensor; they never put it in a graph
                 return unknown(("call", id(node)))
@@ -1409,7 +1442,9 @@ class Interpreter(TorchSemantics):
             self.mark_used(kw.values())
             return unknown(("call", id(node)))
         for f in fval:
-            if f.kind == FUNC:
+            if f.kind == FUNC and isinstance(f.node, cst.Lambda):
+                out.update(self.call_lambda(f.node, pos, kw))
+            elif f.kind == FUNC:
                 self.record_call(f.cls)
                 self.mark_used(pos)
                 self.mark_used(kw.values())

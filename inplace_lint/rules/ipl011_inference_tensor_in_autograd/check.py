@@ -13,6 +13,7 @@ from .._common import expr_text, first_by_line
 _WRITE = '"Inplace update to inference tensor outside InferenceMode is not allowed"'
 _SAVED = '"Inference tensors cannot be saved for backward"'
 _RG = '"Setting requires_grad=True on inference tensor outside InferenceMode is not allowed"'
+_NO_GRAPH = '"element 0 of tensors does not require grad and does not have a grad_fn"'
 
 
 def _all_inference(value, ctx, unknown_ok: bool) -> bool:
@@ -23,9 +24,13 @@ def _all_inference(value, ctx, unknown_ok: bool) -> bool:
                               for o in objs)
 
 
-def _where(objs, line_of) -> str:
+def _line(objs, line_of) -> int:
     first = first_by_line(objs, line_of, node_of=lambda o: o.node)
-    line = line_of(first.node) if first.node is not None else 0
+    return line_of(first.node) if first.node is not None else 0
+
+
+def _where(objs, line_of) -> str:
+    line = _line(objs, line_of)
     return f" (made under `torch.inference_mode()` at line {line})" if line else " (made under `torch.inference_mode()`)"
 
 
@@ -88,5 +93,20 @@ class InferenceTensorInAutograd(Check):
         def message(line_of) -> str:
             return (f"{how} on an inference tensor{_where(objs, line_of)} outside inference mode: torch raises "
                     f"{_RG} here{_assumption(objs)}")
+
+        ctx.report(ev.node, self.code, message)
+
+    def on_backward(self, ev, ctx) -> None:
+        """``loss.backward()`` / ``torch.autograd.grad(loss, ...)`` on a result computed in inference mode (inside
+        the block, or after it): autograd recorded nothing, even under ``torch.enable_grad()``."""
+        objs = [o for o in ev.value]
+        if not objs or not all(o.is_tensor and ctx.is_inference(o) for o in objs):
+            return
+
+        def message(line_of) -> str:
+            line = _line(objs, line_of)
+            at = f" (at line {line})" if line else ""
+            return (f"Backward through a result computed under `torch.inference_mode()`{at}: autograd recorded no "
+                    f"graph there (not even under `torch.enable_grad()`), and torch raises {_NO_GRAPH} here")
 
         ctx.report(ev.node, self.code, message)

@@ -1,7 +1,6 @@
 # case: lightning-test-step-forces-under-inference-mode
 # source: https://github.com/Lightning-AI/pytorch-lightning/issues/17653
 # expect: markers
-# known-miss: rule not implemented yet
 # torch: raises "element 0 of tensors does not require grad and does not have a grad_fn"
 
 # The user's MD17Model: forces are the gradient of the predicted energy with respect to the atom positions, computed

@@ -1,7 +1,6 @@
 # case: lightning-test-step-jacobian-under-inference-mode
 # source: https://github.com/Lightning-AI/pytorch-lightning/issues/19910
 # expect: markers
-# known-miss: rule not implemented yet
 # torch: raises "element 0 of tensors does not require grad and does not have a grad_fn"
 
 # The user's check, run inside test_step: a Jacobian by autograd.grad under torch.enable_grad(). The user found

@@ -1,7 +1,6 @@
 # case: test-step-loss-divided-outside-inference-mode
 # source: https://github.com/mrdbourke/pytorch-deep-learning/issues/397
 # expect: markers
-# known-miss: rule not implemented yet
 # torch: raises "Inplace update to inference tensor outside InferenceMode is not allowed"
 
 # The course's test_step with the indentation slip the maintainer describes: the losses are accumulated inside
