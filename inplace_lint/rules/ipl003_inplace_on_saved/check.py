@@ -85,6 +85,8 @@ class InplaceOnSaved(Check):
             return  # IPL001/IPL002: torch raises at this very line
         if writes_view_with_meta(ev, ctx, VIEW_METAS):
             return  # IPL009/IPL010/...: torch raises at this very line
+        if ctx.inference_mode(ev.state) is False and all(o.is_tensor and ctx.is_inference(o) for o in objs):
+            return  # an inference tensor written outside inference mode: IPL011, torch raises at this line
         records = ctx.saved_by(objs)
         if not records:
             return
