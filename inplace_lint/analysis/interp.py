@@ -112,7 +112,8 @@ class Interpreter(TorchSemantics):
         self.seq_layers: Dict[object, Tuple] = {}  # nn.Sequential site -> its (argument node, layer value)s
         self.fn_by_qual: Dict[str, _Function] = {}
         self.instance_attrs: Dict[object, Dict[str, Value]] = {}  # instance site -> attributes its __init__ set
-        self.call_stack: List[Tuple[_Function, cst.Call]] = []
+        # (function, call node, the environment of the code that made the outermost call)
+        self.call_stack: List[Tuple[_Function, cst.Call, Dict[str, Value]]] = []
         self.call_root: Optional[_Function] = None
         self.returns: Optional[List[Tuple[Value, State]]] = None
         self.call_budget = MAX_CALLS_ANALYSED
@@ -265,7 +266,7 @@ class Interpreter(TorchSemantics):
         ``autograd.Function`` method, ``*args`` at the call): the caller then knows nothing of the result."""
         s = self.state
         if (s is None or self.call_budget <= 0 or len(self.call_stack) >= MAX_CALL_DEPTH
-                or any(f is fn for f, _ in self.call_stack) or fn is self.current
+                or any(f is fn for f, _, _ in self.call_stack) or fn is self.current
                 or (fn.cls is not None and fn.cls.is_autograd_function)
                 or any(a.star for a in node.args)):
             return None
@@ -294,8 +295,12 @@ class Interpreter(TorchSemantics):
         callee.rg, callee.norg, callee.used, callee.retain = s.rg, s.norg, s.used, s.retain
         callee.saved, callee.stale = dict(s.saved), dict(s.stale)
         env = callee.env
-        env.update(self.globals_env if self.current is not None else
-                   {k: v for k, v in s.env.items() if "." not in k})
+        at_module_level = self.call_root is None if self.call_stack else self.current is None
+        if at_module_level:  # module-level code is running: its names so far are the globals
+            module_env = self.call_stack[0][2] if self.call_stack else s.env
+            env.update({k: v for k, v in module_env.items() if "." not in k})
+        else:
+            env.update(self.globals_env)
         for p in list(params.posonly_params) + list(params.params) + list(params.kwonly_params):
             name = p.name.value
             env[name] = bound.get(name, unknown(("param", id(fnode), name)))
@@ -313,7 +318,7 @@ class Interpreter(TorchSemantics):
                 self.created_sites, self.returns, self.stmt, self.small)
         self.state, self.imports, self.current, self.current_cls = callee, dict(self.mod_imports), fn, fn.cls
         self.loop_exits, self.grad_used, self.pending, self.created_sites, self.returns = [], set(), [], set(), []
-        self.call_stack.append((fn, node))
+        self.call_stack.append((fn, node, self.call_stack[0][2] if self.call_stack else s.env))
         try:
             self.exec_block(_body_statements(fnode.body))
             self.flush_pending()

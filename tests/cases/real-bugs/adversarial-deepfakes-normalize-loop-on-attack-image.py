@@ -1,7 +1,6 @@
 # case: adversarial-deepfakes-normalize-loop-on-attack-image
 # source: https://github.com/paarthneekhara/AdversarialDeepFakes/issues/23
 # expect: markers
-# known-miss: rule not implemented yet
 # torch: raises "is a view and is being modified inplace. This view is the output of a function that returns multiple views"
 
 # The traceback ends in the repository's own normalisation transform (dataset/transform.py:39, `t.sub_(m).div_(s)`

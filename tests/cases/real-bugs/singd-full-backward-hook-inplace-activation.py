@@ -1,7 +1,7 @@
 # case: singd-full-backward-hook-inplace-activation
 # source: https://github.com/f-dangel/singd/issues/56
 # expect: markers
-# known-miss: rule not implemented yet
+# known-miss: the hooks are registered on the layers `model.modules()` yields, filtered by `isinstance`; module iteration is not modelled
 # torch: raises "is a view and is being modified inplace. This view was created inside a custom Function"
 
 # The issue's minimum example with TRIGGER_BUG = True. SINGD's constructor installs full backward hooks on the

@@ -1,7 +1,7 @@
 # case: torchvision-make-grid-normalize-conv-kernels
 # source: https://github.com/pytorch/vision/issues/3025
 # expect: markers
-# known-miss: rule not implemented yet
+# known-miss: the weight is reached through `model.modules()` filtered by `isinstance`; module iteration is not modelled
 # torch: raises "is a view and is being modified inplace. This view is the output of a function that returns multiple views"
 
 # The user visualises each output channel of a conv's weight with make_grid(normalize=True, scale_each=True);
