@@ -54,10 +54,13 @@ class Runtime:
     ``watch_writes``: watch the flagged statement for in-place writes into tensors its caller reads again (the read
     line is the finding's related location labelled "used here"). ``raises``: parts of torch's exception messages
     for the rule's symptom: such an exception raised at a line of a finding confirms it, and one raised where no
-    finding explains it is reported under this rule (for symptoms without a probe event kind of their own)."""
+    finding explains it is reported under this rule (for symptoms without a probe event kind of their own).
+    ``confirms_raised``: messages that confirm a finding at its line but, being shared with other causes, are never
+    reported on their own."""
 
     confirms: Tuple[str, ...]
     reports: Tuple[str, ...] = ()
     raises: Tuple[str, ...] = ()
+    confirms_raised: Tuple[str, ...] = ()
     after_run: Optional[str] = None
     watch_writes: bool = False

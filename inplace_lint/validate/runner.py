@@ -151,7 +151,7 @@ def matching_events(d: Diagnostic, abs_path: str, events: Sequence[Dict[str, Any
     lines = target_lines(d)
     runtime = rules.runtime_of(d.code)
     kinds = runtime.confirms if runtime is not None else ev.REPORTABLE
-    raises = runtime.raises if runtime is not None else ()
+    raises = (runtime.raises + runtime.confirms_raised) if runtime is not None else ()
     found = []
     for event in events:
         if event["kind"] not in kinds and not (event["kind"] == ev.EXCEPTION and raises
