@@ -107,3 +107,11 @@ def chained_write(ev) -> bool:
     """``c.sub_(m).div_(s)``: the second write is into the result of the first, which raised already."""
     t = ev.target
     return (isinstance(t, cst.Call) and isinstance(t.func, cst.Attribute) and ops.is_inplace_method(t.func.attr.value))
+
+
+def view_write(ev, ctx):
+    """For a write into views autograd refuses (``writes_view_with_meta``): the objects, the target's text, whether
+    the views themselves require grad (else the written value does), and the assumption note."""
+    objs = list(ev.value)
+    rg_view = all(ctx.is_rg(o, ev.state) for o in objs)
+    return objs, expr_text(ev.target), rg_view, assumption_note(objs if rg_view else ev.operand, ctx)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from ...analysis.values import MULTI_OUTPUT
 from . import CODE
 from .._base import Check
-from .._common import assumption_note, copy_write_fix, expr_text, first_by_line, writes_view_with_meta
+from .._common import copy_write_fix, first_by_line, view_write, writes_view_with_meta
 
 _SYMPTOM = ('"Output 0 of ... is a view and is being modified inplace. This view is the output of a function that '
             'returns multiple views"')
@@ -16,10 +16,7 @@ class InplaceOnMultiOutputView(Check):
     def on_inplace_write(self, ev, ctx) -> None:
         if not writes_view_with_meta(ev, ctx, (MULTI_OUTPUT,), rg_operand=True):
             return
-        objs = list(ev.value)
-        target = expr_text(ev.target)
-        rg_view = all(ctx.is_rg(o, ev.state) for o in objs)
-        note = assumption_note(objs if rg_view else ev.operand, ctx)
+        objs, target, rg_view, note = view_write(ev, ctx)
         of = "of a tensor that requires grad" if rg_view else "written with a value that requires grad"
 
         def message(line_of) -> str:
