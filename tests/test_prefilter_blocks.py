@@ -3,6 +3,7 @@ keeps every position, and may only lose findings, never add one. On the rule exa
 from __future__ import annotations
 
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -78,6 +79,10 @@ def _examples():
         for ex in rule.examples():
             if ex.role in ("bad", "good", "fixed") and not ex.attrs.get("static-only"):
                 yield pytest.param(strip_markers(ex.code), id=ex.name)
+    # the real cases: helpers, classes and hooks reached through calls, which blanking must keep
+    cases = Path(__file__).resolve().parent / "cases"
+    for path in sorted(cases.glob("real-*/*.py")):
+        yield pytest.param(strip_markers(path.read_text(encoding="utf-8")), id=f"{path.parent.name}/{path.stem}")
 
 
 @pytest.mark.slow

@@ -8,7 +8,7 @@ Parsing is most of a run's cost, so before parsing:
    ``x.add_(``, an augmented or item assignment, ``out=``, ``inplace``, a ``.grad`` read, an optimizer) are blanked
    out — replaced by empty lines, so every position stays the same — except the base classes of kept classes and
    the functions and classes that kept code (module-level statements included) names, since a call is analysed
-   with its callee's body.
+   with its callee's body (what a helper returns decides what its caller sees: a view, an inference tensor...).
    Module-level statements are always kept, and so are files under ``MIN_LINES`` lines. Blanking only ever loses
    findings, never adds one: a kept top-level function that blanked code mentions gets an unknown grad mode (its
    callers there could have grad off), and a class whose definition was blanked is simply unknown. When the reduced
