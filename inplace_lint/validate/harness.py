@@ -35,6 +35,7 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 import torch
 
+from .. import rules
 from . import events as ev
 from .probe import Probe
 from .targets import assignment_names, parse, statement_at
@@ -201,14 +202,15 @@ def _compile(job: Dict[str, Any]):
 # script
 
 
-MAX_ROUNDS = 3
+MAX_ROUNDS = 8  # runs of one script: each gets past one more confirmed error
 RESUMABLE = (ev.LEAF, ev.LEAF_VIEW, ev.OUT_GRAD, ev.SAVED)
 
 
 def run_script(job: Dict[str, Any]) -> Dict[str, Any]:
     """Run the file as ``__main__``. When it stops at a confirmed error before other watched lines ran, run it
-    again past that error (the failing statement wrapped in ``torch.no_grad()`` for the leaf errors, the probe
-    recording instead of raising for modified saved tensors), up to ``MAX_ROUNDS`` times."""
+    again past that error (the failing statement wrapped in ``torch.no_grad()`` for the leaf errors and the errors
+    rules declare as their symptom, the probe recording instead of raising for modified saved tensors), up to
+    ``MAX_ROUNDS`` times."""
     source = job["source"]
     result: Optional[Dict[str, Any]] = None
     raise_on_saved = True
@@ -251,7 +253,11 @@ def _stop_event(result: Dict[str, Any], path: str) -> Optional[Dict[str, Any]]:
         return None
     kind = ev.kind_of_message(exc.get("message") or "")
     if kind not in RESUMABLE:
-        return None
+        # an error a rule declares as its symptom (``Runtime.raises``: multi-output or no_grad views written in
+        # place, inference tensors...): torch raised it at the flagged write, and no_grad gets past it
+        if rules.rule_of_message(exc.get("message") or "") is None:
+            return None
+        kind = ev.EXCEPTION
     if kind == ev.SAVED:
         return {"kind": kind, "line": exc.get("line") or 0}
     if exc.get("path") != path or not exc.get("line"):
