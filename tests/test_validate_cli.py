@@ -68,6 +68,34 @@ def test_check_validate_json(tmp_path):
     assert validation["events"][0]["kind"] == "data-corruption"
 
 
+@pytest.mark.slow
+def test_each_raising_write_is_confirmed_in_one_script(tmp_path):
+    """torch stops the script at the first write into a view it refuses; the validator runs it again past each
+    such write (a rule's declared symptom, ``Runtime.raises``), so every finding is confirmed, not 'not-reached'."""
+    pytest.importorskip("torch")
+    (tmp_path / "views.py").write_text(textwrap.dedent("""\
+        import torch
+        import torch.nn as nn
+
+        x = torch.randn(4, 3, requires_grad=True)
+        a, b = (x * 2).unbind(0)[:2]
+        a.mul_(3)
+        h = x * 3
+        with torch.no_grad():
+            top = h[:2]
+        top.mul_(2)
+        encoder = nn.Linear(3, 3)
+        with torch.inference_mode():
+            feats = encoder(torch.randn(2, 3))
+        loss = nn.Linear(3, 1)(feats).sum()
+        feats += 1
+    """))
+    proc = cli("check", "--no-cache", "--validate", "--format", "json", "views.py", cwd=tmp_path)
+    found = json.loads(proc.stdout)
+    assert [(f["line"], f["code"]) for f in found] == [(6, "IPL009"), (10, "IPL010"), (14, "IPL011"), (15, "IPL011")]
+    assert [f["validation"]["verdict"] for f in found] == ["confirmed"] * 4, [f["validation"] for f in found]
+
+
 def test_without_validate_nothing_runs(tmp_path):
     (tmp_path / "boom.py").write_text("import os\nopen('ran', 'w').write('x')\nimport torch\n"
                                       "w = torch.ones(2, requires_grad=True)\nw.add_(1)\n")
