@@ -465,6 +465,30 @@ CASES = {
         x.add_(1)  # expect: IPL003
         x.sum().backward()
         """, "modified by an inplace operation"),
+    "a-graph-turned-into-a-number-at-once-is-freed": ("""
+        import torch
+        w = torch.randn(3, 4, requires_grad=True)
+        t = w * 1
+        hi = float(t.max())
+        lo = t.min().item()
+        t.clamp_(lo, hi)
+        t.sum().backward()
+        """, ""),
+    "modules-filtered-by-isinstance-get-the-hook": ("""
+        import torch
+        from torch import nn
+
+        model = nn.Sequential(
+            nn.Conv2d(1, 1, 3),
+            nn.ReLU(inplace=True),  # expect: IPL012
+            nn.Linear(3, 3),
+            nn.ReLU(inplace=True),  # the Linear has no hook: fine
+        )
+        for m in model.modules():
+            if isinstance(m, nn.Conv2d):
+                m.register_full_backward_hook(lambda mod, gi, go: None)
+        out = model(torch.rand(1, 1, 5, 5))
+        """, "This view was created inside a custom Function"),
     "saved-freed-by-backward": ("""
         import torch
         x = torch.randn(3, requires_grad=True)

@@ -27,6 +27,7 @@ from .values import (
     CLASS, DATA, DERIVED, DETACHED, EMPTY, FUNC, GRAD, LEAF, MODULE, NAMED_PARAMS, PARAM, PARAM_GROUP, PARAM_GROUPS,
     PARAMS, SEQ, UNKNOWN, UNKNOWN_VALUE, VIEW, Obj, State, Value, join_states, join_values, unknown,
 )
+from .values import MAX_VALUE_SIZE
 from .values import ASSUMED, TUPLE_OF_VIEWS, CUSTOM_FUNCTION, INFERENCE, INFERENCE_VIEW, MULTI_OUTPUT, NO_GRAD_VIEW, VIEW_METAS  # noqa: F401
 
 MAX_LOOP_ITERATIONS = 6
@@ -773,6 +774,7 @@ class Interpreter(TorchSemantics):
         self.ev(node.test)
         before = self.state
         self.state = before.copy() if before is not None else None
+        self.narrow_isinstance(node.test)
         self.exec_block(_body_statements(node.body))
         after_then = self.state
         self.state = before
@@ -782,6 +784,71 @@ class Interpreter(TorchSemantics):
         elif isinstance(orelse, cst.Else):
             self.exec_block(_body_statements(orelse.body))
         self.state = join_states(after_then, self.state)
+
+    def forget_saves_in(self, expr: cst.BaseExpression) -> None:
+        """The results computed inside ``expr`` are turned into a Python value right away (``float(t.max())``,
+        ``t.sum().item()``): nothing references their graphs, which torch frees with what they saved."""
+        s = self.state
+        if s is None or not s.saved or isinstance(expr, (cst.Name, cst.Attribute)):
+            return
+        nodes = {id(n) for n in _calls_and_operations(expr)}
+        if not nodes:
+            return
+        saved = {}
+        for root, records in s.saved.items():
+            left = frozenset(r for r in records if id(r[1]) not in nodes)
+            if left:
+                saved[root] = left
+        if len(saved) != len(s.saved) or any(saved[k] != s.saved[k] for k in saved):
+            s.saved = saved
+
+    def narrow_isinstance(self, test: cst.BaseExpression) -> None:
+        """``if isinstance(m, (nn.Conv2d, nn.Linear)):`` -- in the body, ``m`` holds only the modules of those
+        classes (among the modules it may hold; anything else it holds is kept)."""
+        s = self.state
+        if s is None or not (isinstance(test, cst.Call) and isinstance(test.func, cst.Name)
+                             and test.func.value == "isinstance" and len(test.args) == 2
+                             and isinstance(test.args[0].value, cst.Name)):
+            return
+        name = test.args[0].value.value
+        value = s.env.get(name)
+        if not value or not any(o.kind == MODULE for o in value):
+            return
+        spec = test.args[1].value
+        exprs = [e.value for e in spec.elements] if isinstance(spec, cst.Tuple) else [spec]
+        wanted = set()
+        for e in exprs:
+            q = self.qualname(e)
+            d = dotted(e)
+            if q is None and d is None:
+                return  # a class we cannot name: no narrowing
+            wanted.add(q or d)
+        kept = frozenset(o for o in value if o.kind != MODULE or o.cls in wanted
+                         or canonical(o.cls) in wanted or o.cls.split(".")[-1] in wanted)
+        s.env[name] = kept
+
+    def module_children(self, o: Obj) -> List[Obj]:
+        """The modules ``o`` holds, as far as they are known: attributes its class's ``__init__`` set (for this
+        instance, when its ``__init__`` ran with its arguments), the layers of an ``nn.Sequential``."""
+        out: List[Obj] = []
+        info = self.classes.get(o.cls)
+        if info is not None:
+            for attr_value in list(info.attrs.values()) + list(self.instance_attrs.get(o.site, {}).values()):
+                out.extend(x for x in attr_value if x.kind == MODULE)
+        for _, layer in self.seq_layers.get(o.site, ()):
+            out.extend(x for x in layer if x.kind == MODULE)
+        return out
+
+    def module_tree(self, value: Value) -> Value:
+        """``m.modules()``: ``m`` and every module below it, as far as they are known (``module_children``)."""
+        out: Set[Obj] = set()
+        todo = [o for o in value if o.kind == MODULE]
+        while todo and len(out) <= MAX_VALUE_SIZE:
+            o = todo.pop()
+            if o not in out:
+                out.add(o)
+                todo.extend(self.module_children(o))
+        return frozenset(out)
 
     def _loop(self, node, bind_target: Optional[Callable[[], None]], body, orelse, test=None) -> None:
         entry = self.state
@@ -1430,6 +1497,8 @@ class Interpreter(TorchSemantics):
                 return frozenset((self.obj(SEQ, id(node), elems=frozenset((pair,))),))
             if name in _SCALAR_BUILTINS:
                 self.eval_args(node)  # a Python number, string or bool: never a tensor
+                for a in node.args:
+                    self.forget_saves_in(a.value)  # ``float(t.max())``: that graph's output dies at once
                 return EMPTY
             if name == "super" or name in _INSPECTING_BUILTINS:
                 self.eval_args(node)  # these look at a tensor; they never put it in a graph
@@ -1875,3 +1944,20 @@ def _maybe_activation(p: cst.Param) -> bool:
 def _slice_index(node: cst.Subscript) -> bool:
     """``x[a:b]`` (one slice, no other index)."""
     return len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Slice)
+
+
+def _calls_and_operations(expr: cst.BaseExpression) -> List[cst.CSTNode]:
+    """The calls, operators and subscripts inside ``expr`` (itself included), not inside lambdas."""
+    found: List[cst.CSTNode] = []
+
+    class _Collect(cst.CSTVisitor):
+        def visit_Lambda(self, node: cst.Lambda) -> bool:
+            return False
+
+        def on_visit(self, node: cst.CSTNode) -> bool:
+            if isinstance(node, (cst.Call, cst.BinaryOperation, cst.UnaryOperation, cst.Subscript)):
+                found.append(node)
+            return super().on_visit(node)
+
+    expr.visit(_Collect())
+    return found

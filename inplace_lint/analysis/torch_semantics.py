@@ -38,6 +38,7 @@ _NEUTRAL_DECORATORS = {
 }
 _MAYBE_IDENTITY_METHODS = {"float", "cpu", "contiguous", "to", "type_as", "requires_grad_", "cuda", "double", "half",
                            "bfloat16", "type", "long", "int", "bool"}
+_SCALAR_METHODS = {"item", "tolist", "numpy"}
 _MODULE_SELF_METHODS = {"eval", "train", "to", "cuda", "cpu", "float", "double", "half", "bfloat16", "requires_grad_",
                         "apply", "to_empty", "type"}
 _RG_KEEPING_IDENTITY_METHODS = {"float", "cpu", "contiguous", "type_as"}
@@ -379,6 +380,11 @@ class TorchSemantics:
         tensors = self.tensor_objs(recv)
         if name in _MODULE_SELF_METHODS and recv and all(o.kind == MODULE for o in recv):
             return recv  # ``model.eval()``, ``model.to(device)``: the module itself
+        if name in ("modules", "children") and recv and all(o.kind == MODULE for o in recv):
+            tree = (self.module_tree(recv) if name == "modules" else
+                    frozenset(c for o in recv for c in self.module_children(o)))
+            if 0 < len(tree) <= 12:
+                return frozenset((self.obj(SEQ, id(node), elems=tree),))
         if recv and not tensors and name != "forward":
             # a method of one of our classes, on an instance of it: analysed for this call
             classes = {o.cls for o in recv if o.kind in (MODULE, UNKNOWN) and o.cls in self.classes}
@@ -476,6 +482,8 @@ class TorchSemantics:
             self.free_saved(node)
             return EMPTY
         if name in _NON_TENSOR_METHODS:
+            if name in _SCALAR_METHODS:
+                self.forget_saves_in(func.value)  # ``t.max().item()``: that graph's output dies at once
             return UNKNOWN_VALUE
         if name == "clone":
             used = s.used

@@ -1,7 +1,6 @@
 # case: torchvision-make-grid-normalize-conv-kernels
 # source: https://github.com/pytorch/vision/issues/3025
 # expect: markers
-# known-miss: the weight is reached through `model.modules()` filtered by `isinstance`; module iteration is not modelled
 # torch: raises "is a view and is being modified inplace. This view is the output of a function that returns multiple views"
 
 # The user visualises each output channel of a conv's weight with make_grid(normalize=True, scale_each=True);
@@ -15,7 +14,7 @@ import torch.nn as nn
 
 def norm_ip(img, low, high):
     img.clamp_(min=low, max=high)  # error: IPL009
-    img.sub_(low).div_(max(high - low, 1e-5))
+    img.sub_(low).div_(max(high - low, 1e-5))  # error: IPL009
 
 
 def norm_range(t, value_range):
