@@ -147,6 +147,7 @@ def test_generated_files_on_disk(tmp_path):
         len(t.splitlines()) for t in {**SKIPPED_CLEAN, **KEPT_WITH_FINDINGS}.values())
 
 
+@pytest.mark.slow  # the whole of a real library (transformers: 10 s) when bench/corpus is there
 @pytest.mark.parametrize("package", list(bench_corpus.PACKAGES))
 def test_corpus_skipped_files_have_no_findings(package):
     """Every corpus file the pre-filter skips, analysed in full, gives nothing the pre-filtered analysis lacks."""
