@@ -22,6 +22,7 @@ from .context import RuleContext
 from .events import GradRead, InplaceWrite, InplaceWriteOnGradUser, OverwrittenInputRead, RequiresGradSet
 from .names import NO_CHANGE, canonical, dotted, inference_mode_set_by, literal_bool, record_import
 from .prefilter import mentions_torch, reduce_source
+from .statements import SuiteLine, body_statements, children_statements, is_static, mark_dirty_names
 from .torch_semantics import _PARAM_ATTRS, _PARAM_MODULE_PREFIXES, TorchSemantics
 from .values import (
     CLASS, DATA, DERIVED, DETACHED, EMPTY, FUNC, GRAD, LEAF, MODULE, NAMED_PARAMS, PARAM, PARAM_GROUP, PARAM_GROUPS,
@@ -162,7 +163,7 @@ class Interpreter(TorchSemantics):
             cst.Try: self.ex_Try,
             cst.FunctionDef: self.ex_FunctionDef,
             cst.ClassDef: self.ex_ClassDef,
-            _SuiteLine: self.ex_SimpleStatementLine,
+            SuiteLine: self.ex_SimpleStatementLine,
         }
         self._small = {
             cst.Expr: self.sx_Expr,
@@ -222,7 +223,7 @@ class Interpreter(TorchSemantics):
         if fn.cls is not None and fn.cls.is_autograd_function and node.name.value in ("forward", "backward"):
             role = node.name.value
             has_setup = any(isinstance(st, cst.FunctionDef) and st.name.value == "setup_context"
-                            for st in _body_statements(fn.cls.node.body))
+                            for st in body_statements(fn.cls.node.body))
             skip = 0 if (role == "forward" and has_setup) else 1  # ctx comes first unless setup_context is used
             fn.role = role
         # the tensors ``nn.Module.forward`` receives are activations: they require grad in a realistic use (the
@@ -231,7 +232,7 @@ class Interpreter(TorchSemantics):
                               and fn.grad is True)
         for i, p in enumerate(all_params):
             name = p.name.value
-            if i == 0 and fn.cls is not None and name in ("self", "cls") and not _is_static(node):
+            if i == 0 and fn.cls is not None and name in ("self", "cls") and not is_static(node):
                 self.state.bind(name, frozenset((self.obj(MODULE if fn.cls.is_module else UNKNOWN, ("self", fn.cls.name), cls=fn.cls.name),)))
                 if name == "self" and node.name.value != "__init__":
                     for attr, value in fn.cls.attrs.items():
@@ -247,9 +248,9 @@ class Interpreter(TorchSemantics):
                 if role is not None and i >= skip and p is not params.star_kwarg:
                     fn.inputs = fn.inputs | self.state.env[name]
         if role == "forward":
-            dirty = _mark_dirty_names(node)
+            dirty = mark_dirty_names(node)
             fn.dirty = frozenset(o for n in dirty for o in self.state.env.get(n, ()))
-        self.exec_block(_body_statements(node.body))
+        self.exec_block(body_statements(node.body))
         self.flush_pending()
         if node.name.value == "__init__" and fn.cls is not None and self.state is not None:
             for key, value in self.state.env.items():
@@ -280,7 +281,7 @@ class Interpreter(TorchSemantics):
         self.call_budget -= 1
         names = [p.name.value for p in list(params.posonly_params) + list(params.params)]
         bound: Dict[str, Value] = {}
-        is_method = fn.cls is not None and names and names[0] in ("self", "cls") and not _is_static(fnode)
+        is_method = fn.cls is not None and names and names[0] in ("self", "cls") and not is_static(fnode)
         if is_method:
             if self_value is None:
                 return None
@@ -321,7 +322,7 @@ class Interpreter(TorchSemantics):
         self.loop_exits, self.grad_used, self.pending, self.created_sites, self.returns = [], set(), [], set(), []
         self.call_stack.append((fn, node, self.call_stack[0][2] if self.call_stack else s.env))
         try:
-            self.exec_block(_body_statements(fnode.body))
+            self.exec_block(body_statements(fnode.body))
             self.flush_pending()
             exits = list(self.returns)
             if self.state is not None:
@@ -655,7 +656,7 @@ class Interpreter(TorchSemantics):
         for stmt in line.body:
             if self.state is None:
                 return
-            self.stmt = line.node if type(line) is _SuiteLine else line
+            self.stmt = line.node if type(line) is SuiteLine else line
             self.small = stmt
             handler = small.get(type(stmt))
             if handler is not None:
@@ -775,14 +776,14 @@ class Interpreter(TorchSemantics):
         before = self.state
         self.state = before.copy() if before is not None else None
         self.narrow_isinstance(node.test)
-        self.exec_block(_body_statements(node.body))
+        self.exec_block(body_statements(node.body))
         after_then = self.state
         self.state = before
         orelse = node.orelse
         if isinstance(orelse, cst.If):
             self.ex_If(orelse)
         elif isinstance(orelse, cst.Else):
-            self.exec_block(_body_statements(orelse.body))
+            self.exec_block(body_statements(orelse.body))
         self.state = join_states(after_then, self.state)
 
     def forget_saves_in(self, expr: cst.BaseExpression) -> None:
@@ -866,7 +867,7 @@ class Interpreter(TorchSemantics):
                 bind_target()
             frame: Tuple[List[State], List[State]] = ([], [])
             self.loop_exits.append(frame)
-            self.exec_block(_body_statements(body))
+            self.exec_block(body_statements(body))
             self.loop_exits.pop()
             breaks = frame[0]
             end = self.state
@@ -882,7 +883,7 @@ class Interpreter(TorchSemantics):
         self.state = head
         exit_state = head.copy()
         if orelse is not None:
-            self.exec_block(_body_statements(orelse.body))
+            self.exec_block(body_statements(orelse.body))
             exit_state = self.state
         for b in breaks:
             exit_state = join_states(exit_state, b)
@@ -920,7 +921,7 @@ class Interpreter(TorchSemantics):
                 v = self.ev(item.item)
                 if item.asname is not None:
                     self.assign(item.asname.name, unknown(("with", id(item))) if v else v, None)
-        self.exec_block(_body_statements(node.body))
+        self.exec_block(body_statements(node.body))
         if changed and self.state is not None:
             self.state.grad = saved_grad
             self.state.infer = saved_infer
@@ -928,10 +929,10 @@ class Interpreter(TorchSemantics):
     def ex_Try(self, node) -> None:
         self.stmt = node
         before = self.state.copy() if self.state is not None else None
-        self.exec_block(_body_statements(node.body))
+        self.exec_block(body_statements(node.body))
         after_body = self.state
         if node.orelse is not None:
-            self.exec_block(_body_statements(node.orelse.body))
+            self.exec_block(body_statements(node.orelse.body))
             after_body = self.state
         # a handler may start anywhere in the body: from the join of before and after
         handler_entry = join_states(before, after_body) if after_body is not None else before
@@ -940,17 +941,17 @@ class Interpreter(TorchSemantics):
             self.state = handler_entry.copy() if handler_entry is not None else None
             if self.state is not None and h.name is not None and isinstance(h.name.name, cst.Name):
                 self.state.bind(h.name.name.value, UNKNOWN_VALUE)
-            self.exec_block(_body_statements(h.body))
+            self.exec_block(body_statements(h.body))
             out = join_states(out, self.state)
         self.state = out
         if node.finalbody is not None:
             if self.state is None:
                 # finally runs on the way out of a return/raise too: analyse it for its own findings, then stay dead
                 self.state = handler_entry.copy() if handler_entry is not None else None
-                self.exec_block(_body_statements(node.finalbody.body))
+                self.exec_block(body_statements(node.finalbody.body))
                 self.state = None
             else:
-                self.exec_block(_body_statements(node.finalbody.body))
+                self.exec_block(body_statements(node.finalbody.body))
 
     def ex_Match(self, node) -> None:
         self.stmt = node
@@ -959,7 +960,7 @@ class Interpreter(TorchSemantics):
         out: Optional[State] = None
         for case in node.cases:
             self.state = before.copy() if before is not None else None
-            self.exec_block(_body_statements(case.body))
+            self.exec_block(body_statements(case.body))
             out = join_states(out, self.state)
         self.state = join_states(out, before)
 
@@ -1019,7 +1020,7 @@ class Interpreter(TorchSemantics):
         self.current = None
         # class body: methods are queued (``__init__`` analysed at once), other statements run in a scratch state
         self.state = State()
-        for stmt in _body_statements(node.body):
+        for stmt in body_statements(node.body):
             if isinstance(stmt, cst.FunctionDef):
                 self.ex_FunctionDef(stmt)
             elif isinstance(stmt, cst.ClassDef):
@@ -1041,13 +1042,13 @@ class Interpreter(TorchSemantics):
 
     def forward_clobbers_input(self, cls: cst.ClassDef, info: _ClassInfo) -> bool:
         """Does ``forward`` write its first input in place (before rebinding it)? Top-level statements only."""
-        fwd = next((st for st in _body_statements(cls.body)
+        fwd = next((st for st in body_statements(cls.body)
                     if isinstance(st, cst.FunctionDef) and st.name.value == "forward"), None)
         if fwd is None or len(fwd.params.params) < 2:
             return False
         x = fwd.params.params[1].name.value
-        for st in _body_statements(fwd.body):
-            if not isinstance(st, (cst.SimpleStatementLine, _SuiteLine)):
+        for st in body_statements(fwd.body):
+            if not isinstance(st, (cst.SimpleStatementLine, SuiteLine)):
                 return False
             for small in st.body:
                 if isinstance(small, cst.AugAssign) and isinstance(small.target, cst.Name) and small.target.value == x:
@@ -1071,7 +1072,7 @@ class Interpreter(TorchSemantics):
 
     def visit_generic(self, stmt) -> None:
         """Statements without a handler: evaluate what they contain, conservatively."""
-        for child in _children_statements(stmt):
+        for child in children_statements(stmt):
             self.exec_block([child])
 
     # ------------------------------------------------------------------ binding
@@ -1590,66 +1591,6 @@ class Interpreter(TorchSemantics):
         self.defer(fire, objs)
 
 
-def _mark_dirty_names(fn: cst.FunctionDef) -> Set[str]:
-    """Names passed to ``ctx.mark_dirty(...)`` anywhere in ``fn`` (top-level and nested blocks)."""
-    out: Set[str] = set()
-
-    def visit(stmts) -> None:
-        for st in stmts:
-            if isinstance(st, (cst.SimpleStatementLine, _SuiteLine)):
-                for small in st.body:
-                    v = small.value if isinstance(small, cst.Expr) else None
-                    if (isinstance(v, cst.Call) and isinstance(v.func, cst.Attribute)
-                            and v.func.attr.value == "mark_dirty"):
-                        out.update(a.value.value for a in v.args if isinstance(a.value, cst.Name))
-            elif not isinstance(st, (cst.FunctionDef, cst.ClassDef)):
-                visit(_children_statements(st))
-
-    visit(_body_statements(fn.body))
-    return out
-
-
-def _is_static(node: cst.FunctionDef) -> bool:
-    return any(isinstance(d.decorator, cst.Name) and d.decorator.value == "staticmethod" for d in node.decorators)
-
-
-def _body_statements(body) -> Sequence[cst.CSTNode]:
-    if isinstance(body, cst.IndentedBlock):
-        return body.body
-    if isinstance(body, cst.SimpleStatementSuite):
-        return [_SuiteLine(body)]
-    if isinstance(body, cst.If):  # an ``elif``
-        return [body]
-    inner = getattr(body, "body", None)
-    if isinstance(inner, (cst.IndentedBlock, cst.SimpleStatementSuite)):
-        return _body_statements(inner)
-    return inner if isinstance(inner, (list, tuple)) else ()
-
-
-class _SuiteLine:
-    """Adapter so that ``if x: a; b`` (a SimpleStatementSuite) runs like a SimpleStatementLine."""
-
-    __slots__ = ("body", "node")
-
-    def __init__(self, suite: cst.SimpleStatementSuite) -> None:
-        self.body = suite.body
-        self.node = suite
-
-
-def _children_statements(stmt) -> List[cst.CSTNode]:
-    out = []
-    for name in ("body", "orelse", "finalbody", "handlers"):
-        part = getattr(stmt, name, None)
-        if part is None:
-            continue
-        if isinstance(part, (list, tuple)):
-            for h in part:
-                out.extend(_body_statements(h.body))
-        else:
-            out.extend(_body_statements(part))
-    return out
-
-
 def _comp_fors(node) -> List:
     out = []
     while node is not None:
@@ -1777,15 +1718,15 @@ def _widen(state: State) -> State:
 
 def _self_attrs_assigned_outside_init(cls: cst.ClassDef) -> Set[str]:
     out: Set[str] = set()
-    for stmt in _body_statements(cls.body):
+    for stmt in body_statements(cls.body):
         if isinstance(stmt, cst.FunctionDef) and stmt.name.value != "__init__":
-            _collect_self_assign(_body_statements(stmt.body), out)
+            _collect_self_assign(body_statements(stmt.body), out)
     return out
 
 
 def _collect_self_assign(stmts, out: Set[str]) -> None:
     for stmt in stmts:
-        if isinstance(stmt, (cst.SimpleStatementLine, _SuiteLine)):
+        if isinstance(stmt, (cst.SimpleStatementLine, SuiteLine)):
             for small in stmt.body:
                 targets = []
                 if isinstance(small, cst.Assign):
@@ -1800,7 +1741,7 @@ def _collect_self_assign(stmts, out: Set[str]) -> None:
         elif isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
             continue
         else:
-            _collect_self_assign(_children_statements(stmt), out)
+            _collect_self_assign(children_statements(stmt), out)
 
 
 # ---------------------------------------------------------------------- entry point

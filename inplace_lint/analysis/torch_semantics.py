@@ -18,6 +18,7 @@ from .events import (
     TensorsGivenToOptimizer,
 )
 from .names import NO_CHANGE, dotted, grad_mode_set_by, literal_bool
+from .statements import SuiteLine, body_statements, children_statements, is_static, mark_dirty_names
 from .values import (
     CLASS, CUSTOM_FUNCTION, MULTI_OUTPUT, DATA, DERIVED, DETACHED, EMPTY, FUNC, GRAD, LEAF, MODULE, NAMED_PARAMS, OPTIMIZER, PARAM,
     PARAMS, SEQ, UNKNOWN, UNKNOWN_VALUE, VIEW, Obj, Value, unknown,
@@ -682,13 +683,13 @@ def _forward_view_outputs(cls_node: cst.ClassDef) -> Optional[Tuple[Optional[int
     if forward is None:
         return None
     params = [p.name.value for p in forward.params.params]
-    if forward.decorators and any((dotted(d.decorator) or "") == "staticmethod" for d in forward.decorators):
+    if is_static(forward):
         params = params[1:]  # ctx
     else:
         params = params[2:] if len(params) >= 2 else []  # self/cls, ctx: not the usual shape; be careful
-    finder = _ReturnsAndDirty()
+    finder = _Returns()
     forward.body.visit(finder)
-    if not finder.returns or finder.dirty & set(params):
+    if not finder.returns or mark_dirty_names(forward) & set(params):
         return None
     shapes = set()
     for ret in finder.returns:
@@ -716,13 +717,11 @@ def _view_input(expr: cst.BaseExpression, params: List[str]) -> Optional[int]:
     return None
 
 
-class _ReturnsAndDirty(cst.CSTVisitor):
-    """The values of ``return`` statements of a function body (not of nested functions) and the names passed to
-    ``ctx.mark_dirty``."""
+class _Returns(cst.CSTVisitor):
+    """The values of the ``return`` statements of a function body (not of nested functions)."""
 
     def __init__(self) -> None:
         self.returns: List[cst.BaseExpression] = []
-        self.dirty: Set[str] = set()
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
         return False
@@ -733,10 +732,6 @@ class _ReturnsAndDirty(cst.CSTVisitor):
     def visit_Return(self, node: cst.Return) -> None:
         if node.value is not None:
             self.returns.append(node.value)
-
-    def visit_Call(self, node: cst.Call) -> None:
-        if isinstance(node.func, cst.Attribute) and node.func.attr.value == "mark_dirty":
-            self.dirty.update(a.value.value for a in node.args if isinstance(a.value, cst.Name))
 
 
 def _writes_into(fn: "cst.FunctionDef | cst.Lambda", name: str) -> List[Tuple]:
@@ -755,9 +750,10 @@ def _writes_into(fn: "cst.FunctionDef | cst.Lambda", name: str) -> List[Tuple]:
         return found
 
     def walk(statements) -> bool:
-        for stmt in statements:
-            if isinstance(stmt, cst.SimpleStatementLine):
-                for small in stmt.body:
+        for line in statements:
+            stmt = line.node if type(line) is SuiteLine else line  # the CST statement (as the interpreter keeps it)
+            if isinstance(line, (cst.SimpleStatementLine, SuiteLine)):
+                for small in line.body:
                     if isinstance(small, cst.Expr):
                         method_write(small.value, stmt)
                     elif isinstance(small, cst.AugAssign) and isinstance(small.target, cst.Name) \
@@ -771,26 +767,9 @@ def _writes_into(fn: "cst.FunctionDef | cst.Lambda", name: str) -> List[Tuple]:
                             elif isinstance(t.target, cst.Name) and t.target.value == name:
                                 return False  # rebound: later writes are into something else
             elif isinstance(stmt, (cst.If, cst.For, cst.While, cst.With, cst.Try)):
-                if not walk(_blocks(stmt)):
+                if not walk(children_statements(stmt)):
                     return False
         return True
 
-    walk(fn.body.body)
+    walk(body_statements(fn.body))
     return found
-
-
-def _blocks(stmt: cst.BaseCompoundStatement) -> List[cst.BaseStatement]:
-    """The statements of every block of a compound statement (body, elif/else, handlers, finally), in order."""
-    out: List[cst.BaseStatement] = []
-    parts = [stmt.body, getattr(stmt, "orelse", None), getattr(stmt, "finalbody", None)]
-    parts[1:1] = [h.body for h in getattr(stmt, "handlers", ())]
-    for part in parts:
-        if part is None:
-            continue
-        if isinstance(part, cst.If):  # elif
-            out.append(part)
-        elif isinstance(part, (cst.Else, cst.Finally)):
-            out.extend(part.body.body if isinstance(part.body, cst.IndentedBlock) else ())
-        elif isinstance(part, cst.IndentedBlock):
-            out.extend(part.body)
-    return out

@@ -1,0 +1,67 @@
+"""Statements of a function or block, the way the interpreter walks them: the statements of a block, of every
+block of a compound statement, and the ``ctx.mark_dirty`` names and ``@staticmethod`` of a function."""
+from __future__ import annotations
+
+from typing import List, Sequence, Set
+
+import libcst as cst
+
+
+def mark_dirty_names(fn: cst.FunctionDef) -> Set[str]:
+    """Names passed to ``ctx.mark_dirty(...)`` anywhere in ``fn`` (top-level and nested blocks)."""
+    out: Set[str] = set()
+
+    def visit(stmts) -> None:
+        for st in stmts:
+            if isinstance(st, (cst.SimpleStatementLine, SuiteLine)):
+                for small in st.body:
+                    v = small.value if isinstance(small, cst.Expr) else None
+                    if (isinstance(v, cst.Call) and isinstance(v.func, cst.Attribute)
+                            and v.func.attr.value == "mark_dirty"):
+                        out.update(a.value.value for a in v.args if isinstance(a.value, cst.Name))
+            elif not isinstance(st, (cst.FunctionDef, cst.ClassDef)):
+                visit(children_statements(st))
+
+    visit(body_statements(fn.body))
+    return out
+
+
+def is_static(node: cst.FunctionDef) -> bool:
+    return any(isinstance(d.decorator, cst.Name) and d.decorator.value == "staticmethod" for d in node.decorators)
+
+
+def body_statements(body) -> Sequence[cst.CSTNode]:
+    if isinstance(body, cst.IndentedBlock):
+        return body.body
+    if isinstance(body, cst.SimpleStatementSuite):
+        return [SuiteLine(body)]
+    if isinstance(body, cst.If):  # an ``elif``
+        return [body]
+    inner = getattr(body, "body", None)
+    if isinstance(inner, (cst.IndentedBlock, cst.SimpleStatementSuite)):
+        return body_statements(inner)
+    return inner if isinstance(inner, (list, tuple)) else ()
+
+
+class SuiteLine:
+    """Adapter so that ``if x: a; b`` (a SimpleStatementSuite) runs like a SimpleStatementLine."""
+
+    __slots__ = ("body", "node")
+
+    def __init__(self, suite: cst.SimpleStatementSuite) -> None:
+        self.body = suite.body
+        self.node = suite
+
+
+def children_statements(stmt) -> List[cst.CSTNode]:
+    out = []
+    for name in ("body", "orelse", "finalbody", "handlers"):
+        part = getattr(stmt, name, None)
+        if part is None:
+            continue
+        if isinstance(part, (list, tuple)):
+            for h in part:
+                out.extend(body_statements(h.body))
+        else:
+            out.extend(body_statements(part))
+    return out
