@@ -196,20 +196,38 @@ class Interpreter(TorchSemantics):
         self.recheck_grad_off_helpers()
         return list(self.reports.values())
 
+    def _enter(self, fn: _Function, state: State, returns: Optional[List] = None) -> Tuple:
+        """Start on the body of ``fn`` in ``state`` (a function's own bookkeeping, fresh); what ``_leave`` restores."""
+        prev = (self.state, self.imports, self.current, self.current_cls, self.loop_exits, self.grad_used,
+                self.pending, self.created_sites, self.returns, self.stmt, self.small)
+        self.state, self.imports, self.current, self.current_cls = state, dict(self.mod_imports), fn, fn.cls
+        self.loop_exits, self.grad_used, self.pending, self.created_sites, self.returns = [], set(), [], set(), returns
+        return prev
+
+    def _leave(self, prev: Tuple) -> None:
+        (self.state, self.imports, self.current, self.current_cls, self.loop_exits, self.grad_used, self.pending,
+         self.created_sites, self.returns, self.stmt, self.small) = prev
+
+    @staticmethod
+    def _bind_self_attrs(env: Dict[str, Value], cls: _ClassInfo, instance_attrs: Dict[str, Value]) -> None:
+        """``self.x`` for a method other than ``__init__``: what ``__init__`` set, for this instance when known."""
+        for attr, value in cls.attrs.items():
+            if attr not in cls.assigned_elsewhere:
+                env["self." + attr] = value
+        for attr, value in instance_attrs.items():
+            env["self." + attr] = value
+
+    @staticmethod
+    def _self_attrs(env: Dict[str, Value]) -> Dict[str, Value]:
+        """What an ``__init__`` left in ``self.x`` (one level deep)."""
+        return {k[5:]: v for k, v in env.items() if k.startswith("self.") and k.count(".") == 1}
+
     def analyze_function(self, fn: _Function) -> None:
         node = fn.node
-        prev = (self.state, self.imports, self.current, self.current_cls, self.loop_exits, self.grad_used, self.pending,
-                self.created_sites)
-        self.created_sites = set()
-        self.state = State()
-        self.state.grad = fn.grad
-        self.state.infer = fn.infer
-        self.imports = dict(self.mod_imports)
-        self.current = fn
-        self.current_cls = fn.cls
-        self.loop_exits = []
-        self.grad_used = set()
-        self.pending = []
+        state = State()
+        state.grad = fn.grad
+        state.infer = fn.infer
+        prev = self._enter(fn, state)
         env = self.state.env
         for name, value in self.globals_env.items():
             env[name] = value
@@ -235,9 +253,7 @@ class Interpreter(TorchSemantics):
             if i == 0 and fn.cls is not None and name in ("self", "cls") and not is_static(node):
                 self.state.bind(name, frozenset((self.obj(MODULE if fn.cls.is_module else UNKNOWN, ("self", fn.cls.name), cls=fn.cls.name),)))
                 if name == "self" and node.name.value != "__init__":
-                    for attr, value in fn.cls.attrs.items():
-                        if attr not in fn.cls.assigned_elsewhere:
-                            env["self." + attr] = value
+                    self._bind_self_attrs(env, fn.cls, {})
             elif assume_activations and p is not params.star_arg and p is not params.star_kwarg \
                     and _maybe_activation(p):
                 self.state.bind(name, frozenset((self.obj(
@@ -253,11 +269,8 @@ class Interpreter(TorchSemantics):
         self.exec_block(body_statements(node.body))
         self.flush_pending()
         if node.name.value == "__init__" and fn.cls is not None and self.state is not None:
-            for key, value in self.state.env.items():
-                if key.startswith("self.") and key.count(".") == 1:
-                    fn.cls.attrs[key[5:]] = value
-        (self.state, self.imports, self.current, self.current_cls, self.loop_exits, self.grad_used, self.pending,
-         self.created_sites) = prev
+            fn.cls.attrs.update(self._self_attrs(self.state.env))
+        self._leave(prev)
 
     def call_function(self, fn: _Function, node: cst.Call, self_value: Optional[Value], pos: List[Value],
                       kw: Dict[str, Value]) -> Optional[Value]:
@@ -308,18 +321,11 @@ class Interpreter(TorchSemantics):
             env[name] = bound.get(name, unknown(("param", id(fnode), name)))
         instance = next(iter(self_value)) if is_method and self_value and len(self_value) == 1 else None
         if is_method and fn.cls is not None and fnode.name.value != "__init__":
-            for attr, value in fn.cls.attrs.items():
-                if attr not in fn.cls.assigned_elsewhere:
-                    env["self." + attr] = value
-            if instance is not None:  # what ``__init__`` stored for this very instance, with its real arguments
-                for attr, value in self.instance_attrs.get(instance.site, {}).items():
-                    env["self." + attr] = value
+            # with what ``__init__`` stored for this very instance, with its real arguments
+            self._bind_self_attrs(env, fn.cls, self.instance_attrs.get(instance.site, {}) if instance else {})
         if not self.call_stack:
             self.call_root = self.current  # the function whose analysis makes this call (None: the module)
-        prev = (self.state, self.imports, self.current, self.current_cls, self.loop_exits, self.grad_used, self.pending,
-                self.created_sites, self.returns, self.stmt, self.small)
-        self.state, self.imports, self.current, self.current_cls = callee, dict(self.mod_imports), fn, fn.cls
-        self.loop_exits, self.grad_used, self.pending, self.created_sites, self.returns = [], set(), [], set(), []
+        prev = self._enter(fn, callee, returns=[])
         self.call_stack.append((fn, node, self.call_stack[0][2] if self.call_stack else s.env))
         try:
             self.exec_block(body_statements(fnode.body))
@@ -328,12 +334,10 @@ class Interpreter(TorchSemantics):
             if self.state is not None:
                 exits.append((EMPTY, self.state))
                 if instance is not None and fnode.name.value == "__init__":
-                    self.instance_attrs[instance.site] = {
-                        k[5:]: v for k, v in self.state.env.items() if k.startswith("self.") and k.count(".") == 1}
+                    self.instance_attrs[instance.site] = self._self_attrs(self.state.env)
         finally:
             self.call_stack.pop()
-            (self.state, self.imports, self.current, self.current_cls, self.loop_exits, self.grad_used, self.pending,
-             self.created_sites, self.returns, self.stmt, self.small) = prev
+            self._leave(prev)
         if not exits:
             return None  # it always raises
         result: Value = EMPTY

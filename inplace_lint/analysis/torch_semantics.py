@@ -97,6 +97,7 @@ def _to_is_noop(node: cst.Call) -> bool:
     return True
 
 
+_BACKWARD_HOOK = "a module with a full backward hook (`BackwardHookFunction`)"
 _FULL_BACKWARD_HOOKS = ("register_full_backward_hook", "register_full_backward_pre_hook")
 _GLOBAL_FULL_BACKWARD_HOOKS = ("torch.nn.modules.module.register_module_full_backward_hook",
                                "torch.nn.modules.module.register_module_full_backward_pre_hook")
@@ -147,12 +148,16 @@ class TorchSemantics:
                 continue
             layer = mods[0]
             if previous_hooked and "inplace" in layer.extra:
-                view = self.obj(VIEW, ("bw-hook-seq", id(arg)), base=result[0] if result[0].kind != VIEW else
-                                result[0].base, node=arg, stmt=self.stmt, meta=CUSTOM_FUNCTION,
-                                how="a module with a full backward hook (`BackwardHookFunction`)")
+                view = self.function_view(result[0], ("bw-hook-seq", id(arg)), arg, CUSTOM_FUNCTION, _BACKWARD_HOOK)
                 self.emit(InplaceWrite(arg, arg, frozenset((view,)), "module",
                                        f"{layer.cls.split('.')[-1]}(inplace=True)", s, self.stmt))
             previous_hooked = layer.site in self.bw_hooked or self.bw_hooked_all
+
+    def function_view(self, o: Obj, site, node, meta: str, how: str) -> Obj:
+        """A view of ``o`` that autograd made inside a Function (a custom one, or ``BackwardHookFunction``): its
+        creation meta is ``meta`` whatever the grad mode (``view_of`` derives it from the grad mode instead)."""
+        return self.obj(VIEW, site, base=o.base if o.kind == VIEW else o, node=node, stmt=self.stmt, meta=meta,
+                        how=how)
 
     def hooked_output(self, node, mod: Obj, out: Value) -> Value:
         """A module with a full backward hook returns its outputs through ``BackwardHookFunction``: with grad mode
@@ -161,8 +166,7 @@ class TorchSemantics:
                 or self.state.grad is not True:
             return out
         return frozenset(
-            self.obj(VIEW, ("bw-hook", id(node)), base=o if o.kind != VIEW else o.base, node=node, stmt=self.stmt,
-                     meta=CUSTOM_FUNCTION, how="a module with a full backward hook (`BackwardHookFunction`)")
+            self.function_view(o, ("bw-hook", id(node)), node, CUSTOM_FUNCTION, _BACKWARD_HOOK)
             if o.is_tensor and o.kind not in (DATA, DETACHED, GRAD) else o
             for o in out)
 
@@ -192,9 +196,8 @@ class TorchSemantics:
                 continue
             for o in pos[index]:
                 if o.is_tensor and o.kind not in (DATA, DETACHED, GRAD):
-                    out.add(self.obj(VIEW, ("fn-view", id(node), i), base=o if o.kind != VIEW else o.base, node=node,
-                                     stmt=self.stmt, meta=meta,
-                                     how=f"the custom Function `{dotted(node.func) or 'apply'}`"))
+                    out.add(self.function_view(o, ("fn-view", id(node), i), node, meta,
+                                               f"the custom Function `{dotted(node.func) or 'apply'}`"))
         views_only = frozenset(o for o in out if o.kind == VIEW and o.meta == meta)
         return views_only if views_only and all(v is not None for v in views) else frozenset(out)
 
