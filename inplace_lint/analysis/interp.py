@@ -37,12 +37,10 @@ MAX_CALLS_ANALYSED = 150  # call sites analysed per module (the rest return an u
 
 _AUTOGRAD_FUNCTION_BASES = {"torch.autograd.Function", "torch.autograd.function.InplaceFunction", "Function"}
 _AUTOGRAD_FUNCTION_METHODS = {"forward", "backward", "setup_context", "jvp", "vjp"}
-_INSPECTING_BUILTINS = {
-    "getattr", "hasattr", "setattr", "delattr", "isinstance", "issubclass", "len", "print", "id", "type", "str",
-    "repr", "format", "callable", "vars", "dir", "hash", "bool", "int", "float", "range", "dict",
-}
 _SCALAR_BUILTINS = {"len", "isinstance", "issubclass", "hasattr", "callable", "id", "hash", "str", "repr", "format",
                     "bool", "int", "float"}
+# (besides those) look at a tensor without putting it in a graph; their result is not known
+_INSPECTING_BUILTINS = {"getattr", "setattr", "delattr", "print", "type", "vars", "dir", "range", "dict"}
 _ITER_PASSTHROUGH = {"list", "tuple", "sorted", "reversed", "iter", "set", "frozenset"}
 
 
