@@ -84,6 +84,9 @@ class LayersInSequence:
     HOOK: ClassVar[str] = "on_layers_in_sequence"
     node: cst.Call
     layers: Tuple[Tuple[cst.BaseExpression, Value], ...]
+    # set when a later ``m.inplace = True`` (``flip[1]``, the statement) made the layer ``flip[0]`` in place:
+    # only that layer is in question, and the statement is where the finding goes
+    flip: Optional[Tuple[Obj, cst.CSTNode]] = None
 
 
 @dataclass(frozen=True, eq=False)

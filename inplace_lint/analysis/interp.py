@@ -110,6 +110,8 @@ class Interpreter(TorchSemantics):
         # call-site analysis of this module's functions (``call_function``): the calls being analysed (innermost
         # last), what the function returns there, and how many calls are left to analyse
         self.seq_layers: Dict[object, Tuple] = {}  # nn.Sequential site -> its (argument node, layer value)s
+        # module site -> the statement that set ``m.inplace = True`` on it after construction (a ``.modules()`` loop)
+        self.inplace_flips: Dict[object, cst.CSTNode] = {}
         self.fn_by_qual: Dict[str, _Function] = {}
         self.instance_attrs: Dict[object, Dict[str, Value]] = {}  # instance site -> attributes its __init__ set
         # (function, call node, the environment of the code that made the outermost call)
@@ -281,7 +283,7 @@ class Interpreter(TorchSemantics):
         if (s is None or self.call_budget <= 0 or len(self.call_stack) >= MAX_CALL_DEPTH
                 or any(f is fn for f, _, _ in self.call_stack) or fn is self.current
                 or (fn.cls is not None and fn.cls.is_autograd_function)
-                or any(a.star for a in node.args)):
+                or any(a.star for a in getattr(node, "args", ()))):
             return None
         fnode = fn.node
         params = fnode.params
@@ -836,7 +838,11 @@ class Interpreter(TorchSemantics):
         out: List[Obj] = []
         info = self.classes.get(o.cls)
         if info is not None:
-            for attr_value in list(info.attrs.values()) + list(self.instance_attrs.get(o.site, {}).values()):
+            own = []  # ``self.modules()`` inside a method of its class: what the method has set so far counts
+            if o.site == ("self", o.cls) and self.state is not None:
+                own = list(self._self_attrs(self.state.env).values())
+            for attr_value in (list(info.attrs.values()) + list(self.instance_attrs.get(o.site, {}).values())
+                               + own):
                 out.extend(x for x in attr_value if x.kind == MODULE)
         for _, layer in self.seq_layers.get(o.site, ()):
             out.extend(x for x in layer if x.kind == MODULE)
@@ -1114,6 +1120,8 @@ class Interpreter(TorchSemantics):
                 return
             if attr in ("grad", "data"):
                 return  # ``p.data = t`` swaps the storage (the idiom of ``Module._apply``); not an in-place write
+            if attr == "inplace" and value_node is not None:
+                self.set_inplace_flag(base_val, literal_bool(value_node))
             key = dotted(target)
             if key is not None:
                 s.bind(key, value)

@@ -147,11 +147,35 @@ class TorchSemantics:
                 previous_hooked = False
                 continue
             layer = mods[0]
-            if previous_hooked and "inplace" in layer.extra:
+            if previous_hooked and self.module_inplace(layer):
                 view = self.function_view(result[0], ("bw-hook-seq", id(arg)), arg, CUSTOM_FUNCTION, _BACKWARD_HOOK)
                 self.emit(InplaceWrite(arg, arg, frozenset((view,)), "module",
                                        f"{layer.cls.split('.')[-1]}(inplace=True)", s, self.stmt))
             previous_hooked = layer.site in self.bw_hooked or self.bw_hooked_all
+
+    def module_inplace(self, mod: Obj) -> bool:
+        """Does ``mod`` (a torch.nn module) write into its input: built with ``inplace=True``, or flipped later?"""
+        return "inplace" in mod.extra or mod.site in self.inplace_flips
+
+    def set_inplace_flag(self, value: Value, flag: Optional[bool]) -> None:
+        """``m.inplace = True`` (``m`` one module, or each module of a ``.modules()`` loop that reaches this line):
+        from now on ``m`` writes into its input. Every ``nn.Sequential`` holding ``m`` is checked again: the layer
+        before it may have saved its output."""
+        mods = [o for o in value if o.kind == MODULE and ops.inplace_module_kwarg(o.cls) is not None]
+        if flag is False:
+            for o in mods:
+                self.inplace_flips.pop(o.site, None)
+            return
+        if flag is not True or self.state is None:
+            return
+        where = self.small or self.stmt
+        for o in mods:
+            if "inplace" in o.extra or o.site in self.inplace_flips:
+                continue
+            self.inplace_flips[o.site] = where
+            for layers in list(self.seq_layers.values()):
+                if any(o in value for _, value in layers):
+                    self.emit(LayersInSequence(where, layers, (o, where)))
 
     def function_view(self, o: Obj, site, node, meta: str, how: str) -> Obj:
         """A view of ``o`` that autograd made inside a Function (a custom one, or ``BackwardHookFunction``): its
@@ -336,21 +360,13 @@ class TorchSemantics:
 
     def module_call(self, node: cst.Call, mod: Obj, pos: List[Value], kw: Dict[str, Value]) -> Value:
         cls = mod.cls
-        if pos and ("inplace" in mod.extra or "inplace_first" in mod.extra or
+        if pos and (self.module_inplace(mod) or "inplace_first" in mod.extra or
                     (cls in self.classes and self.classes[cls].clobbers_input)):
             self.note_input_overwritten(node, mod, pos[0])
+        if cls == "torch.nn.Sequential" and pos and len(pos) == 1 and not kw and mod.site in self.seq_layers:
+            return self.run_sequence(mod, pos[0])
         if cls.startswith("torch.nn.") and pos:
-            if "inplace" in mod.extra and self.maybe_tensor(pos[0]):
-                self.inplace(node, node.args[0].value, pos[0], "module", cls.split(".")[-1] + "(inplace=True)")
-                if self.state is not None and self.state.grad is True:
-                    self.record_saves(node, cls, {0: pos[0]}, pos[0], f"`{cls.split('.')[-1]}(inplace=True)`", mod)
-                return pos[0]
-            inputs = list(pos) + list(kw.values())
-            if short_has_params(cls) or "multi_param" in mod.extra:
-                inputs.append(frozenset((self.obj(PARAM, (mod.site, "weight"), rg=True),)))
-            saved = frozenset((mod.site,)) if self.module_saves_params(mod, pos[0]) else frozenset()
-            return self.derived(node, inputs, label=f"`{cls.split('.')[-1]}`", key=cls, args={0: pos[0]}, module=mod,
-                                saved_params=saved)
+            return self.torch_module_call(node, node.args[0].value, mod, pos, kw)
         info = self.classes.get(cls)
         if info is not None and info.is_module and pos and _param_layers(info.attrs.values()) >= 2:
             # a model of ours with two or more parameterised layers: its output requires grad, and its graph saves
@@ -360,6 +376,58 @@ class TorchSemantics:
             return self.derived(node, inputs, label=f"`{cls}`", saved_params=saved)
         self.mark_used(pos)
         return unknown(("call", id(node)))
+
+    def torch_module_call(self, node: cst.CSTNode, target: cst.BaseExpression, mod: Obj, pos: List[Value],
+                          kw: Dict[str, Value]) -> Value:
+        """A torch.nn module applied at ``node`` to ``pos[0]`` (the expression ``target``): what it saves, writes, and
+        returns."""
+        cls = mod.cls
+        if self.module_inplace(mod) and self.maybe_tensor(pos[0]):
+            short = cls.split(".")[-1]
+            # made in place by ``m.inplace = True``: that statement is the culprit (and reported once)
+            node = target = self.inplace_flips.get(mod.site, node)
+            self.inplace(node, target, pos[0], "module", f"{short}(inplace=True)")
+            if self.state is not None and self.state.grad is True:
+                self.record_saves(node, cls, {0: pos[0]}, pos[0], f"`{short}(inplace=True)`", mod)
+            return pos[0]
+        inputs = list(pos) + list(kw.values())
+        if short_has_params(cls) or "multi_param" in mod.extra:
+            inputs.append(frozenset((self.obj(PARAM, (mod.site, "weight"), rg=True),)))
+        saved = frozenset((mod.site,)) if self.module_saves_params(mod, pos[0]) else frozenset()
+        return self.derived(node, inputs, label=f"`{cls.split('.')[-1]}`", key=cls, args={0: pos[0]}, module=mod,
+                            saved_params=saved)
+
+    def run_sequence(self, seq: Obj, value: Value) -> Value:
+        """``nn.Sequential(a, b, ...)(x)``: each layer applied to the output of the one before, so that what one
+        layer saves and the next writes in place is seen (the layer's argument in ``nn.Sequential(...)`` stands for
+        where it runs). A layer that is not one known module: its output is computed from its input, nothing more
+        is known of it. Each layer reads what the one before wrote: no use of an overwritten tensor inside."""
+        s = self.state
+        overwritten = s.overwritten if s is not None else {}
+        if s is not None:
+            s.overwritten = {}
+        try:
+            return self._run_layers(seq, value)
+        finally:
+            if self.state is not None:
+                self.state.overwritten = overwritten
+
+    def _run_layers(self, seq: Obj, value: Value) -> Value:
+        out = value
+        for arg, layer_value in self.seq_layers[seq.site]:
+            mods = [o for o in layer_value if o.kind == MODULE]
+            if len(mods) == 1 and len(layer_value) == 1 and mods[0].cls.startswith("torch.nn."):
+                layer = mods[0]
+                if layer.cls == "torch.nn.Sequential" and layer.site in self.seq_layers:
+                    out = self.run_sequence(layer, out)
+                else:
+                    out = self.torch_module_call(arg, arg, layer, [out], {})
+            elif len(mods) == 1 and len(layer_value) == 1 and f"{mods[0].cls}.forward" in self.fn_by_qual:
+                result = self.call_function(self.fn_by_qual[f"{mods[0].cls}.forward"], arg, frozenset(mods), [out], {})
+                out = result if result is not None else self._derived(arg, [out])
+            else:
+                out = self._derived(arg, [out])
+        return out
 
     def module_saves_params(self, mod: Obj, arg: Value) -> bool:
         """Does running ``mod`` (a torch.nn module) on ``arg`` with grad on surely save one of its parameters?"""
@@ -402,7 +470,7 @@ class TorchSemantics:
                         return result
         if name in ("parameters",) and not tensors:
             label = f"a parameter of `{dotted(func.value) or 'the model'}`"
-            owners = frozenset(o.site for o in recv if o.kind == MODULE)
+            owners = frozenset(o.site for o in self.module_tree(recv))  # its sub-modules' parameters too
             return frozenset((self.obj(PARAMS, id(node), label=label, node=node, extra=(owners,) if owners else ()),))
         if name == "named_parameters" and not tensors:
             label = f"a parameter of `{dotted(func.value) or 'the model'}`"

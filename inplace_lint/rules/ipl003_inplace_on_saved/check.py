@@ -107,20 +107,36 @@ class InplaceOnSaved(Check):
         """``nn.Sequential(..., nn.Sigmoid(), nn.ReLU(inplace=True), ...)``: the in-place layer overwrites the output
         the previous layer saved for backward."""
         layers = event.layers
+        flip = event.flip
         for (_, prev), (arg, cur) in zip(layers, layers[1:]):
             prev_mod = next((o for o in prev if o.kind == MODULE), None)
             cur_mod = next((o for o in cur if o.kind == MODULE), None)
-            if prev_mod is None or cur_mod is None or "inplace" not in cur_mod.extra:
+            if prev_mod is None or cur_mod is None:
+                continue
+            if (flip is None and "inplace" not in cur_mod.extra) or (flip is not None and cur_mod is not flip[0]):
                 continue
             if not prev_mod.cls.startswith("torch.nn.") or not ops.saves_result(prev_mod.cls, "1"):
                 continue
             prev_name = prev_mod.cls.split(".")[-1]
             layer = cur_mod.cls.split(".")[-1]
-            message = (f"`{layer}(inplace=True)` overwrites the output of the `{prev_name}` before it, which "
-                       f"`{prev_name}` saved for backward: backward will raise {_TORCH_MSG}")
-            fix = Fix("Construct the layer without `inplace=True`", SAFE,
-                      edit={"kind": "drop_inplace", "node": arg, "stmt": None})
-            ctx.report(arg, self.code, message, fix=fix)
+            condition = _DROPOUT_CONDITION if "ropout" in layer else ""
+            if flip is None:
+                message = (f"`{layer}(inplace=True)` overwrites the output of the `{prev_name}` before it, which "
+                           f"`{prev_name}` saved for backward: backward will raise {_TORCH_MSG}{condition}")
+                fix = Fix("Construct the layer without `inplace=True`", SAFE,
+                          edit={"kind": "drop_inplace", "node": arg, "stmt": None})
+                ctx.report(arg, self.code, message, fix=fix)
+                continue
+
+            def message(line_of, layer=layer, prev_name=prev_name, arg=arg, condition=condition) -> str:
+                return (f"Setting `inplace = True` makes the `{layer}` at line {line_of(arg)} overwrite the output "
+                        f"of the `{prev_name}` before it in its `nn.Sequential`, which `{prev_name}` saved for "
+                        f"backward: backward will raise {_TORCH_MSG}{condition}")
+
+            fix = Fix(f"Leave `inplace` off for a `{layer}` that follows a layer that saves its output "
+                      f"(`{prev_name}`)", "display-only")
+            ctx.report(flip[1], self.code, message, fix=fix,
+                       related=[(arg, f"the `{layer}` made in place"), (layers[0][0], "")][:1])
 
     def on_step_between_graph_and_backward(self, event, ctx) -> None:
         """``opt.step()`` between building a graph and backpropagating it (the classic GAN mistake)."""
