@@ -113,6 +113,9 @@ class Diagnostic:
     fix: Optional[Fix] = None
     # Other lines worth showing (e.g. where the tensor was saved): (line, col, label)
     related: List[Tuple[int, int, str]] = field(default_factory=list)
+    # Related locations in other files (a finding inside a helper of another file: the call that reached it):
+    # (path, line, col, label)
+    related_files: List[Tuple[str, int, int, str]] = field(default_factory=list)
     validation: Optional[Dict[str, Any]] = None
     # Set by the engine for notebooks: (cell number, line within cell)
     cell: Optional[Tuple[int, int]] = None
@@ -146,8 +149,9 @@ class Diagnostic:
         if self.cell is not None:
             out["cell"] = self.cell[0]
             out["cell_line"] = self.cell[1]
-        if self.related:
-            out["related"] = [{"line": ln, "col": c, "message": m} for ln, c, m in self.related]
+        if self.related or self.related_files:
+            out["related"] = ([{"line": ln, "col": c, "message": m} for ln, c, m in self.related]
+                              + [{"path": p, "line": ln, "col": c, "message": m} for p, ln, c, m in self.related_files])
         if self.runtime:
             out["runtime"] = True
         return out

@@ -26,6 +26,7 @@ from typing import BinaryIO, Callable, Dict, Iterator, List, Optional, Sequence,
 
 from . import catalog
 from .analysis.guard import run_deep
+from .analysis.project import import_closure
 from .codemods import MAX_FIX_GROUPS, materialize
 from .config import Settings
 from .diagnostics import ERROR, Diagnostic
@@ -225,8 +226,10 @@ def analyze_text(text: str, path: str, settings: Optional[Settings] = None, *,
     ``settings``), sorted, their fixes finished (text edits over ``text``; at most ``fix_budget`` groups of them,
     None: all)."""
     module, analysed, found = analyze_for_fixes(text, path)
+    own = [d for d in found if d.path == path]
+    foreign = [d for d in found if d.path != path]  # inside helpers of other project files this one calls
     if settings is not None:
-        found = filter_diagnostics(found, text, path, settings)
+        found = filter_diagnostics(own, text, path, settings) + _filter_foreign(foreign, settings)
     else:
         found = sorted(found, key=Diagnostic.sort_key)
     try:
@@ -236,6 +239,38 @@ def analyze_text(text: str, path: str, settings: Optional[Settings] = None, *,
             if d.fix is not None and d.fix.edit is not None:
                 d.fix = None
         return found
+
+
+def _filter_foreign(diagnostics: List[Diagnostic], settings: Settings) -> List[Diagnostic]:
+    """Findings in other files of the project (a helper the linted file calls): filtered by their own file's
+    ``# noqa`` comments and per-file ignores."""
+    by_path: Dict[str, List[Diagnostic]] = {}
+    for d in diagnostics:
+        by_path.setdefault(d.path, []).append(d)
+    out: List[Diagnostic] = []
+    for other, diags in by_path.items():
+        try:
+            other_text: Optional[str] = read_source(other)
+        except UnreadableSource:
+            other_text = None
+        out += filter_diagnostics(diags, other_text, other, settings)
+    return out
+
+
+def merge_duplicates(diagnostics: List[Diagnostic]) -> List[Diagnostic]:
+    """One finding per place: a helper of another file reached from several files (or calls) is reported once,
+    with every call site that reaches it."""
+    seen: Dict[Tuple[str, int, int, str], Diagnostic] = {}
+    out: List[Diagnostic] = []
+    for d in diagnostics:
+        key = (d.path, d.line, d.col, d.code)
+        first = seen.get(key)
+        if first is None:
+            seen[key] = d
+            out.append(d)
+        elif d.related_files:
+            first.related_files = sorted(set(first.related_files) | set(d.related_files))
+    return out
 
 
 def check_source(text: str, path: str, settings: Settings) -> List[Diagnostic]:
@@ -288,6 +323,12 @@ def _collect(outcome: FileOutcome, result: Result) -> None:
         result.diagnostics.extend(outcome.diagnostics)
         if outcome.text is not None:
             result.sources[outcome.path] = outcome.text
+        for d in outcome.diagnostics:  # findings in other files of the project: their text, for excerpts
+            if d.path not in result.sources and d.path != outcome.path:
+                try:
+                    result.sources[d.path] = read_source(d.path)
+                except UnreadableSource:
+                    pass
 
 
 def _check_one(path: str, read: Callable[[], str], settings: Settings, result: Result) -> None:
@@ -375,14 +416,24 @@ def lint_paths(paths: Sequence[str], settings: Settings, *, stdin_filename: Opti
     checked = _run_checks([(display, file) for _, display, file, _ in todo], settings, jobs)
     for (i, display, file, key), outcome in zip(todo, checked):
         if key is not None and outcome.error is None:
-            cache.put(key, outcome.diagnostics)
+            cache.put(key, outcome.diagnostics, _dependencies(file))
         outcomes[i] = outcome
     for outcome in outcomes:
         if outcome is not None:
             _collect(outcome, result)
     result.diagnostics.sort(key=Diagnostic.sort_key)
+    result.diagnostics = merge_duplicates(result.diagnostics)
     result.errors.sort(key=lambda e: e.path)
     return result
+
+
+def _dependencies(file: Path) -> List[Path]:
+    """The project files ``file`` imports helpers from (its cache entry is stale when one of them changes)."""
+    try:
+        text = read_file_bytes(file).decode("utf-8", "replace")
+    except (OSError, UnreadableSource):
+        return []
+    return import_closure(str(file), text)
 
 
 def _cache_key(cache, display: str, file: Path) -> Optional[str]:

@@ -45,9 +45,10 @@ _ITER_PASSTHROUGH = {"list", "tuple", "sorted", "reversed", "iter", "set", "froz
 
 
 class _Report:
-    __slots__ = ("node", "code", "message", "fix", "stmt", "related", "func", "severity")
+    __slots__ = ("node", "code", "message", "fix", "stmt", "related", "func", "severity", "home")
 
-    def __init__(self, node, code, message, fix, stmt, related, func, severity=None) -> None:
+    def __init__(self, node, code, message, fix, stmt, related, func, severity=None, home=None) -> None:
+        self.home = home  # the project file (``project.ForeignModule``) the node is in; None: the linted file
         self.severity = severity
         self.node = node
         self.code = code
@@ -74,7 +75,7 @@ class _ClassInfo:
 class _Function:
     """A function body waiting to be analysed."""
 
-    __slots__ = ("node", "cls", "qualname", "grad", "forced_grad", "infer", "role", "inputs", "dirty")
+    __slots__ = ("node", "cls", "qualname", "grad", "forced_grad", "infer", "role", "inputs", "dirty", "home")
 
     def __init__(self, node: cst.FunctionDef, cls: Optional[_ClassInfo], qualname: str, grad: Optional[bool],
                  forced_grad: bool) -> None:
@@ -89,14 +90,17 @@ class _Function:
         self.role: Optional[str] = None
         self.inputs: FrozenSet[Obj] = frozenset()
         self.dirty: FrozenSet[Obj] = frozenset()
+        self.home = None  # the project file it is defined in (``project.ForeignModule``); None: this one
 
 
 class Interpreter(TorchSemantics):
     """The generic abstract interpreter: statements, expressions, control flow, environment. What torch calls do
     is ``TorchSemantics`` (torch_semantics.py)."""
 
-    def __init__(self, module: cst.Module, checks: Sequence) -> None:
+    def __init__(self, module: cst.Module, checks: Sequence, project=None) -> None:
         self.module = module
+        self.project = project  # ``project.Project``: the files of the project this one imports from
+        self.foreign_globals: Dict[object, Dict[str, Value]] = {}
         self.checks = checks
         self.context = RuleContext(self)
         self.mod_imports: Dict[str, str] = {}
@@ -200,7 +204,8 @@ class Interpreter(TorchSemantics):
         """Start on the body of ``fn`` in ``state`` (a function's own bookkeeping, fresh); what ``_leave`` restores."""
         prev = (self.state, self.imports, self.current, self.current_cls, self.loop_exits, self.grad_used,
                 self.pending, self.created_sites, self.returns, self.stmt, self.small)
-        self.state, self.imports, self.current, self.current_cls = state, dict(self.mod_imports), fn, fn.cls
+        imports = fn.home.imports if fn.home is not None else self.mod_imports
+        self.state, self.imports, self.current, self.current_cls = state, dict(imports), fn, fn.cls
         self.loop_exits, self.grad_used, self.pending, self.created_sites, self.returns = [], set(), [], set(), returns
         return prev
 
@@ -311,7 +316,9 @@ class Interpreter(TorchSemantics):
         callee.saved, callee.stale = dict(s.saved), dict(s.stale)
         env = callee.env
         at_module_level = self.call_root is None if self.call_stack else self.current is None
-        if at_module_level:  # module-level code is running: its names so far are the globals
+        if fn.home is not None:  # a function of another file: its own module's functions are its globals
+            env.update(self.globals_of(fn.home))
+        elif at_module_level:  # module-level code is running: its names so far are the globals
             module_env = self.call_stack[0][2] if self.call_stack else s.env
             env.update({k: v for k, v in module_env.items() if "." not in k})
         else:
@@ -449,7 +456,8 @@ class Interpreter(TorchSemantics):
             if self.call_stack:
                 related.append((self.call_stack[0][1], "reached from this call"))
                 func = self.call_root  # the function whose analysis made the call (its grad mode decides)
-            self.reports[key] = _Report(node, code, message, fix, stmt or self.stmt, related, func, severity)
+            home = self.current.home if self.current is not None else None
+            self.reports[key] = _Report(node, code, message, fix, stmt or self.stmt, related, func, severity, home)
 
     def qualname(self, node: cst.BaseExpression) -> Optional[str]:
         """The canonical qualified name of an imported thing, or None (local names shadow imports)."""
@@ -752,9 +760,55 @@ class Interpreter(TorchSemantics):
         if self.state is not None:
             for name in bound:
                 self.state.unbind(name)
+        functions = self.imported_functions(stmt)
+        for name, fn in functions.items():
+            self.fn_by_qual[fn.qualname] = fn
+            if self.state is not None:
+                self.state.bind(name, frozenset((self.obj(FUNC, ("func", fn.qualname), cls=fn.qualname),)))
         if self.current is None:
-            for name in bound:
-                self.module_bindings[name] = self.module_bindings.get(name, 0) + 2  # imports are never "stable" values
+            for name in bound:  # imports are never "stable" values, but for a function of the project
+                self.module_bindings[name] = self.module_bindings.get(name, 0) + (1 if name in functions else 2)
+
+    def imported_functions(self, stmt) -> Dict[str, _Function]:
+        """``from helpers import sgd_step`` where ``helpers`` is a file of the project: local name -> the function,
+        to be analysed at each call with the call's arguments."""
+        if self.project is None or not isinstance(stmt, cst.ImportFrom) or isinstance(stmt.names, cst.ImportStar):
+            return {}
+        module = dotted(stmt.module) if stmt.module is not None else None
+        if stmt.module is not None and module is None:
+            return {}
+        home = self.current.home if self.current is not None else None
+        from_dir = home.path.parent if home is not None else None
+        out: Dict[str, _Function] = {}
+        for alias in stmt.names:
+            if not isinstance(alias.name, cst.Name):
+                continue
+            found = self.project.function(module, len(stmt.relative), alias.name.value, from_dir)
+            if found is None:
+                continue
+            local = alias.asname.name.value if alias.asname is not None and isinstance(alias.asname.name, cst.Name) \
+                else alias.name.value
+            out[local] = self.foreign_function(*found)
+        return out
+
+    def foreign_function(self, home, node: cst.FunctionDef) -> _Function:
+        qual = f"{home.display}:{node.name.value}"
+        fn = self.fn_by_qual.get(qual)
+        if fn is None:
+            fn = _Function(node, None, qual, True, False)
+            fn.home = home
+            self.fn_by_qual[qual] = fn
+        return fn
+
+    def globals_of(self, home) -> Dict[str, Value]:
+        """The names a function of another project file sees: the functions of its file (its imports resolve
+        through its own import table)."""
+        env = self.foreign_globals.get(home.path)
+        if env is None:
+            env = {name: frozenset((self.obj(FUNC, ("func", fn.qualname), cls=fn.qualname),))
+                   for name, fn in ((n, self.foreign_function(home, d)) for n, d in home.functions.items())}
+            self.foreign_globals[home.path] = env
+        return env
 
     def sx_Del(self, stmt: cst.Del) -> None:
         targets = stmt.target.elements if isinstance(stmt.target, (cst.Tuple, cst.List)) else [stmt.target]
@@ -1805,9 +1859,10 @@ def analyze_module(source: str, path: str, rules) -> Tuple[Optional[cst.Module],
 
 def _interpret(module: cst.Module, path: str, uncertain_callers: FrozenSet[str], rules) -> List[Diagnostic]:
     from .positions import to_diagnostics
+    from .project import Project
 
     checks = rules.checks
-    interp = Interpreter(module, checks)
+    interp = Interpreter(module, checks, Project(path))
     interp.uncertain_callers = uncertain_callers
     interp.run()
     for check in checks:

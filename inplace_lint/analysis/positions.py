@@ -42,35 +42,82 @@ def syntax_error_diagnostic(exc: BaseException, source: str, path: str, rule) ->
     return Diagnostic(path, line, col, line, col + 1, rule.code, rule.name, rule.severity, message, stmt_line=line)
 
 
+class _LineElsewhere(int):
+    """A line number of another file: printed as ``7 of `train.py```."""
+
+    def __new__(cls, line: int, path: str) -> "_LineElsewhere":
+        obj = super().__new__(cls, line)
+        obj.path = path
+        return obj
+
+    def __format__(self, spec: str) -> str:
+        return f"{int(self)} of `{self.path}`"
+
+    __str__ = __repr__ = lambda self: format(self, "")
+
+
 def to_diagnostics(module: cst.Module, reports: Sequence, path: str, checks: Sequence) -> List[Diagnostic]:
+    """The reports as diagnostics. A report made inside a function of another project file (``rep.home``) is a
+    diagnostic of that file, its related locations in the linted file listed with their path."""
     meta = {c.code: c for c in checks}
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     positions = wrapper.resolve(PositionProvider)
+    homes = {id(rep.home): rep.home for rep in reports if getattr(rep, "home", None) is not None}
 
-    def line_of(node) -> int:
+    def locate(node, home=None):
+        """(path or None for the file of the report, range) of ``node``, looked up in the linted file and every
+        other file a report is in."""
         rng = positions.get(node)
-        return rng.start.line if rng is not None else 0
+        if rng is not None:
+            return path, rng
+        for other in homes.values():
+            rng = other.position(node)
+            if rng is not None:
+                return other.display, rng
+        return None, None
 
-    lines = module.code.splitlines()
+    def line_of_in(where: str):
+        """``line_of(node)`` for a message of a finding in ``where``: a line of another file names that file."""
+        def line_of(node) -> int:
+            file, rng = locate(node)
+            if rng is None:
+                return 0
+            return rng.start.line if file == where else _LineElsewhere(rng.start.line, file)
+        return line_of
+
+    main_lines = module.code.splitlines()
     out: List[Diagnostic] = []
     for rep in reports:
-        rng = positions.get(rep.node)
+        home = getattr(rep, "home", None)
+        if home is None:
+            where, rng, lines = path, positions.get(rep.node), main_lines
+        else:
+            where, rng, lines = home.display, home.position(rep.node), home.text.splitlines()
         if rng is None:
             continue
         check = meta[rep.code]
-        message = rep.message(line_of) if callable(rep.message) else rep.message
-        stmt_rng = positions.get(rep.stmt) if rep.stmt is not None else None
-        stmt_line = stmt_rng.start.line if stmt_rng is not None else rng.start.line
-        related = []
+        message = rep.message(line_of_in(where)) if callable(rep.message) else rep.message
+        stmt_rng = locate(rep.stmt)[1] if rep.stmt is not None else None
+        stmt_line = stmt_rng.start.line if stmt_rng is not None and stmt_rng.start.line <= rng.start.line else \
+            rng.start.line
+        related, related_files = [], []
         for node, label in rep.related:
-            r = positions.get(node)
-            if r is not None:
+            file, r = locate(node)
+            if r is None:
+                continue
+            if file == where:
                 related.append((r.start.line, r.start.column + 1, label))
+            else:
+                related_files.append((file, r.start.line, r.start.column + 1, label))
         related.sort()
         text = lines[rng.start.line - 1] if 0 < rng.start.line <= len(lines) else ""
+        fix = rep.fix
+        if home is not None and fix is not None and fix.edit is not None:
+            # a fix is applied to the file being fixed: one in another file is shown, not applied
+            fix = type(fix)(fix.description, "display-only")
         out.append(
             Diagnostic(
-                path=path,
+                path=where,
                 line=rng.start.line,
                 col=rng.start.column + 1,
                 end_line=rng.end.line,
@@ -79,13 +126,12 @@ def to_diagnostics(module: cst.Module, reports: Sequence, path: str, checks: Seq
                 name=check.name,
                 severity=rep.severity or check.severity,
                 message=message,
-                fix=rep.fix,
+                fix=fix,
                 related=related,
+                related_files=related_files,
                 stmt_line=stmt_line,
                 fingerprint=fingerprint(rep.code, text),
             )
         )
     out.sort(key=Diagnostic.sort_key)
     return out
-
-

@@ -106,6 +106,12 @@ def _result(d: Diagnostic, rule_index: Dict[str, int], source: Optional[str]) ->
             {"id": i, "message": {"text": label},
              "physicalLocation": {"artifactLocation": artifact_uri(d.path), "region": _region(line, col, line, col)}}
             for i, (line, col, label) in enumerate(d.related, start=1)]
+    if d.related_files:
+        first = len(d.related) + 1
+        res.setdefault("relatedLocations", []).extend(
+            {"id": i, "message": {"text": label},
+             "physicalLocation": {"artifactLocation": artifact_uri(path), "region": _region(line, col, line, col)}}
+            for i, (path, line, col, label) in enumerate(d.related_files, start=first))
     props: Dict[str, Any] = {"name": d.name}
     if d.fix is not None:
         replacements = _replacements(d, source)

@@ -71,6 +71,8 @@ def _notes(d: Diagnostic, source: Optional[str] = None) -> List[str]:
         where = locate(line) if locate is not None else None
         position = f"cell {where[0]}:{where[1]}" if where is not None else str(line)
         notes.append(f"= note: {d.path}:{position}:{col}: {label}")
+    for path, line, col, label in d.related_files:
+        notes.append(f"= note: {path}:{line}:{col}: {label}")
     if d.validation:  # --validate / inplace-lint run: the verdict and what the probe saw
         verdict = d.validation.get("verdict")
         label = "runtime" if d.runtime else "validation"

@@ -54,11 +54,16 @@ class FileOutcome:
 # Lines of a finding
 
 
+MADE_IN_PLACE = "made in place"  # the label of a related location where such a module was built
+
+
 def target_lines(d: Diagnostic) -> Set[int]:
-    """The lines whose execution (or events) belong to ``d``: its span, and its statement's first line."""
+    """The lines whose execution (or events) belong to ``d``: its span, its statement's first line, and the
+    construction of a module the finding made in place (``m.inplace = True``: the module writes where it runs)."""
     lines = set(range(d.line, max(d.end_line, d.line) + 1))
     if d.stmt_line and d.stmt_line <= d.line:
         lines.add(d.stmt_line)
+    lines.update(line for line, _, label in d.related if label.endswith(MADE_IN_PLACE))
     return lines
 
 

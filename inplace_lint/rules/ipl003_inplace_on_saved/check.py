@@ -136,7 +136,7 @@ class InplaceOnSaved(Check):
             fix = Fix(f"Leave `inplace` off for a `{layer}` that follows a layer that saves its output "
                       f"(`{prev_name}`)", "display-only")
             ctx.report(flip[1], self.code, message, fix=fix,
-                       related=[(arg, f"the `{layer}` made in place"), (layers[0][0], "")][:1])
+                       related=[(arg, f"the `{layer}` made in place")])  # the validator knows this label
 
     def on_step_between_graph_and_backward(self, event, ctx) -> None:
         """``opt.step()`` between building a graph and backpropagating it (the classic GAN mistake)."""
