@@ -1588,6 +1588,9 @@ class Interpreter(TorchSemantics):
                 self.mark_used(pos)
                 self.mark_used(kw.values())
                 fn = self.fn_by_qual.get(f.cls)
+                if fn is not None and fn.home is not None and not any(
+                        o.kind != UNKNOWN for v in list(pos) + list(kw.values()) for o in v):
+                    fn = None  # a helper of another file given nothing we know (``is_x_available()``): not worth a call
                 result = self.call_function(fn, node, None, pos, kw) if fn is not None else None
                 out.update(result if result is not None else (self.obj(UNKNOWN, ("call", id(node))),))
             elif f.kind == CLASS:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
+from collections import OrderedDict
 from typing import Dict, List, Optional, Tuple
 
 import libcst as cst
@@ -98,32 +99,29 @@ class Project:
         return None
 
     def load(self, path: Path) -> Optional[ForeignModule]:
-        """``path`` parsed (None when it cannot be read or parsed, or too much was read already)."""
+        """``path`` parsed (None when it cannot be read or parsed, or too much was read already). Parsed files are
+        kept for the other files of the run (keyed by path, size and modification time)."""
         path = path.resolve()
         if path in self.modules:
             return self.modules[path]
         if path == self.importer or len(self.modules) >= MAX_MODULES:
             return None
         self.modules[path] = None
-        try:
-            if path.stat().st_size > MAX_IMPORTED_BYTES:
-                return None
-            text = path.read_bytes().decode("utf-8")
-            quiet_parse(text)  # CPython first: LibCST never sees a file that does not parse
-            parsed = cst.parse_module(text)
-        except (OSError, UnicodeDecodeError, SyntaxError, ValueError, RecursionError, MemoryError,
-                cst.ParserSyntaxError):
-            return None
-        foreign = ForeignModule(path, text, parsed)
-        self.modules[path] = foreign
-        self.read.append(foreign)
+        foreign = _parse(path)
+        if foreign is not None:
+            self.modules[path] = foreign
+            self.read.append(foreign)
         return foreign
 
     def function(self, module: Optional[str], level: int, name: str,
                  from_dir: Optional[Path] = None) -> Optional[Tuple[ForeignModule, cst.FunctionDef]]:
-        """The top-level ``def name`` of the project file ``from <module> import name`` reads, if any."""
+        """The top-level ``def name`` of the project file ``from <module> import name`` reads, if any (a file
+        that has no such ``def`` is not parsed at all)."""
         path = self.resolve(module, level, from_dir)
         if path is None:
+            return None
+        text = _text(path)
+        if text is None or not re.search(rf"^(?:async[ \t]+)?def[ \t]+{re.escape(name)}\b", text, re.M):
             return None
         foreign = self.load(path)
         if foreign is None or name not in foreign.functions:
@@ -159,6 +157,57 @@ def import_closure(importer: str, text: str) -> List[Path]:
             except OSError:
                 pass
     return out
+
+
+_PARSED: "OrderedDict[Tuple[str, int, int], Optional[ForeignModule]]" = OrderedDict()
+_TEXTS: "OrderedDict[Tuple[str, int, int], Optional[str]]" = OrderedDict()
+_KEEP = 128  # files kept parsed for the rest of the run
+
+
+def _stamp(path: Path) -> Optional[Tuple[str, int, int]]:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return str(path), st.st_size, st.st_mtime_ns
+
+
+def _remember(cache: "OrderedDict", key, value) -> None:
+    cache[key] = value
+    if len(cache) > _KEEP:
+        cache.popitem(last=False)
+
+
+def _text(path: Path) -> Optional[str]:
+    key = _stamp(path)
+    if key is None or key[1] > MAX_IMPORTED_BYTES:
+        return None
+    if key in _TEXTS:
+        return _TEXTS[key]
+    try:
+        text: Optional[str] = path.read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        text = None
+    _remember(_TEXTS, key, text)
+    return text
+
+
+def _parse(path: Path) -> Optional[ForeignModule]:
+    key = _stamp(path)
+    if key is None:
+        return None
+    if key in _PARSED:
+        return _PARSED[key]
+    text = _text(path)
+    foreign = None
+    if text is not None:
+        try:
+            quiet_parse(text)  # CPython first: LibCST never sees a file that does not parse
+            foreign = ForeignModule(path, text, cst.parse_module(text))
+        except (SyntaxError, ValueError, RecursionError, MemoryError, cst.ParserSyntaxError):
+            foreign = None
+    _remember(_PARSED, key, foreign)
+    return foreign
 
 
 def _under(path: Path, root: Path) -> bool:

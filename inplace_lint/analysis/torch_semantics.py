@@ -388,7 +388,9 @@ class TorchSemantics:
             node = target = self.inplace_flips.get(mod.site, node)
             self.inplace(node, target, pos[0], "module", f"{short}(inplace=True)")
             if self.state is not None and self.state.grad is True:
-                self.record_saves(node, cls, {0: pos[0]}, pos[0], f"`{short}(inplace=True)`", mod)
+                # what it saves of its input it saves as a copy made before the write: only its result is the tensor
+                self.record_saves(node, cls, {0: pos[0]}, pos[0], f"`{short}(inplace=True)`", mod,
+                                  inplace_variant=True)
             return pos[0]
         inputs = list(pos) + list(kw.values())
         if short_has_params(cls) or "multi_param" in mod.extra:
