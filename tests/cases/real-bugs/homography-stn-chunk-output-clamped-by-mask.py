@@ -35,7 +35,7 @@ def transformer(image2_tensor, H_tf):
     T_g = torch.bmm(H_tf, grid)  # [bs,3,3] x [bs,3,w*h] -> [bs,3,w*h]
     x_s, y_s, t_s = torch.chunk(T_g, 3, dim=1)
     t_s_flat = t_s.reshape(-1)
-    eps, maximal = 1e-2, 10.
+    eps = 1e-2
     t_s_flat[t_s_flat.abs() < eps] = eps  # error: IPL009
 
     #  batchsize * width * height

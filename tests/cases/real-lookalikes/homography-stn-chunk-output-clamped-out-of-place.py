@@ -33,7 +33,7 @@ def transformer(image2_tensor, H_tf):
     T_g = torch.bmm(H_tf, grid)  # [bs,3,3] x [bs,3,w*h] -> [bs,3,w*h]
     x_s, y_s, t_s = torch.chunk(T_g, 3, dim=1)
     t_s_flat = t_s.reshape(-1)
-    eps, maximal = 1e-2, 10.
+    eps = 1e-2
     small_value = (t_s_flat.detach().abs() < eps).float()
     t_s_flat = t_s_flat * (1 - small_value) + small_value * eps
 
