@@ -1,0 +1,57 @@
+# case: pafpn-relu-outputs-added-out-of-place-in-lists
+# source: https://github.com/open-mmlab/mmdetection/pull/9450
+# expect: clean
+# torch: clean
+# check: all(p.grad is not None for p in neck.lateral_convs.parameters())
+
+# PAFPN after the PR: both paths add out of place (`laterals[i - 1] = laterals[i - 1] + ...`), so the list slots are
+# rebound to new tensors and the ReLU outputs stay as saved.
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class ConvModule(nn.Module):
+    """mmcv's conv / norm / activation block, with act_cfg=dict(type='ReLU')."""
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0):
+        super().__init__()
+        self.conv = nn.Conv2d(in_channels, out_channels, kernel_size, stride=stride, padding=padding)
+        self.activate = nn.ReLU()
+
+    def forward(self, x):
+        return self.activate(self.conv(x))
+
+
+class PAFPN(nn.Module):
+    def __init__(self, in_channels, out_channels):
+        super().__init__()
+        self.lateral_convs = nn.ModuleList([ConvModule(c, out_channels, 1) for c in in_channels])
+        self.fpn_convs = nn.ModuleList([ConvModule(out_channels, out_channels, 3, padding=1) for _ in in_channels])
+        self.downsample_convs = nn.ModuleList(
+            [ConvModule(out_channels, out_channels, 3, stride=2, padding=1) for _ in in_channels[1:]])
+
+    def forward(self, inputs):
+        # build laterals
+        laterals = [lateral_conv(inputs[i]) for i, lateral_conv in enumerate(self.lateral_convs)]
+
+        # build top-down path
+        used_backbone_levels = len(laterals)
+        for i in range(used_backbone_levels - 1, 0, -1):
+            prev_shape = laterals[i - 1].shape[2:]
+            laterals[i - 1] = laterals[i - 1] + F.interpolate(laterals[i], size=prev_shape, mode='nearest')
+
+        # build outputs
+        # part 1: from original levels
+        inter_outs = [self.fpn_convs[i](laterals[i]) for i in range(used_backbone_levels)]
+
+        # part 2: add bottom-up path
+        for i in range(0, used_backbone_levels - 1):
+            inter_outs[i + 1] = inter_outs[i + 1] + self.downsample_convs[i](inter_outs[i])
+
+        return tuple(inter_outs)
+
+
+neck = PAFPN([2, 3, 4], 4)
+inputs = [torch.randn(1, 2, 8, 8), torch.randn(1, 3, 4, 4), torch.randn(1, 4, 2, 2)]
+sum(out.sum() for out in neck(inputs)).backward()
