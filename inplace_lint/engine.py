@@ -230,7 +230,8 @@ def analyze_text(text: str, path: str, settings: Optional[Settings] = None, *,
     else:
         found = sorted(found, key=Diagnostic.sort_key)
     try:
-        return run_deep(lambda: materialize(module, analysed, text, path, found, fix_budget))
+        fix_with = getattr(settings, "fix_with", "default") if settings is not None else "default"
+        return run_deep(lambda: materialize(module, analysed, text, path, found, fix_budget, fix_with=fix_with))
     except RecursionError:  # too deep even for the big stack: the findings stay, without fixes
         for d in found:
             if d.fix is not None and d.fix.edit is not None:
