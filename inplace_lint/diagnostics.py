@@ -81,7 +81,8 @@ class Fix:
         if self.template:
             out["template"] = self.template
         if self.function:
-            out["function"] = {"name": self.function.get("name"), "backward": self.function.get("backward")}
+            out["function"] = {key: self.function[key] for key in ("name", "backward", "validation")
+                               if key in self.function}
         return out
 
     def to_data(self) -> Dict[str, Any]:

@@ -220,17 +220,19 @@ def filter_diagnostics(diagnostics: Sequence[Diagnostic], text: Optional[str], p
 
 
 def analyze_text(text: str, path: str, settings: Optional[Settings] = None, *,
-                 fix_budget: Optional[int] = MAX_FIX_GROUPS) -> List[Diagnostic]:
+                 fix_budget: Optional[int] = MAX_FIX_GROUPS, fix_with: Optional[str] = None) -> List[Diagnostic]:
     """Analyze ``text`` as the file ``path``: the diagnostics that survive filtering (all of them without
     ``settings``), sorted, their fixes finished (text edits over ``text``; at most ``fix_budget`` groups of them,
-    None: all)."""
+    None: all). ``fix_with`` ("default" | "function"; default: the settings') chooses how in-place chains are
+    fixed (``codemods.materialize``)."""
     module, analysed, found = analyze_for_fixes(text, path)
     if settings is not None:
         found = filter_diagnostics(found, text, path, settings)
     else:
         found = sorted(found, key=Diagnostic.sort_key)
     try:
-        fix_with = getattr(settings, "fix_with", "default") if settings is not None else "default"
+        if fix_with is None:
+            fix_with = getattr(settings, "fix_with", "default") if settings is not None else "default"
         return run_deep(lambda: materialize(module, analysed, text, path, found, fix_budget, fix_with=fix_with))
     except RecursionError:  # too deep even for the big stack: the findings stay, without fixes
         for d in found:
