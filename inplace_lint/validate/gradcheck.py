@@ -15,7 +15,7 @@ import subprocess
 import sys
 from typing import Any, Callable, Dict, Iterable, List, Optional
 
-SHAPE = (8, 8)  # every input: small enough for gradcheck, big enough for literal index writes like h[:, 4:6]
+SHAPE = (6, 6)  # every input: small enough for gradgradcheck, big enough for literal index writes like h[:, 4:6]
 VERIFIED, FAILED, ERROR = "verified", "failed", "error"
 
 
@@ -43,16 +43,24 @@ def _namespace(info: Dict[str, Any]) -> Dict[str, Any]:
     return ns
 
 
+# Shapes tried for the inputs that are not certainly tensors of the chain's shape (``h *= s``, ``h[:, 1] = v``):
+# the same (8, 8), a row (8,), a scalar; each with standard normal values, then positive ones (log, sqrt...).
+_ATTEMPTS = [(shape, positive) for shape in (SHAPE, SHAPE[1:], ()) for positive in (False, True)]
+
+
 def _inputs(info: Dict[str, Any], attempt: int, seed: int = 0) -> List[Any]:
     import torch
 
+    shape, positive = _ATTEMPTS[attempt]
+    maybe = set(info.get("maybe_tensors") or ())
     g = torch.Generator().manual_seed(seed + attempt)
     out = []
-    for _ in info["inputs"]:
-        if attempt == 0:
-            t = torch.randn(*SHAPE, generator=g, dtype=torch.float64)
-        else:  # ops defined only for positive inputs (log, sqrt...)
-            t = torch.rand(*SHAPE, generator=g, dtype=torch.float64) * 0.8 + 0.1
+    for name in info["inputs"]:
+        size = shape if name in maybe else SHAPE
+        if positive:
+            t = torch.rand(*size, generator=g, dtype=torch.float64) * 0.8 + 0.1
+        else:
+            t = torch.randn(*size, generator=g, dtype=torch.float64)
         out.append(t.requires_grad_())
     return out
 
@@ -79,7 +87,7 @@ def check_function(info: Dict[str, Any]) -> Dict[str, Any]:
         return ref(*[a.clone() for a in args])
 
     args = None
-    for attempt in range(2):
+    for attempt in range(len(_ATTEMPTS)):
         candidate = _inputs(info, attempt)
         try:
             outs = _as_tuple(run_ref(*candidate))
@@ -89,7 +97,8 @@ def check_function(info: Dict[str, Any]) -> Dict[str, Any]:
             args = candidate
             break
     if args is None:
-        return {"status": ERROR, "evidence": f"the chain gives no finite output on random {SHAPE} float64 inputs"}
+        return {"status": ERROR, "evidence": f"the chain does not run to a finite output on random float64 inputs "
+                                             f"of shape {SHAPE} (or rows, scalars for its other operands)"}
     try:
         got, want = _as_tuple(run_fn(*args)), _as_tuple(run_ref(*args))
         if len(got) != len(want) or not all(torch.allclose(a, b, rtol=1e-10, atol=1e-12) for a, b in zip(got, want)):
@@ -98,8 +107,9 @@ def check_function(info: Dict[str, Any]) -> Dict[str, Any]:
         grads_fn = torch.autograd.grad(got, args, weights, allow_unused=True)
         grads_ref = torch.autograd.grad(want, args, weights, allow_unused=True)
         for name, a, b in zip(info["inputs"], grads_fn, grads_ref):
-            a = torch.zeros_like(args[0]) if a is None else a
-            b = torch.zeros_like(args[0]) if b is None else b
+            arg = args[info["inputs"].index(name)]
+            a = torch.zeros_like(arg) if a is None else a
+            b = torch.zeros_like(arg) if b is None else b
             if a.shape != b.shape or not torch.allclose(a, b, rtol=1e-7, atol=1e-9):
                 err = (a - b).abs().max().item() if a.shape == b.shape else float("nan")
                 return {"status": FAILED, "evidence": f"the gradient of `{name}` differs from the out-of-place "
@@ -107,8 +117,9 @@ def check_function(info: Dict[str, Any]) -> Dict[str, Any]:
         torch.autograd.gradcheck(run_fn, args, eps=1e-6, atol=1e-5, rtol=1e-3)
     except Exception as exc:  # noqa: BLE001 - gradcheck raises GradcheckError; anything else is a failure too
         return {"status": FAILED, "evidence": f"gradcheck failed: {' '.join(str(exc).split())[:300]}"}
-    evidence = (f"gradcheck passed ({info.get('backward')} backward; float64 {SHAPE} inputs); outputs and gradients "
-                f"equal the out-of-place chain's")
+    shapes = ", ".join(f"{name} {tuple(a.shape)}" for name, a in zip(info["inputs"], args))
+    evidence = (f"gradcheck passed ({info.get('backward')} backward; float64 inputs {shapes}); outputs and "
+                f"gradients equal the out-of-place chain's")
     second: Optional[bool] = None
     try:
         torch.autograd.gradgradcheck(run_ref, args, eps=1e-6, atol=1e-5, rtol=1e-3)
