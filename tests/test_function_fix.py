@@ -232,3 +232,53 @@ def test_fix_with_option_and_config_key(tmp_path, monkeypatch):
     (tmp_path / "pyproject.toml").write_text('[tool.inplace-lint]\nfix-with = "closure"\n')
     with pytest.raises(ConfigError, match="'fix-with' must be one of 'default', 'function', not 'closure'"):
         resolve_settings(["m.py"])
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# docs/fixes.md: the executed examples of in-place writes inside a custom Function; the memory bench
+
+
+def _doc_examples():
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "fixes.md").read_text()
+    section = text[text.index("## In-place updates inside a custom `autograd.Function`"):]
+    return re.findall(r"```python\n(.*?)```\n\n```text\n(.*?)```", section, re.S)
+
+
+def test_docs_have_the_three_examples():
+    assert len(_doc_examples()) == 3
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("index", range(3), ids=["legal", "write-after-save", "no-mark-dirty"])
+def test_docs_examples_print_what_the_doc_shows(index):
+    import contextlib
+    import io
+
+    pytest.importorskip("torch")
+    code, shown = _doc_examples()[index]
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(compile(code, "<docs/fixes.md>", "exec"), {"__name__": "__main__"})
+    assert re.sub(r" at 0x[0-9a-f]+>", " at ...>", out.getvalue()) == shown
+
+
+@pytest.mark.slow
+def test_memory_bench_shows_the_function_holding_less(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    pytest.importorskip("torch")
+    root = Path(__file__).resolve().parents[1]
+    out = tmp_path / "memory.json"
+    subprocess.run([sys.executable, str(root / "bench" / "function_fix_memory.py"), "--size", "512", "--depth", "4",
+                    "--output", str(out)], check=True, capture_output=True, timeout=300)
+    rows = json.loads(out.read_text())["rows"]["4"]
+    activation = 512 * 512 * 4
+    held = {name: round(r["held_after_forward"] / activation) for name, r in rows.items()}  # in activations
+    # the out-of-place graph holds sigmoid's result and the mul result (Scale saved it) per block, + the output;
+    # the closed-form Function one buffer per block (saved by it and by Scale alike), + the output
+    assert held == {"out-of-place": 9, "function, closed form": 5, "function, recompute": 8}
+    assert rows["function, closed form"]["peak"] < rows["out-of-place"]["peak"]
