@@ -495,6 +495,8 @@ def _closed_form(ctx, chain: _Chain, param_of: Dict[str, str]) -> Optional[Tuple
         return None
     if chain.kind == "input" and (partial and "self" in d["uses"] or param_of[text] != chain.buffer):
         return None
+    if chain.kind == "result" and "self" in d["uses"] and param_of[text] == chain.buffer:
+        return None  # ``h = torch.sin(h)``: the input's name is rebound by the chain
     return d, name, param_of[text]
 
 
@@ -647,6 +649,8 @@ def plan_function(ctx, write_node: cst.CSTNode, saved_nodes: Sequence[cst.CSTNod
         for p in maybe:
             backward_lines.append(f"{i2}{p} = {ctx_name}.{p} if {p} is None else {p}")
         backward_lines.append(f"{i2}create_graph = {T}.is_grad_enabled()")
+        if chain.kind == "result":
+            backward_lines.append(f"{i2}inputs = {_tuple(params)}")
         backward_lines.append(f"{i2}with {T}.enable_grad():  # the chain again, each write into a copy")
         if chain.kind == "input":
             k = params.index(chain.buffer)
@@ -657,8 +661,6 @@ def plan_function(ctx, write_node: cst.CSTNode, saved_nodes: Sequence[cst.CSTNod
         for s in chain.steps:
             backward_lines.append(f"{i3}{chain.buffer} = {chain.buffer}.clone()")
             backward_lines.append(f"{i3}{code(s.stmt)}")
-        if chain.kind == "result":
-            backward_lines.append(f"{i2}inputs = {_tuple(params)}")
         backward_lines += [
             f"{i2}wanted = [t for t, need in zip(inputs, {ctx_name}.needs_input_grad) if need]",
             f"{i2}pairs = [(o, g) for o, g in zip({_tuple(outputs)}, {_tuple(grads)}) if o.requires_grad]",

@@ -56,6 +56,7 @@ CASES = [
     ("softmax-dim", "h = torch.softmax(x, dim=-1)\nh.mul_(2)\nreturn h * h", "", "recompute", ["h.mul_(2)"]),
     ("index-tensor-value", "h = torch.sigmoid(x)\nh[:, 1] = self.v\nreturn h", "self.v = nn.Parameter(torch.ones(4))",
      "recompute", ["h[:, 1] = v"]),
+    ("exp-rebinds-its-input", "h = x + 1\nh = torch.exp(h)\nh.mul_(2)\nreturn h", "", "closed-form", ["h.mul_(2)"]),
     ("pow-input", "x = x + 0\ny = x.pow(2)\nx.add_(self.b)\nreturn x * y", "self.b = nn.Parameter(torch.randn(3))",
      "recompute", ["x.add_(b)"]),
 ]
