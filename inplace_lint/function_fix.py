@@ -640,14 +640,14 @@ def plan_function(ctx, write_node: cst.CSTNode, saved_nodes: Sequence[cst.CSTNod
             lines.append(f"{i2}# the writes below change `{chain.buffer}`: backward recomputes from a copy")
         lines.append(f"{i2}{ctx_name}.save_for_backward({', '.join(save_items)})")
         for p in maybe:
-            lines.append(f"{i2}{ctx_name}.{p} = None if {T}.is_tensor({p}) else {p}")
+            lines.append(f"{i2}{ctx_name}.{p}_constant = None if {T}.is_tensor({p}) else {p}")
         lines += [i2 + line for line in chain_lines]
         if chain.kind == "input":
             lines.append(f"{i2}{ctx_name}.mark_dirty({chain.buffer})")
         lines.append(f"{i2}return {', '.join(outputs)}")
         backward_lines.append(f"{i2}{', '.join(params)}{',' if len(params) == 1 else ''} = {ctx_name}.saved_tensors")
         for p in maybe:
-            backward_lines.append(f"{i2}{p} = {ctx_name}.{p} if {p} is None else {p}")
+            backward_lines.append(f"{i2}{p} = {ctx_name}.{p}_constant if {p} is None else {p}")
         backward_lines.append(f"{i2}create_graph = {T}.is_grad_enabled()")
         if chain.kind == "result":
             backward_lines.append(f"{i2}inputs = {_tuple(params)}")
