@@ -1270,7 +1270,8 @@ def function_alternative(ctx: Optional[Context], fix: Optional[Fix]) -> Optional
     if not isinstance(request, dict):
         return None
     try:
-        return function_fix.plan_function(ctx, request.get("write"), request.get("saved") or ())
+        return function_fix.plan_function(ctx, request.get("write"), request.get("saved") or (),
+                                          writes_fresh=bool(request.get("fresh")))
     except RecursionError:
         raise
     except Exception:  # noqa: BLE001 - a planner bug costs the alternative, never the finding

@@ -250,15 +250,15 @@ class _Inputs(cst.CSTVisitor):
     def __init__(self, ctx, internal: Set[str]) -> None:
         self.ctx = ctx
         self.internal = set(internal)
-        self.order: List[cst.BaseExpression] = []
+        self.occurrences: List[Tuple[cst.BaseExpression, str]] = []  # every read of an input, in order
         self.texts: List[str] = []
         self.tensors: Set[str] = set()
         self.bad = False
 
     def _add(self, node: cst.BaseExpression, text: str) -> None:
+        self.occurrences.append((node, text))
         if text not in self.texts:
             self.texts.append(text)
-            self.order.append(node)
 
     def _value(self, node: cst.BaseExpression) -> Optional[str]:
         """The input text ``node`` reads, when it is one."""
@@ -423,6 +423,19 @@ def _names_read(node: cst.CSTNode) -> List[str]:
     return out
 
 
+def _bound_before(ctx, chain: _Chain) -> bool:
+    """The written input is assigned (``x = a * 2``) in the chain's block before it: not a parameter the caller
+    passes (which may be a view)."""
+    body, i0 = ctx.siblings(chain.first)
+    for stmt in body[:i0]:
+        if isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                if isinstance(small, cst.Assign) and any(
+                        isinstance(t.target, cst.Name) and t.target.value == chain.buffer for t in small.targets):
+                    return True
+    return False
+
+
 def _torch_alias(ctx, anchor_index: int) -> Optional[str]:
     names = sorted(local for local, q in ctx.imports.items() if q == "torch" and local not in ctx.rebound
                    and ctx.imported_at.get(local, 0) < anchor_index)
@@ -500,26 +513,23 @@ def _closed_form(ctx, chain: _Chain, param_of: Dict[str, str]) -> Optional[Tuple
     return d, name, param_of[text]
 
 
-def plan_function(ctx, write_node: cst.CSTNode, saved_nodes: Sequence[cst.CSTNode]) -> Optional[FunctionPlan]:
-    """The Function rewrite of the chain the in-place write ``write_node`` belongs to (``saved_nodes``: the ops
-    that saved what it writes), or None when it is not a chain this can take over."""
-    if not saved_nodes or not ctx.owns(write_node):
-        return None
-    chain = _find_chain(ctx, write_node, saved_nodes)
-    if chain is None:
-        return None
-    anchor = chain.first
-    for n in ctx.ancestors(chain.first):
-        if n is ctx.module:
-            break
-        anchor = n
-    index = next((i for i, s in enumerate(ctx.module.body) if s is anchor), -1)
-    if index < 0:
-        return None
-    alias = _torch_alias(ctx, index)
-    if alias is None:
-        return None
-    # what the chain reads from outside
+# Names the generated backward binds itself: a chain that reads one of them is left to the default fix.
+_RESERVED = frozenset({"grad", "inputs", "wanted", "pairs", "found", "create_graph", "reference"})
+
+
+@dataclass
+class _Signature:
+    """The Function's parameters: the chain's inputs (``self.s`` becomes ``s``), which of them may not be tensors,
+    and the source text of each chain statement with the inputs renamed."""
+
+    texts: List[str]  # what the call site passes (``x``, ``self.s``)
+    params: List[str]  # the parameter names (``x``, ``s``)
+    maybe: List[str]  # parameters that may be numbers or other objects
+    ctx_name: str
+    lines: List[str]  # the chain's statements, in order, one (possibly multi-line) source text each
+
+
+def _signature(ctx, chain: _Chain, alias: str) -> Optional[_Signature]:
     visitor = _Inputs(ctx, set())
     chain.assign.value.visit(visitor)
     visitor.internal.add(chain.result)
@@ -531,164 +541,208 @@ def plan_function(ctx, write_node: cst.CSTNode, saved_nodes: Sequence[cst.CSTNod
         return None
     if chain.kind == "input":
         visitor.tensors.add(chain.buffer)
-    used = set(visitor.texts) | {chain.result, chain.buffer, alias}
+    # ``x.shape``, ``x.T`` of an input tensor ``x``: ``x`` is the input, the attribute is read inside
+    plain = set(visitor.texts)
+    texts = [t for t in visitor.texts if "." not in t or t.split(".")[0] not in plain | visitor.tensors]
+    texts += [t.split(".")[0] for t in visitor.texts if "." in t and t not in texts
+              and t.split(".")[0] in visitor.tensors and t.split(".")[0] not in texts]
+    used = set(texts) | {chain.result, chain.buffer, alias}
     used |= set(_names_read(chain.first)) | {n for s in chain.steps for n in _names_read(s.stmt)}
+    if used & _RESERVED or any(n.startswith("grad_") for n in used):
+        return None
     param_of: Dict[str, str] = {}
-    for text in visitor.texts:
+    for text in texts:
         if "." not in text:
             param_of[text] = text
             continue
         base = text.rsplit(".", 1)[-1]
         name, n = base, 1
-        while name in used or keyword.iskeyword(name):
+        while name in used or name in _RESERVED or keyword.iskeyword(name):
             name, n = f"{base}_{n}", n + 1
         used.add(name)
         param_of[text] = name
-    ctx_name = "ctx" if "ctx" not in used else "ctx_"
-    params = [param_of[t] for t in visitor.texts]
-    maybe = [param_of[t] for t in visitor.texts if t not in visitor.tensors]
-    subs = {id(node): param_of[text] for node, text in zip(visitor.order, visitor.texts) if "." in text}
+    subs = {id(node): param_of[text] for node, text in visitor.occurrences if "." in text and text in param_of}
 
     def code(stmt: cst.SimpleStatementLine) -> str:
         class _Sub(cst.CSTTransformer):
             def leave_Attribute(self, original, updated):
                 name = subs.get(id(original))
                 return cst.Name(name) if name is not None else updated
-        try:
-            # statements are parsed from their own text so that node identity of the substitutions is kept
-            new = stmt.visit(_Sub()) if subs else stmt
-        except Exception:  # noqa: BLE001
-            return ""
+
+        new = stmt.visit(_Sub()) if subs else stmt
         text = cst.Module(body=[new.with_changes(leading_lines=[])]).code
         return text.rstrip("\r\n").replace("\r\n", "\n")
 
-    chain_lines = [code(chain.first)] + [code(s.stmt) for s in chain.steps]
-    if any(not line for line in chain_lines):
-        return None
-    closed = _closed_form(ctx, chain, param_of)
-    name = _class_name(ctx, chain, anchor)
-    indent = ctx.module.default_indent if ctx.module.default_indent.strip() == "" else "    "
-    i1, i2, i3 = indent, indent * 2, indent * 3
-    T = alias
-    outputs = [chain.buffer] if chain.kind == "result" else [chain.result, chain.buffer]
-    grads = [f"grad_{o}" for o in outputs]
-    summary = "; ".join(line.split("#")[0].strip() for line in chain_lines)
-    lines = [f"class {name}({T}.autograd.Function):",
-             f'{i1}"""`{_short(summary, 60)}`, writes in place (inplace-lint --fix-with function)."""',
-             "",
-             f"{i1}@staticmethod",
-             f"{i1}def forward({ctx_name}, {', '.join(params)}):"]
-    backward_lines: List[str] = [f"{i1}@staticmethod", f"{i1}def backward({ctx_name}, {', '.join(grads)}):"]
-    if closed is not None:
-        d, op, x = closed
-        kind = CLOSED_FORM
-        steps = chain.steps
-        need_value = [False] * (len(steps) + 1)  # need_value[i]: the buffer after step i-1 is read at or before i
-        uses_result, uses_self = "result" in d["uses"], "self" in d["uses"]
-        need_value[0] = uses_result if chain.kind == "result" else uses_self
-        for i, s in enumerate(steps, start=1):
-            need_value[i] = need_value[i - 1] or s.reads_value
-        buf = chain.buffer
-        saved: List[str] = []
-        if need_value[len(steps)]:
-            saved.append(buf)
-        if chain.kind == "result" and uses_self:
-            saved.append(x)
-        if chain.kind == "input" and uses_result:
-            saved.append(chain.result)
-        lines += [i2 + line for line in chain_lines]
-        if chain.kind == "input":
-            lines.append(f"{i2}{ctx_name}.mark_dirty({buf})")
-        if saved:
-            lines.append(f"{i2}{ctx_name}.save_for_backward({', '.join(saved)})")
-        lines.append(f"{i2}return {', '.join(outputs)}")
-        if saved:
-            backward_lines.append(f"{i2}{', '.join(saved)}{',' if len(saved) == 1 else ''} = {ctx_name}.saved_tensors")
-        g = "grad"
-        backward_lines.append(f"{i2}{g} = {grads[-1]}")
-        for i in range(len(steps), 0, -1):
-            s = steps[i - 1]
-            src = _short(code(s.stmt).split("#")[0].strip(), 60)
-            for j, line in enumerate(s.grad or []):
-                backward_lines.append(f"{i2}{line.format(g=g, v=buf)}" + (f"  # {src}" if j == 0 else ""))
-            if not s.grad:
-                backward_lines.append(f"{i2}# {src}: the gradient passes unchanged")
-            if need_value[i - 1] and s.undo is not None:
-                backward_lines.append(f"{i2}{s.undo.format(v=buf)}  # undo {s.label}")
-        py = d["python"].replace("torch.", f"{T}.")
-        if chain.kind == "result":
-            formula = _substitute(py, {"grad": g, "result": buf, "self": x})
-            tail = formula
-        else:
-            formula = _substitute(py, {"grad": grads[0], "result": chain.result, "self": buf})
-            tail = f"{g} + {formula}"
-        backward_lines.append(f"{i2}# torch.{op}: derivatives.yaml gives `{d['formula']}`")
-        rets = [tail if p == x else "None" for p in params]
-        backward_lines.append(f"{i2}return {', '.join(rets)}")
-        how = f"closed-form backward from torch's derivative of `{op}` (`{d['formula']}`)"
+    return _Signature(texts=texts, params=[param_of[t] for t in texts],
+                      maybe=[param_of[t] for t in texts if t not in visitor.tensors],
+                      ctx_name="ctx" if "ctx" not in used else "ctx_",
+                      lines=[code(chain.first)] + [code(s.stmt) for s in chain.steps])
+
+
+@dataclass
+class _Writer:
+    """Writes the class: indentation, the torch alias, the names of outputs and incoming gradients."""
+
+    chain: _Chain
+    sig: _Signature
+    torch: str
+    indent: str
+
+    @property
+    def outputs(self) -> List[str]:
+        return [self.chain.buffer] if self.chain.kind == "result" else [self.chain.result, self.chain.buffer]
+
+    @property
+    def grads(self) -> List[str]:
+        return [f"grad_{o}" for o in self.outputs]
+
+    def body(self, lines: Sequence[str], depth: int = 2) -> List[str]:
+        return [self.indent * depth + line for line in lines]
+
+
+def _closed_form_code(w: _Writer, closed: Tuple[dict, str, str]) -> Tuple[List[str], List[str], str]:
+    """forward and backward bodies of the closed form, and how the message describes it."""
+    d, op, x = closed
+    chain, sig, c = w.chain, w.sig, w.sig.ctx_name
+    steps, buf = chain.steps, chain.buffer
+    uses_result, uses_self = "result" in d["uses"], "self" in d["uses"]
+    # need_value[i]: the buffer as it was after the first i writes is read by the backward (undo up to there)
+    need_value = [uses_result if chain.kind == "result" else uses_self]
+    for s in steps:
+        need_value.append(need_value[-1] or s.reads_value)
+    saved: List[str] = [buf] if need_value[-1] else []
+    if chain.kind == "result" and uses_self:
+        saved.append(x)
+    if chain.kind == "input" and uses_result:
+        saved.append(chain.result)
+    forward = list(sig.lines)
+    if chain.kind == "input":
+        forward.append(f"{c}.mark_dirty({buf})")
+    if saved:
+        forward.append(f"{c}.save_for_backward({', '.join(saved)})")  # after the last write
+    forward.append(f"return {', '.join(w.outputs)}")
+    backward = [f"{', '.join(saved)}{',' if len(saved) == 1 else ''} = {c}.saved_tensors"] if saved else []
+    backward.append(f"grad = {w.grads[-1]}")
+    for i in range(len(steps), 0, -1):
+        s = steps[i - 1]
+        src = _short(sig.lines[i].split("#")[0].strip(), 60)
+        for j, line in enumerate(s.grad or []):
+            backward.append(line.format(g="grad", v=buf) + (f"  # {src}" if j == 0 else ""))
+        if not s.grad:
+            backward.append(f"# {src}: the gradient passes unchanged")
+        if need_value[i - 1] and s.undo is not None:
+            backward.append(f"{s.undo.format(v=buf)}  # undo {s.label}")
+    py = d["python"].replace("torch.", f"{w.torch}.")
+    if chain.kind == "result":
+        tail = _substitute(py, {"grad": "grad", "result": buf, "self": x})
     else:
-        kind = RECOMPUTE
-        save_items = []
-        for p in params:
-            if chain.kind == "input" and p == chain.buffer:
-                save_items.append(f"{p}.clone()")
-            elif p in maybe:
-                save_items.append(f"{p} if {T}.is_tensor({p}) else None")
-            else:
-                save_items.append(p)
-        if chain.kind == "input":
-            lines.append(f"{i2}# the writes below change `{chain.buffer}`: backward recomputes from a copy")
-        lines.append(f"{i2}{ctx_name}.save_for_backward({', '.join(save_items)})")
-        for p in maybe:
-            lines.append(f"{i2}{ctx_name}.{p}_constant = None if {T}.is_tensor({p}) else {p}")
-        lines += [i2 + line for line in chain_lines]
-        if chain.kind == "input":
-            lines.append(f"{i2}{ctx_name}.mark_dirty({chain.buffer})")
-        lines.append(f"{i2}return {', '.join(outputs)}")
-        backward_lines.append(f"{i2}{', '.join(params)}{',' if len(params) == 1 else ''} = {ctx_name}.saved_tensors")
-        for p in maybe:
-            backward_lines.append(f"{i2}{p} = {ctx_name}.{p}_constant if {p} is None else {p}")
-        backward_lines.append(f"{i2}create_graph = {T}.is_grad_enabled()")
-        if chain.kind == "result":
-            backward_lines.append(f"{i2}inputs = {_tuple(params)}")
-        backward_lines.append(f"{i2}with {T}.enable_grad():  # the chain again, each write into a copy")
-        if chain.kind == "input":
-            k = params.index(chain.buffer)
-            backward_lines.append(f"{i3}{chain.buffer} = {chain.buffer}.detach().requires_grad_("
-                                  f"{ctx_name}.needs_input_grad[{k}])")
-            backward_lines.append(f"{i3}inputs = {_tuple(params)}")
-        backward_lines.append(f"{i3}{chain_lines[0]}")
-        for s in chain.steps:
-            backward_lines.append(f"{i3}{chain.buffer} = {chain.buffer}.clone()")
-            backward_lines.append(f"{i3}{code(s.stmt)}")
-        backward_lines += [
-            f"{i2}wanted = [t for t, need in zip(inputs, {ctx_name}.needs_input_grad) if need]",
-            f"{i2}pairs = [(o, g) for o, g in zip({_tuple(outputs)}, {_tuple(grads)}) if o.requires_grad]",
-            f"{i2}found = iter({T}.autograd.grad([o for o, _ in pairs], wanted, [g for _, g in pairs],",
-            f"{i2}{' ' * len('found = iter(' + T + '.autograd.grad(')}create_graph=create_graph, allow_unused=True))",
-            f"{i2}return tuple(next(found) if need else None for need in {ctx_name}.needs_input_grad)",
-        ]
-        how = "recompute backward: it runs the chain again out of place under `torch.enable_grad()`"
-        if chain.kind == "input":
-            how += f" (forward saves a copy of `{chain.buffer}`)"
-    class_code = "\n".join(lines + [""] + backward_lines) + "\n"
-    targets = ", ".join(outputs)
-    call = f"{name}.apply({', '.join(visitor.texts)})"
+        tail = "grad + " + _substitute(py, {"grad": w.grads[0], "result": chain.result, "self": buf})
+    backward.append(f"# torch.{op}: derivatives.yaml gives `{d['formula']}`")
+    backward.append("return " + ", ".join(tail if p == x else "None" for p in sig.params))
+    return forward, backward, f"closed-form backward from torch's derivative of `{op}` (`{d['formula']}`)"
+
+
+def _recompute_code(w: _Writer) -> Tuple[List[str], List[str], str]:
+    """forward and backward bodies of the recompute backward, and how the message describes it."""
+    chain, sig, c, T = w.chain, w.sig, w.sig.ctx_name, w.torch
+    params, buf = sig.params, chain.buffer
+    saved = []
+    for p in params:
+        if chain.kind == "input" and p == buf:
+            saved.append(f"{p}.clone()")
+        elif p in sig.maybe:
+            saved.append(f"{p} if {T}.is_tensor({p}) else None")
+        else:
+            saved.append(p)
+    forward = [f"# the writes below change `{buf}`: backward recomputes from a copy"] if chain.kind == "input" else []
+    forward.append(f"{c}.save_for_backward({', '.join(saved)})")
+    forward += [f"{c}.{p}_constant = None if {T}.is_tensor({p}) else {p}" for p in sig.maybe]
+    forward += sig.lines
+    if chain.kind == "input":
+        forward.append(f"{c}.mark_dirty({buf})")
+    forward.append(f"return {', '.join(w.outputs)}")
+    backward = [f"{', '.join(params)}{',' if len(params) == 1 else ''} = {c}.saved_tensors"]
+    backward += [f"{p} = {c}.{p}_constant if {p} is None else {p}" for p in sig.maybe]
+    backward.append(f"create_graph = {T}.is_grad_enabled()")
+    if chain.kind == "result":  # the saved inputs themselves: a double backward differentiates through them
+        backward.append(f"inputs = {_tuple(params)}")
+    backward.append(f"with {T}.enable_grad():  # the chain again, each write into a copy")
+    again = []
+    if chain.kind == "input":  # the saved copy of the written input stands for it
+        again.append(f"{buf} = {buf}.detach().requires_grad_({c}.needs_input_grad[{params.index(buf)}])")
+        again.append(f"inputs = {_tuple(params)}")
+    again.append(sig.lines[0])
+    for line in sig.lines[1:]:
+        again += [f"{buf} = {buf}.clone()", line]
+    backward += w.body(again, 1)
+    call = f"found = iter({T}.autograd.grad("
+    backward += [
+        f"wanted = [t for t, need in zip(inputs, {c}.needs_input_grad) if need]",
+        f"pairs = [(o, g) for o, g in zip({_tuple(w.outputs)}, {_tuple(w.grads)}) if o.requires_grad]",
+        f"{call}[o for o, _ in pairs], wanted, [g for _, g in pairs],",
+        f"{' ' * len(call)}create_graph=create_graph, allow_unused=True))",
+        f"return tuple(next(found) if need else None for need in {c}.needs_input_grad)",
+    ]
+    how = "recompute backward: it runs the chain again out of place under `torch.enable_grad()`"
+    if chain.kind == "input":
+        how += f" (forward saves a copy of `{buf}`)"
+    return forward, backward, how
+
+
+def plan_function(ctx, write_node: cst.CSTNode, saved_nodes: Sequence[cst.CSTNode], *,
+                  writes_fresh: bool = False) -> Optional[FunctionPlan]:
+    """The Function rewrite of the chain the in-place write ``write_node`` belongs to (``saved_nodes``: the ops
+    that saved what it writes), or None when it is not a chain this can take over. ``writes_fresh``: the written
+    tensor is certainly the result of an op, not a view (required for a chain that writes the saving op's input:
+    torch refuses a Function with several outputs that writes a view input)."""
+    if not saved_nodes or not ctx.owns(write_node):
+        return None
+    chain = _find_chain(ctx, write_node, saved_nodes)
+    if chain is None or (chain.kind == "input" and not (writes_fresh and _bound_before(ctx, chain))):
+        return None
+    anchor = chain.first  # the top-level statement the chain is in: the class goes right before it
+    for n in ctx.ancestors(chain.first):
+        if n is ctx.module:
+            break
+        anchor = n
+    index = next((i for i, s in enumerate(ctx.module.body) if s is anchor), -1)
+    alias = _torch_alias(ctx, index) if index >= 0 else None
+    sig = _signature(ctx, chain, alias) if alias is not None else None
+    if sig is None:
+        return None
+    param_of = dict(zip(sig.texts, sig.params))
+    closed = _closed_form(ctx, chain, param_of)
+    indent = ctx.module.default_indent if ctx.module.default_indent.strip() == "" else "    "
+    w = _Writer(chain, sig, alias, indent)
+    forward, backward, how = _closed_form_code(w, closed) if closed is not None else _recompute_code(w)
+    name = _class_name(ctx, chain, anchor)
+    summary = _short("; ".join(line.split("#")[0].strip() for line in sig.lines), 60)
+    if '"""' in summary or "\\" in summary or summary.endswith('"'):
+        summary = "the chain"
+    c = sig.ctx_name
+    lines = [f"class {name}({alias}.autograd.Function):",
+             f'{indent}"""`{summary}`, writes in place (inplace-lint --fix-with function)."""', "",
+             f"{indent}@staticmethod", f"{indent}def forward({c}, {', '.join(sig.params)}):", *w.body(forward), "",
+             f"{indent}@staticmethod", f"{indent}def backward({c}, {', '.join(w.grads)}):", *w.body(backward)]
+    class_code = "\n".join(lines) + "\n"
     writes = ", ".join(f"`{s.label}`" for s in chain.steps)
     description = (f"Extract the chain into `{name}`, a `torch.autograd.Function` whose forward keeps the in-place "
                    f"{writes} ({how}; verify with --validate)")
-    reference = ["def reference(" + ", ".join(params) + "):", f"{i1}{chain_lines[0]}"]
-    for s in chain.steps:
-        reference += [f"{i1}{chain.buffer} = {chain.buffer}.clone()", f"{i1}{code(s.stmt)}"]
-    reference.append(f"{i1}return {', '.join(outputs)}")
+    reference = [f"def reference({', '.join(sig.params)}):", sig.lines[0]]
+    for line in sig.lines[1:]:
+        reference += [f"{indent}{chain.buffer} = {chain.buffer}.clone()", f"{indent}{line}"]
+    reference[1] = indent + reference[1]
+    reference.append(f"{indent}return {', '.join(w.outputs)}")
     names = set(_names_read(chain.first)) | {n for s in chain.steps for n in _names_read(s.stmt)}
-    imports = {local: q for local, q in sorted(ctx.imports.items()) if local in names and local != T}
-    info = {"name": name, "kind": chain.kind, "imports": imports, "backward": kind, "source": class_code,
-            "reference": "\n".join(reference) + "\n", "inputs": params, "maybe_tensors": maybe, "outputs": outputs,
-            "torch": T, "writes_input": chain.buffer if chain.kind == "input" else None}
-    return FunctionPlan(name=name, kind=chain.kind, backward=kind, class_code=class_code, anchor=anchor,
-                        first=chain.first, assign=chain.assign, targets=targets, call=call,
-                        delete=[s.stmt for s in chain.steps], description=description, info=info)
+    imports = {local: q for local, q in sorted(ctx.imports.items()) if local in names and local != alias}
+    info = {"name": name, "kind": chain.kind, "imports": imports, "backward": CLOSED_FORM if closed else RECOMPUTE,
+            "source": class_code, "reference": "\n".join(reference) + "\n", "inputs": sig.params,
+            "maybe_tensors": sig.maybe, "outputs": w.outputs, "torch": alias,
+            "writes_input": chain.buffer if chain.kind == "input" else None}
+    return FunctionPlan(name=name, kind=chain.kind, backward=info["backward"], class_code=class_code, anchor=anchor,
+                        first=chain.first, assign=chain.assign, targets=", ".join(w.outputs),
+                        call=f"{name}.apply({', '.join(sig.texts)})", delete=[s.stmt for s in chain.steps],
+                        description=description, info=info)
 
 
 def _short(text: str, limit: int = 70) -> str:

@@ -283,3 +283,26 @@ def test_memory_bench_shows_the_function_holding_less(tmp_path):
     # the closed-form Function one buffer per block (saved by it and by Scale alike), + the output
     assert held == {"out-of-place": 9, "function, closed form": 5, "function, recompute": 8}
     assert rows["function, closed form"]["peak"] < rows["out-of-place"]["peak"]
+
+
+@pytest.mark.parametrize("body", [
+    "y = torch.sin(x)\nx.mul_(3)\nreturn x + y",  # the caller's tensor, maybe a view
+    "v = (x * 2)[0]\ny = torch.sin(v)\nv.mul_(3)\nreturn v + y",  # a view: torch refuses it as a dirty input here
+])
+def test_no_function_writing_an_input_that_may_be_a_view(body):
+    diags = engine.analyze_text(module(body), "m.py", fix_budget=None, fix_with="function")
+    assert diags and not any(d.fix is not None and d.fix.function for d in diags)
+
+
+def test_inputs_read_twice_and_attributes_of_inputs():
+    source = module("h = torch.sigmoid(x)\nh.mul_(self.s)\nh.add_(self.s * x.shape[0])\nreturn h",
+                    "self.s = nn.Parameter(torch.ones(3))")
+    fix = function_findings(source, "function")[0].fix
+    assert fix.function["inputs"] == ["x", "s"]  # x.shape is read inside; self.s, read twice, is one parameter
+    out = fixed_with_function(source)
+    assert "h.add_(s * x.shape[0])" in out and "h = _MSigmoidMulAdd.apply(x, self.s)" in out
+
+
+def test_a_chain_reading_a_name_the_backward_binds_is_left_alone():
+    source = module("grad = x * 1\nh = torch.sigmoid(x)\nh.mul_(grad)\nreturn h")
+    assert function_findings(source, "function") == []

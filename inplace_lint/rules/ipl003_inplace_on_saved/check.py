@@ -4,7 +4,7 @@ from __future__ import annotations
 import libcst as cst
 
 from ... import ops
-from ...analysis.values import DATA, MODULE, VIEW_METAS
+from ...analysis.values import DATA, DERIVED, MODULE, VIEW_METAS
 from ...diagnostics import SAFE, UNSAFE, Fix
 from . import CODE
 from .._base import Check
@@ -107,7 +107,11 @@ class InplaceOnSaved(Check):
         if isinstance(fix.edit, dict) and ev.via in _CHAIN_WRITES:
             # the alternative the fixer offers (--fix-with function): the chain from the saving op to this write as
             # an autograd.Function that keeps the write in place (inplace_lint/function_fix.py decides if it can)
-            fix.edit["function"] = {"write": ev.node, "saved": [node for _, node in sorted(records, key=lambda r: r[0])]}
+            # (a Function may write its input only if that is no view: torch refuses a dirty view input when the
+            # Function has several outputs)
+            fresh = all(o.kind == DERIVED for o in objs)
+            fix.edit["function"] = {"write": ev.node, "saved": [node for _, node in sorted(records, key=lambda r: r[0])],
+                                    "fresh": fresh}
         ctx.report(ev.node, self.code, message, fix=fix, related=related[:3])
 
     def on_layers_in_sequence(self, event, ctx) -> None:
