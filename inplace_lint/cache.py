@@ -84,6 +84,7 @@ def settings_fingerprint(settings: Any) -> str:
         "selection": repr(settings.selection),
         "per_file_ignores": {k: list(v) for k, v in sorted(settings.per_file_ignores.items())},
         "severity": dict(sorted(settings.severity.items())),
+        "fix_with": getattr(settings, "fix_with", "default"),
     }
     return json.dumps(data, sort_keys=True)
 

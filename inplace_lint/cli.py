@@ -156,6 +156,10 @@ def _finish_fixes(ctx: click.Context, result, *, diff: bool, fix_only: bool, qui
 @click.option("--diff", is_flag=True, help="Print the unified diff --fix would apply and write nothing (exit 1 when "
               "there is a change).")
 @click.option("--fix-only", is_flag=True, help="Apply the fixes and report nothing else (exit 0 unless an error).")
+@click.option("--fix-with", type=click.Choice(["default", "function"]), default=None,
+              help="How to fix an in-place write into a tensor an op saved: 'default' rewrites it out of place; "
+                   "'function' (unsafe) extracts the chain into a torch.autograd.Function that keeps the write in "
+                   "place (config: fix-with; default: default).")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, metavar="N",
               help="Check files in N processes (default: the number of CPUs; 1: serially).")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the results cache.")
@@ -175,7 +179,7 @@ def _finish_fixes(ctx: click.Context, result, *, diff: bool, fix_only: bool, qui
 def check(ctx: click.Context, paths: Tuple[str, ...], select, extend_select, ignore, output_format, exit_zero,
           statistics, quiet, config_file, no_config, stdin_filename, force_exclude, show_source, color, jobs,
           no_cache, cache_dir, baseline_file, write_baseline_file,
-          fix, unsafe_fixes, diff, fix_only, validate=False, validate_timeout=60.0) -> None:
+          fix, unsafe_fixes, diff, fix_only, fix_with=None, validate=False, validate_timeout=60.0) -> None:
     """Lint PATHS (files, folders, `-` for stdin; default: the current folder)."""
     if config_file and no_config:
         raise click.UsageError("--config and --no-config are mutually exclusive")
@@ -184,7 +188,7 @@ def check(ctx: click.Context, paths: Tuple[str, ...], select, extend_select, ign
         settings = resolve_settings(
             targets, config=config_file, no_config=no_config, select=_codes(select) if select else None,
             extend_select=_codes(extend_select), ignore=_codes(ignore), force_exclude=force_exclude,
-            stdin_filename=stdin_filename)
+            stdin_filename=stdin_filename, fix_with=fix_with)
     except (ConfigError, catalog.CatalogError) as exc:
         raise fail(str(exc))
     baseline = None

@@ -36,7 +36,7 @@ from typing import Callable, Dict, Iterable, List, Optional, Sequence, Set, Tupl
 import libcst as cst
 from libcst._nodes.internal import CodegenState
 
-from . import ops
+from . import function_fix, ops
 from .analysis.names import NO_CHANGE, canonical, dotted, grad_mode_set_by, record_import, resolve
 from .diagnostics import Diagnostic, Fix
 from .edits import apply_edits, diff_edits, region_text
@@ -1234,6 +1234,50 @@ def clone_arg(ctx: Context, edit: dict) -> Optional[Patch]:
     return Patch().rewrite(call, rewrite, key="clone_arg")
 
 
+@edit_kind("autograd_function")
+def autograd_function(ctx: Context, edit: dict) -> Optional[Patch]:
+    """``{"plan": function_fix.FunctionPlan}``: the chain "op that saved -> in-place writes" becomes
+    ``h = _Name.apply(...)``, the generated ``torch.autograd.Function`` goes before the top-level statement holding it
+    (``--fix-with function``; ``inplace_lint.function_fix`` plans it)."""
+    plan = edit.get("plan")
+    if not isinstance(plan, function_fix.FunctionPlan) or not ctx.owns(plan.first):
+        return None
+    newline = ctx.module.default_newline
+    try:
+        cls = cst.parse_statement(plan.class_code.replace("\n", newline))
+        targets = cst.parse_expression(plan.targets)
+        call = cst.parse_expression(plan.call)
+    except cst.ParserSyntaxError:
+        return None
+
+    def call_site(u: cst.Assign) -> cst.Assign:
+        return u.with_changes(targets=[u.targets[0].with_changes(target=targets)], value=call)
+
+    key = f"autograd_function:{id(plan.first)}"
+    patch = Patch().rewrite(plan.assign, call_site, key=key).insert_before(plan.anchor, cls)
+    patch.rewrite(plan.anchor, lambda u: u, key=key)  # one Function per top-level statement and round
+    for stmt in plan.delete:
+        patch.remove(stmt)
+    return patch
+
+
+def function_alternative(ctx: Optional[Context], fix: Optional[Fix]) -> Optional[function_fix.FunctionPlan]:
+    """The ``autograd.Function`` rewrite a rule offered next to its fix (``edit["function"]``: the write and the
+    nodes of the ops that saved what it writes), when the chain is one ``function_fix`` takes over."""
+    if ctx is None or fix is None or not isinstance(fix.edit, dict):
+        return None
+    request = fix.edit.get("function")
+    if not isinstance(request, dict):
+        return None
+    try:
+        return function_fix.plan_function(ctx, request.get("write"), request.get("saved") or (),
+                                          writes_fresh=bool(request.get("fresh")))
+    except RecursionError:
+        raise
+    except Exception:  # noqa: BLE001 - a planner bug costs the alternative, never the finding
+        return None
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # One round: plan, keep what does not overlap, apply
 
@@ -1432,7 +1476,10 @@ class _Apply(cst.CSTTransformer):
                 flush()
                 out.append(before[0].with_changes(leading_lines=updated.leading_lines))
                 out.extend(before[1:])
-                updated = updated.with_changes(leading_lines=[])
+                # a class or function put before a top-level statement keeps PEP 8's two blank lines after it
+                gap = 2 if isinstance(before[-1], (cst.ClassDef, cst.FunctionDef)) and \
+                    isinstance(self.plan.ctx.parent.get(original), cst.Module) else 0
+                updated = updated.with_changes(leading_lines=[cst.EmptyLine()] * gap)
             after = p.after.get(original, [])
             if original in p.no_grad:
                 run.append(updated)
@@ -1515,18 +1562,32 @@ def plan_fix(ctx: Context, diag: Diagnostic) -> Optional[Patch]:
 
 
 def materialize(module: Optional[cst.Module], analysed: str, source: str, path: str,
-                diagnostics: Sequence[Diagnostic], budget: Optional[int] = None) -> List[Diagnostic]:
+                diagnostics: Sequence[Diagnostic], budget: Optional[int] = None,
+                fix_with: str = "default") -> List[Diagnostic]:
     """Finish the fixes of ``diagnostics`` (found by analysing ``module``, parsed from ``analysed``): each payload
     becomes text edits over ``source`` or, when it cannot be carried out, the finding loses its fix.
 
     ``analysed`` may be ``source`` with blocks blanked out (the analysis pre-filter keeps every line number): the
     edits are made on it and kept only where the lines they replace are the same in ``source``. Every finished fix
     leaves ``source`` compiling if it compiled before. ``budget``: at most that many groups of fixes are finished
-    (in position order; the others lose their fix for now). The diagnostics are updated in place and returned."""
+    (in position order; the others lose their fix for now). The diagnostics are updated in place and returned.
+
+    ``fix_with="function"`` (``--fix-with function``): where a rule offered an ``autograd.Function`` rewrite next
+    to its fix and the chain is one ``function_fix`` takes over, that rewrite is the fix (unsafe); otherwise (and
+    always with "default") the generated Function is attached to the finding's fix as a display-only ``template``."""
     pending = [d for d in diagnostics if d.fix is not None and d.fix.edit is not None]
+    ctx = Context(module) if module is not None and pending else None
+    alternatives: Dict[int, function_fix.FunctionPlan] = {}
+    for d in pending:
+        alt = function_alternative(ctx, d.fix)
+        if alt is None:
+            continue
+        alternatives[id(d)] = alt
+        if fix_with == "function":
+            d.fix = Fix(alt.description, "unsafe", edit={"kind": "autograd_function", "plan": alt},
+                        template=None, function=alt.info)
     finished: Dict[int, Optional[Fix]] = {id(d): None for d in pending}  # assigned at the end: a retry on a
     planned: List[Tuple[Diagnostic, Patch, EditKind]] = []                # bigger stack starts from scratch
-    ctx = Context(module) if module is not None and pending else None
     for d in pending:
         patch = plan_fix(ctx, d) if ctx is not None else None
         if patch is not None:
@@ -1550,7 +1611,20 @@ def materialize(module: Optional[cst.Module], analysed: str, source: str, path: 
                         finished[id(d)] = replace(d.fix, edit=None, edits=edits, priority=kind.priority)
     for d in pending:
         d.fix = finished[id(d)]
+        alt = alternatives.get(id(d))
+        if alt is not None and (d.fix is None or d.fix.function is None):
+            d.fix = _with_template(d.fix, alt)
     return list(diagnostics)
+
+
+def _with_template(fix: Optional[Fix], alt: function_fix.FunctionPlan) -> Fix:
+    """``fix`` (or, lacking one, a display-only hint) showing the ``autograd.Function`` alternative."""
+    header = (f"# --fix-with function (with --unsafe-fixes) would keep the writes in place "
+              f"({'closed-form' if alt.backward == function_fix.CLOSED_FORM else 'recompute'} backward):\n")
+    template = header + alt.template
+    if fix is None:
+        return Fix(alt.description, "display-only", template=template, function=alt.info)
+    return replace(fix, template=template, function=alt.info)
 
 
 # Each group of fixes costs a transform of the path down to it, the code of what changed and a compile: a lint run

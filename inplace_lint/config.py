@@ -38,7 +38,8 @@ SECTION = "inplace-lint"
 STANDALONE_NAMES = (".inplace-lint.toml", "inplace-lint.toml")
 LIST_KEYS = ("select", "extend-select", "ignore", "exclude", "extend-exclude")
 TABLE_KEYS = ("per-file-ignores", "severity")
-KNOWN_KEYS = LIST_KEYS + TABLE_KEYS
+FIX_WITH_CHOICES = ("default", "function")  # fix-with: how --fix rewrites an in-place chain autograd refuses
+KNOWN_KEYS = LIST_KEYS + TABLE_KEYS + ("fix-with",)
 COMMAND_LINE = "command line"
 
 # Folders never worth linting; matched by name at any depth. Any folder holding a pyvenv.cfg is a virtualenv too.
@@ -203,6 +204,7 @@ class Settings:
     per_file_ignores: Dict[str, List[str]] = field(default_factory=dict)
     severity: Dict[str, str] = field(default_factory=dict)  # selector -> "error" | "warning"
     force_exclude: bool = False
+    fix_with: str = "default"  # "function": in-place chains become autograd.Functions (docs/fixes.md)
 
     def __post_init__(self):
         self.root = Path(os.path.abspath(self.root))
@@ -344,7 +346,13 @@ def settings_from_config(data: Dict[str, Any], where: str) -> Dict[str, Any]:
         if level not in catalog.SEVERITIES:
             raise ConfigError(f"{where}: severity.{selector} must be 'error' or 'warning', not {level!r}")
         checked_severity[_selectors([selector], "severity", where)[0]] = level
-    return {
+    out: Dict[str, Any] = {}
+    if "fix-with" in data:
+        if data["fix-with"] not in FIX_WITH_CHOICES:
+            raise ConfigError(f"{where}: 'fix-with' must be one of {', '.join(map(repr, FIX_WITH_CHOICES))}, "
+                              f"not {data['fix-with']!r}")
+        out["fix_with"] = data["fix-with"]
+    return {**out,
         "layer": layer_from_options(lists.get("select"), lists.get("extend-select", []), lists.get("ignore", []),
                                     where),
         "exclude": lists.get("exclude", []) + lists.get("extend-exclude", []),
@@ -362,7 +370,7 @@ def _table(value: Any, key: str, where: str) -> Dict[str, Any]:
 def resolve_settings(paths: Sequence[str] = (), *, config: Optional[str] = None, no_config: bool = False,
                      select: Optional[Sequence[str]] = None, extend_select: Sequence[str] = (),
                      ignore: Sequence[str] = (), force_exclude: bool = False,
-                     stdin_filename: Optional[str] = None) -> Settings:
+                     stdin_filename: Optional[str] = None, fix_with: Optional[str] = None) -> Settings:
     """The settings for one run: the config file (explicit, discovered, or none) then the command-line options."""
     config_path: Optional[Path] = None
     if config is not None:
@@ -380,5 +388,7 @@ def resolve_settings(paths: Sequence[str] = (), *, config: Optional[str] = None,
         kwargs = settings_from_config(load_config(config_path), str(config_path))
         layers.append(kwargs.pop("layer"))
     layers.append(layer_from_options(select, extend_select, ignore, COMMAND_LINE))
+    if fix_with is not None:  # --fix-with beats the config's fix-with
+        kwargs["fix_with"] = fix_with
     return Settings(root=root, config_path=config_path, selection=RuleSelection(tuple(layers)),
                     force_exclude=force_exclude, **kwargs)

@@ -63,6 +63,10 @@ class Fix:
     # Fixes with a lower priority are applied first, alone in their round (their edits change which other
     # findings exist at all, e.g. dropping a ``.detach()``).
     priority: int = 1
+    # A generated ``torch.autograd.Function`` (``--fix-with function``, or shown as ``template``): its name, source,
+    # backward kind ("closed-form" | "recompute"), inputs, outputs and the out-of-place reference ``--validate``
+    # gradchecks it against (``inplace_lint.function_fix``).
+    function: Optional[Dict[str, Any]] = None
 
     def applies(self, unsafe: bool = False) -> bool:
         """Would ``--fix`` (with ``--unsafe-fixes`` when ``unsafe``) apply this fix? The one definition of
@@ -72,19 +76,25 @@ class Fix:
         return self.applicability == SAFE or (unsafe and self.applicability == UNSAFE)
 
     def to_json(self) -> Dict[str, Any]:
-        return {"description": self.description, "applicability": self.applicability,
-                "edits": [e.to_json() for e in self.edits]}
+        out = {"description": self.description, "applicability": self.applicability,
+               "edits": [e.to_json() for e in self.edits]}
+        if self.template:
+            out["template"] = self.template
+        if self.function:
+            out["function"] = {key: self.function[key] for key in ("name", "backward", "validation")
+                               if key in self.function}
+        return out
 
     def to_data(self) -> Dict[str, Any]:
         """Every field but the transient ``edit`` payload (for the cache and worker processes)."""
         return {"description": self.description, "applicability": self.applicability, "template": self.template,
-                "edits": [e.to_json() for e in self.edits], "priority": self.priority}
+                "edits": [e.to_json() for e in self.edits], "priority": self.priority, "function": self.function}
 
     @classmethod
     def from_data(cls, data: Dict[str, Any]) -> "Fix":
         return cls(description=str(data["description"]), applicability=str(data["applicability"]),
                    template=data.get("template"), edits=tuple(Edit.from_json(e) for e in data.get("edits") or ()),
-                   priority=int(data.get("priority", 1)))
+                   priority=int(data.get("priority", 1)), function=data.get("function"))
 
 
 def is_fixable(d: "Diagnostic", unsafe: bool = False) -> bool:

@@ -221,10 +221,11 @@ def filter_diagnostics(diagnostics: Sequence[Diagnostic], text: Optional[str], p
 
 
 def analyze_text(text: str, path: str, settings: Optional[Settings] = None, *,
-                 fix_budget: Optional[int] = MAX_FIX_GROUPS) -> List[Diagnostic]:
+                 fix_budget: Optional[int] = MAX_FIX_GROUPS, fix_with: Optional[str] = None) -> List[Diagnostic]:
     """Analyze ``text`` as the file ``path``: the diagnostics that survive filtering (all of them without
     ``settings``), sorted, their fixes finished (text edits over ``text``; at most ``fix_budget`` groups of them,
-    None: all)."""
+    None: all). ``fix_with`` ("default" | "function"; default: the settings') chooses how in-place chains are
+    fixed (``codemods.materialize``)."""
     module, analysed, found = analyze_for_fixes(text, path)
     own = [d for d in found if d.path == path]
     foreign = [d for d in found if d.path != path]  # inside helpers of other project files this one calls
@@ -233,7 +234,9 @@ def analyze_text(text: str, path: str, settings: Optional[Settings] = None, *,
     else:
         found = sorted(found, key=Diagnostic.sort_key)
     try:
-        return run_deep(lambda: materialize(module, analysed, text, path, found, fix_budget))
+        if fix_with is None:
+            fix_with = getattr(settings, "fix_with", "default") if settings is not None else "default"
+        return run_deep(lambda: materialize(module, analysed, text, path, found, fix_budget, fix_with=fix_with))
     except RecursionError:  # too deep even for the big stack: the findings stay, without fixes
         for d in found:
             if d.fix is not None and d.fix.edit is not None:

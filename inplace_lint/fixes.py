@@ -99,14 +99,16 @@ def _problem(code: str, path: str, compiled_before: bool) -> Optional[str]:
 
 
 def fix_text(source: str, path: str = "<string>", *, unsafe: bool = False, check: Optional[Check] = None,
-             initial: Optional[List[Diagnostic]] = None, max_rounds: int = MAX_ROUNDS) -> TextFix:
+             initial: Optional[List[Diagnostic]] = None, max_rounds: int = MAX_ROUNDS,
+             fix_with: str = "default") -> TextFix:
     """Apply fixes to ``source`` until none applies (or ``max_rounds``). ``check(text)`` returns the findings of a
     text with finished fixes (default: every finding, ``engine.analyze_text``); only those are fixed and reported.
     ``initial``: the findings of ``source``, when already known (e.g. from the cache).
 
     LibCST recurses: a deeply nested file is checked on a big stack (``analysis.guard.run_deep``); if even that
-    runs out, the text is left unchanged with an error."""
-    check = check or (lambda text: engine.analyze_text(text, path, fix_budget=None))
+    runs out, the text is left unchanged with an error. ``fix_with="function"``: in-place chains become
+    ``torch.autograd.Function``s (``--fix-with function``) when no ``check`` is given."""
+    check = check or (lambda text: engine.analyze_text(text, path, fix_budget=None, fix_with=fix_with))
     try:
         return run_deep(lambda: _fix_text(source, path, unsafe, check, initial, max_rounds))
     except RecursionError:

@@ -81,14 +81,15 @@ def _bad_examples():
 @pytest.mark.parametrize("bad, good", _pairs())
 def test_fixed_block_is_the_fix_of_the_bad_block(bad, good):
     source = catalog.strip_markers(bad.code)
-    result = fix_text(source, "example.py", unsafe=True)
+    fix_with = str(good.attrs.get("fix-with", "default"))  # a block made with --fix-with function says so
+    result = fix_text(source, "example.py", unsafe=True, fix_with=fix_with)
     assert result.error is None, result.error
     assert result.source == good.source
     assert result.remaining == [], [d.code for d in result.remaining]
     outcome = run_code(result.source)
     assert outcome.exc is None, f"{type(outcome.exc).__name__}: {outcome.exc}"
     assert bool(outcome.evaluate(good.attrs["check"])), f"check {good.attrs['check']!r} is not true"
-    again = fix_text(result.source, "example.py", unsafe=True)
+    again = fix_text(result.source, "example.py", unsafe=True, fix_with=fix_with)
     assert not again.changed and not again.applied
 
 

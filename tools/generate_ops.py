@@ -64,6 +64,20 @@ factory_functions
     has ``requires_grad``, plus a short list of builtins to try; each is
     called with sample arguments and ``requires_grad=True`` to learn whether
     it accepts it and whether its default dtype can require grad.
+derivatives
+    torch's own derivative formulas, read from the ``derivatives.yaml`` that
+    ships with torch 2.x (``torchgen/packaged/autograd/derivatives.yaml``),
+    for every elementwise unary op (``NAME(Tensor self) -> Tensor`` marked
+    ``result: auto_element_wise``) for which ``torch.NAME`` exists.  The
+    formula for ``self`` is translated to Python (names ``grad``, ``result``,
+    ``self``; helpers such as ``sigmoid_backward`` become
+    ``torch.ops.aten.sigmoid_backward``; ``.conj()`` is dropped: the
+    ``--fix-with function`` rewrites are for real tensors) and kept only when
+    it evaluates to the gradient autograd computes for ``torch.NAME`` on
+    random float64 inputs.  ``uses`` lists which of ``result`` / ``self``
+    the backward needs; ``zero_safe`` says that the formula gives exactly 0
+    for a zero ``grad`` whatever finite value ``result`` / ``self`` holds (a
+    backward may then read a stand-in value where the gradient is zero).
 saved
     The core table: what each differentiable op saves for backward.  Each
     op is run under every non-empty requires-grad pattern of its
@@ -167,6 +181,7 @@ import argparse
 import inspect
 import json
 import operator
+import re
 import sys
 import warnings
 from pathlib import Path
@@ -1734,6 +1749,104 @@ def build_factories() -> dict:
 # ---------------------------------------------------------------------------
 
 
+# ---------------------------------------------------------------------------------------------------------------
+# derivatives: torch's formulas for elementwise unary ops, translated to Python and checked against autograd
+
+_FORMULA_NAMES = {"grad", "result", "self"}
+
+
+def derivatives_yaml() -> Path | None:
+    """The ``derivatives.yaml`` torch ships (in ``torchgen``), or None."""
+    try:
+        import torchgen
+    except ImportError:
+        return None
+    path = Path(torchgen.__file__).parent / "packaged" / "autograd" / "derivatives.yaml"
+    return path if path.exists() else None
+
+
+def _translate_formula(formula: str) -> str | None:
+    """``sigmoid_backward(grad, result)`` -> ``torch.ops.aten.sigmoid_backward(grad, result)``; None when the formula
+    uses anything but ``grad``/``result``/``self``, numbers, methods and aten functions."""
+    import re
+    import keyword
+
+    text = formula.replace(".conj()", "")
+    out, pos = [], 0
+    for m in re.finditer(r"(?<![\w.])([A-Za-z_]\w*)(\s*\()?", text):
+        name, call = m.group(1), m.group(2)
+        out.append(text[pos:m.start()])
+        pos = m.end()
+        if call:
+            if not hasattr(torch.ops.aten, name):
+                return None
+            out.append(f"torch.ops.aten.{name}(")
+        elif name in _FORMULA_NAMES or keyword.iskeyword(name) and name in ("and", "or", "not"):
+            out.append(name)
+        else:
+            return None
+    out.append(text[pos:])
+    python = "".join(out)
+    if "::" in python or "[" in python:
+        return None
+    return python
+
+
+def _eval_formula(python: str, grad: torch.Tensor, result: torch.Tensor, self: torch.Tensor) -> torch.Tensor:
+    return eval(python, {"torch": torch, "__builtins__": {}}, {"grad": grad, "result": result, "self": self})
+
+
+def build_derivatives() -> dict:
+    import yaml
+
+    path = derivatives_yaml()
+    if path is None:
+        return {}
+    entries = yaml.safe_load(path.read_text())
+    out: dict[str, dict] = {}
+    for entry in entries:
+        m = re.fullmatch(r"(\w+)\(Tensor self\) -> Tensor", entry.get("name", ""))
+        if not m or entry.get("result") != "auto_element_wise" or not isinstance(entry.get("self"), str):
+            continue
+        name = m.group(1)
+        fn = getattr(torch, name, None)
+        if not callable(fn) or name.endswith("_"):
+            continue
+        python = _translate_formula(entry["self"])
+        if python is None:
+            continue
+        verified = False
+        for make in (lambda: torch.randn(5, 4, dtype=torch.float64), lambda: torch.rand(5, 4, dtype=torch.float64) * 0.8 + 0.1):
+            torch.manual_seed(0)
+            x = make().requires_grad_()
+            try:
+                y = fn(x)
+                if not torch.isfinite(y).all():
+                    continue
+                g = torch.randn_like(y)
+                expected, = torch.autograd.grad(y, x, g)
+                got = _eval_formula(python, g, y.detach(), x.detach())
+            except Exception:  # noqa: BLE001 - an op that cannot run on these inputs is not recorded
+                continue
+            if torch.isfinite(expected).all() and got.shape == expected.shape \
+                    and torch.allclose(got, expected, rtol=1e-10, atol=1e-12):
+                verified = True
+                break
+        if not verified:
+            continue
+        uses = sorted(n for n in ("result", "self") if re.search(rf"(?<![\w.]){n}(?!\w)", python))
+        values = torch.tensor([-1e3, -3.0, -1.0, -0.5, 0.0, 0.5, 1.0, 2.0, 1e3], dtype=torch.float64)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                zero = _eval_formula(python, torch.zeros_like(values), values, values)
+            zero_safe = bool(torch.isfinite(zero).all() and (zero == 0).all())
+        except Exception:  # noqa: BLE001
+            zero_safe = False
+        out[name] = {"formula": entry["self"], "python": python, "uses": uses, "zero_safe": zero_safe}
+    return dict(sorted(out.items()))
+
+
 def build_table(verbose: bool = False) -> dict:
     """Run every probe and return the table (a JSON-able dict)."""
     with warnings.catch_warnings():
@@ -1750,6 +1863,7 @@ def build_table(verbose: bool = False) -> dict:
             multi_output = build_multi_output_views(views)
             factories = build_factories()
             saved, saved_meta = build_saved(verbose)
+            derivatives = build_derivatives()
         finally:
             torch.set_num_threads(prev_threads)
     table: dict[str, Any] = {
@@ -1764,6 +1878,7 @@ def build_table(verbose: bool = False) -> dict:
         "factory_functions": factories,
         "saved": saved,
         "aliases": build_aliases(),
+        "derivatives": derivatives,
     }
     counts = {k: len(v) for k, v in table.items()}
     counts.update({f"saved_{k}": v for k, v in saved_meta["stats"].items()})

@@ -194,17 +194,20 @@ class TorchSemantics:
             if o.is_tensor and o.kind not in (DATA, DETACHED, GRAD) else o
             for o in out)
 
-    def custom_function_views(self, recv: Value) -> Optional[Tuple[Optional[int], ...]]:
-        """For ``F.apply`` on a local ``torch.autograd.Function`` whose ``forward`` returns a view of an input or
-        an input as-is (not marked dirty) on every return: for each output, the index of that input (None: a
-        fresh tensor). None when ``recv`` is not such a class or nothing it returns is a view."""
+    def custom_function_class(self, recv: Value):
+        """The class info of ``recv`` when it is exactly one local ``torch.autograd.Function`` class, else None."""
         classes = [o for o in recv if o.kind == CLASS]
         if len(classes) != 1 or len(recv) != 1:
             return None
         info = self.classes.get(classes[0].cls)
-        if info is None or not info.is_autograd_function:
-            return None
-        return _forward_view_outputs(info.node)
+        return info if info is not None and info.is_autograd_function else None
+
+    def custom_function_views(self, recv: Value) -> Optional[Tuple[Optional[int], ...]]:
+        """For ``F.apply`` on a local ``torch.autograd.Function`` whose ``forward`` returns a view of an input or
+        an input as-is (not marked dirty) on every return: for each output, the index of that input (None: a
+        fresh tensor). None when ``recv`` is not such a class or nothing it returns is a view."""
+        info = self.custom_function_class(recv)
+        return _forward_view_outputs(info.node) if info is not None else None
 
     def custom_function_result(self, node: cst.Call, pos: List[Value], views: Tuple[Optional[int], ...]) -> Value:
         inputs = list(pos)
@@ -497,6 +500,9 @@ class TorchSemantics:
             views = self.custom_function_views(recv)
             if views is not None:
                 return self.custom_function_result(node, pos, views)
+            if self.custom_function_class(recv) is not None:
+                # fresh outputs computed from the inputs: they require grad when an input does (as torch says)
+                return self.derived(node, list(pos), label="a custom Function")
         if not tensors:
             if name == "step" and any(o.kind == OPTIMIZER and o.extra for o in recv):
                 self.optimizer_step(node, func, recv)

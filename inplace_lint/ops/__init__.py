@@ -52,7 +52,7 @@ __all__ = [
     "table", "is_inplace_method", "inplace_function_target", "inplace_kwarg",
     "inplace_module_kwarg", "is_no_grad_function", "is_view_method",
     "is_view_function", "shares_version", "is_factory", "saved_info",
-    "saved_inputs", "saves_result", "version", "inplace_methods",
+    "saved_inputs", "saves_result", "version", "inplace_methods", "derivative",
 ]
 
 DATA_PATH = pathlib.Path(__file__).parent / "data" / "ops.json"
@@ -264,3 +264,11 @@ def version() -> str:
 def inplace_methods() -> frozenset:
     """Every Tensor method name that mutates ``self`` (for quick membership tests)."""
     return _set("inplace_methods", "inplace_dunders")
+
+
+def derivative(name: str) -> dict | None:
+    """torch's derivative formula for the elementwise unary op ``name`` (``"sigmoid"``), from ``derivatives.yaml``,
+    translated to Python and checked against autograd by the generator: ``{"formula": torch's text, "python": an
+    expression of ``grad``, ``result``, ``self`` (``torch.`` prefixed calls), "uses": ["result"] / ["self"] / [],
+    "zero_safe": bool}``; None when the table has none."""
+    return table().get("derivatives", {}).get(_method(name))

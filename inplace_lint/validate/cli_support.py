@@ -74,6 +74,8 @@ def run_validation(result, settings, *, timeout: float = 60.0, memory_mb: int = 
             result.diagnostics.sort(key=Diagnostic.sort_key)
         summary.fixes = records
         summary.jobs = validator.jobs
+    from .gradcheck import check_functions  # the autograd.Function rewrites (--fix-with function, templates)
+    check_functions(result, timeout=max(timeout, 120.0), echo=echo)
     if echo is not None:
         for record in records:
             echo(f"{record['path']}:{record['line']}: {record['code']} fix {record['status']}: {record['evidence']}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import libcst as cst
 
 from ... import ops
-from ...analysis.values import DATA, MODULE, VIEW_METAS
+from ...analysis.values import DATA, DERIVED, MODULE, VIEW_METAS
 from ...diagnostics import SAFE, UNSAFE, Fix
 from . import CODE
 from .._base import Check
@@ -13,6 +13,8 @@ from .._common import assumption_note, expr_text, first_record, writes_view_with
 _TORCH_MSG = '"one of the variables needed for gradient computation has been modified by an inplace operation"'
 # an in-place dropout writes only in training, and only with a probability above 0
 _DROPOUT_CONDITION = " when it trains with a dropout probability above 0"
+# writes that can end a chain "op that saved -> in-place writes" taken over by an autograd.Function
+_CHAIN_WRITES = ("method", "augassign", "inplace_kwarg", "function", "setitem")
 
 
 def _aliased(ev, ctx) -> bool:
@@ -101,7 +103,16 @@ class InplaceOnSaved(Check):
                     f"backward will raise {_TORCH_MSG}{condition}")
 
         related = [(node, f"saved for backward by {label}") for label, node in sorted(records, key=lambda r: r[0])]
-        ctx.report(ev.node, self.code, message, fix=saved_fix(ev, ctx), related=related[:3])
+        fix = saved_fix(ev, ctx)
+        if isinstance(fix.edit, dict) and ev.via in _CHAIN_WRITES:
+            # the alternative the fixer offers (--fix-with function): the chain from the saving op to this write as
+            # an autograd.Function that keeps the write in place (inplace_lint/function_fix.py decides if it can)
+            # (a Function may write its input only if that is no view: torch refuses a dirty view input when the
+            # Function has several outputs)
+            fresh = all(o.kind == DERIVED for o in objs)
+            fix.edit["function"] = {"write": ev.node, "saved": [node for _, node in sorted(records, key=lambda r: r[0])],
+                                    "fresh": fresh}
+        ctx.report(ev.node, self.code, message, fix=fix, related=related[:3])
 
     def on_layers_in_sequence(self, event, ctx) -> None:
         """``nn.Sequential(..., nn.Sigmoid(), nn.ReLU(inplace=True), ...)``: the in-place layer overwrites the output
