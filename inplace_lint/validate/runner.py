@@ -221,7 +221,10 @@ def _verdict(d: Diagnostic, abs_path: str, results: Sequence[Dict[str, Any]]) ->
                       and not (m["kind"] == ev.DATA_WRITE and best["kind"] == ev.DATA_CORRUPTION)]
             if others:
                 evidence += "; also " + "; ".join(evidence_of(m) for m in others[:2])
-            return _validation(CONFIRMED, evidence, result, matched), matched
+            validation = _validation(CONFIRMED, evidence, result, matched)
+            if best.get("caught"):
+                validation["caught"] = True  # confirmed (caught by the code)
+            return validation, matched
     for result in results:
         on, off = _hits(result, lines)
         if on or off:

@@ -147,18 +147,18 @@ _EROFS_TEXT = os.strerror(errno.EROFS)  # "Read-only file system"
 def _blocked_writes(result: Dict[str, Any], texts: Sequence[str]) -> None:
     """Writes the read-only file system refused that the Python guard did not see (subprocesses, C code): the
     job's output names them (every tool prints strerror). Such a write escaped the guard; the OS stopped it."""
-    guarded = any("outside the temporary folder" in n for n in result.get("sandbox") or []) or \
-        "outside the temporary folder" in (result.get("error") or "")
+    if any(_EROFS_TEXT in note for note in result.get("sandbox") or []):
+        return  # already named (the job's tracer saw the error)
     for text in texts:
         for line in text.splitlines():
             if _EROFS_TEXT in line:
                 _note(result, f"sandbox: a write outside the job folder was refused by the read-only file system "
-                              f"(not seen by the Python guard): {line.strip()[:300]}", escaped=not guarded)
+                              f"(not seen by the Python guard): {line.strip()[:300]}", escaped=True)
                 return
     exc = result.get("exception") or {}
     if _EROFS_TEXT in (exc.get("message") or ""):
-        _note(result, f"sandbox: a write outside the job folder was refused by the read-only file system: "
-                      f"{exc.get('message')[:300]}", escaped=not guarded)
+        _note(result, f"sandbox: a write outside the job folder was refused by the read-only file system "
+                      f"(not seen by the Python guard): {exc.get('message')[:300]}", escaped=True)
 
 
 _LEVEL = {"level": isolation.NONE, "why": "not set up"}  # what enter() managed, in this worker
@@ -369,6 +369,8 @@ def run_isolated(job: Dict[str, Any], workdir: str, close_fds=(), memory_mb: Opt
         result = {"status": "error", "error": "the job supervisor " + ("hung" if not gone else _death(status)),
                   "events": [], "hits": {}}
     _blocked_writes(result, [stdout, stderr])
+    if any("not seen by the Python guard" in note for note in result.get("sandbox") or []):
+        result["escaped"] = True
     result["stdout"], result["stderr"] = stdout, stderr
     result["seconds"] = round(time.monotonic() - started, 3)
     return result
