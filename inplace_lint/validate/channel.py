@@ -31,26 +31,33 @@ def frame(key: bytes, record: Dict[str, Any]) -> bytes:
 
 
 def complete(key: bytes, data: bytes) -> bool:
-    """Does ``data`` hold at least one whole record (so the reader can stop waiting)?"""
-    head, sep, rest = data.partition(b"\n")
+    """Does ``data`` hold the whole keyed record (so the reader can stop waiting)?"""
+    at = data.find(key + b" ")
+    if at < 0:
+        return False
+    head, sep, rest = data[at:].partition(b"\n")
     if not sep:
         return False
-    parts = head.rsplit(b" ", 1)
+    parts = head.split(b" ")
     if len(parts) != 2 or not parts[1].isdigit():
-        return True  # garbage: nothing more to wait for
+        return True  # malformed: nothing more to wait for
     return len(rest) >= int(parts[1])
 
 
 def parse(key: bytes, data: bytes) -> Tuple[Optional[Dict[str, Any]], Optional[str]]:
-    """(the record, None) when ``data`` is exactly one record keyed with ``key``; else (record or None, problem)."""
+    """(the record, None) when ``data`` is exactly one record keyed with ``key``. Data before or after the keyed
+    record (written to the pipe by the job's code) is reported as a problem but does not hide the record; without a
+    well-formed keyed record: (None, problem)."""
     if not data:
         return None, None
-    head, sep, rest = data.partition(b"\n")
+    at = data.find(key + b" ")
+    if at < 0:
+        return None, ("the result channel held data that is not the job's keyed record (written by the job's "
+                      "code?); the job's own record is missing")
+    head, sep, rest = data[at:].partition(b"\n")
     parts = head.split(b" ")
     if not sep or len(parts) != 2 or not parts[1].isdigit():
-        return None, "the result channel held data that is not a keyed record (written by the job's code?)"
-    if not secrets.compare_digest(parts[0], key):
-        return None, "the result channel held a record without the job's key (forged by the job's code?)"
+        return None, "the job's result record is malformed"
     size = int(parts[1])
     if len(rest) < size:
         return None, "the job's result record was cut short"
@@ -60,6 +67,7 @@ def parse(key: bytes, data: bytes) -> Tuple[Optional[Dict[str, Any]], Optional[s
         return None, "the job's result record is not valid JSON"
     if not isinstance(record, dict):
         return None, "the job's result record is not an object"
-    if rest[size:]:
-        return record, "more data followed the job's result record on its channel (written by the job's code?)"
+    if at or rest[size:]:
+        return record, ("the result channel held data besides the job's keyed record (written by the job's code "
+                        "to an inherited descriptor?); it was ignored")
     return record, None

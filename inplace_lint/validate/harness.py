@@ -107,7 +107,8 @@ class LineTracer:
         if id(exc) in self._seen_exc or not isinstance(exc, BaseException):
             return
         self._seen_exc.add(id(exc))
-        if isinstance(exc, OSError) and exc.errno == errno.EROFS:
+        if (isinstance(exc, OSError) and exc.errno == errno.EROFS) or (isinstance(exc, RuntimeError)
+                                                                        and os.strerror(errno.EROFS) in str(exc)):
             from . import guard
 
             guard.violations.append(f"sandbox: a write outside the job folder was refused by the read-only file "

@@ -427,6 +427,7 @@ def _supervise(job: Dict[str, Any], work: str, home: str, out_path: str, err_pat
     chunks: List[bytes] = []
     size = 0
     notes: List[str] = []
+    aborted = False
     exit_status = None
     timed_out = False
     peak = 0
@@ -454,24 +455,30 @@ def _supervise(job: Dict[str, Any], work: str, home: str, out_path: str, err_pat
         if time.monotonic() >= next_watch:
             next_watch = time.monotonic() + 0.1
             pids = _process_tree(host_proc, job_pid)
+            over = None
             if len(pids) > guard.MAX_PROCESSES + 1:
-                notes.append(f"sandbox: the job ran more than {guard.MAX_PROCESSES} processes at once (a fork "
-                             f"bomb?); all killed")
-                break
-            if memory_limit:
+                over = (f"sandbox: the job ran more than {guard.MAX_PROCESSES} processes at once (a fork bomb?); "
+                        f"its processes were killed")
+            elif memory_limit:
                 used = sum(_memory(host_proc, p) for p in pids)
                 peak = max(peak, used)
                 if used > memory_limit:
-                    notes.append(f"sandbox: the job's processes used {used / 2 ** 20:.0f} MiB together, over the "
-                                 f"{memory_mb} MiB limit; all killed")
+                    over = (f"sandbox: the job's processes used {used / 2 ** 20:.0f} MiB together, over the "
+                            f"{memory_mb} MiB limit; its processes were killed")
+            if over is not None:
+                notes.append(over)
+                # the job's children first: the job itself may still finish and report what the probe saw; a
+                # second breach (the job itself forking or allocating) ends the job
+                if len(notes) > 1 or not _kill_descendants(host_proc, job_pid):
+                    aborted = True
                     break
     lingering = []
-    if exit_status is None and not timed_out and not notes:
+    if exit_status is None and not timed_out and not aborted:
         time.sleep(0.02)  # a child started in the job's last instant: let it show up in /proc
         lingering = [p for p in _process_tree(host_proc, job_pid) if p != job_pid]
     os.close(ack_w)
     if exit_status is None:
-        exit_status = _wait_exit(job_pid, time.monotonic() + (2.0 if not (timed_out or notes) else 0.0))
+        exit_status = _wait_exit(job_pid, time.monotonic() + (2.0 if not (timed_out or aborted) else 0.0))
     if exit_status is None:
         try:
             os.kill(job_pid, signal.SIGKILL)  # PID 1 of the namespace: the kernel kills every process in it
@@ -507,6 +514,21 @@ def _supervise(job: Dict[str, Any], work: str, home: str, out_path: str, err_pat
     if peak:
         result["memory_peak_mb"] = round(peak / 2 ** 20)
     return result
+
+
+def _kill_descendants(proc_fd: int, job_pid: int) -> bool:
+    """SIGKILL every process of the job but the job itself; False when they keep coming back."""
+    for _ in range(50):
+        others = [p for p in _process_tree(proc_fd, job_pid) if p != job_pid]
+        if not others:
+            return True
+        for pid in others:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        time.sleep(0.01)
+    return False
 
 
 def _set_nproc() -> None:
