@@ -109,7 +109,7 @@ ROUTES: Dict[str, str] = {
                     "time.sleep(1.5)\n"),
     "memory-across-processes": ("for _ in range(4):\n"
                                 "    if os.fork() == 0:\n"
-                                "        blob = b'x' * (700 * 1024 * 1024)\n"
+                                "        blob = torch.arange(80 * 1024 * 1024)  # 640 MiB of distinct pages\n"
                                 "        time.sleep(20)\n"
                                 "        os._exit(0)\n"
                                 "time.sleep(4)\n"),
@@ -228,7 +228,7 @@ def run_routes(names=None, folder=None) -> Dict[str, Dict[str, Any]]:
                 after = snapshot(folder)
                 out[name] = {
                     "result": {k: result.get(k) for k in ("status", "error", "sandbox", "escaped", "isolation",
-                                                          "events", "exception", "job_status")},
+                                                          "events", "exception", "job_status", "memory_peak_mb")},
                     "isolation": worker.isolation,
                     "canary_changed": sorted(k for k in set(before) | set(after)
                                              if k != "job.py" and before.get(k) != after.get(k)),

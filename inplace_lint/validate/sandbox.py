@@ -35,7 +35,8 @@ from typing import Any, Dict, List, Optional
 from .worker import group_alive
 
 PACKAGE_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-KEEP_ENV = ("PATH", "LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE", "LC_NUMERIC", "LC_MESSAGES", "TZ", "SYSTEMROOT")
+KEEP_ENV = ("PATH", "LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE", "LC_NUMERIC", "LC_MESSAGES", "TZ", "SYSTEMROOT",
+            "INPLACE_LINT_ISOLATION")
 STARTUP_SECONDS = 120.0  # importing torch on a cold disk can be slow
 OUTPUT_CAP = 64 * 1024
 RESULT_CAP = 32 * 1024 * 1024  # the cold runner's result line

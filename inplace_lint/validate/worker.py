@@ -96,7 +96,10 @@ def _job_process(job: Dict[str, Any], work: str, home: str, tmp: str, out_fd: in
     from .harness import run_job
 
     guard.install(list(allowed), counter)
+    me = os.getpid()
     result = guard.verdict(run_job(job))
+    if os.getpid() != me:  # a process the user code forked, unwinding out of it: it has nothing to report
+        os._exit(1)
     if note:
         result["isolation_note"] = note
     return channel.frame(key, result)
