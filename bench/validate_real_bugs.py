@@ -41,7 +41,7 @@ def main() -> int:
     cases = sorted((ROOT / "tests/cases/real-bugs").glob("*.py")) + sorted(
         (ROOT / "tests/cases/real-lookalikes").glob("*.py"))
     work = Path(tempfile.mkdtemp(prefix="ipl-realbugs-"))
-    counts, false_confirmations, disagreements, rows = {}, [], [], []
+    counts, false_confirmations, disagreements, rows, unmarked_but_torch = {}, [], [], [], []
     with Validator() as validator:
         for case in cases:
             code = case.read_text()
@@ -60,8 +60,16 @@ def main() -> int:
                        "runtime": d.runtime, "marked": (d.line, d.code) in marked, "torch": head.get("torch"),
                        "evidence": (d.validation or {}).get("evidence", "")[:300]}
                 rows.append(row)
+                raised = re.search(r'raises "([^"]+)"', head.get("torch", ""))
+                row["torch_message_in_evidence"] = bool(raised and raised.group(1)[:40] in row["evidence"])
                 if verdict == "confirmed" and not row["marked"]:
-                    false_confirmations.append(row)
+                    # torch raises in this case: a confirmation of a line torch's error comes from (its message
+                    # quoted) or of a marked line under another code is torch's verdict; anything else is false
+                    marked_lines = {line for line, _ in marked}
+                    if not (torch_raises and (row["torch_message_in_evidence"] or d.line in marked_lines)):
+                        false_confirmations.append(row)
+                    else:
+                        unmarked_but_torch.append(row)
             confirmed = [d for d in result.diagnostics if (d.validation or {}).get("verdict") == "confirmed"]
             if torch_raises and not confirmed:
                 disagreements.append({"case": case.stem, "torch": head.get("torch"),
@@ -72,7 +80,17 @@ def main() -> int:
     print(f"false confirmations: {len(false_confirmations)}")
     for row in false_confirmations:
         print(f"  {row['case']}:{row['line']} {row['code']} {row['evidence']}")
-    print(f"cases where torch raises but nothing was confirmed: {len(disagreements)}")
+    print(f"confirmed at a line torch's error comes from, under another code than the marker: "
+          f"{len(unmarked_but_torch)}")
+    for row in unmarked_but_torch:
+        print(f"  {row['case']}:{row['line']} {row['code']}")
+    wrong_not_reproduced = [r for r in rows if r["verdict"] == "not-reproduced" and r["marked"]
+                            and (r["torch"] or "").startswith("raises")]
+    print(f"not-reproduced on a marked line of a case where torch raises: {len(wrong_not_reproduced)}")
+    for row in wrong_not_reproduced:
+        print(f"  {row['case']}:{row['line']} {row['code']}: {row['evidence'][:160]}")
+    print(f"cases where torch raises but nothing was confirmed: {len(disagreements)} (no static finding in them: "
+          f"{sum(1 for r in disagreements if not r['verdicts'])})")
     for row in disagreements:
         print(f"  {row['case']}: torch {row['torch'][:80]}; verdicts {row['verdicts']}")
     if "--json" in sys.argv:

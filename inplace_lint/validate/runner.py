@@ -212,8 +212,14 @@ def sandbox_notes(results: Sequence[Dict[str, Any]]) -> List[str]:
 def _verdict(d: Diagnostic, abs_path: str, results: Sequence[Dict[str, Any]]) -> Tuple[Dict[str, Any],
                                                                                       List[Dict[str, Any]]]:
     lines = target_lines(d)
+    runtime = rules.runtime_of(d.code)
+    unaffected = runtime.unaffected if runtime is not None else ()
+    condition = None  # (result, events) showing the condition without a wrong value
     for result in results:
         matched = matching_events(d, abs_path, result.get("events") or [])
+        if matched and all(m["kind"] in unaffected for m in matched):
+            condition = condition or (result, matched)
+            continue
         if matched:
             best = matched[0]
             evidence = evidence_of(best)
@@ -225,6 +231,11 @@ def _verdict(d: Diagnostic, abs_path: str, results: Sequence[Dict[str, Any]]) ->
             if best.get("caught"):
                 validation["caught"] = True  # confirmed (caught by the code)
             return validation, matched
+    if condition is not None:
+        result, matched = condition
+        evidence = ("condition reproduced, gradient unaffected in this run: " + evidence_of(matched[0])
+                    + "; no wrong gradient or value was seen (it would be with other data or a later read)")
+        return _validation(NOT_REPRODUCED, evidence, result, matched), matched
     for result in results:
         on, off = _hits(result, lines)
         if on or off:

@@ -394,36 +394,57 @@ def _supervise(job: Dict[str, Any], work: str, home: str, out_path: str, err_pat
     ack_r, ack_w = os.pipe()
     counter = guard.process_counter()
     started = time.monotonic()
+    status_r, status_w = os.pipe()
     job_pid = os.fork()
-    if job_pid == 0:  # the job: PID 1 of its namespace
-        status = 0
+    if job_pid == 0:  # PID 1 of the job's namespace: a minimal init that runs the job as PID 2 and reaps orphans
         try:
-            for fd in (result_r, ack_w, host_proc, report_fd):
+            for fd in (result_r, ack_w, host_proc, report_fd, status_r):
                 os.close(fd)
             note = isolation.enter_job_process()
-            _set_nproc()
-            secret = os.read(key_r, 64)
-            os.close(key_r)
-            payload = _job_process(job, work, home, "/tmp", out_fd, err_fd, secret, result_w,
-                                   [work, home, "/tmp"], counter, timeout, note)
         except BaseException as exc:  # noqa: BLE001
-            payload = channel.frame(key, {"status": "error", "error": f"job: {type(exc).__name__}: {exc}",
-                                          "events": [], "hits": {}})
-            status = 1
-        try:
-            sys.stdout.flush()
-            sys.stderr.flush()
-        except Exception:  # noqa: BLE001
-            pass
-        if not _write_all(result_w, payload):
-            status = 1
-        os.close(result_w)
-        try:
-            select.select([ack_r], [], [], 10.0)  # wait until the supervisor has looked at what is still running
-        except OSError:
-            pass
-        os._exit(status)
+            _write_all(result_w, channel.frame(key, {"status": "error", "error": f"sandbox: the job could not be "
+                                                     f"isolated: {type(exc).__name__}: {exc}", "events": [],
+                                                     "hits": {}}))
+            os._exit(1)
+        inner = os.fork()
+        if inner == 0:  # the job (PID 2: signals to itself work as usual, unlike for PID 1)
+            os.close(status_w)
+            _run_job_process(job, work, home, out_fd, err_fd, key, key_r, result_w, ack_r, counter, timeout, note)
+        for fd in (out_fd, err_fd, key_r, result_w, ack_r):
+            os.close(fd)
+        os.write(status_w, f"{inner}\n".encode())
+        status = 0
+        while True:
+            try:
+                pid, raw = os.waitpid(-1, 0)
+            except ChildProcessError:
+                break
+            except InterruptedError:
+                continue
+            if pid == inner:
+                status = raw
+                break
+        os.write(status_w, f"{status}\n".encode())
+        os._exit(0)  # the kernel now kills every other process of the namespace
 
+    os.close(status_w)
+    reported = b""
+    until = time.monotonic() + 10.0
+    while b"\n" not in reported and time.monotonic() < until:  # the job's pid, written by its init at once
+        if not select.select([status_r], [], [], 0.5)[0]:
+            continue
+        data = os.read(status_r, 4096)
+        if not data:
+            break
+        reported += data
+    inner_pid = -1  # the job's pid as the supervisor sees it: the init's only child at this point
+    try:
+        with open(f"{job_pid}/task/{job_pid}/children", "rb",
+                  opener=lambda p, f: os.open(p, f, dir_fd=host_proc)) as fh:
+            children = fh.read().split()
+        inner_pid = int(children[0]) if len(children) == 1 else -1
+    except (OSError, ValueError):
+        pass
     for fd in (out_fd, err_fd, key_r, result_w, ack_r):
         os.close(fd)
     memory_limit = (memory_mb or 0) * 1024 * 1024
@@ -459,7 +480,7 @@ def _supervise(job: Dict[str, Any], work: str, home: str, out_path: str, err_pat
             next_watch = time.monotonic() + 0.1
             pids = _process_tree(host_proc, job_pid)
             over = None
-            if len(pids) > guard.MAX_PROCESSES + 1:
+            if len(pids) > guard.MAX_PROCESSES + 2:  # + the namespace's init
                 over = (f"sandbox: the job ran more than {guard.MAX_PROCESSES} processes at once (a fork bomb?); "
                         f"its processes were killed")
             elif memory_limit:
@@ -472,13 +493,13 @@ def _supervise(job: Dict[str, Any], work: str, home: str, out_path: str, err_pat
                 notes.append(over)
                 # the job's children first: the job itself may still finish and report what the probe saw; a
                 # second breach (the job itself forking or allocating) ends the job
-                if len(notes) > 1 or not _kill_descendants(host_proc, job_pid):
+                if len(notes) > 1 or not _kill_descendants(host_proc, job_pid, {job_pid, inner_pid}):
                     aborted = True
                     break
     lingering = []
     if exit_status is None and not timed_out and not aborted:
         time.sleep(0.02)  # a child started in the job's last instant: let it show up in /proc
-        lingering = [p for p in _process_tree(host_proc, job_pid) if p != job_pid]
+        lingering = [p for p in _process_tree(host_proc, job_pid) if p not in (job_pid, inner_pid)]
     os.close(ack_w)
     if exit_status is None:
         exit_status = _wait_exit(job_pid, time.monotonic() + (2.0 if not (timed_out or aborted) else 0.0))
@@ -499,6 +520,15 @@ def _supervise(job: Dict[str, Any], work: str, home: str, out_path: str, err_pat
         if size <= RESULT_CAP:
             chunks.append(data)
     os.close(result_r)
+    while select.select([status_r], [], [], 0)[0]:
+        data = os.read(status_r, 4096)
+        if not data:
+            break
+        reported += data
+    os.close(status_r)
+    lines = reported.split()
+    if len(lines) >= 2 and lines[1].lstrip(b"-").isdigit():
+        exit_status = int(lines[1])  # the job's own status (its init only relays it)
     spawned = guard.processes_started(counter)
     record, problem = channel.parse(key, b"".join(chunks))
     result = _finish(record, problem, exit_status, timed_out, timeout, size)
@@ -519,10 +549,38 @@ def _supervise(job: Dict[str, Any], work: str, home: str, out_path: str, err_pat
     return result
 
 
-def _kill_descendants(proc_fd: int, job_pid: int) -> bool:
+def _run_job_process(job, work, home, out_fd, err_fd, key, key_r, result_w, ack_r, counter, timeout, note) -> None:
+    """The job process of the namespace level (never returns)."""
+    status = 0
+    try:
+        _set_nproc()
+        secret = os.read(key_r, 64)
+        os.close(key_r)
+        payload = _job_process(job, work, home, "/tmp", out_fd, err_fd, secret, result_w,
+                               [work, home, "/tmp"], counter, timeout, note)
+    except BaseException as exc:  # noqa: BLE001
+        payload = channel.frame(key, {"status": "error", "error": f"job: {type(exc).__name__}: {exc}",
+                                      "events": [], "hits": {}})
+        status = 1
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except Exception:  # noqa: BLE001
+        pass
+    if not _write_all(result_w, payload):
+        status = 1
+    os.close(result_w)
+    try:
+        select.select([ack_r], [], [], 10.0)  # wait until the supervisor has looked at what is still running
+    except OSError:
+        pass
+    os._exit(status)
+
+
+def _kill_descendants(proc_fd: int, job_pid: int, keep) -> bool:
     """SIGKILL every process of the job but the job itself; False when they keep coming back."""
     for _ in range(50):
-        others = [p for p in _process_tree(proc_fd, job_pid) if p != job_pid]
+        others = [p for p in _process_tree(proc_fd, job_pid) if p not in keep]
         if not others:
             return True
         for pid in others:
