@@ -13,9 +13,9 @@ baseline, and the fallback where ``fork`` is missing). Both apply the same limit
 - a wall-clock timeout per job; the child runs in its own session / process group, which is killed at the end;
 - captured output is capped.
 
-This limits accidents (an infinite loop, a memory blow-up, a fork bomb, a script that waits for input). It is not a
-security boundary: the code runs as the current user, can read and write whatever that user can, and can use the
-network. Never validate code you would not run yourself.
+On Linux the worker also isolates every job in its own namespaces (``isolation.py``, ``worker.run_isolated``):
+read-only file system except the job's folders, private /tmp and /dev/shm, no network, every process of the job
+killed with it. ``Worker.isolation`` says which level the worker got (docs/validator.md, "Safety model").
 """
 from __future__ import annotations
 

@@ -15,7 +15,9 @@ code only loses that job. The grandchild:
 ``--once``: run a single job read from stdin in this process (no fork) and exit: the *cold* path, one torch import
 per job, used by the benchmark and as a fallback where ``fork`` is unavailable.
 
-The worker protects itself from the user code it forks (it is not a security boundary, see docs/validator.md).
+At the namespace level (``isolation.py``), a supervisor forked per job builds the job's mount/PID/IPC/UTS
+namespaces, runs it under a minimal init, watches its processes and memory from outside and reports what the
+sandbox saw; otherwise (``run_grouped``) the job runs in its own process group under the write guard only.
 """
 from __future__ import annotations
 
