@@ -11,7 +11,6 @@ without a symptom (``expect: clean``). Prints the counts per verdict and every d
 from __future__ import annotations
 
 import json
-import os
 import re
 import sys
 import tempfile
