@@ -92,6 +92,9 @@ def main() -> int:
           f"{sum(1 for r in disagreements if not r['verdicts'])})")
     for row in disagreements:
         print(f"  {row['case']}: torch {row['torch'][:80]}; verdicts {row['verdicts']}")
+    import shutil
+
+    shutil.rmtree(work, ignore_errors=True)
     if "--json" in sys.argv:
         Path(sys.argv[sys.argv.index("--json") + 1]).write_text(json.dumps(rows, indent=1))
     return 1 if false_confirmations else 0
