@@ -219,9 +219,11 @@ def check(ctx: click.Context, paths: Tuple[str, ...], select, extend_select, ign
     if baseline is not None:
         result.diagnostics, _ = apply_baseline(result.diagnostics, baseline, baseline_file)
 
+    escaped = False
     if validate:
         from .validate.cli_support import run_validation
-        run_validation(result, settings, timeout=validate_timeout, echo=lambda text: click.echo(text, err=True))
+        escaped = run_validation(result, settings, timeout=validate_timeout,
+                                 echo=lambda text: click.echo(text, err=True)).escaped
 
     to_stderr = fixing and _finish_fixes(ctx, result, diff=diff, fix_only=fix_only, quiet=quiet)
     use_color = _use_color(color) and output_format == "text"
@@ -230,7 +232,7 @@ def check(ctx: click.Context, paths: Tuple[str, ...], select, extend_select, ign
     FORMATS[output_format](result, out, options)
     click.echo(out.getvalue(), nl=False, color=use_color, err=to_stderr)
 
-    if result.errors:
+    if result.errors or escaped:  # escaped: the code broke the sandbox past the write guard (docs/validator.md)
         ctx.exit(EXIT_ERROR)
     ctx.exit(EXIT_FINDINGS if result.diagnostics and not exit_zero else EXIT_OK)
 

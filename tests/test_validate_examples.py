@@ -67,8 +67,21 @@ def test_bad_example_findings_are_confirmed(validated, ex):
     assert {(d.line, d.code) for d in diags} == {(line, code) for line, code, _ in ex.markers}
     for d in diags:
         assert d.validation is not None
+        if _condition_only(d):  # a hidden .data write no saved tensor read: the gradient came out right
+            continue
         assert d.validation["verdict"] == "confirmed", f"{d.code} line {d.line}: {d.validation}"
         assert d.validation["evidence"]
+
+
+def _condition_only(d) -> bool:
+    """IPL004 examples whose write, in that run, corrupted nothing: ``not-reproduced``, "condition reproduced"."""
+    kinds = [e["kind"] for e in d.validation.get("events", [])]
+    if d.code == "IPL004" and kinds and set(kinds) == {ev.DATA_WRITE}:
+        assert d.validation["verdict"] == "not-reproduced", d.validation
+        assert d.validation["evidence"].startswith("condition reproduced, gradient unaffected in this run: hidden "
+                                                   "write"), d.validation
+        return True
+    return False
 
 
 @pytest.mark.slow
@@ -94,7 +107,10 @@ def test_data_examples_on_saved_tensors_are_confirmed_as_silent_corruption(valid
 def test_no_runtime_finding_beyond_the_markers(validated):
     _, result, summary = validated
     assert [d for d in result.diagnostics if d.runtime] == []
-    assert summary.counts.get("confirmed") == len([d for d in result.diagnostics if not d.runtime])
+    static = [d for d in result.diagnostics if not d.runtime]
+    condition_only = [d for d in static if _condition_only(d)]
+    assert condition_only  # the IPL004 examples whose graph was freed before the write
+    assert summary.counts.get("confirmed") == len(static) - len(condition_only)
 
 
 @pytest.mark.slow

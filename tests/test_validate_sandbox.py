@@ -69,7 +69,7 @@ def test_environment_is_scrubbed_and_cwd_is_a_fresh_temp_folder(worker, monkeypa
     seen = json.loads(worker.run(job(source))["stdout"])
     assert seen["secret"] is None
     assert seen["home"] != os.path.expanduser("~") and "inplace-lint-validate-" in seen["home"]
-    assert "inplace-lint-validate-" in seen["cwd"] and seen["files"] == [".stdout", ".stderr"]
+    assert "inplace-lint-validate-" in seen["cwd"] and seen["files"] == []  # a fresh folder per job
     assert seen["cuda"] == ""
 
 
@@ -148,7 +148,20 @@ def test_a_fork_bomb_is_stopped_and_reported(worker):
     assert worker.run(job("x = 1\n"))["status"] == "ok"
 
 
-def test_writes_outside_the_job_folder_are_refused_and_reported(worker, tmp_path):
+@pytest.fixture
+def outside(tmp_path):
+    """A folder outside /tmp (the job's /tmp is private at the namespace level: writes there never leave it)."""
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    folder = Path(tempfile.mkdtemp(prefix="ipl-outside-", dir="/var/tmp")) if os.path.isdir("/var/tmp") else tmp_path
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_writes_outside_the_job_folder_are_refused_and_reported(worker, outside):
+    tmp_path = outside
     target = tmp_path / "outside.txt"
     source = (f"try:\n"
               f"    open({str(target)!r}, 'w').write('x')\n"

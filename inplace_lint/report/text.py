@@ -75,6 +75,8 @@ def _notes(d: Diagnostic, source: Optional[str] = None) -> List[str]:
         notes.append(f"= note: {path}:{line}:{col}: {label}")
     if d.validation:  # --validate / inplace-lint run: the verdict and what the probe saw
         verdict = d.validation.get("verdict")
+        if d.validation.get("caught"):
+            verdict = f"{verdict} (caught by the code)"
         label = "runtime" if d.runtime else "validation"
         notes.append(f"= {label}: {verdict}: {d.validation.get('evidence', '')}".rstrip())
     return notes

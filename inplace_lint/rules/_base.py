@@ -56,7 +56,9 @@ class Runtime:
     for the rule's symptom: such an exception raised at a line of a finding confirms it, and one raised where no
     finding explains it is reported under this rule (for symptoms without a probe event kind of their own).
     ``confirms_raised``: messages that confirm a finding at its line but, being shared with other causes, are never
-    reported on their own."""
+    reported on their own. ``unaffected``: kinds among ``confirms`` that show the rule's condition but no wrong value
+    (a silent-corruption rule whose write, in that run, changed nothing a gradient used): alone, they give
+    ``not-reproduced`` with "condition reproduced, gradient unaffected in this run", never ``confirmed``."""
 
     confirms: Tuple[str, ...]
     reports: Tuple[str, ...] = ()
@@ -64,3 +66,4 @@ class Runtime:
     confirms_raised: Tuple[str, ...] = ()
     after_run: Optional[str] = None
     watch_writes: bool = False
+    unaffected: Tuple[str, ...] = ()

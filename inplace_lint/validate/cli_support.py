@@ -10,8 +10,9 @@ from ..diagnostics import ERROR, Diagnostic
 from .runner import CONFIRMED, Summary, ValidateOptions, Validator, line_map, validate_result, verify_fix
 from .sandbox import Limits
 
-WARNING = ("inplace-lint: --validate runs the flagged code (as the current user, in a subprocess with resource "
-           "limits, not a security sandbox); never use it on code you would not run yourself.")
+NO_ISOLATION = ("inplace-lint: WARNING: --validate ran your code WITHOUT OS ISOLATION ({why}): only a Python write "
+                "guard and process-group kills; the code could write and read your files through C code or "
+                "subprocesses, use the network and leave processes running. See docs/validator.md.")
 
 
 def fixed_findings(original: str, fixed: str, initial: Sequence[Diagnostic],
@@ -74,9 +75,14 @@ def run_validation(result, settings, *, timeout: float = 60.0, memory_mb: int = 
             result.diagnostics.sort(key=Diagnostic.sort_key)
         summary.fixes = records
         summary.jobs = validator.jobs
+        summary.isolation = validator.isolation
+        summary.sandbox = list(validator.sandbox)
+        summary.escaped = validator.escaped
     from .gradcheck import check_functions  # the autograd.Function rewrites (--fix-with function, templates)
     check_functions(result, timeout=max(timeout, 120.0), echo=echo)
     if echo is not None:
+        if summary.jobs and summary.isolation.get("level") == "none":
+            echo(NO_ISOLATION.format(why=summary.isolation.get("why") or "not available here"))
         for record in records:
             echo(f"{record['path']}:{record['line']}: {record['code']} fix {record['status']}: {record['evidence']}")
         echo(summary.line())

@@ -17,10 +17,13 @@ import sys
 from typing import List, Optional, Sequence
 
 _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
+# event -> ((path argument, its dir_fd argument or None), ...)
 _PATH_EVENTS = {
-    "os.remove": (0,), "os.rmdir": (0,), "os.mkdir": (0,), "os.rename": (0, 1), "os.replace": (0, 1),
-    "os.chmod": (0,), "os.chown": (0,), "os.truncate": (0,), "os.link": (0, 1), "os.symlink": (1,),
-    "shutil.rmtree": (0,), "shutil.move": (0, 1), "shutil.copyfile": (1,), "os.utime": (0,),
+    "os.remove": ((0, 1),), "os.rmdir": ((0, 1),), "os.mkdir": ((0, 2),), "os.rename": ((0, 2), (1, 3)),
+    "os.replace": ((0, 2), (1, 3)), "os.chmod": ((0, 2),), "os.chown": ((0, 3),), "os.truncate": ((0, None),),
+    "os.link": ((0, 2), (1, 3)), "os.symlink": ((1, 2),), "shutil.rmtree": ((0, 1),), "shutil.move": ((0, None),
+                                                                                                     (1, None)),
+    "shutil.copyfile": ((1, None),), "os.utime": ((0, 3),), "sqlite3.connect": ((0, None),),
 }
 
 # Starting a process: counted in a counter shared by the job and every process it starts (``process_counter``), so
@@ -62,13 +65,22 @@ def install(allowed: Sequence[str], counter: Optional[mmap.mmap] = None) -> None
     _installed = True
     roots = tuple(os.path.realpath(p) for p in allowed if p) + ("/dev/shm",)
 
-    def inside(path) -> bool:
-        if isinstance(path, int):
-            return True  # an already open descriptor
+    def inside(path, dir_fd=None) -> bool:
         try:
-            real = os.path.realpath(os.fsdecode(path))
-        except (TypeError, ValueError):
-            return True
+            if isinstance(path, int):  # an open descriptor (os.fchmod, os.ftruncate...): where does it point?
+                target = os.readlink(f"/proc/self/fd/{path}")
+                if not target.startswith("/"):
+                    return True  # a pipe, socket, anonymous file
+                real = os.path.realpath(target)
+            else:
+                name = os.fsdecode(path)
+                if name in (":memory:", "") or name.startswith("file::memory:"):
+                    return True
+                if isinstance(dir_fd, int) and dir_fd >= 0 and not name.startswith("/"):
+                    name = os.path.join(os.readlink(f"/proc/self/fd/{dir_fd}"), name)
+                real = os.path.realpath(name)
+        except (TypeError, ValueError, OSError):
+            return isinstance(path, int)
         if real == os.devnull:
             return True
         return any(real == r or real.startswith(r + os.sep) for r in roots)
@@ -88,9 +100,13 @@ def install(allowed: Sequence[str], counter: Optional[mmap.mmap] = None) -> None
             if path is not None and _writes(mode, flags) and not inside(path):
                 refuse("write", path)
         elif event in _PATH_EVENTS:
-            for i in _PATH_EVENTS[event]:
-                if i < len(args) and args[i] is not None and not isinstance(args[i], int) and not inside(args[i]):
-                    refuse(event, args[i])
+            for i, fd_index in _PATH_EVENTS[event]:
+                dir_fd = args[fd_index] if fd_index is not None and fd_index < len(args) else None
+                if i < len(args) and args[i] is not None and not inside(args[i], dir_fd):
+                    refuse(event, args[i] if not isinstance(args[i], int) else f"file descriptor {args[i]}")
+        elif event == "socket.bind" and len(args) > 1 and isinstance(args[1], (str, bytes)) and args[1] \
+                and args[1][:1] not in ("\0", b"\0") and not inside(args[1]):
+            refuse("bind of a unix socket", args[1])
 
     sys.dont_write_bytecode = True
     sys.addaudithook(hook)
@@ -100,6 +116,8 @@ def verdict(result: dict) -> dict:
     """Turn a job that tried to write outside its folders into an ``error`` naming the first such path."""
     if violations:
         result = dict(result)
+        result["job_status"] = result.get("status")
         result["status"] = "error"
         result["error"] = violations[0]
+        result["violations"] = list(dict.fromkeys(violations))[:20]
     return result

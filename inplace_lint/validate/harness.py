@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import errno
 import inspect
 import os
 import random
@@ -31,7 +32,7 @@ import sys
 import traceback
 import types
 import warnings
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 import torch
 
@@ -73,6 +74,8 @@ class LineTracer:
         self.events: List[Dict[str, Any]] = []
         self._open: Dict[int, Tuple["_Watch", List[Tuple[str, torch.Tensor, int, Optional[torch.Tensor]]]]] = {}
         self._previous = None
+        self.raised: List[BaseException] = []  # torch's in-place errors raised through this file (caught or not)
+        self._seen_exc: Set[int] = set()
 
     def _global(self, frame, event, arg):
         if frame.f_code.co_filename == self.path:
@@ -96,7 +99,23 @@ class LineTracer:
                     self._open[id(frame)] = (watch, watch.snapshot(frame))
         elif event == "return" and self._open:
             self._close(frame, None)
+        elif event == "exception":
+            self._exception(arg[1])
         return self._local
+
+    def _exception(self, exc) -> None:
+        if id(exc) in self._seen_exc or not isinstance(exc, BaseException):
+            return
+        self._seen_exc.add(id(exc))
+        if (isinstance(exc, OSError) and exc.errno == errno.EROFS) or (isinstance(exc, RuntimeError)
+                                                                        and os.strerror(errno.EROFS) in str(exc)):
+            from . import guard
+
+            guard.violations.append(f"sandbox: a write outside the job folder was refused by the read-only file "
+                                    f"system (not seen by the Python guard): {exc}"[:400])
+        elif isinstance(exc, RuntimeError) and (ev.kind_of_message(str(exc))
+                                                or rules.rule_of_message(str(exc)) is not None):
+            self.raised.append(exc)
 
     def _close(self, frame, line: Optional[int]) -> None:
         opened = self._open.get(id(frame))
@@ -367,6 +386,11 @@ def _run_traced(fn, tracer: LineTracer, raise_on_saved: bool = True) -> _Outcome
             torch.set_grad_enabled(grad_mode)
     if error is not None and not isinstance(error, SystemExit):
         probe.add_exception(error)
+    for exc in tracer.raised:  # torch raised it here and the code caught it: still torch's verdict
+        if exc is not error:
+            event = probe.add_exception(exc)
+            if event is not None:
+                event["caught"] = True
     seen = []
     for w in caught[:MAX_WARNINGS]:
         seen.append({"message": str(w.message)[:500], "category": w.category.__name__,

@@ -191,10 +191,40 @@ def evidence_of(event: Dict[str, Any]) -> str:
 
 def verdict_for(d: Diagnostic, abs_path: str, results: Sequence[Dict[str, Any]]) -> Tuple[Dict[str, Any],
                                                                                          List[Dict[str, Any]]]:
-    """The validation dict for ``d`` from the results of the jobs that watched it (script first)."""
+    """The validation dict for ``d`` from the results of the jobs that watched it (script first). What the sandbox
+    saw in those runs (a blocked write, a process left running, a limit hit) is attached to every verdict
+    (``sandbox``), a confirmed one included: it is never dropped."""
+    validation, used = _verdict(d, abs_path, results)
+    notes = sandbox_notes(results)
+    if notes:
+        validation["sandbox"] = notes
+        validation["evidence"] += " [" + "; ".join(notes) + "]"
+    levels = sorted({r.get("isolation") for r in results if r.get("isolation")})
+    if levels:
+        validation["isolation"] = levels[0] if len(levels) == 1 else ", ".join(levels)
+    return validation, used
+
+
+def sandbox_notes(results: Sequence[Dict[str, Any]]) -> List[str]:
+    notes: List[str] = []
+    for result in results:
+        for note in result.get("sandbox") or []:
+            if note not in notes:
+                notes.append(note)
+    return notes
+
+
+def _verdict(d: Diagnostic, abs_path: str, results: Sequence[Dict[str, Any]]) -> Tuple[Dict[str, Any],
+                                                                                      List[Dict[str, Any]]]:
     lines = target_lines(d)
+    runtime = rules.runtime_of(d.code)
+    unaffected = runtime.unaffected if runtime is not None else ()
+    condition = None  # (result, events) showing the condition without a wrong value
     for result in results:
         matched = matching_events(d, abs_path, result.get("events") or [])
+        if matched and all(m["kind"] in unaffected for m in matched):
+            condition = condition or (result, matched)
+            continue
         if matched:
             best = matched[0]
             evidence = evidence_of(best)
@@ -202,7 +232,15 @@ def verdict_for(d: Diagnostic, abs_path: str, results: Sequence[Dict[str, Any]])
                       and not (m["kind"] == ev.DATA_WRITE and best["kind"] == ev.DATA_CORRUPTION)]
             if others:
                 evidence += "; also " + "; ".join(evidence_of(m) for m in others[:2])
-            return _validation(CONFIRMED, evidence, result, matched), matched
+            validation = _validation(CONFIRMED, evidence, result, matched)
+            if best.get("caught"):
+                validation["caught"] = True  # confirmed (caught by the code)
+            return validation, matched
+    if condition is not None:
+        result, matched = condition
+        evidence = ("condition reproduced, gradient unaffected in this run: " + evidence_of(matched[0])
+                    + "; no wrong gradient or value was seen (it would be with other data or a later read)")
+        return _validation(NOT_REPRODUCED, evidence, result, matched), matched
     for result in results:
         on, off = _hits(result, lines)
         if on or off:
@@ -258,6 +296,8 @@ class Validator:
         self.options = options or ValidateOptions()
         self.runner = runner or make_runner(self.options.limits, warm=self.options.warm)
         self.jobs = 0
+        self.sandbox: List[str] = []  # every sandbox note of every job
+        self.escaped = False  # a violation the Python guard did not see (the OS stopped it, or nothing did)
 
     def close(self) -> None:
         self.runner.close()
@@ -273,7 +313,17 @@ class Validator:
         result = self.runner.run(job)
         result.setdefault("harness", job["kind"] if job["kind"] != "function" else
                           "function:" + ".".join(job["qualname"]))
+        label = os.path.basename(job.get("path") or "") + f" ({result['harness']})"
+        for note in result.get("sandbox") or []:
+            entry = f"{label}: {note}"
+            if entry not in self.sandbox:
+                self.sandbox.append(entry)
+        self.escaped = self.escaped or bool(result.get("escaped"))
         return result
+
+    @property
+    def isolation(self) -> Dict[str, str]:
+        return dict(getattr(self.runner, "isolation", None) or {})
 
     def validate_file(self, abs_path: str, source: str, diags: Sequence[Diagnostic]) -> FileOutcome:
         outcome = FileOutcome()
@@ -381,6 +431,14 @@ class Summary:
     runtime: int = 0
     jobs: int = 0
     fixes: List[Dict[str, Any]] = field(default_factory=list)
+    isolation: Dict[str, str] = field(default_factory=dict)  # level, why (when lower than asked)
+    sandbox: List[str] = field(default_factory=list)  # what the sandbox stopped or killed, per job
+    escaped: bool = False  # a violation the Python guard did not see: exit status 2
+
+    def to_json(self) -> Dict[str, Any]:
+        return {"counts": dict(self.counts), "runtime": self.runtime, "jobs": self.jobs,
+                "isolation": dict(self.isolation), "sandbox": list(self.sandbox), "escaped": self.escaped,
+                "fixes": list(self.fixes)}
 
     def line(self) -> str:
         parts = [f"{self.counts[v]} {v}" for v in VERDICTS if self.counts.get(v)]
@@ -392,7 +450,13 @@ class Summary:
             bad = sum(1 for f in self.fixes if f["status"] == "not-verified")
             other = len(self.fixes) - good - bad
             text += f"; fixes: {good} verified, {bad} not verified" + (f", {other} unchecked" if other else "")
-        return text + f" ({self.jobs} run{'s' if self.jobs != 1 else ''})."
+        text += f" ({self.jobs} run{'s' if self.jobs != 1 else ''}"
+        if self.isolation.get("level"):
+            text += f"; isolation: {self.isolation['level']}"
+        text += ")."
+        for note in self.sandbox:
+            text += f"\n  {note}"
+        return text
 
 
 def validate_result(result, settings=None, options: Optional[ValidateOptions] = None,
@@ -451,6 +515,9 @@ def validate_result(result, settings=None, options: Optional[ValidateOptions] = 
             if d.validation and not d.runtime:
                 summary.counts[d.validation["verdict"]] = summary.counts.get(d.validation["verdict"], 0) + 1
         summary.jobs = validator.jobs
+        summary.isolation = validator.isolation
+        summary.sandbox = list(validator.sandbox)
+        summary.escaped = validator.escaped
     finally:
         if own:
             validator.close()

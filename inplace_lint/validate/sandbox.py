@@ -13,9 +13,9 @@ baseline, and the fallback where ``fork`` is missing). Both apply the same limit
 - a wall-clock timeout per job; the child runs in its own session / process group, which is killed at the end;
 - captured output is capped.
 
-This limits accidents (an infinite loop, a memory blow-up, a fork bomb, a script that waits for input). It is not a
-security boundary: the code runs as the current user, can read and write whatever that user can, and can use the
-network. Never validate code you would not run yourself.
+On Linux the worker also isolates every job in its own namespaces (``isolation.py``, ``worker.run_isolated``):
+read-only file system except the job's folders, private /tmp and /dev/shm, no network, every process of the job
+killed with it. ``Worker.isolation`` says which level the worker got (docs/validator.md, "Safety model").
 """
 from __future__ import annotations
 
@@ -35,7 +35,8 @@ from typing import Any, Dict, List, Optional
 from .worker import group_alive
 
 PACKAGE_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-KEEP_ENV = ("PATH", "LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE", "LC_NUMERIC", "LC_MESSAGES", "TZ", "SYSTEMROOT")
+KEEP_ENV = ("PATH", "LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE", "LC_NUMERIC", "LC_MESSAGES", "TZ", "SYSTEMROOT",
+            "INPLACE_LINT_ISOLATION")
 STARTUP_SECONDS = 120.0  # importing torch on a cold disk can be slow
 OUTPUT_CAP = 64 * 1024
 RESULT_CAP = 32 * 1024 * 1024  # the cold runner's result line
@@ -49,7 +50,7 @@ class Limits:
     extra_processes: int = 64  # RLIMIT_NPROC margin over what the user already runs (not for root)
 
 
-def sandbox_env(home: str) -> Dict[str, str]:
+def sandbox_env(home: str, marker: str = "1") -> Dict[str, str]:
     """The environment a validation child gets."""
     env = {k: os.environ[k] for k in KEEP_ENV if k in os.environ}
     paths = [PACKAGE_ROOT]
@@ -66,7 +67,7 @@ def sandbox_env(home: str) -> Dict[str, str]:
         "CUDA_VISIBLE_DEVICES": "",
         "OMP_NUM_THREADS": "1",
         "MKL_NUM_THREADS": "1",
-        "INPLACE_LINT_VALIDATE_CHILD": "1",
+        "INPLACE_LINT_VALIDATE_CHILD": marker,  # the runner's folder: names every process of a run
     })
     return env
 
@@ -190,6 +191,7 @@ class Worker:
         self.root = tempfile.mkdtemp(prefix="inplace-lint-validate-")
         self.starts = 0
         self.startup_seconds = 0.0
+        self.isolation: Dict[str, str] = {}
         self._buffer = b""
         self._next_id = 0
 
@@ -204,8 +206,9 @@ class Worker:
         stderr = open(self.stderr_path, "wb")
         try:
             self.proc = subprocess.Popen(
-                [self.python, "-m", "inplace_lint.validate.worker"], stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE, stderr=stderr, cwd=cwd, env=sandbox_env(home), start_new_session=True,
+                [self.python, "-m", "inplace_lint.validate.worker", f"--memory-mb={self.limits.memory_mb}"],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr, cwd=cwd,
+                env=sandbox_env(home, self.root), start_new_session=True,
                 preexec_fn=_preexec(self.limits, _nproc_limit(self.limits)), close_fds=True)
         except OSError as exc:
             return f"cannot start the validation worker: {exc}"
@@ -226,6 +229,7 @@ class Worker:
         if not ready.get("ready"):
             self._stop()
             return f"the validation worker did not start: {line[:200]!r}"
+        self.isolation = ready.get("isolation") or {"level": "none", "why": "the worker did not say"}
         return None
 
     def _stderr_tail(self) -> str:
@@ -309,6 +313,8 @@ class Worker:
         try:
             result = json.loads(line)
         except ValueError:
+            result = None
+        if not isinstance(result, dict) or result.get("id") != job["id"]:
             self._stop()
             return _error(f"the validation worker sent garbage: {line[:200]!r}")
         return result
@@ -321,6 +327,7 @@ class ColdRunner:
         self.limits = limits or Limits()
         self.python = python or sys.executable
         self.root = tempfile.mkdtemp(prefix="inplace-lint-validate-")
+        self.isolation: Dict[str, str] = {}
 
     def run(self, job: Dict[str, Any]) -> Dict[str, Any]:
         job = dict(job)
@@ -329,8 +336,9 @@ class ColdRunner:
         cwd = tempfile.mkdtemp(prefix="work-", dir=self.root)
         try:
             proc = subprocess.Popen(
-                [self.python, "-m", "inplace_lint.validate.worker", "--once"], stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=cwd, env=sandbox_env(home),
+                [self.python, "-m", "inplace_lint.validate.worker", "--once",
+                 f"--memory-mb={self.limits.memory_mb}"], stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=cwd, env=sandbox_env(home, self.root),
                 start_new_session=True, preexec_fn=_preexec(self.limits, _nproc_limit(self.limits)))
         except OSError as exc:
             return _error(f"cannot start python: {exc}")
@@ -351,10 +359,14 @@ class ColdRunner:
         if not isinstance(result, dict):
             tail = err.decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
             return _error(f"the child exited with status {proc.returncode}: {tail[0][:300]}")
-        result["stderr"] = err.decode("utf-8", "replace")[:OUTPUT_CAP]
-        if lingering and result.get("status") != "error":
-            result.update(status="error", error="sandbox: a process the job started was still running when the "
-                                                "job ended (a child or grandchild outlived it); it was killed")
+        result.setdefault("stderr", err.decode("utf-8", "replace")[:OUTPUT_CAP])
+        self.isolation = {"level": result.get("isolation") or "none", "why": result.pop("isolation_why", "")}
+        if lingering:
+            message = ("sandbox: a process the job started was still running when the job ended (a child or "
+                       "grandchild outlived it); it was killed")
+            result.setdefault("sandbox", []).append(message)
+            if not (result.get("error") or "").startswith("sandbox:"):
+                result.update(job_status=result.get("status"), status="error", error=message)
         return result
 
     def close(self) -> None:
