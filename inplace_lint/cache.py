@@ -79,13 +79,7 @@ def code_version() -> str:
 
 def settings_fingerprint(settings: Any) -> str:
     """The parts of ``Settings`` that change what is reported for a file (not exclude: it decides *which* files)."""
-    data = {
-        "root": str(settings.root),
-        "selection": repr(settings.selection),
-        "per_file_ignores": {k: list(v) for k, v in sorted(settings.per_file_ignores.items())},
-        "severity": dict(sorted(settings.severity.items())),
-    }
-    return json.dumps(data, sort_keys=True)
+    return settings.fingerprint
 
 
 def analyzer_identity() -> str:
@@ -163,9 +157,12 @@ class Cache:
         return cls(resolve_cache_dir(settings, cache_dir), make_salt(settings))
 
     @staticmethod
-    def key(path: str, data: bytes) -> str:
-        """The entry name for the file reported as ``path`` with content ``data``."""
+    def key(path: str, data: bytes, settings: str = "") -> str:
+        """The entry name for the file reported as ``path`` with content ``data`` under the settings with
+        fingerprint ``settings`` (``Settings.fingerprint``: each file's own, from its nearest config file)."""
         h = hashlib.sha256(os.path.normcase(path).encode("utf-8", "surrogateescape"))
+        h.update(b"\0")
+        h.update(settings.encode("utf-8", "surrogateescape"))
         h.update(b"\0")
         h.update(hashlib.sha256(data).digest())
         return h.hexdigest()

@@ -29,7 +29,8 @@ from .analysis.guard import run_deep
 from .codemods import MAX_FIX_GROUPS, materialize
 from .config import Settings
 from .diagnostics import ERROR, Diagnostic
-from .notebook import read_notebook
+from .gitignore import GitIgnore
+from .notebook import decode_notebook, read_notebook
 from .registry import analyze_for_fixes
 from .rules.ipl901_unreadable import CODE as UNREADABLE
 from .sources import UnreadableSource, decode_source, read_file_bytes, read_python_source, split_lines
@@ -99,34 +100,49 @@ def display_path(path: Union[str, Path]) -> str:
     return text
 
 
-def discover(paths: Sequence[str], settings: Settings) -> Tuple[List[Path], List[LintError]]:
+def discover(paths: Sequence[str], settings: Settings,
+             gitignore: Optional[GitIgnore] = None) -> Tuple[List[Path], List[LintError]]:
     """The files to lint, in order, without duplicates; plus errors for paths that do not exist.
 
     Explicit files are always linted unless ``settings.force_exclude``; folders are walked in sorted order,
-    skipping excluded entries and never entering the same real folder twice (symlink loops).
+    skipping excluded entries (each by the settings of the folder it is in: the nearest config file's ``exclude``,
+    the built-in excludes, and ``.gitignore`` unless ``respect-gitignore = false``) and never entering the same real
+    folder twice (symlink loops). A folder or file that cannot be listed or read is kept: reading it reports why
+    (IPL901). Resolves every file's settings, so a bad config file on the way raises ``ConfigError`` here.
     """
     files: List[Path] = []
     errors: List[LintError] = []
     seen_files: Set[str] = set()
     seen_dirs: Set[str] = set()
+    gitignore = gitignore or GitIgnore()
     for raw in paths:
         path = Path(raw)
         if not os.path.lexists(path):
             errors.append(LintError(raw, "path not found", kind="missing"))
             continue
-        is_dir = path.is_dir()
-        if settings.force_exclude and settings.is_excluded_anywhere(path, is_dir):
+        is_dir = _safe_is_dir(path)
+        here = settings.for_path(path)
+        if here.force_exclude and (here.is_excluded_anywhere(path, is_dir) or (
+                here.respect_gitignore and gitignore.is_ignored_anywhere(path, is_dir))):
             continue
-        candidates = _walk(path, settings, seen_dirs) if is_dir else iter([path])
+        candidates = _walk(path, settings, seen_dirs, gitignore) if is_dir else iter([path])
         for file in candidates:
             key = os.path.realpath(file)
             if key not in seen_files:
                 seen_files.add(key)
+                settings.for_path(file)
                 files.append(file)
     return files, errors
 
 
-def _walk(folder: Path, settings: Settings, seen_dirs: Set[str]) -> Iterator[Path]:
+def _safe_is_dir(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except OSError:  # a folder above cannot be searched: the file is reported unreadable
+        return False
+
+
+def _walk(folder: Path, settings: Settings, seen_dirs: Set[str], gitignore: GitIgnore) -> Iterator[Path]:
     real = os.path.realpath(folder)
     if real in seen_dirs:
         return
@@ -136,6 +152,7 @@ def _walk(folder: Path, settings: Settings, seen_dirs: Set[str]) -> Iterator[Pat
     except OSError:
         yield folder  # it cannot be listed: reading it reports why (UNREADABLE), a clean run must not hide it
         return
+    here = settings.for_path(folder)
     for entry in entries:
         path = Path(entry.path)
         try:
@@ -143,10 +160,10 @@ def _walk(folder: Path, settings: Settings, seen_dirs: Set[str]) -> Iterator[Pat
             is_file = not is_dir and entry.is_file()
         except OSError:  # a symlink loop (a.py -> b.py -> a.py): it leads to no file
             continue
-        if settings.is_excluded(path, is_dir):
+        if here.is_excluded(path, is_dir) or (here.respect_gitignore and gitignore.is_ignored(path, is_dir)):
             continue
         if is_dir:
-            yield from _walk(path, settings, seen_dirs)
+            yield from _walk(path, settings, seen_dirs, gitignore)
         elif is_file and path.suffix in READERS:
             yield path
 
@@ -204,7 +221,9 @@ def is_suppressed(diag: Diagnostic, noqa: Dict[int, Set[str]]) -> bool:
 
 def filter_diagnostics(diagnostics: Sequence[Diagnostic], text: Optional[str], path: str,
                        settings: Settings) -> List[Diagnostic]:
-    """Apply selection, per-file-ignores, noqa and severity overrides; sort deterministically."""
+    """Apply selection, per-file-ignores, noqa and severity overrides (the settings that apply to ``path``: its
+    nearest config file's); sort deterministically."""
+    settings = settings.for_path(path)
     per_file = settings.ignored_codes(Path(path))
     kept = [d for d in diagnostics
             if settings.is_enabled(d.code)
@@ -365,7 +384,7 @@ def lint_paths(paths: Sequence[str], settings: Settings, *, stdin_filename: Opti
     todo: List[Tuple[int, str, Path, Optional[str]]] = []
     for i, file in enumerate(files):
         display = display_path(file)
-        key = _cache_key(cache, display, file) if cache is not None else None
+        key = _cache_key(cache, display, file, settings) if cache is not None else None
         entry = cache.get(key) if key is not None else None
         if entry is not None:
             outcomes[i] = _outcome_from_cache(display, file, entry.diagnostics)
@@ -385,9 +404,9 @@ def lint_paths(paths: Sequence[str], settings: Settings, *, stdin_filename: Opti
     return result
 
 
-def _cache_key(cache, display: str, file: Path) -> Optional[str]:
+def _cache_key(cache, display: str, file: Path, settings: Settings) -> Optional[str]:
     try:
-        return cache.key(display, read_file_bytes(file))
+        return cache.key(display, read_file_bytes(file), settings.for_path(file).fingerprint)
     except (OSError, UnreadableSource):
         return None  # let the checker report why it cannot be read
 
@@ -402,11 +421,23 @@ def _outcome_from_cache(display: str, file: Path, diagnostics: List[Diagnostic])
     return FileOutcome(display, diagnostics, text)
 
 
+def stdin_excluded(settings: Settings, stdin_filename: str) -> bool:
+    """``--force-exclude`` with ``--stdin-filename``: whether the name is excluded (then stdin is not checked)."""
+    here = settings.for_path(stdin_filename)
+    return here.force_exclude and (here.is_excluded_anywhere(Path(stdin_filename)) or (
+        here.respect_gitignore and GitIgnore().is_ignored_anywhere(Path(stdin_filename), False)))
+
+
 def _check_stdin(settings: Settings, stdin_filename: Optional[str], stdin: Optional[BinaryIO],
                  result: Result) -> None:
-    if stdin_filename and settings.force_exclude and settings.is_excluded_anywhere(Path(stdin_filename)):
+    if stdin_filename and stdin_excluded(settings, stdin_filename):
         return
     stream = stdin if stdin is not None else sys.stdin.buffer
     path = display_path(stdin_filename) if stdin_filename else STDIN
     result.stdin_path = path
-    _check_one(path, lambda: decode_source(stream.read()), settings, result)
+    decode = STDIN_DECODERS.get(Path(stdin_filename).suffix if stdin_filename else "", decode_source)
+    _check_one(path, lambda: decode(stream.read()), settings, result)
+
+
+# Standard input named by --stdin-filename: suffix -> decoder of its bytes (Python for the others), as READERS.
+STDIN_DECODERS: Dict[str, Callable[[bytes], str]] = {".ipynb": decode_notebook}

@@ -248,8 +248,7 @@ def fix_paths(paths: Sequence[str], settings, options: FixOptions, *, stdin_file
         run.stdin_path = path
         data = stream.read()
         run.stdin_output = data
-        if not (stdin_filename and settings.force_exclude
-                and settings.is_excluded_anywhere(Path(stdin_filename))):
+        if not (stdin_filename and engine.stdin_excluded(settings, stdin_filename)):
             run.stdin_output = _fix_one(path, lambda: data, None, settings, options, run, cache)
     for part in _fix_files([(engine.display_path(f), f) for f in files], settings, options, jobs, cache):
         run.merge(part)
@@ -299,7 +298,7 @@ def _cached_check(path: str, settings, cache, encode: Callable[[str], bytes], ru
         key = None
         if cache is not None:
             try:
-                key = cache.key(path, encode(text))
+                key = cache.key(path, encode(text), settings.for_path(path).fingerprint)
             except (ValueError, UnicodeError):
                 key = None
         entry = cache.get(key) if key is not None else None
@@ -329,9 +328,8 @@ def _fix_one(path: str, read: Callable[[], bytes], file: Optional[Path], setting
         report(engine.filter_diagnostics([engine.unreadable_diagnostic(path, reason)], None, path, settings), None)
 
     try:
-        if file is not None and file.suffix == NOTEBOOK_SUFFIX:
-            _fix_notebook(path, file, settings, options, run, report, unreadable)
-            return None
+        if (file.suffix if file is not None else Path(path).suffix) == NOTEBOOK_SUFFIX:  # a file, or stdin
+            return _fix_notebook(path, read, file, settings, options, run, report, unreadable)
         if file is not None and file.suffix not in PYTHON_SUFFIXES:  # other readers: lint only
             try:
                 text = engine.read_source(file)
@@ -378,17 +376,20 @@ def _fix_one(path: str, read: Callable[[], bytes], file: Optional[Path], setting
         return None
 
 
-def _fix_notebook(path: str, file: Path, settings, options: FixOptions, run: FixRun, report, unreadable) -> None:
-    """Fix the program of a notebook (its code cells as one text) and write back only the cells that changed."""
+def _fix_notebook(path: str, read: Callable[[], bytes], file: Optional[Path], settings, options: FixOptions,
+                  run: FixRun, report, unreadable) -> Optional[bytes]:
+    """Fix the program of a notebook (its code cells as one text) and write back only the cells that changed.
+    Returns the notebook's new bytes (what to print for stdin)."""
     from . import notebook
 
+    data = None
     try:
-        data = engine.read_file_bytes(file)
+        data = read()
         original = notebook.load_notebook_text(data)
         program = notebook.NotebookSource(notebook.Notebook.parse(original))
     except (OSError, UnreadableSource) as exc:
         unreadable(f"cannot read: {exc.strerror or exc}" if isinstance(exc, OSError) else str(exc))
-        return
+        return data
     outcome: List[TextFix] = []
 
     def fix_program(text: str) -> str:
@@ -403,23 +404,24 @@ def _fix_notebook(path: str, file: Path, settings, options: FixOptions, run: Fix
         run.errors.append(LintError(path, f"cannot fix: {exc}; the file was left unchanged"))
     result = outcome[-1] if outcome else None
     if result is None:
-        return
+        return data
     if result.error:
         run.errors.append(LintError(path, f"cannot fix: {result.error}"))
     if new_text is None:
         report(engine.remap_cells(result.initial, program), program)
-        return
+        return data
     try:
-        if options.write:
+        if options.write and file is not None:
             write_atomic(file, new_text.encode("utf-8"), keep_mode=True, fsync=True)
     except (NotWritable, OSError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         run.errors.append(LintError(path, f"cannot write the fixes: {reason}; the file was left unchanged"))
         report(engine.remap_cells(result.initial, program), program)
-        return
+        return data
     run.fixed += result.fixed
     run.files_fixed += 1
     if not options.write:
         run.diffs.append(unified_diff(original, new_text, path))
     fixed_program = notebook.NotebookSource(notebook.Notebook.parse(new_text))
     report(engine.remap_cells(result.remaining, fixed_program), fixed_program)
+    return new_text.encode("utf-8")
