@@ -439,7 +439,7 @@ def parse_per_file_ignores(values: Sequence[str]) -> Dict[str, List[str]]:
     for value in values:
         glob, sep, codes = value.rpartition(":")
         if not sep or not glob.strip() or not codes.strip():
-            raise ConfigError(f"--per-file-ignores: expected GLOB:CODES (e.g. 'tests/*.py:IPL004'), got {value!r}")
+            raise ConfigError(f"--per-file-ignores: expected GLOB:CODES (e.g. 'tests/*.py:CODE1,CODE2'), got {value!r}")
         selectors = [c.strip() for c in codes.split(",") if c.strip()]
         out.setdefault(glob.strip(), []).extend(_selectors(selectors, "per-file-ignores", COMMAND_LINE))
     return out

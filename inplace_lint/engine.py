@@ -13,10 +13,7 @@ then severity overrides. The findings that survive get their fixes finished as t
 """
 from __future__ import annotations
 
-import io
 import os
-import re
-import tokenize
 import sys
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -24,11 +21,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import BinaryIO, Callable, Dict, Iterator, List, Optional, Sequence, Set, Tuple, Union
 
-from . import catalog
+from . import catalog, noqa
 from .analysis.guard import run_deep
 from .codemods import MAX_FIX_GROUPS, materialize
 from .config import Settings
-from .diagnostics import ERROR, Diagnostic
+from .diagnostics import ERROR, WARNING, Diagnostic
 from .gitignore import GitIgnore
 from .notebook import decode_notebook, read_notebook
 from .registry import analyze_for_fixes
@@ -172,47 +169,29 @@ def _walk(folder: Path, settings: Settings, seen_dirs: Set[str], gitignore: GitI
 # noqa
 
 
-_NOQA = re.compile(
-    r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:(?:\s*,\s*|\s+)[A-Z]+[0-9]+)*))?(?![\w-])", re.IGNORECASE)
 ALL_CODES = "*"  # marker for a bare "# noqa"
 
 
 def parse_noqa(comment: str) -> Optional[Set[str]]:
-    """The codes a comment suppresses: ``{"*"}`` for a bare ``# noqa``, None when it has no noqa."""
-    m = _NOQA.search(comment)
-    if not m:
+    """The codes a comment suppresses: ``{"*"}`` for a bare ``# noqa``, an empty set for a malformed one (it
+    suppresses nothing), None when it has no noqa. The rules are in ``inplace_lint.noqa``."""
+    found = [d for d in noqa.parse_comment(1, 0, comment) if not d.file_level]
+    if not found:
         return None
-    if not m.group("codes"):
-        return {ALL_CODES}
-    return {c.upper() for c in re.split(r"[\s,]+", m.group("codes")) if c}
+    out: Set[str] = set()
+    for d in found:
+        if not d.malformed:
+            out.update(d.codes if d.codes is not None else {ALL_CODES})
+    return out
 
 
 def noqa_lines(text: str) -> Dict[int, Set[str]]:
     """Line number -> codes suppressed by a ``# noqa`` comment on that line (comment tokens only)."""
     found: Dict[int, Set[str]] = {}
-    for lineno, comment in _comments(text):
-        codes = parse_noqa(comment)
-        if codes:
-            found.setdefault(lineno, set()).update(codes)
+    for d in noqa.directives(text):
+        if not d.file_level and not d.malformed:
+            found.setdefault(d.line, set()).update(d.codes if d.codes is not None else {ALL_CODES})
     return found
-
-
-def _comments(text: str) -> List[Tuple[int, str]]:
-    """(line, text) of every comment; a per-line regex fallback when the text does not tokenize."""
-    try:
-        return [(tok.start[0], tok.string) for tok in tokenize.generate_tokens(io.StringIO(text).readline)
-                if tok.type == tokenize.COMMENT]
-    except (tokenize.TokenError, SyntaxError):
-        return [(n, line[line.index("#"):]) for n, line in enumerate(split_lines(text), start=1) if "#" in line]
-
-
-def is_suppressed(diag: Diagnostic, noqa: Dict[int, Set[str]]) -> bool:
-    lines = {diag.line} if diag.stmt_line is None else {diag.line, diag.stmt_line}
-    for line in lines:
-        codes = noqa.get(line, ())
-        if ALL_CODES in codes or diag.code.upper() in codes:
-            return True
-    return False
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -225,12 +204,21 @@ def filter_diagnostics(diagnostics: Sequence[Diagnostic], text: Optional[str], p
     nearest config file's); sort deterministically."""
     settings = settings.for_path(path)
     per_file = settings.ignored_codes(Path(path))
-    kept = [d for d in diagnostics
-            if settings.is_enabled(d.code)
-            and not any(sel == catalog.ALL or d.code.upper().startswith(sel) for sel in per_file)]
-    if kept and text is not None:
-        noqa = noqa_lines(text)
-        kept = [d for d in kept if not is_suppressed(d, noqa)]
+
+    def wanted(code: str) -> bool:
+        return settings.is_enabled(code) and not any(sel == catalog.ALL or code.upper().startswith(sel)
+                                                     for sel in per_file)
+
+    kept = [d for d in diagnostics if wanted(d.code)]
+    if text is not None:
+        found = noqa.directives(text)
+        if found:
+            kept = noqa.apply(kept, found)
+            if wanted(noqa.CODE):
+                rule = catalog.all_rules().get(noqa.CODE)
+                kept += noqa.apply(noqa.hygiene(
+                    diagnostics, found, text, path, catalog.known_codes(), settings.is_enabled,
+                    rule.name if rule else "unused-noqa", rule.severity if rule else WARNING), found)
     out = []
     for d in kept:
         severity = settings.severity_for(d.code.upper(), d.severity)
