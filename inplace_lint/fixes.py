@@ -185,6 +185,7 @@ class FixRun(Result):
     stdin_output: Optional[bytes] = None  # the fixed stdin, to print with --fix
     unsafe_fixes: bool = False  # unsafe fixes count as fixable ([*]) in the report
     changes: Dict[str, FileFix] = field(default_factory=dict)  # Python files changed, by displayed path
+    fixed_codes: Dict[str, Dict[str, int]] = field(default_factory=dict)  # path -> code -> fixes applied (--show-fixes)
 
     def merge(self, other: "FixRun") -> None:
         """Add the outcome of other files (a worker's) to this run."""
@@ -198,6 +199,12 @@ class FixRun(Result):
         self.files_fixed += other.files_fixed
         self.diffs.extend(other.diffs)
         self.changes.update(other.changes)
+        self.fixed_codes.update(other.fixed_codes)
+
+    def count_applied(self, path: str, applied: Sequence[Diagnostic]) -> None:
+        counts = self.fixed_codes.setdefault(path, {})
+        for d in applied:
+            counts[d.code] = counts.get(d.code, 0) + 1
 
 
 def with_unsafe_hints(result: Result) -> FixRun:
@@ -366,6 +373,7 @@ def _fix_one(path: str, read: Callable[[], bytes], file: Optional[Path], setting
                 return source.data
             run.fixed += result.fixed
             run.files_fixed += 1
+            run.count_applied(path, result.applied)
             run.changes[path] = FileFix(source.text, result.source, result.initial, result.remaining)
             if not options.write:
                 run.diffs.append(unified_diff(source.text, result.source, path))
@@ -420,8 +428,44 @@ def _fix_notebook(path: str, read: Callable[[], bytes], file: Optional[Path], se
         return data
     run.fixed += result.fixed
     run.files_fixed += 1
+    run.count_applied(path, result.applied)
     if not options.write:
         run.diffs.append(unified_diff(original, new_text, path))
     fixed_program = notebook.NotebookSource(notebook.Notebook.parse(new_text))
     report(engine.remap_cells(result.remaining, fixed_program), fixed_program)
     return new_text.encode("utf-8")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# --add-noqa
+
+
+def add_noqa(result: Result, stdin_path: Optional[str] = None) -> Tuple[int, List[LintError]]:
+    """``--add-noqa``: write ``# noqa: CODES`` on every line of a Python file with findings (the findings of
+    ``result``); returns how many directives were added or extended, and the files that could not be changed.
+    Notebooks and standard input are left alone; a file is written (atomically, in its encoding) only when the result
+    still compiles."""
+    from . import noqa
+
+    by_path: Dict[str, List[Diagnostic]] = {}
+    for d in result.diagnostics:
+        if d.path != stdin_path and Path(d.path).suffix in PYTHON_SUFFIXES:
+            by_path.setdefault(d.path, []).append(d)
+    added, errors = 0, []
+    for path, diags in sorted(by_path.items()):
+        try:
+            source = SourceBytes(engine.read_file_bytes(path))
+            edits = noqa.add_noqa_edits(source.text, diags)
+            new = apply_edits(source.text, edits) if edits else None
+            if new is None:
+                continue
+            if compiles(source.text, path) and not compiles(new, path):
+                errors.append(LintError(path, "cannot add noqa directives: the result would not compile; "
+                                              "the file was left unchanged"))
+                continue
+            write_atomic(path, source.encode(new), keep_mode=True, fsync=True)
+            added += len(edits)
+        except (NotWritable, OSError, ValueError, UnicodeError, UnreadableSource) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            errors.append(LintError(path, f"cannot add noqa directives: {reason}; the file was left unchanged"))
+    return added, errors
