@@ -147,7 +147,7 @@ OUTPUT_FORMAT_ENV = "INPLACE_LINT_OUTPUT_FORMAT"
 
 
 @cli.command(context_settings=CONTEXT_SETTINGS)
-@click.argument("paths", nargs=-1, type=click.Path())
+@click.argument("paths", nargs=-1, type=click.Path(readable=False))  # unreadable: IPL901, not usage
 @click.option("--select", multiple=True, metavar="CODES", help="Rules to enable: codes or prefixes, comma-separated "
               "(replaces the config's select). Default: ALL.")
 @click.option("--extend-select", multiple=True, metavar="CODES", help="Rules to enable on top of select.")
@@ -460,7 +460,7 @@ def rule_command(ctx: click.Context, code: str) -> None:
 
 
 @cli.command(context_settings={**CONTEXT_SETTINGS, "ignore_unknown_options": True})
-@click.option("-p", "--path", "paths", multiple=True, type=click.Path(), metavar="PATH",
+@click.option("-p", "--path", "paths", multiple=True, type=click.Path(readable=False), metavar="PATH",
               help="Files or folders whose findings are reported (default: the current folder).")
 @click.option("--format", "output_format", type=click.Choice(sorted(FORMATS)), default="text", show_default=True,
               help="Output format.")
