@@ -30,7 +30,7 @@ from .gitignore import GitIgnore
 from .notebook import decode_notebook, read_notebook
 from .registry import analyze_for_fixes
 from .rules.ipl901_unreadable import CODE as UNREADABLE
-from .sources import UnreadableSource, decode_source, read_file_bytes, read_python_source, split_lines
+from .sources import UnreadableSource, decode_source, read_file_bytes, read_python_source
 
 STDIN = "-"
 
@@ -169,7 +169,7 @@ def _walk(folder: Path, settings: Settings, seen_dirs: Set[str], gitignore: GitI
 # noqa
 
 
-ALL_CODES = "*"  # marker for a bare "# noqa"
+ALL_CODES = "*"  # marker for a blanket noqa directive (no codes)
 
 
 def parse_noqa(comment: str) -> Optional[Set[str]]:
