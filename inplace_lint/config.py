@@ -1,7 +1,10 @@
 """Settings: ``[tool.inplace-lint]`` in ``pyproject.toml`` (or a standalone TOML file) merged with the command line.
 
-Discovery walks up from the first path (or the cwd) to the nearest ``.inplace-lint.toml``, ``inplace-lint.toml``
-(top-level keys are the options) or ``pyproject.toml`` with a ``[tool.inplace-lint]`` table. Keys::
+Each file gets the settings of the nearest ``.inplace-lint.toml``, ``inplace-lint.toml`` (top-level keys are the
+options) or ``pyproject.toml`` with a ``[tool.inplace-lint]`` table at or above its folder, like ruff; a file with
+none above it gets the current folder's (or the defaults). ``settings_for(path)`` is that resolution for one file
+(for editors: the language server calls it); ``resolve_settings`` makes a run's, ``Settings.for_path`` then gives each
+file its own. Keys::
 
     select = ["IPL0"]            # codes or prefixes; default ALL
     extend-select = ["IPL9"]
@@ -10,12 +13,14 @@ Discovery walks up from the first path (or the cwd) to the nearest ``.inplace-li
     extend-exclude = ["scratch/**"]     # same, added on top (both are added to the built-in excludes)
     per-file-ignores = { "tests/**" = ["IPL004"] }
     severity = { IPL004 = "error" }
+    respect-gitignore = true            # skip what .gitignore files ignore (default true)
 
 Rule selection follows ruff: within one layer (the config file, then the command line) the most specific selector wins
 and ``ignore`` beats ``select`` at equal specificity; a layer that sets ``select`` starts afresh.
 """
 from __future__ import annotations
 
+import json
 import os
 import re
 import sys
@@ -38,8 +43,9 @@ SECTION = "inplace-lint"
 STANDALONE_NAMES = (".inplace-lint.toml", "inplace-lint.toml")
 LIST_KEYS = ("select", "extend-select", "ignore", "exclude", "extend-exclude")
 TABLE_KEYS = ("per-file-ignores", "severity")
+BOOL_KEYS = ("respect-gitignore",)
 FIX_WITH_CHOICES = ("default", "function")  # fix-with: how --fix rewrites an in-place chain autograd refuses
-KNOWN_KEYS = LIST_KEYS + TABLE_KEYS + ("fix-with",)
+KNOWN_KEYS = LIST_KEYS + TABLE_KEYS + BOOL_KEYS + ("fix-with",)
 COMMAND_LINE = "command line"
 
 # Folders never worth linting; matched by name at any depth. Any folder holding a pyvenv.cfg is a virtualenv too.
@@ -186,7 +192,14 @@ def _relative_parts(path: Path, root: Path) -> List[str]:
 
 def is_default_excluded(path: Path, is_dir: bool) -> bool:
     """True for the built-in excludes: VCS, caches, build output, virtualenvs (any folder with a pyvenv.cfg)."""
-    return path.name in DEFAULT_EXCLUDES or (is_dir and (path / "pyvenv.cfg").is_file())
+    if path.name in DEFAULT_EXCLUDES:
+        return True
+    if not is_dir:
+        return False
+    try:
+        return (path / "pyvenv.cfg").is_file()
+    except OSError:  # a folder that cannot be searched is no virtualenv we can see: walking it reports it (IPL901)
+        return False
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -195,7 +208,11 @@ def is_default_excluded(path: Path, is_dir: bool) -> bool:
 
 @dataclass
 class Settings:
-    """Everything the engine needs to decide what to lint and what to report."""
+    """Everything the engine needs to decide what to lint and what to report, for the files under one config file.
+
+    A run has one ``Settings`` per config file it meets: ``for_path(path)`` gives the settings that apply to a file
+    (the nearest config file above it, like ruff), through the ``Resolver`` the run's settings carry.
+    """
 
     root: Path = field(default_factory=Path.cwd)  # where exclude / per-file-ignores globs are rooted
     config_path: Optional[Path] = None
@@ -204,25 +221,46 @@ class Settings:
     per_file_ignores: Dict[str, List[str]] = field(default_factory=dict)
     severity: Dict[str, str] = field(default_factory=dict)  # selector -> "error" | "warning"
     force_exclude: bool = False
+    respect_gitignore: bool = True
     fix_with: str = "default"  # "function": in-place chains become autograd.Functions (docs/fixes.md)
+    # --exclude/--extend-exclude and --per-file-ignores given on the command line: globs rooted at the cwd
+    cli_exclude: Sequence[str] = ()
+    cli_per_file_ignores: Dict[str, List[str]] = field(default_factory=dict)
+    cli_root: Path = field(default_factory=Path.cwd)
+    resolver: Optional["Resolver"] = field(default=None, repr=False, compare=False)
 
     def __post_init__(self):
         self.root = Path(os.path.abspath(self.root))
+        self.cli_root = Path(os.path.abspath(self.cli_root))
         self._exclude = PathMatcher(self.exclude, self.root)
+        self._cli_exclude = PathMatcher(self.cli_exclude, self.cli_root)
         self._per_file = [(PathMatcher([glob], self.root), codes) for glob, codes in self.per_file_ignores.items()]
+        self._per_file += [(PathMatcher([glob], self.cli_root), codes)
+                           for glob, codes in self.cli_per_file_ignores.items()]
+        self._fingerprint: Optional[str] = None
+
+    def for_path(self, path: "os.PathLike[str] | str") -> "Settings":
+        """The settings that apply to ``path`` (a file or folder): those of the nearest config file above it."""
+        if self.resolver is None:
+            return self
+        return self.resolver.settings_for(path)
 
     def is_enabled(self, code: str) -> bool:
         return self.selection.is_enabled(code)
 
+    def _excluded_by_globs(self, path: Path, is_dir: bool, ancestors: bool) -> bool:
+        return (self._exclude.matches(path, is_dir, ancestors=ancestors)
+                or self._cli_exclude.matches(path, is_dir, ancestors=ancestors))
+
     def is_excluded(self, path: Path, is_dir: bool = False) -> bool:
         """Whether a folder walk skips ``path``. Only the entry itself is matched: the walk never enters an excluded
         folder, and a folder given explicitly is walked even when a folder above it is excluded."""
-        return is_default_excluded(path, is_dir) or self._exclude.matches(path, is_dir, ancestors=False)
+        return is_default_excluded(path, is_dir) or self._excluded_by_globs(path, is_dir, False)
 
     def is_excluded_anywhere(self, path: Path, is_dir: bool = False) -> bool:
         """Whether ``path`` or any folder above it (up to the root) is excluded: for ``--force-exclude``."""
         path = Path(os.path.abspath(path))
-        if self._exclude.matches(path, is_dir) or is_default_excluded(path, is_dir):
+        if self._excluded_by_globs(path, is_dir, True) or is_default_excluded(path, is_dir):
             return True
         for parent in path.parents:
             if parent == self.root or parent == parent.parent:
@@ -242,6 +280,37 @@ class Settings:
             if spec > best:
                 best, chosen = spec, severity
         return chosen
+
+    @property
+    def fingerprint(self) -> str:
+        """What changes the findings reported for a file (not which files are checked): the results cache's key."""
+        if self._fingerprint is None:
+            self._fingerprint = json.dumps({
+                "root": str(self.root), "selection": repr(self.selection),
+                "per_file_ignores": {k: list(v) for k, v in sorted(self.per_file_ignores.items())},
+                "cli_per_file_ignores": {k: list(v) for k, v in sorted(self.cli_per_file_ignores.items())},
+                "cli_root": str(self.cli_root), "severity": dict(sorted(self.severity.items())),
+                "fix_with": self.fix_with,
+            }, sort_keys=True)
+        return self._fingerprint
+
+    def describe(self) -> List[str]:
+        """``--show-settings``: the resolved settings, one ``key = value`` line each (TOML-like)."""
+        codes = [c for c in catalog.known_codes() if self.is_enabled(c)]
+        lines = [f"config file = {json.dumps(str(self.config_path)) if self.config_path else 'none (defaults)'}",
+                 f"root = {json.dumps(str(self.root))}",
+                 f"enabled = {json.dumps(codes)}",
+                 f"exclude = {json.dumps(list(self.exclude))}",
+                 f"per-file-ignores = {json.dumps(self.per_file_ignores)}",
+                 f"severity = {json.dumps(self.severity)}",
+                 f"respect-gitignore = {str(self.respect_gitignore).lower()}",
+                 f"force-exclude = {str(self.force_exclude).lower()}"]
+        if self.cli_exclude:
+            lines.append(f"command-line exclude = {json.dumps(list(self.cli_exclude))} (rooted at {self.cli_root})")
+        if self.cli_per_file_ignores:
+            lines.append(f"command-line per-file-ignores = {json.dumps(self.cli_per_file_ignores)} "
+                         f"(rooted at {self.cli_root})")
+        return lines
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -293,7 +362,7 @@ def _config_start(paths: Sequence[str], stdin_filename: Optional[str]) -> Path:
     if first == "-":
         return Path.cwd()
     path = Path(os.path.abspath(first))
-    while not path.is_dir() and path != path.parent:
+    while not _is_dir(path) and path != path.parent:
         path = path.parent
     return path
 
@@ -346,19 +415,24 @@ def settings_from_config(data: Dict[str, Any], where: str) -> Dict[str, Any]:
         if level not in catalog.SEVERITIES:
             raise ConfigError(f"{where}: severity.{selector} must be 'error' or 'warning', not {level!r}")
         checked_severity[_selectors([selector], "severity", where)[0]] = level
-    out: Dict[str, Any] = {}
+    out = {
+        "layer": layer_from_options(lists.get("select"), lists.get("extend-select", []), lists.get("ignore", []),
+                                    where),
+        "exclude": lists.get("exclude", []),
+        "extend_exclude": lists.get("extend-exclude", []),
+        "per_file_ignores": per_file,
+        "severity": checked_severity,
+    }
     if "fix-with" in data:
         if data["fix-with"] not in FIX_WITH_CHOICES:
             raise ConfigError(f"{where}: 'fix-with' must be one of {', '.join(map(repr, FIX_WITH_CHOICES))}, "
                               f"not {data['fix-with']!r}")
         out["fix_with"] = data["fix-with"]
-    return {**out,
-        "layer": layer_from_options(lists.get("select"), lists.get("extend-select", []), lists.get("ignore", []),
-                                    where),
-        "exclude": lists.get("exclude", []) + lists.get("extend-exclude", []),
-        "per_file_ignores": per_file,
-        "severity": checked_severity,
-    }
+    if "respect-gitignore" in data:
+        if not isinstance(data["respect-gitignore"], bool):
+            raise ConfigError(f"{where}: 'respect-gitignore' must be true or false")
+        out["respect_gitignore"] = data["respect-gitignore"]
+    return out
 
 
 def _table(value: Any, key: str, where: str) -> Dict[str, Any]:
@@ -367,28 +441,151 @@ def _table(value: Any, key: str, where: str) -> Dict[str, Any]:
     return dict(value)
 
 
+def parse_per_file_ignores(values: Sequence[str]) -> Dict[str, List[str]]:
+    """``--per-file-ignores 'tests/*.py:IPL004,IPL005'`` (repeatable) -> {glob: selectors}."""
+    out: Dict[str, List[str]] = {}
+    for value in values:
+        glob, sep, codes = value.rpartition(":")
+        if not sep or not glob.strip() or not codes.strip():
+            raise ConfigError(f"--per-file-ignores: expected GLOB:CODES (e.g. 'tests/*.py:CODE1,CODE2'), got {value!r}")
+        selectors = [c.strip() for c in codes.split(",") if c.strip()]
+        out.setdefault(glob.strip(), []).extend(_selectors(selectors, "per-file-ignores", COMMAND_LINE))
+    return out
+
+
+@dataclass
+class Overrides:
+    """What the command line sets on top of every config file (ruff's CLI overrides)."""
+
+    layer: SelectionLayer = field(default_factory=SelectionLayer)
+    force_exclude: bool = False
+    respect_gitignore: Optional[bool] = None  # None: the config's, else true
+    exclude: Optional[Sequence[str]] = None  # --exclude: replaces the config's exclude
+    extend_exclude: Sequence[str] = ()
+    per_file_ignores: Optional[Dict[str, List[str]]] = None  # --per-file-ignores: replaces the config's
+    extend_per_file_ignores: Dict[str, List[str]] = field(default_factory=dict)
+    cwd: Path = field(default_factory=Path.cwd)
+    fix_with: Optional[str] = None  # --fix-with: beats the config's fix-with
+
+
+class Resolver:
+    """Settings per config file, found for each path as ruff does: the nearest ``.inplace-lint.toml``,
+    ``inplace-lint.toml`` or ``pyproject.toml`` with ``[tool.inplace-lint]`` at or above the path's folder; a path
+    with none above it gets the settings of the current folder's config (or the defaults). With ``--config FILE`` or
+    ``--no-config`` every path gets the same settings. The command-line options apply on top of each."""
+
+    def __init__(self, overrides: Overrides, config: Optional[Path] = None, no_config: bool = False):
+        self.overrides = overrides
+        self.fixed: Optional[Settings] = None
+        self._by_config: Dict[Optional[Path], Settings] = {}
+        self._by_folder: Dict[str, Optional[Path]] = {}
+        if config is not None or no_config:
+            self.fixed = self._build(config)
+            self.fallback = self.fixed
+        else:
+            self.fallback = self._for_config(find_config(overrides.cwd))
+
+    def settings_for(self, path: "os.PathLike[str] | str") -> Settings:
+        if self.fixed is not None:
+            return self.fixed
+        folder = Path(os.path.abspath(path))
+        if not _is_dir(folder):
+            folder = folder.parent
+        config_path = self._nearest(folder)
+        return self.fallback if config_path is None else self._for_config(config_path)
+
+    def _nearest(self, folder: Path) -> Optional[Path]:
+        key = str(folder)
+        if key not in self._by_folder:
+            found: Optional[Path] = None
+            for name in STANDALONE_NAMES:
+                if _is_file(folder / name):
+                    found = folder / name
+                    break
+            else:
+                pyproject = folder / "pyproject.toml"
+                if _is_file(pyproject) and SECTION in _read_toml(pyproject).get("tool", {}):
+                    found = pyproject
+                elif folder.parent != folder:
+                    found = self._nearest(folder.parent)
+            self._by_folder[key] = found
+        return self._by_folder[key]
+
+    def _for_config(self, config_path: Optional[Path]) -> Settings:
+        if config_path not in self._by_config:
+            self._by_config[config_path] = self._build(config_path)
+        return self._by_config[config_path]
+
+    def _build(self, config_path: Optional[Path]) -> Settings:
+        o = self.overrides
+        layers: List[SelectionLayer] = []
+        kwargs: Dict[str, Any] = {}
+        root = o.cwd
+        if config_path is not None:
+            root = Path(os.path.abspath(config_path)).parent
+            kwargs = settings_from_config(load_config(config_path), str(config_path))
+            layers.append(kwargs.pop("layer"))
+        layers.append(o.layer)
+        config_exclude, config_extend = list(kwargs.pop("exclude", [])), list(kwargs.pop("extend_exclude", []))
+        # --exclude replaces the config's exclude (its extend-exclude stays)
+        exclude = (config_exclude if o.exclude is None else []) + config_extend
+        per_file = kwargs.pop("per_file_ignores", {})
+        if o.per_file_ignores is not None:
+            per_file = {}
+        respect = kwargs.pop("respect_gitignore", True)
+        if o.respect_gitignore is not None:
+            respect = o.respect_gitignore
+        if o.fix_with is not None:
+            kwargs["fix_with"] = o.fix_with
+        cli_per_file = {**(o.per_file_ignores or {})}
+        for glob, codes in o.extend_per_file_ignores.items():
+            cli_per_file.setdefault(glob, []).extend(codes)
+        return Settings(root=root, config_path=config_path, selection=RuleSelection(tuple(layers)),
+                        force_exclude=o.force_exclude, exclude=exclude, per_file_ignores=per_file,
+                        respect_gitignore=respect, cli_exclude=list(o.exclude or ()) + list(o.extend_exclude),
+                        cli_per_file_ignores=cli_per_file, cli_root=o.cwd, resolver=self, **kwargs)
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:  # an unreadable folder above: no config there
+        return False
+
+
+def _is_dir(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except OSError:
+        return False
+
+
 def resolve_settings(paths: Sequence[str] = (), *, config: Optional[str] = None, no_config: bool = False,
                      select: Optional[Sequence[str]] = None, extend_select: Sequence[str] = (),
                      ignore: Sequence[str] = (), force_exclude: bool = False,
-                     stdin_filename: Optional[str] = None, fix_with: Optional[str] = None) -> Settings:
-    """The settings for one run: the config file (explicit, discovered, or none) then the command-line options."""
+                     stdin_filename: Optional[str] = None, respect_gitignore: Optional[bool] = None,
+                     exclude: Optional[Sequence[str]] = None, extend_exclude: Sequence[str] = (),
+                     per_file_ignores: Optional[Sequence[str]] = None,
+                     extend_per_file_ignores: Sequence[str] = (), fix_with: Optional[str] = None) -> Settings:
+    """The settings for one run: those of the first path (its nearest config file, or ``config``, or none), with the
+    command-line options on top. Every file then gets its own through ``Settings.for_path``."""
     config_path: Optional[Path] = None
     if config is not None:
         config_path = Path(config)
         if not config_path.is_file():
             raise ConfigError(f"config file not found: {config}")
-    elif not no_config:
-        config_path = find_config(_config_start(paths, stdin_filename))
+    overrides = Overrides(
+        layer=layer_from_options(select, extend_select, ignore, COMMAND_LINE), force_exclude=force_exclude,
+        respect_gitignore=respect_gitignore, exclude=None if exclude is None else list(exclude),
+        extend_exclude=list(extend_exclude),
+        per_file_ignores=None if per_file_ignores is None else parse_per_file_ignores(per_file_ignores),
+        extend_per_file_ignores=parse_per_file_ignores(extend_per_file_ignores), fix_with=fix_with)
+    resolver = Resolver(overrides, config_path, no_config)
+    return resolver.settings_for(_config_start(paths, stdin_filename))
 
-    layers: List[SelectionLayer] = []
-    kwargs: Dict[str, Any] = {}
-    root = Path.cwd()
-    if config_path is not None:
-        root = Path(os.path.abspath(config_path)).parent
-        kwargs = settings_from_config(load_config(config_path), str(config_path))
-        layers.append(kwargs.pop("layer"))
-    layers.append(layer_from_options(select, extend_select, ignore, COMMAND_LINE))
-    if fix_with is not None:  # --fix-with beats the config's fix-with
-        kwargs["fix_with"] = fix_with
-    return Settings(root=root, config_path=config_path, selection=RuleSelection(tuple(layers)),
-                    force_exclude=force_exclude, **kwargs)
+
+def settings_for(path: "os.PathLike[str] | str", *, config: Optional[str] = None,
+                 no_config: bool = False) -> Settings:
+    """The settings that apply to one file, as a run over it would resolve them (the nearest config file above it;
+    no command-line options). For editors and the language server; raises ``ConfigError`` for a bad config."""
+    return resolve_settings([os.fspath(path)], config=config, no_config=no_config)

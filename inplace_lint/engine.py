@@ -13,10 +13,7 @@ then severity overrides. The findings that survive get their fixes finished as t
 """
 from __future__ import annotations
 
-import io
 import os
-import re
-import tokenize
 import sys
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -24,16 +21,17 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import BinaryIO, Callable, Dict, Iterator, List, Optional, Sequence, Set, Tuple, Union
 
-from . import catalog
+from . import catalog, noqa
 from .analysis.guard import run_deep
 from .analysis.project import import_closure
 from .codemods import MAX_FIX_GROUPS, materialize
 from .config import Settings
-from .diagnostics import ERROR, Diagnostic
-from .notebook import read_notebook
+from .diagnostics import ERROR, WARNING, Diagnostic
+from .gitignore import GitIgnore
+from .notebook import decode_notebook, read_notebook
 from .registry import analyze_for_fixes
 from .rules.ipl901_unreadable import CODE as UNREADABLE
-from .sources import UnreadableSource, decode_source, read_file_bytes, read_python_source, split_lines
+from .sources import UnreadableSource, decode_source, read_file_bytes, read_python_source
 
 STDIN = "-"
 
@@ -100,34 +98,49 @@ def display_path(path: Union[str, Path]) -> str:
     return text
 
 
-def discover(paths: Sequence[str], settings: Settings) -> Tuple[List[Path], List[LintError]]:
+def discover(paths: Sequence[str], settings: Settings,
+             gitignore: Optional[GitIgnore] = None) -> Tuple[List[Path], List[LintError]]:
     """The files to lint, in order, without duplicates; plus errors for paths that do not exist.
 
     Explicit files are always linted unless ``settings.force_exclude``; folders are walked in sorted order,
-    skipping excluded entries and never entering the same real folder twice (symlink loops).
+    skipping excluded entries (each by the settings of the folder it is in: the nearest config file's ``exclude``,
+    the built-in excludes, and ``.gitignore`` unless ``respect-gitignore = false``) and never entering the same real
+    folder twice (symlink loops). A folder or file that cannot be listed or read is kept: reading it reports why
+    (IPL901). Resolves every file's settings, so a bad config file on the way raises ``ConfigError`` here.
     """
     files: List[Path] = []
     errors: List[LintError] = []
     seen_files: Set[str] = set()
     seen_dirs: Set[str] = set()
+    gitignore = gitignore or GitIgnore()
     for raw in paths:
         path = Path(raw)
         if not os.path.lexists(path):
             errors.append(LintError(raw, "path not found", kind="missing"))
             continue
-        is_dir = path.is_dir()
-        if settings.force_exclude and settings.is_excluded_anywhere(path, is_dir):
+        is_dir = _safe_is_dir(path)
+        here = settings.for_path(path)
+        if here.force_exclude and (here.is_excluded_anywhere(path, is_dir) or (
+                here.respect_gitignore and gitignore.is_ignored_anywhere(path, is_dir))):
             continue
-        candidates = _walk(path, settings, seen_dirs) if is_dir else iter([path])
+        candidates = _walk(path, settings, seen_dirs, gitignore) if is_dir else iter([path])
         for file in candidates:
             key = os.path.realpath(file)
             if key not in seen_files:
                 seen_files.add(key)
+                settings.for_path(file)
                 files.append(file)
     return files, errors
 
 
-def _walk(folder: Path, settings: Settings, seen_dirs: Set[str]) -> Iterator[Path]:
+def _safe_is_dir(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except OSError:  # a folder above cannot be searched: the file is reported unreadable
+        return False
+
+
+def _walk(folder: Path, settings: Settings, seen_dirs: Set[str], gitignore: GitIgnore) -> Iterator[Path]:
     real = os.path.realpath(folder)
     if real in seen_dirs:
         return
@@ -137,6 +150,7 @@ def _walk(folder: Path, settings: Settings, seen_dirs: Set[str]) -> Iterator[Pat
     except OSError:
         yield folder  # it cannot be listed: reading it reports why (UNREADABLE), a clean run must not hide it
         return
+    here = settings.for_path(folder)
     for entry in entries:
         path = Path(entry.path)
         try:
@@ -144,10 +158,10 @@ def _walk(folder: Path, settings: Settings, seen_dirs: Set[str]) -> Iterator[Pat
             is_file = not is_dir and entry.is_file()
         except OSError:  # a symlink loop (a.py -> b.py -> a.py): it leads to no file
             continue
-        if settings.is_excluded(path, is_dir):
+        if here.is_excluded(path, is_dir) or (here.respect_gitignore and gitignore.is_ignored(path, is_dir)):
             continue
         if is_dir:
-            yield from _walk(path, settings, seen_dirs)
+            yield from _walk(path, settings, seen_dirs, gitignore)
         elif is_file and path.suffix in READERS:
             yield path
 
@@ -156,47 +170,29 @@ def _walk(folder: Path, settings: Settings, seen_dirs: Set[str]) -> Iterator[Pat
 # noqa
 
 
-_NOQA = re.compile(
-    r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:(?:\s*,\s*|\s+)[A-Z]+[0-9]+)*))?(?![\w-])", re.IGNORECASE)
-ALL_CODES = "*"  # marker for a bare "# noqa"
+ALL_CODES = "*"  # marker for a blanket noqa directive (no codes)
 
 
 def parse_noqa(comment: str) -> Optional[Set[str]]:
-    """The codes a comment suppresses: ``{"*"}`` for a bare ``# noqa``, None when it has no noqa."""
-    m = _NOQA.search(comment)
-    if not m:
+    """The codes a comment suppresses: ``{"*"}`` for a bare ``# noqa``, an empty set for a malformed one (it
+    suppresses nothing), None when it has no noqa. The rules are in ``inplace_lint.noqa``."""
+    found = [d for d in noqa.parse_comment(1, 0, comment) if not d.file_level]
+    if not found:
         return None
-    if not m.group("codes"):
-        return {ALL_CODES}
-    return {c.upper() for c in re.split(r"[\s,]+", m.group("codes")) if c}
+    out: Set[str] = set()
+    for d in found:
+        if not d.malformed:
+            out.update(d.codes if d.codes is not None else {ALL_CODES})
+    return out
 
 
 def noqa_lines(text: str) -> Dict[int, Set[str]]:
     """Line number -> codes suppressed by a ``# noqa`` comment on that line (comment tokens only)."""
     found: Dict[int, Set[str]] = {}
-    for lineno, comment in _comments(text):
-        codes = parse_noqa(comment)
-        if codes:
-            found.setdefault(lineno, set()).update(codes)
+    for d in noqa.directives(text):
+        if not d.file_level and not d.malformed:
+            found.setdefault(d.line, set()).update(d.codes if d.codes is not None else {ALL_CODES})
     return found
-
-
-def _comments(text: str) -> List[Tuple[int, str]]:
-    """(line, text) of every comment; a per-line regex fallback when the text does not tokenize."""
-    try:
-        return [(tok.start[0], tok.string) for tok in tokenize.generate_tokens(io.StringIO(text).readline)
-                if tok.type == tokenize.COMMENT]
-    except (tokenize.TokenError, SyntaxError):
-        return [(n, line[line.index("#"):]) for n, line in enumerate(split_lines(text), start=1) if "#" in line]
-
-
-def is_suppressed(diag: Diagnostic, noqa: Dict[int, Set[str]]) -> bool:
-    lines = {diag.line} if diag.stmt_line is None else {diag.line, diag.stmt_line}
-    for line in lines:
-        codes = noqa.get(line, ())
-        if ALL_CODES in codes or diag.code.upper() in codes:
-            return True
-    return False
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -205,14 +201,25 @@ def is_suppressed(diag: Diagnostic, noqa: Dict[int, Set[str]]) -> bool:
 
 def filter_diagnostics(diagnostics: Sequence[Diagnostic], text: Optional[str], path: str,
                        settings: Settings) -> List[Diagnostic]:
-    """Apply selection, per-file-ignores, noqa and severity overrides; sort deterministically."""
+    """Apply selection, per-file-ignores, noqa and severity overrides (the settings that apply to ``path``: its
+    nearest config file's); sort deterministically."""
+    settings = settings.for_path(path)
     per_file = settings.ignored_codes(Path(path))
-    kept = [d for d in diagnostics
-            if settings.is_enabled(d.code)
-            and not any(sel == catalog.ALL or d.code.upper().startswith(sel) for sel in per_file)]
-    if kept and text is not None:
-        noqa = noqa_lines(text)
-        kept = [d for d in kept if not is_suppressed(d, noqa)]
+
+    def wanted(code: str) -> bool:
+        return settings.is_enabled(code) and not any(sel == catalog.ALL or code.upper().startswith(sel)
+                                                     for sel in per_file)
+
+    kept = [d for d in diagnostics if wanted(d.code)]
+    if text is not None:
+        found = noqa.directives(text)
+        if found:
+            kept = noqa.apply(kept, found)
+            if wanted(noqa.CODE):
+                rule = catalog.all_rules().get(noqa.CODE)
+                kept += noqa.apply(noqa.hygiene(
+                    diagnostics, found, text, path, catalog.known_codes(), settings.is_enabled,
+                    rule.name if rule else "unused-noqa", rule.severity if rule else WARNING), found)
     out = []
     for d in kept:
         severity = settings.severity_for(d.code.upper(), d.severity)
@@ -409,7 +416,7 @@ def lint_paths(paths: Sequence[str], settings: Settings, *, stdin_filename: Opti
     todo: List[Tuple[int, str, Path, Optional[str]]] = []
     for i, file in enumerate(files):
         display = display_path(file)
-        key = _cache_key(cache, display, file) if cache is not None else None
+        key = _cache_key(cache, display, file, settings) if cache is not None else None
         entry = cache.get(key) if key is not None else None
         if entry is not None:
             outcomes[i] = _outcome_from_cache(display, file, entry.diagnostics)
@@ -439,9 +446,9 @@ def _dependencies(file: Path) -> List[Path]:
     return import_closure(str(file), text)
 
 
-def _cache_key(cache, display: str, file: Path) -> Optional[str]:
+def _cache_key(cache, display: str, file: Path, settings: Settings) -> Optional[str]:
     try:
-        return cache.key(display, read_file_bytes(file))
+        return cache.key(display, read_file_bytes(file), settings.for_path(file).fingerprint)
     except (OSError, UnreadableSource):
         return None  # let the checker report why it cannot be read
 
@@ -456,11 +463,23 @@ def _outcome_from_cache(display: str, file: Path, diagnostics: List[Diagnostic])
     return FileOutcome(display, diagnostics, text)
 
 
+def stdin_excluded(settings: Settings, stdin_filename: str) -> bool:
+    """``--force-exclude`` with ``--stdin-filename``: whether the name is excluded (then stdin is not checked)."""
+    here = settings.for_path(stdin_filename)
+    return here.force_exclude and (here.is_excluded_anywhere(Path(stdin_filename)) or (
+        here.respect_gitignore and GitIgnore().is_ignored_anywhere(Path(stdin_filename), False)))
+
+
 def _check_stdin(settings: Settings, stdin_filename: Optional[str], stdin: Optional[BinaryIO],
                  result: Result) -> None:
-    if stdin_filename and settings.force_exclude and settings.is_excluded_anywhere(Path(stdin_filename)):
+    if stdin_filename and stdin_excluded(settings, stdin_filename):
         return
     stream = stdin if stdin is not None else sys.stdin.buffer
     path = display_path(stdin_filename) if stdin_filename else STDIN
     result.stdin_path = path
-    _check_one(path, lambda: decode_source(stream.read()), settings, result)
+    decode = STDIN_DECODERS.get(Path(stdin_filename).suffix if stdin_filename else "", decode_source)
+    _check_one(path, lambda: decode(stream.read()), settings, result)
+
+
+# Standard input named by --stdin-filename: suffix -> decoder of its bytes (Python for the others), as READERS.
+STDIN_DECODERS: Dict[str, Callable[[bytes], str]] = {".ipynb": decode_notebook}

@@ -187,6 +187,7 @@ class FixRun(Result):
     stdin_output: Optional[bytes] = None  # the fixed stdin, to print with --fix
     unsafe_fixes: bool = False  # unsafe fixes count as fixable ([*]) in the report
     changes: Dict[str, FileFix] = field(default_factory=dict)  # Python files changed, by displayed path
+    fixed_codes: Dict[str, Dict[str, int]] = field(default_factory=dict)  # path -> code -> fixes applied (--show-fixes)
 
     def merge(self, other: "FixRun") -> None:
         """Add the outcome of other files (a worker's) to this run."""
@@ -200,6 +201,12 @@ class FixRun(Result):
         self.files_fixed += other.files_fixed
         self.diffs.extend(other.diffs)
         self.changes.update(other.changes)
+        self.fixed_codes.update(other.fixed_codes)
+
+    def count_applied(self, path: str, applied: Sequence[Diagnostic]) -> None:
+        counts = self.fixed_codes.setdefault(path, {})
+        for d in applied:
+            counts[d.code] = counts.get(d.code, 0) + 1
 
 
 def with_unsafe_hints(result: Result) -> FixRun:
@@ -250,8 +257,7 @@ def fix_paths(paths: Sequence[str], settings, options: FixOptions, *, stdin_file
         run.stdin_path = path
         data = stream.read()
         run.stdin_output = data
-        if not (stdin_filename and settings.force_exclude
-                and settings.is_excluded_anywhere(Path(stdin_filename))):
+        if not (stdin_filename and engine.stdin_excluded(settings, stdin_filename)):
             run.stdin_output = _fix_one(path, lambda: data, None, settings, options, run, cache)
     for part in _fix_files([(engine.display_path(f), f) for f in files], settings, options, jobs, cache):
         run.merge(part)
@@ -301,7 +307,7 @@ def _cached_check(path: str, settings, cache, encode: Callable[[str], bytes], ru
         key = None
         if cache is not None:
             try:
-                key = cache.key(path, encode(text))
+                key = cache.key(path, encode(text), settings.for_path(path).fingerprint)
             except (ValueError, UnicodeError):
                 key = None
         entry = cache.get(key) if key is not None else None
@@ -331,9 +337,8 @@ def _fix_one(path: str, read: Callable[[], bytes], file: Optional[Path], setting
         report(engine.filter_diagnostics([engine.unreadable_diagnostic(path, reason)], None, path, settings), None)
 
     try:
-        if file is not None and file.suffix == NOTEBOOK_SUFFIX:
-            _fix_notebook(path, file, settings, options, run, report, unreadable)
-            return None
+        if (file.suffix if file is not None else Path(path).suffix) == NOTEBOOK_SUFFIX:  # a file, or stdin
+            return _fix_notebook(path, read, file, settings, options, run, report, unreadable)
         if file is not None and file.suffix not in PYTHON_SUFFIXES:  # other readers: lint only
             try:
                 text = engine.read_source(file)
@@ -370,6 +375,7 @@ def _fix_one(path: str, read: Callable[[], bytes], file: Optional[Path], setting
                 return source.data
             run.fixed += result.fixed
             run.files_fixed += 1
+            run.count_applied(path, result.applied)
             run.changes[path] = FileFix(source.text, result.source, result.initial, result.remaining)
             if not options.write:
                 run.diffs.append(unified_diff(source.text, result.source, path))
@@ -380,17 +386,20 @@ def _fix_one(path: str, read: Callable[[], bytes], file: Optional[Path], setting
         return None
 
 
-def _fix_notebook(path: str, file: Path, settings, options: FixOptions, run: FixRun, report, unreadable) -> None:
-    """Fix the program of a notebook (its code cells as one text) and write back only the cells that changed."""
+def _fix_notebook(path: str, read: Callable[[], bytes], file: Optional[Path], settings, options: FixOptions,
+                  run: FixRun, report, unreadable) -> Optional[bytes]:
+    """Fix the program of a notebook (its code cells as one text) and write back only the cells that changed.
+    Returns the notebook's new bytes (what to print for stdin)."""
     from . import notebook
 
+    data = None
     try:
-        data = engine.read_file_bytes(file)
+        data = read()
         original = notebook.load_notebook_text(data)
         program = notebook.NotebookSource(notebook.Notebook.parse(original))
     except (OSError, UnreadableSource) as exc:
         unreadable(f"cannot read: {exc.strerror or exc}" if isinstance(exc, OSError) else str(exc))
-        return
+        return data
     outcome: List[TextFix] = []
 
     def fix_program(text: str) -> str:
@@ -405,23 +414,60 @@ def _fix_notebook(path: str, file: Path, settings, options: FixOptions, run: Fix
         run.errors.append(LintError(path, f"cannot fix: {exc}; the file was left unchanged"))
     result = outcome[-1] if outcome else None
     if result is None:
-        return
+        return data
     if result.error:
         run.errors.append(LintError(path, f"cannot fix: {result.error}"))
     if new_text is None:
         report(engine.remap_cells(result.initial, program), program)
-        return
+        return data
     try:
-        if options.write:
+        if options.write and file is not None:
             write_atomic(file, new_text.encode("utf-8"), keep_mode=True, fsync=True)
     except (NotWritable, OSError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         run.errors.append(LintError(path, f"cannot write the fixes: {reason}; the file was left unchanged"))
         report(engine.remap_cells(result.initial, program), program)
-        return
+        return data
     run.fixed += result.fixed
     run.files_fixed += 1
+    run.count_applied(path, result.applied)
     if not options.write:
         run.diffs.append(unified_diff(original, new_text, path))
     fixed_program = notebook.NotebookSource(notebook.Notebook.parse(new_text))
     report(engine.remap_cells(result.remaining, fixed_program), fixed_program)
+    return new_text.encode("utf-8")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# --add-noqa
+
+
+def add_noqa(result: Result, stdin_path: Optional[str] = None) -> Tuple[int, List[LintError]]:
+    """``--add-noqa``: write ``# noqa: CODES`` on every line of a Python file with findings (the findings of
+    ``result``); returns how many directives were added or extended, and the files that could not be changed.
+    Notebooks and standard input are left alone; a file is written (atomically, in its encoding) only when the result
+    still compiles."""
+    from . import noqa
+
+    by_path: Dict[str, List[Diagnostic]] = {}
+    for d in result.diagnostics:
+        if d.path != stdin_path and Path(d.path).suffix in PYTHON_SUFFIXES:
+            by_path.setdefault(d.path, []).append(d)
+    added, errors = 0, []
+    for path, diags in sorted(by_path.items()):
+        try:
+            source = SourceBytes(engine.read_file_bytes(path))
+            edits = noqa.add_noqa_edits(source.text, diags)
+            new = apply_edits(source.text, edits) if edits else None
+            if new is None:
+                continue
+            if compiles(source.text, path) and not compiles(new, path):
+                errors.append(LintError(path, "cannot add noqa directives: the result would not compile; "
+                                              "the file was left unchanged"))
+                continue
+            write_atomic(path, source.encode(new), keep_mode=True, fsync=True)
+            added += len(edits)
+        except (NotWritable, OSError, ValueError, UnicodeError, UnreadableSource) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            errors.append(LintError(path, f"cannot add noqa directives: {reason}; the file was left unchanged"))
+    return added, errors

@@ -382,7 +382,11 @@ def load_notebook_text(data: bytes) -> str:
 
 def read_notebook(path: Path) -> NotebookSource:
     """The engine's reader for ``.ipynb`` files."""
-    data = read_source_bytes(path)
+    return decode_notebook(read_source_bytes(path))
+
+
+def decode_notebook(data: bytes) -> NotebookSource:
+    """A notebook's bytes (a file's, or standard input's with ``--stdin-filename nb.ipynb``) as its program."""
     return NotebookSource(Notebook.parse(load_notebook_text(data)))
 
 

@@ -61,6 +61,8 @@ def read_source_bytes(path: Path) -> bytes:
     try:
         return read_file_bytes(path)
     except PermissionError as exc:
+        if os.path.isdir(path):  # a folder the walk could not list
+            raise UnreadableSource("cannot list the folder: permission denied") from exc
         raise UnreadableSource("permission denied") from exc
     except OSError as exc:
         raise UnreadableSource(f"cannot read: {exc.strerror or exc}") from exc

@@ -90,17 +90,17 @@ def test_no_paths_lints_cwd(project):
 def test_syntax_error_and_other_files(write, fake_analyzer):
     write("bad.py", "def f(:\n    pass\n")
     write("good.py", "w.add_(1)\n")
-    result = run("-q", ".")
+    result = run("-q", "--output-format=concise", ".")
     assert result.exit_code == 1
     assert result.stdout.splitlines() == ["bad.py:1:7: IPL900 syntax error: invalid syntax",
-                                          "good.py:1:1: IPL001 in-place `add_` flagged"]
+                                          "good.py:1:1: IPL001 [*] in-place `add_` flagged"]
 
 
 def test_unreadable_files(write, fake_analyzer):
     write("bin.py", data=b"\x00\x01")
     write("latin.py", data=b"s = 'caf\xe9'\n")
     write("cookie.py", data=b"# -*- coding: latin-1 -*-\ns = 'caf\xe9'\n")
-    result = run("-q", ".")
+    result = run("-q", "--output-format=concise", ".")
     assert [line.split(" ")[:2] for line in result.stdout.splitlines()] == [
         ["bin.py:1:1:", "IPL901"], ["latin.py:1:1:", "IPL901"]]
 
@@ -130,16 +130,16 @@ def test_analyzer_crash_on_one_file(write, monkeypatch):
 
 def test_stdin_with_stdin_filename(write, fake_analyzer):
     write("pyproject.toml", '[tool.inplace-lint]\nper-file-ignores = { "tests/**" = ["IPL004"] }\n')
-    result = run("-q", "--stdin-filename", "tests/t.py", "-", input="x.add_(1)\nx.zero_()\n")
+    result = run("-q", "--output-format=concise", "--stdin-filename", "tests/t.py", "-", input="x.add_(1)\nx.zero_()\n")
     assert result.exit_code == 1
-    assert result.stdout == f"{os.path.join('tests', 't.py')}:1:1: IPL001 in-place `add_` flagged\n"
+    assert result.stdout == f"{os.path.join('tests', 't.py')}:1:1: IPL001 [*] in-place `add_` flagged\n"
     # --stdin-filename alone implies `-`
-    assert run("-q", "--stdin-filename", "x.py", input="x.zero_()\n").stdout.startswith("x.py:1:1: IPL004")
+    assert run("-q", "--output-format=concise", "--stdin-filename", "x.py", input="x.zero_()\n").stdout.startswith("x.py:1:1: IPL004")
 
 
 def test_select_ignore_prefixes(project):
     def codes(*args):
-        return [line.split()[1] for line in run("-q", *args, "a.py").stdout.splitlines()]
+        return [line.split()[1] for line in run("-q", "--output-format=concise", *args, "a.py").stdout.splitlines()]
 
     assert codes() == ["IPL001", "IPL004"]
     assert codes("--select", "IPL004") == ["IPL004"]
@@ -177,9 +177,9 @@ def test_exclude_and_default_excludes(write, fake_analyzer):
     write("pyproject.toml", '[tool.inplace-lint]\nexclude = ["generated/"]\n')
     for rel in ("generated/g.py", ".venv/lib/v.py", "build/b.py", "src/s.py"):
         write(rel, "x.add_(1)\n")
-    assert run("-q", ".").stdout == f"{os.path.join('src', 's.py')}:1:1: IPL001 in-place `add_` flagged\n"
-    assert run("-q", "generated/g.py").stdout.startswith("generated")  # explicit files are linted...
-    assert run("-q", "--force-exclude", "generated/g.py").stdout == ""  # ...unless --force-exclude
+    assert run("-q", "--output-format=concise", ".").stdout == f"{os.path.join('src', 's.py')}:1:1: IPL001 [*] in-place `add_` flagged\n"
+    assert run("-q", "--output-format=concise", "generated/g.py").stdout.startswith("generated")  # explicit files are linted...
+    assert run("-q", "--output-format=concise", "--force-exclude", "generated/g.py").stdout == ""  # ...unless --force-exclude
 
 
 def test_json_output(project):
@@ -213,7 +213,7 @@ def test_statistics(project, write):
 
 
 def test_quiet_and_no_show_source(project):
-    assert run("-q", "a.py").stdout == ("a.py:2:1: IPL001 in-place `add_` flagged\n"
+    assert run("-q", "--output-format=concise", "a.py").stdout == ("a.py:2:1: IPL001 [*] in-place `add_` flagged\n"
                                         "a.py:3:1: IPL004 in-place `zero_` flagged\n")
     out = run("--no-show-source", "a.py").stdout
     assert "2 | w.add_(1)" not in out and "= help: Wrap" in out and out.endswith("fixable with --fix\n")
@@ -247,7 +247,7 @@ def test_rules_table_and_json(fake_rules):
     lines = result.stdout.splitlines()
     assert lines[0].split() == ["CODE", "NAME", "SEVERITY", "FIX", "SUMMARY"]
     assert lines[1].split()[:4] == ["IPL001", "inplace-on-leaf", "error", "safe"]
-    assert [line.split()[0] for line in lines[1:]] == ["IPL001", "IPL002", "IPL004", "IPL900", "IPL901"]
+    assert [line.split()[0] for line in lines[1:]] == ["IPL001", "IPL002", "IPL004", "IPL900", "IPL901", "IPL902"]
     data = json.loads(run("rules", "--format", "json").stdout)
     assert data[2] == {"code": "IPL004", "name": "data-mutation", "severity": "warning", "fix": "display-only",
                        "summary": "Fake rule data-mutation"}
@@ -261,19 +261,19 @@ def test_explain(fake_rules):
     unknown = run("explain", "IPL555")
     assert unknown.exit_code == 2
     assert unknown.stderr == ("inplace-lint: error: unknown rule 'IPL555'; valid codes: IPL001, IPL002, IPL004, "
-                              "IPL900, IPL901\n")
+                              "IPL900, IPL901, IPL902\n")
 
 
 def test_subcommand_names_win_over_paths(write, fake_analyzer):
     write("rules/r.py", "x.add_(1)\n")
     assert run("rules").stdout.startswith("CODE")
-    assert run("-q", "check", "rules").stdout.startswith(f"{os.path.join('rules', 'r.py')}:1:1: IPL001")
-    assert run("-q", "./rules").exit_code == 1
+    assert run("-q", "--output-format=concise", "check", "rules").stdout.startswith(f"{os.path.join('rules', 'r.py')}:1:1: IPL001")
+    assert run("-q", "--output-format=concise", "./rules").exit_code == 1
 
 
 def test_usage_error_exits_2():
     result = run("--format", "xml", ".")
-    assert result.exit_code == 2 and "Invalid value for '--format'" in result.stderr
+    assert result.exit_code == 2 and "Invalid value for '--output-format' / '--format'" in result.stderr
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -319,12 +319,12 @@ def test_subprocess_version_and_exit_codes(write, inplace_lint):
 @pytest.mark.slow
 def test_subprocess_binary_file_and_stdin(write, inplace_lint):
     write("bin.py", data=b"\x00")
-    proc = inplace_lint("-q", "bin.py")
+    proc = inplace_lint("-q", "--output-format=concise", "bin.py")
     assert (proc.returncode, proc.stdout) == (1, "bin.py:1:1: IPL901 file contains NUL bytes (binary file?)\n")
     clean = inplace_lint("--stdin-filename", "s.py", "-", input="x = 1\n")
     assert (clean.returncode, clean.stdout) == (0, "All checks passed!\n")
-    found = inplace_lint("-q", "--stdin-filename", "s.py", "-", input="x = 1\nx.add_(1)\n")
-    assert (found.returncode, found.stdout) == (1, "s.py:2:1: IPL001 in-place `add_` flagged\n")
+    found = inplace_lint("-q", "--output-format=concise", "--stdin-filename", "s.py", "-", input="x = 1\nx.add_(1)\n")
+    assert (found.returncode, found.stdout) == (1, "s.py:2:1: IPL001 [*] in-place `add_` flagged\n")
 
 
 def test_subprocess_real_analyzer(write, inplace_lint):

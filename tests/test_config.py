@@ -162,7 +162,7 @@ def test_per_file_ignores_and_root(tmp_path):
 
 def test_catalog_loads_docs_and_builtins(fake_rules):
     rules = catalog.all_rules()
-    assert list(rules) == ["IPL001", "IPL002", "IPL004", "IPL900", "IPL901"]
+    assert list(rules) == ["IPL001", "IPL002", "IPL004", "IPL900", "IPL901", "IPL902"]
     rule = rules["IPL004"]
     assert (rule.name, rule.severity, rule.fix, rule.path.parent) == ("data-mutation", "warning", "display-only",
                                                                        fake_rules)
@@ -171,7 +171,7 @@ def test_catalog_loads_docs_and_builtins(fake_rules):
 
 
 def test_resolve_selector(fake_rules):
-    assert catalog.resolve_selector("IPL") == ["IPL001", "IPL002", "IPL004", "IPL900", "IPL901"]
+    assert catalog.resolve_selector("IPL") == ["IPL001", "IPL002", "IPL004", "IPL900", "IPL901", "IPL902"]
     assert catalog.resolve_selector("ALL") == catalog.resolve_selector("IPL")
     assert catalog.resolve_selector("IPL0") == ["IPL001", "IPL002", "IPL004"]
     assert catalog.resolve_selector("IPL00") == ["IPL001", "IPL002", "IPL004"]

@@ -234,7 +234,8 @@ def test_noqa_filtering(fake_analyzer):
         "e.add_('# noqa')\n"
         "f.add_(1)  # NoQA: IPL004, IPL001\n"
     )
-    assert check(source) == [(3, "IPL001"), (4, "IPL001"), (5, "IPL001")]
+    # IPL902: line 3's IPL002 and line 6's IPL004 suppressed nothing
+    assert check(source) == [(3, "IPL001"), (3, "IPL902"), (4, "IPL001"), (5, "IPL001"), (6, "IPL902")]
 
 
 def test_noqa_on_first_line_of_multiline_statement(fake_analyzer):

@@ -3,6 +3,8 @@
 - pre-commit: ``pre-commit try-repo <this checkout> inplace-lint --files ...`` fails on a bad file and passes on a
   good one (the checkout's working tree is copied into a temporary git repository and committed there, so
   uncommitted changes are what gets tested);
+- the README's ``.pre-commit-config.yaml`` (real ``pre-commit run``) and CI commands (``pip install
+  git+...@vX.Y.Z``, then the gating and SARIF runs), with the repository URL pointed at a tagged copy of this checkout;
 - flake8: ``flake8 --select IPL`` finds the same problems through the ``flake8.extension`` entry point.
 
 These tests need the package registry; when it cannot be reached they are skipped, saying so.
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -23,6 +26,7 @@ from inplace_lint import __version__
 from inplace_lint.flake8_plugin import Plugin
 
 REPO = Path(__file__).resolve().parent.parent
+README_URL = "https://github.com/inplace-lint/inplace-lint"
 BAD = """\
 import torch
 
@@ -209,3 +213,58 @@ def test_plugin_reads_the_file_when_flake8_gives_no_lines(tmp_path):
     path = tmp_path / "bad.py"
     path.write_text(textwrap.dedent(BAD))
     assert [msg.split()[0] for _, _, msg, _ in Plugin(None, str(path)).run()] == ["IPL001"]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The README's pre-commit and CI snippets, executed (the repository URL pointed at this checkout's copy, tagged
+# with the release tag the snippets pin)
+
+
+def _readme_block(lang: str, needle: str) -> str:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    blocks = [b for b in re.findall(r"```" + lang + r"\n(.*?)```", readme, re.S) if needle in b]
+    assert len(blocks) == 1, f"{len(blocks)} README {lang} blocks contain {needle!r}"
+    return blocks[0]
+
+
+@pytest.fixture(scope="module")
+def tagged_repo(toolenv):
+    repo = toolenv["repo"]
+    tags = run(["git", "tag", "--list", f"v{__version__}"], cwd=repo).stdout.split()
+    if not tags:
+        git("tag", f"v{__version__}", cwd=repo)
+    return repo
+
+
+@pytest.mark.network
+def test_readme_pre_commit_config_runs(toolenv, tagged_repo, project):
+    snippet = _readme_block("yaml", "rev: ")
+    assert README_URL in snippet and f"rev: v{__version__}" in snippet
+    (project / ".pre-commit-config.yaml").write_text(snippet.replace(README_URL, str(tagged_repo)))
+    git("add", "-A", cwd=project)
+    env = clean_env(PRE_COMMIT_HOME=str(toolenv["root"] / "pre-commit-home"), PRE_COMMIT_COLOR="never")
+    pre_commit = toolenv["bin"] / "pre-commit"
+    bad = run([pre_commit, "run", "--files", "bad.py"], cwd=project, env=env)
+    skip_if_offline(bad, "building the hook's environment")
+    assert bad.returncode == 1, bad.stdout + bad.stderr
+    assert "bad.py:4:1: IPL001" in bad.stdout and "Failed" in bad.stdout
+    good = run([pre_commit, "run", "--files", "good.py"], cwd=project, env=env)
+    assert good.returncode == 0 and "Passed" in good.stdout, good.stdout + good.stderr
+
+
+@pytest.mark.network
+def test_readme_ci_commands_run(toolenv, tagged_repo, project, tmp_path):
+    lines = [line for line in _readme_block("sh", "--output-format github").splitlines() if line.strip()]
+    venv = tmp_path / "ci-venv"
+    assert run([sys.executable, "-m", "venv", venv]).returncode == 0
+    env = clean_env(PATH=f"{venv / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}", VIRTUAL_ENV=str(venv))
+    url = f"git+file://localhost{tagged_repo}"  # pip refuses `name @ git+file:///path` (no host) in a requirement
+    install = run(["bash", "-c", lines[0].replace(f"git+{README_URL}", url)], cwd=project, env=env)
+    skip_if_offline(install, "pip install from the repository")
+    assert install.returncode == 0, install.stdout + install.stderr
+    gate = run(["bash", "-c", lines[1]], cwd=project, env=env)
+    assert gate.returncode == 1, gate.stdout + gate.stderr
+    assert gate.stdout.startswith("::error file=bad.py,line=4,col=1")
+    sarif = run(["bash", "-c", lines[2]], cwd=project, env=env)
+    assert sarif.returncode == 0, sarif.stderr
+    assert json.loads((project / "inplace-lint.sarif").read_text())["runs"][0]["results"]

@@ -40,3 +40,27 @@ def test_every_option_is_documented():
 def test_every_subcommand_is_documented():
     for name in main.commands:
         assert f"inplace-lint {name}" in README or f"[{name}]" in README, name
+
+
+def test_quick_start_output_is_what_the_tool_prints(monkeypatch):
+    """The quick-start console block: each shown line is printed, in that order ("..." elides lines)."""
+    from click.testing import CliRunner
+
+    block = re.search(r"```console\n\$ (inplace-lint [^\n]*)\n(.*?)```", README, re.S)
+    command, shown = block.group(1).split()[1:], block.group(2).splitlines()
+    monkeypatch.chdir(ROOT)
+    result = CliRunner().invoke(main, ["--no-cache", "--color", "never", *command])
+    assert result.exit_code == 1
+    printed = result.stdout.splitlines()
+    at = 0
+    for line in shown:
+        if line == "...":
+            continue
+        assert line in printed[at:], f"README quick start shows {line!r}, not printed (after line {at})"
+        at = printed.index(line, at) + 1
+    assert printed[-2:] == shown[-2:]  # the summary
+
+
+def test_setup_notes_are_there():
+    assert "--index-url https://download.pytorch.org/whl/cpu" in README
+    assert "`network`" in README and "timm and torchvision" in README

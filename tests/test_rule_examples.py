@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from inplace_lint.rules.ipl902_unused_noqa import CODE as UNUSED_NOQA
+
 from inplace_lint.catalog import ROLES, load_rule
 
 
@@ -161,16 +163,22 @@ def test_example_under_torch(rule, ex):
 # Statically
 
 
-def findings(source: str, path: str = "example.py"):
+def findings(source: str, path: str = "example.py", engine_level: bool = False):
+    """What the rules report on ``source``; ``engine_level``: as a run reports it (noqa applied, IPL902 made)."""
     from inplace_lint.registry import analyze_source
 
+    if engine_level:
+        from inplace_lint.config import Settings
+        from inplace_lint.engine import check_source
+
+        return {(d.line, d.code, d.severity) for d in check_source(source, path, Settings())}
     return {(d.line, d.code, d.severity) for d in analyze_source(source, path)}
 
 
 @pytest.mark.parametrize("rule, ex", EXAMPLES)
 def test_example_statically(rule, ex):
     expected = set(ex.markers) if ex.role == "bad" else set()
-    assert findings(ex.source) == expected
+    assert findings(ex.source, engine_level=rule.code == UNUSED_NOQA) == expected
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Output formats. ``FORMATS`` maps a ``--format`` name to a writer ``(result, stream, ReportOptions) -> None``.
+"""Output formats. ``FORMATS`` maps an ``--output-format`` name to a writer ``(result, stream, ReportOptions) -> None``.
 
 A new format (sarif, github, junit, ...) is a module here with one writer function, registered in ``FORMATS``.
 Writers print findings only; the CLI prints errors (missing paths, internal errors) to stderr itself.
@@ -12,12 +12,13 @@ from .github import write_github
 from .json_report import write_json
 from .junit import write_junit
 from .sarif import write_sarif
-from .text import write_text
+from .text import write_concise, write_text
 
 Writer = Callable[..., None]
 
 FORMATS: Dict[str, Writer] = {
     "text": write_text,
+    "concise": write_concise,
     "json": write_json,
     "sarif": write_sarif,
     "github": write_github,

@@ -13,7 +13,7 @@ from ..diagnostics import Diagnostic, is_fixable
 class ReportOptions:
     show_source: bool = True  # source excerpt under each finding (text)
     statistics: bool = False  # counts per code instead of the findings
-    quiet: bool = False  # one line per finding, no excerpt, no summary (text)
+    quiet: bool = False  # no summary (text, concise)
     color: bool = False
 
 

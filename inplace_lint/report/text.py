@@ -24,19 +24,31 @@ TAB_WIDTH = 4
 
 
 def write_text(result, out: TextIO, options: ReportOptions) -> None:
+    """The findings in full (``-q``: without the summary)."""
     style = _Styler(options.color)
     diagnostics = result.diagnostics
-    if options.quiet:
-        for d in diagnostics:
-            out.write(f"{_location(d, style)} {style.code(d)} {d.message}\n")
-        return
     if options.statistics:
         _write_statistics(diagnostics, out, style)
     else:
         for d in diagnostics:
             out.write(format_diagnostic(d, result.sources.get(d.path), options.show_source, style,
                                         unsafe_fixes=getattr(result, "unsafe_fixes", False)))
-    out.write(_summary(result, style))
+    if not options.quiet:
+        out.write(_summary(result, style))
+
+
+def write_concise(result, out: TextIO, options: ReportOptions) -> None:
+    """``--output-format concise``: one ``path:line:col: CODE [*] message`` line per finding (``-q``: no summary)."""
+    style = _Styler(options.color)
+    if options.statistics:
+        _write_statistics(result.diagnostics, out, style)
+    else:
+        unsafe = getattr(result, "unsafe_fixes", False)
+        for d in result.diagnostics:
+            fixable = " " + style.fixable("[*]") if _fixable(d, unsafe) else ""
+            out.write(f"{_location(d, style)} {style.code(d)}{fixable} {d.message}\n")
+    if not options.quiet:
+        out.write(_summary(result, style))
 
 
 def format_diagnostic(d: Diagnostic, source: Optional[str], show_source: bool = True,
@@ -143,8 +155,14 @@ def _summary(result, style: "_Styler") -> str:
 def _findings_summary(result, style: "_Styler") -> str:
     diagnostics = result.diagnostics
     if not diagnostics:
+        checked = result.files_checked
+        if result.errors and not checked:
+            return f"Nothing was checked: {_plural(len(result.errors), 'path')} could not be checked.\n"
         if result.errors:
-            return f"No problems found, but {_plural(len(result.errors), 'path')} could not be checked.\n"
+            return (f"{_plural(len(result.errors), 'path')} could not be checked; no problems found in the "
+                    f"{_plural(checked, 'other file')}.\n")
+        if not checked:
+            return "Nothing was checked: no Python files found.\n"
         return style.success("All checks passed!") + "\n"
     errors = sum(1 for d in diagnostics if d.severity == ERROR)
     text = (f"Found {_plural(len(diagnostics), 'problem')} "
