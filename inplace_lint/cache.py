@@ -37,7 +37,7 @@ from .fileio import write_atomic
 
 CACHE_DIR_NAME = ".inplace_lint_cache"
 CACHE_DIR_ENV = "INPLACE_LINT_CACHE_DIR"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 
 _GITIGNORE = "# Automatically created by inplace-lint.\n*\n"
 _CACHEDIR_TAG = ("Signature: 8a477f597d28d172789f06886806bc55\n"
@@ -108,6 +108,7 @@ def to_cache(d: Diagnostic) -> Dict[str, Any]:
         "path": d.path, "line": d.line, "col": d.col, "end_line": d.end_line, "end_col": d.end_col,
         "code": d.code, "name": d.name, "severity": d.severity, "message": d.message,
         "related": [list(r) for r in d.related], "validation": d.validation,
+        "related_files": [list(r) for r in d.related_files],
         "cell": list(d.cell) if d.cell is not None else None, "stmt_line": d.stmt_line,
         "fingerprint": d.fingerprint, "runtime": d.runtime, "fix": None,
     }
@@ -125,12 +126,20 @@ def from_cache(data: Dict[str, Any]) -> Diagnostic:
         end_col=int(data["end_col"]), code=str(data["code"]), name=str(data["name"]),
         severity=str(data["severity"]), message=str(data["message"]), fix=fix,
         related=[(int(a), int(b), str(c)) for a, b, c in data["related"]], validation=data["validation"],
+        related_files=[(str(p), int(a), int(b), str(c)) for p, a, b, c in data.get("related_files", [])],
         cell=(int(cell[0]), int(cell[1])) if cell is not None else None, stmt_line=data["stmt_line"],
         fingerprint=data["fingerprint"], runtime=bool(data["runtime"]))
 
 
 # ---------------------------------------------------------------------------------------------------------------
 # The store
+
+
+def _digest(path: Path) -> Optional[str]:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
 
 
 class CacheEntry:
@@ -177,6 +186,9 @@ class Cache:
                 raw = json.loads(fh.read())
             if raw.get("v") != FORMAT_VERSION:
                 raise ValueError("other format version")
+            for dep, digest in raw.get("deps", {}).items():  # a file it imports helpers from changed: stale
+                if _digest(Path(dep)) != digest:
+                    raise ValueError("a dependency changed")
             entry = CacheEntry([from_cache(d) for d in raw["diagnostics"]])
         except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError):
             self.misses += 1
@@ -184,11 +196,13 @@ class Cache:
         self.hits += 1
         return entry
 
-    def put(self, key: str, diagnostics: Sequence[Diagnostic]) -> None:
-        """Store the findings of one file (atomically: temp file + ``os.replace``)."""
+    def put(self, key: str, diagnostics: Sequence[Diagnostic], dependencies: Sequence[Path] = ()) -> None:
+        """Store the findings of one file (atomically: temp file + ``os.replace``), valid while the files it
+        imports helpers from (``dependencies``) keep their content."""
         if self._disabled:
             return
-        payload = json.dumps({"v": FORMAT_VERSION, "diagnostics": [to_cache(d) for d in diagnostics]},
+        deps = {str(p): _digest(p) for p in dependencies}
+        payload = json.dumps({"v": FORMAT_VERSION, "diagnostics": [to_cache(d) for d in diagnostics], "deps": deps},
                              ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         target = self._entry_path(key)
         try:
