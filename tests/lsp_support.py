@@ -62,9 +62,15 @@ def make_client() -> LanguageClient:
     return client
 
 
+def pending(params) -> bool:
+    """A quick publication, whose fixes follow in the next one."""
+    return any(isinstance(d.data, dict) and d.data.get("fixPending") for d in params.diagnostics)
+
+
 async def diagnostics_for(client: LanguageClient, uri: str, version: Optional[int] = None,
-                          timeout: float = 30.0) -> List[lsp.Diagnostic]:
-    """The diagnostics of the first publication for ``uri`` (of ``version`` when given) not returned before."""
+                          timeout: float = 30.0, final: bool = True) -> List[lsp.Diagnostic]:
+    """The diagnostics of the first publication for ``uri`` (of ``version`` when given) not returned before;
+    with ``final``, quick publications whose fixes are still pending are passed over."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     taken = getattr(client, "taken", None)
@@ -74,6 +80,8 @@ async def diagnostics_for(client: LanguageClient, uri: str, version: Optional[in
         for i, params in enumerate(client.published):
             if i not in taken and params.uri == uri and (version is None or params.version == version):
                 taken.add(i)
+                if final and pending(params):
+                    continue
                 return list(params.diagnostics)
         await asyncio.sleep(0.01)
     raise TimeoutError(f"no diagnostics for {uri} (version {version})")

@@ -130,6 +130,7 @@ class DocState:
     inflight: Optional[asyncio.Future] = None
     published: List[str] = field(default_factory=list)  # URIs diagnostics were published to (notebook cells)
     validated: Optional[Tuple[int, List[Diagnostic]]] = None  # (version, findings with verdicts)
+    shown: Optional[tuple] = None  # (version, findings) last published
 
 
 class InplaceLintServer(LanguageServer):
@@ -209,15 +210,28 @@ class InplaceLintServer(LanguageServer):
         await self.analyse(state)
 
     async def analyse(self, state: DocState) -> Optional[documents.Analysis]:
-        """Analyse the document's current version and publish; None when it changed meanwhile or the job failed."""
+        """Analyse the document's current version and publish; None when it changed meanwhile or the job failed.
+
+        Two jobs run side by side: the findings with their fixes finished (what code actions use, and what is
+        published in the end), and a quick one without finishing fixes, published first when it wins (finishing
+        the fixes of a file with many findings can cost more than finding them)."""
         version = self.version_of(state)
         if version is None:
             return None
         if state.analysed_version == version and state.analysis is not None:
             return state.analysis
-        future = asyncio.ensure_future(self._run_job(state))
-        state.inflight = future
-        analysis = await asyncio.shield(future)
+        full = asyncio.ensure_future(self._run_job(state, True))
+        state.inflight = full
+        quick = asyncio.ensure_future(self._run_job(state, False))
+        await asyncio.wait([full, quick], return_when=asyncio.FIRST_COMPLETED)
+        if not full.done():
+            early = await quick
+            if early is not None and self.version_of(state) == version and state.uri in self.docs \
+                    and not full.done():
+                self.publish(state, early, version)
+        else:
+            quick.cancel()
+        analysis = await asyncio.shield(full)
         if analysis is None or self.version_of(state) != version or state.uri not in self.docs:
             return None
         state.analysis, state.analysed_version = analysis, version
@@ -228,24 +242,27 @@ class InplaceLintServer(LanguageServer):
         self.publish(state, analysis, version)
         return analysis
 
-    async def _run_job(self, state: DocState) -> Optional[documents.Analysis]:
+    async def _run_job(self, state: DocState, finish_fixes: bool) -> Optional[documents.Analysis]:
         path = self.file_path(state.uri)
         try:
             if state.notebook:
                 cells, _, metadata = self.notebook_cells(state.uri)
-                return await self.workers.run(documents.lint_notebook, cells, metadata, path, self.root())
+                return await self.workers.run(documents.lint_notebook, cells, metadata, path, self.root(),
+                                              finish_fixes)
             doc = self.workspace.get_text_document(state.uri)
-            return await self.workers.run(documents.lint_text, doc.source, path, self.root())
+            return await self.workers.run(documents.lint_text, doc.source, path, self.root(), True, finish_fixes)
         except asyncio.CancelledError:
             raise
         except BrokenProcessPool:
-            self.log(f"the analysis process died while checking {state.uri}; it was restarted "
-                     f"(this is a bug in {NAME}; please report it with the file)", lsp.MessageType.Error)
+            if finish_fixes:
+                self.log(f"the analysis process died while checking {state.uri}; it was restarted "
+                         f"(this is a bug in {NAME}; please report it with the file)", lsp.MessageType.Error)
         except Exception as exc:  # noqa: BLE001 - a crash in one analysis must never take the server down
-            detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-            remote = getattr(exc, "__cause__", None)
-            self.log(f"internal error while checking {state.uri}: {detail}\n{remote or ''}\n"
-                     f"This is a bug in {NAME}; please report it with the file.", lsp.MessageType.Error)
+            if finish_fixes:  # the quick job runs the same analysis: one report is enough
+                detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+                remote = getattr(exc, "__cause__", None)
+                self.log(f"internal error while checking {state.uri}: {detail}\n{remote or ''}\n"
+                         f"This is a bug in {NAME}; please report it with the file.", lsp.MessageType.Error)
         return None
 
     async def current(self, state: DocState) -> Optional[documents.Analysis]:
@@ -265,6 +282,10 @@ class InplaceLintServer(LanguageServer):
         return analysis.diagnostics
 
     def publish(self, state: DocState, analysis: documents.Analysis, version: Optional[int]) -> None:
+        shown = (version, self.findings(state, analysis))
+        if state.shown == shown:  # the quick analysis already published exactly this
+            return
+        state.shown = shown
         by_uri = self.lsp_diagnostics(state, analysis)
         targets = list(by_uri)
         for uri in state.published:
@@ -334,6 +355,8 @@ class InplaceLintServer(LanguageServer):
             evidence = d.validation.get("evidence")
             message += f": {evidence}]" if evidence else "]"
         data: Dict[str, Any] = {"name": d.name, "fix": d.fix.to_json() if d.fix else None, "index": index}
+        if analysis.fixes_pending:
+            data["fixPending"] = True  # a quick result: the fixes follow in the next publication
         if d.validation is not None:
             data["validation"] = d.validation
         return lsp.Diagnostic(
