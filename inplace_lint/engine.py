@@ -220,15 +220,19 @@ def filter_diagnostics(diagnostics: Sequence[Diagnostic], text: Optional[str], p
 
 
 def analyze_text(text: str, path: str, settings: Optional[Settings] = None, *,
-                 fix_budget: Optional[int] = MAX_FIX_GROUPS) -> List[Diagnostic]:
+                 fix_budget: Optional[int] = MAX_FIX_GROUPS,
+                 on_findings: Optional[Callable[[List[Diagnostic]], None]] = None) -> List[Diagnostic]:
     """Analyze ``text`` as the file ``path``: the diagnostics that survive filtering (all of them without
     ``settings``), sorted, their fixes finished (text edits over ``text``; at most ``fix_budget`` groups of them,
-    None: all)."""
+    None: all). ``on_findings(diagnostics)`` is called with the findings before their fixes are finished (the
+    language server shows them meanwhile; a fix still to finish has its ``Fix.edit`` payload set)."""
     module, analysed, found = analyze_for_fixes(text, path)
     if settings is not None:
         found = filter_diagnostics(found, text, path, settings)
     else:
         found = sorted(found, key=Diagnostic.sort_key)
+    if on_findings is not None:
+        on_findings(found)
     try:
         return run_deep(lambda: materialize(module, analysed, text, path, found, fix_budget))
     except RecursionError:  # too deep even for the big stack: the findings stay, without fixes
@@ -238,9 +242,11 @@ def analyze_text(text: str, path: str, settings: Optional[Settings] = None, *,
         return found
 
 
-def check_source(text: str, path: str, settings: Settings) -> List[Diagnostic]:
-    """Analyze ``text`` as the file ``path`` and return the diagnostics that survive filtering."""
-    return remap_cells(analyze_text(text, path, settings), text)
+def check_source(text: str, path: str, settings: Settings,
+                 on_findings: Optional[Callable[[List[Diagnostic]], None]] = None) -> List[Diagnostic]:
+    """Analyze ``text`` as the file ``path`` and return the diagnostics that survive filtering (``on_findings``:
+    see ``analyze_text``)."""
+    return remap_cells(analyze_text(text, path, settings, on_findings=on_findings), text)
 
 
 def remap_cells(diagnostics: List[Diagnostic], text: Optional[str]) -> List[Diagnostic]:

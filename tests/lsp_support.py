@@ -134,12 +134,12 @@ def crash_on_markers() -> None:
 
     real = documents.engine.check_source
 
-    def check_source(text, path, settings):
+    def check_source(text, path, settings, **kwargs):
         if RAISE_MARKER in text:
             raise RuntimeError("injected analysis failure")
         if KILL_MARKER in text:
             os._exit(70)
-        return real(text, path, settings)
+        return real(text, path, settings, **kwargs)
 
     documents.engine.check_source = check_source
 

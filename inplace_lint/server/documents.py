@@ -21,7 +21,7 @@ import io
 import json
 import os
 import tokenize
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
@@ -78,31 +78,44 @@ def _excluded(settings: Settings, file_path: Optional[str]) -> bool:
 # Python files
 
 
-def findings(text: str, path: str, settings: Settings, finish_fixes: bool = True) -> Tuple[List[Diagnostic], bool]:
-    """``engine.check_source``; without ``finish_fixes``, only the analysis and the filtering (the findings of the
-    CLI, in a fraction of the time on a file with many fixes): a fix still to be finished is left out (and the
-    second value says so)."""
-    if finish_fixes:
-        return engine.check_source(text, path, settings), False
-    _, _, found = engine.analyze_for_fixes(text, path)
-    found = engine.filter_diagnostics(found, text, path, settings)
-    pending = False
-    for d in found:
-        if d.fix is not None and d.fix.edit is not None:  # an unfinished fix: LibCST nodes, no edits yet
-            d.fix, pending = None, True
-    return engine.remap_cells(found, text), pending
+# The language server's channel for findings whose fixes are still being finished (set in its worker processes).
+_EARLY = None
+
+
+def set_early_channel(queue) -> None:
+    """In a worker process: where ``lint_text`` / ``lint_notebook`` send ``(job, Analysis)`` before finishing the
+    fixes of the findings (finishing them can cost more than finding them)."""
+    global _EARLY
+    _EARLY = queue
+
+
+def _early_sender(job: Optional[int], analysis: Analysis, text: str):
+    """``engine.check_source``'s ``on_findings``: send the findings at once (their unfinished fixes left out), when
+    some fix is still to finish (otherwise the whole result follows at once anyway)."""
+    if job is None or _EARLY is None:
+        return None
+
+    def send(found: List[Diagnostic]) -> None:
+        if not any(d.fix is not None and d.fix.edit is not None for d in found):
+            return
+        quick = [replace(d, fix=None) if d.fix is not None and d.fix.edit is not None else d for d in found]
+        early = replace(analysis, diagnostics=engine.remap_cells(quick, text), fixes_pending=True, cell_fixes={})
+        try:
+            _EARLY.put((job, early))
+        except Exception:  # noqa: BLE001 - the early result is a courtesy: the whole one follows
+            pass
+
+    return send
 
 
 def lint_text(text: str, file_path: Optional[str], root: Optional[str] = None, use_cache: bool = True,
-              finish_fixes: bool = True) -> Analysis:
-    """The findings of a Python buffer holding ``text``, for the file ``file_path`` (None: untitled)."""
+              job: Optional[int] = None) -> Analysis:
+    """The findings of a Python buffer holding ``text``, for the file ``file_path`` (None: untitled). ``job``: the
+    server's id for the early result (see ``set_early_channel``)."""
     settings, error = settings_for(file_path, root)
     path = report_path(file_path)
     if _excluded(settings, file_path):
         return Analysis(path, config_error=error, excluded=True)
-    if not finish_fixes:
-        found, pending = findings(text, path, settings, finish_fixes=False)
-        return Analysis(path, found, config_error=error, fixes_pending=pending)
     cache, key = None, None
     if use_cache and file_path is not None:
         cache = Cache.for_settings(settings)
@@ -110,10 +123,12 @@ def lint_text(text: str, file_path: Optional[str], root: Optional[str] = None, u
         entry = cache.get(key) if key is not None else None
         if entry is not None:
             return Analysis(path, entry.diagnostics, config_error=error, cached=True)
-    diagnostics = engine.check_source(text, path, settings)
+    analysis = Analysis(path, config_error=error)
+    analysis.diagnostics = engine.check_source(text, path, settings,
+                                               on_findings=_early_sender(job, analysis, text))
     if key is not None:
-        cache.put(key, diagnostics)
-    return Analysis(path, diagnostics, config_error=error)
+        cache.put(key, analysis.diagnostics)
+    return analysis
 
 
 def _disk_key(cache: Cache, path: str, file_path: str, text: str) -> Optional[str]:
@@ -166,7 +181,7 @@ def notebook_of(cells: Sequence[Cell], metadata: Optional[Dict[str, Any]] = None
 
 
 def lint_notebook(cells: Sequence[Cell], metadata: Optional[Dict[str, Any]], file_path: Optional[str],
-                  root: Optional[str] = None, finish_fixes: bool = True) -> Analysis:
+                  root: Optional[str] = None, job: Optional[int] = None) -> Analysis:
     """The findings of a notebook's cells, analysed as one program like ``inplace-lint nb.ipynb`` does; each has
     ``Diagnostic.cell``, and each fix is also given as edits of the cells it changes (``Analysis.cell_fixes``)."""
     from ..notebook import NotebookSource
@@ -177,8 +192,9 @@ def lint_notebook(cells: Sequence[Cell], metadata: Optional[Dict[str, Any]], fil
         return Analysis(path, config_error=error, excluded=True)
     nb = notebook_of(cells, metadata)
     program = NotebookSource(nb)
-    diagnostics, pending = findings(program, path, settings, finish_fixes)
-    analysis = Analysis(path, diagnostics, config_error=error, program=program, fixes_pending=pending)
+    analysis = Analysis(path, config_error=error, program=program)
+    diagnostics = engine.check_source(program, path, settings, on_findings=_early_sender(job, analysis, program))
+    analysis.diagnostics = diagnostics
     for i, d in enumerate(diagnostics):
         if d.fix is not None and d.fix.edits:
             changed = cell_edits(nb, program, d.fix.edits)

@@ -26,9 +26,11 @@ process replaces a dead one).
 from __future__ import annotations
 
 import asyncio
+import itertools
 import multiprocessing
 import os
 import sys
+import threading
 import traceback
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -58,24 +60,31 @@ _TAGS = {"unnecessary": lsp.DiagnosticTag.Unnecessary, "deprecated": lsp.Diagnos
 # Worker processes
 
 
-def _worker_start(initializer: Optional[Callable[[], None]]) -> None:
-    """In each worker process: stdout is the protocol's channel, so anything printed goes to stderr instead."""
+def _worker_start(initializer: Optional[Callable[[], None]], early) -> None:
+    """In each worker process: stdout is the protocol's channel, so anything printed goes to stderr instead; early
+    results go to ``early``."""
     try:
         os.dup2(2, 1)
     except OSError:
         pass
     sys.stdout = sys.stderr
+    documents.set_early_channel(early)
     if initializer is not None:
         initializer()
 
 
 class Workers:
-    """A pool of analysis processes that is replaced when one of them dies."""
+    """A pool of analysis processes that is replaced when one of them dies, plus the channel on which a job sends
+    its findings before it has finished their fixes (read by a thread, handed to the event loop)."""
 
     def __init__(self, jobs: int, initializer: Optional[Callable[[], None]] = None):
         self.jobs = jobs
         self.initializer = initializer
         self._pool: Optional[ProcessPoolExecutor] = None
+        self._early = None
+        self._waiting: Dict[int, Callable[[Any], None]] = {}
+        self._ids = itertools.count(1)
+        self._loop: Optional[asyncio.AbstractEventLoop] = None
 
     def _context(self):
         methods = multiprocessing.get_all_start_methods()
@@ -86,32 +95,66 @@ class Workers:
 
     def pool(self) -> ProcessPoolExecutor:
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=self._context(),
-                                             initializer=_worker_start, initargs=(self.initializer,))
+            ctx = self._context()
+            self._early = ctx.SimpleQueue()  # a new one with each pool: a dead worker may have held its lock
+            threading.Thread(target=self._read, args=(self._early,), name="inplace-lint-early", daemon=True).start()
+            self._pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=ctx, initializer=_worker_start,
+                                             initargs=(self.initializer, self._early))
         return self._pool
 
-    async def run(self, fn: Callable[..., Any], *args: Any) -> Any:
+    def _read(self, queue) -> None:
+        while True:
+            try:
+                job, payload = queue.get()
+            except (EOFError, OSError, ValueError, TypeError):
+                return  # closed with its pool
+            loop = self._loop
+            if loop is not None and not loop.is_closed():
+                loop.call_soon_threadsafe(self._deliver, job, payload)
+
+    def _deliver(self, job: int, payload: Any) -> None:
+        callback = self._waiting.get(job)
+        if callback is not None:
+            callback(payload)
+
+    async def run(self, fn: Callable[..., Any], *args: Any, early: Optional[Callable[[Any], None]] = None) -> Any:
+        """``fn(*args)`` in a worker process; with ``early``, ``fn`` also gets a job id as its last argument and
+        ``early(payload)`` is called on the event loop with what it sends before returning."""
+        self._loop = asyncio.get_running_loop()
         pool = self.pool()
+        job = None
+        if early is not None:
+            job = next(self._ids)
+            self._waiting[job] = early
+            args = (*args, job)
         try:
-            return await asyncio.get_running_loop().run_in_executor(pool, fn, *args)
+            return await self._loop.run_in_executor(pool, fn, *args)
         except BrokenProcessPool:
             if self._pool is pool:
                 self._pool = None
-                self._stop(pool)
+                self._stop(pool, self._early)
             raise
+        finally:
+            if job is not None:
+                self._waiting.pop(job, None)
 
     def close(self) -> None:
         if self._pool is not None:
             pool, self._pool = self._pool, None
-            self._stop(pool)
+            self._stop(pool, self._early)
 
     @staticmethod
-    def _stop(pool: ProcessPoolExecutor) -> None:
+    def _stop(pool: ProcessPoolExecutor, early) -> None:
         processes = list((getattr(pool, "_processes", None) or {}).values())
         pool.shutdown(wait=False, cancel_futures=True)
         for process in processes:  # a worker busy with a long analysis is not waited for
             try:
                 process.kill()
+            except (OSError, AttributeError):
+                pass
+        if early is not None:
+            try:
+                early.close()  # the reader thread's get() fails and it ends
             except (OSError, AttributeError):
                 pass
 
@@ -212,26 +255,22 @@ class InplaceLintServer(LanguageServer):
     async def analyse(self, state: DocState) -> Optional[documents.Analysis]:
         """Analyse the document's current version and publish; None when it changed meanwhile or the job failed.
 
-        Two jobs run side by side: the findings with their fixes finished (what code actions use, and what is
-        published in the end), and a quick one without finishing fixes, published first when it wins (finishing
-        the fixes of a file with many findings can cost more than finding them)."""
+        The findings are published as soon as the analysis has them (their unfinished fixes left out, marked
+        ``fixPending``), then again with every fix finished: finishing the fixes of a file with many findings can
+        cost more than finding them. Code actions wait for the second."""
         version = self.version_of(state)
         if version is None:
             return None
         if state.analysed_version == version and state.analysis is not None:
             return state.analysis
-        full = asyncio.ensure_future(self._run_job(state, True))
-        state.inflight = full
-        quick = asyncio.ensure_future(self._run_job(state, False))
-        await asyncio.wait([full, quick], return_when=asyncio.FIRST_COMPLETED)
-        if not full.done():
-            early = await quick
-            if early is not None and self.version_of(state) == version and state.uri in self.docs \
-                    and not full.done():
-                self.publish(state, early, version)
-        else:
-            quick.cancel()
-        analysis = await asyncio.shield(full)
+
+        def early(quick: documents.Analysis) -> None:
+            if self.version_of(state) == version and state.uri in self.docs and state.analysed_version != version:
+                self.publish(state, quick, version)
+
+        future = asyncio.ensure_future(self._run_job(state, early))
+        state.inflight = future
+        analysis = await asyncio.shield(future)
         if analysis is None or self.version_of(state) != version or state.uri not in self.docs:
             return None
         state.analysis, state.analysed_version = analysis, version
@@ -242,27 +281,25 @@ class InplaceLintServer(LanguageServer):
         self.publish(state, analysis, version)
         return analysis
 
-    async def _run_job(self, state: DocState, finish_fixes: bool) -> Optional[documents.Analysis]:
+    async def _run_job(self, state: DocState, early: Callable[[Any], None]) -> Optional[documents.Analysis]:
         path = self.file_path(state.uri)
         try:
             if state.notebook:
                 cells, _, metadata = self.notebook_cells(state.uri)
                 return await self.workers.run(documents.lint_notebook, cells, metadata, path, self.root(),
-                                              finish_fixes)
+                                              early=early)
             doc = self.workspace.get_text_document(state.uri)
-            return await self.workers.run(documents.lint_text, doc.source, path, self.root(), True, finish_fixes)
+            return await self.workers.run(documents.lint_text, doc.source, path, self.root(), True, early=early)
         except asyncio.CancelledError:
             raise
         except BrokenProcessPool:
-            if finish_fixes:
-                self.log(f"the analysis process died while checking {state.uri}; it was restarted "
-                         f"(this is a bug in {NAME}; please report it with the file)", lsp.MessageType.Error)
+            self.log(f"the analysis process died while checking {state.uri}; it was restarted "
+                     f"(this is a bug in {NAME}; please report it with the file)", lsp.MessageType.Error)
         except Exception as exc:  # noqa: BLE001 - a crash in one analysis must never take the server down
-            if finish_fixes:  # the quick job runs the same analysis: one report is enough
-                detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-                remote = getattr(exc, "__cause__", None)
-                self.log(f"internal error while checking {state.uri}: {detail}\n{remote or ''}\n"
-                         f"This is a bug in {NAME}; please report it with the file.", lsp.MessageType.Error)
+            detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+            remote = getattr(exc, "__cause__", None)
+            self.log(f"internal error while checking {state.uri}: {detail}\n{remote or ''}\n"
+                     f"This is a bug in {NAME}; please report it with the file.", lsp.MessageType.Error)
         return None
 
     async def current(self, state: DocState) -> Optional[documents.Analysis]:
@@ -282,7 +319,7 @@ class InplaceLintServer(LanguageServer):
         return analysis.diagnostics
 
     def publish(self, state: DocState, analysis: documents.Analysis, version: Optional[int]) -> None:
-        shown = (version, self.findings(state, analysis))
+        shown = (version, analysis.fixes_pending, self.findings(state, analysis))
         if state.shown == shown:  # the quick analysis already published exactly this
             return
         state.shown = shown
