@@ -17,10 +17,9 @@ Every job is a module-level function of plain data (text, paths, cells) returnin
 """
 from __future__ import annotations
 
-import io
+import ast
 import json
 import os
-import tokenize
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple
@@ -254,10 +253,10 @@ def fix_all_notebook(cells: Sequence[Cell], metadata: Optional[Dict[str, Any]], 
 def noqa_edit(text: str, lines: Sequence[int], code: str) -> Optional[Edit]:
     """The edit that suppresses ``code`` with a ``# noqa`` comment on the first of ``lines`` (1-based: the finding's
     line, then its statement's first line) where one works: the code is added to an existing ``# noqa: ...``, or
-    ``  # noqa: CODE`` is appended. The result must still tokenize (no comment after a backslash continuation,
-    none inside a string) and must suppress the code; None when no line allows it."""
+    ``  # noqa: CODE`` is appended. The result must still parse when the text did (no comment after a backslash
+    continuation) and the comment must be one (not inside a string) and must suppress the code; None when no line allows it."""
     text_lines = split_lines(text)
-    tokenizes = _tokenizes(text)
+    parses = _parses(text)
     for line in dict.fromkeys(lines):  # unique, in order
         if not 1 <= line <= len(text_lines):
             continue
@@ -266,7 +265,7 @@ def noqa_edit(text: str, lines: Sequence[int], code: str) -> Optional[Edit]:
         if edit is None:
             continue
         new = apply_edits(text, [edit])
-        if new is None or (tokenizes and not _tokenizes(new)):
+        if new is None or (parses and not _parses(new)):
             continue
         if code.upper() in engine.noqa_lines(new).get(line, ()):
             return edit
@@ -291,11 +290,10 @@ def _comments(text: str) -> List[Tuple[int, str]]:
     return engine._comments(text)
 
 
-def _tokenizes(text: str) -> bool:
+def _parses(text: str) -> bool:
     try:
-        for _ in tokenize.generate_tokens(io.StringIO(text).readline):
-            pass
-    except (tokenize.TokenError, SyntaxError):
+        ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
         return False
     return True
 
