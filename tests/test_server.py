@@ -246,3 +246,20 @@ def test_without_the_extra_the_command_says_what_to_install():
                           cwd=str(REPO), timeout=60)
     assert proc.returncode == 2
     assert "pip install 'inplace-lint[lsp]'" in proc.stderr and "Traceback" not in proc.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.asyncio(loop_scope="module")
+async def test_validate_command_runs_the_file_and_publishes_verdicts(client, root):
+    path = root / "validate_me.py"
+    path.write_text(LEAF_BUG)
+    uri = path.as_uri()
+    open_text(client, uri, LEAF_BUG)
+    await diagnostics_for(client, uri, 1)
+    result = await client.workspace_execute_command_async(lsp.ExecuteCommandParams(
+        command="inplace-lint.validate.runsYourCode", arguments=[uri]))
+    assert result["ok"] and "1 confirmed" in result["summary"], result
+    assert [d["validation"]["verdict"] for d in result["diagnostics"]] == ["confirmed"]
+    [d] = await diagnostics_for(client, uri, 1)
+    assert "[validator: confirmed" in d.message and d.data["validation"]["verdict"] == "confirmed"
+    assert any("RUNS ITS CODE" in m.message for m in client.messages)

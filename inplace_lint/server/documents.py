@@ -254,7 +254,7 @@ def noqa_edit(text: str, lines: Sequence[int], code: str) -> Optional[Edit]:
     """The edit that suppresses ``code`` with a ``# noqa`` comment on the first of ``lines`` (1-based: the finding's
     line, then its statement's first line) where one works: the code is added to an existing ``# noqa: ...``, or
     ``  # noqa: CODE`` is appended. The result must still parse when the text did (no comment after a backslash
-    continuation) and the comment must be one (not inside a string) and must suppress the code; None when no line allows it."""
+    continuation) and must suppress the code (a comment, not text inside a string); None when no line allows it."""
     text_lines = split_lines(text)
     parses = _parses(text)
     for line in dict.fromkeys(lines):  # unique, in order

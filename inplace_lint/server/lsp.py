@@ -695,7 +695,8 @@ def create_server(jobs: int = 2, worker_initializer: Optional[Callable[[], None]
         edit = await ls.fix_all_edit(state)
         if edit is None:
             return {"applied": False, "reason": "nothing to fix"}
-        result = await ls.workspace_apply_edit_async(lsp.ApplyWorkspaceEditParams(edit=edit, label="inplace-lint: fix all"))
+        result = await ls.workspace_apply_edit_async(
+            lsp.ApplyWorkspaceEditParams(edit=edit, label="inplace-lint: fix all"))
         return {"applied": bool(result.applied)}
 
     @server.command(CMD_VALIDATE)
