@@ -263,3 +263,49 @@ async def test_validate_command_runs_the_file_and_publishes_verdicts(client, roo
     [d] = await diagnostics_for(client, uri, 1)
     assert "[validator: confirmed" in d.message and d.data["validation"]["verdict"] == "confirmed"
     assert any("RUNS ITS CODE" in m.message for m in client.messages)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_killing_the_server_leaves_no_process_behind(tmp_path):
+    import os
+    import signal
+    import time
+
+    def descendants(pid):
+        found, todo = set(), [pid]
+        while todo:
+            children = subprocess.run(["pgrep", "-P", str(todo.pop())], capture_output=True, text=True).stdout
+            todo += [int(c) for c in children.split()]
+            found |= {int(c) for c in children.split()}
+        return found
+
+    def alive(pid):
+        try:
+            with open(f"/proc/{pid}/stat") as fh:
+                return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+        except OSError:
+            return False
+
+    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "initialize",
+                       "params": {"processId": None, "rootUri": tmp_path.as_uri(), "capabilities": {}}}).encode()
+    body2 = json.dumps({"jsonrpc": "2.0", "method": "initialized", "params": {}}).encode()
+    proc = subprocess.Popen([sys.executable, "-m", "inplace_lint", "server"], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=server_env())
+    for b in (body, body2):
+        proc.stdin.write(b"Content-Length: %d\r\n\r\n%s" % (len(b), b))
+    proc.stdin.flush()
+    deadline = time.monotonic() + 30
+    while len(descendants(proc.pid)) < 2 and time.monotonic() < deadline:  # the analysis processes are up
+        time.sleep(0.2)
+    children = descendants(proc.pid)
+    assert children
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    deadline = time.monotonic() + 15
+    while any(alive(c) for c in children) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    left = [c for c in children if alive(c)]
+    for pid in left:
+        os.kill(pid, signal.SIGKILL)
+    assert not left

@@ -31,6 +31,7 @@ import multiprocessing
 import os
 import sys
 import threading
+import time
 import traceback
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -60,17 +61,30 @@ _TAGS = {"unnecessary": lsp.DiagnosticTag.Unnecessary, "deprecated": lsp.Diagnos
 # Worker processes
 
 
-def _worker_start(initializer: Optional[Callable[[], None]], early) -> None:
+def _worker_start(initializer: Optional[Callable[[], None]], early, server_pid: int) -> None:
     """In each worker process: stdout is the protocol's channel, so anything printed goes to stderr instead; early
-    results go to ``early``."""
+    results go to ``early``; the worker ends when the server process is gone (killed, say: the pool's pipes are
+    shared by its workers, so they would never see it close)."""
     try:
         os.dup2(2, 1)
     except OSError:
         pass
     sys.stdout = sys.stderr
     documents.set_early_channel(early)
+    threading.Thread(target=_watch_server, args=(server_pid,), name="inplace-lint-watch", daemon=True).start()
     if initializer is not None:
         initializer()
+
+
+def _watch_server(pid: int, interval: float = 1.0) -> None:
+    while True:
+        time.sleep(interval)
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            os._exit(0)
+        except OSError:  # exists, not ours to signal
+            pass
 
 
 class Workers:
@@ -99,7 +113,7 @@ class Workers:
             self._early = ctx.SimpleQueue()  # a new one with each pool: a dead worker may have held its lock
             threading.Thread(target=self._read, args=(self._early,), name="inplace-lint-early", daemon=True).start()
             self._pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=ctx, initializer=_worker_start,
-                                             initargs=(self.initializer, self._early))
+                                             initargs=(self.initializer, self._early, os.getpid()))
         return self._pool
 
     def _read(self, queue) -> None:
