@@ -9,6 +9,7 @@ The docs live in ``rules/`` in a source checkout and in ``inplace_lint/_rules/``
     severity: error
     summary: In-place operation on a leaf tensor that requires grad
     fix: safe            # safe | unsafe | display-only | none
+    tags: deprecated     # optional: unnecessary | deprecated (editors fade or strike the flagged code)
     ---
 
 followed by Markdown whose fenced examples (```` ```python bad raises="..." ````, ```` ```python good ````,
@@ -40,6 +41,8 @@ ALL = "ALL"
 ROLES = ("bad", "good", "fixed")
 FIX_KINDS = ("safe", "unsafe", "display-only", "none")
 SEVERITIES = ("error", "warning")
+TAGS = ("unnecessary", "deprecated")  # how an editor may render the flagged code (faded, struck through)
+DOCS_URL = "https://github.com/inplace-lint/inplace-lint/blob/main/rules/"  # + the doc's file name
 README_START = "<!-- rules:start -->"
 README_END = "<!-- rules:end -->"
 
@@ -76,6 +79,13 @@ class RuleDoc:
     fix: str = "none"
     body: str = ""
     path: Optional[Path] = None
+    tags: Tuple[str, ...] = ()
+
+    @property
+    def url(self) -> str:
+        """Where the rule's doc is published (the language server's ``codeDescription``)."""
+        name = self.path.name if self.path is not None else f"{self.code}-{self.name}.md"
+        return DOCS_URL + name
 
     def examples(self) -> List[Example]:
         return parse_examples(self.body, self.code)
@@ -132,8 +142,11 @@ def load_rule(path: Path) -> RuleDoc:
         raise CatalogError(f"{path}: severity must be one of {', '.join(SEVERITIES)}, not {meta['severity']!r}")
     if fix not in FIX_KINDS:
         raise CatalogError(f"{path}: fix must be one of {', '.join(FIX_KINDS)}, not {fix!r}")
+    tags = tuple(t.strip() for t in meta.get("tags", "").split(",") if t.strip())
+    if any(t not in TAGS for t in tags):
+        raise CatalogError(f"{path}: tags must be among {', '.join(TAGS)}, not {meta['tags']!r}")
     return RuleDoc(code=meta["code"], name=meta["name"], severity=meta["severity"], summary=meta["summary"],
-                   fix=fix, body=body.lstrip("\n"), path=path)
+                   fix=fix, body=body.lstrip("\n"), path=path, tags=tags)
 
 
 _FENCE_OPEN = re.compile(r"^(?P<fence>`{3,}|~{3,})[ \t]*(?P<info>[^`\n]*)$")

@@ -509,6 +509,23 @@ def run(ctx: click.Context, paths, output_format, timeout, exit_zero, config_fil
     ctx.exit(exit_status(result, outcome, exit_zero))
 
 
+@cli.command(context_settings=CONTEXT_SETTINGS)
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=2, show_default=True, metavar="N",
+              help="Analysis processes (the analysis never runs on the protocol's thread).")
+@click.option("--stdio", is_flag=True, hidden=True, help="Accepted for clients that pass it: stdio is the transport.")
+def server(jobs: int, stdio: bool) -> None:
+    """Run the language server (LSP over stdio) for editors; needs `pip install 'inplace-lint[lsp]'`.
+
+    Set-up for VS Code, Neovim, Helix and Emacs: docs/editors.md.
+    """
+    from .server import MissingExtra, serve
+
+    try:
+        serve(jobs=jobs)
+    except MissingExtra as exc:
+        raise fail(str(exc))
+
+
 def main(argv: Optional[Sequence[str]] = None) -> None:
     """The console-script entry point (exits the process)."""
     cli.main(args=list(argv) if argv is not None else None, prog_name=PROG)

@@ -228,11 +228,14 @@ def filter_diagnostics(diagnostics: Sequence[Diagnostic], text: Optional[str], p
 
 
 def analyze_text(text: str, path: str, settings: Optional[Settings] = None, *,
-                 fix_budget: Optional[int] = MAX_FIX_GROUPS, fix_with: Optional[str] = None) -> List[Diagnostic]:
+                 fix_budget: Optional[int] = MAX_FIX_GROUPS, fix_with: Optional[str] = None,
+                 on_findings: Optional[Callable[[List[Diagnostic]], None]] = None) -> List[Diagnostic]:
     """Analyze ``text`` as the file ``path``: the diagnostics that survive filtering (all of them without
     ``settings``), sorted, their fixes finished (text edits over ``text``; at most ``fix_budget`` groups of them,
     None: all). ``fix_with`` ("default" | "function"; default: the settings') chooses how in-place chains are
-    fixed (``codemods.materialize``)."""
+    fixed (``codemods.materialize``). ``on_findings(diagnostics)`` is called with the findings before their fixes
+    are finished (the language server shows them meanwhile; a fix still to finish has its ``Fix.edit`` payload
+    set)."""
     module, analysed, found = analyze_for_fixes(text, path)
     own = [d for d in found if d.path == path]
     foreign = [d for d in found if d.path != path]  # inside helpers of other project files this one calls
@@ -240,6 +243,8 @@ def analyze_text(text: str, path: str, settings: Optional[Settings] = None, *,
         found = filter_diagnostics(own, text, path, settings) + _filter_foreign(foreign, settings)
     else:
         found = sorted(found, key=Diagnostic.sort_key)
+    if on_findings is not None:
+        on_findings(found)
     try:
         if fix_with is None:
             fix_with = getattr(settings, "fix_with", "default") if settings is not None else "default"
@@ -283,9 +288,11 @@ def merge_duplicates(diagnostics: List[Diagnostic]) -> List[Diagnostic]:
     return out
 
 
-def check_source(text: str, path: str, settings: Settings) -> List[Diagnostic]:
-    """Analyze ``text`` as the file ``path`` and return the diagnostics that survive filtering."""
-    return remap_cells(analyze_text(text, path, settings), text)
+def check_source(text: str, path: str, settings: Settings,
+                 on_findings: Optional[Callable[[List[Diagnostic]], None]] = None) -> List[Diagnostic]:
+    """Analyze ``text`` as the file ``path`` and return the diagnostics that survive filtering (``on_findings``:
+    see ``analyze_text``)."""
+    return remap_cells(analyze_text(text, path, settings, on_findings=on_findings), text)
 
 
 def remap_cells(diagnostics: List[Diagnostic], text: Optional[str]) -> List[Diagnostic]:

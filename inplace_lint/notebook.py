@@ -152,13 +152,9 @@ class Notebook:
 
         Raises ``ValueError`` when the cell marker lines of ``program`` are not those of ``source``, in order.
         """
-        segments = self._split_program(program)
         data = self.data
         changed = False
-        for cell, segment in zip(self.cells, segments):
-            new_source = self._unmask(segment)
-            if not cell.source.endswith(("\n", "\r")) and new_source.endswith("\n"):
-                new_source = new_source[:-1]  # the program added a newline to end the cell
+        for cell, new_source in zip(self.cells, self.cell_sources(program)):
             if new_source == cell.source:
                 continue
             changed = True
@@ -168,6 +164,17 @@ class Notebook:
         if not changed:
             return self.text
         return _dump_like(data, self.text)
+
+    def cell_sources(self, program: str) -> List[str]:
+        """The source of each code cell (in ``cells`` order) as ``program`` (a rewritten ``source``) has it, IPython
+        lines restored. Raises ``ValueError`` when the cell marker lines of ``program`` are not those of ``source``."""
+        out = []
+        for cell, segment in zip(self.cells, self._split_program(program)):
+            new_source = self._unmask(segment)
+            if not cell.source.endswith(("\n", "\r")) and new_source.endswith("\n"):
+                new_source = new_source[:-1]  # the program added a newline to end the cell
+            out.append(new_source)
+        return out
 
     def _split_program(self, program: str) -> List[str]:
         segments: List[List[str]] = []
