@@ -84,7 +84,7 @@ async def test_noqa_action_suppresses_the_finding(client, root):
     noqa = [a for a in await _actions(client, uri, 3) if "noqa" in a.title]
     assert len(noqa) == 1
     new = apply_text_edits(text, edits_by_uri(noqa[0].edit)[uri])
-    assert "w.add_(1)  # bump  # noqa: IPL001\n" in new
+    assert "w.add_(1)  # noqa: IPL001 # bump\n" in new  # the edit --add-noqa makes
     change_text(client, uri, new, 2)
     assert await diagnostics_for(client, uri, 2) == []
 

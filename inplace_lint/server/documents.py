@@ -273,21 +273,16 @@ def noqa_edit(text: str, lines: Sequence[int], code: str) -> Optional[Edit]:
 
 
 def _noqa_on_line(text: str, line: int, body: str, code: str) -> Optional[Edit]:
-    comment = next((c for n, c in _comments(text) if n == line), None)
-    if comment is not None:
-        m = engine._NOQA.search(comment)
-        if m is not None:
-            if not m.group("codes"):
-                return None  # a bare noqa comment already suppresses everything
-            start = body.rfind(comment) + m.start()
-            old = m.group(0)
-            return Edit(line, start + 1, line, start + len(old) + 1, f"{old}, {code}")
-    end = len(body.rstrip(" \t"))
-    return Edit(line, end + 1, line, len(body) + 1, f"  # noqa: {code}")
+    """The edit that adds ``code`` to the line's ``# noqa`` (or appends one): ``--add-noqa``'s own edit."""
+    from .. import noqa
 
-
-def _comments(text: str) -> List[Tuple[int, str]]:
-    return engine._comments(text)
+    if any(d.line == line and not d.file_level and d.codes is None and not d.malformed
+           for d in noqa.directives(text)):
+        return None  # a bare noqa comment already suppresses everything
+    finding = Diagnostic(path="", line=line, col=1, end_line=line, end_col=1, code=code, name="", severity="error",
+                         message="", stmt_line=line)
+    edits = noqa.add_noqa_edits(text, [finding])
+    return edits[0] if edits else None
 
 
 def _parses(text: str) -> bool:
