@@ -1354,7 +1354,7 @@ class Interpreter(TorchSemantics):
         elems = frozenset(o for p in parts for o in p)
         if len(elems) > 12:
             elems = UNKNOWN_VALUE
-        return frozenset((self.obj(SEQ, id(node), elems=elems, extra=tuple(parts)),))
+        return frozenset((self.obj(SEQ, id(node), elems=elems, extra=tuple(parts), node=node),))
 
     def ev_Comprehension(self, node) -> Value:
         s = self.state

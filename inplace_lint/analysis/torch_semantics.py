@@ -153,6 +153,21 @@ class TorchSemantics:
                                        f"{layer.cls.split('.')[-1]}(inplace=True)", s, self.stmt))
             previous_hooked = layer.site in self.bw_hooked or self.bw_hooked_all
 
+    def starred_layers(self, expr: cst.BaseExpression, value: Value):
+        """``nn.Sequential(*layers)`` where ``layers`` is a list literal of this function never changed after (no
+        ``layers.append(...)``, ``+=``, item assignment): its elements as the positional arguments (``cst.Arg`` of
+        each element, their values), else None."""
+        seqs = [o for o in value if o.kind == SEQ]
+        if len(seqs) != 1 or len(value) != 1 or not isinstance(seqs[0].node, cst.List) or not seqs[0].extra:
+            return None
+        lst = seqs[0].node
+        if any(isinstance(el, cst.StarredElement) for el in lst.elements) or len(lst.elements) != len(seqs[0].extra):
+            return None
+        scope = self.current.node if self.current is not None else self.module
+        if not isinstance(expr, cst.Name) or _mutated(scope, expr.value):
+            return None
+        return [cst.Arg(el.value) for el in lst.elements], list(seqs[0].extra)
+
     def module_inplace(self, mod: Obj) -> bool:
         """Does ``mod`` (a torch.nn module) write into its input: built with ``inplace=True``, or flipped later?"""
         return "inplace" in mod.extra or mod.site in self.inplace_flips
@@ -669,6 +684,10 @@ class TorchSemantics:
                     extra += ["weight", "bias"]
                 if kname == "inplace" and literal_bool(a.value) is True:
                     extra.append("inplace")
+            if q == "torch.nn.Sequential" and len(args) == 1 and args[0].star == "*":
+                layer_args = self.starred_layers(args[0].value, self.ev_quiet(args[0].value))
+                if layer_args is not None:
+                    args, pos = layer_args
             if q == "torch.nn.Sequential" and len(pos) > 1:
                 self.emit(LayersInSequence(node, tuple((a.value, v) for a, v in zip(args, pos) if a.keyword is None)))
             if q == "torch.nn.Sequential" and pos and all(a.keyword is None and not a.star for a in args):
@@ -750,6 +769,28 @@ class TorchSemantics:
         self.mark_used(pos)
         self.mark_used(kw.values())
         return unknown(("call", id(node)))
+
+
+def _mutated(fn: cst.CSTNode, name: str) -> bool:
+    """Is the list ``name`` changed in place anywhere in ``fn`` (a method call on it, ``+=``, item assignment)?"""
+    found = []
+
+    class _Find(cst.CSTVisitor):
+        def visit_Call(self, node: cst.Call) -> None:
+            f = node.func
+            if isinstance(f, cst.Attribute) and isinstance(f.value, cst.Name) and f.value.value == name:
+                found.append(node)
+
+        def visit_AugAssign(self, node: cst.AugAssign) -> None:
+            if isinstance(node.target, cst.Name) and node.target.value == name:
+                found.append(node)
+
+        def visit_Subscript(self, node: cst.Subscript) -> None:
+            if isinstance(node.value, cst.Name) and node.value.value == name:
+                found.append(node)
+
+    fn.visit(_Find())
+    return bool(found)
 
 
 def _forward_view_outputs(cls_node: cst.ClassDef) -> Optional[Tuple[Optional[int], ...]]:

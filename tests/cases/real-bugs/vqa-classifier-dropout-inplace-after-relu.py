@@ -1,7 +1,6 @@
 # case: vqa-classifier-dropout-inplace-after-relu
 # source: https://github.com/BierOne/bottom-up-attention-vqa/issues/6
 # expect: markers
-# known-miss: the Sequential is built from a Python list (`layers = [...]; nn.Sequential(*layers)`), and the layers of a starred list argument are not known (written inline in `nn.Sequential(...)` it is found)
 # torch: raises "one of the variables needed for gradient computation has been modified by an inplace operation"
 
 # model/classifier.py's SimpleClassifier: in its nn.Sequential an nn.Dropout(inplace=True) directly follows the
