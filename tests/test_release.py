@@ -134,11 +134,11 @@ def test_wheel_installs_offline_and_lints_a_pyproject_project(dist, version, tmp
     wheels = tmp_path / "wheels"
     _wheelhouse(python, wheels)
     venv = tmp_path / "venv"
-    subprocess.run([python, "-m", "venv", "--without-pip", str(venv)], check=True, capture_output=True, timeout=120)
+    subprocess.run([python, "-m", "venv", str(venv)], check=True, capture_output=True, timeout=120)
     vpython = venv / "bin" / "python"
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV", "PIP_FIND_LINKS")}
-    # this pip installs into that venv (pip >= 22.3: --python), which saves seeding pip into each venv
-    proc = subprocess.run([sys.executable, "-m", "pip", "--python", str(vpython), "install", "--quiet",
+    # that venv's own pip (ensurepip's, offline): a newer pip of ours may no longer support an old Python
+    proc = subprocess.run([str(vpython), "-m", "pip", "install", "--quiet",
                            "--disable-pip-version-check", "--no-index", "--find-links", str(wheels),
                            str(dist["wheel"])], capture_output=True, text=True, timeout=300, env=env)
     assert proc.returncode == 0, proc.stdout + proc.stderr

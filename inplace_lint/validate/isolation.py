@@ -160,22 +160,45 @@ def _tmpfs(path: str) -> None:
         mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777,size=50%")
 
 
-def enter_job_mounts(writable: Sequence[str]) -> None:
+def _hidden_by_tmpfs(paths: Sequence[str]) -> List[str]:
+    """The folders among ``paths`` (files: their folder) that the private /tmp and /dev/shm would hide: the
+    interpreter, its packages and the code being validated may live there (a checkout or virtualenv under /tmp).
+    Only the top-most of nested ones."""
+    found = set()
+    for p in paths:
+        if not p or not os.path.isabs(p) or not os.path.exists(p):
+            continue
+        real = os.path.realpath(p)
+        if not os.path.isdir(real):
+            real = os.path.dirname(real)
+        if real.startswith(("/tmp/", "/dev/shm/")):
+            found.add(real)
+    return sorted(p for p in found if not any(p != q and p.startswith(q + os.sep) for q in found))
+
+
+def enter_job_mounts(writable: Sequence[str], visible: Sequence[str] = ()) -> None:
     """In the job supervisor (a child of the worker): new mount/PID/IPC/UTS namespaces (the PID namespace takes
-    effect for the next child: the job), the file system read-only except ``writable``, private /tmp and /dev/shm."""
+    effect for the next child: the job), the file system read-only except ``writable``, private /tmp and /dev/shm.
+    ``visible`` (and the interpreter's own paths) stay readable when they lie under /tmp or /dev/shm."""
     unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS)
     mount(None, "/", None, MS_REC | MS_PRIVATE)
+    keep = _hidden_by_tmpfs(list(visible) + list(sys.path) + [sys.prefix, sys.exec_prefix, sys.executable])
+    kept = [(p, os.open(p, os.O_RDONLY | os.O_DIRECTORY)) for p in keep]
     held = [(os.path.realpath(p), os.open(p, os.O_RDONLY | os.O_DIRECTORY)) for p in writable]
     try:
         _make_readonly()
         _tmpfs("/tmp")
         _tmpfs("/dev/shm")
+        for path, fd in kept:  # read-only views of what the job must still read
+            os.makedirs(path, exist_ok=True)
+            mount(f"/proc/self/fd/{fd}", path, None, MS_BIND | MS_REC)
+            mount(None, path, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
         for path, fd in held:  # the job's folders, read-write again, at the same paths (recreated inside /tmp)
             os.makedirs(path, exist_ok=True)
             mount(f"/proc/self/fd/{fd}", path, None, MS_BIND)
             mount(None, path, None, MS_REMOUNT | MS_BIND | MS_NOSUID | MS_NODEV)
     finally:
-        for _, fd in held:
+        for _, fd in kept + held:
             os.close(fd)
 
 

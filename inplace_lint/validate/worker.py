@@ -381,13 +381,23 @@ def run_isolated(job: Dict[str, Any], workdir: str, close_fds=(), memory_mb: Opt
     return result
 
 
+def _job_paths(job: Dict[str, Any]) -> List[str]:
+    """The absolute paths a job names (its script, project root, sys.path additions...): they must stay readable."""
+    out: List[str] = []
+    for value in job.values():
+        for v in (value if isinstance(value, (list, tuple)) else [value]):
+            if isinstance(v, str) and v.startswith("/"):
+                out.append(v)
+    return out
+
+
 def _supervise(job: Dict[str, Any], work: str, home: str, out_path: str, err_path: str, timeout: float,
                memory_mb: Optional[int], report_fd: int) -> Dict[str, Any]:
     from . import guard
 
     out_fd, err_fd = _redirect(out_path, err_path)
     host_proc = os.open("/proc", os.O_RDONLY | os.O_DIRECTORY)  # the worker's view, where the job's pids live
-    isolation.enter_job_mounts([work, home])
+    isolation.enter_job_mounts([work, home], visible=_job_paths(job))
     key = channel.new_key()
     key_r, key_w = os.pipe()
     os.write(key_w, key)
