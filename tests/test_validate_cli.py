@@ -189,8 +189,38 @@ def test_run_reports_a_leaf_error_raised_inside_a_test(tmp_path):
     proc = cli("run", "--", sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", cwd=tmp_path)
     assert proc.returncode == 1  # pytest failed
     assert "opt.py:3:" in proc.stdout and "IPL001" in proc.stdout
-    # opt.py never imports torch, so the static checker skips it: the probe found it on its own
+    # the call from test_opt.py is followed into opt.py, so the static finding is there and the run confirms it
+    assert "= note: test_opt.py:8:5: reached from this call" in proc.stdout
+    assert "= validation: confirmed: torch raised RuntimeError: a leaf Variable" in proc.stdout
+    assert "1 finding(s) confirmed, 0 found only at run time" in proc.stderr
+
+
+@pytest.mark.slow
+def test_run_reports_a_leaf_error_only_the_run_sees(tmp_path):
+    """The leaf comes from a pytest fixture, which the static checker does not follow: the probe reports it."""
+    pytest.importorskip("torch")
+    (tmp_path / "opt.py").write_text("def step(params, lr):\n    for p in params:\n        p.sub_(lr * p.grad)\n")
+    (tmp_path / "test_opt.py").write_text(textwrap.dedent("""\
+        import pytest
+        import torch
+        from opt import step
+
+
+        @pytest.fixture
+        def weights():
+            w = torch.ones(2, requires_grad=True)
+            (w * w).sum().backward()
+            return [w]
+
+
+        def test_step(weights):
+            step(weights, 0.1)
+    """))
+    proc = cli("run", "--", sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", cwd=tmp_path)
+    assert proc.returncode == 1  # pytest failed
+    assert "opt.py:3:" in proc.stdout and "IPL001" in proc.stdout
     assert "= runtime: confirmed: torch raised RuntimeError: a leaf Variable" in proc.stdout
+    assert "1 found only at run time" in proc.stderr
 
 
 def test_cli_works_without_torch(tmp_path):
