@@ -51,7 +51,7 @@ def test_blocks_follow_decorators_strings_and_signatures():
                 pass
         ''')
     lines = src.split("\n")
-    blocks = prefilter._blocks(lines, prefilter._string_lines(src))
+    blocks = prefilter.top_level_blocks(lines, prefilter.string_lines(src))
     starts = [lines[a].split("(")[0] for a, _ in blocks]
     assert starts == ["@decorator", "async def g", "class C:"]
     (a, b), (c, d), (e, f) = blocks

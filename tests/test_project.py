@@ -159,3 +159,33 @@ def test_cache_entry_goes_stale_when_the_helper_changes(tmp_path):
         assert third.exit_code == 1
     finally:
         os.chdir(old)
+
+
+def test_a_helper_file_is_parsed_only_for_the_functions_called(tmp_path, monkeypatch):
+    """The imported file is read, not parsed: its imports and each called function are parsed alone (the rest of the
+    text blanked, lines kept), so a 5,000-line module costs one small parse per helper that is called with
+    something known, and positions are still the file's own."""
+    import libcst
+
+    from inplace_lint.analysis import project as project_mod
+
+    body = "\n".join(f"def unused_{i}(x):\n    return x + {i}\n" for i in range(300))
+    helpers = ("import math\n\n" + body + "\n\n" + HELPERS + "\n\nclass Big:\n    def m(self):\n        pass\n")
+    (tmp_path / "helpers.py").write_text(helpers)
+    (tmp_path / "train.py").write_text(TRAIN)
+    (tmp_path / "pyproject.toml").write_text("")
+    project_mod._PARSED.clear()
+    sizes = []
+    real_parse = libcst.parse_module
+    monkeypatch.setattr(project_mod.cst, "parse_module",
+                        lambda text, *a, **k: sizes.append(len(text.strip())) or real_parse(text, *a, **k))
+    home = Project(str(tmp_path / "train.py")).function("helpers", 0, "sgd_step")
+    assert home is not None and sizes == []  # found by its text alone
+    assert len(home.function_names) == 301 and home.imports == {"math": "math"}
+    node = home.function("sgd_step")
+    assert node is not None and node.name.value == "sgd_step"
+    assert len(sizes) == 2 and all(size < 200 for size in sizes)  # the import line; the helper's 3 lines
+    assert home.position(node.body.body[0]).start.line == helpers.splitlines().index("def sgd_step(params, lr):") + 2
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["check", "--no-cache", "train.py"])
+    assert "helpers.py:" in result.output and "IPL001" in result.output, result.output

@@ -107,12 +107,23 @@ ROUTES: Dict[str, str] = {
                     "        time.sleep(20)\n"
                     "        os._exit(0)\n"
                     "time.sleep(1.5)\n"),
-    "memory-across-processes": ("for _ in range(4):\n"
+    # each child says when its pages are in (a loaded machine may take seconds): the parent waits for all four,
+    # then gives the watchdog (0.1 s period) a second to see the total
+    "memory-across-processes": ("r, w = os.pipe()\n"
+                                "for _ in range(4):\n"
                                 "    if os.fork() == 0:\n"
                                 "        blob = torch.arange(80 * 1024 * 1024)  # 640 MiB of distinct pages\n"
-                                "        time.sleep(20)\n"
+                                "        os.write(w, b'x')\n"
+                                "        time.sleep(30)\n"
                                 "        os._exit(0)\n"
-                                "time.sleep(4)\n"),
+                                "os.close(w)  # EOF once the children are gone (the watchdog may kill them first)\n"
+                                "got = 0\n"
+                                "while got < 4:\n"
+                                "    chunk = os.read(r, 4)\n"
+                                "    if not chunk:\n"
+                                "        break\n"
+                                "    got += len(chunk)\n"
+                                "time.sleep(1)\n"),
     "forge-json-dumps": ("import json\n"
                          "json.dumps = lambda *a, **k: '{{\"status\": \"ok\", \"events\": [], \"hits\": {{}}}}'\n"
                          "json.JSONEncoder.encode = lambda self, o: json.dumps(o)\n"),

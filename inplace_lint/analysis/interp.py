@@ -75,11 +75,12 @@ class _ClassInfo:
 class _Function:
     """A function body waiting to be analysed."""
 
-    __slots__ = ("node", "cls", "qualname", "grad", "forced_grad", "infer", "role", "inputs", "dirty", "home")
+    __slots__ = ("_node", "cls", "qualname", "grad", "forced_grad", "infer", "role", "inputs", "dirty", "home", "name")
 
-    def __init__(self, node: cst.FunctionDef, cls: Optional[_ClassInfo], qualname: str, grad: Optional[bool],
+    def __init__(self, node: Optional[cst.FunctionDef], cls: Optional[_ClassInfo], qualname: str, grad: Optional[bool],
                  forced_grad: bool) -> None:
-        self.node = node
+        self._node = node
+        self.name = node.name.value if node is not None else qualname.rpartition(":")[2]
         self.cls = cls
         self.qualname = qualname
         self.grad = grad              # grad mode at entry
@@ -91,6 +92,13 @@ class _Function:
         self.inputs: FrozenSet[Obj] = frozenset()
         self.dirty: FrozenSet[Obj] = frozenset()
         self.home = None  # the project file it is defined in (``project.ForeignModule``); None: this one
+
+    @property
+    def node(self) -> Optional[cst.FunctionDef]:
+        """The ``def``; a function of another file is parsed on first use (most imported helpers never are)."""
+        if self._node is None and self.home is not None:
+            self._node = self.home.function(self.name)
+        return self._node
 
 
 class Interpreter(TorchSemantics):
@@ -291,6 +299,8 @@ class Interpreter(TorchSemantics):
                 or any(a.star for a in getattr(node, "args", ()))):
             return None
         fnode = fn.node
+        if fnode is None:  # a helper of another file that does not parse
+            return None
         params = fnode.params
         if params.star_arg is not None and isinstance(params.star_arg, cst.Param) or params.star_kwarg is not None:
             return None
@@ -783,19 +793,20 @@ class Interpreter(TorchSemantics):
         for alias in stmt.names:
             if not isinstance(alias.name, cst.Name):
                 continue
-            found = self.project.function(module, len(stmt.relative), alias.name.value, from_dir)
-            if found is None:
+            home = self.project.function(module, len(stmt.relative), alias.name.value, from_dir)
+            if home is None:
                 continue
             local = alias.asname.name.value if alias.asname is not None and isinstance(alias.asname.name, cst.Name) \
                 else alias.name.value
-            out[local] = self.foreign_function(*found)
+            out[local] = self.foreign_function(home, alias.name.value)
         return out
 
-    def foreign_function(self, home, node: cst.FunctionDef) -> _Function:
-        qual = f"{home.display}:{node.name.value}"
+    def foreign_function(self, home, name: str) -> _Function:
+        """The top-level function ``name`` of the project file ``home``; its body is parsed when first called."""
+        qual = f"{home.display}:{name}"
         fn = self.fn_by_qual.get(qual)
         if fn is None:
-            fn = _Function(node, None, qual, True, False)
+            fn = _Function(None, None, qual, True, False)
             fn.home = home
             self.fn_by_qual[qual] = fn
         return fn
@@ -806,7 +817,7 @@ class Interpreter(TorchSemantics):
         env = self.foreign_globals.get(home.path)
         if env is None:
             env = {name: frozenset((self.obj(FUNC, ("func", fn.qualname), cls=fn.qualname),))
-                   for name, fn in ((n, self.foreign_function(home, d)) for n, d in home.functions.items())}
+                   for name, fn in ((n, self.foreign_function(home, n)) for n in home.function_names)}
             self.foreign_globals[home.path] = env
         return env
 

@@ -41,7 +41,7 @@ def mentions_torch(source: str) -> bool:
     return "torch" in source
 
 
-def _string_lines(source: str) -> Set[int]:
+def string_lines(source: str) -> Set[int]:
     """0-based numbers of the lines that start inside a triple-quoted string."""
     inside: Set[int] = set()
     line = 0
@@ -69,7 +69,7 @@ def _string_lines(source: str) -> Set[int]:
     return inside
 
 
-def _blocks(lines: List[str], in_string: Set[int]) -> List[Tuple[int, int]]:
+def top_level_blocks(lines: List[str], in_string: Set[int]) -> List[Tuple[int, int]]:
     """(first, end) line ranges of top-level def/class blocks, decorators included."""
     blocks: List[Tuple[int, int]] = []
     current: Optional[int] = None
@@ -109,7 +109,7 @@ def reduce_source(source: str) -> Tuple[Optional[str], FrozenSet[str]]:
     if source.count("\n") < MIN_LINES:
         return source, frozenset()
     lines = source.split("\n")
-    blocks = _blocks(lines, _string_lines(source))
+    blocks = top_level_blocks(lines, string_lines(source))
     if len(blocks) < 2:
         return source, frozenset()
     texts = ["\n".join(lines[a:b]) for a, b in blocks]

@@ -21,6 +21,7 @@ from typing import Dict, List, Optional, Tuple
 import libcst as cst
 
 from .guard import quiet_parse
+from .prefilter import string_lines, top_level_blocks
 
 _ROOT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", ".git")
 MAX_IMPORTED_BYTES = 1_000_000  # a bigger file is not read for its helpers (generated code, data)
@@ -38,35 +39,81 @@ def display(path: Path) -> str:
 
 
 class ForeignModule:
-    """A parsed file of the project: its tree, text, import table and top-level functions."""
+    """A file of the project, read but parsed only piecemeal, on demand: its import table (from the file with every
+    top-level ``def``/``class`` blanked out) and each top-level function that is called with something known (from
+    the file with everything but that ``def`` blanked out). Blanking keeps every line where it is, so positions are
+    the file's own; parsing a 5,000-line module to analyse one 10-line helper is what this avoids."""
 
-    __slots__ = ("path", "display", "text", "module", "imports", "functions", "_positions")
+    __slots__ = ("path", "display", "text", "function_names", "_spans", "_blocks", "_imports", "_trees")
 
-    def __init__(self, path: Path, text: str, module: cst.Module) -> None:
-        from .names import record_import
-
+    def __init__(self, path: Path, text: str) -> None:
         self.path = path
         self.display = display(path)
         self.text = text
-        self.module = module
-        self.imports: Dict[str, str] = {}
-        self.functions: Dict[str, cst.FunctionDef] = {}
-        for stmt in module.body:
-            if isinstance(stmt, cst.FunctionDef):
-                self.functions[stmt.name.value] = stmt
-            elif isinstance(stmt, cst.SimpleStatementLine):
-                for small in stmt.body:
-                    if isinstance(small, (cst.Import, cst.ImportFrom)):
-                        record_import(small, self.imports)
-        self._positions = None
+        lines = text.split("\n")
+        self._spans: Dict[str, Tuple[int, int]] = {}
+        self._blocks = blocks = top_level_blocks(lines, string_lines(text))
+        for a, b in blocks:
+            m = _TOP_DEF.match("\n".join(lines[a:min(b, a + 40)]))
+            if m is not None:
+                self._spans[m.group(1)] = (a, b)
+        self.function_names = frozenset(self._spans)
+        self._imports: Optional[Dict[str, str]] = None
+        self._trees: Dict[str, Optional[Tuple[cst.Module, Optional[cst.FunctionDef]]]] = {}
+
+    def _keep_only(self, spans: List[Tuple[int, int]], module_level: bool) -> str:
+        """The text with every line blanked but those in ``spans`` (and, with ``module_level``, every line outside
+        a top-level block)."""
+        lines = self.text.split("\n")
+        keep = [module_level] * len(lines)
+        if module_level:
+            for a, b in self._blocks:
+                keep[a:b] = [False] * (b - a)
+        for a, b in spans:
+            keep[a:b] = [True] * (b - a)
+        return "\n".join(t if k else "" for t, k in zip(lines, keep))
+
+    @property
+    def imports(self) -> Dict[str, str]:
+        """What the file's top-level imports bind (local name -> dotted origin)."""
+        if self._imports is None:
+            from .names import record_import
+
+            self._imports = {}
+            module = _parse_text(self._keep_only([], module_level=True))
+            for stmt in module.body if module is not None else ():
+                if isinstance(stmt, cst.SimpleStatementLine):
+                    for small in stmt.body:
+                        if isinstance(small, (cst.Import, cst.ImportFrom)):
+                            record_import(small, self._imports)
+        return self._imports
+
+    def function(self, name: str) -> Optional[cst.FunctionDef]:
+        """The top-level ``def name`` (None when the file has none or its text does not parse)."""
+        if name not in self._trees:
+            span = self._spans.get(name)
+            module = _parse_text(self._keep_only([span], module_level=False)) if span is not None else None
+            node = next((st for st in module.body if isinstance(st, cst.FunctionDef) and st.name.value == name),
+                        None) if module is not None else None
+            self._trees[name] = (module, node, None) if module is not None else None
+        entry = self._trees[name]
+        return entry[1] if entry is not None else None
 
     def position(self, node: cst.CSTNode):
-        """The code range of ``node`` in this file, or None (computed on first use)."""
-        if self._positions is None:
-            from libcst.metadata import MetadataWrapper, PositionProvider
+        """The code range of ``node`` (a node of one of the parsed functions) in this file, or None."""
+        from libcst.metadata import MetadataWrapper, PositionProvider
 
-            self._positions = MetadataWrapper(self.module, unsafe_skip_copy=True).resolve(PositionProvider)
-        return self._positions.get(node)
+        for name, entry in self._trees.items():
+            if entry is None:
+                continue
+            module, fn, positions = entry
+            if positions is None:
+                positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+                self._trees[name] = (module, fn, positions)
+            found = positions.get(node)
+            if found is not None:
+                return found
+        return None
 
 
 class Project:
@@ -107,16 +154,16 @@ class Project:
         if path == self.importer or len(self.modules) >= MAX_MODULES:
             return None
         self.modules[path] = None
-        foreign = _parse(path)
+        foreign = _read(path)
         if foreign is not None:
             self.modules[path] = foreign
             self.read.append(foreign)
         return foreign
 
     def function(self, module: Optional[str], level: int, name: str,
-                 from_dir: Optional[Path] = None) -> Optional[Tuple[ForeignModule, cst.FunctionDef]]:
-        """The top-level ``def name`` of the project file ``from <module> import name`` reads, if any (a file
-        that has no such ``def`` is not parsed at all)."""
+                 from_dir: Optional[Path] = None) -> Optional[ForeignModule]:
+        """The project file ``from <module> import name`` reads, if it has a top-level ``def name`` (nothing is
+        parsed here: ``ForeignModule.function`` parses the function when it is first called)."""
         path = self.resolve(module, level, from_dir)
         if path is None:
             return None
@@ -124,15 +171,16 @@ class Project:
         if text is None or not re.search(rf"^(?:async[ \t]+)?def[ \t]+{re.escape(name)}\b", text, re.M):
             return None
         foreign = self.load(path)
-        if foreign is None or name not in foreign.functions:
+        if foreign is None or name not in foreign.function_names:
             return None
-        return foreign, foreign.functions[name]
+        return foreign
 
     def dependencies(self) -> List[Tuple[str, str]]:
         """(absolute path, text) of every file read: what the importer's findings depend on."""
         return [(str(m.path), m.text) for m in self.read]
 
 
+_TOP_DEF = re.compile(r"(?:@[^\n]*\n)*(?:async[ \t]+)?def[ \t]+(\w+)")
 _FROM_IMPORT = re.compile(r"^[ \t]*from[ \t]+(\.*)([\w.]*)[ \t]+import\b", re.M)
 
 
@@ -192,22 +240,25 @@ def _text(path: Path) -> Optional[str]:
     return text
 
 
-def _parse(path: Path) -> Optional[ForeignModule]:
+def _read(path: Path) -> Optional[ForeignModule]:
     key = _stamp(path)
     if key is None:
         return None
     if key in _PARSED:
         return _PARSED[key]
     text = _text(path)
-    foreign = None
-    if text is not None:
-        try:
-            quiet_parse(text)  # CPython first: LibCST never sees a file that does not parse
-            foreign = ForeignModule(path, text, cst.parse_module(text))
-        except (SyntaxError, ValueError, RecursionError, MemoryError, cst.ParserSyntaxError):
-            foreign = None
+    foreign = ForeignModule(path, text) if text is not None else None
     _remember(_PARSED, key, foreign)
     return foreign
+
+
+def _parse_text(text: str) -> Optional[cst.Module]:
+    """``text`` parsed by LibCST, once CPython accepts it (LibCST never sees a text that does not parse)."""
+    try:
+        quiet_parse(text)
+        return cst.parse_module(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError, cst.ParserSyntaxError):
+        return None
 
 
 def _under(path: Path, root: Path) -> bool:
