@@ -13,6 +13,14 @@ see it) with this checkout first on ``PYTHONPATH``:
 Times are wall-clock, best of ``--repeat`` (each cold run gets a new empty cache). The JSON outputs of all runs
 must be identical (the cache never changes what is reported); the script fails otherwise. It prints the times and
 the cold/warm ratio.
+
+``--edit REL`` adds a fourth run: on a copy of DIR (a ``pyproject.toml`` at its top makes it one project; DIR itself
+is never written), after the warm run, one line is appended to the file ``REL`` and the cached run is repeated with
+``-v``. It prints how many files were analysed again (not from the cache) against how many the edit can affect:
+``REL`` and every file (with or without torch: both are cached) whose import closure (``project.import_closure``: the files its helpers may come from)
+contains it::
+
+    python bench/cache_bench.py bench/corpus/transformers --edit transformers/activations.py
 """
 from __future__ import annotations
 
@@ -30,6 +38,11 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 def run(target: str, extra: List[str], jobs: int) -> Tuple[float, bytes]:
+    elapsed, out, _ = run_full(target, extra, jobs)
+    return elapsed, out
+
+
+def run_full(target: str, extra: List[str], jobs: int) -> Tuple[float, bytes, str]:
     env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     env.pop("INPLACE_LINT_RULES_DIR", None)
     env.pop("INPLACE_LINT_CACHE_DIR", None)
@@ -40,7 +53,55 @@ def run(target: str, extra: List[str], jobs: int) -> Tuple[float, bytes]:
     elapsed = time.perf_counter() - start
     if proc.returncode not in (0, 2):  # 2: some path had an internal error, still a complete report
         sys.exit(f"{' '.join(cmd)} exited {proc.returncode}:\n{proc.stderr.decode(errors='replace')}")
-    return elapsed, proc.stdout
+    return elapsed, proc.stdout, proc.stderr.decode(errors="replace")
+
+
+def affected_by(root: Path, edited: Path) -> List[Path]:
+    """The files under ``root`` whose findings may change when ``edited`` does: itself and its importers."""
+    sys.path.insert(0, str(REPO))
+    from inplace_lint.analysis.project import import_closure
+
+    out = [edited]
+    for path in sorted(root.rglob("*.py")):
+        if path == edited:
+            continue
+        text = path.read_bytes().decode("utf-8", "replace")
+        if edited in [p.resolve() for p in import_closure(str(path), text)]:
+            out.append(path)
+    return out
+
+
+def edit_run(target: str, rel: str, jobs: int) -> None:
+    """Cold, warm, then one file edited: how many files the cached run analyses again."""
+    import re
+
+    work = Path(tempfile.mkdtemp(prefix="inplace-lint-edit-bench-"))
+    try:
+        copy = work / "project"
+        shutil.copytree(target, copy)
+        (copy / "pyproject.toml").write_text("")
+        cache_dir = str(work / "cache")
+        cold, _, _ = run_full(str(copy), ["--cache-dir", cache_dir], jobs)
+        warm, _, warm_err = run_full(str(copy), ["--cache-dir", cache_dir, "-v"], jobs)
+        edited = (copy / rel).resolve()
+        with open(edited, "a", encoding="utf-8") as fh:
+            fh.write("\n# edited by cache_bench\n")
+        expected = affected_by(copy.resolve(), edited)
+        after, _, err = run_full(str(copy), ["--cache-dir", cache_dir, "-v"], jobs)
+
+        def not_cached(stderr: str) -> int:
+            m = re.search(r"checked (\d+) files?, (\d+) from the cache", stderr)
+            if m is None:
+                sys.exit(f"no -v summary in:\n{stderr}")
+            return int(m.group(1)) - int(m.group(2))
+
+        base, again = not_cached(warm_err), not_cached(err)
+        print(f"  edit {rel}: cold {cold:.2f} s, warm {warm:.2f} s, after the edit {after:.2f} s")
+        print(f"  not from the cache: {base} file(s) in the warm run (never cached: no torch, or no parse), "
+              f"{again} after the edit, so {again - base} analysed again; the edit can affect {len(expected)} "
+              f"(it and every file that may read helpers from it)")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def main(argv=None) -> int:
@@ -48,8 +109,13 @@ def main(argv=None) -> int:
     parser.add_argument("directory")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="--jobs for inplace-lint")
     parser.add_argument("--repeat", type=int, default=1, help="take the best of this many runs of each kind")
+    parser.add_argument("--edit", metavar="REL", help="then edit this file (path relative to DIR) in a copy and "
+                        "count the files analysed again")
     args = parser.parse_args(argv)
     target = os.path.abspath(args.directory)
+    if args.edit:
+        edit_run(target, args.edit, args.jobs)
+        return 0
     files = sum(1 for p in Path(target).rglob("*") if p.suffix in (".py", ".pyi", ".ipynb"))
 
     uncached, cold, warm = [], [], []
