@@ -21,7 +21,6 @@ sandbox saw; otherwise (``run_grouped``) the job runs in its own process group u
 """
 from __future__ import annotations
 
-import errno
 import json
 import os
 import select
@@ -99,9 +98,14 @@ def _job_process(job: Dict[str, Any], work: str, home: str, tmp: str, out_fd: in
 
     guard.install(list(allowed), counter)
     me = os.getpid()
-    result = guard.verdict(run_job(job))
+    result = run_job(job)
     if os.getpid() != me:  # a process the user code forked, unwinding out of it: it has nothing to report
         os._exit(1)
+    forged = channel.tampered()
+    if forged:
+        guard.violations.append(f"sandbox: the job's code replaced the JSON encoder ({', '.join(forged)}): an "
+                                f"attempt to forge its result? The result was encoded with the validator's own")
+    result = guard.verdict(result)
     if note:
         result["isolation_note"] = note
     return channel.frame(key, result)
@@ -146,24 +150,17 @@ def _note(result: Dict[str, Any], message: str, escaped: bool = False) -> None:
         result["error"] = message
 
 
-_EROFS_TEXT = os.strerror(errno.EROFS)  # "Read-only file system"
-
-
 def _blocked_writes(result: Dict[str, Any], texts: Sequence[str]) -> None:
-    """Writes the read-only file system refused that the Python guard did not see (subprocesses, C code): the
-    job's output names them (every tool prints strerror). Such a write escaped the guard; the OS stopped it."""
-    if any(_EROFS_TEXT in note for note in result.get("sandbox") or []):
-        return  # already named (the job's tracer saw the error)
-    for text in texts:
-        for line in text.splitlines():
-            if _EROFS_TEXT in line:
-                _note(result, f"sandbox: a write outside the job folder was refused by the read-only file system "
-                              f"(not seen by the Python guard): {line.strip()[:300]}", escaped=True)
-                return
+    """What the namespaces refused that the Python guard did not see (subprocesses, C code): the job's output names
+    it (every tool prints strerror). Such an access escaped the guard; the OS stopped it."""
+    seen = {what for note in result.get("sandbox") or [] for what in isolation.BLOCKED_BY_OS.values() if what in note}
     exc = result.get("exception") or {}
-    if _EROFS_TEXT in (exc.get("message") or ""):
-        _note(result, f"sandbox: a write outside the job folder was refused by the read-only file system "
-                      f"(not seen by the Python guard): {exc.get('message')[:300]}", escaped=True)
+    lines = [line for text in texts for line in text.splitlines()] + [exc.get("message") or ""]
+    for line in lines:
+        what = isolation.blocked_by_os(line)
+        if what is not None and what not in seen:
+            seen.add(what)
+            _note(result, f"sandbox: {what} (not seen by the Python guard): {line.strip()[:300]}", escaped=True)
 
 
 _LEVEL = {"level": isolation.NONE, "why": "not set up"}  # what enter() managed, in this worker
@@ -555,10 +552,23 @@ def _supervise(job: Dict[str, Any], work: str, home: str, out_path: str, err_pat
         _note(result, f"sandbox: {len(lingering)} process{'es' if len(lingering) != 1 else ''} the job started "
                       f"{'were' if len(lingering) != 1 else 'was'} still running when the job ended; killed with "
                       f"its PID namespace")
+    left = _left_in_shared_memory()
+    if left:
+        _note(result, f"sandbox: the job left {len(left)} file{'s' if len(left) != 1 else ''} in /dev/shm "
+                      f"({', '.join(left[:5])}{', ...' if len(left) > 5 else ''}): this job's private /dev/shm, "
+                      f"discarded with it (without isolation they would outlive the run, visible to the next job)")
     _carry_guard(result)
     if peak:
         result["memory_peak_mb"] = round(peak / 2 ** 20)
     return result
+
+
+def _left_in_shared_memory() -> List[str]:
+    """What the job left in its /dev/shm (in the supervisor: the job's private tmpfs, its processes all gone)."""
+    try:
+        return sorted(os.listdir("/dev/shm"))
+    except OSError:
+        return []
 
 
 def _run_job_process(job, work, home, out_fd, err_fd, key, key_r, result_w, ack_r, counter, timeout, note) -> None:
