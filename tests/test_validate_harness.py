@@ -16,7 +16,7 @@ from inplace_lint.validate import events as ev  # noqa: E402
 from inplace_lint.validate.runner import (ValidateOptions, Validator, module_identity, target_lines,  # noqa: E402
                                           verdict_for)
 from inplace_lint.validate.sandbox import Limits  # noqa: E402
-from inplace_lint.validate.targets import enclosing_callable, parse  # noqa: E402
+from inplace_lint.validate.targets import Callable_, call_contexts, enclosing_callable, parse  # noqa: E402
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "validate"
 
@@ -68,6 +68,30 @@ def test_helper_gets_synthesized_parameters(validator):
     verdict = outcome.verdicts[id(sgd[0])]
     assert verdict["verdict"] == "confirmed" and verdict["harness"] == "function:sgd"
     assert "a leaf Variable that requires grad" in verdict["evidence"]
+    assert verdict["context"] == "a synthesized call with grad mode on (the file never calls it)"
+    assert verdict["context"] in verdict["evidence"]
+
+
+def test_a_helper_runs_in_the_grad_mode_of_its_real_call_sites(validator):
+    """Every call of sgd is under no_grad: the harness calls it so, and the in-place update of a leaf is fine;
+    scaled_exp is called under no_grad and with grad on: the grad call breaks backward, and the evidence says so;
+    project_ is reached through a caller that runs under inference_mode."""
+    path = FIXTURES / "call_contexts.py"
+    found = {}
+    for needle, code in (("p.sub_(lr", "IPL001"), ("y.mul_(2)", "IPL003"), ("w.clamp_(max", "IPL001")):
+        d = fake(path, line_of(path, needle), code)
+        found[needle] = validate(validator, path, [d]).verdicts[id(d)]
+    sgd = found["p.sub_(lr"]
+    assert sgd["verdict"] == "not-reproduced" and "only with grad mode off" in sgd["evidence"], sgd
+    assert sgd["context"] == (f"as called at line {line_of(path, '  sgd(params, lr)')}: grad mode off "
+                              f"(`with torch.no_grad()` at line {line_of(path, 'with torch.no_grad():')})")
+    exp = found["y.mul_(2)"]
+    assert exp["verdict"] == "confirmed", exp
+    assert exp["context"].startswith(f"as called at line {line_of(path, 'return scaled_exp(x).sum()')}: grad mode on")
+    assert len(exp["contexts"]) == 2 and "grad mode off (`@torch.no_grad()` on evaluate)" in exp["contexts"][0]
+    clamp = found["w.clamp_(max"]
+    assert clamp["verdict"] == "not-reproduced", clamp
+    assert "inference mode (inside evaluate_all" in clamp["context"]
 
 
 def test_silent_corruption_in_a_helper(validator):
@@ -209,6 +233,53 @@ def test_enclosing_callable():
     assert enclosing_callable(tree, 10).kind == "function-class"
     assert enclosing_callable(tree, 12).qualname == ("f",)
     assert enclosing_callable(tree, 13) is None
+
+
+def test_call_contexts_read_the_grad_mode_of_each_call_site():
+    tree = parse(textwrap.dedent("""\
+        import torch
+        from torch import no_grad
+        def helper(x):
+            return x
+        class Net(torch.nn.Module):
+            def forward(self, x):
+                return self.head(x)
+            def head(self, x):
+                return helper(x)
+        @no_grad()
+        def infer(model, x):
+            return helper(x)
+        def fit(x, train):
+            with torch.set_grad_enabled(False):
+                helper(x)
+            with torch.set_grad_enabled(train):
+                helper(x)
+            with torch.inference_mode(False):
+                helper(x)
+        def evaluate(x):
+            with torch.inference_mode():
+                return run(x)
+        def run(x):
+            return helper(x)
+        net = Net()
+        with torch.no_grad():
+            net(torch.ones(2))
+        out = Net()(torch.ones(2))
+        def library(x):
+            return x
+    """))
+    def contexts(qualname, kind):
+        return [(c.line, c.mode) for c in call_contexts(tree, Callable_(qualname, kind, 0))]
+
+    assert contexts(("helper",), "function") == [
+        (9, "grad"), (9, "no_grad"),  # in Net.head, called by forward: with grad at line 28, under no_grad at 27
+        (12, "no_grad"), (15, "no_grad"), (17, "grad"), (19, "grad"), (24, "inference_mode")]
+    assert contexts(("Net", "forward"), "module") == [(27, "no_grad"), (28, "grad")]
+    assert contexts(("library",), "function") == []
+    decorated = call_contexts(tree, Callable_(("helper",), "function", 0))[2]
+    assert decorated.describe() == "as called at line 12: grad mode off (`@no_grad()` on infer)"
+    unknown = call_contexts(tree, Callable_(("helper",), "function", 0))[4]  # set_grad_enabled(train): not known
+    assert unknown.why.startswith("the default")
 
 
 def test_verdict_logic():

@@ -652,8 +652,37 @@ def _backprop(value) -> None:
         total.backward()
 
 
+_GRAD_MODES = {"grad": lambda: torch.enable_grad(), "no_grad": lambda: torch.no_grad(),
+               "inference_mode": lambda: torch.inference_mode()}
+SYNTHESIZED = {"mode": "grad", "text": "a synthesized call with grad mode on (the file never calls it)"}
+
+
 def _attempts(job, label, target, shapes, make_inputs, lines, keep) -> Dict[str, Any]:
-    """Call ``target`` with inputs of each shape in turn until a watched line runs."""
+    """Call ``target`` in the grad modes of the program's own call sites (``job["contexts"]``, found by
+    ``targets.call_contexts``; grad on when the file never calls it): one result per distinct mode, the first
+    that shows an event at a watched line, else the first that reached one. ``context`` says which was used."""
+    contexts, modes = [], set()
+    for context in job.get("contexts") or []:
+        if context["mode"] not in modes:
+            modes.add(context["mode"])
+            contexts.append(context)
+    contexts = contexts or [SYNTHESIZED]
+    results = []
+    for context in contexts:
+        result = _attempts_in(job, label, target, shapes, make_inputs, lines, keep, context["mode"])
+        result["context"] = context["text"]
+        if len(contexts) > 1:
+            result["contexts"] = [c["text"] for c in contexts]
+        results.append(result)
+        watched = set(lines)
+        if any(e.get("path") == job["path"] and e.get("line") in watched for e in result["events"]):
+            return result
+    reached = [r for r in results if r.get("status") != "not-reached"]
+    return (reached or results)[0]
+
+
+def _attempts_in(job, label, target, shapes, make_inputs, lines, keep, mode: str) -> Dict[str, Any]:
+    """Call ``target`` (in grad ``mode``) with inputs of each shape in turn until a watched line runs."""
     tried = []
     last: Optional[Dict[str, Any]] = None
     for shape in shapes:
@@ -666,7 +695,9 @@ def _attempts(job, label, target, shapes, make_inputs, lines, keep) -> Dict[str,
         tracer = _tracer(job)
 
         def call(args=args, kwargs=kwargs):
-            _backprop(target(*args, **kwargs))
+            with _GRAD_MODES[mode]():
+                value = target(*args, **kwargs)
+            _backprop(value)
 
         outcome = _run_traced(call, tracer)
         result = _result(label, outcome, tracer)

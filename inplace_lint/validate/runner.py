@@ -23,7 +23,7 @@ from .. import catalog, rules
 from ..diagnostics import ERROR, Diagnostic
 from . import events as ev
 from .sandbox import Limits, make_runner
-from .targets import enclosing_callable, parse
+from .targets import call_contexts, enclosing_callable, parse
 
 CONFIRMED, NOT_REPRODUCED, NOT_REACHED, ERROR_VERDICT = "confirmed", "not-reproduced", "not-reached", "error"
 VERDICTS = (CONFIRMED, NOT_REPRODUCED, NOT_REACHED, ERROR_VERDICT)
@@ -131,7 +131,8 @@ def function_jobs(abs_path: str, source: str, diags: Sequence[Diagnostic]) -> Tu
     for qualname, (target, covered) in groups.items():
         job = script_job(abs_path, source, covered)
         job.update({"kind": "function", "qualname": list(qualname), "callable_kind": target.kind,
-                    "module": module, "package": package, "sys_path": sys_path})
+                    "module": module, "package": package, "sys_path": sys_path,
+                    "contexts": [c.as_dict() for c in call_contexts(tree, target)]})
         jobs.append((job, covered))
     return jobs, unreachable
 
@@ -280,6 +281,11 @@ def _short(text: str, limit: int = 160) -> str:
 
 def _validation(verdict: str, evidence: str, result: Dict[str, Any], events: List[Dict[str, Any]]) -> Dict[str, Any]:
     out: Dict[str, Any] = {"verdict": verdict, "evidence": evidence, "harness": result.get("harness") or "script"}
+    if result.get("context"):  # the function harness: which call it made (a real call site's grad mode...)
+        out["context"] = result["context"]
+        out["evidence"] += f" [call context: {result['context']}]"
+        if result.get("contexts"):
+            out["contexts"] = list(result["contexts"])  # every grad mode the program calls it in, tried in turn
     if events:
         out["events"] = [{k: v for k, v in e.items() if k not in ("module_sites",)} for e in events[:3]]
     return out
