@@ -245,12 +245,16 @@ def _verdict(d: Diagnostic, abs_path: str, results: Sequence[Dict[str, Any]]) ->
     for result in results:
         on, off = _hits(result, lines)
         if on or off:
-            if on:
+            exc = result.get("exception")
+            here = bool(exc) and _same_file(exc.get("path"), abs_path) and exc.get("line") in lines
+            if here:  # torch did raise at this line, only not what this rule predicts: never "nothing broke"
+                evidence = (f"the line ran and raised another error than this rule predicts: {exc['type']}: "
+                            f"{_short(exc['message'])}")
+            elif on:
                 evidence = f"the line ran {on} time{'s' if on != 1 else ''} with grad mode on and nothing broke"
             else:
                 evidence = f"the line ran {off} time{'s' if off != 1 else ''}, only with grad mode off"
-            exc = result.get("exception")
-            if exc:
+            if exc and not here:
                 evidence += f" (the run then stopped: {exc['type']}: {_short(exc['message'])} at line {exc['line']})"
             if result.get("inputs"):
                 evidence += f"; inputs {result['inputs']}"
@@ -378,7 +382,9 @@ def runtime_diagnostics(events: Sequence[Dict[str, Any]], used: Set[Tuple[str, s
                         diagnostics: Sequence[Diagnostic], display_of: Dict[str, str],
                         sources: Dict[str, str]) -> List[Diagnostic]:
     """Findings for reportable events no static finding explains, in the files of ``display_of`` (abs -> shown)."""
-    taken = {(os.path.abspath(d.path), line) for d in diagnostics for line in target_lines(d)}
+    # a line a static finding already covers, under the same rule (a static finding of another rule there -- the
+    # analysis took the line for the wrong bug -- does not hide the error torch raised at it)
+    taken = {(os.path.abspath(d.path), line, d.code) for d in diagnostics for line in target_lines(d)}
     out = []
     seen = set()
     for event in events:
@@ -390,10 +396,8 @@ def runtime_diagnostics(events: Sequence[Dict[str, Any]], used: Set[Tuple[str, s
         if abs_path not in display_of:
             continue
         line = int(event.get("line") or 0)
-        if not line or (abs_path, line) in taken:
-            continue
         code = by_message or rules.rule_of_kind().get(kind)
-        if code is None or (abs_path, line, code) in seen:
+        if not line or code is None or (abs_path, line, code) in taken or (abs_path, line, code) in seen:
             continue
         seen.add((abs_path, line, code))
         out.append(make_runtime_diagnostic(display_of[abs_path], sources.get(abs_path), event, code))
