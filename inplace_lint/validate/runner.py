@@ -463,6 +463,10 @@ class Summary:
         text += f" ({self.jobs} run{'s' if self.jobs != 1 else ''}"
         if self.isolation.get("level"):
             text += f"; isolation: {self.isolation['level']}"
+            if self.isolation.get("cgroup") == "v2":
+                text += ", per-job cgroup v2 limits"
+            elif self.isolation.get("level") == "namespaces" and self.isolation.get("cgroup_why"):
+                text += f", job limits by watchdog (no cgroup v2: {self.isolation['cgroup_why']})"
         text += ")."
         for note in self.sandbox:
             text += f"\n  {note}"
