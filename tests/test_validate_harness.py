@@ -178,6 +178,72 @@ def test_second_finding_is_reached_past_the_first_error(validator, tmp_path):
     assert "wrapped in torch.no_grad()" in outcome.verdicts[id(diags[1])]["evidence"]
 
 
+def test_every_write_to_a_saved_tensor_and_a_second_saved_tensor_are_confirmed(validator, tmp_path):
+    """Two writes bump the version of one saved output (each is a cause: torch raises while one is left); a third
+    writes a tensor saved later, whose unpack comes first in backward: the run stops there, so the harness runs
+    again with the probe recording to reach the unpack of the first one."""
+    path = tmp_path / "saved.py"
+    path.write_text(textwrap.dedent("""\
+        import torch
+
+        x = torch.randn(2, 3, requires_grad=True)
+        att = torch.relu(x)
+        att[:, 0] = 0
+        att[:, -1] = 0
+        h = x * 2
+        g = torch.sigmoid(h * att)
+        out = h.exp()
+        h += 1
+        (g.sum() + out.sum()).backward()
+    """))
+    diags = [fake(path, 5), fake(path, 6), fake(path, 10)]
+    outcome = validate(validator, path, diags)
+    assert [outcome.verdicts[id(d)]["verdict"] for d in diags] == ["confirmed"] * 3, outcome.verdicts
+    assert "expected version 0" in outcome.verdicts[id(diags[1])]["evidence"]
+
+
+def test_an_error_inside_a_module_confirms_the_line_that_built_it(validator, tmp_path):
+    path = tmp_path / "hooked.py"
+    path.write_text(textwrap.dedent("""\
+        import torch
+        from torch import nn
+
+        mod = nn.Sequential(
+            nn.Conv2d(3, 4, 3, padding=1),
+            nn.ReLU(inplace=True),
+        )
+        mod[0].register_full_backward_hook(lambda m, gi, go: None)
+        mod(torch.rand(1, 3, 4, 4)).sum().backward()
+    """))
+    d = fake(path, 6, "IPL012")
+    verdict = validate(validator, path, [d]).verdicts[id(d)]
+    assert verdict["verdict"] == "confirmed", verdict
+    assert "created inside a custom Function" in verdict["evidence"]
+
+
+def test_a_finding_of_another_rule_does_not_hide_what_torch_raised_there(validator, tmp_path):
+    from inplace_lint.engine import Result
+    from inplace_lint.validate.runner import validate_result
+
+    path = tmp_path / "chunked.py"
+    path.write_text(textwrap.dedent("""\
+        import torch
+
+        t = torch.randn(6, requires_grad=True) * 2
+        a, b = torch.chunk(t, 2)
+        a.mul_(2)
+    """))
+    result = Result()
+    flagged = fake(path, 5, "IPL003")  # the wrong rule for this line: torch raises the multi-output view error
+    result.diagnostics = [flagged]
+    result.sources[str(path)] = path.read_text()
+    validate_result(result, None, files=[str(path)], validator=validator)
+    assert flagged.validation["verdict"] == "not-reproduced"
+    assert flagged.validation["evidence"].startswith("the line ran and raised another error than this rule predicts")
+    runtime = [(d.line, d.code, d.validation["verdict"]) for d in result.diagnostics if d.runtime]
+    assert runtime == [(5, "IPL009", "confirmed")]
+
+
 def test_runtime_events_are_reported_where_no_finding_is(validator, tmp_path):
     from inplace_lint.engine import Result
     from inplace_lint.validate.runner import validate_result
