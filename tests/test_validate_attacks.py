@@ -17,7 +17,7 @@ import pytest
 
 pytest.importorskip("torch")
 
-from inplace_lint.validate import isolation  # noqa: E402
+from inplace_lint.validate import cgroup, isolation  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import validate_attacks as va  # noqa: E402
@@ -108,13 +108,10 @@ def _check(name, entry):
     assert entry["connections"] == [], f"{name} reached the test's listener"
     assert not entry["shm_left"], f"{name} left a file in /dev/shm"
     assert result["isolation"] == isolation.NAMESPACES
-    named = va.NAMED[name]
-    if named:
-        assert any(named in note for note in result.get("sandbox") or []), (name, result)
-        assert result["status"] == "error"
-    if name != "kill-parent":  # the job that kills its own process group dies before reporting
-        assert ["saved-modified", va.CONFIRMED_LINE] in [[e["kind"], e["line"]] for e in result.get("events")
-                                                         or []], (name, result)
+    assert any(va.NAMED[name] in note for note in result.get("sandbox") or []), (name, result)
+    assert result["status"] == "error" and result["error"].startswith("sandbox:"), (name, result)
+    assert ["saved-modified", va.CONFIRMED_LINE] in [[e["kind"], e["line"]] for e in result.get("events")
+                                                     or []], (name, result)
 
 
 @needs_namespaces
@@ -164,6 +161,9 @@ def test_the_job_can_neither_write_the_cli_output_nor_read_its_environment(tmp_p
     assert found and found[0]["validation"]["verdict"] == "confirmed"
     assert found[0]["validation"]["isolation"] == isolation.NAMESPACES
     assert "isolation: namespaces" in proc.stderr
+    found_cgroup = cgroup.detect()  # the summary says how the job's totals were limited
+    assert (", per-job cgroup v2 limits" if found_cgroup.available
+            else f", job limits by watchdog (no cgroup v2: {found_cgroup.why})") in proc.stderr
     assert proc.returncode == 1
 
 
@@ -175,7 +175,8 @@ def test_without_isolation_the_guard_still_works_and_the_level_says_so(tmp_path,
     with Worker(Limits(timeout=20, memory_mb=3072)) as worker:
         result = worker.run({"kind": "script", "path": "/nonexistent/job.py", "lines": [], "inspect": [],
                              "source": f"try:\n    open({str(target)!r}, 'w')\nexcept PermissionError:\n    pass\n"})
-        assert worker.isolation == {"level": isolation.NONE, "why": "INPLACE_LINT_ISOLATION=none"}
+        assert worker.isolation == {"level": isolation.NONE, "why": "INPLACE_LINT_ISOLATION=none", "cgroup": "none",
+                                    "cgroup_why": "not used without namespaces"}
     assert result["isolation"] == isolation.NONE
     assert result["status"] == "error" and "outside the temporary folder" in result["sandbox"][0]
     assert not target.exists()

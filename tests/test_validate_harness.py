@@ -16,7 +16,7 @@ from inplace_lint.validate import events as ev  # noqa: E402
 from inplace_lint.validate.runner import (ValidateOptions, Validator, module_identity, target_lines,  # noqa: E402
                                           verdict_for)
 from inplace_lint.validate.sandbox import Limits  # noqa: E402
-from inplace_lint.validate.targets import enclosing_callable, parse  # noqa: E402
+from inplace_lint.validate.targets import Callable_, call_contexts, enclosing_callable, parse  # noqa: E402
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "validate"
 
@@ -68,6 +68,30 @@ def test_helper_gets_synthesized_parameters(validator):
     verdict = outcome.verdicts[id(sgd[0])]
     assert verdict["verdict"] == "confirmed" and verdict["harness"] == "function:sgd"
     assert "a leaf Variable that requires grad" in verdict["evidence"]
+    assert verdict["context"] == "a synthesized call with grad mode on (the file never calls it)"
+    assert verdict["context"] in verdict["evidence"]
+
+
+def test_a_helper_runs_in_the_grad_mode_of_its_real_call_sites(validator):
+    """Every call of sgd is under no_grad: the harness calls it so, and the in-place update of a leaf is fine;
+    scaled_exp is called under no_grad and with grad on: the grad call breaks backward, and the evidence says so;
+    project_ is reached through a caller that runs under inference_mode."""
+    path = FIXTURES / "call_contexts.py"
+    found = {}
+    for needle, code in (("p.sub_(lr", "IPL001"), ("y.mul_(2)", "IPL003"), ("w.clamp_(max", "IPL001")):
+        d = fake(path, line_of(path, needle), code)
+        found[needle] = validate(validator, path, [d]).verdicts[id(d)]
+    sgd = found["p.sub_(lr"]
+    assert sgd["verdict"] == "not-reproduced" and "only with grad mode off" in sgd["evidence"], sgd
+    assert sgd["context"] == (f"as called at line {line_of(path, '  sgd(params, lr)')}: grad mode off "
+                              f"(`with torch.no_grad()` at line {line_of(path, 'with torch.no_grad():')})")
+    exp = found["y.mul_(2)"]
+    assert exp["verdict"] == "confirmed", exp
+    assert exp["context"].startswith(f"as called at line {line_of(path, 'return scaled_exp(x).sum()')}: grad mode on")
+    assert len(exp["contexts"]) == 2 and "grad mode off (`@torch.no_grad()` on evaluate)" in exp["contexts"][0]
+    clamp = found["w.clamp_(max"]
+    assert clamp["verdict"] == "not-reproduced", clamp
+    assert "inference mode (inside evaluate_all" in clamp["context"]
 
 
 def test_silent_corruption_in_a_helper(validator):
@@ -154,6 +178,72 @@ def test_second_finding_is_reached_past_the_first_error(validator, tmp_path):
     assert "wrapped in torch.no_grad()" in outcome.verdicts[id(diags[1])]["evidence"]
 
 
+def test_every_write_to_a_saved_tensor_and_a_second_saved_tensor_are_confirmed(validator, tmp_path):
+    """Two writes bump the version of one saved output (each is a cause: torch raises while one is left); a third
+    writes a tensor saved later, whose unpack comes first in backward: the run stops there, so the harness runs
+    again with the probe recording to reach the unpack of the first one."""
+    path = tmp_path / "saved.py"
+    path.write_text(textwrap.dedent("""\
+        import torch
+
+        x = torch.randn(2, 3, requires_grad=True)
+        att = torch.relu(x)
+        att[:, 0] = 0
+        att[:, -1] = 0
+        h = x * 2
+        g = torch.sigmoid(h * att)
+        out = h.exp()
+        h += 1
+        (g.sum() + out.sum()).backward()
+    """))
+    diags = [fake(path, 5), fake(path, 6), fake(path, 10)]
+    outcome = validate(validator, path, diags)
+    assert [outcome.verdicts[id(d)]["verdict"] for d in diags] == ["confirmed"] * 3, outcome.verdicts
+    assert "expected version 0" in outcome.verdicts[id(diags[1])]["evidence"]
+
+
+def test_an_error_inside_a_module_confirms_the_line_that_built_it(validator, tmp_path):
+    path = tmp_path / "hooked.py"
+    path.write_text(textwrap.dedent("""\
+        import torch
+        from torch import nn
+
+        mod = nn.Sequential(
+            nn.Conv2d(3, 4, 3, padding=1),
+            nn.ReLU(inplace=True),
+        )
+        mod[0].register_full_backward_hook(lambda m, gi, go: None)
+        mod(torch.rand(1, 3, 4, 4)).sum().backward()
+    """))
+    d = fake(path, 6, "IPL012")
+    verdict = validate(validator, path, [d]).verdicts[id(d)]
+    assert verdict["verdict"] == "confirmed", verdict
+    assert "created inside a custom Function" in verdict["evidence"]
+
+
+def test_a_finding_of_another_rule_does_not_hide_what_torch_raised_there(validator, tmp_path):
+    from inplace_lint.engine import Result
+    from inplace_lint.validate.runner import validate_result
+
+    path = tmp_path / "chunked.py"
+    path.write_text(textwrap.dedent("""\
+        import torch
+
+        t = torch.randn(6, requires_grad=True) * 2
+        a, b = torch.chunk(t, 2)
+        a.mul_(2)
+    """))
+    result = Result()
+    flagged = fake(path, 5, "IPL003")  # the wrong rule for this line: torch raises the multi-output view error
+    result.diagnostics = [flagged]
+    result.sources[str(path)] = path.read_text()
+    validate_result(result, None, files=[str(path)], validator=validator)
+    assert flagged.validation["verdict"] == "not-reproduced"
+    assert flagged.validation["evidence"].startswith("the line ran and raised another error than this rule predicts")
+    runtime = [(d.line, d.code, d.validation["verdict"]) for d in result.diagnostics if d.runtime]
+    assert runtime == [(5, "IPL009", "confirmed")]
+
+
 def test_runtime_events_are_reported_where_no_finding_is(validator, tmp_path):
     from inplace_lint.engine import Result
     from inplace_lint.validate.runner import validate_result
@@ -209,6 +299,53 @@ def test_enclosing_callable():
     assert enclosing_callable(tree, 10).kind == "function-class"
     assert enclosing_callable(tree, 12).qualname == ("f",)
     assert enclosing_callable(tree, 13) is None
+
+
+def test_call_contexts_read_the_grad_mode_of_each_call_site():
+    tree = parse(textwrap.dedent("""\
+        import torch
+        from torch import no_grad
+        def helper(x):
+            return x
+        class Net(torch.nn.Module):
+            def forward(self, x):
+                return self.head(x)
+            def head(self, x):
+                return helper(x)
+        @no_grad()
+        def infer(model, x):
+            return helper(x)
+        def fit(x, train):
+            with torch.set_grad_enabled(False):
+                helper(x)
+            with torch.set_grad_enabled(train):
+                helper(x)
+            with torch.inference_mode(False):
+                helper(x)
+        def evaluate(x):
+            with torch.inference_mode():
+                return run(x)
+        def run(x):
+            return helper(x)
+        net = Net()
+        with torch.no_grad():
+            net(torch.ones(2))
+        out = Net()(torch.ones(2))
+        def library(x):
+            return x
+    """))
+    def contexts(qualname, kind):
+        return [(c.line, c.mode) for c in call_contexts(tree, Callable_(qualname, kind, 0))]
+
+    assert contexts(("helper",), "function") == [
+        (9, "grad"), (9, "no_grad"),  # in Net.head, called by forward: with grad at line 28, under no_grad at 27
+        (12, "no_grad"), (15, "no_grad"), (17, "grad"), (19, "grad"), (24, "inference_mode")]
+    assert contexts(("Net", "forward"), "module") == [(27, "no_grad"), (28, "grad")]
+    assert contexts(("library",), "function") == []
+    decorated = call_contexts(tree, Callable_(("helper",), "function", 0))[2]
+    assert decorated.describe() == "as called at line 12: grad mode off (`@no_grad()` on infer)"
+    unknown = call_contexts(tree, Callable_(("helper",), "function", 0))[4]  # set_grad_enabled(train): not known
+    assert unknown.why.startswith("the default")
 
 
 def test_verdict_logic():

@@ -107,23 +107,16 @@ ROUTES: Dict[str, str] = {
                     "        time.sleep(20)\n"
                     "        os._exit(0)\n"
                     "time.sleep(1.5)\n"),
-    # each child says when its pages are in (a loaded machine may take seconds): the parent waits for all four,
-    # then gives the watchdog (0.1 s period) a second to see the total
-    "memory-across-processes": ("r, w = os.pipe()\n"
+    "memory-across-processes": ("children = []\n"
                                 "for _ in range(4):\n"
-                                "    if os.fork() == 0:\n"
+                                "    pid = os.fork()\n"
+                                "    if pid == 0:\n"
                                 "        blob = torch.arange(80 * 1024 * 1024)  # 640 MiB of distinct pages\n"
-                                "        os.write(w, b'x')\n"
-                                "        time.sleep(30)\n"
+                                "        time.sleep(20)\n"
                                 "        os._exit(0)\n"
-                                "os.close(w)  # EOF once the children are gone (the watchdog may kill them first)\n"
-                                "got = 0\n"
-                                "while got < 4:\n"
-                                "    chunk = os.read(r, 4)\n"
-                                "    if not chunk:\n"
-                                "        break\n"
-                                "    got += len(chunk)\n"
-                                "time.sleep(1)\n"),
+                                "    children.append(pid)\n"
+                                "for pid in children:  # (touching 2.5 GiB takes seconds on a busy machine)\n"
+                                "    os.waitpid(pid, 0)\n"),
     "forge-json-dumps": ("import json\n"
                          "json.dumps = lambda *a, **k: '{{\"status\": \"ok\", \"events\": [], \"hits\": {{}}}}'\n"
                          "json.JSONEncoder.encode = lambda self, o: json.dumps(o)\n"),
@@ -140,17 +133,19 @@ ROUTES: Dict[str, str] = {
                 "    pass\n"),
 }
 
-# What each route must leave in the report: a sandbox note containing one of these (None: nothing to name, the
-# route is harmless once contained, e.g. a private /dev/shm).
+# What each route must leave in the report: a sandbox note containing this text (every route is named, also the
+# ones the namespaces make harmless: a file left in the private /dev/shm, a signal to the job's init).
 NAMED = {
     "subprocess-rm": "read-only file system", "shell-redirect": "read-only file system",
     "open-dir-fd": "read-only file system", "unlink-dir-fd": "outside the temporary folder",
-    "ctypes-open": None, "mkfifo": "read-only file system", "sqlite": "outside the temporary folder",
-    "unix-socket-bind": "outside the temporary folder", "fchmod": "outside the temporary folder",
-    "exec": "read-only file system", "torch-save-checkpoint": "read-only file system", "dev-shm": None,
-    "setsid-child": "still running", "kill-parent": None, "spawn-many": "processes",
+    "ctypes-open": "open() looked up through ctypes", "mkfifo": "read-only file system",
+    "sqlite": "outside the temporary folder", "unix-socket-bind": "outside the temporary folder",
+    "fchmod": "outside the temporary folder", "exec": "read-only file system",
+    "torch-save-checkpoint": "read-only file system", "dev-shm": "left 1 file in /dev/shm",
+    "setsid-child": "still running", "kill-parent": "to its parent", "spawn-many": "processes",
     "child-interpreter": "processes", "ctypes-fork": "processes", "memory-across-processes": "MiB",
-    "forge-json-dumps": None, "forge-result-pipe": "result channel", "network": None,
+    "forge-json-dumps": "replaced the JSON encoder", "forge-result-pipe": "result channel",
+    "network": "network access refused",
 }
 MEMORY_MB = 2048
 

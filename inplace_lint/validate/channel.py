@@ -6,7 +6,8 @@ an encoder bound before user code ran (monkeypatching ``json.dumps`` changes not
 record only when the whole channel holds exactly that record with that key: anything else (bytes written to the
 pipe by user code, a second record, a truncated one) is reported as a sandbox violation, never trusted.
 
-This defends against output forged by writing to inherited descriptors or patching the serializer; code that
+This defends against output forged by writing to inherited descriptors or patching the serializer (a replaced part of
+the JSON encoder is also reported: ``tampered()``, a sandbox note); code that
 reads its own process memory could still find the key, and the probe's events are computed inside the job's
 process. What the sandbox itself observes (processes left, limits, blocked writes) never comes through this
 channel: the supervisor sees it from outside the job's namespaces.
@@ -14,11 +15,32 @@ channel: the supervisor sees it from outside the job's namespaces.
 from __future__ import annotations
 
 import json
+import json.encoder
 import secrets
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
-_ENCODE = json.JSONEncoder(default=str, ensure_ascii=True).encode  # bound at import, before any user code
+
+class _Encoder(json.JSONEncoder):
+    encode = json.JSONEncoder.encode  # the methods as they are at import: patching JSONEncoder changes nothing here
+    iterencode = json.JSONEncoder.iterencode
+
+
+_ENCODE = _Encoder(default=str, ensure_ascii=True).encode  # bound at import, before any user code
 _DECODE = json.JSONDecoder().decode
+# What encoding a record still looks up when it runs, and the JSON methods a forger would replace. (Not
+# ``json.dumps``: wrapping it is something real programs do, and the channel never calls it.)
+_WATCHED = {"json.JSONEncoder.encode": (json.JSONEncoder, "encode"),
+            "json.JSONEncoder.iterencode": (json.JSONEncoder, "iterencode"),
+            "json.encoder.c_make_encoder": (json.encoder, "c_make_encoder"),
+            "json.encoder._make_iterencode": (json.encoder, "_make_iterencode"),
+            "json.encoder.encode_basestring": (json.encoder, "encode_basestring"),
+            "json.encoder.encode_basestring_ascii": (json.encoder, "encode_basestring_ascii")}
+_ORIGINAL = {name: getattr(owner, attr, None) for name, (owner, attr) in _WATCHED.items()}
+
+
+def tampered() -> List[str]:
+    """The JSON encoder's parts the job's code replaced since import (an attempt to forge its result)."""
+    return [name for name, (owner, attr) in _WATCHED.items() if getattr(owner, attr, None) is not _ORIGINAL[name]]
 
 
 def new_key() -> bytes:

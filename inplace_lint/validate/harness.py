@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import ast
 import builtins
-import errno
 import inspect
 import os
 import random
@@ -38,6 +37,7 @@ import torch
 
 from .. import rules
 from . import events as ev
+from . import isolation
 from .probe import Probe
 from .targets import assignment_names, parse, statement_at
 
@@ -107,12 +107,12 @@ class LineTracer:
         if id(exc) in self._seen_exc or not isinstance(exc, BaseException):
             return
         self._seen_exc.add(id(exc))
-        if (isinstance(exc, OSError) and exc.errno == errno.EROFS) or (isinstance(exc, RuntimeError)
-                                                                        and os.strerror(errno.EROFS) in str(exc)):
+        blocked = (isolation.blocked_by_os(os.strerror(exc.errno)) if isinstance(exc, OSError) and exc.errno
+                   else isolation.blocked_by_os(str(exc)) if isinstance(exc, RuntimeError) else None)
+        if blocked is not None:
             from . import guard
 
-            guard.violations.append(f"sandbox: a write outside the job folder was refused by the read-only file "
-                                    f"system (not seen by the Python guard): {exc}"[:400])
+            guard.violations.append(f"sandbox: {blocked} (not seen by the Python guard): {exc}"[:400])
         elif isinstance(exc, RuntimeError) and (ev.kind_of_message(str(exc))
                                                 or rules.rule_of_message(str(exc)) is not None):
             self.raised.append(exc)
@@ -226,8 +226,8 @@ RESUMABLE = (ev.LEAF, ev.LEAF_VIEW, ev.OUT_GRAD, ev.SAVED)
 
 
 def run_script(job: Dict[str, Any]) -> Dict[str, Any]:
-    """Run the file as ``__main__``. When it stops at a confirmed error before other watched lines ran, run it
-    again past that error (the failing statement wrapped in ``torch.no_grad()`` for the leaf errors and the errors
+    """Run the file as ``__main__``. When it stops at a confirmed error while other watched lines have no event
+    (not reached, or reached but their error not raised yet), run it again past that error (the failing statement wrapped in ``torch.no_grad()`` for the leaf errors and the errors
     rules declare as their symptom, the probe recording instead of raising for modified saved tensors), up to
     ``MAX_ROUNDS`` times."""
     source = job["source"]
@@ -243,9 +243,8 @@ def run_script(job: Dict[str, Any]) -> Dict[str, Any]:
                 event["round"] = round_number
                 event["note"] = "; ".join(notes)
         result = current if result is None else _merge(result, current)
-        unreached = set(int(n) for n in job.get("lines") or []) - set(int(k) for k in result["hits"])
         stop = _stop_event(current, job["path"])
-        if not unreached or stop is None:
+        if stop is None or not _open_lines(job, result):
             break
         if stop["kind"] == ev.SAVED:
             if not raise_on_saved:
@@ -263,6 +262,19 @@ def run_script(job: Dict[str, Any]) -> Dict[str, Any]:
     if notes:
         result["rounds"] = notes
     return result
+
+
+def _open_lines(job: Dict[str, Any], result: Dict[str, Any]) -> Set[int]:
+    """Watched lines without an event yet: not reached, or reached before an error stopped the run short of what
+    they would break (a backward that raised at the first of two modified saved tensors never unpacks the
+    second)."""
+    path = job["path"]
+    seen: Set[int] = set()
+    for event in result["events"]:
+        if event.get("path") == path:
+            seen.add(int(event.get("line") or 0))
+        seen.update(int(site[1]) for site in event.get("module_sites") or [] if site[0] == path)
+    return set(int(n) for n in job.get("lines") or []) - seen
 
 
 def _stop_event(result: Dict[str, Any], path: str) -> Optional[Dict[str, Any]]:
@@ -640,8 +652,37 @@ def _backprop(value) -> None:
         total.backward()
 
 
+_GRAD_MODES = {"grad": lambda: torch.enable_grad(), "no_grad": lambda: torch.no_grad(),
+               "inference_mode": lambda: torch.inference_mode()}
+SYNTHESIZED = {"mode": "grad", "text": "a synthesized call with grad mode on (the file never calls it)"}
+
+
 def _attempts(job, label, target, shapes, make_inputs, lines, keep) -> Dict[str, Any]:
-    """Call ``target`` with inputs of each shape in turn until a watched line runs."""
+    """Call ``target`` in the grad modes of the program's own call sites (``job["contexts"]``, found by
+    ``targets.call_contexts``; grad on when the file never calls it): one result per distinct mode, the first
+    that shows an event at a watched line, else the first that reached one. ``context`` says which was used."""
+    contexts, modes = [], set()
+    for context in job.get("contexts") or []:
+        if context["mode"] not in modes:
+            modes.add(context["mode"])
+            contexts.append(context)
+    contexts = contexts or [SYNTHESIZED]
+    results = []
+    for context in contexts:
+        result = _attempts_in(job, label, target, shapes, make_inputs, lines, keep, context["mode"])
+        result["context"] = context["text"]
+        if len(contexts) > 1:
+            result["contexts"] = [c["text"] for c in contexts]
+        results.append(result)
+        watched = set(lines)
+        if any(e.get("path") == job["path"] and e.get("line") in watched for e in result["events"]):
+            return result
+    reached = [r for r in results if r.get("status") != "not-reached"]
+    return (reached or results)[0]
+
+
+def _attempts_in(job, label, target, shapes, make_inputs, lines, keep, mode: str) -> Dict[str, Any]:
+    """Call ``target`` (in grad ``mode``) with inputs of each shape in turn until a watched line runs."""
     tried = []
     last: Optional[Dict[str, Any]] = None
     for shape in shapes:
@@ -654,7 +695,9 @@ def _attempts(job, label, target, shapes, make_inputs, lines, keep) -> Dict[str,
         tracer = _tracer(job)
 
         def call(args=args, kwargs=kwargs):
-            _backprop(target(*args, **kwargs))
+            with _GRAD_MODES[mode]():
+                value = target(*args, **kwargs)
+            _backprop(value)
 
         outcome = _run_traced(call, tracer)
         result = _result(label, outcome, tracer)

@@ -59,6 +59,22 @@ DESCRIPTIONS = {
           "files through C code or subprocesses, read them, reach the network, and leave processes running)",
 }
 
+# What the namespaces refuse, by the error text every tool prints (strerror), and how the note says it.
+BLOCKED_BY_OS = {
+    os.strerror(errno.EROFS): "a write outside the job folder was refused by the read-only file system",
+    os.strerror(errno.ENETUNREACH): "a network access was refused (the job's network namespace has no network)",
+}
+
+
+def blocked_by_os(text: str) -> Optional[str]:
+    """The note's wording when ``text`` is an error the namespaces caused (a write to the read-only file system, a
+    connection in a network namespace without network), else None."""
+    for error, what in BLOCKED_BY_OS.items():
+        if error in text:
+            return what
+    return None
+
+
 _libc = None
 
 

@@ -406,6 +406,20 @@ def _unpatch_functions() -> None:
         torch.nn.Module.__init__ = _ORIGINAL_MODULE_INIT
 
 
+def _traceback_module_sites(tb, sites) -> List[Tuple[str, int]]:
+    """Construction sites of the modules whose ``__call__`` an exception went through, innermost first."""
+    out: List[Tuple[str, int]] = []
+    while tb is not None and sites:
+        frame = tb.tb_frame
+        if frame.f_code is _CALL_IMPL_CODE:
+            module = frame.f_locals.get("self")
+            site = sites.get(module) if module is not None else None
+            if site is not None and site[0]:
+                out.append(site)
+        tb = tb.tb_next
+    return out[::-1]
+
+
 def _module_stack(sites) -> List[Tuple[str, int]]:
     """Construction sites of the modules whose ``__call__`` is on the stack, innermost first."""
     out = []
@@ -509,6 +523,9 @@ class Probe:
         if event["kind"] == ev.SAVED and any(e["kind"] == ev.SAVED for e in self.events):
             return None  # the probe raised it and already recorded it at the mutating line
         fields = {k: v for k, v in event.items() if k not in ("kind", "path", "line", "count")}
+        sites = _traceback_module_sites(exc.__traceback__, self._module_sites)
+        if sites:
+            fields["module_sites"] = sites  # raised inside a module's call: where those modules were built
         return self.event(event["kind"], event["path"], event["line"], **fields)
 
     # --- saved tensors ------------------------------------------------------------------------------------------
@@ -582,10 +599,11 @@ class Probe:
             try:
                 message = self._saved_message(rec)
                 path, line, op, via, sites = rec.tracked[0] if rec.tracked else (None, 0, None, None, [])
-                self.event(ev.SAVED, path, line, op=op, via=via, module_sites=sites or None,
-                           message=message.split(" Hint:")[0],
-                           saved_path=rec.path, saved_line=rec.line, saved_op=rec.saver or rec.op, tensor=tensor_label(rec.d),
-                           values=self._change(rec))
+                # every write the version counter saw since the save is a cause: torch raises as long as one is left
+                for w_path, w_line, w_op, w_via, w_sites in (rec.tracked or [(None, 0, None, None, [])]):
+                    self.event(ev.SAVED, w_path, w_line, op=w_op, via=w_via, module_sites=w_sites or None,
+                               message=message.split(" Hint:")[0], saved_path=rec.path, saved_line=rec.line,
+                               saved_op=rec.saver or rec.op, tensor=tensor_label(rec.d), values=self._change(rec))
             finally:
                 self._busy = False
             if self.raise_on_saved:

@@ -23,7 +23,7 @@ from .. import catalog, rules
 from ..diagnostics import ERROR, Diagnostic
 from . import events as ev
 from .sandbox import Limits, make_runner
-from .targets import enclosing_callable, parse
+from .targets import call_contexts, enclosing_callable, parse
 
 CONFIRMED, NOT_REPRODUCED, NOT_REACHED, ERROR_VERDICT = "confirmed", "not-reproduced", "not-reached", "error"
 VERDICTS = (CONFIRMED, NOT_REPRODUCED, NOT_REACHED, ERROR_VERDICT)
@@ -131,7 +131,8 @@ def function_jobs(abs_path: str, source: str, diags: Sequence[Diagnostic]) -> Tu
     for qualname, (target, covered) in groups.items():
         job = script_job(abs_path, source, covered)
         job.update({"kind": "function", "qualname": list(qualname), "callable_kind": target.kind,
-                    "module": module, "package": package, "sys_path": sys_path})
+                    "module": module, "package": package, "sys_path": sys_path,
+                    "contexts": [c.as_dict() for c in call_contexts(tree, target)]})
         jobs.append((job, covered))
     return jobs, unreachable
 
@@ -244,12 +245,16 @@ def _verdict(d: Diagnostic, abs_path: str, results: Sequence[Dict[str, Any]]) ->
     for result in results:
         on, off = _hits(result, lines)
         if on or off:
-            if on:
+            exc = result.get("exception")
+            here = bool(exc) and _same_file(exc.get("path"), abs_path) and exc.get("line") in lines
+            if here:  # torch did raise at this line, only not what this rule predicts: never "nothing broke"
+                evidence = (f"the line ran and raised another error than this rule predicts: {exc['type']}: "
+                            f"{_short(exc['message'])}")
+            elif on:
                 evidence = f"the line ran {on} time{'s' if on != 1 else ''} with grad mode on and nothing broke"
             else:
                 evidence = f"the line ran {off} time{'s' if off != 1 else ''}, only with grad mode off"
-            exc = result.get("exception")
-            if exc:
+            if exc and not here:
                 evidence += f" (the run then stopped: {exc['type']}: {_short(exc['message'])} at line {exc['line']})"
             if result.get("inputs"):
                 evidence += f"; inputs {result['inputs']}"
@@ -280,6 +285,11 @@ def _short(text: str, limit: int = 160) -> str:
 
 def _validation(verdict: str, evidence: str, result: Dict[str, Any], events: List[Dict[str, Any]]) -> Dict[str, Any]:
     out: Dict[str, Any] = {"verdict": verdict, "evidence": evidence, "harness": result.get("harness") or "script"}
+    if result.get("context"):  # the function harness: which call it made (a real call site's grad mode...)
+        out["context"] = result["context"]
+        out["evidence"] += f" [call context: {result['context']}]"
+        if result.get("contexts"):
+            out["contexts"] = list(result["contexts"])  # every grad mode the program calls it in, tried in turn
     if events:
         out["events"] = [{k: v for k, v in e.items() if k not in ("module_sites",)} for e in events[:3]]
     return out
@@ -372,7 +382,9 @@ def runtime_diagnostics(events: Sequence[Dict[str, Any]], used: Set[Tuple[str, s
                         diagnostics: Sequence[Diagnostic], display_of: Dict[str, str],
                         sources: Dict[str, str]) -> List[Diagnostic]:
     """Findings for reportable events no static finding explains, in the files of ``display_of`` (abs -> shown)."""
-    taken = {(os.path.abspath(d.path), line) for d in diagnostics for line in target_lines(d)}
+    # a line a static finding already covers, under the same rule (a static finding of another rule there -- the
+    # analysis took the line for the wrong bug -- does not hide the error torch raised at it)
+    taken = {(os.path.abspath(d.path), line, d.code) for d in diagnostics for line in target_lines(d)}
     out = []
     seen = set()
     for event in events:
@@ -384,10 +396,8 @@ def runtime_diagnostics(events: Sequence[Dict[str, Any]], used: Set[Tuple[str, s
         if abs_path not in display_of:
             continue
         line = int(event.get("line") or 0)
-        if not line or (abs_path, line) in taken:
-            continue
         code = by_message or rules.rule_of_kind().get(kind)
-        if code is None or (abs_path, line, code) in seen:
+        if not line or code is None or (abs_path, line, code) in taken or (abs_path, line, code) in seen:
             continue
         seen.add((abs_path, line, code))
         out.append(make_runtime_diagnostic(display_of[abs_path], sources.get(abs_path), event, code))
@@ -453,6 +463,10 @@ class Summary:
         text += f" ({self.jobs} run{'s' if self.jobs != 1 else ''}"
         if self.isolation.get("level"):
             text += f"; isolation: {self.isolation['level']}"
+            if self.isolation.get("cgroup") == "v2":
+                text += ", per-job cgroup v2 limits"
+            elif self.isolation.get("level") == "namespaces" and self.isolation.get("cgroup_why"):
+                text += f", job limits by watchdog (no cgroup v2: {self.isolation['cgroup_why']})"
         text += ")."
         for note in self.sandbox:
             text += f"\n  {note}"

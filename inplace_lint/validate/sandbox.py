@@ -360,7 +360,8 @@ class ColdRunner:
             tail = err.decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
             return _error(f"the child exited with status {proc.returncode}: {tail[0][:300]}")
         result.setdefault("stderr", err.decode("utf-8", "replace")[:OUTPUT_CAP])
-        self.isolation = {"level": result.get("isolation") or "none", "why": result.pop("isolation_why", "")}
+        self.isolation = {"level": result.get("isolation") or "none", "why": result.pop("isolation_why", ""),
+                          **(result.pop("isolation_cgroup", None) or {})}
         if lingering:
             message = ("sandbox: a process the job started was still running when the job ended (a child or "
                        "grandchild outlived it); it was killed")

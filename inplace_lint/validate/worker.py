@@ -21,7 +21,6 @@ sandbox saw; otherwise (``run_grouped``) the job runs in its own process group u
 """
 from __future__ import annotations
 
-import errno
 import json
 import os
 import select
@@ -32,7 +31,7 @@ import tempfile
 import time
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
-from . import channel, isolation
+from . import cgroup, channel, isolation
 
 OUTPUT_CAP = 16 * 1024
 RESULT_CAP = 32 * 1024 * 1024
@@ -99,9 +98,14 @@ def _job_process(job: Dict[str, Any], work: str, home: str, tmp: str, out_fd: in
 
     guard.install(list(allowed), counter)
     me = os.getpid()
-    result = guard.verdict(run_job(job))
+    result = run_job(job)
     if os.getpid() != me:  # a process the user code forked, unwinding out of it: it has nothing to report
         os._exit(1)
+    forged = channel.tampered()
+    if forged:
+        guard.violations.append(f"sandbox: the job's code replaced the JSON encoder ({', '.join(forged)}): an "
+                                f"attempt to forge its result? The result was encoded with the validator's own")
+    result = guard.verdict(result)
     if note:
         result["isolation_note"] = note
     return channel.frame(key, result)
@@ -146,27 +150,21 @@ def _note(result: Dict[str, Any], message: str, escaped: bool = False) -> None:
         result["error"] = message
 
 
-_EROFS_TEXT = os.strerror(errno.EROFS)  # "Read-only file system"
-
-
 def _blocked_writes(result: Dict[str, Any], texts: Sequence[str]) -> None:
-    """Writes the read-only file system refused that the Python guard did not see (subprocesses, C code): the
-    job's output names them (every tool prints strerror). Such a write escaped the guard; the OS stopped it."""
-    if any(_EROFS_TEXT in note for note in result.get("sandbox") or []):
-        return  # already named (the job's tracer saw the error)
-    for text in texts:
-        for line in text.splitlines():
-            if _EROFS_TEXT in line:
-                _note(result, f"sandbox: a write outside the job folder was refused by the read-only file system "
-                              f"(not seen by the Python guard): {line.strip()[:300]}", escaped=True)
-                return
+    """What the namespaces refused that the Python guard did not see (subprocesses, C code): the job's output names
+    it (every tool prints strerror). Such an access escaped the guard; the OS stopped it."""
+    seen = {what for note in result.get("sandbox") or [] for what in isolation.BLOCKED_BY_OS.values() if what in note}
     exc = result.get("exception") or {}
-    if _EROFS_TEXT in (exc.get("message") or ""):
-        _note(result, f"sandbox: a write outside the job folder was refused by the read-only file system "
-                      f"(not seen by the Python guard): {exc.get('message')[:300]}", escaped=True)
+    lines = [line for text in texts for line in text.splitlines()] + [exc.get("message") or ""]
+    for line in lines:
+        what = isolation.blocked_by_os(line)
+        if what is not None and what not in seen:
+            seen.add(what)
+            _note(result, f"sandbox: {what} (not seen by the Python guard): {line.strip()[:300]}", escaped=True)
 
 
-_LEVEL = {"level": isolation.NONE, "why": "not set up"}  # what enter() managed, in this worker
+_LEVEL: Dict[str, Any] = {"level": isolation.NONE, "why": "not set up"}  # what enter() managed, in this worker
+_CGROUPS: List[cgroup.JobCgroups] = []  # the worker's per-job cgroups, when cgroup.detect() found a tree for them
 
 
 def enter(memory_mb: Optional[int] = None) -> Dict[str, str]:
@@ -181,7 +179,16 @@ def enter(memory_mb: Optional[int] = None) -> Dict[str, str]:
     else:
         _LEVEL.update(level=isolation.NONE, why=isolation.why())
     _LEVEL["memory_mb"] = memory_mb
-    return {"level": _LEVEL["level"], "why": _LEVEL["why"]}
+    _CGROUPS.clear()
+    if _LEVEL["level"] == isolation.NAMESPACES:  # per-job cgroup v2 limits where the tree allows them
+        found = cgroup.detect()
+        cgroups = {"cgroup": "v2" if found.available else "none", "cgroup_why": found.why}
+        if found.available:
+            _CGROUPS.append(cgroup.JobCgroups(found.base))
+    else:
+        cgroups = {"cgroup": "none", "cgroup_why": "not used without namespaces"}
+    _LEVEL.update(cgroups)
+    return {"level": _LEVEL["level"], "why": _LEVEL["why"], **cgroups}
 
 
 def run_forked(job: Dict[str, Any], workdir: str, close_fds=()) -> Dict[str, Any]:
@@ -324,7 +331,18 @@ def run_isolated(job: Dict[str, Any], workdir: str, close_fds=(), memory_mb: Opt
     timeout = float(job.get("timeout") or 60.0)
     jobroot, work, home = _job_folders(workdir)
     out_path, err_path = os.path.join(jobroot, ".stdout"), os.path.join(jobroot, ".stderr")
+    from . import guard
+
     report_r, report_w = os.pipe()
+    group = procs_fd = None
+    group_problem = ""
+    pids_max = guard.MAX_PROCESSES + 3  # + the supervisor, the job's init and the job itself
+    if _CGROUPS and memory_mb:
+        try:
+            group = _CGROUPS[0].create(pids_max, memory_mb * 1024 * 1024)
+            procs_fd = cgroup.JobCgroups.procs_fd(group)
+        except OSError as exc:
+            group_problem = f"none: no group for this job ({exc}); the watchdog alone enforced the limits"
     sys.stdout.flush()
     sys.stderr.flush()
     started = time.monotonic()
@@ -338,6 +356,9 @@ def run_isolated(job: Dict[str, Any], workdir: str, close_fds=(), memory_mb: Opt
                 except OSError:
                     pass
             os.setpgid(0, 0)
+            if procs_fd is not None:  # into the job's group before forking its init: all of the job inherits it
+                os.write(procs_fd, b"0")
+                os.close(procs_fd)
             report = _supervise(job, work, home, out_path, err_path, timeout, memory_mb, report_w)
         except BaseException as exc:  # noqa: BLE001
             report = {"status": "error", "error": f"sandbox: the job could not be isolated: "
@@ -346,6 +367,8 @@ def run_isolated(job: Dict[str, Any], workdir: str, close_fds=(), memory_mb: Opt
         os._exit(0)
 
     os.close(report_w)
+    if procs_fd is not None:
+        os.close(procs_fd)
     chunks, size = [], 0
     deadline = started + timeout + 15.0  # the supervisor enforces the job's timeout; this is in case it hangs
     gone = False
@@ -373,6 +396,13 @@ def run_isolated(job: Dict[str, Any], workdir: str, close_fds=(), memory_mb: Opt
     if not isinstance(result, dict):
         result = {"status": "error", "error": "the job supervisor " + ("hung" if not gone else _death(status)),
                   "events": [], "hits": {}}
+    if group is not None:  # what the kernel enforced in the job's group; then kill what is left and remove it
+        for message in cgroup.notes(cgroup.JobCgroups.events(group), pids_max, memory_mb or 0):
+            _note(result, message)
+        _CGROUPS[0].remove(group)
+        result["cgroup"] = "v2"
+    elif group_problem:
+        result["cgroup"] = group_problem
     _blocked_writes(result, [stdout, stderr])
     if any("not seen by the Python guard" in note for note in result.get("sandbox") or []):
         result["escaped"] = True
@@ -555,10 +585,23 @@ def _supervise(job: Dict[str, Any], work: str, home: str, out_path: str, err_pat
         _note(result, f"sandbox: {len(lingering)} process{'es' if len(lingering) != 1 else ''} the job started "
                       f"{'were' if len(lingering) != 1 else 'was'} still running when the job ended; killed with "
                       f"its PID namespace")
+    left = _left_in_shared_memory()
+    if left:
+        _note(result, f"sandbox: the job left {len(left)} file{'s' if len(left) != 1 else ''} in /dev/shm "
+                      f"({', '.join(left[:5])}{', ...' if len(left) > 5 else ''}): this job's private /dev/shm, "
+                      f"discarded with it (without isolation they would outlive the run, visible to the next job)")
     _carry_guard(result)
     if peak:
         result["memory_peak_mb"] = round(peak / 2 ** 20)
     return result
+
+
+def _left_in_shared_memory() -> List[str]:
+    """What the job left in its /dev/shm (in the supervisor: the job's private tmpfs, its processes all gone)."""
+    try:
+        return sorted(os.listdir("/dev/shm"))
+    except OSError:
+        return []
 
 
 def _run_job_process(job, work, home, out_fd, err_fd, key, key_r, result_w, ack_r, counter, timeout, note) -> None:
@@ -753,6 +796,8 @@ def serve(workdir: str, memory_mb: Optional[int] = None) -> None:
             result["id"] = job.get("id")
         proto_out.write(json.dumps(result, default=str) + "\n")
         proto_out.flush()
+    for groups in _CGROUPS:
+        groups.close()
 
 
 def once(memory_mb: Optional[int] = None) -> None:
@@ -762,8 +807,11 @@ def once(memory_mb: Optional[int] = None) -> None:
     os.dup2(2, 1)  # user prints go to stderr, the result alone to stdout
     level = enter(memory_mb)
     result = run_forked(job, os.getcwd())
+    for groups in _CGROUPS:
+        groups.close()
     result["id"] = job.get("id")
     result["isolation_why"] = level["why"]
+    result["isolation_cgroup"] = {"cgroup": level.get("cgroup"), "cgroup_why": level.get("cgroup_why")}
     real_out.write(json.dumps(result, default=str) + "\n")
     real_out.flush()
     os._exit(0)
