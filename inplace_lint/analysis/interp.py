@@ -568,7 +568,7 @@ class Interpreter(TorchSemantics):
             rg: Optional[bool] = False
         elif any(self.is_rg(o) for o in objs):
             rg = True
-        elif objs and all(o.is_tensor and not self.is_rg(o) and o.rg is False for o in objs):
+        elif objs and all(self.surely_no_grad(o) for o in objs):
             rg = False
         else:
             rg = None

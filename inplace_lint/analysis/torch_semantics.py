@@ -594,16 +594,35 @@ class TorchSemantics:
                 # ``x.cpu()``, ``x.float()`` on a tensor that requires grad: ``x`` itself or a copy that requires
                 # grad -- both are possible (which one depends on the device/dtype), so both are in the value
                 return frozenset(tensors) | self.derived(node, (recv,), label=f".{name}()")
-            return unknown(("maybe", id(node)))
+            return self.maybe_copy_without_grad(node, recv, tensors, name)
         if name in _CONVERSION_METHODS and name != "to" or (name == "to" and not _to_is_noop(node)):
             return self.derived(node, (recv,), label=f".{name}()")
         if name == "to":
-            return unknown(("maybe", id(node)))
+            return self.maybe_copy_without_grad(node, recv, tensors, name)
         args: Dict[object, Value] = {0: recv}
         for i, v in enumerate(pos):
             args[i + 1] = v
         args.update(kw)
         return self.derived(node, [recv] + pos + list(kw.values()), label=f"`.{name}()`", key="Tensor." + name, args=args)
+
+    def maybe_copy_without_grad(self, node: cst.Call, recv: Value, tensors: List[Obj], name: str) -> Value:
+        """``x.float()``, ``x.contiguous()``, ``x.to("cpu")``: ``x`` itself or a copy, depending on its dtype, layout
+        or device. When ``x`` surely does not require grad, the result is taken for a fresh tensor that does not
+        either (a later ``requires_grad_()`` makes it a leaf that does, whichever it is); ``x`` is not given the
+        facts of the result, which hold for it only when no copy was made. Otherwise nothing is known."""
+        if tensors and len(tensors) == len(recv) and all(self.surely_no_grad(o) for o in tensors):
+            return self.derived(node, (recv,), label=f".{name}()")
+        return unknown(("maybe", id(node)))
+
+    def surely_no_grad(self, o: Obj) -> bool:
+        """``o`` is a tensor that definitely does not require grad now (nor does the tensor it is a view of)."""
+        if self.state is None or o in self.state.norg:
+            return o.is_tensor
+        if self.is_rg(o):
+            return False
+        if o.kind == VIEW:
+            return o.base is not None and self.surely_no_grad(o.base)
+        return o.is_tensor and o.rg is False
 
     def optimizer_step(self, node: cst.Call, func: cst.Attribute, recv: Value) -> None:
         """``opt.step()`` writes the parameters of its modules in place: every live graph that saved some of them
