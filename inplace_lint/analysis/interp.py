@@ -406,7 +406,7 @@ class Interpreter(TorchSemantics):
             self._obj_cache[o._key] = o
         else:
             o = cached
-        if self._rebinding is not None and o.kind in (DERIVED, LEAF) and o.base is None:
+        if self._rebinding is not None and (o.kind in (DERIVED, LEAF) and o.base is None or o.kind == VIEW):
             self.forget_old_copy(o)
         return o
 
@@ -595,11 +595,17 @@ class Interpreter(TorchSemantics):
         # the modules whose parameters this graph saved (for ``optimizer.step()`` before its backward)
         mods = set(saved_params) if s.grad is True else set()
         for o in objs:
-            if o.kind == DERIVED and o.extra:
-                mods |= o.extra[0]
+            mods |= self.saved_modules(o)
         extra = (frozenset(mods),) if mods and len(mods) <= 8 else ()
         return self.obj(DERIVED, id(node), rg=rg, origin=origin, node=node, stmt=self.stmt, label=label, extra=extra,
                         meta=meta, how=how)
+
+    @staticmethod
+    def saved_modules(o: Obj) -> FrozenSet[object]:
+        """The sites of the modules whose parameters the graph of ``o`` saved (a view shares its base's graph)."""
+        if o.kind == VIEW and o.base is not None:
+            o = o.base
+        return o.extra[0] if o.kind == DERIVED and o.extra else frozenset()
 
     def assumed(self, o: Obj) -> str:
         """The name of the ``forward`` input whose assumed requires-grad ``o`` (or the tensor it is a view of)

@@ -635,8 +635,9 @@ class TorchSemantics:
         text = expr_text_of(func.value)
         for value in s.env.values():
             for o in value:
-                if o.kind == DERIVED and o.extra and o.extra[0] & owners and o not in s.stale:
-                    s.stale[o] = (node, text, next(iter(sorted(o.extra[0] & owners, key=str))))
+                hit = self.saved_modules(o) & owners
+                if hit and o not in s.stale:
+                    s.stale[o] = (node, text, next(iter(sorted(hit, key=str))))
 
     def stale_backward(self, node: cst.Call, value: Value) -> None:
         s = self.state
