@@ -26,7 +26,7 @@ from .statements import SuiteLine, body_statements, children_statements, is_stat
 from .torch_semantics import _PARAM_ATTRS, _PARAM_MODULE_PREFIXES, TorchSemantics
 from .values import (
     CLASS, DATA, DERIVED, DETACHED, EMPTY, FUNC, GRAD, LEAF, MODULE, NAMED_PARAMS, PARAM, PARAM_GROUP, PARAM_GROUPS,
-    PARAMS, SEQ, UNKNOWN, UNKNOWN_VALUE, VIEW, Obj, State, Value, join_states, join_values, unknown,
+    PARAMS, SEQ, UNKNOWN, UNKNOWN_VALUE, VIEW, Obj, State, Value, join_states, join_values, restrict_saves, unknown,
 )
 from .values import MAX_VALUE_SIZE
 from .values import ASSUMED, TUPLE_OF_VIEWS, CUSTOM_FUNCTION, INFERENCE, INFERENCE_VIEW, MULTI_OUTPUT, NO_GRAD_VIEW, VIEW_METAS  # noqa: F401
@@ -549,11 +549,12 @@ class Interpreter(TorchSemantics):
     def _derived(self, node: cst.CSTNode, inputs: Iterable[Value], label: str = "",
                  saved_params: FrozenSet[object] = frozenset()) -> Value:
         s = self.state
+        inputs = list(inputs)
         objs = [x for v in inputs for o in v for x in (o.elems if o.kind == SEQ else (o,))]
         if s is None:
             return UNKNOWN_VALUE
         if s.overwritten:
-            self.note_overwritten_reads(node, objs)
+            self.note_overwritten_reads(node, inputs)
         result = self._derived_obj(node, objs, label, saved_params)
         if s.stale:
             s.stale.pop(result, None)  # a fresh computation
@@ -839,16 +840,25 @@ class Interpreter(TorchSemantics):
         self.ev(node.test)
         before = self.state
         self.state = before.copy() if before is not None else None
+        self.enter_branch(node.test, True)
         self.narrow_isinstance(node.test)
         self.exec_block(body_statements(node.body))
         after_then = self.state
         self.state = before
+        self.enter_branch(node.test, False)
         orelse = node.orelse
         if isinstance(orelse, cst.If):
             self.ex_If(orelse)
         elif isinstance(orelse, cst.Else):
             self.exec_block(body_statements(orelse.body))
-        self.state = join_states(after_then, self.state)
+        self.state = join_states(after_then, self.state,
+                                 lambda: (_condition(node.test, True), _condition(node.test, False)))
+
+    def enter_branch(self, test: cst.BaseExpression, polarity: bool) -> None:
+        """The path where ``test`` is ``polarity``: saves made only where it is not are dropped."""
+        s = self.state
+        if s is not None and any(r[2] for records in s.saved.values() for r in records):
+            restrict_saves(s, _condition(test, polarity))
 
     def forget_saves_in(self, expr: cst.BaseExpression) -> None:
         """The results computed inside ``expr`` are turned into a Python value right away (``float(t.max())``,
@@ -1640,13 +1650,16 @@ class Interpreter(TorchSemantics):
             self.record_call(f"{self.current_cls.name}.{node.func.attr.value}")
         return frozenset(out) if out else UNKNOWN_VALUE
 
-    def note_overwritten_reads(self, node, objs: Iterable[Obj]) -> None:
-        """``objs`` are computed with at ``node``: a read of any tensor a call overwrote in place."""
+    def note_overwritten_reads(self, node, inputs: Iterable[Value]) -> None:
+        """``inputs`` are computed with at ``node``: a read of a tensor a call overwrote in place, when one of them
+        (or an element of a list or tuple of them) surely is such a tensor: a value that may also hold another
+        tensor (bound in one branch of an ``if`` only) is not surely a read of the overwritten one."""
         s = self.state
-        for o in objs:
-            for x in (o.elems if o.kind == SEQ else (o,)):
-                entry = s.overwritten.get(x.root()) if x.kind != SEQ else None
-                if entry is not None and entry[0] is not node:
+        for value in inputs:
+            for part in _read_parts(value, 0):
+                entries = [s.overwritten.get(x.root()) if x.kind != SEQ else None for x in part]
+                entry = entries[0] if entries else None
+                if entry is not None and entry[0] is not node and all(e == entry for e in entries):
                     self.emit(OverwrittenInputRead(node, entry[0], entry[1], s))
 
     def defer_write_on_grad_user(self, node, target, objs: FrozenSet[Obj], via: str, op: str) -> None:
@@ -1662,6 +1675,28 @@ class Interpreter(TorchSemantics):
             self.stmt = ev_stmt
 
         self.defer(fire, objs)
+
+
+def _condition(test: cst.BaseExpression, polarity: bool) -> Tuple[str, bool]:
+    """The branch condition "``test`` is ``polarity``", as ``(text, polarity)`` with any leading ``not`` taken off
+    the text (``not x`` true is ``x`` false)."""
+    while isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        test, polarity = test.expression, not polarity
+    while isinstance(test, cst.BaseExpression) and test.lpar and test.rpar:
+        test = test.with_changes(lpar=(), rpar=())
+    return cst.Module(body=[]).code_for_node(test), polarity
+
+
+def _read_parts(value: Value, depth: int) -> List[Value]:
+    """The values ``value`` reads as a whole: itself, or for one list or tuple, what each element holds (all the
+    elements it may hold, for one built by a comprehension)."""
+    if len(value) == 1 and depth < 8:
+        o = next(iter(value))
+        if o.kind == SEQ:
+            if o.extra and all(isinstance(p, frozenset) for p in o.extra):
+                return [q for p in o.extra for q in _read_parts(p, depth + 1)]
+            return [o.elems]
+    return [value]
 
 
 def _comp_fors(node) -> List:

@@ -313,7 +313,7 @@ class TorchSemantics:
             saved_args = {i for i in saved_args if i != 0}
         s = self.state
         saved = dict(s.saved)
-        record = (label, node)
+        record = (label, node, ())
         for idx in sorted(saved_args, key=str):
             value = args.get(idx, EMPTY)
             if value:
@@ -333,9 +333,10 @@ class TorchSemantics:
         root = o.root()
         saved[root] = saved.get(root, frozenset()) | frozenset((record,))
 
-    def saved_by(self, value: Value, ctx: bool = False) -> Optional[FrozenSet]:
-        """The records of the ops that saved every object of ``value`` (through views and detach), or None.
-        ``ctx``: the records of ``ctx.save_for_backward`` in an autograd.Function instead of those of ops."""
+    def saved_by(self, value: Value, ctx: bool = False, maybe: bool = False) -> Optional[FrozenSet]:
+        """The records of the ops that surely saved every object of ``value`` (through views and detach), or None.
+        ``ctx``: the records of ``ctx.save_for_backward`` in an autograd.Function instead of those of ops.
+        ``maybe``: saves made in a branch count too (their records carry the branch conditions)."""
         s = self.state
         if s is None or not s.saved or not value:
             return None
@@ -343,7 +344,7 @@ class TorchSemantics:
         for o in value:
             if o.kind in (DATA, GRAD) or not (o.is_tensor or o.kind == UNKNOWN):
                 return None
-            r = [rec for rec in s.saved.get(o.root(), ()) if (rec[0] == CTX_SAVE) == ctx]
+            r = [rec for rec in s.saved.get(o.root(), ()) if (rec[0] == CTX_SAVE) == ctx and (maybe or not rec[2])]
             if not r:
                 return None
             records.update(r)
@@ -382,7 +383,7 @@ class TorchSemantics:
                     (cls in self.classes and self.classes[cls].clobbers_input)):
             self.note_input_overwritten(node, mod, pos[0])
         if cls == "torch.nn.Sequential" and pos and len(pos) == 1 and not kw and mod.site in self.seq_layers:
-            return self.run_sequence(mod, pos[0])
+            return self.run_sequence(mod, pos[0], node)
         if cls.startswith("torch.nn.") and pos:
             return self.torch_module_call(node, node.args[0].value, mod, pos, kw)
         info = self.classes.get(cls)
@@ -417,29 +418,34 @@ class TorchSemantics:
         return self.derived(node, inputs, label=f"`{cls.split('.')[-1]}`", key=cls, args={0: pos[0]}, module=mod,
                             saved_params=saved)
 
-    def run_sequence(self, seq: Obj, value: Value) -> Value:
+    def run_sequence(self, seq: Obj, value: Value, call: Optional[cst.Call] = None) -> Value:
         """``nn.Sequential(a, b, ...)(x)``: each layer applied to the output of the one before, so that what one
         layer saves and the next writes in place is seen (the layer's argument in ``nn.Sequential(...)`` stands for
-        where it runs). A layer that is not one known module: its output is computed from its input, nothing more
-        is known of it. Each layer reads what the one before wrote: no use of an overwritten tensor inside."""
+        where it runs; but the first layer runs on the argument of ``call``, the call applying the sequence, which
+        stands for where it writes that argument). A layer that is not one known module: its output is computed
+        from its input, nothing more is known of it. Each layer reads what the one before wrote: no use of an
+        overwritten tensor inside."""
         s = self.state
         overwritten = s.overwritten if s is not None else {}
         if s is not None:
             s.overwritten = {}
         try:
-            return self._run_layers(seq, value)
+            return self._run_layers(seq, value, call)
         finally:
             if self.state is not None:
                 self.state.overwritten = overwritten
 
-    def _run_layers(self, seq: Obj, value: Value) -> Value:
+    def _run_layers(self, seq: Obj, value: Value, call: Optional[cst.Call]) -> Value:
         out = value
-        for arg, layer_value in self.seq_layers[seq.site]:
+        for i, (arg, layer_value) in enumerate(self.seq_layers[seq.site]):
+            first_call = call if i == 0 and call is not None and call.args else None
             mods = [o for o in layer_value if o.kind == MODULE]
             if len(mods) == 1 and len(layer_value) == 1 and mods[0].cls.startswith("torch.nn."):
                 layer = mods[0]
                 if layer.cls == "torch.nn.Sequential" and layer.site in self.seq_layers:
-                    out = self.run_sequence(layer, out)
+                    out = self.run_sequence(layer, out, first_call)
+                elif first_call is not None:
+                    out = self.torch_module_call(first_call, first_call.args[0].value, layer, [out], {})
                 else:
                     out = self.torch_module_call(arg, arg, layer, [out], {})
             elif len(mods) == 1 and len(layer_value) == 1 and f"{mods[0].cls}.forward" in self.fn_by_qual:
@@ -525,7 +531,7 @@ class TorchSemantics:
                 saved = dict(s.saved)
                 for v in pos:
                     for o in v:
-                        self._save(saved, o, (CTX_SAVE, node))
+                        self._save(saved, o, (CTX_SAVE, node, ()))
                 s.saved = saved
             if name in ("backward",):
                 self.mark_used((recv,))
