@@ -26,7 +26,8 @@ from .statements import SuiteLine, body_statements, children_statements, is_stat
 from .torch_semantics import _PARAM_ATTRS, _PARAM_MODULE_PREFIXES, TorchSemantics
 from .values import (
     CLASS, DATA, DERIVED, DETACHED, EMPTY, FUNC, GRAD, LEAF, MODULE, NAMED_PARAMS, PARAM, PARAM_GROUP, PARAM_GROUPS,
-    PARAMS, SEQ, UNKNOWN, UNKNOWN_VALUE, VIEW, Obj, State, Value, join_states, join_values, restrict_saves, unknown,
+    PARAMS, SEQ, UNKNOWN, UNKNOWN_VALUE, VIEW, Obj, State, Value, collect_refs, join_states, join_values, restrict_saves,
+    unknown,
 )
 from .values import MAX_VALUE_SIZE
 from .values import ASSUMED, TUPLE_OF_VIEWS, CUSTOM_FUNCTION, INFERENCE, INFERENCE_VIEW, MULTI_OUTPUT, NO_GRAD_VIEW, VIEW_METAS  # noqa: F401
@@ -139,6 +140,7 @@ class Interpreter(TorchSemantics):
         self.pending: List[Tuple[Callable[[], None], FrozenSet[Obj]]] = []
         self._obj_cache: Dict[tuple, Obj] = {}
         self._rebinding: Optional[FrozenSet[str]] = None  # names the assignment being evaluated rebinds
+        self._changed_lists: Optional[FrozenSet[str]] = None  # ``changed_lists``, computed on first use
         self._eval = {
             cst.Name: self.ev_Name,
             cst.Attribute: self.ev_Attribute,
@@ -440,7 +442,7 @@ class Interpreter(TorchSemantics):
         held: Set[Obj] = set()
         for key, other in s.env.items():
             if key not in self._rebinding and key.split(".")[0] not in self._rebinding:
-                _collect_refs(other, held, 0)
+                collect_refs(other, held)
         if o in held:
             return
         s.saved.pop(o, None)
@@ -916,6 +918,7 @@ class Interpreter(TorchSemantics):
                 out.extend(x for x in attr_value if x.kind == MODULE)
         for _, layer in self.seq_layers.get(o.site, ()):
             out.extend(x for x in layer if x.kind == MODULE)
+        out.extend(x for x in o.elems if x.kind == MODULE)  # a ModuleList's
         return out
 
     def module_tree(self, value: Value) -> Value:
@@ -1238,7 +1241,7 @@ class Interpreter(TorchSemantics):
                 out.add(self.obj(SEQ, ("pair", o.site), extra=(UNKNOWN_VALUE, frozenset((p,)))))
             elif k == PARAM_GROUPS:
                 out.add(self.obj(PARAM_GROUP, ("group", o.site), node=o.node))
-            elif k == SEQ:
+            elif k == SEQ or (k == MODULE and o.elems):  # a list, tuple; a ModuleList of known modules
                 out.update(o.elems)
             elif o.is_tensor:
                 out.add(self.view_of(o, node, multi=True, how="iterating over a tensor"))
@@ -1387,10 +1390,17 @@ class Interpreter(TorchSemantics):
             elt = self.ev(node.value)
         else:
             elt = self.ev(node.elt)
-        # the comprehension's own names do not leak; what it did to objects (rg, used...) does
+        # the comprehension's own names do not leak; what it did to objects (rg, used...) does, and so do the saves
+        # of its elements (they exist only if it ran, when those saves were made)
         after = self.state
         if after is not None:
             saved.rg, saved.norg, saved.used, saved.retain = after.rg, after.norg, after.used, after.retain
+            for o in elt:
+                root = o.root()
+                if root in after.saved:
+                    saved.saved[root] = after.saved[root]
+                if o in after.stale:
+                    saved.stale[o] = after.stale[o]
         self.state = saved
         if isinstance(node, (cst.ListComp, cst.GeneratorExp)):
             return frozenset((self.obj(SEQ, id(node), elems=elt if len(elt) <= 12 else UNKNOWN_VALUE),))
@@ -1415,6 +1425,9 @@ class Interpreter(TorchSemantics):
         key = _const_str_index(node)
         for o in base:
             k = o.kind
+            if o.kind == MODULE and o.elems:
+                out.update(o.elems)  # ``self.convs[i]``: one of the modules of a ModuleList
+                continue
             if o.kind == MODULE and o.site in self.seq_layers and _const_int_index(node) is not None:
                 layers = self.seq_layers[o.site]
                 idx = _const_int_index(node)
@@ -1871,19 +1884,6 @@ def _nodes(node: cst.CSTNode) -> List[cst.CSTNode]:
         out.append(n)
         stack.extend(n.children)
     return out
-
-
-def _collect_refs(value: Value, into: Set[Obj], depth: int) -> None:
-    """Every object ``value`` can reach storage through: its objects, their bases, a sequence's elements."""
-    for o in value:
-        while o is not None and o not in into:
-            into.add(o)
-            if o.kind == SEQ and depth < 8:
-                _collect_refs(o.elems, into, depth + 1)
-                for part in o.extra if isinstance(o.extra, tuple) else ():
-                    if isinstance(part, frozenset):
-                        _collect_refs(part, into, depth + 1)
-            o = o.base
 
 
 def analyze_module(source: str, path: str, rules) -> Tuple[Optional[cst.Module], List[Diagnostic]]:

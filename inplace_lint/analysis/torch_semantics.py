@@ -8,7 +8,7 @@ environment) stays in interp.py; these methods use its helpers (``self.derived``
 """
 from __future__ import annotations
 
-from typing import Dict, FrozenSet, Iterable, List, Optional, Set, Tuple
+from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
 
 import libcst as cst
 
@@ -21,7 +21,7 @@ from .names import NO_CHANGE, dotted, grad_mode_set_by, literal_bool
 from .statements import SuiteLine, body_statements, children_statements, is_static, mark_dirty_names
 from .values import (
     CLASS, CUSTOM_FUNCTION, MULTI_OUTPUT, DATA, DERIVED, DETACHED, EMPTY, FUNC, GRAD, LEAF, MODULE, NAMED_PARAMS, OPTIMIZER, PARAM,
-    PARAMS, SEQ, UNKNOWN, UNKNOWN_VALUE, VIEW, Obj, Value, unknown,
+    PARAMS, SEQ, UNKNOWN, UNKNOWN_VALUE, VIEW, Obj, Value, join_values, unknown,
 )
 
 _NO_AFFINE_FLAGS = ("affine", "elementwise_affine")
@@ -167,6 +167,45 @@ class TorchSemantics:
         if not isinstance(expr, cst.Name) or _mutated(scope, expr.value):
             return None
         return [cst.Arg(el.value) for el in lst.elements], list(seqs[0].extra)
+
+    def grow_list(self, seqs: Value, added: Value) -> None:
+        """``xs.append(t)`` / ``xs.extend(ts)`` / ``xs.insert(i, t)``: every name holding the list now holds it with
+        ``added`` among its elements (at positions no longer known)."""
+        s = self.state
+        grown = {o: self.obj(SEQ, o.site, elems=join_values(o.elems, added), node=o.node) for o in seqs}
+        for key, value in list(s.env.items()):
+            if any(o in grown for o in value):
+                s.env[key] = frozenset(grown.get(o, o) for o in value)
+
+    def module_list_elems(self, q: str, args: Sequence[cst.Arg], pos: List[Value]) -> Value:
+        """``self.convs = nn.ModuleList([... for c in channels])`` (a list literal or comprehension written in the
+        call) where nothing in this file changes a ``convs`` list afterwards (``append``, ``+=``, item assignment...):
+        the modules it may hold, which iterating or indexing it gives. Otherwise nothing (not known)."""
+        if q != "torch.nn.ModuleList" or len(args) != 1 or args[0].keyword is not None or args[0].star \
+                or not isinstance(args[0].value, (cst.List, cst.ListComp)) or len(pos) != 1 or len(pos[0]) != 1:
+            return EMPTY
+        seq = next(iter(pos[0]))
+        small = self.small
+        if seq.kind != SEQ or not seq.elems or not all(o.kind == MODULE for o in seq.elems) \
+                or not isinstance(small, cst.Assign) or len(small.targets) != 1:
+            return EMPTY
+        target = small.targets[0].target
+        name = target.attr.value if isinstance(target, cst.Attribute) else \
+            target.value if isinstance(target, cst.Name) else None
+        home = self.current.home if self.current is not None else None
+        if name is None or home is not None or name in self.changed_lists():
+            return EMPTY
+        return seq.elems
+
+    def changed_lists(self) -> FrozenSet[str]:
+        """The names and attribute names of this file that some code changes in place as a list: ``x.append(...)``
+        (and the other list methods), ``x += ...``, ``x[i] = ...``, ``del x[i]`` (with ``x`` a name or
+        ``....x``)."""
+        if self._changed_lists is None:
+            finder = _ListChanges()
+            self.module.visit(finder)
+            self._changed_lists = frozenset(finder.names)
+        return self._changed_lists
 
     def module_inplace(self, mod: Obj) -> bool:
         """Does ``mod`` (a torch.nn module) write into its input: built with ``inplace=True``, or flipped later?"""
@@ -524,6 +563,9 @@ class TorchSemantics:
             if self.custom_function_class(recv) is not None:
                 # fresh outputs computed from the inputs: they require grad when an input does (as torch says)
                 return self.derived(node, list(pos), label="a custom Function")
+        if name in ("append", "extend", "insert") and recv and all(o.kind == SEQ for o in recv) and pos:
+            self.grow_list(recv, self.iter_elems(pos[0], node) if name == "extend" else pos[-1])
+            return EMPTY
         if not tensors:
             if name == "step" and any(o.kind == OPTIMIZER and o.extra for o in recv):
                 self.optimizer_step(node, func, recv)
@@ -728,7 +770,8 @@ class TorchSemantics:
             idx = ops.inplace_module_kwarg(q)
             if idx is not None and len(args) > idx and args[idx].keyword is None and literal_bool(args[idx].value) is True:
                 extra.append("inplace")
-            return frozenset((self.obj(MODULE, id(node), cls=q, node=node, extra=tuple(sorted(set(extra)))),))
+            return frozenset((self.obj(MODULE, id(node), cls=q, node=node, extra=tuple(sorted(set(extra))),
+                                       elems=self.module_list_elems(q, args, pos)),))
         if ops.is_no_grad_function(q):
             return pos[0] if pos else UNKNOWN_VALUE
         out_kw = kw.get("out")
@@ -795,6 +838,48 @@ class TorchSemantics:
         self.mark_used(pos)
         self.mark_used(kw.values())
         return unknown(("call", id(node)))
+
+
+_LIST_CHANGING_METHODS = {"append", "extend", "insert", "pop", "remove", "clear", "reverse", "sort", "__setitem__",
+                          "__delitem__", "__iadd__"}
+
+
+def _last_name(expr: cst.BaseExpression) -> Optional[str]:
+    if isinstance(expr, cst.Name):
+        return expr.value
+    if isinstance(expr, cst.Attribute):
+        return expr.attr.value
+    return None
+
+
+class _ListChanges(cst.CSTVisitor):
+    """The names (last part of a dotted name) changed in place as lists anywhere in a module."""
+
+    def __init__(self) -> None:
+        self.names: Set[str] = set()
+
+    def _add(self, expr: cst.BaseExpression) -> None:
+        name = _last_name(expr)
+        if name is not None:
+            self.names.add(name)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        f = node.func
+        if isinstance(f, cst.Attribute) and f.attr.value in _LIST_CHANGING_METHODS:
+            self._add(f.value)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self._add(node.target)
+
+    def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+        if isinstance(node.target, cst.Subscript):
+            self._add(node.target.value)
+
+    def visit_Del(self, node: cst.Del) -> None:
+        for t in (node.target.elements if isinstance(node.target, (cst.Tuple, cst.List)) else [node.target]):
+            t = t.value if isinstance(t, cst.Element) else t
+            if isinstance(t, cst.Subscript):
+                self._add(t.value)
 
 
 def _mutated(fn: cst.CSTNode, name: str) -> bool:

@@ -6,7 +6,7 @@ a fixed point. Facts that change over time (does this tensor require grad now?) 
 """
 from __future__ import annotations
 
-from typing import Callable, Dict, FrozenSet, Optional, Tuple
+from typing import Callable, Dict, FrozenSet, Optional, Set, Tuple
 
 # Object kinds
 LEAF = "leaf"            # a fresh tensor with no autograd history: factory, Parameter, detach()
@@ -241,10 +241,31 @@ def join_states(a: "Optional[State]", b: "Optional[State]",
     s.retain = a.retain | b.retain
     s.grad = a.grad if a.grad == b.grad else None
     s.infer = a.infer if a.infer == b.infer else None
-    s.saved = _join_saved(a.saved, b.saved, branches) if a.saved or b.saved else {}
+    s.saved = _join_saved(a, b, branches) if a.saved or b.saved else {}
     s.overwritten = {k: v for k, v in a.overwritten.items() if b.overwritten.get(k) == v}
     s.stale = {k: v for k, v in a.stale.items() if b.stale.get(k) == v}
     return s
+
+
+def collect_refs(value: Value, into: Set[Obj], depth: int = 0) -> None:
+    """Every object ``value`` can reach storage through: its objects, their bases, a sequence's elements."""
+    for o in value:
+        while o is not None and o not in into:
+            into.add(o)
+            if o.kind == SEQ and depth < 8:
+                collect_refs(o.elems, into, depth + 1)
+                for part in o.extra if isinstance(o.extra, tuple) else ():
+                    if isinstance(part, frozenset):
+                        collect_refs(part, into, depth + 1)
+            o = o.base
+
+
+def _reachable(state: State) -> Set[Obj]:
+    """The objects some name of ``state`` can reach."""
+    held: Set[Obj] = set()
+    for value in state.env.values():
+        collect_refs(value, held)
+    return held
 
 
 def certain(records: FrozenSet[SaveRecord]) -> bool:
@@ -252,17 +273,28 @@ def certain(records: FrozenSet[SaveRecord]) -> bool:
     return any(not r[2] for r in records)
 
 
-def _join_saved(a: Dict[Obj, FrozenSet[SaveRecord]], b: Dict[Obj, FrozenSet[SaveRecord]], branches):
-    """A tensor surely saved on both paths stays surely saved. Otherwise, at the merge of an ``if`` (``branches``),
-    each path's records go on under that path's condition; at any other merge (loops, calls, ``try``), only a tensor
-    saved on both paths is kept (errors need certainty)."""
+def _join_saved(sa: State, sb: State, branches) -> Dict[Obj, FrozenSet[SaveRecord]]:
+    """A tensor surely saved on both paths stays surely saved; so does one saved on one path that no name can reach
+    on the other (it does not exist there: made in a loop's body, in one branch only). Otherwise, at the merge of an
+    ``if`` (``branches``), each path's records go on under that path's condition; at any other merge (loops, calls,
+    ``try``), only a tensor saved on both paths is kept (errors need certainty)."""
+    a, b = sa.saved, sb.saved
     saved: Dict[Obj, FrozenSet[SaveRecord]] = {}
     conds: Optional[Tuple[Condition, Condition]] = None
+    reach: Dict[int, Set[Obj]] = {}
     for k in set(a) | set(b):
         v, w = a.get(k, frozenset()), b.get(k, frozenset())
         if v and w and (branches is None or certain(v) and certain(w)):
             saved[k] = v | w
-        elif branches is not None:
+            continue
+        if not v or not w:
+            other = sb if v else sa
+            if id(other) not in reach:
+                reach[id(other)] = _reachable(other)
+            if k not in reach[id(other)]:
+                saved[k] = v or w
+                continue
+        if branches is not None:
             if conds is None:
                 conds = branches()
             out = frozenset((label, node, when if cond in when else (cond,) + when)
