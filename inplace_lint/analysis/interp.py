@@ -1202,6 +1202,9 @@ class Interpreter(TorchSemantics):
         if isinstance(target, cst.Subscript):
             base_val = self.ev(target.value)
             self.ev_slices(target)
+            seqs = frozenset(o for o in base_val if o.kind == SEQ)
+            if seqs:
+                self.grow_list(seqs, value, _const_int_index(target))  # ``xs[i] = t``: ``t`` is one of its elements
             if self.tensor_objs(base_val) or (self.maybe_tensor(base_val) and _tensor_style_index(target)):
                 self.inplace(self.small or self.stmt, target.value, base_val, "setitem", "[]=", _advanced_index(target),
                              operand=value)

@@ -21,7 +21,7 @@ from .names import NO_CHANGE, dotted, grad_mode_set_by, literal_bool
 from .statements import SuiteLine, body_statements, children_statements, is_static, mark_dirty_names
 from .values import (
     CLASS, CUSTOM_FUNCTION, MULTI_OUTPUT, DATA, DERIVED, DETACHED, EMPTY, FUNC, GRAD, LEAF, MODULE, NAMED_PARAMS, OPTIMIZER, PARAM,
-    PARAMS, SEQ, UNKNOWN, UNKNOWN_VALUE, VIEW, Obj, Value, join_values, unknown,
+    MAX_VALUE_SIZE, PARAMS, SEQ, UNKNOWN, UNKNOWN_VALUE, VIEW, Obj, Value, join_values, unknown,
 )
 
 _NO_AFFINE_FLAGS = ("affine", "elementwise_affine")
@@ -168,11 +168,21 @@ class TorchSemantics:
             return None
         return [cst.Arg(el.value) for el in lst.elements], list(seqs[0].extra)
 
-    def grow_list(self, seqs: Value, added: Value) -> None:
-        """``xs.append(t)`` / ``xs.extend(ts)`` / ``xs.insert(i, t)``: every name holding the list now holds it with
-        ``added`` among its elements (at positions no longer known)."""
+    def grow_list(self, seqs: Value, added: Value, index: Optional[int] = None) -> None:
+        """``xs.append(t)`` / ``xs.extend(ts)`` / ``xs.insert(i, t)`` / ``xs[i] = t``: every name holding the list now
+        holds it with ``added`` among its elements: at positions no longer known, an element replaced kept as one it
+        may still hold; but ``xs[0] = t`` into a list whose elements are known one by one replaces that one."""
         s = self.state
-        grown = {o: self.obj(SEQ, o.site, elems=join_values(o.elems, added), node=o.node) for o in seqs}
+        grown = {}
+        for o in seqs:
+            if index is not None and o.extra and -len(o.extra) <= index < len(o.extra):
+                parts = list(o.extra)
+                parts[index] = added
+                elems = frozenset(x for p in parts for x in p)
+                grown[o] = self.obj(SEQ, o.site, elems=elems if len(elems) <= MAX_VALUE_SIZE else UNKNOWN_VALUE,
+                                    extra=tuple(parts), node=o.node)
+            else:
+                grown[o] = self.obj(SEQ, o.site, elems=join_values(o.elems, added), node=o.node)
         for key, value in list(s.env.items()):
             if any(o in grown for o in value):
                 s.env[key] = frozenset(grown.get(o, o) for o in value)
