@@ -489,7 +489,7 @@ class Interpreter(TorchSemantics):
         if o in s.rg:
             return True
         if o.kind == VIEW:
-            return o.base is not None and self.is_rg(o.base, s)
+            return o.rg is True or o.base is not None and self.is_rg(o.base, s)
         return o.rg is True and o.kind in (LEAF, PARAM, DERIVED)
 
     def is_leaf_rg(self, o: Obj, state: Optional[State] = None) -> bool:
@@ -520,8 +520,12 @@ class Interpreter(TorchSemantics):
                 meta, made_by = o.meta, o.how
             elif s.grad is True and multi:
                 meta, made_by = MULTI_OUTPUT, how
+        # a view of a view made to require grad (``requires_grad_()``) while its base does not: it requires grad
+        # (autograd records it from that view), which its base no longer tells
+        rg = True if k == VIEW and s is not None and s.grad is not False and o in s.rg \
+            and not self.is_rg(base) else None
         return self.obj(VIEW, id(node) if site is None else site, base=base, node=node, stmt=self.stmt, meta=meta,
-                        how=made_by, extra=(TUPLE_OF_VIEWS,) if tuple_of else ())
+                        how=made_by, extra=(TUPLE_OF_VIEWS,) if tuple_of else (), rg=rg)
 
     def is_inference(self, o: Obj) -> bool:
         """``o`` was made in inference mode (an inference tensor, if it is a tensor at all), or is a view of one.
