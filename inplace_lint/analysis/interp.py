@@ -850,7 +850,7 @@ class Interpreter(TorchSemantics):
         self.narrow_isinstance(node.test)
         self.exec_block(body_statements(node.body))
         after_then = self.state
-        self.state = before
+        self.state = before.copy() if before is not None else None
         self.enter_branch(node.test, False)
         orelse = node.orelse
         if isinstance(orelse, cst.If):
@@ -858,7 +858,7 @@ class Interpreter(TorchSemantics):
         elif isinstance(orelse, cst.Else):
             self.exec_block(body_statements(orelse.body))
         self.state = join_states(after_then, self.state,
-                                 lambda: (_condition(node.test, True), _condition(node.test, False)))
+                                 lambda: (_condition(node.test, True), _condition(node.test, False)), before)
 
     def enter_branch(self, test: cst.BaseExpression, polarity: bool) -> None:
         """The path where ``test`` is ``polarity``: saves made only where it is not are dropped."""
@@ -957,8 +957,8 @@ class Interpreter(TorchSemantics):
             breaks = frame[0]
             end = self.state
             for c in frame[1]:
-                end = join_states(end, c)
-            new_head = join_states(head, end)
+                end = join_states(end, c, split=entry)
+            new_head = join_states(head, end, split=entry)
             if new_head == head:
                 break
             head = new_head
@@ -971,7 +971,7 @@ class Interpreter(TorchSemantics):
             self.exec_block(body_statements(orelse.body))
             exit_state = self.state
         for b in breaks:
-            exit_state = join_states(exit_state, b)
+            exit_state = join_states(exit_state, b, split=entry)
         self.state = exit_state
 
     def ex_For(self, node: cst.For) -> None:

@@ -214,10 +214,12 @@ class State:
 
 
 def join_states(a: "Optional[State]", b: "Optional[State]",
-                branches: "Optional[Callable[[], Tuple[Condition, Condition]]]" = None) -> "Optional[State]":
+                branches: "Optional[Callable[[], Tuple[Condition, Condition]]]" = None,
+                split: "Optional[State]" = None) -> "Optional[State]":
     """Join at a control-flow merge. ``None`` is the unreachable state. ``branches``: the merge of the two branches
     of an ``if`` (``a`` the one taken when the test holds), giving the condition each branch stands for (called
-    only when needed): a tensor saved on one path only stays saved, under that path's condition."""
+    only when needed): a tensor saved on one path only stays saved, under that path's condition. ``split``: the
+    state both paths started from (the ``if``'s, the loop's entry), to tell the tensors made on a path."""
     if a is None:
         return b.copy() if b is not None else None
     if b is None:
@@ -241,7 +243,7 @@ def join_states(a: "Optional[State]", b: "Optional[State]",
     s.retain = a.retain | b.retain
     s.grad = a.grad if a.grad == b.grad else None
     s.infer = a.infer if a.infer == b.infer else None
-    s.saved = _join_saved(a, b, branches) if a.saved or b.saved else {}
+    s.saved = _join_saved(a, b, branches, split) if a.saved or b.saved else {}
     s.overwritten = {k: v for k, v in a.overwritten.items() if b.overwritten.get(k) == v}
     s.stale = {k: v for k, v in a.stale.items() if b.stale.get(k) == v}
     return s
@@ -273,11 +275,12 @@ def certain(records: FrozenSet[SaveRecord]) -> bool:
     return any(not r[2] for r in records)
 
 
-def _join_saved(sa: State, sb: State, branches) -> Dict[Obj, FrozenSet[SaveRecord]]:
-    """A tensor surely saved on both paths stays surely saved; so does one saved on one path that no name can reach
-    on the other (it does not exist there: made in a loop's body, in one branch only). Otherwise, at the merge of an
-    ``if`` (``branches``), each path's records go on under that path's condition; at any other merge (loops, calls,
-    ``try``), only a tensor saved on both paths is kept (errors need certainty)."""
+def _join_saved(sa: State, sb: State, branches, split: Optional[State]) -> Dict[Obj, FrozenSet[SaveRecord]]:
+    """A tensor surely saved on both paths stays surely saved; so does one saved on one path that did not exist
+    where the paths split and that no name reaches on the other path (made on that path only: in a loop's body, in
+    one branch). Otherwise, at the merge of an ``if`` (``branches``), each path's records go on under that path's
+    condition; at any other merge (loops, calls, ``try``), only a tensor saved on both paths is kept (errors need
+    certainty)."""
     a, b = sa.saved, sb.saved
     saved: Dict[Obj, FrozenSet[SaveRecord]] = {}
     conds: Optional[Tuple[Condition, Condition]] = None
@@ -287,11 +290,12 @@ def _join_saved(sa: State, sb: State, branches) -> Dict[Obj, FrozenSet[SaveRecor
         if v and w and (branches is None or certain(v) and certain(w)):
             saved[k] = v | w
             continue
-        if not v or not w:
+        if (not v or not w) and split is not None and k not in split.saved:
             other = sb if v else sa
-            if id(other) not in reach:
-                reach[id(other)] = _reachable(other)
-            if k not in reach[id(other)]:
+            for st in (other, split):
+                if id(st) not in reach:
+                    reach[id(st)] = _reachable(st)
+            if k not in reach[id(other)] and k not in reach[id(split)]:
                 saved[k] = v or w
                 continue
         if branches is not None:
