@@ -910,7 +910,8 @@ def _inplace_arg(ctx: Context, call: cst.Call) -> Optional[int]:
 
 
 def _constructor(ctx: Context, call: cst.Call) -> Optional[cst.Call]:
-    """For ``act(x)`` / ``self.act(x)``: the one ``act = nn.ReLU(inplace=True)`` that built the module."""
+    """For ``act(x)`` / ``self.act(x)``: the one ``act = nn.ReLU(inplace=True)`` that built the module (for
+    ``act = nn.Sequential(nn.ReLU(inplace=True), ...)``, its first layer, which writes the call's argument)."""
     func = call.func
     candidates: List[cst.Assign] = []
     if isinstance(func, cst.Name):
@@ -932,6 +933,9 @@ def _constructor(ctx: Context, call: cst.Call) -> Optional[cst.Call]:
     if len(candidates) != 1 or not isinstance(candidates[0].value, cst.Call):
         return None
     ctor = candidates[0].value
+    if ctx.qualname(ctor.func) == "torch.nn.Sequential" and ctor.args and ctor.args[0].keyword is None \
+            and not ctor.args[0].star and isinstance(ctor.args[0].value, cst.Call):
+        ctor = ctor.args[0].value
     return ctor if _inplace_arg(ctx, ctor) is not None else None
 
 
@@ -1161,7 +1165,8 @@ def out_of_place(ctx: Context, edit: dict) -> Optional[Patch]:
 @edit_kind("drop_inplace")
 def drop_inplace(ctx: Context, edit: dict) -> Optional[Patch]:
     """``F.relu(h, inplace=True)`` -> ``F.relu(h)``; ``nn.ReLU(inplace=True)`` -> ``nn.ReLU()`` (at the call, or
-    where the module applied at ``node`` was constructed). A bare statement rebinds: ``h = F.relu(h)``."""
+    where the module applied at ``node`` was constructed, or, for an ``nn.Sequential`` applied at ``node``, its first
+    layer: the one that writes the call's argument). A bare statement rebinds: ``h = F.relu(h)``."""
     node = edit.get("node")
     if not isinstance(node, cst.Call) or not ctx.owns(node):
         return None

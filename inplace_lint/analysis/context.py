@@ -77,10 +77,12 @@ class RuleContext:
         """Inference mode at that point: True, False, or None (unknown)."""
         return state.infer
 
-    def saved_by(self, value: Value, ctx: bool = False) -> Optional[FrozenSet]:
-        """The ``(label, node)`` records of the ops that saved every object of ``value`` for backward, or None;
-        ``ctx``: those of ``ctx.save_for_backward`` in an autograd.Function instead."""
-        return self._it.saved_by(value, ctx=ctx)
+    def saved_by(self, value: Value, ctx: bool = False, maybe: bool = False) -> Optional[FrozenSet]:
+        """The ``(label, node, when)`` records of the ops that surely saved every object of ``value`` for backward,
+        or None; ``ctx``: those of ``ctx.save_for_backward`` in an autograd.Function instead; ``maybe``: saves made
+        in one branch of an ``if`` count too, their ``when`` the branch conditions (``(test text, polarity)`` each,
+        outermost first; () for a save made on every path)."""
+        return self._it.saved_by(value, ctx=ctx, maybe=maybe)
 
     @staticmethod
     def requires_grad_set(o: Obj, state: State) -> bool:

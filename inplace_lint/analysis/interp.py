@@ -26,7 +26,8 @@ from .statements import SuiteLine, body_statements, children_statements, is_stat
 from .torch_semantics import _PARAM_ATTRS, _PARAM_MODULE_PREFIXES, TorchSemantics
 from .values import (
     CLASS, DATA, DERIVED, DETACHED, EMPTY, FUNC, GRAD, LEAF, MODULE, NAMED_PARAMS, PARAM, PARAM_GROUP, PARAM_GROUPS,
-    PARAMS, SEQ, UNKNOWN, UNKNOWN_VALUE, VIEW, Obj, State, Value, join_states, join_values, unknown,
+    PARAMS, SEQ, UNKNOWN, UNKNOWN_VALUE, VIEW, Obj, State, Value, collect_refs, join_states, join_values, restrict_saves,
+    unknown,
 )
 from .values import MAX_VALUE_SIZE
 from .values import ASSUMED, TUPLE_OF_VIEWS, CUSTOM_FUNCTION, INFERENCE, INFERENCE_VIEW, MULTI_OUTPUT, NO_GRAD_VIEW, VIEW_METAS  # noqa: F401
@@ -147,6 +148,7 @@ class Interpreter(TorchSemantics):
         self.pending: List[Tuple[Callable[[], None], FrozenSet[Obj]]] = []
         self._obj_cache: Dict[tuple, Obj] = {}
         self._rebinding: Optional[FrozenSet[str]] = None  # names the assignment being evaluated rebinds
+        self._changed_lists: Optional[FrozenSet[str]] = None  # ``changed_lists``, computed on first use
         self._eval = {
             cst.Name: self.ev_Name,
             cst.Attribute: self.ev_Attribute,
@@ -416,7 +418,7 @@ class Interpreter(TorchSemantics):
             self._obj_cache[o._key] = o
         else:
             o = cached
-        if self._rebinding is not None and o.kind in (DERIVED, LEAF) and o.base is None:
+        if self._rebinding is not None and (o.kind in (DERIVED, LEAF) and o.base is None or o.kind == VIEW):
             self.forget_old_copy(o)
         return o
 
@@ -450,7 +452,7 @@ class Interpreter(TorchSemantics):
         held: Set[Obj] = set()
         for key, other in s.env.items():
             if key not in self._rebinding and key.split(".")[0] not in self._rebinding:
-                _collect_refs(other, held, 0)
+                collect_refs(other, held)
         if o in held:
             return
         s.saved.pop(o, None)
@@ -497,7 +499,7 @@ class Interpreter(TorchSemantics):
         if o in s.rg:
             return True
         if o.kind == VIEW:
-            return o.base is not None and self.is_rg(o.base, s)
+            return o.rg is True or o.base is not None and self.is_rg(o.base, s)
         return o.rg is True and o.kind in (LEAF, PARAM, DERIVED)
 
     def is_leaf_rg(self, o: Obj, state: Optional[State] = None) -> bool:
@@ -528,8 +530,12 @@ class Interpreter(TorchSemantics):
                 meta, made_by = o.meta, o.how
             elif s.grad is True and multi:
                 meta, made_by = MULTI_OUTPUT, how
+        # a view of a view made to require grad (``requires_grad_()``) while its base does not: it requires grad
+        # (autograd records it from that view), which its base no longer tells
+        rg = True if k == VIEW and s is not None and s.grad is not False and o in s.rg \
+            and not self.is_rg(base) else None
         return self.obj(VIEW, id(node) if site is None else site, base=base, node=node, stmt=self.stmt, meta=meta,
-                        how=made_by, extra=(TUPLE_OF_VIEWS,) if tuple_of else ())
+                        how=made_by, extra=(TUPLE_OF_VIEWS,) if tuple_of else (), rg=rg)
 
     def is_inference(self, o: Obj) -> bool:
         """``o`` was made in inference mode (an inference tensor, if it is a tensor at all), or is a view of one.
@@ -559,11 +565,12 @@ class Interpreter(TorchSemantics):
     def _derived(self, node: cst.CSTNode, inputs: Iterable[Value], label: str = "",
                  saved_params: FrozenSet[object] = frozenset()) -> Value:
         s = self.state
+        inputs = list(inputs)
         objs = [x for v in inputs for o in v for x in (o.elems if o.kind == SEQ else (o,))]
         if s is None:
             return UNKNOWN_VALUE
         if s.overwritten:
-            self.note_overwritten_reads(node, objs)
+            self.note_overwritten_reads(node, inputs)
         result = self._derived_obj(node, objs, label, saved_params)
         if s.stale:
             s.stale.pop(result, None)  # a fresh computation
@@ -578,7 +585,7 @@ class Interpreter(TorchSemantics):
             rg: Optional[bool] = False
         elif any(self.is_rg(o) for o in objs):
             rg = True
-        elif objs and all(o.is_tensor and not self.is_rg(o) and o.rg is False for o in objs):
+        elif objs and all(self.surely_no_grad(o) for o in objs):
             rg = False
         else:
             rg = None
@@ -605,11 +612,17 @@ class Interpreter(TorchSemantics):
         # the modules whose parameters this graph saved (for ``optimizer.step()`` before its backward)
         mods = set(saved_params) if s.grad is True else set()
         for o in objs:
-            if o.kind == DERIVED and o.extra:
-                mods |= o.extra[0]
+            mods |= self.saved_modules(o)
         extra = (frozenset(mods),) if mods and len(mods) <= 8 else ()
         return self.obj(DERIVED, id(node), rg=rg, origin=origin, node=node, stmt=self.stmt, label=label, extra=extra,
                         meta=meta, how=how)
+
+    @staticmethod
+    def saved_modules(o: Obj) -> FrozenSet[object]:
+        """The sites of the modules whose parameters the graph of ``o`` saved (a view shares its base's graph)."""
+        if o.kind == VIEW and o.base is not None:
+            o = o.base
+        return o.extra[0] if o.kind == DERIVED and o.extra else frozenset()
 
     def assumed(self, o: Obj) -> str:
         """The name of the ``forward`` input whose assumed requires-grad ``o`` (or the tensor it is a view of)
@@ -844,16 +857,25 @@ class Interpreter(TorchSemantics):
         self.ev(node.test)
         before = self.state
         self.state = before.copy() if before is not None else None
+        self.enter_branch(node.test, True)
         self.narrow_isinstance(node.test)
         self.exec_block(body_statements(node.body))
         after_then = self.state
-        self.state = before
+        self.state = before.copy() if before is not None else None
+        self.enter_branch(node.test, False)
         orelse = node.orelse
         if isinstance(orelse, cst.If):
             self.ex_If(orelse)
         elif isinstance(orelse, cst.Else):
             self.exec_block(body_statements(orelse.body))
-        self.state = join_states(after_then, self.state)
+        self.state = join_states(after_then, self.state,
+                                 lambda: (_condition(node.test, True), _condition(node.test, False)), before)
+
+    def enter_branch(self, test: cst.BaseExpression, polarity: bool) -> None:
+        """The path where ``test`` is ``polarity``: saves made only where it is not are dropped."""
+        s = self.state
+        if s is not None and any(r[2] for records in s.saved.values() for r in records):
+            restrict_saves(s, _condition(test, polarity))
 
     def forget_saves_in(self, expr: cst.BaseExpression) -> None:
         """The results computed inside ``expr`` are turned into a Python value right away (``float(t.max())``,
@@ -911,6 +933,7 @@ class Interpreter(TorchSemantics):
                 out.extend(x for x in attr_value if x.kind == MODULE)
         for _, layer in self.seq_layers.get(o.site, ()):
             out.extend(x for x in layer if x.kind == MODULE)
+        out.extend(x for x in o.elems if x.kind == MODULE)  # a ModuleList's
         return out
 
     def module_tree(self, value: Value) -> Value:
@@ -945,8 +968,8 @@ class Interpreter(TorchSemantics):
             breaks = frame[0]
             end = self.state
             for c in frame[1]:
-                end = join_states(end, c)
-            new_head = join_states(head, end)
+                end = join_states(end, c, split=entry)
+            new_head = join_states(head, end, split=entry)
             if new_head == head:
                 break
             head = new_head
@@ -959,7 +982,7 @@ class Interpreter(TorchSemantics):
             self.exec_block(body_statements(orelse.body))
             exit_state = self.state
         for b in breaks:
-            exit_state = join_states(exit_state, b)
+            exit_state = join_states(exit_state, b, split=entry)
         self.state = exit_state
 
     def ex_For(self, node: cst.For) -> None:
@@ -1194,6 +1217,9 @@ class Interpreter(TorchSemantics):
         if isinstance(target, cst.Subscript):
             base_val = self.ev(target.value)
             self.ev_slices(target)
+            seqs = frozenset(o for o in base_val if o.kind == SEQ)
+            if seqs:
+                self.grow_list(seqs, value, _const_int_index(target))  # ``xs[i] = t``: ``t`` is one of its elements
             if self.tensor_objs(base_val) or (self.maybe_tensor(base_val) and _tensor_style_index(target)):
                 self.inplace(self.small or self.stmt, target.value, base_val, "setitem", "[]=", _advanced_index(target),
                              operand=value)
@@ -1233,7 +1259,7 @@ class Interpreter(TorchSemantics):
                 out.add(self.obj(SEQ, ("pair", o.site), extra=(UNKNOWN_VALUE, frozenset((p,)))))
             elif k == PARAM_GROUPS:
                 out.add(self.obj(PARAM_GROUP, ("group", o.site), node=o.node))
-            elif k == SEQ:
+            elif k == SEQ or (k == MODULE and o.elems):  # a list, tuple; a ModuleList of known modules
                 out.update(o.elems)
             elif o.is_tensor:
                 out.add(self.view_of(o, node, multi=True, how="iterating over a tensor"))
@@ -1382,10 +1408,17 @@ class Interpreter(TorchSemantics):
             elt = self.ev(node.value)
         else:
             elt = self.ev(node.elt)
-        # the comprehension's own names do not leak; what it did to objects (rg, used...) does
+        # the comprehension's own names do not leak; what it did to objects (rg, used...) does, and so do the saves
+        # of its elements (they exist only if it ran, when those saves were made)
         after = self.state
         if after is not None:
             saved.rg, saved.norg, saved.used, saved.retain = after.rg, after.norg, after.used, after.retain
+            for o in elt:
+                root = o.root()
+                if root in after.saved:
+                    saved.saved[root] = after.saved[root]
+                if o in after.stale:
+                    saved.stale[o] = after.stale[o]
         self.state = saved
         if isinstance(node, (cst.ListComp, cst.GeneratorExp)):
             return frozenset((self.obj(SEQ, id(node), elems=elt if len(elt) <= 12 else UNKNOWN_VALUE),))
@@ -1410,6 +1443,9 @@ class Interpreter(TorchSemantics):
         key = _const_str_index(node)
         for o in base:
             k = o.kind
+            if o.kind == MODULE and o.elems:
+                out.update(o.elems)  # ``self.convs[i]``: one of the modules of a ModuleList
+                continue
             if o.kind == MODULE and o.site in self.seq_layers and _const_int_index(node) is not None:
                 layers = self.seq_layers[o.site]
                 idx = _const_int_index(node)
@@ -1645,13 +1681,16 @@ class Interpreter(TorchSemantics):
             self.record_call(f"{self.current_cls.name}.{node.func.attr.value}")
         return frozenset(out) if out else UNKNOWN_VALUE
 
-    def note_overwritten_reads(self, node, objs: Iterable[Obj]) -> None:
-        """``objs`` are computed with at ``node``: a read of any tensor a call overwrote in place."""
+    def note_overwritten_reads(self, node, inputs: Iterable[Value]) -> None:
+        """``inputs`` are computed with at ``node``: a read of a tensor a call overwrote in place, when one of them
+        (or an element of a list or tuple of them) surely is such a tensor: a value that may also hold another
+        tensor (bound in one branch of an ``if`` only) is not surely a read of the overwritten one."""
         s = self.state
-        for o in objs:
-            for x in (o.elems if o.kind == SEQ else (o,)):
-                entry = s.overwritten.get(x.root()) if x.kind != SEQ else None
-                if entry is not None and entry[0] is not node:
+        for value in inputs:
+            for part in _read_parts(value, 0):
+                entries = [s.overwritten.get(x.root()) if x.kind != SEQ else None for x in part]
+                entry = entries[0] if entries else None
+                if entry is not None and entry[0] is not node and all(e == entry for e in entries):
                     self.emit(OverwrittenInputRead(node, entry[0], entry[1], s))
 
     def defer_write_on_grad_user(self, node, target, objs: FrozenSet[Obj], via: str, op: str) -> None:
@@ -1667,6 +1706,28 @@ class Interpreter(TorchSemantics):
             self.stmt = ev_stmt
 
         self.defer(fire, objs)
+
+
+def _condition(test: cst.BaseExpression, polarity: bool) -> Tuple[str, bool]:
+    """The branch condition "``test`` is ``polarity``", as ``(text, polarity)`` with any leading ``not`` taken off
+    the text (``not x`` true is ``x`` false)."""
+    while isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        test, polarity = test.expression, not polarity
+    while isinstance(test, cst.BaseExpression) and test.lpar and test.rpar:
+        test = test.with_changes(lpar=(), rpar=())
+    return cst.Module(body=[]).code_for_node(test), polarity
+
+
+def _read_parts(value: Value, depth: int) -> List[Value]:
+    """The values ``value`` reads as a whole: itself, or for one list or tuple, what each element holds (all the
+    elements it may hold, for one built by a comprehension)."""
+    if len(value) == 1 and depth < 8:
+        o = next(iter(value))
+        if o.kind == SEQ:
+            if o.extra and all(isinstance(p, frozenset) for p in o.extra):
+                return [q for p in o.extra for q in _read_parts(p, depth + 1)]
+            return [o.elems]
+    return [value]
 
 
 def _comp_fors(node) -> List:
@@ -1841,19 +1902,6 @@ def _nodes(node: cst.CSTNode) -> List[cst.CSTNode]:
         out.append(n)
         stack.extend(n.children)
     return out
-
-
-def _collect_refs(value: Value, into: Set[Obj], depth: int) -> None:
-    """Every object ``value`` can reach storage through: its objects, their bases, a sequence's elements."""
-    for o in value:
-        while o is not None and o not in into:
-            into.add(o)
-            if o.kind == SEQ and depth < 8:
-                _collect_refs(o.elems, into, depth + 1)
-                for part in o.extra if isinstance(o.extra, tuple) else ():
-                    if isinstance(part, frozenset):
-                        _collect_refs(part, into, depth + 1)
-            o = o.base
 
 
 def analyze_module(source: str, path: str, rules) -> Tuple[Optional[cst.Module], List[Diagnostic]]:

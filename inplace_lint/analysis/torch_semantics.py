@@ -8,7 +8,7 @@ environment) stays in interp.py; these methods use its helpers (``self.derived``
 """
 from __future__ import annotations
 
-from typing import Dict, FrozenSet, Iterable, List, Optional, Set, Tuple
+from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
 
 import libcst as cst
 
@@ -21,7 +21,7 @@ from .names import NO_CHANGE, dotted, grad_mode_set_by, literal_bool
 from .statements import SuiteLine, body_statements, children_statements, is_static, mark_dirty_names
 from .values import (
     CLASS, CUSTOM_FUNCTION, MULTI_OUTPUT, DATA, DERIVED, DETACHED, EMPTY, FUNC, GRAD, LEAF, MODULE, NAMED_PARAMS, OPTIMIZER, PARAM,
-    PARAMS, SEQ, UNKNOWN, UNKNOWN_VALUE, VIEW, Obj, Value, unknown,
+    MAX_VALUE_SIZE, PARAMS, SEQ, UNKNOWN, UNKNOWN_VALUE, VIEW, Obj, Value, join_values, unknown,
 )
 
 _NO_AFFINE_FLAGS = ("affine", "elementwise_affine")
@@ -168,6 +168,55 @@ class TorchSemantics:
             return None
         return [cst.Arg(el.value) for el in lst.elements], list(seqs[0].extra)
 
+    def grow_list(self, seqs: Value, added: Value, index: Optional[int] = None) -> None:
+        """``xs.append(t)`` / ``xs.extend(ts)`` / ``xs.insert(i, t)`` / ``xs[i] = t``: every name holding the list now
+        holds it with ``added`` among its elements: at positions no longer known, an element replaced kept as one it
+        may still hold; but ``xs[0] = t`` into a list whose elements are known one by one replaces that one."""
+        s = self.state
+        grown = {}
+        for o in seqs:
+            if index is not None and o.extra and -len(o.extra) <= index < len(o.extra):
+                parts = list(o.extra)
+                parts[index] = added
+                elems = frozenset(x for p in parts for x in p)
+                grown[o] = self.obj(SEQ, o.site, elems=elems if len(elems) <= MAX_VALUE_SIZE else UNKNOWN_VALUE,
+                                    extra=tuple(parts), node=o.node)
+            else:
+                grown[o] = self.obj(SEQ, o.site, elems=join_values(o.elems, added), node=o.node)
+        for key, value in list(s.env.items()):
+            if any(o in grown for o in value):
+                s.env[key] = frozenset(grown.get(o, o) for o in value)
+
+    def module_list_elems(self, q: str, args: Sequence[cst.Arg], pos: List[Value]) -> Value:
+        """``self.convs = nn.ModuleList([... for c in channels])`` (a list literal or comprehension written in the
+        call) where nothing in this file changes a ``convs`` list afterwards (``append``, ``+=``, item assignment...):
+        the modules it may hold, which iterating or indexing it gives. Otherwise nothing (not known)."""
+        if q != "torch.nn.ModuleList" or len(args) != 1 or args[0].keyword is not None or args[0].star \
+                or not isinstance(args[0].value, (cst.List, cst.ListComp)) or len(pos) != 1 or len(pos[0]) != 1:
+            return EMPTY
+        seq = next(iter(pos[0]))
+        small = self.small
+        if seq.kind != SEQ or not seq.elems or not all(o.kind == MODULE for o in seq.elems) \
+                or not isinstance(small, cst.Assign) or len(small.targets) != 1:
+            return EMPTY
+        target = small.targets[0].target
+        name = target.attr.value if isinstance(target, cst.Attribute) else \
+            target.value if isinstance(target, cst.Name) else None
+        home = self.current.home if self.current is not None else None
+        if name is None or home is not None or name in self.changed_lists():
+            return EMPTY
+        return seq.elems
+
+    def changed_lists(self) -> FrozenSet[str]:
+        """The names and attribute names of this file that some code changes in place as a list: ``x.append(...)``
+        (and the other list methods), ``x += ...``, ``x[i] = ...``, ``del x[i]`` (with ``x`` a name or
+        ``....x``)."""
+        if self._changed_lists is None:
+            finder = _ListChanges()
+            self.module.visit(finder)
+            self._changed_lists = frozenset(finder.names)
+        return self._changed_lists
+
     def module_inplace(self, mod: Obj) -> bool:
         """Does ``mod`` (a torch.nn module) write into its input: built with ``inplace=True``, or flipped later?"""
         return "inplace" in mod.extra or mod.site in self.inplace_flips
@@ -313,7 +362,7 @@ class TorchSemantics:
             saved_args = {i for i in saved_args if i != 0}
         s = self.state
         saved = dict(s.saved)
-        record = (label, node)
+        record = (label, node, ())
         for idx in sorted(saved_args, key=str):
             value = args.get(idx, EMPTY)
             if value:
@@ -333,9 +382,10 @@ class TorchSemantics:
         root = o.root()
         saved[root] = saved.get(root, frozenset()) | frozenset((record,))
 
-    def saved_by(self, value: Value, ctx: bool = False) -> Optional[FrozenSet]:
-        """The records of the ops that saved every object of ``value`` (through views and detach), or None.
-        ``ctx``: the records of ``ctx.save_for_backward`` in an autograd.Function instead of those of ops."""
+    def saved_by(self, value: Value, ctx: bool = False, maybe: bool = False) -> Optional[FrozenSet]:
+        """The records of the ops that surely saved every object of ``value`` (through views and detach), or None.
+        ``ctx``: the records of ``ctx.save_for_backward`` in an autograd.Function instead of those of ops.
+        ``maybe``: saves made in a branch count too (their records carry the branch conditions)."""
         s = self.state
         if s is None or not s.saved or not value:
             return None
@@ -343,7 +393,7 @@ class TorchSemantics:
         for o in value:
             if o.kind in (DATA, GRAD) or not (o.is_tensor or o.kind == UNKNOWN):
                 return None
-            r = [rec for rec in s.saved.get(o.root(), ()) if (rec[0] == CTX_SAVE) == ctx]
+            r = [rec for rec in s.saved.get(o.root(), ()) if (rec[0] == CTX_SAVE) == ctx and (maybe or not rec[2])]
             if not r:
                 return None
             records.update(r)
@@ -382,7 +432,7 @@ class TorchSemantics:
                     (cls in self.classes and self.classes[cls].clobbers_input)):
             self.note_input_overwritten(node, mod, pos[0])
         if cls == "torch.nn.Sequential" and pos and len(pos) == 1 and not kw and mod.site in self.seq_layers:
-            return self.run_sequence(mod, pos[0])
+            return self.run_sequence(mod, pos[0], node)
         if cls.startswith("torch.nn.") and pos:
             return self.torch_module_call(node, node.args[0].value, mod, pos, kw)
         info = self.classes.get(cls)
@@ -417,29 +467,34 @@ class TorchSemantics:
         return self.derived(node, inputs, label=f"`{cls.split('.')[-1]}`", key=cls, args={0: pos[0]}, module=mod,
                             saved_params=saved)
 
-    def run_sequence(self, seq: Obj, value: Value) -> Value:
+    def run_sequence(self, seq: Obj, value: Value, call: Optional[cst.Call] = None) -> Value:
         """``nn.Sequential(a, b, ...)(x)``: each layer applied to the output of the one before, so that what one
         layer saves and the next writes in place is seen (the layer's argument in ``nn.Sequential(...)`` stands for
-        where it runs). A layer that is not one known module: its output is computed from its input, nothing more
-        is known of it. Each layer reads what the one before wrote: no use of an overwritten tensor inside."""
+        where it runs; but the first layer runs on the argument of ``call``, the call applying the sequence, which
+        stands for where it writes that argument). A layer that is not one known module: its output is computed
+        from its input, nothing more is known of it. Each layer reads what the one before wrote: no use of an
+        overwritten tensor inside."""
         s = self.state
         overwritten = s.overwritten if s is not None else {}
         if s is not None:
             s.overwritten = {}
         try:
-            return self._run_layers(seq, value)
+            return self._run_layers(seq, value, call)
         finally:
             if self.state is not None:
                 self.state.overwritten = overwritten
 
-    def _run_layers(self, seq: Obj, value: Value) -> Value:
+    def _run_layers(self, seq: Obj, value: Value, call: Optional[cst.Call]) -> Value:
         out = value
-        for arg, layer_value in self.seq_layers[seq.site]:
+        for i, (arg, layer_value) in enumerate(self.seq_layers[seq.site]):
+            first_call = call if i == 0 and call is not None and call.args else None
             mods = [o for o in layer_value if o.kind == MODULE]
             if len(mods) == 1 and len(layer_value) == 1 and mods[0].cls.startswith("torch.nn."):
                 layer = mods[0]
                 if layer.cls == "torch.nn.Sequential" and layer.site in self.seq_layers:
-                    out = self.run_sequence(layer, out)
+                    out = self.run_sequence(layer, out, first_call)
+                elif first_call is not None:
+                    out = self.torch_module_call(first_call, first_call.args[0].value, layer, [out], {})
                 else:
                     out = self.torch_module_call(arg, arg, layer, [out], {})
             elif len(mods) == 1 and len(layer_value) == 1 and f"{mods[0].cls}.forward" in self.fn_by_qual:
@@ -518,6 +573,9 @@ class TorchSemantics:
             if self.custom_function_class(recv) is not None:
                 # fresh outputs computed from the inputs: they require grad when an input does (as torch says)
                 return self.derived(node, list(pos), label="a custom Function")
+        if name in ("append", "extend", "insert") and recv and all(o.kind == SEQ for o in recv) and pos:
+            self.grow_list(recv, self.iter_elems(pos[0], node) if name == "extend" else pos[-1])
+            return EMPTY
         if not tensors:
             if name == "step" and any(o.kind == OPTIMIZER and o.extra for o in recv):
                 self.optimizer_step(node, func, recv)
@@ -525,7 +583,7 @@ class TorchSemantics:
                 saved = dict(s.saved)
                 for v in pos:
                     for o in v:
-                        self._save(saved, o, (CTX_SAVE, node))
+                        self._save(saved, o, (CTX_SAVE, node, ()))
                 s.saved = saved
             if name in ("backward",):
                 self.mark_used((recv,))
@@ -594,16 +652,35 @@ class TorchSemantics:
                 # ``x.cpu()``, ``x.float()`` on a tensor that requires grad: ``x`` itself or a copy that requires
                 # grad -- both are possible (which one depends on the device/dtype), so both are in the value
                 return frozenset(tensors) | self.derived(node, (recv,), label=f".{name}()")
-            return unknown(("maybe", id(node)))
+            return self.maybe_copy_without_grad(node, recv, tensors, name)
         if name in _CONVERSION_METHODS and name != "to" or (name == "to" and not _to_is_noop(node)):
             return self.derived(node, (recv,), label=f".{name}()")
         if name == "to":
-            return unknown(("maybe", id(node)))
+            return self.maybe_copy_without_grad(node, recv, tensors, name)
         args: Dict[object, Value] = {0: recv}
         for i, v in enumerate(pos):
             args[i + 1] = v
         args.update(kw)
         return self.derived(node, [recv] + pos + list(kw.values()), label=f"`.{name}()`", key="Tensor." + name, args=args)
+
+    def maybe_copy_without_grad(self, node: cst.Call, recv: Value, tensors: List[Obj], name: str) -> Value:
+        """``x.float()``, ``x.contiguous()``, ``x.to("cpu")``: ``x`` itself or a copy, depending on its dtype, layout
+        or device. When ``x`` surely does not require grad, the result is taken for a fresh tensor that does not
+        either (a later ``requires_grad_()`` makes it a leaf that does, whichever it is); ``x`` is not given the
+        facts of the result, which hold for it only when no copy was made. Otherwise nothing is known."""
+        if tensors and len(tensors) == len(recv) and all(self.surely_no_grad(o) for o in tensors):
+            return self.derived(node, (recv,), label=f".{name}()")
+        return unknown(("maybe", id(node)))
+
+    def surely_no_grad(self, o: Obj) -> bool:
+        """``o`` is a tensor that definitely does not require grad now (nor does the tensor it is a view of)."""
+        if self.state is None or o in self.state.norg:
+            return o.is_tensor
+        if self.is_rg(o):
+            return False
+        if o.kind == VIEW:
+            return o.base is not None and self.surely_no_grad(o.base)
+        return o.is_tensor and o.rg is False
 
     def optimizer_step(self, node: cst.Call, func: cst.Attribute, recv: Value) -> None:
         """``opt.step()`` writes the parameters of its modules in place: every live graph that saved some of them
@@ -616,8 +693,9 @@ class TorchSemantics:
         text = expr_text_of(func.value)
         for value in s.env.values():
             for o in value:
-                if o.kind == DERIVED and o.extra and o.extra[0] & owners and o not in s.stale:
-                    s.stale[o] = (node, text, next(iter(sorted(o.extra[0] & owners, key=str))))
+                hit = self.saved_modules(o) & owners
+                if hit and o not in s.stale:
+                    s.stale[o] = (node, text, next(iter(sorted(hit, key=str))))
 
     def stale_backward(self, node: cst.Call, value: Value) -> None:
         s = self.state
@@ -702,7 +780,8 @@ class TorchSemantics:
             idx = ops.inplace_module_kwarg(q)
             if idx is not None and len(args) > idx and args[idx].keyword is None and literal_bool(args[idx].value) is True:
                 extra.append("inplace")
-            return frozenset((self.obj(MODULE, id(node), cls=q, node=node, extra=tuple(sorted(set(extra)))),))
+            return frozenset((self.obj(MODULE, id(node), cls=q, node=node, extra=tuple(sorted(set(extra))),
+                                       elems=self.module_list_elems(q, args, pos)),))
         if ops.is_no_grad_function(q):
             return pos[0] if pos else UNKNOWN_VALUE
         out_kw = kw.get("out")
@@ -769,6 +848,48 @@ class TorchSemantics:
         self.mark_used(pos)
         self.mark_used(kw.values())
         return unknown(("call", id(node)))
+
+
+_LIST_CHANGING_METHODS = {"append", "extend", "insert", "pop", "remove", "clear", "reverse", "sort", "__setitem__",
+                          "__delitem__", "__iadd__"}
+
+
+def _last_name(expr: cst.BaseExpression) -> Optional[str]:
+    if isinstance(expr, cst.Name):
+        return expr.value
+    if isinstance(expr, cst.Attribute):
+        return expr.attr.value
+    return None
+
+
+class _ListChanges(cst.CSTVisitor):
+    """The names (last part of a dotted name) changed in place as lists anywhere in a module."""
+
+    def __init__(self) -> None:
+        self.names: Set[str] = set()
+
+    def _add(self, expr: cst.BaseExpression) -> None:
+        name = _last_name(expr)
+        if name is not None:
+            self.names.add(name)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        f = node.func
+        if isinstance(f, cst.Attribute) and f.attr.value in _LIST_CHANGING_METHODS:
+            self._add(f.value)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self._add(node.target)
+
+    def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+        if isinstance(node.target, cst.Subscript):
+            self._add(node.target.value)
+
+    def visit_Del(self, node: cst.Del) -> None:
+        for t in (node.target.elements if isinstance(node.target, (cst.Tuple, cst.List)) else [node.target]):
+            t = t.value if isinstance(t, cst.Element) else t
+            if isinstance(t, cst.Subscript):
+                self._add(t.value)
 
 
 def _mutated(fn: cst.CSTNode, name: str) -> bool:

@@ -6,7 +6,7 @@ a fixed point. Facts that change over time (does this tensor require grad now?) 
 """
 from __future__ import annotations
 
-from typing import Dict, FrozenSet, Optional, Tuple
+from typing import Callable, Dict, FrozenSet, Optional, Set, Tuple
 
 # Object kinds
 LEAF = "leaf"            # a fresh tensor with no autograd history: factory, Parameter, detach()
@@ -126,6 +126,11 @@ def unknown(site: object) -> Value:
     return frozenset((Obj(UNKNOWN, site),))
 
 
+Condition = Tuple[str, bool]  # a branch taken: the text of an ``if`` test (without a leading ``not``) and its value
+SaveRecord = Tuple[str, object, Tuple[Condition, ...]]  # (op label, node, when): see ``State.saved``
+MAX_CONDITIONS = 4  # a save known under more nested branch conditions than this is forgotten
+
+
 class State:
     """What is known at one program point. Immutable-by-convention; ``copy()`` before changing.
 
@@ -136,7 +141,9 @@ class State:
     retain:  objects that called ``retain_grad()``
     grad:    grad mode: True / False / None (unknown)
     infer:   inference mode: True / False / None (unknown); True implies grad is False
-    saved:   root object -> frozenset of (op label, node) that saved it for a backward still to come
+    saved:   root object -> frozenset of (op label, node, when) that saved it for a backward still to come; ``when``
+             is () when the save happened on every path here, else the branch conditions under which it did, each
+             ``(test text, polarity)``, outermost first (a save in one branch of an ``if``: ``join_states``)
     overwritten: name -> (call node, module object): the name's tensor was overwritten in place by that call, whose
              result went elsewhere; reading the name sees the new values
     stale:   object -> (step node, optimizer text): its graph saved parameters that ``optimizer.step()`` has since
@@ -153,7 +160,7 @@ class State:
         self.retain: FrozenSet[Obj] = frozenset()
         self.grad: Optional[bool] = True
         self.infer: Optional[bool] = False
-        self.saved: Dict[Obj, FrozenSet[Tuple[str, object]]] = {}
+        self.saved: Dict[Obj, FrozenSet[SaveRecord]] = {}
         self.overwritten: Dict[str, Tuple[object, Obj]] = {}
         self.stale: Dict[Obj, Tuple[object, str]] = {}
 
@@ -206,8 +213,13 @@ class State:
             del self.env[k]
 
 
-def join_states(a: "Optional[State]", b: "Optional[State]") -> "Optional[State]":
-    """Join at a control-flow merge. ``None`` is the unreachable state."""
+def join_states(a: "Optional[State]", b: "Optional[State]",
+                branches: "Optional[Callable[[], Tuple[Condition, Condition]]]" = None,
+                split: "Optional[State]" = None) -> "Optional[State]":
+    """Join at a control-flow merge. ``None`` is the unreachable state. ``branches``: the merge of the two branches
+    of an ``if`` (``a`` the one taken when the test holds), giving the condition each branch stands for (called
+    only when needed): a tensor saved on one path only stays saved, under that path's condition. ``split``: the
+    state both paths started from (the ``if``'s, the loop's entry), to tell the tensors made on a path."""
     if a is None:
         return b.copy() if b is not None else None
     if b is None:
@@ -231,13 +243,81 @@ def join_states(a: "Optional[State]", b: "Optional[State]") -> "Optional[State]"
     s.retain = a.retain | b.retain
     s.grad = a.grad if a.grad == b.grad else None
     s.infer = a.infer if a.infer == b.infer else None
-    saved: Dict[Obj, FrozenSet[Tuple[str, object]]] = {}
-    # a tensor counts as saved after the merge only when it is saved on both paths (errors need certainty)
-    for k, v in a.saved.items():
-        w = b.saved.get(k)
-        if w is not None:
-            saved[k] = v | w
-    s.saved = saved
+    s.saved = _join_saved(a, b, branches, split) if a.saved or b.saved else {}
     s.overwritten = {k: v for k, v in a.overwritten.items() if b.overwritten.get(k) == v}
     s.stale = {k: v for k, v in a.stale.items() if b.stale.get(k) == v}
     return s
+
+
+def collect_refs(value: Value, into: Set[Obj], depth: int = 0) -> None:
+    """Every object ``value`` can reach storage through: its objects, their bases, a sequence's elements."""
+    for o in value:
+        while o is not None and o not in into:
+            into.add(o)
+            if o.kind == SEQ and depth < 8:
+                collect_refs(o.elems, into, depth + 1)
+                for part in o.extra if isinstance(o.extra, tuple) else ():
+                    if isinstance(part, frozenset):
+                        collect_refs(part, into, depth + 1)
+            o = o.base
+
+
+def _reachable(state: State) -> Set[Obj]:
+    """The objects some name of ``state`` can reach."""
+    held: Set[Obj] = set()
+    for value in state.env.values():
+        collect_refs(value, held)
+    return held
+
+
+def certain(records: FrozenSet[SaveRecord]) -> bool:
+    """Some op surely saved the tensor (on every path that reaches here)."""
+    return any(not r[2] for r in records)
+
+
+def _join_saved(sa: State, sb: State, branches, split: Optional[State]) -> Dict[Obj, FrozenSet[SaveRecord]]:
+    """A tensor surely saved on both paths stays surely saved; so does one saved on one path that did not exist
+    where the paths split and that no name reaches on the other path (made on that path only: in a loop's body, in
+    one branch). Otherwise, at the merge of an ``if`` (``branches``), each path's records go on under that path's
+    condition; at any other merge (loops, calls, ``try``), only a tensor saved on both paths is kept (errors need
+    certainty)."""
+    a, b = sa.saved, sb.saved
+    saved: Dict[Obj, FrozenSet[SaveRecord]] = {}
+    conds: Optional[Tuple[Condition, Condition]] = None
+    reach: Dict[int, Set[Obj]] = {}
+    for k in set(a) | set(b):
+        v, w = a.get(k, frozenset()), b.get(k, frozenset())
+        if v and w and (branches is None or certain(v) and certain(w)):
+            saved[k] = v | w
+            continue
+        if (not v or not w) and split is not None and k not in split.saved:
+            other = sb if v else sa
+            for st in (other, split):
+                if id(st) not in reach:
+                    reach[id(st)] = _reachable(st)
+            if k not in reach[id(other)] and k not in reach[id(split)]:
+                saved[k] = v or w
+                continue
+        if branches is not None:
+            if conds is None:
+                conds = branches()
+            out = frozenset((label, node, when if cond in when else (cond,) + when)
+                            for records, cond in ((v, conds[0]), (w, conds[1]))
+                            for label, node, when in records if len(when) < MAX_CONDITIONS)
+            if out:
+                saved[k] = out
+    return saved
+
+
+def restrict_saves(state: State, cond: Condition) -> None:
+    """Entering a branch where ``cond`` holds: a save made under the opposite condition is taken not to have happened
+    on this path (as when the test reads the same value both times; if it does not, a finding is lost, none made)."""
+    if not any(r[2] for records in state.saved.values() for r in records):
+        return
+    text, polarity = cond
+    saved: Dict[Obj, FrozenSet[SaveRecord]] = {}
+    for k, records in state.saved.items():
+        kept = frozenset(r for r in records if (text, not polarity) not in r[2])
+        if kept:
+            saved[k] = kept
+    state.saved = saved

@@ -65,8 +65,10 @@ def first_by_line(objs, line_of, node_of=None):
 
 
 def first_record(records, line_of):
-    """The first (by line) of the ``(label, node)`` records of the ops that saved a tensor."""
-    return min(records, key=lambda r: (line_of(r[1]) or 0, r[0]))
+    """``(label, node)`` of the first (by line) of the ``(label, node, when)`` records of the ops that saved a
+    tensor."""
+    first = min(records, key=lambda r: (line_of(r[1]) or 0, r[0], r[2]))
+    return first[0], first[1]
 
 
 def no_grad_fix(ev, what: str = "the update") -> Fix:

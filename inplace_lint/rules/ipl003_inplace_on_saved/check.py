@@ -17,6 +17,20 @@ _DROPOUT_CONDITION = " when it trains with a dropout probability above 0"
 _CHAIN_WRITES = ("method", "augassign", "inplace_kwarg", "function", "setitem")
 
 
+def _by_label(record) -> tuple:
+    return record[0], record[2]
+
+
+def _branch_condition(records) -> str:
+    """`` when `self.resize_identity` is true`` for a tensor saved only in one branch of an ``if`` (``records`` of
+    ``saved_by(..., maybe=True)``): torch raises on the paths that ran the save. "" when some save is certain."""
+    if any(not when for _, _, when in records):
+        return ""
+    paths = sorted({" and ".join(f"`{text}` is {'true' if value else 'false'}" for text, value in when)
+                    for _, _, when in records})
+    return " when " + " or ".join(paths)
+
+
 def _aliased(ev, ctx) -> bool:
     """Does another name hold (a view of) the same storage? Then an out-of-place rewrite would not update it."""
     return ctx.aliased_elsewhere(expr_text(ev.target), ev.value, ev.state)
@@ -89,28 +103,29 @@ class InplaceOnSaved(Check):
             return  # IPL009/IPL010/...: torch raises at this very line
         if ctx.inference_mode(ev.state) is False and all(o.is_tensor and ctx.is_inference(o) for o in objs):
             return  # an inference tensor written outside inference mode: IPL011, torch raises at this line
-        records = ctx.saved_by(objs)
+        records = ctx.saved_by(objs) or ctx.saved_by(objs, maybe=True)
         if not records:
             return
         target = expr_text(ev.target)
         action = "Item assignment into" if ev.via == "setitem" else f"In-place `{ev.op}` on"
 
-        condition = (_DROPOUT_CONDITION if "ropout" in ev.op else "") + assumption_note(objs, ctx, inputs=False)
+        condition = (_DROPOUT_CONDITION if "ropout" in ev.op else "") + assumption_note(objs, ctx, inputs=False) \
+            + _branch_condition(records)
 
         def message(line_of) -> str:
             label, node = first_record(records, line_of)
             return (f"{action} `{target}`, which {label} at line {line_of(node)} saved for backward: "
                     f"backward will raise {_TORCH_MSG}{condition}")
 
-        related = [(node, f"saved for backward by {label}") for label, node in sorted(records, key=lambda r: r[0])]
+        related = [(node, f"saved for backward by {label}") for label, node, _ in sorted(records, key=_by_label)]
         fix = saved_fix(ev, ctx)
-        if isinstance(fix.edit, dict) and ev.via in _CHAIN_WRITES:
+        if isinstance(fix.edit, dict) and ev.via in _CHAIN_WRITES and not any(when for _, _, when in records):
             # the alternative the fixer offers (--fix-with function): the chain from the saving op to this write as
             # an autograd.Function that keeps the write in place (inplace_lint/function_fix.py decides if it can)
             # (a Function may write its input only if that is no view: torch refuses a dirty view input when the
             # Function has several outputs)
             fresh = all(o.kind == DERIVED for o in objs)
-            fix.edit["function"] = {"write": ev.node, "saved": [node for _, node in sorted(records, key=lambda r: r[0])],
+            fix.edit["function"] = {"write": ev.node, "saved": [node for _, node, _ in sorted(records, key=_by_label)],
                                     "fresh": fresh}
         ctx.report(ev.node, self.code, message, fix=fix, related=related[:3])
 

@@ -50,7 +50,7 @@ class FunctionDirty(Check):
         records = ctx.saved_by(objs, ctx=True)
         if records:
             def message(line_of) -> str:
-                line = min(line_of(node) for _, node in records)
+                line = min(line_of(node) for _, node, _ in records)
                 return (f"In-place write to `{target}` after `ctx.save_for_backward` saved it at line {line}: "
                         f"`backward` computes with the modified values (silently wrong gradients)")
 

@@ -1,7 +1,6 @@
 # case: no-grad-view-of-view-written-outside
 # source: https://github.com/pytorch/pytorch/pull/88243
 # expect: markers
-# known-miss: the view made under no_grad is itself made to require grad (`y.requires_grad_(True)`), and a view of it is modelled as a view of the root tensor, which does not require grad
 # torch: raises "view of a view which was created in no_grad mode and is being modified inplace with grad mode enabled"
 
 # The regression test of the PR (test_autograd_inplace_view_of_view): a view made in no_grad mode is made to require

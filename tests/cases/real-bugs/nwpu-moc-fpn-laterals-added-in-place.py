@@ -1,7 +1,6 @@
 # case: nwpu-moc-fpn-laterals-added-in-place
 # source: https://github.com/lyongo/NWPU-MOC/issues/4
 # expect: markers
-# known-miss: the saved ReLU outputs are held in a Python list (`laterals[i - 1] += ...`), and list elements are not tracked
 # torch: raises "one of the variables needed for gradient computation has been modified by an inplace operation"
 
 # models/FPN/FPN_Head.py, line 101: the top-down pathway adds the upsampled coarser map into each lateral in place.

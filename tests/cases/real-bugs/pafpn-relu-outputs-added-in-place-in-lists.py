@@ -1,7 +1,6 @@
 # case: pafpn-relu-outputs-added-in-place-in-lists
 # source: https://github.com/open-mmlab/mmdetection/pull/9450
 # expect: markers
-# known-miss: the ReLU outputs that are written are held in Python lists built by comprehensions over a ModuleList (`laterals[i - 1] += ...`, `inter_outs[i + 1] += ...`), and list elements are not tracked
 # torch: raises "one of the variables needed for gradient computation has been modified by an inplace operation"
 
 # mmdet/models/necks/pafpn.py before the PR: with act_cfg=dict(type='ReLU') every ConvModule ends with a ReLU,

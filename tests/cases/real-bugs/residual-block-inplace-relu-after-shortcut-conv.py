@@ -1,7 +1,6 @@
 # case: residual-block-inplace-relu-after-shortcut-conv
 # source: https://github.com/pytorch/pytorch/issues/15428
 # expect: markers
-# known-miss: the shortcut conv that saves x runs in one branch of an `if`, so x is only maybe-saved when the in-place first layer writes it; the line is reported as IPL008 instead
 # torch: raises "one of the variables needed for gradient computation has been modified by an inplace operation"
 
 # The reporter's Block (the failing ordering of forward): the shortcut conv runs first and saves x, then

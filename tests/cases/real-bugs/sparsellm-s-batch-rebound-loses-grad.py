@@ -1,7 +1,6 @@
 # case: sparsellm-s-batch-rebound-loses-grad
 # source: https://github.com/BaiTheBest/SparseLLM/issues/13
 # expect: markers
-# known-miss: the leaf is made by requires_grad_() on a derived tensor (`s[:, chunk].float()`), and only factory results made to require grad are taken for leaves
 # torch: raises "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed"
 
 # The maintainer's suggested fix, taken literally: `s_batch = s_batch - s_learning_rate * s_batch.grad`. The

@@ -1,7 +1,6 @@
 # case: sparsellm-s-batch-sgd-step-in-place
 # source: https://github.com/BaiTheBest/SparseLLM/issues/13
 # expect: markers
-# known-miss: the leaf is made by requires_grad_() on a derived tensor (`s[:, chunk].float()`), and only factory results made to require grad are taken for leaves
 # torch: raises "a leaf Variable that requires grad is being used in an in-place operation"
 
 # The loop quoted in the issue: a manual gradient step on s_batch, a slice of s made into a leaf that requires grad.

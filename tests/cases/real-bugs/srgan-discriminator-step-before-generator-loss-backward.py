@@ -1,7 +1,6 @@
 # case: srgan-discriminator-step-before-generator-loss-backward
 # source: https://github.com/leftthomas/SRGAN/issues/79
 # expect: markers
-# known-miss: Discriminator.forward returns `torch.sigmoid(self.net(x).view(batch_size))`, and the `.view()` of the Sequential's output loses the fact that the result ran through netD's parameters, so the step is not seen to write what the pending graph saved (returning `self.net(x)` or `torch.sigmoid(self.net(x))` it is found)
 # torch: raises "one of the variables needed for gradient computation has been modified by an inplace operation"
 
 # train.py's loop: fake_out ran through netD, optimizerD.step() updates netD's weights in place, and

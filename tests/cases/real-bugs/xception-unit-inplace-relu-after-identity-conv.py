@@ -1,7 +1,6 @@
 # case: xception-unit-inplace-relu-after-identity-conv
 # source: https://github.com/osmr/imgclsmob/issues/13
 # expect: markers
-# known-miss: the identity conv that saves x runs in one branch of an `if` (`if self.resize_identity:`), so x is only maybe-saved when the in-place ReLU writes it
 # torch: raises "one of the variables needed for gradient computation has been modified by an inplace operation"
 
 # imgclsmob's Xception unit, as the issue describes it: `self.activ = nn.ReLU(inplace=True)` used as
