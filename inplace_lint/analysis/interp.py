@@ -131,6 +131,7 @@ class Interpreter(TorchSemantics):
         self.current_cls: Optional[_ClassInfo] = None
         self.loop_exits: List[Tuple[List[State], List[State]]] = []  # (break states, continue states)
         self.globals_env: Dict[str, Value] = {}
+        self.defined_before_class: Dict[str, Value] = {}  # (module-level) classes and functions bound before it
         self.module_bindings: Dict[str, int] = {}
         self.grad_used: Set[Obj] = set()
         self.created_sites: Set[object] = set()  # sites of modules/tensors created in the function being analysed
@@ -227,14 +228,26 @@ class Interpreter(TorchSemantics):
         """What an ``__init__`` left in ``self.x`` (one level deep)."""
         return {k[5:]: v for k, v in env.items() if k.startswith("self.") and k.count(".") == 1}
 
-    def analyze_function(self, fn: _Function) -> None:
+    def instance_attrs_of(self, cls: _ClassInfo, env: Dict[str, Value]) -> Dict[str, Value]:
+        """What ``__init__``, run for one instance, left in ``self.x``; where that is only unknown (a call too deep
+        to analyse) but what ``__init__`` stores for any instance is known (``self.out = Output()``), the latter."""
+        own = self._self_attrs(env)
+        for attr, value in own.items():
+            general = cls.attrs.get(attr)
+            if general and all(o.kind == UNKNOWN for o in value) and not all(o.kind == UNKNOWN for o in general):
+                own[attr] = general
+        return own
+
+    def analyze_function(self, fn: _Function, globals_env: Optional[Dict[str, Value]] = None) -> None:
+        """Analyse ``fn`` on its own (its parameters unknown), seeing ``globals_env`` (default: the module's names
+        bound once)."""
         node = fn.node
         state = State()
         state.grad = fn.grad
         state.infer = fn.infer
         prev = self._enter(fn, state)
         env = self.state.env
-        for name, value in self.globals_env.items():
+        for name, value in (self.globals_env if globals_env is None else globals_env).items():
             env[name] = value
         params = node.params
         all_params = list(params.posonly_params) + list(params.params) + list(params.kwonly_params)
@@ -341,7 +354,7 @@ class Interpreter(TorchSemantics):
             if self.state is not None:
                 exits.append((EMPTY, self.state))
                 if instance is not None and fnode.name.value == "__init__":
-                    self.instance_attrs[instance.site] = self._self_attrs(self.state.env)
+                    self.instance_attrs[instance.site] = self.instance_attrs_of(fn.cls, self.state.env)
         finally:
             self.call_stack.pop()
             self._leave(prev)
@@ -898,9 +911,20 @@ class Interpreter(TorchSemantics):
             for attr_value in (list(info.attrs.values()) + list(self.instance_attrs.get(o.site, {}).values())
                                + own):
                 out.extend(x for x in attr_value if x.kind == MODULE)
-        for _, layer in self.seq_layers.get(o.site, ()):
+        for layer in self.held_modules(o) or ():
             out.extend(x for x in layer if x.kind == MODULE)
         return out
+
+    def held_modules(self, o: Obj) -> Optional[List[Value]]:
+        """What a module container holds, in order as far as known: the layers of an ``nn.Sequential``, the one
+        join of what an ``nn.ModuleList`` was given and appended (``Obj.elems``). None for anything else."""
+        if o.kind != MODULE:
+            return None
+        if o.site in self.seq_layers:
+            return [layer for _, layer in self.seq_layers[o.site]]
+        if o.elems:
+            return [o.elems]
+        return None
 
     def module_tree(self, value: Value) -> Value:
         """``m.modules()``: ``m`` and every module below it, as far as they are known (``module_children``)."""
@@ -913,7 +937,12 @@ class Interpreter(TorchSemantics):
                 todo.extend(self.module_children(o))
         return frozenset(out)
 
-    def _loop(self, node, bind_target: Optional[Callable[[], None]], body, orelse, test=None) -> None:
+    def _loop(self, node, bind_target: Optional[Callable[[], None]], body, orelse, test=None,
+              each: Sequence[Callable[[], None]] = ()) -> None:
+        """Run a loop to a fixed point. ``each``: binders of the loop target to each element the loop surely visits
+        (the modules of a ModuleList): once the loop has converged, the body runs once more per element, from the
+        loop head, for what it reports with that element (what the target holds is then one known thing, not the
+        join of all); those runs add nothing to the state after the loop, which the converged loop describes."""
         entry = self.state
         if entry is None:
             return
@@ -941,6 +970,13 @@ class Interpreter(TorchSemantics):
             head = new_head
         else:
             head = _widen(head)
+        for bind_one in each:
+            self.state = head.copy()
+            self.stmt = node
+            bind_one()
+            self.loop_exits.append(([], []))
+            self.exec_block(body_statements(body))
+            self.loop_exits.pop()
         # leaving: the loop ran zero or more times, or broke out
         self.state = head
         exit_state = head.copy()
@@ -956,10 +992,12 @@ class Interpreter(TorchSemantics):
         it = self.ev(node.iter)
         elems = self.iter_elems(it, node)
 
-        def bind() -> None:
-            self.assign(node.target, elems, None)
+        def bind(value: Value = elems) -> None:
+            self.assign(node.target, value, None)
 
-        self._loop(node, bind, node.body, node.orelse)
+        # a loop over the modules of a container visits each: run the body with each one
+        each = [lambda o=o: bind(frozenset((o,))) for o in elems if _holds_module(o)] if len(elems) > 1 else []
+        self._loop(node, bind, node.body, node.orelse, each=each)
 
     def ex_While(self, node: cst.While) -> None:
         self.stmt = node
@@ -1050,7 +1088,9 @@ class Interpreter(TorchSemantics):
         if any(m is not NO_CHANGE for m in infer_modes):
             fn.infer = None if None in infer_modes else True
         if cls is not None and name == "__init__":
-            self.analyze_function(fn)  # attributes of self must be known before the other methods run
+            # attributes of self must be known before the other methods run; it sees the classes and functions
+            # the module defined before the class (what ``__init__`` typically builds its sub-modules from)
+            self.analyze_function(fn, self.defined_before_class)
         else:
             self.functions.append(fn)
         self.fn_by_qual[qual] = fn
@@ -1078,6 +1118,10 @@ class Interpreter(TorchSemantics):
         self.classes[name] = info
         prev_cls, prev_current = self.current_cls, self.current
         saved_state = self.state
+        prev_defined = self.defined_before_class
+        if prev_current is None and saved_state is not None:
+            self.defined_before_class = {k: v for k, v in saved_state.env.items() if "." not in k and v
+                                         and all(o.kind in (CLASS, FUNC) for o in v)}
         self.current_cls = info
         self.current = None
         # class body: methods are queued (``__init__`` analysed at once), other statements run in a scratch state
@@ -1095,6 +1139,7 @@ class Interpreter(TorchSemantics):
                 self.exec_block([stmt])
         self.current_cls, self.current = prev_cls, prev_current
         self.state = saved_state
+        self.defined_before_class = prev_defined
         if info.is_module:
             info.clobbers_input = self.forward_clobbers_input(node, info)
         if self.state is not None:
@@ -1224,6 +1269,8 @@ class Interpreter(TorchSemantics):
                 out.add(self.obj(PARAM_GROUP, ("group", o.site), node=o.node))
             elif k == SEQ:
                 out.update(o.elems)
+            elif k == MODULE and self.held_modules(o):
+                out.update(x for layer in self.held_modules(o) for x in layer)
             elif o.is_tensor:
                 out.add(self.view_of(o, node, multi=True, how="iterating over a tensor"))
             elif k == UNKNOWN:
@@ -1405,6 +1452,9 @@ class Interpreter(TorchSemantics):
                 if -len(layers) <= idx < len(layers):
                     out.update(layers[idx][1])  # ``seq[1]``: that layer
                     continue
+            if o.kind == MODULE and o.elems:
+                out.update(o.elems)  # ``layers[i]``: one of what the ModuleList holds
+                continue
             if o.kind == VIEW and TUPLE_OF_VIEWS in o.extra:
                 # an element (or a slice) of the tuple ``t.split(2)`` returned: one of its views
                 out.add(o if _slice_index(node) else self.view_of(o, node))
@@ -1481,8 +1531,13 @@ class Interpreter(TorchSemantics):
                 return frozenset((self.obj(PARAM, (mod.site, attr), rg=True, label=f"`{attr}` of {short.split('.')[-1]}", node=mod.node),))
             return UNKNOWN_VALUE
         info = self.classes.get(cls)
-        if info is not None and attr in info.attrs and attr not in info.assigned_elsewhere:
-            return info.attrs[attr]
+        if info is not None and attr not in info.assigned_elsewhere:
+            # what ``__init__`` stored for this very instance (run with its arguments), else for any instance
+            own = self.instance_attrs.get(mod.site, {}).get(attr)
+            if own is not None:
+                return own
+            if attr in info.attrs:
+                return info.attrs[attr]
         return UNKNOWN_VALUE
 
     # ------------------------------------------------------------------ .grad reads
@@ -1557,7 +1612,10 @@ class Interpreter(TorchSemantics):
                 pos, kw = self.eval_args(node)
                 parts = tuple(self.iter_elems(p, node) for p in pos)
                 if name == "enumerate":
-                    parts = (UNKNOWN_VALUE, parts[0])
+                    # one (index, element) pair per element: a loop over it can take them one by one
+                    pairs = frozenset(self.obj(SEQ, ("tuple", id(node)), extra=(UNKNOWN_VALUE, frozenset((o,))))
+                                      for o in parts[0])
+                    return frozenset((self.obj(SEQ, id(node), elems=pairs),))
                 pair = self.obj(SEQ, ("tuple", id(node)), extra=parts)
                 return frozenset((self.obj(SEQ, id(node), elems=frozenset((pair,))),))
             if name in _SCALAR_BUILTINS:
@@ -1656,6 +1714,13 @@ class Interpreter(TorchSemantics):
             self.stmt = ev_stmt
 
         self.defer(fire, objs)
+
+
+def _holds_module(o: Obj) -> bool:
+    """A module, or an ``enumerate`` pair whose element is one."""
+    if o.kind == SEQ and len(o.extra) == 2:
+        return any(x.kind == MODULE for x in o.extra[1])
+    return o.kind == MODULE
 
 
 def _comp_fors(node) -> List:

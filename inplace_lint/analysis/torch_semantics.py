@@ -21,7 +21,7 @@ from .names import NO_CHANGE, dotted, grad_mode_set_by, literal_bool
 from .statements import SuiteLine, body_statements, children_statements, is_static, mark_dirty_names
 from .values import (
     CLASS, CUSTOM_FUNCTION, MULTI_OUTPUT, DATA, DERIVED, DETACHED, EMPTY, FUNC, GRAD, LEAF, MODULE, NAMED_PARAMS, OPTIMIZER, PARAM,
-    PARAMS, SEQ, UNKNOWN, UNKNOWN_VALUE, VIEW, Obj, Value, unknown,
+    PARAMS, SEQ, UNKNOWN, UNKNOWN_VALUE, VIEW, MAX_VALUE_SIZE, UNKNOWN_OBJ, Obj, Value, join_values, unknown,
 )
 
 _NO_AFFINE_FLAGS = ("affine", "elementwise_affine")
@@ -97,6 +97,7 @@ def _to_is_noop(node: cst.Call) -> bool:
     return True
 
 
+_MODULE_LIST = "torch.nn.ModuleList"
 _BACKWARD_HOOK = "a module with a full backward hook (`BackwardHookFunction`)"
 _FULL_BACKWARD_HOOKS = ("register_full_backward_hook", "register_full_backward_pre_hook")
 _GLOBAL_FULL_BACKWARD_HOOKS = ("torch.nn.modules.module.register_module_full_backward_hook",
@@ -167,6 +168,18 @@ class TorchSemantics:
         if not isinstance(expr, cst.Name) or _mutated(scope, expr.value):
             return None
         return [cst.Arg(el.value) for el in lst.elements], list(seqs[0].extra)
+
+    def add_to_module_list(self, lists: Value, added: Value) -> None:
+        """``layers.append(m)`` on an ``nn.ModuleList``: the list object now also holds ``m``. Lists are values
+        (their ``elems``): every name and attribute holding one of ``lists`` holds the grown list from here on."""
+        s = self.state
+        if s is None:
+            return
+        held = join_values(frozenset(x for o in lists for x in o.elems), frozenset(added))
+        grown = {o: self.obj(MODULE, o.site, cls=o.cls, node=o.node, extra=o.extra, elems=held) for o in lists}
+        for key, value in list(s.env.items()):
+            if any(o in grown for o in value):
+                s.env[key] = frozenset(grown.get(o, o) for o in value)
 
     def module_inplace(self, mod: Obj) -> bool:
         """Does ``mod`` (a torch.nn module) write into its input: built with ``inplace=True``, or flipped later?"""
@@ -370,7 +383,7 @@ class TorchSemantics:
         for name, value in s.env.items():
             if "." not in name and value and all(o.root() in roots for o in value):
                 s.overwritten[name] = (node, mod)
-        if "inplace" not in mod.extra:
+        if not self.module_inplace(mod):
             # the call returns a different tensor: any later use of the overwritten one is a use of wrong values,
             # even through a reference taken before the call (``torch.cat([x, block(x)])``)
             for root in roots:
@@ -477,6 +490,12 @@ class TorchSemantics:
                     frozenset(c for o in recv for c in self.module_children(o)))
             if 0 < len(tree) <= 12:
                 return frozenset((self.obj(SEQ, id(node), elems=tree),))
+        if name in ("append", "extend", "insert") and recv and all(o.cls == _MODULE_LIST for o in recv):
+            added = pos[-1] if pos else UNKNOWN_VALUE
+            if name == "extend":
+                added = frozenset(x for o in added for x in (o.elems if o.kind == SEQ else (UNKNOWN_OBJ,)))
+            self.add_to_module_list(recv, added)
+            return recv
         if recv and not tensors and name != "forward":
             # a method of one of our classes, on an instance of it: analysed for this call
             classes = {o.cls for o in recv if o.kind in (MODULE, UNKNOWN) and o.cls in self.classes}
@@ -699,10 +718,17 @@ class TorchSemantics:
             ):
                 extra.append("inplace_first")
             self.created_sites.add(id(node))
+            held = EMPTY
+            if q == _MODULE_LIST:
+                # the modules it holds (``Obj.elems``; ``append``/``extend``/``insert`` add to them)
+                held = frozenset(x for v in pos[:1] for o in v
+                                 for x in (o.elems if o.kind == SEQ else (UNKNOWN_VALUE if o.kind != MODULE else (o,))))
+                held = held if len(held) <= MAX_VALUE_SIZE else UNKNOWN_VALUE
             idx = ops.inplace_module_kwarg(q)
             if idx is not None and len(args) > idx and args[idx].keyword is None and literal_bool(args[idx].value) is True:
                 extra.append("inplace")
-            return frozenset((self.obj(MODULE, id(node), cls=q, node=node, extra=tuple(sorted(set(extra)))),))
+            return frozenset((self.obj(MODULE, id(node), cls=q, node=node, extra=tuple(sorted(set(extra))),
+                                       elems=held),))
         if ops.is_no_grad_function(q):
             return pos[0] if pos else UNKNOWN_VALUE
         out_kw = kw.get("out")
