@@ -20,7 +20,10 @@ from .. import ops
 from ..diagnostics import Diagnostic
 from .context import RuleContext
 from .events import GradRead, InplaceWrite, InplaceWriteOnGradUser, OverwrittenInputRead, RequiresGradSet
-from .names import NO_CHANGE, canonical, dotted, inference_mode_set_by, literal_bool, record_import
+from .names import (
+    NO_CHANGE, NOT_CONSTANT, bound_names, canonical, dotted, inference_mode_set_by, literal_bool, literal_value,
+    module_constants, record_import,
+)
 from .prefilter import mentions_torch, reduce_source
 from .statements import SuiteLine, body_statements, children_statements, is_static, mark_dirty_names
 from .torch_semantics import _PARAM_ATTRS, _PARAM_MODULE_PREFIXES, TorchSemantics
@@ -131,7 +134,12 @@ class Interpreter(TorchSemantics):
         self.current_cls: Optional[_ClassInfo] = None
         self.loop_exits: List[Tuple[List[State], List[State]]] = []  # (break states, continue states)
         self.globals_env: Dict[str, Value] = {}
-        self.defined_before_class: Dict[str, Value] = {}  # (module-level) classes and functions bound before it
+        self.defined_before_class: Dict[str, Value] = {}
+        # constants: the parameters of the function being analysed for a call that passed a constant (or left a
+        # constant default) and that it never rebinds; the module's (``module_constants``, computed when needed)
+        self.consts: Dict[str, object] = {}
+        self._module_consts: Optional[Dict[str, object]] = None
+        self._bound_names: Dict[int, Set[str]] = {}  # (module-level) classes and functions bound before it
         self.module_bindings: Dict[str, int] = {}
         self.grad_used: Set[Obj] = set()
         self.created_sites: Set[object] = set()  # sites of modules/tensors created in the function being analysed
@@ -201,18 +209,20 @@ class Interpreter(TorchSemantics):
         self.recheck_grad_off_helpers()
         return list(self.reports.values())
 
-    def _enter(self, fn: _Function, state: State, returns: Optional[List] = None) -> Tuple:
+    def _enter(self, fn: _Function, state: State, returns: Optional[List] = None,
+               consts: Optional[Dict[str, object]] = None) -> Tuple:
         """Start on the body of ``fn`` in ``state`` (a function's own bookkeeping, fresh); what ``_leave`` restores."""
         prev = (self.state, self.imports, self.current, self.current_cls, self.loop_exits, self.grad_used,
-                self.pending, self.created_sites, self.returns, self.stmt, self.small)
+                self.pending, self.created_sites, self.returns, self.stmt, self.small, self.consts)
         imports = fn.home.imports if fn.home is not None else self.mod_imports
         self.state, self.imports, self.current, self.current_cls = state, dict(imports), fn, fn.cls
         self.loop_exits, self.grad_used, self.pending, self.created_sites, self.returns = [], set(), [], set(), returns
+        self.consts = consts or {}
         return prev
 
     def _leave(self, prev: Tuple) -> None:
         (self.state, self.imports, self.current, self.current_cls, self.loop_exits, self.grad_used, self.pending,
-         self.created_sites, self.returns, self.stmt, self.small) = prev
+         self.created_sites, self.returns, self.stmt, self.small, self.consts) = prev
 
     @staticmethod
     def _bind_self_attrs(env: Dict[str, Value], cls: _ClassInfo, instance_attrs: Dict[str, Value]) -> None:
@@ -345,7 +355,7 @@ class Interpreter(TorchSemantics):
             self._bind_self_attrs(env, fn.cls, self.instance_attrs.get(instance.site, {}) if instance else {})
         if not self.call_stack:
             self.call_root = self.current  # the function whose analysis makes this call (None: the module)
-        prev = self._enter(fn, callee, returns=[])
+        prev = self._enter(fn, callee, returns=[], consts=self.call_consts(fn, node, is_method))
         self.call_stack.append((fn, node, self.call_stack[0][2] if self.call_stack else s.env))
         try:
             self.exec_block(body_statements(fnode.body))
@@ -370,6 +380,80 @@ class Interpreter(TorchSemantics):
             caller.rg, caller.norg, caller.used, caller.retain = joined.rg, joined.norg, joined.used, joined.retain
             caller.saved, caller.stale = joined.saved, joined.stale
         return result if result else unknown(("call", id(node)))
+
+    def call_consts(self, fn: _Function, node, is_method: bool) -> Dict[str, object]:
+        """The parameters of ``fn`` that hold a constant for this call (see ``const``) and that its body never
+        rebinds: name -> value."""
+        if not isinstance(node, cst.Call) or any(a.star for a in node.args):
+            return {}
+        params = fn.node.params
+        plist = list(params.posonly_params) + list(params.params)
+        positional = [a.value for a in node.args if a.keyword is None]
+        given = dict(zip([p.name.value for p in plist[1 if is_method else 0:]], positional))
+        given.update({a.keyword.value: a.value for a in node.args if a.keyword is not None})
+        rebound = self.bound_in(fn.node)
+        out: Dict[str, object] = {}
+        for p in plist + list(params.kwonly_params):
+            name = p.name.value
+            if name in rebound:
+                continue
+            # an argument is read where the call is; a default is a literal where the function is defined
+            value = self.const(given[name]) if name in given else (
+                literal_value(p.default) if p.default is not None else NOT_CONSTANT)
+            if value is not NOT_CONSTANT:
+                out[name] = value
+        return out
+
+    def bound_in(self, fnode: cst.FunctionDef) -> Set[str]:
+        names = self._bound_names.get(id(fnode))
+        if names is None:
+            names = self._bound_names[id(fnode)] = bound_names(fnode)
+        return names
+
+    def const(self, node: cst.BaseExpression) -> object:
+        """The value of ``node`` when it is a constant: a literal, a parameter given one for the call being analysed
+        (``call_consts``), a module-level name bound once to one (``module_constants``) and not shadowed, or a
+        comparison, ``not``, ``and``/``or`` of those (``activation == "relu"``). Else ``NOT_CONSTANT``."""
+        value = literal_value(node)
+        if value is not NOT_CONSTANT:
+            return value
+        if isinstance(node, cst.Name):
+            name = node.value
+            if name in self.consts:
+                return self.consts[name]
+            held = self.state.env.get(name) if self.state is not None else None
+            fn = self.current
+            if held or (fn is not None and (fn.home is not None or name in self.bound_in(fn.node)
+                                            or any(p.name.value == name for p in _all_params(fn.node)))):
+                return NOT_CONSTANT  # a local, or a name of another file
+            if self._module_consts is None:
+                self._module_consts = module_constants(self.module)
+            return self._module_consts.get(name, NOT_CONSTANT)
+        if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Not):
+            value = self.const(node.expression)
+            return NOT_CONSTANT if value is NOT_CONSTANT else not value
+        if isinstance(node, cst.BooleanOperation):
+            left = self.const(node.left)
+            if left is NOT_CONSTANT:
+                return NOT_CONSTANT
+            if isinstance(node.operator, cst.And) and not left or isinstance(node.operator, cst.Or) and left:
+                return left
+            return self.const(node.right)
+        if isinstance(node, cst.Comparison) and len(node.comparisons) == 1:
+            left, right = self.const(node.left), self.const(node.comparisons[0].comparator)
+            if left is NOT_CONSTANT or right is NOT_CONSTANT:
+                return NOT_CONSTANT
+            op = node.comparisons[0].operator
+            if isinstance(op, (cst.Equal, cst.Is)):
+                return left == right and type(left) is type(right) if isinstance(op, cst.Is) else left == right
+            if isinstance(op, (cst.NotEqual, cst.IsNot)):
+                return not (left == right and type(left) is type(right)) if isinstance(op, cst.IsNot) else left != right
+        return NOT_CONSTANT
+
+    def flag(self, node: cst.BaseExpression) -> Optional[bool]:
+        """``node`` as a known boolean flag (``inplace=True``, ``inplace=TRIGGER_BUG``), else None."""
+        value = self.const(node)
+        return None if value is NOT_CONSTANT or isinstance(value, str) else bool(value)
 
     def recheck_grad_off_helpers(self) -> None:
         """A helper whose every call site in this module runs with grad off runs with grad off: analyse it again.
@@ -692,7 +776,7 @@ class Interpreter(TorchSemantics):
         if isinstance(value, cst.Call):
             q = self.qualname(value.func)
             if q == "torch.set_grad_enabled" and value.args:
-                mode = literal_bool(value.args[0].value)
+                mode = self.flag(value.args[0].value)
                 self.eval_args(value)
                 if self.state is not None:
                     self.state.grad = mode
@@ -844,6 +928,15 @@ class Interpreter(TorchSemantics):
     def ex_If(self, node: cst.If) -> None:
         self.stmt = node
         self.ev(node.test)
+        taken = self.const(node.test)
+        if taken is not NOT_CONSTANT:  # ``if activation == "relu":`` with the argument known: one branch runs
+            if taken:
+                self.exec_block(body_statements(node.body))
+            elif isinstance(node.orelse, cst.If):
+                self.ex_If(node.orelse)
+            elif isinstance(node.orelse, cst.Else):
+                self.exec_block(body_statements(node.orelse.body))
+            return
         before = self.state
         self.state = before.copy() if before is not None else None
         self.narrow_isinstance(node.test)
@@ -1206,7 +1299,7 @@ class Interpreter(TorchSemantics):
             base_val = self.ev(target.value)
             attr = target.attr.value
             if attr == "requires_grad":
-                flag = literal_bool(value_node) if value_node is not None else None
+                flag = self.flag(value_node) if value_node is not None else None
                 self.emit(RequiresGradSet(self.small or self.stmt, target.value, base_val, flag, "attribute", s,
                                           self.stmt))
                 objs = frozenset(self.tensor_objs(base_val))
@@ -1220,7 +1313,7 @@ class Interpreter(TorchSemantics):
             if attr in ("grad", "data"):
                 return  # ``p.data = t`` swaps the storage (the idiom of ``Module._apply``); not an in-place write
             if attr == "inplace" and value_node is not None:
-                self.set_inplace_flag(base_val, literal_bool(value_node))
+                self.set_inplace_flag(base_val, self.flag(value_node))
             key = dotted(target)
             if key is not None:
                 s.bind(key, value)
@@ -1337,7 +1430,8 @@ class Interpreter(TorchSemantics):
             return v
         if node.value in ("None", "True", "False"):
             return EMPTY
-        return UNKNOWN_VALUE
+        q = self.qualname(node)
+        return self.torch_function(q) if q is not None else UNKNOWN_VALUE
 
     def ev_Lambda(self, node: cst.Lambda) -> Value:
         return frozenset((self.obj(FUNC, ("lambda", id(node)), cls="<lambda>", node=node),))
@@ -1365,6 +1459,9 @@ class Interpreter(TorchSemantics):
 
     def ev_IfExp(self, node: cst.IfExp) -> Value:
         self.ev(node.test)
+        taken = self.const(node.test)
+        if taken is not NOT_CONSTANT:
+            return self.ev(node.body if taken else node.orelse)
         return join_values(self.ev(node.body), self.ev(node.orelse))
 
     def ev_NamedExpr(self, node: cst.NamedExpr) -> Value:
@@ -1488,8 +1585,9 @@ class Interpreter(TorchSemantics):
             v = s.env.get(key)
             if v is not None:
                 return v
-            if self.qualname(node) is not None:
-                return UNKNOWN_VALUE
+            q = self.qualname(node)
+            if q is not None:
+                return self.torch_function(q)
         base = self.ev(node.value)
         return self.attribute_of(node, base)
 
@@ -1630,6 +1728,10 @@ class Interpreter(TorchSemantics):
         return self.call_value(node, fval)
 
     def call_value(self, node: cst.Call, fval: Value) -> Value:
+        if len(fval) == 1:
+            f = next(iter(fval))
+            if f.kind == FUNC and f.site == ("torch", f.cls):  # ``self.activation(x)`` holding ``F.relu``
+                return self.qual_call(node, f.cls)
         pos, kw = self.eval_args(node)
         out: Set[Obj] = set()
         if len([f for f in fval if f.kind in (MODULE, FUNC, CLASS)]) > 1:
@@ -1714,6 +1816,15 @@ class Interpreter(TorchSemantics):
             self.stmt = ev_stmt
 
         self.defer(fire, objs)
+
+
+def _all_params(fnode: cst.FunctionDef) -> List[cst.Param]:
+    p = fnode.params
+    out = list(p.posonly_params) + list(p.params) + list(p.kwonly_params)
+    for star in (p.star_arg, p.star_kwarg):
+        if isinstance(star, cst.Param):
+            out.append(star)
+    return out
 
 
 def _holds_module(o: Obj) -> bool:

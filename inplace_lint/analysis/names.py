@@ -180,3 +180,140 @@ def inference_mode_set_by(expr: cst.BaseExpression, qualname) -> object:
             return NO_CHANGE
         return v
     return True
+
+
+class _NotConstant:
+    def __repr__(self) -> str:
+        return "NOT_CONSTANT"
+
+
+NOT_CONSTANT = _NotConstant()  # the expression's value is not a known constant
+
+
+def literal_value(node: cst.BaseExpression) -> object:
+    """The value of a literal ``True``/``False``/``None``, number or string (``-1`` too), else ``NOT_CONSTANT``."""
+    if isinstance(node, cst.Name) and node.value in ("True", "False", "None"):
+        return {"True": True, "False": False, "None": None}[node.value]
+    if isinstance(node, (cst.Integer, cst.Float, cst.SimpleString, cst.ConcatenatedString)):
+        try:
+            value = node.evaluated_value
+        except Exception:  # an f-string part, a malformed literal
+            return NOT_CONSTANT
+        return value if isinstance(value, (int, float, str)) else NOT_CONSTANT
+    if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus):
+        value = literal_value(node.expression)
+        return -value if isinstance(value, (int, float)) and not isinstance(value, bool) else NOT_CONSTANT
+    return NOT_CONSTANT
+
+
+class _Bindings(cst.CSTVisitor):
+    """The names a scope binds (not those of nested functions, classes, lambdas and comprehensions, but their own
+    names), with the statements binding each; ``declared``: names some nested function declares global/nonlocal."""
+
+    def __init__(self, root: cst.CSTNode) -> None:
+        self.root = root
+        self.bound: Dict[str, list] = {}
+        self.declared: set = set()
+
+    def _bind(self, target: cst.BaseExpression, how: object) -> None:
+        if isinstance(target, cst.Name):
+            self.bound.setdefault(target.value, []).append(how)
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            for el in target.elements:
+                self._bind(el.value, None)
+        elif isinstance(target, cst.StarredElement):
+            self._bind(target.value, None)
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        if node is self.root:
+            return True
+        self.bound.setdefault(node.name.value, []).append(None)
+        node.visit(_Declared(self.declared))
+        return False
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        if node is self.root:
+            return True
+        self.bound.setdefault(node.name.value, []).append(None)
+        node.visit(_Declared(self.declared))
+        return False
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        return False
+
+    def visit_ListComp(self, node) -> bool:
+        return False
+
+    visit_SetComp = visit_DictComp = visit_GeneratorExp = visit_ListComp
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for t in node.targets:
+            self._bind(t.target, node if len(node.targets) == 1 else None)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        self._bind(node.target, None)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self._bind(node.target, None)
+
+    def visit_For(self, node: cst.For) -> None:
+        self._bind(node.target, None)
+
+    def visit_WithItem(self, node: cst.WithItem) -> None:
+        if node.asname is not None:
+            self._bind(node.asname.name, None)
+
+    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+        self._bind(node.target, None)
+
+    def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
+        if node.name is not None:
+            self._bind(node.name.name, None)
+
+    def visit_Del(self, node: cst.Del) -> None:
+        self._bind(node.target, None)
+
+    def visit_ImportAlias(self, node: cst.ImportAlias) -> None:
+        name = node.asname.name if node.asname is not None else node.name
+        while isinstance(name, cst.Attribute):
+            name = name.value
+        self._bind(name, None)
+
+    def visit_Global(self, node: cst.Global) -> None:
+        for n in node.names:
+            self.declared.add(n.name.value)
+
+    visit_Nonlocal = visit_Global
+
+
+class _Declared(cst.CSTVisitor):
+    def __init__(self, into: set) -> None:
+        self.into = into
+
+    def visit_Global(self, node: cst.Global) -> None:
+        for n in node.names:
+            self.into.add(n.name.value)
+
+    visit_Nonlocal = visit_Global
+
+
+def bound_names(scope: cst.CSTNode) -> set:
+    """The names a function body (or module) binds itself, and those any nested function declares global or
+    nonlocal (they may change)."""
+    b = _Bindings(scope)
+    scope.visit(b)
+    return set(b.bound) | b.declared
+
+
+def module_constants(module: cst.Module) -> Dict[str, object]:
+    """Module-level names bound exactly once, by ``NAME = <literal>``, that no function declares global: their
+    value everywhere in the module (``TRIGGER_BUG = True``)."""
+    b = _Bindings(module)
+    module.visit(b)
+    out: Dict[str, object] = {}
+    for name, hows in b.bound.items():
+        if len(hows) == 1 and isinstance(hows[0], cst.Assign) and name not in b.declared:
+            value = literal_value(hows[0].value)
+            if value is not NOT_CONSTANT:
+                out[name] = value
+    return out

@@ -17,7 +17,7 @@ from .events import (
     BackwardCall, InplaceWrite, LayersInSequence, RequiresGradSet, StepBetweenGraphAndBackward, TensorSavedForBackward,
     TensorsGivenToOptimizer,
 )
-from .names import NO_CHANGE, dotted, grad_mode_set_by, literal_bool
+from .names import NO_CHANGE, dotted, grad_mode_set_by
 from .statements import SuiteLine, body_statements, children_statements, is_static, mark_dirty_names
 from .values import (
     CLASS, CUSTOM_FUNCTION, MULTI_OUTPUT, DATA, DERIVED, DETACHED, EMPTY, FUNC, GRAD, LEAF, MODULE, NAMED_PARAMS, OPTIMIZER, PARAM,
@@ -180,6 +180,13 @@ class TorchSemantics:
         for key, value in list(s.env.items()):
             if any(o in grown for o in value):
                 s.env[key] = frozenset(grown.get(o, o) for o in value)
+
+    def torch_function(self, q: str) -> Value:
+        """The value of a torch function named, not called (``F.relu`` returned by a factory, stored in
+        ``self.activation``): calling it is calling ``q``. Other imported things are unknown."""
+        if q.startswith("torch.") and ops.saved_info(q) is not None and q.split(".")[-1][:1].islower():
+            return frozenset((self.obj(FUNC, ("torch", q), cls=q),))
+        return UNKNOWN_VALUE
 
     def module_inplace(self, mod: Obj) -> bool:
         """Does ``mod`` (a torch.nn module) write into its input: built with ``inplace=True``, or flipped later?"""
@@ -366,7 +373,7 @@ class TorchSemantics:
         """``backward()`` / ``autograd.grad()`` free the saved tensors unless ``retain_graph=True``."""
         for a in node.args:
             if a.keyword is not None and a.keyword.value in ("retain_graph", "create_graph"):
-                if literal_bool(a.value) is not False:
+                if self.flag(a.value) is not False:
                     return
         if self.state is not None and self.state.saved:
             self.state.saved = {}
@@ -571,7 +578,7 @@ class TorchSemantics:
                 self.record_saves(node, "Tensor." + name[:-1], args, recv, f"`.{name}()`", inplace_variant=True)
             return recv
         if name == "requires_grad_":
-            flag = literal_bool(node.args[0].value) if node.args else True
+            flag = self.flag(node.args[0].value) if node.args else True
             self.emit(RequiresGradSet(node, func.value, recv, flag, "method", s, self.stmt))
             objs = frozenset(tensors)
             if flag is True:
@@ -670,9 +677,9 @@ class TorchSemantics:
             flag = True if q == "torch.nn.Parameter" else False
             for a in args:
                 if a.keyword is not None and a.keyword.value == "requires_grad":
-                    flag = literal_bool(a.value)
+                    flag = self.flag(a.value)
             if q == "torch.nn.Parameter" and len(args) > 1 and args[1].keyword is None:
-                flag = literal_bool(args[1].value)
+                flag = self.flag(args[1].value)
             label = "nn.Parameter(...)" if q == "torch.nn.Parameter" else "Variable(...)"
             if q == "torch.nn.Parameter" and pos and args and args[0].keyword is None:
                 self.emit(RequiresGradSet(node, args[0].value, pos[0], flag, "parameter", s, self.stmt))
@@ -683,7 +690,7 @@ class TorchSemantics:
             flag: Optional[bool] = False
             for a in args:
                 if a.keyword is not None and a.keyword.value == "requires_grad":
-                    flag = literal_bool(a.value)
+                    flag = self.flag(a.value)
             short = q.split(".")[-1]
             label = f"{short}(..., requires_grad=True)" if flag else f"{short}(...)"
             self.created_sites.add(id(node))
@@ -697,11 +704,11 @@ class TorchSemantics:
                 if a.keyword is None:
                     continue
                 kname = a.keyword.value
-                if kname == "bias" and literal_bool(a.value) is False:
+                if kname == "bias" and self.flag(a.value) is False:
                     extra.append("bias")
-                if kname in _NO_AFFINE_FLAGS and literal_bool(a.value) is False:
+                if kname in _NO_AFFINE_FLAGS and self.flag(a.value) is False:
                     extra += ["weight", "bias"]
-                if kname == "inplace" and literal_bool(a.value) is True:
+                if kname == "inplace" and self.flag(a.value) is True:
                     extra.append("inplace")
             if q == "torch.nn.Sequential" and len(args) == 1 and args[0].star == "*":
                 layer_args = self.starred_layers(args[0].value, self.ev_quiet(args[0].value))
@@ -725,7 +732,7 @@ class TorchSemantics:
                                  for x in (o.elems if o.kind == SEQ else (UNKNOWN_VALUE if o.kind != MODULE else (o,))))
                 held = held if len(held) <= MAX_VALUE_SIZE else UNKNOWN_VALUE
             idx = ops.inplace_module_kwarg(q)
-            if idx is not None and len(args) > idx and args[idx].keyword is None and literal_bool(args[idx].value) is True:
+            if idx is not None and len(args) > idx and args[idx].keyword is None and self.flag(args[idx].value) is True:
                 extra.append("inplace")
             return frozenset((self.obj(MODULE, id(node), cls=q, node=node, extra=tuple(sorted(set(extra))),
                                        elems=held),))
@@ -752,9 +759,9 @@ class TorchSemantics:
             flag = None
             for a in args:
                 if a.keyword is not None and a.keyword.value == pname:
-                    flag = literal_bool(a.value)
+                    flag = self.flag(a.value)
             if flag is None and len(args) > pidx and args[pidx].keyword is None:
-                flag = literal_bool(args[pidx].value)
+                flag = self.flag(args[pidx].value)
             if flag is True and self.maybe_tensor(pos[0]):
                 self.inplace(node, args[0].value, pos[0], "inplace_kwarg", f"{q.split('.')[-1]}(..., inplace=True)")
                 if s.grad is True:
