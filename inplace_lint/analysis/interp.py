@@ -121,6 +121,9 @@ class Interpreter(TorchSemantics):
         self.inplace_flips: Dict[object, cst.CSTNode] = {}
         self.fn_by_qual: Dict[str, _Function] = {}
         self.instance_attrs: Dict[object, Dict[str, Value]] = {}  # instance site -> attributes its __init__ set
+        # instance site -> attributes other methods set (``self.y = x`` in ``forward``), as the last call of one
+        # analysed for that instance left them
+        self.later_attrs: Dict[object, Dict[str, Value]] = {}
         # (function, call node, the environment of the code that made the outermost call)
         self.call_stack: List[Tuple[_Function, cst.Call, Dict[str, Value]]] = []
         self.call_root: Optional[_Function] = None
@@ -375,6 +378,14 @@ class Interpreter(TorchSemantics):
         for value, state in exits:
             result = join_values(result, value)
             joined = join_states(joined, state)
+        if instance is not None and fnode.name.value != "__init__" and joined is not None:
+            # ``self.y = x`` in ``forward``: what the instance holds in ``y`` after this call
+            assigned: Set[str] = set()
+            _collect_self_assign(body_statements(fnode.body), assigned)
+            for attr in assigned:
+                value = joined.env.get("self." + attr)
+                if value is not None:
+                    self.later_attrs.setdefault(instance.site, {})[attr] = value
         if joined is not None and self.state is not None:
             caller = self.state
             caller.rg, caller.norg, caller.used, caller.retain = joined.rg, joined.norg, joined.used, joined.retain
@@ -1171,7 +1182,7 @@ class Interpreter(TorchSemantics):
         elif cls is None and self.current is None and not forced and name in self.uncertain_callers:
             grad = None
         if cls is not None:
-            qual = f"{cls.name}.{name}"
+            qual = f"{cls.name}.{name}" + (".setter" if _is_setter(node) else "")
         elif self.current is not None:
             qual = f"{self.current.qualname}.<locals>.{name}"
         else:
@@ -1314,6 +1325,7 @@ class Interpreter(TorchSemantics):
                 return  # ``p.data = t`` swaps the storage (the idiom of ``Module._apply``); not an in-place write
             if attr == "inplace" and value_node is not None:
                 self.set_inplace_flag(base_val, self.flag(value_node))
+            self.run_setter(target, base_val, attr, value)
             key = dotted(target)
             if key is not None:
                 s.bind(key, value)
@@ -1327,6 +1339,17 @@ class Interpreter(TorchSemantics):
             return
         if isinstance(target, cst.StarredElement):
             self.assign(target.value, UNKNOWN_VALUE, None)
+
+    def run_setter(self, target: cst.Attribute, base: Value, attr: str, value: Value) -> None:
+        """``entry.value = v`` where ``entry`` is an instance of one of our classes with a property setter for
+        ``value``: the setter runs, for this instance, with ``v``."""
+        classes = {o.cls for o in base if o.kind in (MODULE, UNKNOWN) and o.cls in self.classes}
+        if len(classes) != 1 or not all(o.cls in classes for o in base):
+            return
+        setter = self.fn_by_qual.get(f"{classes.pop()}.{attr}.setter")
+        if setter is not None:
+            self.record_call(setter.qualname)
+            self.call_function(setter, self.small or target, base, [value], {})
 
     def unpack(self, value: Value, n: int, node=None) -> List[Value]:
         parts: List[Value] = [EMPTY] * n
@@ -1629,7 +1652,10 @@ class Interpreter(TorchSemantics):
                 return frozenset((self.obj(PARAM, (mod.site, attr), rg=True, label=f"`{attr}` of {short.split('.')[-1]}", node=mod.node),))
             return UNKNOWN_VALUE
         info = self.classes.get(cls)
-        if info is not None and attr not in info.assigned_elsewhere:
+        if info is not None and attr in info.assigned_elsewhere:
+            # set by another method: known once a call of it was analysed for this instance
+            return self.later_attrs.get(mod.site, {}).get(attr, UNKNOWN_VALUE)
+        if info is not None:
             # what ``__init__`` stored for this very instance (run with its arguments), else for any instance
             own = self.instance_attrs.get(mod.site, {}).get(attr)
             if own is not None:
@@ -1816,6 +1842,13 @@ class Interpreter(TorchSemantics):
             self.stmt = ev_stmt
 
         self.defer(fire, objs)
+
+
+def _is_setter(fnode: cst.FunctionDef) -> bool:
+    """Decorated ``@<its name>.setter``: a property setter."""
+    return any(isinstance(d.decorator, cst.Attribute) and d.decorator.attr.value == "setter"
+               and isinstance(d.decorator.value, cst.Name) and d.decorator.value.value == fnode.name.value
+               for d in fnode.decorators)
 
 
 def _all_params(fnode: cst.FunctionDef) -> List[cst.Param]:
