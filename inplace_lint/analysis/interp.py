@@ -903,7 +903,12 @@ class Interpreter(TorchSemantics):
         qual = f"{home.display}:{node.name.value}"
         fn = self.fn_by_qual.get(qual)
         if fn is None:
-            fn = _Function(node, None, qual, True, False)
+            imports, self.imports = self.imports, home.imports  # its decorators read its file's imports
+            try:
+                grad, forced = self.decorator_grad_mode(node)  # ``@torch.no_grad()``
+            finally:
+                self.imports = imports
+            fn = _Function(node, None, qual, grad, forced)
             fn.home = home
             self.fn_by_qual[qual] = fn
         return fn
