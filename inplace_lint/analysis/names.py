@@ -6,9 +6,11 @@
 from __future__ import annotations
 
 import re
-from typing import Dict, Optional
+from typing import Dict, Optional, Set
 
 import libcst as cst
+
+from .statements import SuiteLine, body_statements, children_statements
 
 # Internal module paths users may import from, mapped to the public name the op table uses.
 _PREFIX_ALIASES = (
@@ -206,113 +208,71 @@ def literal_value(node: cst.BaseExpression) -> object:
     return NOT_CONSTANT
 
 
-class _Bindings(cst.CSTVisitor):
-    """The names a scope binds (not those of nested functions, classes, lambdas and comprehensions, but their own
-    names), with the statements binding each; ``declared``: names some nested function declares global/nonlocal."""
-
-    def __init__(self, root: cst.CSTNode) -> None:
-        self.root = root
-        self.bound: Dict[str, list] = {}
-        self.declared: set = set()
-
-    def _bind(self, target: cst.BaseExpression, how: object) -> None:
-        if isinstance(target, cst.Name):
-            self.bound.setdefault(target.value, []).append(how)
-        elif isinstance(target, (cst.Tuple, cst.List)):
-            for el in target.elements:
-                self._bind(el.value, None)
-        elif isinstance(target, cst.StarredElement):
-            self._bind(target.value, None)
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        if node is self.root:
-            return True
-        self.bound.setdefault(node.name.value, []).append(None)
-        node.visit(_Declared(self.declared))
-        return False
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-        if node is self.root:
-            return True
-        self.bound.setdefault(node.name.value, []).append(None)
-        node.visit(_Declared(self.declared))
-        return False
-
-    def visit_Lambda(self, node: cst.Lambda) -> bool:
-        return False
-
-    def visit_ListComp(self, node) -> bool:
-        return False
-
-    visit_SetComp = visit_DictComp = visit_GeneratorExp = visit_ListComp
-
-    def visit_Assign(self, node: cst.Assign) -> None:
-        for t in node.targets:
-            self._bind(t.target, node if len(node.targets) == 1 else None)
-
-    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-        self._bind(node.target, None)
-
-    def visit_AugAssign(self, node: cst.AugAssign) -> None:
-        self._bind(node.target, None)
-
-    def visit_For(self, node: cst.For) -> None:
-        self._bind(node.target, None)
-
-    def visit_WithItem(self, node: cst.WithItem) -> None:
-        if node.asname is not None:
-            self._bind(node.asname.name, None)
-
-    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
-        self._bind(node.target, None)
-
-    def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
-        if node.name is not None:
-            self._bind(node.name.name, None)
-
-    def visit_Del(self, node: cst.Del) -> None:
-        self._bind(node.target, None)
-
-    def visit_ImportAlias(self, node: cst.ImportAlias) -> None:
-        name = node.asname.name if node.asname is not None else node.name
-        while isinstance(name, cst.Attribute):
-            name = name.value
-        self._bind(name, None)
-
-    def visit_Global(self, node: cst.Global) -> None:
-        for n in node.names:
-            self.declared.add(n.name.value)
-
-    visit_Nonlocal = visit_Global
+def _bind(target: cst.BaseExpression, how: object, bound: Dict[str, list]) -> None:
+    if isinstance(target, cst.Name):
+        bound.setdefault(target.value, []).append(how)
+    elif isinstance(target, (cst.Tuple, cst.List)):
+        for el in target.elements:
+            _bind(el.value, None, bound)
+    elif isinstance(target, cst.StarredElement):
+        _bind(target.value, None, bound)
 
 
-class _Declared(cst.CSTVisitor):
-    def __init__(self, into: set) -> None:
-        self.into = into
+def _scope_bindings(stmts, bound: Dict[str, list], declared: Set[str]) -> None:
+    """The names the statements ``stmts`` of one scope bind (``bound``: name -> the ``Assign`` binding it, or None
+    for any other binding), not looking into nested functions and classes but for their ``global``/``nonlocal``
+    names (``declared``). A statement-level walk (no expression is visited: a ``:=`` is not seen)."""
+    for st in stmts:
+        if isinstance(st, (cst.SimpleStatementLine, SuiteLine)):
+            for small in st.body:
+                if isinstance(small, cst.Assign):
+                    for t in small.targets:
+                        _bind(t.target, small if len(small.targets) == 1 else None, bound)
+                elif isinstance(small, (cst.AnnAssign, cst.AugAssign, cst.Del)):
+                    _bind(small.target, None, bound)
+                elif isinstance(small, (cst.Import, cst.ImportFrom)) and not isinstance(small.names, cst.ImportStar):
+                    for alias in small.names:
+                        name = alias.asname.name if alias.asname is not None else alias.name
+                        while isinstance(name, cst.Attribute):
+                            name = name.value
+                        _bind(name, None, bound)
+                elif isinstance(small, (cst.Global, cst.Nonlocal)):
+                    declared.update(n.name.value for n in small.names)
+        elif isinstance(st, (cst.FunctionDef, cst.ClassDef)):
+            bound.setdefault(st.name.value, []).append(None)
+            _scope_bindings(body_statements(st.body), {}, declared)
+        else:
+            if isinstance(st, cst.For):
+                _bind(st.target, None, bound)
+            elif isinstance(st, cst.With):
+                for item in st.items:
+                    if item.asname is not None:
+                        _bind(item.asname.name, None, bound)
+            elif isinstance(st, cst.Try):
+                for h in st.handlers:
+                    if h.name is not None:
+                        _bind(h.name.name, None, bound)
+            _scope_bindings(children_statements(st), bound, declared)
 
-    def visit_Global(self, node: cst.Global) -> None:
-        for n in node.names:
-            self.into.add(n.name.value)
 
-    visit_Nonlocal = visit_Global
-
-
-def bound_names(scope: cst.CSTNode) -> set:
-    """The names a function body (or module) binds itself, and those any nested function declares global or
-    nonlocal (they may change)."""
-    b = _Bindings(scope)
-    scope.visit(b)
-    return set(b.bound) | b.declared
+def bound_names(fn: cst.FunctionDef) -> Set[str]:
+    """The names a function body binds itself, and those a function nested in it declares global or nonlocal
+    (they may change)."""
+    bound: Dict[str, list] = {}
+    declared: Set[str] = set()
+    _scope_bindings(body_statements(fn.body), bound, declared)
+    return set(bound) | declared
 
 
 def module_constants(module: cst.Module) -> Dict[str, object]:
     """Module-level names bound exactly once, by ``NAME = <literal>``, that no function declares global: their
     value everywhere in the module (``TRIGGER_BUG = True``)."""
-    b = _Bindings(module)
-    module.visit(b)
+    bound: Dict[str, list] = {}
+    declared: Set[str] = set()
+    _scope_bindings(module.body, bound, declared)
     out: Dict[str, object] = {}
-    for name, hows in b.bound.items():
-        if len(hows) == 1 and isinstance(hows[0], cst.Assign) and name not in b.declared:
+    for name, hows in bound.items():
+        if len(hows) == 1 and isinstance(hows[0], cst.Assign) and name not in declared:
             value = literal_value(hows[0].value)
             if value is not NOT_CONSTANT:
                 out[name] = value
