@@ -432,11 +432,15 @@ class Interpreter(TorchSemantics):
             name = node.value
             if name in self.consts:
                 return self.consts[name]
-            held = self.state.env.get(name) if self.state is not None else None
+            env = self.state.env if self.state is not None else {}
             fn = self.current
-            if held or (fn is not None and (fn.home is not None or name in self.bound_in(fn.node)
-                                            or any(p.name.value == name for p in _all_params(fn.node)))):
-                return NOT_CONSTANT  # a local, or a name of another file
+            if fn is None:
+                local = self.current_cls is not None and name in env  # bound in the class body
+            else:
+                local = (fn.home is not None or "<locals>" in fn.qualname or bool(env.get(name))
+                         or name in self.bound_in(fn.node) or any(p.name.value == name for p in _all_params(fn.node)))
+            if local:
+                return NOT_CONSTANT  # a local (or an enclosing function's), or a name of another file
             if self._module_consts is None:
                 self._module_consts = module_constants(self.module)
             return self._module_consts.get(name, NOT_CONSTANT)
@@ -1578,7 +1582,8 @@ class Interpreter(TorchSemantics):
                     out.update(layers[idx][1])  # ``seq[1]``: that layer
                     continue
             if o.kind == MODULE and o.elems:
-                out.update(o.elems)  # ``layers[i]``: one of what the ModuleList holds
+                # ``layers[i]``: one of what the ModuleList holds (``layers[1:]``, a part of it: not known)
+                out.update(o.elems if not _slice_index(node) else unknown(("sub", id(node))))
                 continue
             if o.kind == VIEW and TUPLE_OF_VIEWS in o.extra:
                 # an element (or a slice) of the tuple ``t.split(2)`` returned: one of its views

@@ -728,8 +728,8 @@ class TorchSemantics:
             held = EMPTY
             if q == _MODULE_LIST:
                 # the modules it holds (``Obj.elems``; ``append``/``extend``/``insert`` add to them)
-                held = frozenset(x for v in pos[:1] for o in v
-                                 for x in (o.elems if o.kind == SEQ else (UNKNOWN_VALUE if o.kind != MODULE else (o,))))
+                given = pos[0] if pos else kw.get("modules", EMPTY)
+                held = frozenset(x for o in given for x in (o.elems if o.kind == SEQ else UNKNOWN_VALUE))
                 held = held if len(held) <= MAX_VALUE_SIZE else UNKNOWN_VALUE
             idx = ops.inplace_module_kwarg(q)
             if idx is not None and len(args) > idx and args[idx].keyword is None and self.flag(args[idx].value) is True:
