@@ -334,8 +334,14 @@ class TorchSemantics:
         s = self.state
         saved = dict(s.saved)
         record = (label, node)
+        # an input that is the very abstract object of the (fresh) result: the same allocation site run again
+        # (``x = self.conv(x)`` in the second of two blocks of one class): the input saved and the new result
+        # cannot be told apart, and the result is not what was saved
+        fresh = frozenset() if inplace_variant or result is args.get(0) else frozenset(result)
         for idx in sorted(saved_args, key=str):
             value = args.get(idx, EMPTY)
+            if fresh and value & fresh:
+                value = value - fresh
             if value:
                 self.emit(TensorSavedForBackward(node, idx, value, label, s, self.stmt))
             for o in value:
