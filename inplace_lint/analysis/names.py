@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import re
+import warnings
 from typing import Dict, Optional, Set
 
 import libcst as cst
@@ -198,7 +199,9 @@ def literal_value(node: cst.BaseExpression) -> object:
         return {"True": True, "False": False, "None": None}[node.value]
     if isinstance(node, (cst.Integer, cst.Float, cst.SimpleString, cst.ConcatenatedString)):
         try:
-            value = node.evaluated_value
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # CPython's about the user's code (``'\d'``): not ours to print
+                value = node.evaluated_value
         except Exception:  # an f-string part, a malformed literal
             return NOT_CONSTANT
         return value if isinstance(value, (int, float, str)) else NOT_CONSTANT
