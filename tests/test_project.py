@@ -85,6 +85,12 @@ def test_helper_called_under_no_grad_is_clean(tmp_path):
     assert _lint(root, ".") == (0, [])
 
 
+def test_helper_decorated_no_grad_in_its_own_file_is_clean(tmp_path):
+    helpers = "import torch\n\n\n@torch.no_grad()\n" + HELPERS
+    root = _project(tmp_path, {"helpers.py": helpers, "train.py": TRAIN})
+    assert _lint(root, ".") == (0, [])
+
+
 def test_noqa_in_the_helper_file_suppresses(tmp_path):
     root = _project(tmp_path, {"helpers.py": HELPERS.replace("p.grad)", "p.grad)  # noqa: IPL001"),
                                "train.py": TRAIN})

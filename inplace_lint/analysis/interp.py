@@ -20,7 +20,10 @@ from .. import ops
 from ..diagnostics import Diagnostic
 from .context import RuleContext
 from .events import GradRead, InplaceWrite, InplaceWriteOnGradUser, OverwrittenInputRead, RequiresGradSet
-from .names import NO_CHANGE, canonical, dotted, inference_mode_set_by, literal_bool, record_import
+from .names import (
+    NO_CHANGE, NOT_CONSTANT, bound_names, canonical, dotted, inference_mode_set_by, literal_value,
+    module_constants, record_import,
+)
 from .prefilter import mentions_torch, reduce_source
 from .statements import SuiteLine, body_statements, children_statements, is_static, mark_dirty_names
 from .torch_semantics import _PARAM_ATTRS, _PARAM_MODULE_PREFIXES, TorchSemantics
@@ -76,7 +79,8 @@ class _ClassInfo:
 class _Function:
     """A function body waiting to be analysed."""
 
-    __slots__ = ("_node", "cls", "qualname", "grad", "forced_grad", "infer", "role", "inputs", "dirty", "home", "name")
+    __slots__ = ("_node", "cls", "qualname", "grad", "forced_grad", "infer", "role", "inputs", "dirty", "home", "name",
+                 "decorators_read")
 
     def __init__(self, node: Optional[cst.FunctionDef], cls: Optional[_ClassInfo], qualname: str, grad: Optional[bool],
                  forced_grad: bool) -> None:
@@ -93,6 +97,7 @@ class _Function:
         self.inputs: FrozenSet[Obj] = frozenset()
         self.dirty: FrozenSet[Obj] = frozenset()
         self.home = None  # the project file it is defined in (``project.ForeignModule``); None: this one
+        self.decorators_read = False  # for a function of another file: grad and forced_grad set from its decorators
 
     @property
     def node(self) -> Optional[cst.FunctionDef]:
@@ -127,6 +132,9 @@ class Interpreter(TorchSemantics):
         self.inplace_flips: Dict[object, cst.CSTNode] = {}
         self.fn_by_qual: Dict[str, _Function] = {}
         self.instance_attrs: Dict[object, Dict[str, Value]] = {}  # instance site -> attributes its __init__ set
+        # instance site -> attributes other methods set (``self.y = x`` in ``forward``), as the last call of one
+        # analysed for that instance left them
+        self.later_attrs: Dict[object, Dict[str, Value]] = {}
         # (function, call node, the environment of the code that made the outermost call)
         self.call_stack: List[Tuple[_Function, cst.Call, Dict[str, Value]]] = []
         self.call_root: Optional[_Function] = None
@@ -140,6 +148,12 @@ class Interpreter(TorchSemantics):
         self.current_cls: Optional[_ClassInfo] = None
         self.loop_exits: List[Tuple[List[State], List[State]]] = []  # (break states, continue states)
         self.globals_env: Dict[str, Value] = {}
+        self.defined_before_class: Dict[str, Value] = {}
+        # constants: the parameters of the function being analysed for a call that passed a constant (or left a
+        # constant default) and that it never rebinds; the module's (``module_constants``, computed when needed)
+        self.consts: Dict[str, object] = {}
+        self._module_consts: Optional[Dict[str, object]] = None
+        self._bound_names: Dict[int, Set[str]] = {}  # (module-level) classes and functions bound before it
         self.module_bindings: Dict[str, int] = {}
         self.grad_used: Set[Obj] = set()
         self.created_sites: Set[object] = set()  # sites of modules/tensors created in the function being analysed
@@ -148,7 +162,6 @@ class Interpreter(TorchSemantics):
         self.pending: List[Tuple[Callable[[], None], FrozenSet[Obj]]] = []
         self._obj_cache: Dict[tuple, Obj] = {}
         self._rebinding: Optional[FrozenSet[str]] = None  # names the assignment being evaluated rebinds
-        self._changed_lists: Optional[FrozenSet[str]] = None  # ``changed_lists``, computed on first use
         self._eval = {
             cst.Name: self.ev_Name,
             cst.Attribute: self.ev_Attribute,
@@ -210,18 +223,20 @@ class Interpreter(TorchSemantics):
         self.recheck_grad_off_helpers()
         return list(self.reports.values())
 
-    def _enter(self, fn: _Function, state: State, returns: Optional[List] = None) -> Tuple:
+    def _enter(self, fn: _Function, state: State, returns: Optional[List] = None,
+               consts: Optional[Dict[str, object]] = None) -> Tuple:
         """Start on the body of ``fn`` in ``state`` (a function's own bookkeeping, fresh); what ``_leave`` restores."""
         prev = (self.state, self.imports, self.current, self.current_cls, self.loop_exits, self.grad_used,
-                self.pending, self.created_sites, self.returns, self.stmt, self.small)
+                self.pending, self.created_sites, self.returns, self.stmt, self.small, self.consts)
         imports = fn.home.imports if fn.home is not None else self.mod_imports
         self.state, self.imports, self.current, self.current_cls = state, dict(imports), fn, fn.cls
         self.loop_exits, self.grad_used, self.pending, self.created_sites, self.returns = [], set(), [], set(), returns
+        self.consts = consts or {}
         return prev
 
     def _leave(self, prev: Tuple) -> None:
         (self.state, self.imports, self.current, self.current_cls, self.loop_exits, self.grad_used, self.pending,
-         self.created_sites, self.returns, self.stmt, self.small) = prev
+         self.created_sites, self.returns, self.stmt, self.small, self.consts) = prev
 
     @staticmethod
     def _bind_self_attrs(env: Dict[str, Value], cls: _ClassInfo, instance_attrs: Dict[str, Value]) -> None:
@@ -237,14 +252,26 @@ class Interpreter(TorchSemantics):
         """What an ``__init__`` left in ``self.x`` (one level deep)."""
         return {k[5:]: v for k, v in env.items() if k.startswith("self.") and k.count(".") == 1}
 
-    def analyze_function(self, fn: _Function) -> None:
+    def instance_attrs_of(self, cls: _ClassInfo, env: Dict[str, Value]) -> Dict[str, Value]:
+        """What ``__init__``, run for one instance, left in ``self.x``; where that is only unknown (a call too deep
+        to analyse) but what ``__init__`` stores for any instance is known (``self.out = Output()``), the latter."""
+        own = self._self_attrs(env)
+        for attr, value in own.items():
+            general = cls.attrs.get(attr)
+            if general and all(o.kind == UNKNOWN for o in value) and not all(o.kind == UNKNOWN for o in general):
+                own[attr] = general
+        return own
+
+    def analyze_function(self, fn: _Function, globals_env: Optional[Dict[str, Value]] = None) -> None:
+        """Analyse ``fn`` on its own (its parameters unknown), seeing ``globals_env`` (default: the module's names
+        bound once)."""
         node = fn.node
         state = State()
         state.grad = fn.grad
         state.infer = fn.infer
         prev = self._enter(fn, state)
         env = self.state.env
-        for name, value in self.globals_env.items():
+        for name, value in (self.globals_env if globals_env is None else globals_env).items():
             env[name] = value
         params = node.params
         all_params = list(params.posonly_params) + list(params.params) + list(params.kwonly_params)
@@ -303,6 +330,13 @@ class Interpreter(TorchSemantics):
         fnode = fn.node
         if fnode is None:  # a helper of another file that does not parse
             return None
+        if fn.home is not None and not fn.decorators_read:  # first call of a helper of another file
+            fn.decorators_read = True
+            imports, self.imports = self.imports, fn.home.imports  # its decorators read its file's imports
+            try:
+                fn.grad, fn.forced_grad = self.decorator_grad_mode(fnode)  # ``@torch.no_grad()``
+            finally:
+                self.imports = imports
         params = fnode.params
         if params.star_arg is not None and isinstance(params.star_arg, cst.Param) or params.star_kwarg is not None:
             return None
@@ -344,7 +378,7 @@ class Interpreter(TorchSemantics):
             self._bind_self_attrs(env, fn.cls, self.instance_attrs.get(instance.site, {}) if instance else {})
         if not self.call_stack:
             self.call_root = self.current  # the function whose analysis makes this call (None: the module)
-        prev = self._enter(fn, callee, returns=[])
+        prev = self._enter(fn, callee, returns=[], consts=self.call_consts(fn, node, is_method))
         self.call_stack.append((fn, node, self.call_stack[0][2] if self.call_stack else s.env))
         try:
             self.exec_block(body_statements(fnode.body))
@@ -353,7 +387,7 @@ class Interpreter(TorchSemantics):
             if self.state is not None:
                 exits.append((EMPTY, self.state))
                 if instance is not None and fnode.name.value == "__init__":
-                    self.instance_attrs[instance.site] = self._self_attrs(self.state.env)
+                    self.instance_attrs[instance.site] = self.instance_attrs_of(fn.cls, self.state.env)
         finally:
             self.call_stack.pop()
             self._leave(prev)
@@ -364,11 +398,97 @@ class Interpreter(TorchSemantics):
         for value, state in exits:
             result = join_values(result, value)
             joined = join_states(joined, state)
+        if instance is not None and fnode.name.value != "__init__" and joined is not None:
+            # ``self.y = x`` in ``forward``: what the instance holds in ``y`` after this call
+            assigned: Set[str] = set()
+            _collect_self_assign(body_statements(fnode.body), assigned)
+            for attr in assigned:
+                value = joined.env.get("self." + attr)
+                if value is not None:
+                    self.later_attrs.setdefault(instance.site, {})[attr] = value
         if joined is not None and self.state is not None:
             caller = self.state
             caller.rg, caller.norg, caller.used, caller.retain = joined.rg, joined.norg, joined.used, joined.retain
             caller.saved, caller.stale = joined.saved, joined.stale
         return result if result else unknown(("call", id(node)))
+
+    def call_consts(self, fn: _Function, node, is_method: bool) -> Dict[str, object]:
+        """The parameters of ``fn`` that hold a constant for this call (see ``const``) and that its body never
+        rebinds: name -> value."""
+        if not isinstance(node, cst.Call) or any(a.star for a in node.args):
+            return {}
+        params = fn.node.params
+        plist = list(params.posonly_params) + list(params.params)
+        positional = [a.value for a in node.args if a.keyword is None]
+        given = dict(zip([p.name.value for p in plist[1 if is_method else 0:]], positional))
+        given.update({a.keyword.value: a.value for a in node.args if a.keyword is not None})
+        rebound = self.bound_in(fn.node)
+        out: Dict[str, object] = {}
+        for p in plist + list(params.kwonly_params):
+            name = p.name.value
+            if name in rebound:
+                continue
+            # an argument is read where the call is; a default is a literal where the function is defined
+            value = self.const(given[name]) if name in given else (
+                literal_value(p.default) if p.default is not None else NOT_CONSTANT)
+            if value is not NOT_CONSTANT:
+                out[name] = value
+        return out
+
+    def bound_in(self, fnode: cst.FunctionDef) -> Set[str]:
+        names = self._bound_names.get(id(fnode))
+        if names is None:
+            names = self._bound_names[id(fnode)] = bound_names(fnode)
+        return names
+
+    def const(self, node: cst.BaseExpression) -> object:
+        """The value of ``node`` when it is a constant: a literal, a parameter given one for the call being analysed
+        (``call_consts``), a module-level name bound once to one (``module_constants``) and not shadowed, or a
+        comparison, ``not``, ``and``/``or`` of those (``activation == "relu"``). Else ``NOT_CONSTANT``."""
+        value = literal_value(node)
+        if value is not NOT_CONSTANT:
+            return value
+        if isinstance(node, cst.Name):
+            name = node.value
+            if name in self.consts:
+                return self.consts[name]
+            env = self.state.env if self.state is not None else {}
+            fn = self.current
+            if fn is None:
+                local = self.current_cls is not None and name in env  # bound in the class body
+            else:
+                local = (fn.home is not None or "<locals>" in fn.qualname or bool(env.get(name))
+                         or name in self.bound_in(fn.node) or any(p.name.value == name for p in _all_params(fn.node)))
+            if local:
+                return NOT_CONSTANT  # a local (or an enclosing function's), or a name of another file
+            if self._module_consts is None:
+                self._module_consts = module_constants(self.module)
+            return self._module_consts.get(name, NOT_CONSTANT)
+        if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Not):
+            value = self.const(node.expression)
+            return NOT_CONSTANT if value is NOT_CONSTANT else not value
+        if isinstance(node, cst.BooleanOperation):
+            left = self.const(node.left)
+            if left is NOT_CONSTANT:
+                return NOT_CONSTANT
+            if isinstance(node.operator, cst.And) and not left or isinstance(node.operator, cst.Or) and left:
+                return left
+            return self.const(node.right)
+        if isinstance(node, cst.Comparison) and len(node.comparisons) == 1:
+            left, right = self.const(node.left), self.const(node.comparisons[0].comparator)
+            if left is NOT_CONSTANT or right is NOT_CONSTANT:
+                return NOT_CONSTANT
+            op = node.comparisons[0].operator
+            if isinstance(op, (cst.Equal, cst.Is)):
+                return left == right and type(left) is type(right) if isinstance(op, cst.Is) else left == right
+            if isinstance(op, (cst.NotEqual, cst.IsNot)):
+                return not (left == right and type(left) is type(right)) if isinstance(op, cst.IsNot) else left != right
+        return NOT_CONSTANT
+
+    def flag(self, node: cst.BaseExpression) -> Optional[bool]:
+        """``node`` as a known boolean flag (``inplace=True``, ``inplace=TRIGGER_BUG``), else None."""
+        value = self.const(node)
+        return None if value is NOT_CONSTANT or isinstance(value, str) else bool(value)
 
     def recheck_grad_off_helpers(self) -> None:
         """A helper whose every call site in this module runs with grad off runs with grad off: analyse it again.
@@ -702,7 +822,7 @@ class Interpreter(TorchSemantics):
         if isinstance(value, cst.Call):
             q = self.qualname(value.func)
             if q == "torch.set_grad_enabled" and value.args:
-                mode = literal_bool(value.args[0].value)
+                mode = self.flag(value.args[0].value)
                 self.eval_args(value)
                 if self.state is not None:
                     self.state.grad = mode
@@ -819,7 +939,7 @@ class Interpreter(TorchSemantics):
         qual = f"{home.display}:{name}"
         fn = self.fn_by_qual.get(qual)
         if fn is None:
-            fn = _Function(None, None, qual, True, False)
+            fn = _Function(None, None, qual, True, False)  # its decorators are read when it is parsed
             fn.home = home
             self.fn_by_qual[qual] = fn
         return fn
@@ -855,6 +975,15 @@ class Interpreter(TorchSemantics):
     def ex_If(self, node: cst.If) -> None:
         self.stmt = node
         self.ev(node.test)
+        taken = self.const(node.test)
+        if taken is not NOT_CONSTANT:  # ``if activation == "relu":`` with the argument known: one branch runs
+            if taken:
+                self.exec_block(body_statements(node.body))
+            elif isinstance(node.orelse, cst.If):
+                self.ex_If(node.orelse)
+            elif isinstance(node.orelse, cst.Else):
+                self.exec_block(body_statements(node.orelse.body))
+            return
         before = self.state
         self.state = before.copy() if before is not None else None
         self.enter_branch(node.test, True)
@@ -931,10 +1060,21 @@ class Interpreter(TorchSemantics):
             for attr_value in (list(info.attrs.values()) + list(self.instance_attrs.get(o.site, {}).values())
                                + own):
                 out.extend(x for x in attr_value if x.kind == MODULE)
-        for _, layer in self.seq_layers.get(o.site, ()):
+        for layer in self.held_modules(o) or ():
             out.extend(x for x in layer if x.kind == MODULE)
         out.extend(x for x in o.elems if x.kind == MODULE)  # a ModuleList's
         return out
+
+    def held_modules(self, o: Obj) -> Optional[List[Value]]:
+        """What a module container holds, in order as far as known: the layers of an ``nn.Sequential``, the one
+        join of what an ``nn.ModuleList`` was given and appended (``Obj.elems``). None for anything else."""
+        if o.kind != MODULE:
+            return None
+        if o.site in self.seq_layers:
+            return [layer for _, layer in self.seq_layers[o.site]]
+        if o.elems:
+            return [o.elems]
+        return None
 
     def module_tree(self, value: Value) -> Value:
         """``m.modules()``: ``m`` and every module below it, as far as they are known (``module_children``)."""
@@ -947,7 +1087,12 @@ class Interpreter(TorchSemantics):
                 todo.extend(self.module_children(o))
         return frozenset(out)
 
-    def _loop(self, node, bind_target: Optional[Callable[[], None]], body, orelse, test=None) -> None:
+    def _loop(self, node, bind_target: Optional[Callable[[], None]], body, orelse, test=None,
+              each: Sequence[Callable[[], None]] = ()) -> None:
+        """Run a loop to a fixed point. ``each``: binders of the loop target to each element the loop surely visits
+        (the modules of a ModuleList): once the loop has converged, the body runs once more per element, from the
+        loop head, for what it reports with that element (what the target holds is then one known thing, not the
+        join of all); those runs add nothing to the state after the loop, which the converged loop describes."""
         entry = self.state
         if entry is None:
             return
@@ -975,6 +1120,13 @@ class Interpreter(TorchSemantics):
             head = new_head
         else:
             head = _widen(head)
+        for bind_one in each:
+            self.state = head.copy()
+            self.stmt = node
+            bind_one()
+            self.loop_exits.append(([], []))
+            self.exec_block(body_statements(body))
+            self.loop_exits.pop()
         # leaving: the loop ran zero or more times, or broke out
         self.state = head
         exit_state = head.copy()
@@ -990,10 +1142,12 @@ class Interpreter(TorchSemantics):
         it = self.ev(node.iter)
         elems = self.iter_elems(it, node)
 
-        def bind() -> None:
-            self.assign(node.target, elems, None)
+        def bind(value: Value = elems) -> None:
+            self.assign(node.target, value, None)
 
-        self._loop(node, bind, node.body, node.orelse)
+        # a loop over the modules of a container visits each: run the body with each one
+        each = [lambda o=o: bind(frozenset((o,))) for o in elems if _holds_module(o)] if len(elems) > 1 else []
+        self._loop(node, bind, node.body, node.orelse, each=each)
 
     def ex_While(self, node: cst.While) -> None:
         self.stmt = node
@@ -1074,7 +1228,7 @@ class Interpreter(TorchSemantics):
         elif cls is None and self.current is None and not forced and name in self.uncertain_callers:
             grad = None
         if cls is not None:
-            qual = f"{cls.name}.{name}"
+            qual = f"{cls.name}.{name}" + (".setter" if _is_setter(node) else "")
         elif self.current is not None:
             qual = f"{self.current.qualname}.<locals>.{name}"
         else:
@@ -1084,7 +1238,9 @@ class Interpreter(TorchSemantics):
         if any(m is not NO_CHANGE for m in infer_modes):
             fn.infer = None if None in infer_modes else True
         if cls is not None and name == "__init__":
-            self.analyze_function(fn)  # attributes of self must be known before the other methods run
+            # attributes of self must be known before the other methods run; it sees the classes and functions
+            # the module defined before the class (what ``__init__`` typically builds its sub-modules from)
+            self.analyze_function(fn, self.defined_before_class)
         else:
             self.functions.append(fn)
         self.fn_by_qual[qual] = fn
@@ -1112,6 +1268,10 @@ class Interpreter(TorchSemantics):
         self.classes[name] = info
         prev_cls, prev_current = self.current_cls, self.current
         saved_state = self.state
+        prev_defined = self.defined_before_class
+        if prev_current is None and saved_state is not None:
+            self.defined_before_class = {k: v for k, v in saved_state.env.items() if "." not in k and v
+                                         and all(o.kind in (CLASS, FUNC) for o in v)}
         self.current_cls = info
         self.current = None
         # class body: methods are queued (``__init__`` analysed at once), other statements run in a scratch state
@@ -1129,6 +1289,7 @@ class Interpreter(TorchSemantics):
                 self.exec_block([stmt])
         self.current_cls, self.current = prev_cls, prev_current
         self.state = saved_state
+        self.defined_before_class = prev_defined
         if info.is_module:
             info.clobbers_input = self.forward_clobbers_input(node, info)
         if self.state is not None:
@@ -1195,7 +1356,7 @@ class Interpreter(TorchSemantics):
             base_val = self.ev(target.value)
             attr = target.attr.value
             if attr == "requires_grad":
-                flag = literal_bool(value_node) if value_node is not None else None
+                flag = self.flag(value_node) if value_node is not None else None
                 self.emit(RequiresGradSet(self.small or self.stmt, target.value, base_val, flag, "attribute", s,
                                           self.stmt))
                 objs = frozenset(self.tensor_objs(base_val))
@@ -1209,7 +1370,8 @@ class Interpreter(TorchSemantics):
             if attr in ("grad", "data"):
                 return  # ``p.data = t`` swaps the storage (the idiom of ``Module._apply``); not an in-place write
             if attr == "inplace" and value_node is not None:
-                self.set_inplace_flag(base_val, literal_bool(value_node))
+                self.set_inplace_flag(base_val, self.flag(value_node))
+            self.run_setter(target, base_val, attr, value)
             key = dotted(target)
             if key is not None:
                 s.bind(key, value)
@@ -1226,6 +1388,17 @@ class Interpreter(TorchSemantics):
             return
         if isinstance(target, cst.StarredElement):
             self.assign(target.value, UNKNOWN_VALUE, None)
+
+    def run_setter(self, target: cst.Attribute, base: Value, attr: str, value: Value) -> None:
+        """``entry.value = v`` where ``entry`` is an instance of one of our classes with a property setter for
+        ``value``: the setter runs, for this instance, with ``v``."""
+        classes = {o.cls for o in base if o.kind in (MODULE, UNKNOWN) and o.cls in self.classes}
+        if len(classes) != 1 or not all(o.cls in classes for o in base):
+            return
+        setter = self.fn_by_qual.get(f"{classes.pop()}.{attr}.setter")
+        if setter is not None:
+            self.record_call(setter.qualname)
+            self.call_function(setter, self.small or target, base, [value], {})
 
     def unpack(self, value: Value, n: int, node=None) -> List[Value]:
         parts: List[Value] = [EMPTY] * n
@@ -1261,6 +1434,8 @@ class Interpreter(TorchSemantics):
                 out.add(self.obj(PARAM_GROUP, ("group", o.site), node=o.node))
             elif k == SEQ or (k == MODULE and o.elems):  # a list, tuple; a ModuleList of known modules
                 out.update(o.elems)
+            elif k == MODULE and self.held_modules(o):
+                out.update(x for layer in self.held_modules(o) for x in layer)
             elif o.is_tensor:
                 out.add(self.view_of(o, node, multi=True, how="iterating over a tensor"))
             elif k == UNKNOWN:
@@ -1327,7 +1502,8 @@ class Interpreter(TorchSemantics):
             return v
         if node.value in ("None", "True", "False"):
             return EMPTY
-        return UNKNOWN_VALUE
+        q = self.qualname(node)
+        return self.torch_function(q) if q is not None else UNKNOWN_VALUE
 
     def ev_Lambda(self, node: cst.Lambda) -> Value:
         return frozenset((self.obj(FUNC, ("lambda", id(node)), cls="<lambda>", node=node),))
@@ -1355,6 +1531,9 @@ class Interpreter(TorchSemantics):
 
     def ev_IfExp(self, node: cst.IfExp) -> Value:
         self.ev(node.test)
+        taken = self.const(node.test)
+        if taken is not NOT_CONSTANT:
+            return self.ev(node.body if taken else node.orelse)
         return join_values(self.ev(node.body), self.ev(node.orelse))
 
     def ev_NamedExpr(self, node: cst.NamedExpr) -> Value:
@@ -1452,6 +1631,10 @@ class Interpreter(TorchSemantics):
                 if -len(layers) <= idx < len(layers):
                     out.update(layers[idx][1])  # ``seq[1]``: that layer
                     continue
+            if o.kind == MODULE and o.elems:
+                # ``layers[i]``: one of what the ModuleList holds (``layers[1:]``, a part of it: not known)
+                out.update(o.elems if not _slice_index(node) else unknown(("sub", id(node))))
+                continue
             if o.kind == VIEW and TUPLE_OF_VIEWS in o.extra:
                 # an element (or a slice) of the tuple ``t.split(2)`` returned: one of its views
                 out.add(o if _slice_index(node) else self.view_of(o, node))
@@ -1485,8 +1668,9 @@ class Interpreter(TorchSemantics):
             v = s.env.get(key)
             if v is not None:
                 return v
-            if self.qualname(node) is not None:
-                return UNKNOWN_VALUE
+            q = self.qualname(node)
+            if q is not None:
+                return self.torch_function(q)
         base = self.ev(node.value)
         return self.attribute_of(node, base)
 
@@ -1528,8 +1712,16 @@ class Interpreter(TorchSemantics):
                 return frozenset((self.obj(PARAM, (mod.site, attr), rg=True, label=f"`{attr}` of {short.split('.')[-1]}", node=mod.node),))
             return UNKNOWN_VALUE
         info = self.classes.get(cls)
-        if info is not None and attr in info.attrs and attr not in info.assigned_elsewhere:
-            return info.attrs[attr]
+        if info is not None and attr in info.assigned_elsewhere:
+            # set by another method: known once a call of it was analysed for this instance
+            return self.later_attrs.get(mod.site, {}).get(attr, UNKNOWN_VALUE)
+        if info is not None:
+            # what ``__init__`` stored for this very instance (run with its arguments), else for any instance
+            own = self.instance_attrs.get(mod.site, {}).get(attr)
+            if own is not None:
+                return own
+            if attr in info.attrs:
+                return info.attrs[attr]
         return UNKNOWN_VALUE
 
     # ------------------------------------------------------------------ .grad reads
@@ -1604,7 +1796,10 @@ class Interpreter(TorchSemantics):
                 pos, kw = self.eval_args(node)
                 parts = tuple(self.iter_elems(p, node) for p in pos)
                 if name == "enumerate":
-                    parts = (UNKNOWN_VALUE, parts[0])
+                    # one (index, element) pair per element: a loop over it can take them one by one
+                    pairs = frozenset(self.obj(SEQ, ("tuple", id(node)), extra=(UNKNOWN_VALUE, frozenset((o,))))
+                                      for o in parts[0])
+                    return frozenset((self.obj(SEQ, id(node), elems=pairs),))
                 pair = self.obj(SEQ, ("tuple", id(node)), extra=parts)
                 return frozenset((self.obj(SEQ, id(node), elems=frozenset((pair,))),))
             if name in _SCALAR_BUILTINS:
@@ -1619,6 +1814,10 @@ class Interpreter(TorchSemantics):
         return self.call_value(node, fval)
 
     def call_value(self, node: cst.Call, fval: Value) -> Value:
+        if len(fval) == 1:
+            f = next(iter(fval))
+            if f.kind == FUNC and f.site == ("torch", f.cls):  # ``self.activation(x)`` holding ``F.relu``
+                return self.qual_call(node, f.cls)
         pos, kw = self.eval_args(node)
         out: Set[Obj] = set()
         if len([f for f in fval if f.kind in (MODULE, FUNC, CLASS)]) > 1:
@@ -1728,6 +1927,29 @@ def _read_parts(value: Value, depth: int) -> List[Value]:
                 return [q for p in o.extra for q in _read_parts(p, depth + 1)]
             return [o.elems]
     return [value]
+
+
+def _is_setter(fnode: cst.FunctionDef) -> bool:
+    """Decorated ``@<its name>.setter``: a property setter."""
+    return any(isinstance(d.decorator, cst.Attribute) and d.decorator.attr.value == "setter"
+               and isinstance(d.decorator.value, cst.Name) and d.decorator.value.value == fnode.name.value
+               for d in fnode.decorators)
+
+
+def _all_params(fnode: cst.FunctionDef) -> List[cst.Param]:
+    p = fnode.params
+    out = list(p.posonly_params) + list(p.params) + list(p.kwonly_params)
+    for star in (p.star_arg, p.star_kwarg):
+        if isinstance(star, cst.Param):
+            out.append(star)
+    return out
+
+
+def _holds_module(o: Obj) -> bool:
+    """A module, or an ``enumerate`` pair whose element is one."""
+    if o.kind == SEQ and len(o.extra) == 2:
+        return any(x.kind == MODULE for x in o.extra[1])
+    return o.kind == MODULE
 
 
 def _comp_fors(node) -> List:

@@ -6,9 +6,12 @@
 from __future__ import annotations
 
 import re
-from typing import Dict, Optional
+import warnings
+from typing import Dict, Optional, Set
 
 import libcst as cst
+
+from .statements import SuiteLine, body_statements, children_statements
 
 # Internal module paths users may import from, mapped to the public name the op table uses.
 _PREFIX_ALIASES = (
@@ -180,3 +183,100 @@ def inference_mode_set_by(expr: cst.BaseExpression, qualname) -> object:
             return NO_CHANGE
         return v
     return True
+
+
+class _NotConstant:
+    def __repr__(self) -> str:
+        return "NOT_CONSTANT"
+
+
+NOT_CONSTANT = _NotConstant()  # the expression's value is not a known constant
+
+
+def literal_value(node: cst.BaseExpression) -> object:
+    """The value of a literal ``True``/``False``/``None``, number or string (``-1`` too), else ``NOT_CONSTANT``."""
+    if isinstance(node, cst.Name) and node.value in ("True", "False", "None"):
+        return {"True": True, "False": False, "None": None}[node.value]
+    if isinstance(node, (cst.Integer, cst.Float, cst.SimpleString, cst.ConcatenatedString)):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # CPython's about the user's code (``'\d'``): not ours to print
+                value = node.evaluated_value
+        except Exception:  # an f-string part, a malformed literal
+            return NOT_CONSTANT
+        return value if isinstance(value, (int, float, str)) else NOT_CONSTANT
+    if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus):
+        value = literal_value(node.expression)
+        return -value if isinstance(value, (int, float)) and not isinstance(value, bool) else NOT_CONSTANT
+    return NOT_CONSTANT
+
+
+def _bind(target: cst.BaseExpression, how: object, bound: Dict[str, list]) -> None:
+    if isinstance(target, cst.Name):
+        bound.setdefault(target.value, []).append(how)
+    elif isinstance(target, (cst.Tuple, cst.List)):
+        for el in target.elements:
+            _bind(el.value, None, bound)
+    elif isinstance(target, cst.StarredElement):
+        _bind(target.value, None, bound)
+
+
+def _scope_bindings(stmts, bound: Dict[str, list], declared: Set[str]) -> None:
+    """The names the statements ``stmts`` of one scope bind (``bound``: name -> the ``Assign`` binding it, or None
+    for any other binding), not looking into nested functions and classes but for their ``global``/``nonlocal``
+    names (``declared``). A statement-level walk (no expression is visited: a ``:=`` is not seen)."""
+    for st in stmts:
+        if isinstance(st, (cst.SimpleStatementLine, SuiteLine)):
+            for small in st.body:
+                if isinstance(small, cst.Assign):
+                    for t in small.targets:
+                        _bind(t.target, small if len(small.targets) == 1 else None, bound)
+                elif isinstance(small, (cst.AnnAssign, cst.AugAssign, cst.Del)):
+                    _bind(small.target, None, bound)
+                elif isinstance(small, (cst.Import, cst.ImportFrom)) and not isinstance(small.names, cst.ImportStar):
+                    for alias in small.names:
+                        name = alias.asname.name if alias.asname is not None else alias.name
+                        while isinstance(name, cst.Attribute):
+                            name = name.value
+                        _bind(name, None, bound)
+                elif isinstance(small, (cst.Global, cst.Nonlocal)):
+                    declared.update(n.name.value for n in small.names)
+        elif isinstance(st, (cst.FunctionDef, cst.ClassDef)):
+            bound.setdefault(st.name.value, []).append(None)
+            _scope_bindings(body_statements(st.body), {}, declared)
+        else:
+            if isinstance(st, cst.For):
+                _bind(st.target, None, bound)
+            elif isinstance(st, cst.With):
+                for item in st.items:
+                    if item.asname is not None:
+                        _bind(item.asname.name, None, bound)
+            elif isinstance(st, cst.Try):
+                for h in st.handlers:
+                    if h.name is not None:
+                        _bind(h.name.name, None, bound)
+            _scope_bindings(children_statements(st), bound, declared)
+
+
+def bound_names(fn: cst.FunctionDef) -> Set[str]:
+    """The names a function body binds itself, and those a function nested in it declares global or nonlocal
+    (they may change)."""
+    bound: Dict[str, list] = {}
+    declared: Set[str] = set()
+    _scope_bindings(body_statements(fn.body), bound, declared)
+    return set(bound) | declared
+
+
+def module_constants(module: cst.Module) -> Dict[str, object]:
+    """Module-level names bound exactly once, by ``NAME = <literal>``, that no function declares global: their
+    value everywhere in the module (``TRIGGER_BUG = True``)."""
+    bound: Dict[str, list] = {}
+    declared: Set[str] = set()
+    _scope_bindings(module.body, bound, declared)
+    out: Dict[str, object] = {}
+    for name, hows in bound.items():
+        if len(hows) == 1 and isinstance(hows[0], cst.Assign) and name not in declared:
+            value = literal_value(hows[0].value)
+            if value is not NOT_CONSTANT:
+                out[name] = value
+    return out

@@ -8,7 +8,7 @@ environment) stays in interp.py; these methods use its helpers (``self.derived``
 """
 from __future__ import annotations
 
-from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
+from typing import Dict, FrozenSet, Iterable, List, Optional, Set, Tuple
 
 import libcst as cst
 
@@ -17,11 +17,11 @@ from .events import (
     BackwardCall, InplaceWrite, LayersInSequence, RequiresGradSet, StepBetweenGraphAndBackward, TensorSavedForBackward,
     TensorsGivenToOptimizer,
 )
-from .names import NO_CHANGE, dotted, grad_mode_set_by, literal_bool
+from .names import NO_CHANGE, dotted, grad_mode_set_by
 from .statements import SuiteLine, body_statements, children_statements, is_static, mark_dirty_names
 from .values import (
     CLASS, CUSTOM_FUNCTION, MULTI_OUTPUT, DATA, DERIVED, DETACHED, EMPTY, FUNC, GRAD, LEAF, MODULE, NAMED_PARAMS, OPTIMIZER, PARAM,
-    MAX_VALUE_SIZE, PARAMS, SEQ, UNKNOWN, UNKNOWN_VALUE, VIEW, Obj, Value, join_values, unknown,
+    MAX_VALUE_SIZE, PARAMS, SEQ, UNKNOWN, UNKNOWN_OBJ, UNKNOWN_VALUE, VIEW, Obj, Value, join_values, unknown,
 )
 
 _NO_AFFINE_FLAGS = ("affine", "elementwise_affine")
@@ -97,6 +97,7 @@ def _to_is_noop(node: cst.Call) -> bool:
     return True
 
 
+_MODULE_LIST = "torch.nn.ModuleList"
 _BACKWARD_HOOK = "a module with a full backward hook (`BackwardHookFunction`)"
 _FULL_BACKWARD_HOOKS = ("register_full_backward_hook", "register_full_backward_pre_hook")
 _GLOBAL_FULL_BACKWARD_HOOKS = ("torch.nn.modules.module.register_module_full_backward_hook",
@@ -172,7 +173,6 @@ class TorchSemantics:
         """``xs.append(t)`` / ``xs.extend(ts)`` / ``xs.insert(i, t)`` / ``xs[i] = t``: every name holding the list now
         holds it with ``added`` among its elements: at positions no longer known, an element replaced kept as one it
         may still hold; but ``xs[0] = t`` into a list whose elements are known one by one replaces that one."""
-        s = self.state
         grown = {}
         for o in seqs:
             if index is not None and o.extra and -len(o.extra) <= index < len(o.extra):
@@ -183,39 +183,29 @@ class TorchSemantics:
                                     extra=tuple(parts), node=o.node)
             else:
                 grown[o] = self.obj(SEQ, o.site, elems=join_values(o.elems, added), node=o.node)
+        self._replace_everywhere(grown)
+
+    def add_to_module_list(self, lists: Value, added: Value) -> None:
+        """``layers.append(m)`` on an ``nn.ModuleList``: the list object now also holds ``m``. Lists are values
+        (their ``elems``): every name and attribute holding one of ``lists`` holds the grown list from here on."""
+        held = join_values(frozenset(x for o in lists for x in o.elems), frozenset(added))
+        self._replace_everywhere({o: self.obj(MODULE, o.site, cls=o.cls, node=o.node, extra=o.extra, elems=held)
+                                  for o in lists})
+
+    def _replace_everywhere(self, grown: Dict[Obj, Obj]) -> None:
+        s = self.state
+        if s is None:
+            return
         for key, value in list(s.env.items()):
             if any(o in grown for o in value):
                 s.env[key] = frozenset(grown.get(o, o) for o in value)
 
-    def module_list_elems(self, q: str, args: Sequence[cst.Arg], pos: List[Value]) -> Value:
-        """``self.convs = nn.ModuleList([... for c in channels])`` (a list literal or comprehension written in the
-        call) where nothing in this file changes a ``convs`` list afterwards (``append``, ``+=``, item assignment...):
-        the modules it may hold, which iterating or indexing it gives. Otherwise nothing (not known)."""
-        if q != "torch.nn.ModuleList" or len(args) != 1 or args[0].keyword is not None or args[0].star \
-                or not isinstance(args[0].value, (cst.List, cst.ListComp)) or len(pos) != 1 or len(pos[0]) != 1:
-            return EMPTY
-        seq = next(iter(pos[0]))
-        small = self.small
-        if seq.kind != SEQ or not seq.elems or not all(o.kind == MODULE for o in seq.elems) \
-                or not isinstance(small, cst.Assign) or len(small.targets) != 1:
-            return EMPTY
-        target = small.targets[0].target
-        name = target.attr.value if isinstance(target, cst.Attribute) else \
-            target.value if isinstance(target, cst.Name) else None
-        home = self.current.home if self.current is not None else None
-        if name is None or home is not None or name in self.changed_lists():
-            return EMPTY
-        return seq.elems
-
-    def changed_lists(self) -> FrozenSet[str]:
-        """The names and attribute names of this file that some code changes in place as a list: ``x.append(...)``
-        (and the other list methods), ``x += ...``, ``x[i] = ...``, ``del x[i]`` (with ``x`` a name or
-        ``....x``)."""
-        if self._changed_lists is None:
-            finder = _ListChanges()
-            self.module.visit(finder)
-            self._changed_lists = frozenset(finder.names)
-        return self._changed_lists
+    def torch_function(self, q: str) -> Value:
+        """The value of a torch function named, not called (``F.relu`` returned by a factory, stored in
+        ``self.activation``): calling it is calling ``q``. Other imported things are unknown."""
+        if q.startswith("torch.") and ops.saved_info(q) is not None and q.split(".")[-1][:1].islower():
+            return frozenset((self.obj(FUNC, ("torch", q), cls=q),))
+        return UNKNOWN_VALUE
 
     def module_inplace(self, mod: Obj) -> bool:
         """Does ``mod`` (a torch.nn module) write into its input: built with ``inplace=True``, or flipped later?"""
@@ -363,8 +353,14 @@ class TorchSemantics:
         s = self.state
         saved = dict(s.saved)
         record = (label, node, ())
+        # an input that is the very abstract object of the (fresh) result: the same allocation site run again
+        # (``x = self.conv(x)`` in the second of two blocks of one class): the input saved and the new result
+        # cannot be told apart, and the result is not what was saved
+        fresh = frozenset() if inplace_variant or result is args.get(0) else frozenset(result)
         for idx in sorted(saved_args, key=str):
             value = args.get(idx, EMPTY)
+            if fresh and value & fresh:
+                value = value - fresh
             if value:
                 self.emit(TensorSavedForBackward(node, idx, value, label, s, self.stmt))
             for o in value:
@@ -403,7 +399,7 @@ class TorchSemantics:
         """``backward()`` / ``autograd.grad()`` free the saved tensors unless ``retain_graph=True``."""
         for a in node.args:
             if a.keyword is not None and a.keyword.value in ("retain_graph", "create_graph"):
-                if literal_bool(a.value) is not False:
+                if self.flag(a.value) is not False:
                     return
         if self.state is not None and self.state.saved:
             self.state.saved = {}
@@ -420,7 +416,7 @@ class TorchSemantics:
         for name, value in s.env.items():
             if "." not in name and value and all(o.root() in roots for o in value):
                 s.overwritten[name] = (node, mod)
-        if "inplace" not in mod.extra:
+        if not self.module_inplace(mod):
             # the call returns a different tensor: any later use of the overwritten one is a use of wrong values,
             # even through a reference taken before the call (``torch.cat([x, block(x)])``)
             for root in roots:
@@ -532,6 +528,12 @@ class TorchSemantics:
                     frozenset(c for o in recv for c in self.module_children(o)))
             if 0 < len(tree) <= 12:
                 return frozenset((self.obj(SEQ, id(node), elems=tree),))
+        if name in ("append", "extend", "insert") and recv and all(o.cls == _MODULE_LIST for o in recv):
+            added = pos[-1] if pos else UNKNOWN_VALUE
+            if name == "extend":
+                added = frozenset(x for o in added for x in (o.elems if o.kind == SEQ else (UNKNOWN_OBJ,)))
+            self.add_to_module_list(recv, added)
+            return recv
         if recv and not tensors and name != "forward":
             # a method of one of our classes, on an instance of it: analysed for this call
             classes = {o.cls for o in recv if o.kind in (MODULE, UNKNOWN) and o.cls in self.classes}
@@ -610,7 +612,7 @@ class TorchSemantics:
                 self.record_saves(node, "Tensor." + name[:-1], args, recv, f"`.{name}()`", inplace_variant=True)
             return recv
         if name == "requires_grad_":
-            flag = literal_bool(node.args[0].value) if node.args else True
+            flag = self.flag(node.args[0].value) if node.args else True
             self.emit(RequiresGradSet(node, func.value, recv, flag, "method", s, self.stmt))
             objs = frozenset(tensors)
             if flag is True:
@@ -729,9 +731,9 @@ class TorchSemantics:
             flag = True if q == "torch.nn.Parameter" else False
             for a in args:
                 if a.keyword is not None and a.keyword.value == "requires_grad":
-                    flag = literal_bool(a.value)
+                    flag = self.flag(a.value)
             if q == "torch.nn.Parameter" and len(args) > 1 and args[1].keyword is None:
-                flag = literal_bool(args[1].value)
+                flag = self.flag(args[1].value)
             label = "nn.Parameter(...)" if q == "torch.nn.Parameter" else "Variable(...)"
             if q == "torch.nn.Parameter" and pos and args and args[0].keyword is None:
                 self.emit(RequiresGradSet(node, args[0].value, pos[0], flag, "parameter", s, self.stmt))
@@ -742,7 +744,7 @@ class TorchSemantics:
             flag: Optional[bool] = False
             for a in args:
                 if a.keyword is not None and a.keyword.value == "requires_grad":
-                    flag = literal_bool(a.value)
+                    flag = self.flag(a.value)
             short = q.split(".")[-1]
             label = f"{short}(..., requires_grad=True)" if flag else f"{short}(...)"
             self.created_sites.add(id(node))
@@ -756,11 +758,11 @@ class TorchSemantics:
                 if a.keyword is None:
                     continue
                 kname = a.keyword.value
-                if kname == "bias" and literal_bool(a.value) is False:
+                if kname == "bias" and self.flag(a.value) is False:
                     extra.append("bias")
-                if kname in _NO_AFFINE_FLAGS and literal_bool(a.value) is False:
+                if kname in _NO_AFFINE_FLAGS and self.flag(a.value) is False:
                     extra += ["weight", "bias"]
-                if kname == "inplace" and literal_bool(a.value) is True:
+                if kname == "inplace" and self.flag(a.value) is True:
                     extra.append("inplace")
             if q == "torch.nn.Sequential" and len(args) == 1 and args[0].star == "*":
                 layer_args = self.starred_layers(args[0].value, self.ev_quiet(args[0].value))
@@ -777,11 +779,17 @@ class TorchSemantics:
             ):
                 extra.append("inplace_first")
             self.created_sites.add(id(node))
+            held = EMPTY
+            if q == _MODULE_LIST:
+                # the modules it holds (``Obj.elems``; ``append``/``extend``/``insert`` add to them)
+                given = pos[0] if pos else kw.get("modules", EMPTY)
+                held = frozenset(x for o in given for x in (o.elems if o.kind == SEQ else UNKNOWN_VALUE))
+                held = held if len(held) <= MAX_VALUE_SIZE else UNKNOWN_VALUE
             idx = ops.inplace_module_kwarg(q)
-            if idx is not None and len(args) > idx and args[idx].keyword is None and literal_bool(args[idx].value) is True:
+            if idx is not None and len(args) > idx and args[idx].keyword is None and self.flag(args[idx].value) is True:
                 extra.append("inplace")
             return frozenset((self.obj(MODULE, id(node), cls=q, node=node, extra=tuple(sorted(set(extra))),
-                                       elems=self.module_list_elems(q, args, pos)),))
+                                       elems=held),))
         if ops.is_no_grad_function(q):
             return pos[0] if pos else UNKNOWN_VALUE
         out_kw = kw.get("out")
@@ -805,9 +813,9 @@ class TorchSemantics:
             flag = None
             for a in args:
                 if a.keyword is not None and a.keyword.value == pname:
-                    flag = literal_bool(a.value)
+                    flag = self.flag(a.value)
             if flag is None and len(args) > pidx and args[pidx].keyword is None:
-                flag = literal_bool(args[pidx].value)
+                flag = self.flag(args[pidx].value)
             if flag is True and self.maybe_tensor(pos[0]):
                 self.inplace(node, args[0].value, pos[0], "inplace_kwarg", f"{q.split('.')[-1]}(..., inplace=True)")
                 if s.grad is True:
@@ -848,48 +856,6 @@ class TorchSemantics:
         self.mark_used(pos)
         self.mark_used(kw.values())
         return unknown(("call", id(node)))
-
-
-_LIST_CHANGING_METHODS = {"append", "extend", "insert", "pop", "remove", "clear", "reverse", "sort", "__setitem__",
-                          "__delitem__", "__iadd__"}
-
-
-def _last_name(expr: cst.BaseExpression) -> Optional[str]:
-    if isinstance(expr, cst.Name):
-        return expr.value
-    if isinstance(expr, cst.Attribute):
-        return expr.attr.value
-    return None
-
-
-class _ListChanges(cst.CSTVisitor):
-    """The names (last part of a dotted name) changed in place as lists anywhere in a module."""
-
-    def __init__(self) -> None:
-        self.names: Set[str] = set()
-
-    def _add(self, expr: cst.BaseExpression) -> None:
-        name = _last_name(expr)
-        if name is not None:
-            self.names.add(name)
-
-    def visit_Call(self, node: cst.Call) -> None:
-        f = node.func
-        if isinstance(f, cst.Attribute) and f.attr.value in _LIST_CHANGING_METHODS:
-            self._add(f.value)
-
-    def visit_AugAssign(self, node: cst.AugAssign) -> None:
-        self._add(node.target)
-
-    def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
-        if isinstance(node.target, cst.Subscript):
-            self._add(node.target.value)
-
-    def visit_Del(self, node: cst.Del) -> None:
-        for t in (node.target.elements if isinstance(node.target, (cst.Tuple, cst.List)) else [node.target]):
-            t = t.value if isinstance(t, cst.Element) else t
-            if isinstance(t, cst.Subscript):
-                self._add(t.value)
 
 
 def _mutated(fn: cst.CSTNode, name: str) -> bool:

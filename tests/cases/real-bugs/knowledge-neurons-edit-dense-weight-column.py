@@ -1,7 +1,6 @@
 # case: knowledge-neurons-edit-dense-weight-column
 # source: https://github.com/Hunter-DDM/knowledge-neurons/issues/14
 # expect: markers
-# known-miss: the parameter is reached through a chain of submodule attributes and a ModuleList index (`model.bert.encoder.layer[layer].output.dense.weight`); only `.weight` of a layer constructed in view is known
 # torch: raises "a view of a leaf Variable that requires grad is being used in an in-place operation"
 
 # 6_edit_knowledge_sampled.py, lines 313-315: a column of a BERT layer's output projection is edited in place
@@ -47,4 +46,4 @@ ori_pred_emb = torch.rand(3)
 tgt_emb = torch.rand(3)
 lambda_list_1, lambda_list_2 = [1.0], [8.0]
 model.bert.encoder.layer[layer].output.dense.weight[:, pos] -= ori_pred_emb * lambda_list_1[i]  # error: IPL002
-model.bert.encoder.layer[layer].output.dense.weight[:, pos] += tgt_emb * lambda_list_2[i]
+model.bert.encoder.layer[layer].output.dense.weight[:, pos] += tgt_emb * lambda_list_2[i]  # error: IPL002

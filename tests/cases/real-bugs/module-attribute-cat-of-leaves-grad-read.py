@@ -1,7 +1,6 @@
 # case: module-attribute-cat-of-leaves-grad-read
 # source: https://github.com/pytorch/pytorch/issues/1760
 # expect: markers
-# known-miss: the non-leaf is bound to a module attribute inside forward (`self.y = x`) and its .grad is read through the instance outside (`model.y.grad`); only names whose .grad is read in the same flow are followed
 # torch: raises "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed"
 
 # The issue's condensed code: forward keeps `torch.cat(x)` in `self.y`, and the caller reads `model.y.grad` after
@@ -17,8 +16,8 @@ class Net(nn.Module):
         self.fc0 = nn.Linear(3, 5)
 
     def forward(self, x):
-        x = torch.cat(x)
-        self.y = x  # error: IPL005
+        x = torch.cat(x)  # error: IPL005
+        self.y = x
         x = self.fc0(self.y)
         return x
 

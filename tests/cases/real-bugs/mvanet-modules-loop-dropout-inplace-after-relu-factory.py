@@ -1,7 +1,6 @@
 # case: mvanet-modules-loop-dropout-inplace-after-relu-factory
 # source: https://github.com/qianyu-dlut/MVANet/issues/2
 # expect: markers
-# known-miss: the Dropout made in place by the .modules() loop is called in forward code (`self.dropout(...)`), not inside an nn.Sequential, and loop flips are only followed into Sequential contents; also the ReLU comes from a factory (`get_activation_fn('relu')` returning F.relu), which is not resolved (with both spelled out it is found, on the forward line)
 # torch: raises "one of the variables needed for gradient computation has been modified by an inplace operation"
 
 # model/MVANet.py: the feed-forward of MCLM is `self.dropout(self.activation(self.linear1(...)))`, where

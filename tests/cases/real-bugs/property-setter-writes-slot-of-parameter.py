@@ -1,7 +1,6 @@
 # case: property-setter-writes-slot-of-parameter
 # source: https://openillumi.com/en/en-pytorch-autograd-view-leaf-error-fix
 # expect: markers
-# known-miss: the write is in a property setter of a plain class, reached by `entry.value = 1.5`, and the Parameter arrives through attributes set from __init__ arguments (`self.param = param`, then `self.param.pdfvec`); setters are not followed and an attribute of a constructor argument is not known to be a Parameter
 # torch: raises "a view of a leaf Variable that requires grad is being used in an in-place operation"
 
 # The article's situation: a property setter does `self.param.pdfvec[self.key] = value`, an item assignment into

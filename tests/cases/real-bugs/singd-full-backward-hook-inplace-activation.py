@@ -1,7 +1,6 @@
 # case: singd-full-backward-hook-inplace-activation
 # source: https://github.com/f-dangel/singd/issues/56
 # expect: markers
-# known-miss: the ReLU is built with `inplace=TRIGGER_BUG`, a module-level constant: only literal `True` is taken for in-place
 # torch: raises "is a view and is being modified inplace. This view was created inside a custom Function"
 
 # The issue's minimum example with TRIGGER_BUG = True. SINGD's constructor installs full backward hooks on the

@@ -1,7 +1,6 @@
 # case: zero-restore-skconv-unsqueeze-in-place-on-relu-output
 # source: https://github.com/aupendu/zero-restore/issues/7
 # expect: markers
-# known-miss: the branch module comes from iterating an nn.ModuleList filled by append in a loop (`for i, conv in enumerate(self.convs)`), so `conv(x)` is not known to end in a ReLU that saves its output (`unsqueeze_` on a known ReLU output is found)
 # torch: raises "one of the variables needed for gradient computation has been modified by an inplace operation"
 
 # model/watermodel.py's SKConv.forward: each branch ends in the ReLU of InConv.convf, which saves its output, and
