@@ -7,7 +7,8 @@ Parsing is most of a run's cost, so before parsing:
 2. top-level functions and classes whose text has nothing a finding can sit on (an in-place-looking call
    ``x.add_(``, an augmented or item assignment, ``out=``, ``inplace``, a ``.grad`` read, an optimizer) are blanked
    out — replaced by empty lines, so every position stays the same — except the base classes of kept classes and
-   the functions and classes that kept code (module-level statements included) names, since a call is analysed
+   the functions and classes that kept code (module-level statements included) names as code (not in a string or a
+   comment), since a call is analysed
    with its callee's body (what a helper returns decides what its caller sees: a view, an inference tensor...).
    Module-level statements are always kept, and so are files under ``MIN_LINES`` lines. Blanking only ever loses
    findings, never adds one: a kept top-level function that blanked code mentions gets an unknown grad mode (its
@@ -33,6 +34,14 @@ _BLOCK_START = re.compile(r"(?:@|def\s|async\s+def\s|class\s)")
 _DEFINES = re.compile(r"^(?:@[^\n]*\n)*(?:async\s+)?(?:def|class)\s+(\w+)", re.M)
 _CLASS_BASES = re.compile(r"^class\s+\w+\s*\(([^)]*)\)", re.M)
 _WORD = re.compile(r"[A-Za-z_]\w*")
+# Strings and comments: a name written in a docstring or a comment names no function or class.
+_STRINGS_AND_COMMENTS = re.compile(
+    r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'|#[^\n]*')
+
+
+def _code_words(text: str) -> Set[str]:
+    """The identifiers ``text`` uses as code (not inside a string or a comment)."""
+    return set(_WORD.findall(_STRINGS_AND_COMMENTS.sub(" ", text)))
 
 MIN_LINES = 200  # smaller files are parsed whole: the bookkeeping would cost more than it saves
 
@@ -128,8 +137,8 @@ def reduce_source(source: str) -> Tuple[Optional[str], FrozenSet[str]]:
     for a, b in blocks:
         for j in range(a, b):
             in_block[j] = True
-    used: Set[str] = set(_WORD.findall("\n".join(t for t, inside in zip(lines, in_block) if not inside)))
-    words = [set(_WORD.findall(t)) for t in texts]
+    used: Set[str] = _code_words("\n".join(t for t, inside in zip(lines, in_block) if not inside))
+    words = [_code_words(t) for t in texts]
     changed = True
     while changed:
         # the base classes of kept classes stay (is it an nn.Module? an autograd.Function?), and so does every
@@ -149,7 +158,7 @@ def reduce_source(source: str) -> Tuple[Optional[str], FrozenSet[str]]:
     blanked_words: Set[str] = set()
     for (a, b), k, t in zip(blocks, kept, texts):
         if not k:
-            blanked_words.update(_WORD.findall(t))
+            blanked_words.update(_code_words(t))
             for j in range(a, b):
                 out[j] = ""
     return "\n".join(out), frozenset(blanked_words)

@@ -186,29 +186,57 @@ _FROM_IMPORT = re.compile(r"^[ \t]*from[ \t]+(\.*)([\w.]*)[ \t]+import\b", re.M)
 
 def import_closure(importer: str, text: str) -> List[Path]:
     """The project files ``importer`` (with content ``text``) may read helpers from, and those they import in turn:
-    what its findings depend on (a superset of what the analysis reads; found by a text scan, no parse)."""
+    what its findings depend on (a superset of what the analysis reads; found by a text scan, no parse). The scan of
+    each imported file and each resolution are remembered for the run (the files of a project import the same few
+    modules)."""
     project = Project(importer)
     out: List[Path] = []
-    todo = [(project.importer.parent if project.importer is not None else None, text)]
+    todo = [(project.importer.parent if project.importer is not None else None, _FROM_IMPORT.findall(text))]
     seen = set()
     while todo and len(out) < MAX_MODULES:
-        folder, body = todo.pop()
-        for dots, module in _FROM_IMPORT.findall(body):
-            path = project.resolve(module or None, len(dots), folder)
+        folder, imports = todo.pop()
+        for dots, module in imports:
+            key = (project.root, folder, module, len(dots))
+            path = _RESOLVED.get(key, _MISSING)
+            if path is _MISSING:
+                path = _RESOLVED[key] = project.resolve(module or None, len(dots), folder)
             if path is None or path in seen or path == project.importer:
                 continue
             seen.add(path)
             out.append(path)
-            try:
-                if path.stat().st_size <= MAX_IMPORTED_BYTES:
-                    todo.append((path.parent, path.read_bytes().decode("utf-8", "replace")))
-            except OSError:
-                pass
+            found = _imports_of(path)
+            if found:
+                todo.append((path.parent, found))
     return out
+
+
+_MISSING = object()
+_RESOLVED: Dict[tuple, Optional[Path]] = {}  # (root, folder, module, level) -> file; emptied by ``new_run``
+
+
+def new_run() -> None:
+    """Forget the import resolutions of an earlier run (a long-lived process: files may have appeared since)."""
+    _RESOLVED.clear()
+
+
+def _imports_of(path: Path) -> List[Tuple[str, str]]:
+    """The ``from ... import`` statements of a file (text scan), remembered by (path, size, mtime)."""
+    key = _stamp(path)
+    if key is None or key[1] > MAX_IMPORTED_BYTES:
+        return []
+    found = _SCANNED.get(key)
+    if found is None:
+        try:
+            found = _FROM_IMPORT.findall(path.read_bytes().decode("utf-8", "replace"))
+        except OSError:
+            found = []
+        _remember(_SCANNED, key, found, keep=8192)
+    return found
 
 
 _PARSED: "OrderedDict[Tuple[str, int, int], Optional[ForeignModule]]" = OrderedDict()
 _TEXTS: "OrderedDict[Tuple[str, int, int], Optional[str]]" = OrderedDict()
+_SCANNED: "OrderedDict[Tuple[str, int, int], List[Tuple[str, str]]]" = OrderedDict()
 _KEEP = 128  # files kept parsed for the rest of the run
 
 
@@ -220,9 +248,9 @@ def _stamp(path: Path) -> Optional[Tuple[str, int, int]]:
     return str(path), st.st_size, st.st_mtime_ns
 
 
-def _remember(cache: "OrderedDict", key, value) -> None:
+def _remember(cache: "OrderedDict", key, value, keep: int = _KEEP) -> None:
     cache[key] = value
-    if len(cache) > _KEEP:
+    if len(cache) > keep:
         cache.popitem(last=False)
 
 
