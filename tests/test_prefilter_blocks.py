@@ -155,3 +155,39 @@ def test_deep_nesting_in_blanked_code_does_not_stop_the_analysis():
     kept = FILLER + deep.replace("return", "x.add_(1)\n    return") + FINDING
     assert [d.code for d in analyze(kept, "t.py")] == ["IPL900"]
     assert "nested too deeply" in analyze(kept, "t.py")[0].message
+
+
+def test_module_level_data_literals_are_not_given_to_libcst(monkeypatch):
+    """A generated table (``NAME = [numbers, strings...]``, 2,000 characters or more) becomes ``NAME = ...`` with its
+    other lines blank: LibCST never builds its elements, every line keeps its number, findings after it are found."""
+    import random
+
+    import libcst
+
+    from inplace_lint import registry
+
+    random.seed(0)
+    rows = "\n".join(f"    {random.random()!r}, {random.randint(0, 99)}, 'tok{i}', None," for i in range(3000))
+    source = ("import torch\nTABLE = [\n" + rows + "\n]\nVOCAB = {" + ", ".join(f"'w{i}': {i}" for i in range(400))
+              + "}\nw = torch.ones(2, requires_grad=True)\nw.add_(1)\n")
+    sizes = []
+    real = libcst.parse_module
+    monkeypatch.setattr(libcst, "parse_module", lambda text, *a, **k: sizes.append(len(text)) or real(text, *a, **k))
+    diags = registry.analyze_source(source, "gen.py")
+    assert [(d.line, d.code) for d in diags] == [(len(source.splitlines()), "IPL001")]
+    assert sizes and max(sizes) < 200 + source.count("\n")  # the blanked text: the tables are gone
+    reduced, _ = prefilter.reduce_source(source)
+    assert reduced.split("\n")[1:3] == ["TABLE = ...", ""] and reduced.count("\n") == source.count("\n")
+    assert "VOCAB = ..." in reduced
+
+
+def test_a_literal_that_names_something_is_kept():
+    """A literal that holds a name (a module, a function, a tensor) may matter: it stays as written."""
+    items = ", ".join(["nn.ReLU(inplace=True)"] + ["1.0"] * 600)
+    numbers = ", ".join(["1e-3", "-2.5E+4", "0x1F", "7j", "1_000.5", ".5", "0b101"] * 100)
+    source = f"import torch\nimport torch.nn as nn\nLAYERS = [{items}]\nX = [{numbers}, w]\n"
+    source += f"Y = ({numbers})\n"
+    reduced, _ = prefilter.reduce_source(source)
+    lines = reduced.split("\n")
+    assert lines[2].startswith("LAYERS = [nn.ReLU") and lines[3].startswith("X = [1e-3")
+    assert lines[4] == "Y = ..."

@@ -10,7 +10,8 @@ Parsing is most of a run's cost, so before parsing:
    the functions and classes that kept code (module-level statements included) names as code (not in a string or a
    comment), since a call is analysed
    with its callee's body (what a helper returns decides what its caller sees: a view, an inference tensor...).
-   Module-level statements are always kept, and so are files under ``MIN_LINES`` lines. Blanking only ever loses
+   Module-level statements are always kept (except data: a long literal of numbers and strings becomes ``...``),
+   and so are files under ``MIN_LINES`` lines. Blanking only ever loses
    findings, never adds one: a kept top-level function that blanked code mentions gets an unknown grad mode (its
    callers there could have grad off), and a class whose definition was blanked is simply unknown. When the reduced
    text does not parse, the caller falls back to the full text.
@@ -107,6 +108,42 @@ def top_level_blocks(lines: List[str], in_string: Set[int]) -> List[Tuple[int, i
     return blocks
 
 
+# A module-level ``NAME = <literal>`` this long, whose literal holds nothing but numbers, strings, True, False and
+# None (generated tables, vocabularies, weights written out), is data: its value becomes ``...`` and its other lines
+# are blanked. No rule can report in it, and LibCST would build a node per element (an 800 KB list: seconds).
+DATA_MIN_CHARS = 2000
+_DATA_START = re.compile(r"([A-Za-z_]\w*)[ \t]*=[ \t]*[\[({]")
+_NUMBERS = re.compile(r"(?<![\w.])\.?[0-9][0-9a-zA-Z_.]*(?:[eE][-+][0-9_]+j?)?")
+_DATA_WORDS = {"True", "False", "None"}
+
+
+def _blank_data(source: str, in_string: Set[int]) -> str:
+    """``source`` with its module-level data literals (``DATA_MIN_CHARS``) reduced to ``NAME = ...`` (lines kept)."""
+    if len(source) < DATA_MIN_CHARS:
+        return source
+    lines = source.split("\n")
+    starts = [i for i, text in enumerate(lines)
+              if text and i not in in_string and text[0] not in " \t#\r)]}"]
+    starts.append(len(lines))
+    out = None
+    for a, b in zip(starts, starts[1:]):
+        m = _DATA_START.match(lines[a])
+        if m is None:
+            continue
+        chunk = "\n".join(lines[a:b])
+        if len(chunk) < DATA_MIN_CHARS:
+            continue
+        code = _NUMBERS.sub(" ", _STRINGS_AND_COMMENTS.sub(" ", chunk[m.end() - 1:]))
+        if not set(_WORD.findall(code)) <= _DATA_WORDS:
+            continue
+        if out is None:
+            out = list(lines)
+        out[a] = f"{m.group(1)} = ..."
+        for j in range(a + 1, b):
+            out[j] = ""
+    return "\n".join(out) if out is not None else source
+
+
 def reduce_source(source: str) -> Tuple[Optional[str], FrozenSet[str]]:
     """The text to analyse and the names used in blanked code.
 
@@ -115,10 +152,12 @@ def reduce_source(source: str) -> Tuple[Optional[str], FrozenSet[str]]:
     code may call could be called with grad off, so the analysis must not assume grad mode on in it."""
     if not mentions_torch(source):
         return None, frozenset()
+    in_string = string_lines(source) if len(source) >= DATA_MIN_CHARS else set()
+    source = _blank_data(source, in_string)
     if source.count("\n") < MIN_LINES:
         return source, frozenset()
     lines = source.split("\n")
-    blocks = top_level_blocks(lines, string_lines(source))
+    blocks = top_level_blocks(lines, in_string if in_string else string_lines(source))
     if len(blocks) < 2:
         return source, frozenset()
     texts = ["\n".join(lines[a:b]) for a, b in blocks]
