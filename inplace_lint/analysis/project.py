@@ -39,18 +39,18 @@ def display(path: Path) -> str:
 
 
 class ForeignModule:
-    """A file of the project, read but parsed only piecemeal, on demand: its import table (from the file with every
-    top-level ``def``/``class`` blanked out) and each top-level function that is called with something known (from
-    the file with everything but that ``def`` blanked out). Blanking keeps every line where it is, so positions are
-    the file's own; parsing a 5,000-line module to analyse one 10-line helper is what this avoids."""
+    """A file of the project, read but parsed only piecemeal, on demand: its import table (from its module-level
+    lines alone) and each top-level function that is called with something known (from that ``def``'s lines alone;
+    positions are shifted back to the file's lines). Parsing a 5,000-line module to analyse one 10-line helper is
+    what this avoids."""
 
-    __slots__ = ("path", "display", "text", "function_names", "_spans", "_blocks", "_imports", "_trees")
+    __slots__ = ("path", "display", "text", "function_names", "_lines", "_spans", "_blocks", "_imports", "_trees")
 
     def __init__(self, path: Path, text: str) -> None:
         self.path = path
         self.display = display(path)
         self.text = text
-        lines = text.split("\n")
+        self._lines = lines = text.split("\n")
         self._spans: Dict[str, Tuple[int, int]] = {}
         self._blocks = blocks = top_level_blocks(lines, string_lines(text))
         for a, b in blocks:
@@ -59,19 +59,8 @@ class ForeignModule:
                 self._spans[m.group(1)] = (a, b)
         self.function_names = frozenset(self._spans)
         self._imports: Optional[Dict[str, str]] = None
-        self._trees: Dict[str, Optional[Tuple[cst.Module, Optional[cst.FunctionDef]]]] = {}
-
-    def _keep_only(self, spans: List[Tuple[int, int]], module_level: bool) -> str:
-        """The text with every line blanked but those in ``spans`` (and, with ``module_level``, every line outside
-        a top-level block)."""
-        lines = self.text.split("\n")
-        keep = [module_level] * len(lines)
-        if module_level:
-            for a, b in self._blocks:
-                keep[a:b] = [False] * (b - a)
-        for a, b in spans:
-            keep[a:b] = [True] * (b - a)
-        return "\n".join(t if k else "" for t, k in zip(lines, keep))
+        # name -> [module, the def, its first line - 1, positions (computed on first use)], or None
+        self._trees: Dict[str, Optional[list]] = {}
 
     @property
     def imports(self) -> Dict[str, str]:
@@ -80,7 +69,10 @@ class ForeignModule:
             from .names import record_import
 
             self._imports = {}
-            module = _parse_text(self._keep_only([], module_level=True))
+            outside = [True] * len(self._lines)
+            for a, b in self._blocks:
+                outside[a:b] = [False] * (b - a)
+            module = _parse_text("\n".join(t for t, keep in zip(self._lines, outside) if keep))
             for stmt in module.body if module is not None else ():
                 if isinstance(stmt, cst.SimpleStatementLine):
                     for small in stmt.body:
@@ -92,27 +84,27 @@ class ForeignModule:
         """The top-level ``def name`` (None when the file has none or its text does not parse)."""
         if name not in self._trees:
             span = self._spans.get(name)
-            module = _parse_text(self._keep_only([span], module_level=False)) if span is not None else None
+            module = _parse_text("\n".join(self._lines[span[0]:span[1]]) + "\n") if span is not None else None
             node = next((st for st in module.body if isinstance(st, cst.FunctionDef) and st.name.value == name),
                         None) if module is not None else None
-            self._trees[name] = (module, node, None) if module is not None else None
+            self._trees[name] = [module, node, span[0], None] if module is not None else None
         entry = self._trees[name]
         return entry[1] if entry is not None else None
 
     def position(self, node: cst.CSTNode):
         """The code range of ``node`` (a node of one of the parsed functions) in this file, or None."""
-        from libcst.metadata import MetadataWrapper, PositionProvider
+        from libcst.metadata import CodePosition, CodeRange, MetadataWrapper, PositionProvider
 
-        for name, entry in self._trees.items():
+        for entry in self._trees.values():
             if entry is None:
                 continue
-            module, fn, positions = entry
+            module, _, offset, positions = entry
             if positions is None:
-                positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
-                self._trees[name] = (module, fn, positions)
+                positions = entry[3] = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
             found = positions.get(node)
             if found is not None:
-                return found
+                return CodeRange(CodePosition(found.start.line + offset, found.start.column),
+                                 CodePosition(found.end.line + offset, found.end.column))
         return None
 
 
