@@ -18,6 +18,8 @@ WARNING = "warning"
 SAFE = "safe"
 UNSAFE = "unsafe"
 DISPLAY_ONLY = "display-only"  # a hint (e.g. an autograd.Function template), never applied automatically
+# The label of a related location that is the call through which the analysis reached the finding's function.
+REACHED_FROM_CALL = "reached from this call"
 
 
 @dataclass(frozen=True)

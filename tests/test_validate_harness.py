@@ -364,3 +364,30 @@ def test_verdict_logic():
     assert verdict_for(d, "/p.py", [{"events": [in_module], "hits": {}}])[0]["verdict"] == "confirmed"
     assert verdict_for(replace(d, path="/q.py"), "/q.py", [{"events": [leaf], "hits": {}}])[0]["verdict"] == \
         "not-reached"
+
+
+def test_call_contexts_of_a_helper_called_from_another_file(tmp_path):
+    """A helper's finding reached through calls in other files (its "reached from this call" locations) runs in
+    the grad mode of those calls: a `with torch.no_grad()` there, or the mode of the function the call sits in."""
+    from inplace_lint.diagnostics import REACHED_FROM_CALL
+    from inplace_lint.validate.runner import _calls_from_other_files
+
+    caller = tmp_path / "train.py"
+    caller.write_text(textwrap.dedent("""\
+        import torch
+        from helpers import step
+        def evaluate(model):
+            step(model.parameters(), 0.1)
+        with torch.no_grad():
+            step([], 0.1)
+        with torch.inference_mode():
+            evaluate(None)
+        step([], 0.2)
+    """))
+    d = Diagnostic(path=str(tmp_path / "helpers.py"), line=3, col=9, end_line=3, end_col=20, code="IPL001", name="n",
+                   severity="error", message="m",
+                   related_files=[(str(caller), line, 5, REACHED_FROM_CALL) for line in (4, 6, 9)]
+                   + [(str(caller), 2, 1, "some other note")])
+    got = [(c.line, c.mode, c.where == str(caller)) for c in _calls_from_other_files([d])]
+    assert got == [(4, "inference_mode", True), (6, "no_grad", True), (9, "grad", True)]
+    assert "as called at line 6 of `" in _calls_from_other_files([d])[1].describe()

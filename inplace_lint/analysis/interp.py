@@ -17,7 +17,7 @@ from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence
 import libcst as cst
 
 from .. import ops
-from ..diagnostics import Diagnostic
+from ..diagnostics import REACHED_FROM_CALL, Diagnostic
 from .context import RuleContext
 from .events import GradRead, InplaceWrite, InplaceWriteOnGradUser, OverwrittenInputRead, RequiresGradSet
 from .names import (
@@ -586,7 +586,7 @@ class Interpreter(TorchSemantics):
             related = list(related)
             func = self.current
             if self.call_stack:
-                related.append((self.call_stack[0][1], "reached from this call"))
+                related.append((self.call_stack[0][1], REACHED_FROM_CALL))
                 func = self.call_root  # the function whose analysis made the call (its grad mode decides)
             home = self.current.home if self.current is not None else None
             self.reports[key] = _Report(node, code, message, fix, stmt or self.stmt, related, func, severity, home)

@@ -113,6 +113,29 @@ def script_job(abs_path: str, source: str, diags: Sequence[Diagnostic]) -> Dict[
     return {"kind": "script", "path": abs_path, "source": source, "lines": sorted(lines), "inspect": inspect}
 
 
+def _calls_from_other_files(diags: Sequence[Diagnostic]) -> list:
+    """The grad modes of the calls in other files the static analysis followed into these findings' function (their
+    "reached from this call" locations): a helper of ``utils.py`` called by ``train.py`` under ``no_grad`` runs
+    with grad off."""
+    from ..diagnostics import REACHED_FROM_CALL
+    from .targets import calls_from_other_file
+
+    out, seen = [], set()
+    for d in diags:
+        for path, line, _col, label in getattr(d, "related_files", ()) or ():
+            if label != REACHED_FROM_CALL or (path, line) in seen:
+                continue
+            seen.add((path, line))
+            try:
+                with open(path, encoding="utf-8") as fh:
+                    tree = parse(fh.read())
+            except (OSError, UnicodeDecodeError):
+                continue
+            if tree is not None:
+                out.extend(calls_from_other_file(tree, line, path))
+    return out
+
+
 def function_jobs(abs_path: str, source: str, diags: Sequence[Diagnostic]) -> Tuple[List[Tuple[Dict[str, Any],
                                                                                               List[Diagnostic]]],
                                                                                    List[Diagnostic]]:
@@ -132,7 +155,7 @@ def function_jobs(abs_path: str, source: str, diags: Sequence[Diagnostic]) -> Tu
         job = script_job(abs_path, source, covered)
         job.update({"kind": "function", "qualname": list(qualname), "callable_kind": target.kind,
                     "module": module, "package": package, "sys_path": sys_path,
-                    "contexts": [c.as_dict() for c in call_contexts(tree, target)]})
+                    "contexts": [c.as_dict() for c in call_contexts(tree, target) + _calls_from_other_files(covered)]})
         jobs.append((job, covered))
     return jobs, unreachable
 

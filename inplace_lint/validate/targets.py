@@ -158,9 +158,11 @@ class CallContext:
     line: int
     mode: str  # GRAD_ON | NO_GRAD | INFERENCE
     why: str  # what sets the mode: "`with torch.no_grad()` at line 12", "the default"...
+    where: str = ""  # the file of the call when it is another one than the callable's
 
     def describe(self) -> str:
-        return f"as called at line {self.line}: {_MODE_TEXT[self.mode]} ({self.why})"
+        at = f"line {self.line} of `{self.where}`" if self.where else f"line {self.line}"
+        return f"as called at {at}: {_MODE_TEXT[self.mode]} ({self.why})"
 
     def as_dict(self) -> dict:
         return {"line": self.line, "mode": self.mode, "text": self.describe()}
@@ -303,4 +305,27 @@ def _contexts(tree, target: Callable_, parents, depth: int, seen) -> List[CallCo
                 out.append(CallContext(call.lineno, mode, f"inside {caller.label}, {via.describe()}"))
         else:
             out.append(CallContext(call.lineno, GRAD_ON, "the default: nothing around the call sets a grad mode"))
+    return out
+
+
+def calls_from_other_file(tree: ast.Module, line: int, where: str, depth: int = 3) -> List[CallContext]:
+    """The grad mode of the call at ``line`` of another file (``tree``, shown as ``where``) that reaches a helper:
+    what the static analysis followed into it (a finding's "reached from this call" location). The same rules as
+    ``call_contexts``: a ``with`` block or decorator around the call, else the callers of the function it sits in."""
+    parents = _parents(tree)
+    out: List[CallContext] = []
+    for call in (n for n in ast.walk(tree) if isinstance(n, ast.Call) and n.lineno == line):
+        mode, why, function = _lexical_mode(call, parents)
+        if mode is not None:
+            out.append(CallContext(line, mode, why, where))
+            continue
+        caller = enclosing_callable(tree, line) if function is not None else None
+        outer = _contexts(tree, caller, parents, depth - 1, set()) if caller is not None and depth > 1 else []
+        if outer:
+            for mode in sorted({c.mode for c in outer}, key=[GRAD_ON, NO_GRAD, INFERENCE].index):
+                via = next(c for c in outer if c.mode == mode)
+                out.append(CallContext(line, mode, f"inside {caller.label}, {via.describe()}", where))
+        else:
+            out.append(CallContext(line, GRAD_ON, "the default: nothing around the call sets a grad mode", where))
+        break
     return out
