@@ -137,6 +137,7 @@ class Interpreter(TorchSemantics):
         self.later_attrs: Dict[object, Dict[str, Value]] = {}
         # (function, call node, the environment of the code that made the outermost call)
         self.call_stack: List[Tuple[_Function, cst.Call, Dict[str, Value]]] = []
+        self.caller_states: List[State] = []  # the state of each caller of the call being analysed, outermost first
         self.call_root: Optional[_Function] = None
         self.returns: Optional[List[Tuple[Value, State]]] = None
         self.call_budget = MAX_CALLS_ANALYSED
@@ -380,6 +381,7 @@ class Interpreter(TorchSemantics):
             self.call_root = self.current  # the function whose analysis makes this call (None: the module)
         prev = self._enter(fn, callee, returns=[], consts=self.call_consts(fn, node, is_method))
         self.call_stack.append((fn, node, self.call_stack[0][2] if self.call_stack else s.env))
+        self.caller_states.append(s)
         try:
             self.exec_block(body_statements(fnode.body))
             self.flush_pending()
@@ -390,6 +392,7 @@ class Interpreter(TorchSemantics):
                     self.instance_attrs[instance.site] = self.instance_attrs_of(fn.cls, self.state.env)
         finally:
             self.call_stack.pop()
+            self.caller_states.pop()
             self._leave(prev)
         if not exits:
             return None  # it always raises
@@ -560,6 +563,18 @@ class Interpreter(TorchSemantics):
             return value
         finally:
             self._rebinding = outer
+
+    def held_outside(self) -> Set[Obj]:
+        """The objects that the code outside the function being analysed can still reach: its callers' names, and
+        what instances keep in attributes."""
+        held: Set[Obj] = set()
+        for state in self.caller_states:
+            for value in state.env.values():
+                collect_refs(value, held)
+        for attrs in (*self.instance_attrs.values(), *self.later_attrs.values()):
+            for value in attrs.values():
+                collect_refs(value, held)
+        return held
 
     def forget_old_copy(self, o: Obj) -> None:
         """An allocation site that runs again (in a loop) makes a *new* tensor: ``b = b.clone()`` in a loop body is
@@ -998,7 +1013,8 @@ class Interpreter(TorchSemantics):
         elif isinstance(orelse, cst.Else):
             self.exec_block(body_statements(orelse.body))
         self.state = join_states(after_then, self.state,
-                                 lambda: (_condition(node.test, True), _condition(node.test, False)), before)
+                                 lambda: (_condition(node.test, True), _condition(node.test, False)), before,
+                                 self.held_outside)
 
     def enter_branch(self, test: cst.BaseExpression, polarity: bool) -> None:
         """The path where ``test`` is ``polarity``: saves made only where it is not are dropped."""

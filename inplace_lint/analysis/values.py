@@ -215,11 +215,14 @@ class State:
 
 def join_states(a: "Optional[State]", b: "Optional[State]",
                 branches: "Optional[Callable[[], Tuple[Condition, Condition]]]" = None,
-                split: "Optional[State]" = None) -> "Optional[State]":
+                split: "Optional[State]" = None,
+                held_outside: "Optional[Callable[[], Set[Obj]]]" = None) -> "Optional[State]":
     """Join at a control-flow merge. ``None`` is the unreachable state. ``branches``: the merge of the two branches
     of an ``if`` (``a`` the one taken when the test holds), giving the condition each branch stands for (called
     only when needed): a tensor saved on one path only stays saved, under that path's condition. ``split``: the
-    state both paths started from (the ``if``'s, the loop's entry), to tell the tensors made on a path."""
+    state both paths started from (the ``if``'s, the loop's entry), to tell the tensors made on a path.
+    ``held_outside``: the objects that code outside these states still holds (the callers of the function being
+    analysed), called only when needed; with ``branches``, see ``_join_saved``."""
     if a is None:
         return b.copy() if b is not None else None
     if b is None:
@@ -243,7 +246,7 @@ def join_states(a: "Optional[State]", b: "Optional[State]",
     s.retain = a.retain | b.retain
     s.grad = a.grad if a.grad == b.grad else None
     s.infer = a.infer if a.infer == b.infer else None
-    s.saved = _join_saved(a, b, branches, split) if a.saved or b.saved else {}
+    s.saved = _join_saved(a, b, branches, split, held_outside) if a.saved or b.saved else {}
     s.overwritten = {k: v for k, v in a.overwritten.items() if b.overwritten.get(k) == v}
     s.stale = {k: v for k, v in a.stale.items() if b.stale.get(k) == v}
     return s
@@ -275,16 +278,36 @@ def certain(records: FrozenSet[SaveRecord]) -> bool:
     return any(not r[2] for r in records)
 
 
-def _join_saved(sa: State, sb: State, branches, split: Optional[State]) -> Dict[Obj, FrozenSet[SaveRecord]]:
+def _join_saved(sa: State, sb: State, branches, split: Optional[State],
+                held_outside: Optional[Callable[[], Set[Obj]]] = None) -> Dict[Obj, FrozenSet[SaveRecord]]:
     """A tensor surely saved on both paths stays surely saved; so does one saved on one path that did not exist
     where the paths split and that no name reaches on the other path (made on that path only: in a loop's body, in
     one branch). Otherwise, at the merge of an ``if`` (``branches``), each path's records go on under that path's
     condition; at any other merge (loops, calls, ``try``), only a tensor saved on both paths is kept (errors need
-    certainty)."""
+    certainty).
+
+    At the merge of an ``if``, the records of a path on which no name (nor ``held_outside``) reaches the op result
+    any more are dropped: on that path no later write can reach it, and a name that holds it after the merge holds
+    it from the other path, where it was not saved. (``if clip: h = torch.clamp(h, lo, hi)`` saves the old ``h``
+    and rebinds ``h``: after the ``if``, ``h`` is that old tensor only where the clamp did not run.)"""
     a, b = sa.saved, sb.saved
     saved: Dict[Obj, FrozenSet[SaveRecord]] = {}
     conds: Optional[Tuple[Condition, Condition]] = None
     reach: Dict[int, Set[Obj]] = {}
+    outside: Optional[Set[Obj]] = None
+
+    def unreachable(k: Obj, st: State) -> bool:
+        nonlocal outside
+        if k.kind != DERIVED or held_outside is None or isinstance(k.site, tuple) and k.site[:1] == ("param",):
+            return False  # leaves, parameters, a function's inputs: held where the analysis may not see
+        if id(st) not in reach:
+            reach[id(st)] = _reachable(st)
+        if k in reach[id(st)]:
+            return False
+        if outside is None:
+            outside = held_outside()
+        return k not in outside
+
     for k in set(a) | set(b):
         v, w = a.get(k, frozenset()), b.get(k, frozenset())
         if v and w and (branches is None or certain(v) and certain(w)):
@@ -301,6 +324,10 @@ def _join_saved(sa: State, sb: State, branches, split: Optional[State]) -> Dict[
         if branches is not None:
             if conds is None:
                 conds = branches()
+            if v and unreachable(k, sa):
+                v = frozenset()
+            if w and unreachable(k, sb):
+                w = frozenset()
             out = frozenset((label, node, when if cond in when else (cond,) + when)
                             for records, cond in ((v, conds[0]), (w, conds[1]))
                             for label, node, when in records if len(when) < MAX_CONDITIONS)
