@@ -172,11 +172,23 @@ def test_run_pytest_reports_the_planted_data_bug(tmp_path):
     assert "found only at run time" in proc.stderr
 
 
+OPT = "def step(params, lr):\n    for p in params:\n        p.sub_(lr * p.grad)\n"
+
+
+def _run_tests_calling_step(tmp_path, test_source: str):
+    """``inplace-lint run -- pytest`` on opt.py (a leaf update with grad on, no torch import) and ``test_source``."""
+    pytest.importorskip("torch")
+    (tmp_path / "opt.py").write_text(OPT)
+    (tmp_path / "test_opt.py").write_text(textwrap.dedent(test_source))
+    proc = cli("run", "--", sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", cwd=tmp_path)
+    assert proc.returncode == 1  # pytest failed
+    assert "opt.py:3:" in proc.stdout and "IPL001" in proc.stdout
+    return proc
+
+
 @pytest.mark.slow
 def test_run_reports_a_leaf_error_raised_inside_a_test(tmp_path):
-    pytest.importorskip("torch")
-    (tmp_path / "opt.py").write_text("def step(params, lr):\n    for p in params:\n        p.sub_(lr * p.grad)\n")
-    (tmp_path / "test_opt.py").write_text(textwrap.dedent("""\
+    proc = _run_tests_calling_step(tmp_path, """\
         import torch
         from opt import step
 
@@ -185,10 +197,7 @@ def test_run_reports_a_leaf_error_raised_inside_a_test(tmp_path):
             w = torch.ones(2, requires_grad=True)
             (w * w).sum().backward()
             step([w], 0.1)
-    """))
-    proc = cli("run", "--", sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", cwd=tmp_path)
-    assert proc.returncode == 1  # pytest failed
-    assert "opt.py:3:" in proc.stdout and "IPL001" in proc.stdout
+    """)
     # the call from test_opt.py is followed into opt.py, so the static finding is there and the run confirms it
     assert "= note: test_opt.py:8:5: reached from this call" in proc.stdout
     assert "= validation: confirmed: torch raised RuntimeError: a leaf Variable" in proc.stdout
@@ -198,9 +207,7 @@ def test_run_reports_a_leaf_error_raised_inside_a_test(tmp_path):
 @pytest.mark.slow
 def test_run_reports_a_leaf_error_only_the_run_sees(tmp_path):
     """The leaf comes from a pytest fixture, which the static checker does not follow: the probe reports it."""
-    pytest.importorskip("torch")
-    (tmp_path / "opt.py").write_text("def step(params, lr):\n    for p in params:\n        p.sub_(lr * p.grad)\n")
-    (tmp_path / "test_opt.py").write_text(textwrap.dedent("""\
+    proc = _run_tests_calling_step(tmp_path, """\
         import pytest
         import torch
         from opt import step
@@ -215,10 +222,7 @@ def test_run_reports_a_leaf_error_only_the_run_sees(tmp_path):
 
         def test_step(weights):
             step(weights, 0.1)
-    """))
-    proc = cli("run", "--", sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", cwd=tmp_path)
-    assert proc.returncode == 1  # pytest failed
-    assert "opt.py:3:" in proc.stdout and "IPL001" in proc.stdout
+    """)
     assert "= runtime: confirmed: torch raised RuntimeError: a leaf Variable" in proc.stdout
     assert "1 found only at run time" in proc.stderr
 

@@ -406,16 +406,22 @@ def _unpatch_functions() -> None:
         torch.nn.Module.__init__ = _ORIGINAL_MODULE_INIT
 
 
+def _call_site_of(frame, sites) -> Optional[Tuple[str, int]]:
+    """The construction site of the module whose ``__call__`` ``frame`` runs, if it is one we saw built."""
+    if frame.f_code is not _CALL_IMPL_CODE:
+        return None
+    module = frame.f_locals.get("self")
+    site = sites.get(module) if module is not None else None
+    return site if site is not None and site[0] else None
+
+
 def _traceback_module_sites(tb, sites) -> List[Tuple[str, int]]:
     """Construction sites of the modules whose ``__call__`` an exception went through, innermost first."""
     out: List[Tuple[str, int]] = []
     while tb is not None and sites:
-        frame = tb.tb_frame
-        if frame.f_code is _CALL_IMPL_CODE:
-            module = frame.f_locals.get("self")
-            site = sites.get(module) if module is not None else None
-            if site is not None and site[0]:
-                out.append(site)
+        site = _call_site_of(tb.tb_frame, sites)
+        if site is not None:
+            out.append(site)
         tb = tb.tb_next
     return out[::-1]
 
@@ -425,11 +431,9 @@ def _module_stack(sites) -> List[Tuple[str, int]]:
     out = []
     frame = sys._getframe(2)
     while frame is not None:
-        if frame.f_code is _CALL_IMPL_CODE:
-            module = frame.f_locals.get("self")
-            site = sites.get(module) if module is not None else None
-            if site is not None and site[0]:
-                out.append(site)
+        site = _call_site_of(frame, sites)
+        if site is not None:
+            out.append(site)
         frame = frame.f_back
     return out
 
