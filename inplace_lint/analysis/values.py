@@ -298,6 +298,16 @@ def _join_saved(sa: State, sb: State, branches, split: Optional[State]) -> Dict[
             if k not in reach[id(other)] and k not in reach[id(split)]:
                 saved[k] = v or w
                 continue
+        if (not v or not w) and split is not None and k in split.saved:
+            saving, other = (sa, sb) if v else (sb, sa)
+            for st in (saving, other):
+                if id(st) not in reach:
+                    reach[id(st)] = _reachable(st)
+            if k not in reach[id(saving)] and k in reach[id(other)]:
+                # saved where the paths split, then made anew on the other path (which dropped the old copy's
+                # save, ``forget_old_copy``): a name that reaches it after the merge holds the new copy; the saved
+                # old one no name reaches (``relative_buckets`` of a helper called twice, made in one branch)
+                continue
         if branches is not None:
             if conds is None:
                 conds = branches()
