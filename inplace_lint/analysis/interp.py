@@ -162,6 +162,8 @@ class Interpreter(TorchSemantics):
         self.pending: List[Tuple[Callable[[], None], FrozenSet[Obj]]] = []
         self._obj_cache: Dict[tuple, Obj] = {}
         self._rebinding: Optional[FrozenSet[str]] = None  # names the assignment being evaluated rebinds
+        self._renewals: List[Tuple[Obj, FrozenSet, State]] = []  # made anew by one, the old copy still held (``renew``)
+        self._renewal_state: Optional[State] = None  # the state of the assignment being evaluated
         self._eval = {
             cst.Name: self.ev_Name,
             cst.Attribute: self.ev_Attribute,
@@ -545,6 +547,7 @@ class Interpreter(TorchSemantics):
     def ev_rebinding(self, expr: cst.BaseExpression, names: Sequence[str]) -> Value:
         """``ev(expr)`` for a value about to be bound to ``names`` (see ``forget_old_copy``)."""
         outer, self._rebinding = self._rebinding, frozenset(names)
+        outer_state, self._renewal_state = self._renewal_state, self.state
         try:
             value = self.ev(expr)
             s = self.state
@@ -560,6 +563,7 @@ class Interpreter(TorchSemantics):
             return value
         finally:
             self._rebinding = outer
+            self._renewal_state = outer_state
 
     def forget_old_copy(self, o: Obj) -> None:
         """An allocation site that runs again (in a loop) makes a *new* tensor: ``b = b.clone()`` in a loop body is
@@ -574,9 +578,29 @@ class Interpreter(TorchSemantics):
             if key not in self._rebinding and key.split(".")[0] not in self._rebinding:
                 collect_refs(other, held)
         if o in held:
+            if o in s.saved and s is self._renewal_state:
+                self._renewals.append((o, s.saved[o], s))
             return
         s.saved.pop(o, None)
         s.stale.pop(o, None)
+        if o in s.renewed:
+            del s.renewed[o]
+
+    def renew(self, names: Sequence[str]) -> None:
+        """After an assignment to ``names`` that made objects anew whose old copies other names still hold
+        (``spo.append(sp)`` in a loop, then ``sp = bn(sp)``): ``names`` hold the new copies, which the saves
+        made so far (of the old copies) do not concern (``State.renewed``, ``saved_by(..., through=)``)."""
+        s = self.state
+        if not self._renewals or s is None:
+            return
+        mine = [(o, records) for o, records, at in self._renewals if at is s]
+        self._renewals = [r for r in self._renewals if r[2] is not s]
+        done: Set[Obj] = set()
+        for o, records in mine:  # the first snapshot of an object's saves: those made before this statement ran
+            holders = frozenset(n for n in names if o in s.env.get(n, ()))
+            if holders and o not in done:
+                done.add(o)
+                s.renewed[o] = (holders, records)
 
     def report(self, node: cst.CSTNode, code: str, message, fix=None, related=(), severity=None, stmt=None) -> None:
         """Record a finding. ``message`` is a string or a callable taking ``line_of(node) -> int`` (positions are
@@ -831,9 +855,13 @@ class Interpreter(TorchSemantics):
 
     def sx_Assign(self, stmt: cst.Assign) -> None:
         if all(isinstance(t.target, cst.Name) for t in stmt.targets):
-            value = self.ev_rebinding(stmt.value, [t.target.value for t in stmt.targets])
-        else:
-            value = self.ev(stmt.value)
+            names = [t.target.value for t in stmt.targets]
+            value = self.ev_rebinding(stmt.value, names)
+            for target in stmt.targets:
+                self.assign(target.target, value, stmt.value)
+            self.renew(names)
+            return
+        value = self.ev(stmt.value)
         for target in stmt.targets:
             self.assign(target.target, value, stmt.value)
 
@@ -841,8 +869,10 @@ class Interpreter(TorchSemantics):
         if stmt.value is not None:
             if isinstance(stmt.target, cst.Name):
                 value = self.ev_rebinding(stmt.value, [stmt.target.value])
-            else:
-                value = self.ev(stmt.value)
+                self.assign(stmt.target, value, stmt.value)
+                self.renew([stmt.target.value])
+                return
+            value = self.ev(stmt.value)
             self.assign(stmt.target, value, stmt.value)
 
     def sx_AugAssign(self, stmt: cst.AugAssign) -> None:
