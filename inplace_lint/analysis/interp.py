@@ -132,6 +132,7 @@ class Interpreter(TorchSemantics):
         self.inplace_flips: Dict[object, cst.CSTNode] = {}
         self.fn_by_qual: Dict[str, _Function] = {}
         self.instance_attrs: Dict[object, Dict[str, Value]] = {}  # instance site -> attributes its __init__ set
+        self.instance_consts: Dict[object, Dict[str, object]] = {}  # instance site -> constants __init__ stored
         # instance site -> attributes other methods set (``self.y = x`` in ``forward``), as the last call of one
         # analysed for that instance left them
         self.later_attrs: Dict[object, Dict[str, Value]] = {}
@@ -380,7 +381,13 @@ class Interpreter(TorchSemantics):
             self._bind_self_attrs(env, fn.cls, self.instance_attrs.get(instance.site, {}) if instance else {})
         if not self.call_stack:
             self.call_root = self.current  # the function whose analysis makes this call (None: the module)
-        prev = self._enter(fn, callee, returns=[], consts=self.call_consts(fn, node, is_method))
+        consts = self.call_consts(fn, node, is_method)
+        if instance is not None and fnode.name.value != "__init__":
+            # ``if self.add_self_loops:`` with what ``__init__`` stored for this instance (a default, a literal)
+            first = _all_params(fnode)[0].name.value
+            consts.update({first + "." + attr: value
+                           for attr, value in self.instance_consts.get(instance.site, {}).items()})
+        prev = self._enter(fn, callee, returns=[], consts=consts)
         self.call_stack.append((fn, node, self.call_stack[0][2] if self.call_stack else s.env))
         try:
             self.exec_block(body_statements(fnode.body))
@@ -390,6 +397,7 @@ class Interpreter(TorchSemantics):
                 exits.append((EMPTY, self.state))
                 if instance is not None and fnode.name.value == "__init__":
                     self.instance_attrs[instance.site] = self.instance_attrs_of(fn.cls, self.state.env)
+                    self.instance_consts[instance.site] = self.init_constants(fn, _all_params(fnode)[0].name.value)
         finally:
             self.call_stack.pop()
             self._leave(prev)
@@ -437,6 +445,40 @@ class Interpreter(TorchSemantics):
                 out[name] = value
         return out
 
+    def init_constants(self, init: _Function, self_name: str) -> Dict[str, object]:
+        """The attributes the ``__init__`` being analysed for one instance surely set to a constant (see ``const``):
+        assigned once, by a statement of its body's top level, and by no other method of the class."""
+        cls = init.cls
+        if not self_name or cls is None:
+            return {}
+        counts: Dict[str, int] = {}
+        for small in _assignments(init.node):
+            for t in small.targets if isinstance(small, cst.Assign) else (small,):
+                todo = [t.target]
+                while todo:
+                    target = todo.pop()
+                    if isinstance(target, (cst.Tuple, cst.List)):
+                        todo.extend(el.value for el in target.elements)
+                    elif isinstance(target, cst.StarredElement):
+                        todo.append(target.value)
+                    attr = _self_attr(target, self_name)
+                    if attr is not None:
+                        counts[attr] = counts.get(attr, 0) + 1
+        out: Dict[str, object] = {}
+        for stmt in body_statements(init.node.body):
+            if not isinstance(stmt, (cst.SimpleStatementLine, SuiteLine)):
+                continue
+            for small in stmt.body:
+                if not isinstance(small, cst.Assign) or len(small.targets) != 1:
+                    continue
+                attr = _self_attr(small.targets[0].target, self_name)
+                if attr is None or counts.get(attr) != 1 or attr in cls.assigned_elsewhere:
+                    continue
+                value = self.const(small.value)
+                if value is not NOT_CONSTANT:
+                    out[attr] = value
+        return out
+
     def bound_in(self, fnode: cst.FunctionDef) -> Set[str]:
         names = self._bound_names.get(id(fnode))
         if names is None:
@@ -450,6 +492,9 @@ class Interpreter(TorchSemantics):
         value = literal_value(node)
         if value is not NOT_CONSTANT:
             return value
+        if isinstance(node, cst.Attribute):  # ``self.flag`` that ``__init__`` set to one (``init_constants``)
+            key = dotted(node)
+            return self.consts.get(key, NOT_CONSTANT) if key is not None else NOT_CONSTANT
         if isinstance(node, cst.Name):
             name = node.value
             if name in self.consts:
@@ -2112,6 +2157,37 @@ def _self_attrs_assigned_outside_init(cls: cst.ClassDef) -> Set[str]:
     for stmt in body_statements(cls.body):
         if isinstance(stmt, cst.FunctionDef) and stmt.name.value != "__init__":
             _collect_self_assign(body_statements(stmt.body), out)
+    return out
+
+
+def _self_attr(target: cst.BaseExpression, self_name: str) -> Optional[str]:
+    """``x`` of a target ``self.x``, else None."""
+    if isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) and target.value.value == self_name:
+        return target.attr.value
+    return None
+
+
+def _assignments(fnode: cst.FunctionDef) -> List[cst.CSTNode]:
+    """Every ``Assign``, ``AnnAssign`` and ``AugAssign`` in a function's body, nested functions' excluded."""
+    out: List[cst.CSTNode] = []
+
+    class _V(cst.CSTVisitor):
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+            return node is fnode
+
+        def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+            return False
+
+        def visit_Assign(self, node: cst.Assign) -> None:
+            out.append(node)
+
+        def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+            out.append(node)
+
+        def visit_AugAssign(self, node: cst.AugAssign) -> None:
+            out.append(node)
+
+    fnode.visit(_V())
     return out
 
 
