@@ -163,7 +163,10 @@ class Interpreter(TorchSemantics):
         self.pending: List[Tuple[Callable[[], None], FrozenSet[Obj]]] = []
         self._obj_cache: Dict[tuple, Obj] = {}
         self._rebinding: Optional[FrozenSet[str]] = None  # names the assignment being evaluated rebinds
-        self._renewals: List[Tuple[Obj, FrozenSet, State]] = []  # made anew by one, the old copy still held (``renew``)
+        # objects the assignment being evaluated made anew while their old copies stay held, with the old copies'
+        # saves; those of the assignment evaluated last, for ``renew``
+        self._renewals: List[Tuple[Obj, FrozenSet]] = []
+        self._last_renewals: List[Tuple[Obj, FrozenSet]] = []
         self._renewal_state: Optional[State] = None  # the state of the assignment being evaluated
         self._eval = {
             cst.Name: self.ev_Name,
@@ -593,6 +596,7 @@ class Interpreter(TorchSemantics):
         """``ev(expr)`` for a value about to be bound to ``names`` (see ``forget_old_copy``)."""
         outer, self._rebinding = self._rebinding, frozenset(names)
         outer_state, self._renewal_state = self._renewal_state, self.state
+        outer_renewals, self._renewals = self._renewals, []
         try:
             value = self.ev(expr)
             s = self.state
@@ -609,6 +613,7 @@ class Interpreter(TorchSemantics):
         finally:
             self._rebinding = outer
             self._renewal_state = outer_state
+            self._last_renewals, self._renewals = self._renewals, outer_renewals
 
     def forget_old_copy(self, o: Obj) -> None:
         """An allocation site that runs again (in a loop) makes a *new* tensor: ``b = b.clone()`` in a loop body is
@@ -624,7 +629,7 @@ class Interpreter(TorchSemantics):
                 collect_refs(other, held)
         if o in held:
             if o in s.saved and s is self._renewal_state:
-                self._renewals.append((o, s.saved[o], s))
+                self._renewals.append((o, s.saved[o]))
             return
         s.saved.pop(o, None)
         s.stale.pop(o, None)
@@ -635,13 +640,12 @@ class Interpreter(TorchSemantics):
         """After an assignment to ``names`` that made objects anew whose old copies other names still hold
         (``spo.append(sp)`` in a loop, then ``sp = bn(sp)``): ``names`` hold the new copies, which the saves
         made so far (of the old copies) do not concern (``State.renewed``, ``saved_by(..., through=)``)."""
+        renewals, self._last_renewals = self._last_renewals, []
         s = self.state
-        if not self._renewals or s is None:
+        if s is None:
             return
-        mine = [(o, records) for o, records, at in self._renewals if at is s]
-        self._renewals = [r for r in self._renewals if r[2] is not s]
         done: Set[Obj] = set()
-        for o, records in mine:  # the first snapshot of an object's saves: those made before this statement ran
+        for o, records in renewals:  # the first snapshot of an object's saves: those made before this statement ran
             holders = frozenset(n for n in names if o in s.env.get(n, ()))
             if holders and o not in done:
                 done.add(o)
