@@ -77,12 +77,14 @@ class RuleContext:
         """Inference mode at that point: True, False, or None (unknown)."""
         return state.infer
 
-    def saved_by(self, value: Value, ctx: bool = False, maybe: bool = False) -> Optional[FrozenSet]:
+    def saved_by(self, value: Value, ctx: bool = False, maybe: bool = False, through=None) -> Optional[FrozenSet]:
         """The ``(label, node, when)`` records of the ops that surely saved every object of ``value`` for backward,
         or None; ``ctx``: those of ``ctx.save_for_backward`` in an autograd.Function instead; ``maybe``: saves made
         in one branch of an ``if`` count too, their ``when`` the branch conditions (``(test text, polarity)`` each,
-        outermost first; () for a save made on every path)."""
-        return self._it.saved_by(value, ctx=ctx, maybe=maybe)
+        outermost first; () for a save made on every path); ``through``: the expression a write reaches ``value``
+        by (``ev.target``): when that name holds the new copy of a tensor made anew in a loop while the old copy
+        stays reachable (``spo.append(sp)``), the saves of the old copy do not count."""
+        return self._it.saved_by(value, ctx=ctx, maybe=maybe, through=through)
 
     @staticmethod
     def requires_grad_set(o: Obj, state: State) -> bool:

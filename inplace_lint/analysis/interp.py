@@ -132,6 +132,7 @@ class Interpreter(TorchSemantics):
         self.inplace_flips: Dict[object, cst.CSTNode] = {}
         self.fn_by_qual: Dict[str, _Function] = {}
         self.instance_attrs: Dict[object, Dict[str, Value]] = {}  # instance site -> attributes its __init__ set
+        self.instance_consts: Dict[object, Dict[str, object]] = {}  # instance site -> constants __init__ stored
         # instance site -> attributes other methods set (``self.y = x`` in ``forward``), as the last call of one
         # analysed for that instance left them
         self.later_attrs: Dict[object, Dict[str, Value]] = {}
@@ -163,6 +164,11 @@ class Interpreter(TorchSemantics):
         self.pending: List[Tuple[Callable[[], None], FrozenSet[Obj]]] = []
         self._obj_cache: Dict[tuple, Obj] = {}
         self._rebinding: Optional[FrozenSet[str]] = None  # names the assignment being evaluated rebinds
+        # objects the assignment being evaluated made anew while their old copies stay held, with the old copies'
+        # saves; those of the assignment evaluated last, for ``renew``
+        self._renewals: List[Tuple[Obj, FrozenSet]] = []
+        self._last_renewals: List[Tuple[Obj, FrozenSet]] = []
+        self._renewal_state: Optional[State] = None  # the state of the assignment being evaluated
         self._eval = {
             cst.Name: self.ev_Name,
             cst.Attribute: self.ev_Attribute,
@@ -379,7 +385,13 @@ class Interpreter(TorchSemantics):
             self._bind_self_attrs(env, fn.cls, self.instance_attrs.get(instance.site, {}) if instance else {})
         if not self.call_stack:
             self.call_root = self.current  # the function whose analysis makes this call (None: the module)
-        prev = self._enter(fn, callee, returns=[], consts=self.call_consts(fn, node, is_method))
+        consts = self.call_consts(fn, node, is_method)
+        if instance is not None and fnode.name.value != "__init__":
+            # ``if self.add_self_loops:`` with what ``__init__`` stored for this instance (a default, a literal)
+            first = _all_params(fnode)[0].name.value
+            consts.update({first + "." + attr: value
+                           for attr, value in self.instance_consts.get(instance.site, {}).items()})
+        prev = self._enter(fn, callee, returns=[], consts=consts)
         self.call_stack.append((fn, node, self.call_stack[0][2] if self.call_stack else s.env))
         self.caller_states.append(s)
         try:
@@ -390,6 +402,7 @@ class Interpreter(TorchSemantics):
                 exits.append((EMPTY, self.state))
                 if instance is not None and fnode.name.value == "__init__":
                     self.instance_attrs[instance.site] = self.instance_attrs_of(fn.cls, self.state.env)
+                    self.instance_consts[instance.site] = self.init_constants(fn, _all_params(fnode)[0].name.value)
         finally:
             self.call_stack.pop()
             self.caller_states.pop()
@@ -438,6 +451,40 @@ class Interpreter(TorchSemantics):
                 out[name] = value
         return out
 
+    def init_constants(self, init: _Function, self_name: str) -> Dict[str, object]:
+        """The attributes the ``__init__`` being analysed for one instance surely set to a constant (see ``const``):
+        assigned once, by a statement of its body's top level, and by no other method of the class."""
+        cls = init.cls
+        if not self_name or cls is None:
+            return {}
+        counts: Dict[str, int] = {}
+        for small in _assignments(init.node):
+            for t in small.targets if isinstance(small, cst.Assign) else (small,):
+                todo = [t.target]
+                while todo:
+                    target = todo.pop()
+                    if isinstance(target, (cst.Tuple, cst.List)):
+                        todo.extend(el.value for el in target.elements)
+                    elif isinstance(target, cst.StarredElement):
+                        todo.append(target.value)
+                    attr = _self_attr(target, self_name)
+                    if attr is not None:
+                        counts[attr] = counts.get(attr, 0) + 1
+        out: Dict[str, object] = {}
+        for stmt in body_statements(init.node.body):
+            if not isinstance(stmt, (cst.SimpleStatementLine, SuiteLine)):
+                continue
+            for small in stmt.body:
+                if not isinstance(small, cst.Assign) or len(small.targets) != 1:
+                    continue
+                attr = _self_attr(small.targets[0].target, self_name)
+                if attr is None or counts.get(attr) != 1 or attr in cls.assigned_elsewhere:
+                    continue
+                value = self.const(small.value)
+                if value is not NOT_CONSTANT:
+                    out[attr] = value
+        return out
+
     def bound_in(self, fnode: cst.FunctionDef) -> Set[str]:
         names = self._bound_names.get(id(fnode))
         if names is None:
@@ -451,6 +498,9 @@ class Interpreter(TorchSemantics):
         value = literal_value(node)
         if value is not NOT_CONSTANT:
             return value
+        if isinstance(node, cst.Attribute):  # ``self.flag`` that ``__init__`` set to one (``init_constants``)
+            key = dotted(node)
+            return self.consts.get(key, NOT_CONSTANT) if key is not None else NOT_CONSTANT
         if isinstance(node, cst.Name):
             name = node.value
             if name in self.consts:
@@ -548,6 +598,8 @@ class Interpreter(TorchSemantics):
     def ev_rebinding(self, expr: cst.BaseExpression, names: Sequence[str]) -> Value:
         """``ev(expr)`` for a value about to be bound to ``names`` (see ``forget_old_copy``)."""
         outer, self._rebinding = self._rebinding, frozenset(names)
+        outer_state, self._renewal_state = self._renewal_state, self.state
+        outer_renewals, self._renewals = self._renewals, []
         try:
             value = self.ev(expr)
             s = self.state
@@ -563,6 +615,8 @@ class Interpreter(TorchSemantics):
             return value
         finally:
             self._rebinding = outer
+            self._renewal_state = outer_state
+            self._last_renewals, self._renewals = self._renewals, outer_renewals
 
     def held_outside(self) -> Set[Obj]:
         """The objects that the code outside the function being analysed can still reach: its callers' names, and
@@ -589,9 +643,28 @@ class Interpreter(TorchSemantics):
             if key not in self._rebinding and key.split(".")[0] not in self._rebinding:
                 collect_refs(other, held)
         if o in held:
+            if o in s.saved and s is self._renewal_state:
+                self._renewals.append((o, s.saved[o]))
             return
         s.saved.pop(o, None)
         s.stale.pop(o, None)
+        if o in s.renewed:
+            del s.renewed[o]
+
+    def renew(self, names: Sequence[str]) -> None:
+        """After an assignment to ``names`` that made objects anew whose old copies other names still hold
+        (``spo.append(sp)`` in a loop, then ``sp = bn(sp)``): ``names`` hold the new copies, which the saves
+        made so far (of the old copies) do not concern (``State.renewed``, ``saved_by(..., through=)``)."""
+        renewals, self._last_renewals = self._last_renewals, []
+        s = self.state
+        if s is None:
+            return
+        done: Set[Obj] = set()
+        for o, records in renewals:  # the first snapshot of an object's saves: those made before this statement ran
+            holders = frozenset(n for n in names if o in s.env.get(n, ()))
+            if holders and o not in done:
+                done.add(o)
+                s.renewed[o] = (holders, records)
 
     def report(self, node: cst.CSTNode, code: str, message, fix=None, related=(), severity=None, stmt=None) -> None:
         """Record a finding. ``message`` is a string or a callable taking ``line_of(node) -> int`` (positions are
@@ -846,9 +919,13 @@ class Interpreter(TorchSemantics):
 
     def sx_Assign(self, stmt: cst.Assign) -> None:
         if all(isinstance(t.target, cst.Name) for t in stmt.targets):
-            value = self.ev_rebinding(stmt.value, [t.target.value for t in stmt.targets])
-        else:
-            value = self.ev(stmt.value)
+            names = [t.target.value for t in stmt.targets]
+            value = self.ev_rebinding(stmt.value, names)
+            for target in stmt.targets:
+                self.assign(target.target, value, stmt.value)
+            self.renew(names)
+            return
+        value = self.ev(stmt.value)
         for target in stmt.targets:
             self.assign(target.target, value, stmt.value)
 
@@ -856,8 +933,10 @@ class Interpreter(TorchSemantics):
         if stmt.value is not None:
             if isinstance(stmt.target, cst.Name):
                 value = self.ev_rebinding(stmt.value, [stmt.target.value])
-            else:
-                value = self.ev(stmt.value)
+                self.assign(stmt.target, value, stmt.value)
+                self.renew([stmt.target.value])
+                return
+            value = self.ev(stmt.value)
             self.assign(stmt.target, value, stmt.value)
 
     def sx_AugAssign(self, stmt: cst.AugAssign) -> None:
@@ -2098,6 +2177,37 @@ def _self_attrs_assigned_outside_init(cls: cst.ClassDef) -> Set[str]:
     for stmt in body_statements(cls.body):
         if isinstance(stmt, cst.FunctionDef) and stmt.name.value != "__init__":
             _collect_self_assign(body_statements(stmt.body), out)
+    return out
+
+
+def _self_attr(target: cst.BaseExpression, self_name: str) -> Optional[str]:
+    """``x`` of a target ``self.x``, else None."""
+    if isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) and target.value.value == self_name:
+        return target.attr.value
+    return None
+
+
+def _assignments(fnode: cst.FunctionDef) -> List[cst.CSTNode]:
+    """Every ``Assign``, ``AnnAssign`` and ``AugAssign`` in a function's body, nested functions' excluded."""
+    out: List[cst.CSTNode] = []
+
+    class _V(cst.CSTVisitor):
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+            return node is fnode
+
+        def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+            return False
+
+        def visit_Assign(self, node: cst.Assign) -> None:
+            out.append(node)
+
+        def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+            out.append(node)
+
+        def visit_AugAssign(self, node: cst.AugAssign) -> None:
+            out.append(node)
+
+    fnode.visit(_V())
     return out
 
 

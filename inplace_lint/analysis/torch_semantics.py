@@ -370,6 +370,12 @@ class TorchSemantics:
                 self._save(saved, o, record)
         if saved != s.saved:
             s.saved = saved
+        if s.renewed:  # the new copy of a renewed object may be saved now too: the record concerns it
+            roots = {o.root() for idx in saved_args for o in args.get(idx, EMPTY)}
+            if saves_result:
+                roots.update(o.root() for o in result)
+            s.renewed = {o: (names, records - {record} if o in roots else records)
+                         for o, (names, records) in s.renewed.items()}
 
     @staticmethod
     def _save(saved: Dict, o: Obj, record) -> None:
@@ -378,18 +384,26 @@ class TorchSemantics:
         root = o.root()
         saved[root] = saved.get(root, frozenset()) | frozenset((record,))
 
-    def saved_by(self, value: Value, ctx: bool = False, maybe: bool = False) -> Optional[FrozenSet]:
+    def saved_by(self, value: Value, ctx: bool = False, maybe: bool = False,
+                 through: Optional[cst.BaseExpression] = None) -> Optional[FrozenSet]:
         """The records of the ops that surely saved every object of ``value`` (through views and detach), or None.
         ``ctx``: the records of ``ctx.save_for_backward`` in an autograd.Function instead of those of ops.
-        ``maybe``: saves made in a branch count too (their records carry the branch conditions)."""
+        ``maybe``: saves made in a branch count too (their records carry the branch conditions).
+        ``through``: the expression ``value`` is reached by (a write's target): when its name holds the new copy
+        of a renewed object (``State.renewed``), the saves of the old copies do not count."""
         s = self.state
         if s is None or not s.saved or not value:
             return None
+        name = _root_name(through) if through is not None and s.renewed else None
         records: Set = set()
         for o in value:
             if o.kind in (DATA, GRAD) or not (o.is_tensor or o.kind == UNKNOWN):
                 return None
-            r = [rec for rec in s.saved.get(o.root(), ()) if (rec[0] == CTX_SAVE) == ctx and (maybe or not rec[2])]
+            root = o.root()
+            old = s.renewed[root][1] if name is not None and root in s.renewed and name in s.renewed[root][0] \
+                else frozenset()
+            r = [rec for rec in s.saved.get(root, ()) if (rec[0] == CTX_SAVE) == ctx and (maybe or not rec[2])
+                 and rec not in old]
             if not r:
                 return None
             records.update(r)
@@ -449,7 +463,9 @@ class TorchSemantics:
         if self.module_inplace(mod) and self.maybe_tensor(pos[0]):
             short = cls.split(".")[-1]
             # made in place by ``m.inplace = True``: that statement is the culprit (and reported once)
-            node = target = self.inplace_flips.get(mod.site, node)
+            flip = self.inplace_flips.get(mod.site)
+            if flip is not None:
+                node = target = flip
             self.inplace(node, target, pos[0], "module", f"{short}(inplace=True)")
             if self.state is not None and self.state.grad is True:
                 # what it saves of its input it saves as a copy made before the write: only its result is the tensor
@@ -980,3 +996,10 @@ def _writes_into(fn: "cst.FunctionDef | cst.Lambda", name: str) -> List[Tuple]:
 
     walk(body_statements(fn.body))
     return found
+
+
+def _root_name(node: cst.BaseExpression) -> Optional[str]:
+    """The name an expression writes through: ``x`` of ``x``, ``x[i]``, ``x[i][j]``; None for anything else."""
+    while isinstance(node, cst.Subscript):
+        node = node.value
+    return node.value if isinstance(node, cst.Name) else None

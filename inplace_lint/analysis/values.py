@@ -148,9 +148,12 @@ class State:
              result went elsewhere; reading the name sees the new values
     stale:   object -> (step node, optimizer text): its graph saved parameters that ``optimizer.step()`` has since
              updated in place; backpropagating it raises
+    renewed: object -> (names, records): its allocation site ran again (in a loop) while the old copy stayed
+             reachable (``spo.append(sp)``): ``names`` hold the new copy, which the ``records`` of ``saved`` (made
+             before, on the old copy) do not concern (``Interpreter.forget_old_copy``)
     """
 
-    __slots__ = ("env", "rg", "norg", "used", "retain", "grad", "infer", "saved", "overwritten", "stale")
+    __slots__ = ("env", "rg", "norg", "used", "retain", "grad", "infer", "saved", "overwritten", "stale", "renewed")
 
     def __init__(self) -> None:
         self.env: Dict[str, Value] = {}
@@ -163,6 +166,7 @@ class State:
         self.saved: Dict[Obj, FrozenSet[SaveRecord]] = {}
         self.overwritten: Dict[str, Tuple[object, Obj]] = {}
         self.stale: Dict[Obj, Tuple[object, str]] = {}
+        self.renewed: Dict[Obj, Tuple[FrozenSet[str], FrozenSet[SaveRecord]]] = {}
 
     def copy(self) -> "State":
         s = State.__new__(State)
@@ -176,6 +180,7 @@ class State:
         s.saved = dict(self.saved)
         s.overwritten = dict(self.overwritten)
         s.stale = dict(self.stale)
+        s.renewed = dict(self.renewed)
         return s
 
     def __eq__(self, other: object) -> bool:
@@ -191,6 +196,7 @@ class State:
             and self.saved == other.saved
             and self.overwritten == other.overwritten
             and self.stale == other.stale
+            and self.renewed == other.renewed
         )
 
     def bind(self, name: str, value: Value) -> None:
@@ -199,15 +205,29 @@ class State:
         env[name] = value
         if self.overwritten:
             self.overwritten.pop(name, None)
+        if self.renewed:
+            self.drop_renewed_name(name)
         prefix = name + "."
         if any(k.startswith(prefix) for k in env):
             for k in [k for k in env if k.startswith(prefix)]:
                 del env[k]
 
+    def drop_renewed_name(self, name: str) -> None:
+        """``name`` no longer holds the new copy of any renewed object."""
+        renewed: Dict[Obj, Tuple[FrozenSet[str], FrozenSet[SaveRecord]]] = {}
+        for o, (names, records) in self.renewed.items():
+            if name in names:
+                names = names - {name}
+            if names:
+                renewed[o] = (names, records)
+        self.renewed = renewed
+
     def unbind(self, name: str) -> None:
         self.env.pop(name, None)
         if self.overwritten:
             self.overwritten.pop(name, None)
+        if self.renewed:
+            self.drop_renewed_name(name)
         prefix = name + "."
         for k in [k for k in self.env if k.startswith(prefix)]:
             del self.env[k]
@@ -249,6 +269,11 @@ def join_states(a: "Optional[State]", b: "Optional[State]",
     s.saved = _join_saved(a, b, branches, split, held_outside) if a.saved or b.saved else {}
     s.overwritten = {k: v for k, v in a.overwritten.items() if b.overwritten.get(k) == v}
     s.stale = {k: v for k, v in a.stale.items() if b.stale.get(k) == v}
+    s.renewed = {}
+    for o, (names, records) in a.renewed.items():
+        other = b.renewed.get(o)
+        if other is not None and names & other[0]:  # a name holds the new copy only if it does on both paths
+            s.renewed[o] = (names & other[0], records | other[1])
     return s
 
 
@@ -320,6 +345,16 @@ def _join_saved(sa: State, sb: State, branches, split: Optional[State],
                     reach[id(st)] = _reachable(st)
             if k not in reach[id(other)] and k not in reach[id(split)]:
                 saved[k] = v or w
+                continue
+        if (not v or not w) and split is not None and k in split.saved:
+            saving, other = (sa, sb) if v else (sb, sa)
+            for st in (saving, other):
+                if id(st) not in reach:
+                    reach[id(st)] = _reachable(st)
+            if k not in reach[id(saving)] and k in reach[id(other)]:
+                # saved where the paths split, then made anew on the other path (which dropped the old copy's
+                # save, ``forget_old_copy``): a name that reaches it after the merge holds the new copy; the saved
+                # old one no name reaches (``relative_buckets`` of a helper called twice, made in one branch)
                 continue
         if branches is not None:
             if conds is None:

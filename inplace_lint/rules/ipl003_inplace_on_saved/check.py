@@ -103,7 +103,7 @@ class InplaceOnSaved(Check):
             return  # IPL009/IPL010/...: torch raises at this very line
         if ctx.inference_mode(ev.state) is False and all(o.is_tensor and ctx.is_inference(o) for o in objs):
             return  # an inference tensor written outside inference mode: IPL011, torch raises at this line
-        records = ctx.saved_by(objs) or ctx.saved_by(objs, maybe=True)
+        records = ctx.saved_by(objs, through=ev.target) or ctx.saved_by(objs, maybe=True, through=ev.target)
         if not records:
             return
         target = expr_text(ev.target)
