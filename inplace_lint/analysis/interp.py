@@ -2188,26 +2188,27 @@ def _self_attr(target: cst.BaseExpression, self_name: str) -> Optional[str]:
 
 
 def _assignments(fnode: cst.FunctionDef) -> List[cst.CSTNode]:
-    """Every ``Assign``, ``AnnAssign`` and ``AugAssign`` in a function's body, nested functions' excluded."""
+    """Every ``Assign``, ``AnnAssign`` and ``AugAssign`` in a function's body, nested functions' and classes'
+    excluded (a walk over statements: an assignment is a statement, never inside an expression)."""
     out: List[cst.CSTNode] = []
-
-    class _V(cst.CSTVisitor):
-        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-            return node is fnode
-
-        def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-            return False
-
-        def visit_Assign(self, node: cst.Assign) -> None:
-            out.append(node)
-
-        def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-            out.append(node)
-
-        def visit_AugAssign(self, node: cst.AugAssign) -> None:
-            out.append(node)
-
-    fnode.visit(_V())
+    todo = [fnode.body]
+    while todo:
+        body = todo.pop()
+        for stmt in body_statements(body):
+            if isinstance(stmt, (cst.SimpleStatementLine, SuiteLine)):
+                out.extend(small for small in stmt.body if isinstance(small, (cst.Assign, cst.AnnAssign,
+                                                                              cst.AugAssign)))
+            elif isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
+                continue
+            else:
+                for attr in ("body", "orelse", "finalbody"):
+                    part = getattr(stmt, attr, None)
+                    if isinstance(part, cst.BaseSuite) or isinstance(part, (cst.If, cst.Else, cst.Finally)):
+                        todo.append(part)
+                for handler in getattr(stmt, "handlers", ()) or ():
+                    todo.append(handler.body)
+                for case in getattr(stmt, "cases", ()) or ():
+                    todo.append(case.body)
     return out
 
 

@@ -16,7 +16,7 @@ import os
 import re
 from pathlib import Path
 from collections import OrderedDict
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, FrozenSet, List, Optional, Tuple
 
 import libcst as cst
 
@@ -159,8 +159,7 @@ class Project:
         path = self.resolve(module, level, from_dir)
         if path is None:
             return None
-        text = _text(path)
-        if text is None or not re.search(rf"^(?:async[ \t]+)?def[ \t]+{re.escape(name)}\b", text, re.M):
+        if name not in _def_names(path):
             return None
         foreign = self.load(path)
         if foreign is None or name not in foreign.function_names:
@@ -258,6 +257,24 @@ def _text(path: Path) -> Optional[str]:
         text = None
     _remember(_TEXTS, key, text)
     return text
+
+
+_DEF_AT_COLUMN_0 = re.compile(r"^(?:async[ \t]+)?def[ \t]+(\w+)", re.M)
+_DEFS: "OrderedDict[Tuple[str, int, int], FrozenSet[str]]" = OrderedDict()
+
+
+def _def_names(path: Path) -> FrozenSet[str]:
+    """The names of the ``def`` lines at column 0 of a file (a text scan, once per file and run): a file that has
+    no ``def name`` is never loaded for ``name``."""
+    key = _stamp(path)
+    if key is None:
+        return frozenset()
+    names = _DEFS.get(key)
+    if names is None:
+        text = _text(path)
+        names = frozenset(_DEF_AT_COLUMN_0.findall(text)) if text is not None else frozenset()
+        _remember(_DEFS, key, names, keep=8192)
+    return names
 
 
 def _read(path: Path) -> Optional[ForeignModule]:

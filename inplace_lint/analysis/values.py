@@ -6,6 +6,7 @@ a fixed point. Facts that change over time (does this tensor require grad now?) 
 """
 from __future__ import annotations
 
+from itertools import repeat
 from typing import Callable, Dict, FrozenSet, Optional, Set, Tuple
 
 # Object kinds
@@ -208,7 +209,7 @@ class State:
         if self.renewed:
             self.drop_renewed_name(name)
         prefix = name + "."
-        if any(k.startswith(prefix) for k in env):
+        if any(map(str.startswith, env, repeat(prefix))):  # (in C: this runs for every binding)
             for k in [k for k in env if k.startswith(prefix)]:
                 del env[k]
 
@@ -229,8 +230,9 @@ class State:
         if self.renewed:
             self.drop_renewed_name(name)
         prefix = name + "."
-        for k in [k for k in self.env if k.startswith(prefix)]:
-            del self.env[k]
+        if any(map(str.startswith, self.env, repeat(prefix))):
+            for k in [k for k in self.env if k.startswith(prefix)]:
+                del self.env[k]
 
 
 def join_states(a: "Optional[State]", b: "Optional[State]",
