@@ -23,7 +23,7 @@ from typing import BinaryIO, Callable, Dict, Iterator, List, Optional, Sequence,
 
 from . import catalog, noqa
 from .analysis.guard import run_deep
-from .analysis.project import import_closure, new_run
+from .analysis.project import new_run, recording
 from .codemods import MAX_FIX_GROUPS, materialize
 from .config import Settings
 from .diagnostics import ERROR, WARNING, Diagnostic
@@ -315,19 +315,21 @@ class FileOutcome:
     diagnostics: List[Diagnostic] = field(default_factory=list)
     text: Optional[str] = None
     error: Optional[LintError] = None
+    dependencies: List[str] = field(default_factory=list)  # project files the analysis consulted (cache keys)
 
 
 def check_file(path: str, read: Callable[[], str], settings: Settings) -> FileOutcome:
     """Read, analyze and filter one file; an analyzer crash becomes a ``LintError``. Never raises."""
     try:
-        try:
-            text: Optional[str] = read()
-            kept = check_source(text, path, settings)
-        except UnreadableSource as exc:
-            text, kept = None, filter_diagnostics([unreadable_diagnostic(path, str(exc))], None, path, settings)
+        with recording() as consulted:
+            try:
+                text: Optional[str] = read()
+                kept = check_source(text, path, settings)
+            except UnreadableSource as exc:
+                text, kept = None, filter_diagnostics([unreadable_diagnostic(path, str(exc))], None, path, settings)
     except Exception as exc:  # noqa: BLE001 - one bad file must not stop the run
         return FileOutcome(path, error=LintError(path, f"internal error: {type(exc).__name__}: {exc}"))
-    return FileOutcome(path, kept, text if kept else None)
+    return FileOutcome(path, kept, text if kept else None, dependencies=sorted(consulted))
 
 
 def _collect(outcome: FileOutcome, result: Result) -> None:
@@ -434,7 +436,7 @@ def lint_paths(paths: Sequence[str], settings: Settings, *, stdin_filename: Opti
     checked = _run_checks([(display, file) for _, display, file, _ in todo], settings, jobs)
     for (i, display, file, key), outcome in zip(todo, checked):
         if key is not None and outcome.error is None:
-            cache.put(key, outcome.diagnostics, _dependencies(file))
+            cache.put(key, outcome.diagnostics, [Path(p) for p in outcome.dependencies])
         outcomes[i] = outcome
     for outcome in outcomes:
         if outcome is not None:
@@ -443,15 +445,6 @@ def lint_paths(paths: Sequence[str], settings: Settings, *, stdin_filename: Opti
     result.diagnostics = merge_duplicates(result.diagnostics)
     result.errors.sort(key=lambda e: e.path)
     return result
-
-
-def _dependencies(file: Path) -> List[Path]:
-    """The project files ``file`` imports helpers from (its cache entry is stale when one of them changes)."""
-    try:
-        text = read_file_bytes(file).decode("utf-8", "replace")
-    except (OSError, UnreadableSource):
-        return []
-    return import_closure(str(file), text)
 
 
 def _cache_key(cache, display: str, file: Path, settings: Settings) -> Optional[str]:

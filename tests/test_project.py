@@ -195,3 +195,27 @@ def test_a_helper_file_is_parsed_only_for_the_functions_called(tmp_path, monkeyp
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(main, ["check", "--no-cache", "train.py"])
     assert "helpers.py:" in result.output and "IPL001" in result.output, result.output
+
+
+def test_cache_entry_depends_on_the_files_the_analysis_consulted(tmp_path):
+    """An entry is stale when a file the analysis looked a helper up in changes, not when any file it imports
+    transitively does: train.py calls helpers.sgd_step; helpers.py imports utils.py, which nothing follows."""
+    root = _project(tmp_path, {"helpers.py": "from utils import scale\n" + HELPERS,
+                               "utils.py": "def scale(x):\n    return x\n", "train.py": TRAIN})
+    cache = ["--cache-dir", str(tmp_path / "cache")]
+    old = os.getcwd()
+    os.chdir(root)
+    try:
+        def cached() -> str:
+            result = CliRunner().invoke(main, ["check", *cache, "-v", "train.py"], catch_exceptions=False)
+            assert result.exit_code == 1 and "IPL001" in result.output
+            return next(line for line in result.output.splitlines() if "checked 1 file" in line)
+
+        assert "0 from the cache" in cached()
+        assert "1 from the cache" in cached()
+        (root / "utils.py").write_text("def scale(x):\n    return 2 * x\n")
+        assert "1 from the cache" in cached()  # utils.py was never consulted for train.py
+        (root / "helpers.py").write_text("from utils import scale\n\n" + HELPERS)
+        assert "0 from the cache" in cached()  # helpers.py was
+    finally:
+        os.chdir(old)

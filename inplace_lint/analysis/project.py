@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import os
 import re
+from contextlib import contextmanager
 from pathlib import Path
 from collections import OrderedDict
-from typing import Dict, FrozenSet, List, Optional, Tuple
+from typing import Dict, FrozenSet, Iterator, List, Optional, Set, Tuple
 
 import libcst as cst
 
@@ -159,6 +160,8 @@ class Project:
         path = self.resolve(module, level, from_dir)
         if path is None:
             return None
+        if _RECORDER is not None:  # the findings now depend on this file's text
+            _RECORDER.add(str(path))
         if name not in _def_names(path):
             return None
         foreign = self.load(path)
@@ -177,7 +180,8 @@ _FROM_IMPORT = re.compile(r"^[ \t]*from[ \t]+(\.*)([\w.]*)[ \t]+import\b", re.M)
 
 def import_closure(importer: str, text: str) -> List[Path]:
     """The project files ``importer`` (with content ``text``) may read helpers from, and those they import in turn:
-    what its findings depend on (a superset of what the analysis reads; found by a text scan, no parse). The scan of
+    an upper bound of what its findings can depend on, by a text scan (the results cache keys an entry by what the
+    analysis really consulted, ``recording``; ``bench/cache_bench.py --edit`` compares the two). The scan of
     each imported file and each resolution are remembered for the run (the files of a project import the same few
     modules)."""
     project = Project(importer)
@@ -199,6 +203,21 @@ def import_closure(importer: str, text: str) -> List[Path]:
             if found:
                 todo.append((path.parent, found))
     return out
+
+
+_RECORDER: Optional[Set[str]] = None
+
+
+@contextmanager
+def recording() -> Iterator[Set[str]]:
+    """``with recording() as deps:`` -- the project files whose text the analysis run inside consulted (a file it
+    looked a helper up in, called or not): what its findings depend on, for the results cache."""
+    global _RECORDER
+    previous, _RECORDER = _RECORDER, set()
+    try:
+        yield _RECORDER
+    finally:
+        _RECORDER = previous
 
 
 _MISSING = object()
