@@ -16,9 +16,9 @@ the cold/warm ratio.
 
 ``--edit REL`` adds a fourth run: on a copy of DIR (a ``pyproject.toml`` at its top makes it one project; DIR itself
 is never written), after the warm run, one line is appended to the file ``REL`` and the cached run is repeated with
-``-v``. It prints how many files were analysed again (not from the cache) against how many the edit can affect:
-``REL`` and every file (with or without torch: both are cached) whose import closure (``project.import_closure``: the files its helpers may come from)
-contains it::
+``-v``. It prints how many files were analysed again (not from the cache): ``REL`` and the files whose analysis
+consulted it (looked a helper up in it); against an upper bound, ``REL`` and every file (with or without torch: both
+are cached) whose import closure (``project.import_closure``, transitive) contains it::
 
     python bench/cache_bench.py bench/corpus/transformers --edit transformers/activations.py
 """
@@ -98,8 +98,8 @@ def edit_run(target: str, rel: str, jobs: int) -> None:
         base, again = not_cached(warm_err), not_cached(err)
         print(f"  edit {rel}: cold {cold:.2f} s, warm {warm:.2f} s, after the edit {after:.2f} s")
         print(f"  not from the cache: {base} file(s) in the warm run (never cached: no torch, or no parse), "
-              f"{again} after the edit, so {again - base} analysed again; the edit can affect {len(expected)} "
-              f"(it and every file that may read helpers from it)")
+              f"{again} after the edit, so {again - base} analysed again; an upper bound of what the edit can affect: "
+              f"{len(expected)} (it and every file whose imports reach it, transitively)")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
