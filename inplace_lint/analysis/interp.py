@@ -167,6 +167,7 @@ class Interpreter(TorchSemantics):
         # objects the assignment being evaluated made anew while their old copies stay held, with the old copies'
         # saves; those of the assignment evaluated last, for ``renew``
         self._renewals: List[Tuple[Obj, FrozenSet]] = []
+        self._stale_marked: Set[Obj] = set()  # unknown results given a stale graph by ``stale_through_unknown``
         self._last_renewals: List[Tuple[Obj, FrozenSet]] = []
         self._renewal_state: Optional[State] = None  # the state of the assignment being evaluated
         self._eval = {
@@ -600,13 +601,15 @@ class Interpreter(TorchSemantics):
         outer, self._rebinding = self._rebinding, frozenset(names)
         outer_state, self._renewal_state = self._renewal_state, self.state
         outer_renewals, self._renewals = self._renewals, []
+        outer_marked, self._stale_marked = self._stale_marked, set()
         try:
             value = self.ev(expr)
             s = self.state
             if s is not None and (s.saved or s.stale):
                 # a call on something of unknown type makes an unknown object per call site: new each time too
+                # (but a stale graph it got from its arguments just now is its own)
                 old = [o for o in value if o.kind == UNKNOWN and (o in s.saved or o in s.stale)
-                       and isinstance(o.site, tuple) and len(o.site) > 1]
+                       and o not in self._stale_marked and isinstance(o.site, tuple) and len(o.site) > 1]
                 if old:
                     inside = {id(n) for n in _nodes(expr)}
                     for o in old:
@@ -616,6 +619,7 @@ class Interpreter(TorchSemantics):
         finally:
             self._rebinding = outer
             self._renewal_state = outer_state
+            self._stale_marked = outer_marked
             self._last_renewals, self._renewals = self._renewals, outer_renewals
 
     def held_outside(self) -> Set[Obj]:
@@ -1210,6 +1214,11 @@ class Interpreter(TorchSemantics):
             for c in frame[1]:
                 end = join_states(end, c, split=entry)
             new_head = join_states(head, end, split=entry)
+            if new_head is not None and end is not None and end.stale:
+                # a graph made stale by an optimizer step late in the body is still stale when the next pass
+                # backpropagates it (a graph built before the loop and reused in it: the loop runs more than once)
+                for o, fact in end.stale.items():
+                    new_head.stale.setdefault(o, fact)
             if new_head == head:
                 break
             head = new_head
@@ -1973,7 +1982,21 @@ class Interpreter(TorchSemantics):
                 out.add(self.obj(UNKNOWN, ("call", id(node))))
         if isinstance(node.func, cst.Attribute) and isinstance(node.func.value, cst.Name) and node.func.value.value == "self" and self.current_cls is not None:
             self.record_call(f"{self.current_cls.name}.{node.func.attr.value}")
+        self.stale_through_unknown(out, pos, kw)
         return frozenset(out) if out else UNKNOWN_VALUE
+
+    def stale_through_unknown(self, out: Set[Obj], pos: List[Value], kw: Dict[str, Value]) -> None:
+        """A call whose result is not known, given a tensor whose graph an optimizer step made stale (``netD(fake)``
+        through a module the analysis cannot follow): what it computes from that tensor carries the stale graph."""
+        s = self.state
+        if s is None or not s.stale:
+            return
+        fact = next((s.stale[o] for v in list(pos) + list(kw.values()) for o in v if o in s.stale), None)
+        if fact is not None:
+            for o in out:
+                if o.kind == UNKNOWN and o.site != "unknown":
+                    s.stale[o] = fact
+                    self._stale_marked.add(o)
 
     def note_overwritten_reads(self, node, inputs: Iterable[Value]) -> None:
         """``inputs`` are computed with at ``node``: a read of a tensor a call overwrote in place, when one of them

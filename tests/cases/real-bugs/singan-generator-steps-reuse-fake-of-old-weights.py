@@ -1,7 +1,6 @@
 # case: singan-generator-steps-reuse-fake-of-old-weights
 # source: https://github.com/tamarott/SinGAN/issues/148
 # expect: markers
-# known-miss: `fake` is made by netG before the G loop and backpropagated again in every iteration: the step of iteration j writes the weights that graph saved before the backward of iteration j+1, which only the loop's second pass shows (missed even with netG and netD at module level and the loop alone)
 # torch: raises "one of the variables needed for gradient computation has been modified by an inplace operation"
 
 # training.py's train_single_scale: the G loop backpropagates errG through `fake`, made once by netG at the end of
