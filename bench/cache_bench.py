@@ -62,11 +62,12 @@ def affected_by(root: Path, edited: Path) -> List[Path]:
     from inplace_lint.analysis.project import import_closure
 
     out = [edited]
+    memo: dict = {}  # resolutions and scans shared by the files of the tree
     for path in sorted(root.rglob("*.py")):
         if path == edited:
             continue
         text = path.read_bytes().decode("utf-8", "replace")
-        if edited in [p.resolve() for p in import_closure(str(path), text)]:
+        if edited in [p.resolve() for p in import_closure(str(path), text, memo)]:
             out.append(path)
     return out
 

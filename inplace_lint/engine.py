@@ -23,7 +23,7 @@ from typing import BinaryIO, Callable, Dict, Iterator, List, Optional, Sequence,
 
 from . import catalog, noqa
 from .analysis.guard import run_deep
-from .analysis.project import new_run, recording
+from .analysis.project import recording
 from .codemods import MAX_FIX_GROUPS, materialize
 from .config import Settings
 from .diagnostics import ERROR, WARNING, Diagnostic
@@ -417,7 +417,6 @@ def lint_paths(paths: Sequence[str], settings: Settings, *, stdin_filename: Opti
     the findings (fixes included) of files whose content, path, settings and checker are unchanged.
     """
     result = Result()
-    new_run()
     file_paths = [p for p in paths if p != STDIN]
     files, result.errors = discover(file_paths, settings)
     if STDIN in paths:

@@ -8,10 +8,9 @@ Parsing is most of a run's cost, so before parsing:
    ``x.add_(``, an augmented or item assignment, ``out=``, ``inplace``, a ``.grad`` read, an optimizer) are blanked
    out — replaced by empty lines, so every position stays the same — except the base classes of kept classes and
    the functions and classes that kept code (module-level statements included) names as code (not in a string or a
-   comment), since a call is analysed
-   with its callee's body (what a helper returns decides what its caller sees: a view, an inference tensor...).
-   Module-level statements are always kept (except data: a long literal of numbers and strings becomes ``...``),
-   and so are files under ``MIN_LINES`` lines. Blanking only ever loses
+   comment), since a call is analysed with its callee's body (what a helper returns decides what its caller sees:
+   a view, an inference tensor...). Module-level statements are always kept (except data: a long literal of
+   numbers and strings becomes ``...``), and so are files under ``MIN_LINES`` lines. Blanking only ever loses
    findings, never adds one: a kept top-level function that blanked code mentions gets an unknown grad mode (its
    callers there could have grad off), and a class whose definition was blanked is simply unknown. When the reduced
    text does not parse, the caller falls back to the full text.
@@ -152,12 +151,12 @@ def reduce_source(source: str) -> Tuple[Optional[str], FrozenSet[str]]:
     code may call could be called with grad off, so the analysis must not assume grad mode on in it."""
     if not mentions_torch(source):
         return None, frozenset()
-    in_string = string_lines(source) if len(source) >= DATA_MIN_CHARS else set()
-    source = _blank_data(source, in_string)
+    in_string = string_lines(source)
+    source = _blank_data(source, in_string)  # lines kept: ``in_string`` still holds
     if source.count("\n") < MIN_LINES:
         return source, frozenset()
     lines = source.split("\n")
-    blocks = top_level_blocks(lines, in_string if in_string else string_lines(source))
+    blocks = top_level_blocks(lines, in_string)
     if len(blocks) < 2:
         return source, frozenset()
     texts = ["\n".join(lines[a:b]) for a, b in blocks]

@@ -116,7 +116,6 @@ class Project:
         self.importer = Path(importer).resolve() if importer and not importer.startswith("<") else None
         self.root = _project_root(self.importer.parent) if self.importer is not None else None
         self.modules: Dict[Path, Optional[ForeignModule]] = {}
-        self.read: List[ForeignModule] = []  # every file read, in order (the results cache depends on them)
 
     def resolve(self, module: Optional[str], level: int, from_dir: Optional[Path] = None) -> Optional[Path]:
         """The file ``from <level dots><module> import ...`` means, if it is one of the project's."""
@@ -147,10 +146,7 @@ class Project:
         if path == self.importer or len(self.modules) >= MAX_MODULES:
             return None
         self.modules[path] = None
-        foreign = _read(path)
-        if foreign is not None:
-            self.modules[path] = foreign
-            self.read.append(foreign)
+        foreign = self.modules[path] = _read(path)
         return foreign
 
     def function(self, module: Optional[str], level: int, name: str,
@@ -169,21 +165,17 @@ class Project:
             return None
         return foreign
 
-    def dependencies(self) -> List[Tuple[str, str]]:
-        """(absolute path, text) of every file read: what the importer's findings depend on."""
-        return [(str(m.path), m.text) for m in self.read]
-
 
 _TOP_DEF = re.compile(r"(?:@[^\n]*\n)*(?:async[ \t]+)?def[ \t]+(\w+)")
 _FROM_IMPORT = re.compile(r"^[ \t]*from[ \t]+(\.*)([\w.]*)[ \t]+import\b", re.M)
 
 
-def import_closure(importer: str, text: str) -> List[Path]:
+def import_closure(importer: str, text: str, memo: Optional[Dict] = None) -> List[Path]:
     """The project files ``importer`` (with content ``text``) may read helpers from, and those they import in turn:
     an upper bound of what its findings can depend on, by a text scan (the results cache keys an entry by what the
-    analysis really consulted, ``recording``; ``bench/cache_bench.py --edit`` compares the two). The scan of
-    each imported file and each resolution are remembered for the run (the files of a project import the same few
-    modules)."""
+    analysis really consulted, ``recording``; ``bench/cache_bench.py --edit`` compares the two). ``memo``, shared
+    by calls for many files of one tree, remembers each resolution and each file's imports."""
+    memo = {} if memo is None else memo
     project = Project(importer)
     out: List[Path] = []
     todo = [(project.importer.parent if project.importer is not None else None, _FROM_IMPORT.findall(text))]
@@ -192,16 +184,17 @@ def import_closure(importer: str, text: str) -> List[Path]:
         folder, imports = todo.pop()
         for dots, module in imports:
             key = (project.root, folder, module, len(dots))
-            path = _RESOLVED.get(key, _MISSING)
-            if path is _MISSING:
-                path = _RESOLVED[key] = project.resolve(module or None, len(dots), folder)
+            if key not in memo:
+                memo[key] = project.resolve(module or None, len(dots), folder)
+            path = memo[key]
             if path is None or path in seen or path == project.importer:
                 continue
             seen.add(path)
             out.append(path)
-            found = _imports_of(path)
-            if found:
-                todo.append((path.parent, found))
+            if path not in memo:
+                memo[path] = _imports_of(path)
+            if memo[path]:
+                todo.append((path.parent, memo[path]))
     return out
 
 
@@ -220,33 +213,18 @@ def recording() -> Iterator[Set[str]]:
         _RECORDER = previous
 
 
-_MISSING = object()
-_RESOLVED: Dict[tuple, Optional[Path]] = {}  # (root, folder, module, level) -> file; emptied by ``new_run``
-
-
-def new_run() -> None:
-    """Forget the import resolutions of an earlier run (a long-lived process: files may have appeared since)."""
-    _RESOLVED.clear()
-
-
 def _imports_of(path: Path) -> List[Tuple[str, str]]:
-    """The ``from ... import`` statements of a file (text scan), remembered by (path, size, mtime)."""
-    key = _stamp(path)
-    if key is None or key[1] > MAX_IMPORTED_BYTES:
+    """The ``from ... import`` statements of a file (a text scan; none for a file too big to be read)."""
+    try:
+        if path.stat().st_size > MAX_IMPORTED_BYTES:
+            return []
+        return _FROM_IMPORT.findall(path.read_bytes().decode("utf-8", "replace"))
+    except OSError:
         return []
-    found = _SCANNED.get(key)
-    if found is None:
-        try:
-            found = _FROM_IMPORT.findall(path.read_bytes().decode("utf-8", "replace"))
-        except OSError:
-            found = []
-        _remember(_SCANNED, key, found, keep=8192)
-    return found
 
 
 _PARSED: "OrderedDict[Tuple[str, int, int], Optional[ForeignModule]]" = OrderedDict()
 _TEXTS: "OrderedDict[Tuple[str, int, int], Optional[str]]" = OrderedDict()
-_SCANNED: "OrderedDict[Tuple[str, int, int], List[Tuple[str, str]]]" = OrderedDict()
 _KEEP = 128  # files kept parsed for the rest of the run
 
 

@@ -158,16 +158,18 @@ def install(allowed: Sequence[str], counter: Optional[mmap.mmap] = None) -> None
             return True
         return any(real == r or real.startswith(r + os.sep) for r in roots)
 
-    def refuse(event: str, path) -> None:
-        message = f"sandbox: {event} outside the temporary folder: {os.fsdecode(path)}"
+    def deny(message: str) -> None:
+        """Refuse with ``message``, remembered for the report even when the user code catches the exception."""
         violations.append(message)
         raise PermissionError(message)
+
+    def refuse(event: str, path) -> None:
+        deny(f"sandbox: {event} outside the temporary folder: {os.fsdecode(path)}")
 
     def hook(event: str, args) -> None:
         if event in _SPAWN_EVENTS and counter is not None and _bump(counter) > MAX_PROCESSES:
             message = f"sandbox: more than {MAX_PROCESSES} processes started (a fork bomb?); refused"
-            violations.append(message)
-            raise PermissionError(message)
+            deny(message)
         if event == "open":
             path, mode, flags = (tuple(args) + (None, None, None))[:3]
             if path is not None and _writes(mode, flags) and not inside(path):
@@ -187,15 +189,13 @@ def install(allowed: Sequence[str], counter: Optional[mmap.mmap] = None) -> None
             if address in c_writers:
                 message = (f"sandbox: the C function {args[1]}() looked up through ctypes: refused (where C code "
                            f"writes is not checked by the guard; the job may write only inside its folders)")
-                violations.append(message)
-                raise PermissionError(message)
+                deny(message)
         elif event in ("socket.connect", "socket.sendto") and len(args) > 1 \
                 and getattr(args[0], "family", None) in (socket.AF_INET, socket.AF_INET6):
             address = args[1]
             where = f"{address[0]}:{address[1]}" if isinstance(address, tuple) and len(address) > 1 else address
             message = f"sandbox: network access refused (validation jobs have no network): {where}"
-            violations.append(message)
-            raise PermissionError(message)
+            deny(message)
         elif event in ("os.kill", "os.killpg") and police_kills and len(args) > 1 and args[1] != 0:
             target, sig = args[0], args[1]
             if event == "os.kill" and target > 0:
@@ -211,8 +211,7 @@ def install(allowed: Sequence[str], counter: Optional[mmap.mmap] = None) -> None
                     pass
                 message = (f"sandbox: a signal ({sig}) to {what} (pid {target}) refused: the job may only signal "
                            f"its own processes")
-                violations.append(message)
-                raise PermissionError(message)
+                deny(message)
         elif event == "socket.bind" and len(args) > 1 and isinstance(args[1], (str, bytes)) and args[1] \
                 and args[1][:1] not in ("\0", b"\0") and not inside(args[1]):
             refuse("bind of a unix socket", args[1])

@@ -290,21 +290,26 @@ def call_contexts(tree: ast.Module, target: Callable_, depth: int = 3) -> List[C
 def _contexts(tree, target: Callable_, parents, depth: int, seen) -> List[CallContext]:
     out: List[CallContext] = []
     for call in sorted(_call_sites(tree, target, parents), key=lambda c: (c.lineno, c.col_offset)):
-        mode, why, function = _lexical_mode(call, parents)
-        if mode is not None:
-            out.append(CallContext(call.lineno, mode, why))
-            continue
-        caller = enclosing_callable(tree, call.lineno) if function is not None else None
-        outer: List[CallContext] = []
-        if caller is not None and depth > 1 and caller.qualname not in seen and caller.qualname != target.qualname:
-            outer = _contexts(tree, caller, parents, depth - 1, seen | {target.qualname})
-        if outer:
-            modes = {c.mode for c in outer}
-            for mode in sorted(modes, key=[GRAD_ON, NO_GRAD, INFERENCE].index):
-                via = next(c for c in outer if c.mode == mode)
-                out.append(CallContext(call.lineno, mode, f"inside {caller.label}, {via.describe()}"))
-        else:
-            out.append(CallContext(call.lineno, GRAD_ON, "the default: nothing around the call sets a grad mode"))
+        out.extend(_contexts_at(tree, call, parents, depth, seen | {target.qualname}))
+    return out
+
+
+def _contexts_at(tree, call: ast.Call, parents, depth: int, seen, where: str = "") -> List[CallContext]:
+    """The grad modes ``call`` runs in: a ``with`` block or decorator around it, else those of the call sites of
+    the function it sits in (``depth`` levels, not through the functions in ``seen``), else the default."""
+    mode, why, function = _lexical_mode(call, parents)
+    if mode is not None:
+        return [CallContext(call.lineno, mode, why, where)]
+    caller = enclosing_callable(tree, call.lineno) if function is not None else None
+    outer: List[CallContext] = []
+    if caller is not None and depth > 1 and caller.qualname not in seen:
+        outer = _contexts(tree, caller, parents, depth - 1, seen)
+    if not outer:
+        return [CallContext(call.lineno, GRAD_ON, "the default: nothing around the call sets a grad mode", where)]
+    out = []
+    for mode in sorted({c.mode for c in outer}, key=[GRAD_ON, NO_GRAD, INFERENCE].index):
+        via = next(c for c in outer if c.mode == mode)
+        out.append(CallContext(call.lineno, mode, f"inside {caller.label}, {via.describe()}", where))
     return out
 
 
@@ -313,19 +318,5 @@ def calls_from_other_file(tree: ast.Module, line: int, where: str, depth: int = 
     what the static analysis followed into it (a finding's "reached from this call" location). The same rules as
     ``call_contexts``: a ``with`` block or decorator around the call, else the callers of the function it sits in."""
     parents = _parents(tree)
-    out: List[CallContext] = []
-    for call in (n for n in ast.walk(tree) if isinstance(n, ast.Call) and n.lineno == line):
-        mode, why, function = _lexical_mode(call, parents)
-        if mode is not None:
-            out.append(CallContext(line, mode, why, where))
-            continue
-        caller = enclosing_callable(tree, line) if function is not None else None
-        outer = _contexts(tree, caller, parents, depth - 1, set()) if caller is not None and depth > 1 else []
-        if outer:
-            for mode in sorted({c.mode for c in outer}, key=[GRAD_ON, NO_GRAD, INFERENCE].index):
-                via = next(c for c in outer if c.mode == mode)
-                out.append(CallContext(line, mode, f"inside {caller.label}, {via.describe()}", where))
-        else:
-            out.append(CallContext(line, GRAD_ON, "the default: nothing around the call sets a grad mode", where))
-        break
-    return out
+    call = next((n for n in ast.walk(tree) if isinstance(n, ast.Call) and n.lineno == line), None)
+    return _contexts_at(tree, call, parents, depth, set(), where) if call is not None else []
