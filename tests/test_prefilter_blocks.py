@@ -2,6 +2,7 @@
 keeps every position, and may only lose findings, never add one. On the rule examples it loses none."""
 from __future__ import annotations
 
+import ast
 import textwrap
 from pathlib import Path
 
@@ -23,7 +24,7 @@ FILLER = "\n\n".join(
 
 
 def _big(code: str) -> str:
-    """The code followed by enough irrelevant functions to get past MIN_LINES."""
+    """The code followed by irrelevant functions (the pre-filter blanks them)."""
     return code.rstrip("\n") + "\n\n\n" + FILLER + "\n"
 
 
@@ -65,7 +66,7 @@ def test_reduced_text_keeps_every_line_number():
     assert "helper_3" not in text and "w.add_(1)" in text
 
 
-def test_small_files_are_analysed_whole():
+def test_a_file_without_functions_is_analysed_whole():
     src = "import torch\n" + "x = 1\n" * 10
     assert prefilter.reduce_source(src)[0] is src
 
@@ -94,8 +95,10 @@ def test_blanking_loses_no_finding_on_rule_examples(code):
     assert reduced == full
 
 
-def test_helper_called_from_blanked_code_gets_unknown_grad_mode():
-    # the only caller of `_update` runs it under no_grad; that caller has nothing to report and is blanked
+def test_the_callers_of_kept_helpers_stay():
+    """A caller of a helper that can report is kept, and analysed on its own: its grad mode decides. ``_update``'s
+    only caller runs it under no_grad, so nothing is found (blanking ``step`` would have left ``_update`` with an
+    unknown grad mode, the names blanked code uses: ``uncertain``)."""
     code = textwrap.dedent("""\
         import torch
 
@@ -109,9 +112,70 @@ def test_helper_called_from_blanked_code_gets_unknown_grad_mode():
         """)
     src = _big(code)
     text, uncertain = prefilter.reduce_source(src)
-    assert "def step" not in text and "_update" in uncertain
+    assert "def step" in text and "def helper_3" not in text and "_update" not in uncertain
     assert analyze(src, "x.py") == []
     assert analyze_module(src, "x.py")[1] == []
+
+
+def test_a_helper_s_caller_is_kept_where_the_finding_needs_it():
+    """``h`` is saved by sigmoid in ``forward``, which has nothing to report itself; the helper writes it."""
+    code = textwrap.dedent("""\
+        import torch
+        from torch import nn
+
+        def helper(h):
+            h.mul_(2)
+            return h
+
+        class Gate(nn.Module):
+            def forward(self, x):
+                h = torch.sigmoid(x)
+                return helper(h)
+        """)
+    src = _big(code)
+    assert [(d.line, d.code) for d in analyze(src, "x.py")] == [(5, "IPL003")]
+
+
+def test_methods_nothing_needs_are_blanked_and_the_rest_analysed_only_where_called():
+    code = textwrap.dedent("""\
+        import torch
+        from torch import nn
+
+        class Scale(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.act = nn.Sigmoid()
+
+            def forward(self, x):
+                return self.act(x)
+
+            def describe(self):
+                return "scale"
+
+        class Block(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.body = Scale()
+
+            def forward(self, x):
+                out = self.body(x)
+                out += x
+                return out
+
+            def extra_repr(self):
+                return "block"
+
+            def reset(self):
+                self.cache = None
+        """)
+    src = _big(code)
+    todo = prefilter.plan(src, ast.parse(src))
+    assert "def describe" not in todo.text and "def extra_repr" not in todo.text and "def reset" not in todo.text
+    assert "def forward(self, x):\n        return self.act(x)" in todo.text  # Scale's forward: what Block sees
+    assert todo.callee_only == {"Block.__init__", "Scale.__init__", "Scale.forward"}
+    assert todo.assigned == {"Block": {"cache"}}
+    assert [(d.line, d.code) for d in analyze(src, "x.py")] == [(22, "IPL003")]
+    assert [(d.line, d.code) for d in analyze_module(src, "x.py")[1]] == [(22, "IPL003")]
 
 
 def test_base_classes_of_kept_classes_stay():
@@ -142,7 +206,6 @@ def test_a_syntax_error_in_blanked_code_is_still_reported():
     """The pre-filter blanks ``broken`` (it never says torch), but the file does not parse: IPL900, as the full
     analysis says, not the findings of the rest."""
     source = FILLER + "def broken(:\n    pass\n" + FINDING
-    assert prefilter.reduce_source(source)[0] is not source
     assert [(d.code, d.line) for d in analyze(source, "t.py")] == [("IPL900", 362)]
     assert [(d.code, d.line) for d in analyze_module(source, "t.py")[1]] == [("IPL900", 362)]
 

@@ -24,7 +24,7 @@ from .names import (
     NO_CHANGE, NOT_CONSTANT, bound_names, canonical, dotted, inference_mode_set_by, literal_value,
     module_constants, record_import,
 )
-from .prefilter import mentions_torch, reduce_source
+from .prefilter import CALL_DEPTH, mentions_torch
 from .statements import SuiteLine, body_statements, children_statements, is_static, mark_dirty_names
 from .torch_semantics import _PARAM_ATTRS, _PARAM_MODULE_PREFIXES, TorchSemantics
 from .values import (
@@ -36,7 +36,7 @@ from .values import MAX_VALUE_SIZE
 from .values import ASSUMED, TUPLE_OF_VIEWS, CUSTOM_FUNCTION, INFERENCE, INFERENCE_VIEW, MULTI_OUTPUT, NO_GRAD_VIEW, VIEW_METAS  # noqa: F401
 
 MAX_LOOP_ITERATIONS = 6
-MAX_CALL_DEPTH = 3        # calls analysed inside calls analysed
+MAX_CALL_DEPTH = CALL_DEPTH  # calls analysed inside calls analysed (the pre-filter's reach: the same number)
 MAX_CALLS_ANALYSED = 150  # call sites analysed per module (the rest return an unknown value, as before)
 
 _AUTOGRAD_FUNCTION_BASES = {"torch.autograd.Function", "torch.autograd.function.InplaceFunction", "Function"}
@@ -161,6 +161,10 @@ class Interpreter(TorchSemantics):
         self.created_sites: Set[object] = set()  # sites of modules/tensors created in the function being analysed
         # top-level functions that code blanked by the pre-filter mentions: their callers' grad mode is unknown
         self.uncertain_callers: FrozenSet[str] = frozenset()
+        # functions and methods that cannot report nor reach what can (``prefilter.plan``): analysed only where
+        # they are called, never on their own
+        self.callee_only: FrozenSet[str] = frozenset()
+        self.blanked_assigned: Dict[str, Set[str]] = {}  # class -> ``self.x`` its blanked methods assign
         self.pending: List[Tuple[Callable[[], None], FrozenSet[Obj]]] = []
         self._obj_cache: Dict[tuple, Obj] = {}
         self._rebinding: Optional[FrozenSet[str]] = None  # names the assignment being evaluated rebinds
@@ -226,7 +230,9 @@ class Interpreter(TorchSemantics):
                     self.globals_env[name] = self.state.env[name]
         i = 0
         while i < len(self.functions):  # functions may queue nested functions
-            self.analyze_function(self.functions[i])
+            fn = self.functions[i]
+            if fn.qualname not in self.callee_only:
+                self.analyze_function(fn)
             i += 1
         self.recheck_grad_off_helpers()
         return list(self.reports.values())
@@ -1368,7 +1374,7 @@ class Interpreter(TorchSemantics):
                 info.is_module = info.is_module or local.is_module
                 info.is_autograd_function = info.is_autograd_function or local.is_autograd_function
                 info.attrs.update(local.attrs)
-        info.assigned_elsewhere = _self_attrs_assigned_outside_init(node)
+        info.assigned_elsewhere = _self_attrs_assigned_outside_init(node) | self.blanked_assigned.get(name, set())
         self.classes[name] = info
         prev_cls, prev_current = self.current_cls, self.current
         saved_state = self.state
@@ -2256,16 +2262,6 @@ def _collect_self_assign(stmts, out: Set[str]) -> None:
 
 
 # ---------------------------------------------------------------------- entry point
-def _blanked_lines(source: str, reduced: str) -> Optional[Callable[[int], bool]]:
-    """``line -> bool``: did the pre-filter blank that line of ``source`` (same line numbers as CPython's)?"""
-    if "\r" in source:
-        return None  # CPython may number lines differently from a split on "\n": blank nothing for the guard
-    old, new = source.split("\n"), reduced.split("\n")
-    if len(old) != len(new):
-        return None
-    return lambda line: 0 < line <= len(new) and not new[line - 1] and bool(old[line - 1].strip())
-
-
 def _nodes(node: cst.CSTNode) -> List[cst.CSTNode]:
     """``node`` and everything below it (iteratively)."""
     out, stack = [], [node]
@@ -2280,10 +2276,11 @@ def analyze_module(source: str, path: str, rules) -> Tuple[Optional[cst.Module],
     """Parse and analyse the whole text; return the LibCST module (None when it does not parse) and the diagnostics.
 
     ``Fix.edit`` payloads reference nodes of the returned module, so a fixer can transform that very tree."""
+    from .guard import libcst_parse
     from .positions import syntax_error_diagnostic
 
     try:
-        module = cst.parse_module(source)
+        module = libcst_parse(source)
     except (cst.ParserSyntaxError, SyntaxError, ValueError, RecursionError, MemoryError) as exc:
         return None, [syntax_error_diagnostic(exc, source, path, rules.syntax_error)]
     if not mentions_torch(source):
@@ -2291,13 +2288,17 @@ def analyze_module(source: str, path: str, rules) -> Tuple[Optional[cst.Module],
     return module, _interpret(module, path, frozenset(), rules)
 
 
-def _interpret(module: cst.Module, path: str, uncertain_callers: FrozenSet[str], rules) -> List[Diagnostic]:
+def _interpret(module: cst.Module, path: str, uncertain_callers: FrozenSet[str], rules, project=None,
+               todo=None) -> List[Diagnostic]:
     from .positions import to_diagnostics
     from .project import Project
 
     checks = rules.checks
-    interp = Interpreter(module, checks, Project(path))
+    interp = Interpreter(module, checks, project if project is not None else Project(path))
     interp.uncertain_callers = uncertain_callers
+    if todo is not None:  # ``prefilter.Plan``
+        interp.callee_only = todo.callee_only
+        interp.blanked_assigned = todo.assigned
     interp.run()
     for check in checks:
         fin = getattr(check, "finish", None)
@@ -2323,42 +2324,52 @@ def analyze_for_fixes(source: str, path: str, rules) -> Tuple[Optional[cst.Modul
     the guarded full analysis (``analysis.analyze_module``)."""
     from ..diagnostics import fingerprint
     from . import analyze_module
-    from .guard import check, quiet_parse, run_deep
+    from .guard import check_parsed, libcst_parse, quiet_parse, run_deep, too_large
+    from .prefilter import plan
+    from .project import Project
 
     def full_analysis(text: str, name: str) -> Tuple[Optional[cst.Module], str, List[Diagnostic]]:
         module, diags = analyze_module(text, name, rules=rules)
         return module, text, diags
 
-    text, uncertain = reduce_source(source)
-    if text is None:
+    if not mentions_torch(source):
         # never says torch: out of scope; a file that does not parse is still reported
         try:
             quiet_parse(source)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return full_analysis(source, path)
         return None, source, []
-    if text is source:
+    if too_large(source) is not None:
+        return full_analysis(source, path)  # says why
+    try:
+        tree = quiet_parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        # CPython rejected it (LibCST may still take newer syntax) or it is too deep: the full analysis says
+        # why or tries
         return full_analysis(source, path)
-    verdict = check(source, _blanked_lines(source, text))
-    if verdict.error is not None or not verdict.parsed:
-        # too deep or too large; or CPython rejected it (LibCST may still take newer syntax): the full analysis
-        # says why or tries
-        return full_analysis(source, path)
+    project = Project(path)
+    todo = plan(source, tree, project.relevant_functions)
+    verdict = check_parsed(tree, source, todo.blanked)
+    del tree
+    if verdict.error is not None:
+        return full_analysis(source, path)  # too deep
+    text = todo.text
     parsed: List[cst.Module] = []
 
     def parse_and_interpret() -> List[Diagnostic]:
-        parsed.append(cst.parse_module(text))
-        return _interpret(parsed[-1], path, uncertain, rules)
+        parsed.append(libcst_parse(text))
+        return _interpret(parsed[-1], path, todo.uncertain, rules, project, todo)
 
     try:
         diags = run_deep(parse_and_interpret, verdict.depth)
         module = parsed[-1]
     except (cst.ParserSyntaxError, SyntaxError, ValueError, RecursionError, MemoryError):
         return full_analysis(source, path)
-    lines = source.splitlines()
-    for d in diags:  # the reduced text has the same lines where it has any; fingerprints use the real ones
-        if d.fingerprint is not None and 0 < d.line <= len(lines):
-            d.fingerprint = fingerprint(d.code, lines[d.line - 1])
+    if text is not source:
+        lines = source.splitlines()
+        for d in diags:  # the reduced text has the same lines where it has any; fingerprints use the real ones
+            if d.fingerprint is not None and 0 < d.line <= len(lines):
+                d.fingerprint = fingerprint(d.code, lines[d.line - 1])
     return module, text, diags
 
 

@@ -1,38 +1,53 @@
-"""Cheap text-level filters that spare LibCST work on code that cannot produce a finding.
+"""Cheap filters that spare LibCST and the interpreter work on code that cannot produce a finding.
 
-Parsing is most of a run's cost, so before parsing:
+Parsing is most of a run's cost, so before LibCST sees a file (``plan``, on CPython's tree of it, which the guard
+needs anyway):
 
 1. a file that never says "torch" is skipped (every rule is about torch tensors; this also keeps look-alike
    frameworks such as micrograd, whose ``p.data += -lr * p.grad`` is not a torch ``.data`` write, out);
-2. top-level functions and classes whose text has nothing a finding can sit on (an in-place-looking call
-   ``x.add_(``, an augmented or item assignment, ``out=``, ``inplace``, a ``.grad`` read, an optimizer) are blanked
-   out — replaced by empty lines, so every position stays the same — except the base classes of kept classes and
-   the functions and classes that kept code (module-level statements included) names as code (not in a string or a
-   comment), since a call is analysed with its callee's body (what a helper returns decides what its caller sees:
-   a view, an inference tensor...). Module-level statements are always kept (except data: a long literal of
-   numbers and strings becomes ``...``), and so are files under ``MIN_LINES`` lines. Blanking only ever loses
-   findings, never adds one: a kept top-level function that blanked code mentions gets an unknown grad mode (its
-   callers there could have grad off), and a class whose definition was blanked is simply unknown. When the reduced
-   text does not parse, the caller falls back to the full text.
+2. the file is cut into units: top-level functions, the methods of top-level classes, and each class's own lines
+   (header and non-``def`` statements). A unit is **relevant** when its code (comments aside) has something a finding
+   can sit on (``relevant``: an in-place-looking call ``x.add_(`` other than ``nn.init.*_``, an augmented assignment
+   other than ``xs += [...]``/``+= (x,)``, an item assignment other than ``d["key"] = ...``, an ``out=`` keyword,
+   ``inplace``, a ``.grad`` read, an optimizer);
+3. a unit is **live** when it is relevant or, within ``CALL_DEPTH`` steps (the depth the interpreter follows calls
+   to), names a live function, a live method, a class whose construction or call runs live code, a sub-module
+   attribute built from such a class (``self.body = Block()`` ... ``self.body(x)``), or a function of another project
+   file that is relevant (``Project.relevant_functions``): the callers a finding may need are live;
+4. a unit is **kept** when it is live or kept code needs it to be analysed: the functions and classes kept code names,
+   and of a kept class its own lines, the methods Python calls for it (``__init__``, ``forward``, ``__call__``,
+   other dunders) and the methods kept code names. Kept units that are not live are **callee-only**: the
+   interpreter analyses them only where kept code calls them, never on their own (``Plan.callee_only``);
+5. what is not kept is blanked -- replaced by empty lines, so every position stays the same (a class left with no
+   statement gets a ``pass``). Module-level statements are always kept (except data: a long literal of numbers and
+   strings becomes ``...``). The ``self.x`` that blanked methods assign are passed on (``Plan.assigned``): the
+   analysis must still know ``x`` is not only what ``__init__`` made it.
+
+Blanking only ever loses findings, never adds one, and loses none on the corpus (``bench/prefilter_check.py``
+compares every file's analysis with and without it): a kept top-level function that blanked code names gets an
+unknown grad mode (its callers there could have grad off), and a class whose definition was blanked is simply
+unknown. When the reduced text does not parse, the caller falls back to the full text.
 
 The fixer never uses the reduced text (it rewrites the full module).
 """
 from __future__ import annotations
 
+import ast
+import gc
 import re
-from typing import FrozenSet, List, Optional, Set, Tuple
+from typing import Callable, Dict, FrozenSet, List, Optional, Set, Tuple
+
+from .guard import quiet_parse
 
 # What any rule needs to see somewhere in a block to possibly report in it.
 _RELEVANT = re.compile(
-    r"[A-Za-z0-9]_\s*\(|[-+*/@%&|^]=|<<=|>>=|^[ \t]*[\w.]+\[[^\n=]*\]\s*=(?!=)|\bout\s*=|inplace|\.grad\b"
+    r"[A-Za-z0-9]_\s*\(|[-+*/@%&|^]=|<<=|>>=|^[ \t]*[\w.]+\[[^\n=]*\]\s*=(?!=)|[(,]\s*out\s*=(?!=)|inplace|\.grad\b"
     r"|\boptim\.",
     re.M,
 )
 # Tokens that matter for telling code from strings and comments.
 _TOKENS = re.compile(r'"""|\'\'\'|#[^\n]*|"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'|\n')
 _BLOCK_START = re.compile(r"(?:@|def\s|async\s+def\s|class\s)")
-_DEFINES = re.compile(r"^(?:@[^\n]*\n)*(?:async\s+)?(?:def|class)\s+(\w+)", re.M)
-_CLASS_BASES = re.compile(r"^class\s+\w+\s*\(([^)]*)\)", re.M)
 _WORD = re.compile(r"[A-Za-z_]\w*")
 # Strings and comments: a name written in a docstring or a comment names no function or class.
 _STRINGS_AND_COMMENTS = re.compile(
@@ -42,8 +57,6 @@ _STRINGS_AND_COMMENTS = re.compile(
 def _code_words(text: str) -> Set[str]:
     """The identifiers ``text`` uses as code (not inside a string or a comment)."""
     return set(_WORD.findall(_STRINGS_AND_COMMENTS.sub(" ", text)))
-
-MIN_LINES = 200  # smaller files are parsed whole: the bookkeeping would cost more than it saves
 
 
 def mentions_torch(source: str) -> bool:
@@ -143,60 +156,363 @@ def _blank_data(source: str, in_string: Set[int]) -> str:
     return "\n".join(out) if out is not None else source
 
 
-def reduce_source(source: str) -> Tuple[Optional[str], FrozenSet[str]]:
-    """The text to analyse and the names used in blanked code.
+class Plan:
+    """What to give LibCST and the interpreter for one file: ``text`` (the source with blocks blanked, same lines;
+    the source itself when nothing is blanked), ``uncertain`` (the names blanked code uses: a kept top-level
+    function they name may be called with grad off there) and ``callee_only`` (the qualified names of kept functions
+    and methods that hold nothing a finding can sit on and reach nothing that does: they are kept for what they
+    return to kept callers, and analysed only at those calls, never on their own), and ``blanked`` (the ``id`` of
+    each blanked statement of the CPython tree: LibCST will not see them, so their depth does not matter) and
+    ``assigned``."""
 
-    The text is None when nothing can be found; else the source with irrelevant top-level blocks blanked (line
-    count unchanged), or the source itself. The names matter for grad mode: a kept top-level function that blanked
-    code may call could be called with grad off, so the analysis must not assume grad mode on in it."""
+    __slots__ = ("text", "uncertain", "callee_only", "blanked", "assigned")
+
+    def __init__(self, text: str, uncertain: FrozenSet[str] = frozenset(), callee_only: FrozenSet[str] = frozenset(),
+                 blanked: FrozenSet[int] = frozenset(), assigned: Optional[Dict[str, Set[str]]] = None) -> None:
+        self.text = text
+        self.uncertain = uncertain
+        self.callee_only = callee_only
+        self.blanked = blanked
+        # class name -> the ``self.x`` its blanked methods assign (the analysis must still know ``x`` is not only
+        # what ``__init__`` made it)
+        self.assigned: Dict[str, Set[str]] = assigned or {}
+
+
+def reduce_source(source: str) -> Tuple[Optional[str], FrozenSet[str]]:
+    """The text to analyse and the names used in blanked code (``plan``, for a text CPython parses; the source
+    itself for one it does not). The text is None when nothing can be found (the file never says torch)."""
     if not mentions_torch(source):
         return None, frozenset()
+    try:
+        tree = quiet_parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return source, frozenset()
+    p = plan(source, tree)
+    return p.text, p.uncertain
+
+
+CALL_DEPTH = 3  # calls analysed inside calls analysed (``interp.MAX_CALL_DEPTH``)
+_DUNDER = re.compile(r"__\w+__\Z")
+# implicitly called on an instance of a kept class: ``C(...)`` runs ``__init__``, ``c(x)`` runs ``forward``
+_STRUCTURAL = frozenset({"forward", "_forward", "__init__", "__new__", "__post_init__", "__call__", "__enter__",
+                         "__exit__", "__iter__", "__next__", "__getitem__", "__getattr__", "__setattr__", "__setitem__",
+                         "__init_subclass__"})
+# Matches of ``_RELEVANT`` that cannot be a tensor write: a tensor indexed by a string raises ("new(): invalid data
+# type 'str'"), and ``t += (x,)`` / ``t += [x]`` raise "unsupported operand type(s)": both are dicts, tuples, lists
+_NOT_A_TENSOR_WRITE = re.compile(r"""^[ \t]*[\w.]+\[\s*[rRbBuUfF]{0,2}["']""")
+_SEQUENCE_EXTEND = re.compile(r"\s*(?:\[|\([^()\n]*,\s*\))")
+_COMMENT_OR_STRING = re.compile(_STRINGS_AND_COMMENTS.pattern)
+_INIT_CALL = re.compile(r"\binit\.\w+_\s*\($")
+_SELF_TARGET = re.compile(r"^[ \t]*self\.(\w+)")
+
+
+def relevant(text: str) -> bool:
+    """Whether ``text`` (code, comments ignored) has anything a finding can sit on (see ``_RELEVANT``)."""
+    for m in _RELEVANT.finditer(text):
+        start = m.start()
+        line_start = text.rfind("\n", 0, start) + 1
+        if "#" in text[line_start:start] and _in_comment(text[line_start:start]):
+            continue
+        tok = m.group()
+        if tok.endswith("=") and tok[-2:-1] in "-+*/@%&|^<>" and len(tok) <= 3:
+            if tok == "+=" and _SEQUENCE_EXTEND.match(text, m.end()):
+                continue  # ``xs += [x]``, ``outs += (h,)``: a list or tuple
+            return True
+        if tok.endswith("=") and "[" in tok:
+            if _NOT_A_TENSOR_WRITE.match(tok):
+                continue  # ``d["key"] = ...``: a mapping
+            return True
+        if tok.endswith("(") and _INIT_CALL.search(text, max(0, m.end() - 60), m.end()):
+            continue  # ``nn.init.normal_(w)``: torch.nn.init works under no_grad, nothing to report
+        return True
+    return False
+
+
+def _in_comment(prefix: str) -> bool:
+    """Whether the end of ``prefix`` (the start of a line) is inside a comment."""
+    return any(m.group().startswith("#") for m in _COMMENT_OR_STRING.finditer(prefix))
+
+
+class _Unit:
+    """A top-level function, a method, or the rest of a class (its header and non-def statements)."""
+
+    __slots__ = ("kind", "name", "qual", "cls", "first", "end", "words", "relevant", "live", "kept", "node")
+
+    def __init__(self, kind: str, name: str, qual: str, cls: Optional["_Cls"], first: int, end: int, node) -> None:
+        self.kind = kind  # "func" | "method" | "class"
+        self.name = name
+        self.qual = qual
+        self.cls = cls
+        self.first = first  # 0-based first line (decorators included)
+        self.end = end  # 0-based end (exclusive)
+        self.node = node
+        self.words: Set[str] = set()
+        self.relevant = False
+        self.live = False
+        self.kept = False
+
+
+class _Cls:
+    __slots__ = ("name", "bases", "rest", "methods", "self_attrs", "live")
+
+    def __init__(self, name: str, bases: Set[str]) -> None:
+        self.name = name
+        self.bases = bases
+        self.rest: Optional[_Unit] = None
+        self.methods: List[_Unit] = []
+        self.self_attrs: List[Tuple[str, Set[str]]] = []  # (attribute, words of the statements that set it)
+        self.live = False
+
+
+def _span(node) -> Tuple[int, int]:
+    first = min([d.lineno for d in getattr(node, "decorator_list", ())] + [node.lineno])
+    return first - 1, node.end_lineno
+
+
+def _self_statements(stmts, out: List) -> None:
+    """The statements (nested in blocks too) of a method body, for ``self.x = ...`` / ``self.x.append(...)``."""
+    for st in stmts:
+        out.append(st)
+        for field in ("body", "orelse", "finalbody"):
+            inner = getattr(st, field, None)
+            if isinstance(inner, list) and not isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                _self_statements(inner, out)
+        for handler in getattr(st, "handlers", ()):
+            _self_statements(handler.body, out)
+
+
+def _self_assigned(body, cls: str, assigned: Dict[str, Set[str]]) -> None:
+    """Adds the ``x`` of every ``self.x = ...`` of a method body of ``cls`` to ``assigned[cls]``
+    (``interp._collect_self_assign`` on LibCST's tree)."""
+    stmts: List = []
+    _self_statements(body, stmts)
+    for st in stmts:
+        targets = st.targets if isinstance(st, ast.Assign) else [st.target] if isinstance(st, ast.AnnAssign) else []
+        for t in targets:
+            for el in (t.elts if isinstance(t, (ast.Tuple, ast.List)) else [t]):
+                el = el.value if isinstance(el, ast.Starred) else el
+                if isinstance(el, ast.Attribute) and isinstance(el.value, ast.Name) and el.value.id == "self":
+                    assigned.setdefault(cls, set()).add(el.attr)
+
+
+def _module_imports(stmts) -> List[ast.ImportFrom]:
+    """The ``from ... import`` statements of a module body, also inside top-level ``if``/``try`` blocks."""
+    out: List[ast.ImportFrom] = []
+    for st in stmts:
+        if isinstance(st, ast.ImportFrom):
+            out.append(st)
+        elif isinstance(st, (ast.If, ast.Try)):
+            out.extend(_module_imports(st.body + st.orelse + getattr(st, "finalbody", [])
+                                       + [s for h in getattr(st, "handlers", ()) for s in h.body]))
+    return out
+
+
+def plan(source: str, tree: ast.AST,
+         foreign: Optional[Callable[[Optional[str], int, List[str]], Set[str]]] = None) -> Plan:
+    """Which functions and methods of ``source`` (whose CPython tree is ``tree``) LibCST must see, and which of them
+    the interpreter must analyse on their own. See the module docstring. ``foreign(module, level, names)``: which of
+    ``from <level dots><module> import names`` are functions of a project file with something a finding can sit on
+    (the analysis follows such calls into the other file)."""
+    if "\r" in source.replace("\r\n", "\n") or not isinstance(tree, ast.Module):
+        return Plan(source)  # lone CR line ends: CPython's line numbers are not ``split("\n")``'s
+    enabled = gc.isenabled()
+    gc.disable()  # nothing here makes cycles, and collecting would walk the whole tree again and again
+    try:
+        return _plan(source, tree, foreign)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _plan(source: str, tree: ast.Module, foreign) -> Plan:
     in_string = string_lines(source)
-    source = _blank_data(source, in_string)  # lines kept: ``in_string`` still holds
-    if source.count("\n") < MIN_LINES:
-        return source, frozenset()
-    lines = source.split("\n")
-    blocks = top_level_blocks(lines, in_string)
-    if len(blocks) < 2:
-        return source, frozenset()
-    texts = ["\n".join(lines[a:b]) for a, b in blocks]
-    kept = [bool(_RELEVANT.search(t)) for t in texts]
-    if all(kept):
-        return source, frozenset()
-    names = []
-    bases: List[Set[str]] = []
-    for t in texts:
-        m = _DEFINES.match(t)
-        names.append(m.group(1) if m else None)
-        m = _CLASS_BASES.search(t)
-        bases.append(set(_WORD.findall(m.group(1))) if m else set())
-    # module-level statements are always kept: the names they use count as used by kept code
-    in_block = [False] * len(lines)
-    for a, b in blocks:
-        for j in range(a, b):
-            in_block[j] = True
-    used: Set[str] = _code_words("\n".join(t for t, inside in zip(lines, in_block) if not inside))
-    words = [_code_words(t) for t in texts]
+    text = _blank_data(source, in_string)
+    lines = text.split("\n")
+    units: List[_Unit] = []
+    classes: Dict[str, _Cls] = {}
+    module_words: Set[str] = set()
+    outside = []  # module-level statements: always kept
+
+    def unit_text(a: int, b: int) -> str:
+        return "\n".join(lines[a:b])
+
+    for stmt in tree.body:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            a, b = _span(stmt)
+            units.append(_Unit("func", stmt.name, stmt.name, None, a, b, stmt))
+        elif isinstance(stmt, ast.ClassDef):
+            a, b = _span(stmt)
+            bases = set()
+            for base in stmt.bases:
+                for n in ast.walk(base):
+                    if isinstance(n, ast.Name):
+                        bases.add(n.id)
+                    elif isinstance(n, ast.Attribute):
+                        bases.add(n.attr)
+            cls = _Cls(stmt.name, bases)
+            if stmt.name in classes:
+                return Plan(text)  # a class defined twice: keep it simple
+            classes[stmt.name] = cls
+            rest = _Unit("class", stmt.name, stmt.name, cls, a, b, stmt)
+            cls.rest = rest
+            units.append(rest)
+            for st in stmt.body:
+                if isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    ma, mb = _span(st)
+                    setter = any(isinstance(d, ast.Attribute) and d.attr in ("setter", "deleter")
+                                 for d in st.decorator_list)
+                    m = _Unit("method", st.name, f"{stmt.name}.{st.name}" + (".setter" if setter else ""), cls, ma,
+                              mb, st)
+                    cls.methods.append(m)
+                    units.append(m)
+        else:
+            outside.append(_span(stmt))
+    if not units:
+        return Plan(text)
+    # functions of other project files that can report, called from here: calling them makes a unit live
+    foreign_live: Set[str] = set()
+    if foreign is not None:
+        for stmt in _module_imports(tree.body):
+            if stmt.names and stmt.names[0].name != "*":
+                live = foreign(stmt.module, stmt.level or 0, [alias.name for alias in stmt.names])
+                foreign_live.update(alias.asname or alias.name for alias in stmt.names if alias.name in live)
+    # words and relevance; a class's own unit covers its lines outside its methods
+    for u in units:
+        if u.kind == "class":
+            own = [True] * (u.end - u.first)
+            for m in u.cls.methods:
+                own[m.first - u.first:m.end - u.first] = [False] * (m.end - m.first)
+            t = "\n".join(line for line, keep in zip(lines[u.first:u.end], own) if keep)
+        else:
+            t = unit_text(u.first, u.end)
+        if u.kind == "class":
+            u.words = _code_words(t)
+        else:  # its own name in its ``def`` line is no use of it
+            found = _WORD.findall(_STRINGS_AND_COMMENTS.sub(" ", t))
+            u.words = set(found)
+            if found.count(u.name) == 1:
+                u.words.discard(u.name)
+        u.relevant = relevant(t)
+        if u.kind == "method" and u.name in ("__init__", "__post_init__"):
+            body: List = []
+            _self_statements(u.node.body, body)
+            for st in body:
+                if isinstance(st, (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Expr)):
+                    seg = unit_text(st.lineno - 1, st.end_lineno)
+                    m = _SELF_TARGET.match(seg)
+                    if m is not None:
+                        u.cls.self_attrs.append((m.group(1), _code_words(seg)))
+    for a, b in outside:
+        module_words |= _code_words(unit_text(a, b))
+
+    # live: what can report, or reach what can within ``CALL_DEPTH`` calls (it names a live function, or a class
+    # whose construction or call runs live code; it calls a live method; it uses a sub-module built from a live
+    # class): the analysis follows calls no deeper, so what is further away cannot reach a finding
+    for u in units:
+        u.live = u.relevant
+    for _ in range(CALL_DEPTH):
+        entry: Dict[str, bool] = {}
+
+        def entry_live(name: str, seen: Tuple[str, ...] = ()) -> bool:
+            if name not in entry:
+                cls = classes[name]
+                entry[name] = cls.rest.live or any(m.live and m.name in _STRUCTURAL for m in cls.methods) or any(
+                    b in classes and b not in seen and entry_live(b, seen + (name,)) for b in cls.bases)
+            return entry[name]
+
+        names = {u.name for u in units if u.live and u.kind == "func"} | foreign_live
+        names |= {c for c in classes if entry_live(c)}
+        names |= {u.name for u in units if u.live and u.kind == "method" and not _DUNDER.match(u.name)}
+        live_attrs: Dict[str, Set[str]] = {}
+        for cls in classes.values():
+            live_attrs[cls.name] = {attr for attr, words in cls.self_attrs if words & names}
+        all_live_attrs = set().union(*live_attrs.values()) if live_attrs else set()
+        newly = []
+        for u in units:
+            if u.live:
+                continue
+            hit = bool(u.words & names)
+            if not hit and u.kind == "method":
+                attrs = set(live_attrs.get(u.cls.name, ()))
+                for b in u.cls.bases:
+                    attrs |= live_attrs.get(b, set())
+                hit = bool(u.words & attrs)
+            elif not hit and u.kind == "func":
+                hit = bool(u.words & all_live_attrs)
+            if hit:
+                newly.append(u)
+        if not newly:
+            break
+        for u in newly:
+            u.live = True
+    for cls in classes.values():
+        cls.live = cls.rest.live or any(m.live for m in cls.methods)
+
+    # kept: the live units, and what kept code needs to be analysed (the functions and classes it names; of a class,
+    # its own lines, the methods called implicitly and the methods kept code names)
+    for u in units:
+        u.kept = u.live or (u.kind == "class" and u.cls.live)
     changed = True
     while changed:
-        # the base classes of kept classes stay (is it an nn.Module? an autograd.Function?), and so does every
-        # function or class kept code names: calls are analysed with their callee's body
         changed = False
-        needed: Set[str] = set(used)
-        for i, k in enumerate(kept):
-            if k:
-                needed |= bases[i] | words[i]
-        for i, k in enumerate(kept):
-            if not k and names[i] is not None and names[i] in needed:
-                kept[i] = True
-                changed = True
-    if all(kept):
-        return source, frozenset()
+        needed: Set[str] = set(module_words)
+        for u in units:
+            if u.kept:
+                needed |= u.words
+                if u.cls is not None:
+                    needed |= u.cls.bases
+        for u in units:
+            if u.kept:
+                continue
+            if u.kind in ("func", "class"):
+                take = u.name in needed
+            else:
+                take = u.cls.rest.kept and (u.name in _STRUCTURAL or u.name in needed)
+            if take:
+                u.kept = changed = True
+    if all(u.kept for u in units):
+        return Plan(text, callee_only=frozenset(u.qual for u in units if u.kind != "class" and not u.live))
     out = list(lines)
     blanked_words: Set[str] = set()
-    for (a, b), k, t in zip(blocks, kept, texts):
-        if not k:
-            blanked_words.update(_code_words(t))
-            for j in range(a, b):
-                out[j] = ""
-    return "\n".join(out), frozenset(blanked_words)
+    skip: Set[int] = set()
+    passes = set()
+    assigned: Dict[str, Set[str]] = {}
+    for cls in classes.values():
+        rest = cls.rest
+        if rest.kept and cls.methods and all(not m.kept for m in cls.methods):
+            body = rest.node.body
+            if all(any(m.node is st for m in cls.methods) for st in body):
+                # every statement of the body goes: leave a ``pass`` where the first one was
+                first = cls.methods[0]
+                line = first.node.lineno - 1
+                for j in range(first.first, first.end):
+                    out[j] = ""
+                out[line] = re.match(r"[ \t]*", lines[line]).group() + "pass"
+                first.kept = True  # (as a ``pass``)
+                passes.add(first.qual)
+                blanked_words |= first.words
+                skip.add(id(first.node))
+                for m in cls.methods:
+                    if m.name != "__init__":
+                        _self_assigned(m.node.body, cls.name, assigned)
+    for u in units:
+        if u.kept:
+            continue
+        if u.kind == "class":
+            a, b = u.first, u.end
+            blanked_words |= u.words
+            for m in u.cls.methods:
+                blanked_words |= m.words
+        elif u.cls is not None and not u.cls.rest.kept:
+            continue  # blanked with its class
+        else:
+            a, b = u.first, u.end
+            blanked_words |= u.words
+            if u.cls is not None and u.name != "__init__":
+                _self_assigned(u.node.body, u.cls.name, assigned)
+        skip.add(id(u.node))
+        for j in range(a, b):
+            out[j] = ""
+    callee_only = frozenset(u.qual for u in units if u.kept and u.kind != "class" and not u.live
+                            and u.qual not in passes)
+    return Plan("\n".join(out), frozenset(blanked_words), callee_only, frozenset(skip), assigned)

@@ -21,8 +21,8 @@ from typing import Dict, FrozenSet, Iterator, List, Optional, Set, Tuple
 
 import libcst as cst
 
-from .guard import quiet_parse
-from .prefilter import string_lines, top_level_blocks
+from .guard import libcst_parse, quiet_parse
+from .prefilter import relevant, string_lines, top_level_blocks
 
 _ROOT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", ".git")
 MAX_IMPORTED_BYTES = 1_000_000  # a bigger file is not read for its helpers (generated code, data)
@@ -92,6 +92,11 @@ class ForeignModule:
         entry = self._trees[name]
         return entry[1] if entry is not None else None
 
+    def relevant(self, name: str) -> bool:
+        """Whether the top-level ``def name`` has anything a finding can sit on (``prefilter.relevant``)."""
+        span = self._spans.get(name)
+        return span is not None and relevant("\n".join(self._lines[span[0]:span[1]]))
+
     def position(self, node: cst.CSTNode):
         """The code range of ``node`` (a node of one of the parsed functions) in this file, or None."""
         from libcst.metadata import CodePosition, CodeRange, MetadataWrapper, PositionProvider
@@ -122,19 +127,21 @@ class Project:
         if self.importer is None or self.root is None:
             return None
         parts = module.split(".") if module else []
-        base_dir = from_dir or self.importer.parent
+        base_dir = str(from_dir or self.importer.parent)
         if level:
             base = base_dir
             for _ in range(level - 1):
-                base = base.parent
+                base = os.path.dirname(base)
             candidates = [base]
         else:
-            candidates = [base_dir, self.root, self.root / "src"]
+            candidates = [base_dir, str(self.root), os.path.join(str(self.root), "src")]
+        root = str(self.root)
         for base in candidates:
-            target = base.joinpath(*parts) if parts else base
-            for path in (target.with_suffix(".py") if parts else None, target / "__init__.py"):
-                if path is not None and path.is_file() and _under(path, self.root) and "site-packages" not in path.parts:
-                    return path
+            target = os.path.join(base, *parts) if parts else base
+            for path in ((target + ".py") if parts else None, os.path.join(target, "__init__.py")):
+                if path is not None and os.path.isfile(path) and _under(path, root) \
+                        and "site-packages" not in path.split(os.sep):
+                    return Path(path)
         return None
 
     def load(self, path: Path) -> Optional[ForeignModule]:
@@ -148,6 +155,19 @@ class Project:
         self.modules[path] = None
         foreign = self.modules[path] = _read(path)
         return foreign
+
+    def relevant_functions(self, module: Optional[str], level: int, names: List[str]) -> Set[str]:
+        """Which of ``from <level dots><module> import names`` are functions of a project file with something a
+        finding can sit on (the file is then a dependency of the findings)."""
+        path = self.resolve(module, level)
+        if path is None:
+            return set()
+        if _RECORDER is not None:
+            _RECORDER.add(str(path))
+        defs = _def_names(path)
+        wanted = [n for n in names if n in defs]
+        foreign = self.load(path) if wanted else None
+        return {n for n in wanted if foreign is not None and n in foreign.function_names and foreign.relevant(n)}
 
     def function(self, module: Optional[str], level: int, name: str,
                  from_dir: Optional[Path] = None) -> Optional[ForeignModule]:
@@ -290,21 +310,41 @@ def _parse_text(text: str) -> Optional[cst.Module]:
     """``text`` parsed by LibCST, once CPython accepts it (LibCST never sees a text that does not parse)."""
     try:
         quiet_parse(text)
-        return cst.parse_module(text)
+        return libcst_parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError, cst.ParserSyntaxError):
         return None
 
 
-def _under(path: Path, root: Path) -> bool:
-    try:
-        path.resolve().relative_to(root)
-    except ValueError:
-        return False
-    return True
+_REAL_DIRS: Dict[str, str] = {}  # folder -> its real path (symlinks resolved), once per process
+
+
+def _under(path: str, root: str) -> bool:
+    """Whether the file ``path`` really is under the (resolved) folder ``root``."""
+    folder = os.path.dirname(path)
+    real = _REAL_DIRS.get(folder)
+    if real is None:
+        if len(_REAL_DIRS) > 50_000:
+            _REAL_DIRS.clear()
+        real = _REAL_DIRS[folder] = os.path.realpath(folder)
+    real = os.path.join(real, os.path.basename(path))
+    if os.path.islink(path):
+        real = os.path.realpath(path)
+    return real == root or real.startswith(root.rstrip(os.sep) + os.sep)
+
+
+_ROOTS: Dict[str, Path] = {}  # folder -> its project root, once per process (a long-lived server: per start)
 
 
 def _project_root(start: Path) -> Path:
-    for folder in (start, *start.parents):
-        if any((folder / marker).exists() for marker in _ROOT_MARKERS):
-            return folder
-    return start
+    key = str(start)
+    root = _ROOTS.get(key)
+    if root is None:
+        root = start
+        for folder in (start, *start.parents):
+            if any(os.path.exists(os.path.join(folder, marker)) for marker in _ROOT_MARKERS):
+                root = folder
+                break
+        if len(_ROOTS) > 50_000:
+            _ROOTS.clear()
+        _ROOTS[key] = root
+    return root
