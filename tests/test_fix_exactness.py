@@ -19,12 +19,7 @@ FIXTURE_DIRS = [ROOT / "tests" / name for name in ("fixtures", "snippets", "case
 
 
 # files whose --fix does not settle today (strict: the xfail fails the day it is fixed, so the entry goes)
-KNOWN_UNSETTLED = {
-    "tests/cases/real-bugs/homography-stn-chunk-output-clamped-by-mask.py":
-        "IPL003 reports `t_s_flat[t_s_flat.abs() < eps] = eps` as writing what its own index expression's `.abs()` "
-        "saved; the fix inserts `t_s_flat = t_s_flat.clone()` before it, the same line is reported again, and "
-        "--fix does not settle after 10 rounds",
-}
+KNOWN_UNSETTLED: dict = {}
 
 
 def _sources():

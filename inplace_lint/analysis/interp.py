@@ -28,7 +28,7 @@ from .prefilter import CALL_DEPTH, mentions_torch
 from .statements import SuiteLine, body_statements, children_statements, is_static, mark_dirty_names
 from .torch_semantics import _PARAM_ATTRS, _PARAM_MODULE_PREFIXES, TorchSemantics
 from .values import (
-    CLASS, DATA, DERIVED, DETACHED, EMPTY, FUNC, GRAD, LEAF, MODULE, NAMED_PARAMS, PARAM, PARAM_GROUP, PARAM_GROUPS,
+    CLASS, DATA, DERIVED, DETACHED, EMPTY, FUNC, GRAD, INT, LEAF, MODULE, NAMED_PARAMS, PARAM, PARAM_GROUP, PARAM_GROUPS,
     PARAMS, SEQ, UNKNOWN, UNKNOWN_VALUE, VIEW, Obj, State, Value, collect_refs, join_states, join_values, restrict_saves,
     unknown,
 )
@@ -1571,9 +1571,15 @@ class Interpreter(TorchSemantics):
             b = self.ev(node.right)
             return join_values(a, b)
         if isinstance(node, cst.Comparison):
-            self.ev(node.left)
-            for c in node.comparisons:
-                self.ev(c.comparator)
+            operands = [node.left] + [c.comparator for c in node.comparisons]
+            for operand in operands:
+                self.ev(operand)
+            # ``t.abs() < eps``: a comparison's result never requires grad, so what its operands computed is
+            # referenced by nothing once it is made; torch frees those graphs with what they saved
+            if self.state is not None and self.state.saved:
+                for operand in operands:
+                    if not isinstance(operand, (cst.Name, cst.Attribute)) and not _binds(operand):
+                        self.forget_saves_in(operand)
             return UNKNOWN_VALUE
         if isinstance(node, (cst.Dict, cst.Set)):
             for el in node.elements:
@@ -1749,7 +1755,7 @@ class Interpreter(TorchSemantics):
                 # an element (or a slice) of the tuple ``t.split(2)`` returned: one of its views
                 out.add(o if _slice_index(node) else self.view_of(o, node))
             elif o.is_tensor:
-                if _basic_index(node):
+                if _basic_index(node, self.int_names(node)):
                     out.add(self.view_of(o, node))
                 else:
                     out.update(self.derived(node, (frozenset((o,)),)))
@@ -1767,6 +1773,20 @@ class Interpreter(TorchSemantics):
                 out.add(self.obj(UNKNOWN, ("sub", id(node))))
         if len(out) > 12:
             return UNKNOWN_VALUE
+        return frozenset(out)
+
+    def int_names(self, node: cst.Subscript) -> FrozenSet[str]:
+        """The names among ``node``'s index elements that hold a Python int (an element of ``range(...)``)."""
+        s = self.state
+        if s is None:
+            return frozenset()
+        out = set()
+        for el in node.slice:
+            v = el.slice.value if isinstance(el.slice, cst.Index) else None
+            if isinstance(v, cst.Name):
+                value = s.env.get(v.value)
+                if value and all(o.kind == INT for o in value):
+                    out.add(v.value)
         return frozenset(out)
 
     def ev_Attribute(self, node: cst.Attribute) -> Value:
@@ -1912,6 +1932,9 @@ class Interpreter(TorchSemantics):
                     return frozenset((self.obj(SEQ, id(node), elems=pairs),))
                 pair = self.obj(SEQ, ("tuple", id(node)), extra=parts)
                 return frozenset((self.obj(SEQ, id(node), elems=frozenset((pair,))),))
+            if name == "range" and node.args and not any(a.star for a in node.args):
+                self.eval_args(node)  # its elements are ints: ``x[i]`` with ``i`` one of them takes a view
+                return frozenset((self.obj(SEQ, id(node), elems=frozenset((self.obj(INT, "int"),))),))
             if name in _SCALAR_BUILTINS:
                 self.eval_args(node)  # a Python number, string or bool: never a tensor
                 for a in node.args:
@@ -2117,8 +2140,9 @@ def _binop_label(op) -> str:
     }.get(type(op), "an operation")
 
 
-def _basic_index(node: cst.Subscript) -> bool:
-    """Indexing with ints, slices, None and ``...`` returns a view; anything else may copy (advanced indexing)."""
+def _basic_index(node: cst.Subscript, ints: FrozenSet[str] = frozenset()) -> bool:
+    """Indexing with ints, slices, None and ``...`` returns a view; anything else may copy (advanced indexing).
+    ``ints``: names known to hold a Python int."""
     for el in node.slice:
         sl = el.slice
         if isinstance(sl, cst.Slice):
@@ -2126,7 +2150,7 @@ def _basic_index(node: cst.Subscript) -> bool:
         v = sl.value
         if isinstance(v, cst.UnaryOperation):
             v = v.expression
-        if isinstance(v, (cst.Integer, cst.Ellipsis)) or (isinstance(v, cst.Name) and v.value == "None"):
+        if isinstance(v, (cst.Integer, cst.Ellipsis)) or (isinstance(v, cst.Name) and v.value in ("None", *ints)):
             continue
         return False
     return True
@@ -2390,6 +2414,11 @@ def _maybe_activation(p: cst.Param) -> bool:
         text = cst.Module(body=[]).code_for_node(p.annotation.annotation)
         return "Tensor" in text and not any(w in text for w in ("List", "list", "Tuple", "tuple", "Dict", "dict"))
     return True
+
+
+def _binds(expr: cst.BaseExpression) -> bool:
+    """Whether ``expr`` binds a name (``(y := t.abs()) < eps``: ``y`` keeps that graph alive)."""
+    return any(isinstance(n, cst.NamedExpr) for n in _nodes(expr))
 
 
 def _slice_index(node: cst.Subscript) -> bool:

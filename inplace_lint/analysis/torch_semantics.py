@@ -472,6 +472,14 @@ class TorchSemantics:
                 self.record_saves(node, cls, {0: pos[0]}, pos[0], f"`{short}(inplace=True)`", mod,
                                   inplace_variant=True)
             return pos[0]
+        if cls == "torch.nn.Identity":
+            return pos[0]  # ``forward`` returns its input itself
+        view_of = ops.module_result_view_of(cls)
+        if view_of is not None and view_of < len(pos):
+            tensors = self.tensor_objs(pos[view_of])
+            if tensors and len(tensors) == len(pos[view_of]):
+                short = cls.split(".")[-1]
+                return frozenset(self.view_of(o, node, how=f"`{short}`") for o in tensors)
         inputs = list(pos) + list(kw.values())
         if short_has_params(cls) or "multi_param" in mod.extra:
             inputs.append(frozenset((self.obj(PARAM, (mod.site, "weight"), rg=True),)))

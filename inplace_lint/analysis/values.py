@@ -26,6 +26,7 @@ SEQ = "seq"              # a list/tuple literal; ``elems`` is the union of its e
 CLASS = "class"          # a class defined in this module
 FUNC = "func"            # a function defined in this module
 OPTIMIZER = "optimizer"  # a torch.optim optimizer; ``extra[0]``: the sites of the modules whose parameters it updates
+INT = "int"              # a Python int (an element of ``range(...)``): an index that takes a view
 UNKNOWN = "unknown"      # anything else; ``site`` tells unknowns of different origin apart
 
 TENSOR_KINDS = frozenset({LEAF, DERIVED, VIEW, DATA, DETACHED, GRAD, PARAM})

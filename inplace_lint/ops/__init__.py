@@ -196,6 +196,18 @@ def is_factory(qualname: str) -> bool:
 # --------------------------------------------------------------------------
 
 
+def module_result_view_of(qualname: str) -> int | None:
+    """The input of which a torch.nn module's output is always a view (``nn.Unflatten``: its forward is
+    ``unflatten``, a view op), or None. Modules whose output was a view only in the generating run because the op
+    is a maybe-view (``nn.Flatten``: ``flatten`` copies a non-contiguous input) are not."""
+    entry = saved_info(qualname)
+    if not entry or entry.get("kind") != "module" or len(entry.get("result_view_of", ())) != 1:
+        return None
+    if not is_view_method(_canonical(qualname).rsplit(".", 1)[-1].lower()):
+        return None
+    return int(entry["result_view_of"][0])
+
+
 def saved_info(key: str) -> dict | None:
     """The ``saved`` entry for ``key`` (see the module docstring), or None."""
     return table()["saved"].get(_canonical(key))

@@ -1,7 +1,6 @@
 # case: gap-normalize-and-scale-through-data
 # source: https://github.com/OmidPoursaeed/Generative_Adversarial_Perturbations/issues/4
 # expect: markers
-# known-miss: the generator output arrives as a helper parameter (`normalize_and_scale(delta_im, bs)`), so the .data writes are not known to hit a tensor that requires grad (let alone one the Tanh saved)
 # torch: clean
 # check: not torch.allclose(netG[0].weight.grad, reference_grad)
 

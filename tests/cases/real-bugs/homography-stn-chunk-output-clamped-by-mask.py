@@ -1,7 +1,7 @@
 # case: homography-stn-chunk-output-clamped-by-mask
 # source: https://github.com/kail8/UnsupDIS-pytorch/issues/26
 # expect: markers
-# known-miss: `t_s.reshape(-1)` is not taken for a view of the chunk (reshape may copy), so the write is not seen as one into a multi-output view (with `t_s_flat = t_s` it is found); instead the line is reported as IPL003, the `.abs()` in the mask being taken for a save a later backward needs, though its graph ends at the comparison
+# known-miss: `t_s.reshape(-1)` is not taken for a view of the chunk (reshape copies when the chunk is not contiguous: with a batch of two it does, and backward runs clean), so the write is not seen as one into a multi-output view (with `t_s_flat = t_s` it is found)
 # torch: raises "This view is the output of a function that returns multiple views"
 
 # The spatial transformer of UnsupDIS-pytorch (`transformer(image2_tensor, H_tf)`): t_s is one of the chunks of
