@@ -1571,15 +1571,15 @@ class Interpreter(TorchSemantics):
             b = self.ev(node.right)
             return join_values(a, b)
         if isinstance(node, cst.Comparison):
-            operands = [node.left] + [c.comparator for c in node.comparisons]
-            for operand in operands:
-                self.ev(operand)
             # ``t.abs() < eps``: a comparison's result never requires grad, so what its operands computed is
             # referenced by nothing once it is made; torch frees those graphs with what they saved
-            if self.state is not None and self.state.saved:
-                for operand in operands:
-                    if not isinstance(operand, (cst.Name, cst.Attribute)) and not _binds(operand):
-                        self.forget_saves_in(operand)
+            for operand in [node.left] + [c.comparator for c in node.comparisons]:
+                before = self.state.saved if self.state is not None else None
+                self.ev(operand)
+                s = self.state
+                if s is not None and s.saved and s.saved is not before \
+                        and not isinstance(operand, (cst.Name, cst.Attribute)) and not _binds(operand):
+                    self.forget_saves_in(operand)  # (only when it saved something: ``record_saves`` makes a new dict)
             return UNKNOWN_VALUE
         if isinstance(node, (cst.Dict, cst.Set)):
             for el in node.elements:
