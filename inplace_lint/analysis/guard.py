@@ -28,6 +28,7 @@ after a ``RecursionError``) in a helper thread with a big stack (``DEEP_STACK``)
 from __future__ import annotations
 
 import ast
+import copy
 import gc
 import io
 import re
@@ -148,11 +149,8 @@ def check_parsed(tree: ast.AST, source: str, blanked: Set[int]) -> Verdict:
                 if id(stmt) in blanked:
                     continue
                 if isinstance(stmt, ast.ClassDef) and any(id(st) in blanked for st in stmt.body):
-                    stmt = ast.ClassDef(name=stmt.name, bases=stmt.bases, keywords=stmt.keywords,
-                                        body=[st for st in stmt.body if id(st) not in blanked],
-                                        decorator_list=stmt.decorator_list, lineno=stmt.lineno,
-                                        end_lineno=stmt.end_lineno, col_offset=stmt.col_offset,
-                                        end_col_offset=stmt.end_col_offset)
+                    stmt = copy.copy(stmt)  # the same fields on every Python version, only fewer statements
+                    stmt.body = [st for st in stmt.body if id(st) not in blanked]
                 module.body.append(stmt)
             tree = module
         depth, line = tree_depth(tree, source)
