@@ -92,6 +92,12 @@ class RuleContext:
         return o in state.rg
 
     @staticmethod
+    def requires_grad_by_writes(o: Obj, state: State) -> bool:
+        """Did ``o`` (a buffer that did not require grad) come to require grad through in-place writes of tensors that
+        do (``buf[0] = x``)?"""
+        return o.root() in state.grafted
+
+    @staticmethod
     def grad_retained(o: Obj, state: State) -> bool:
         """Was ``retain_grad()`` called on ``o``?"""
         return o in state.retain

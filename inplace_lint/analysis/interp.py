@@ -171,6 +171,7 @@ class Interpreter(TorchSemantics):
         # objects the assignment being evaluated made anew while their old copies stay held, with the old copies'
         # saves; those of the assignment evaluated last, for ``renew``
         self._renewals: List[Tuple[Obj, FrozenSet]] = []
+        self._expanded_stars: Set[int] = set()  # calls whose ``*args`` were all known element by element
         self._stale_marked: Set[Obj] = set()  # unknown results given a stale graph by ``stale_through_unknown``
         self._last_renewals: List[Tuple[Obj, FrozenSet]] = []
         self._renewal_state: Optional[State] = None  # the state of the assignment being evaluated
@@ -339,7 +340,7 @@ class Interpreter(TorchSemantics):
         if (s is None or self.call_budget <= 0 or len(self.call_stack) >= MAX_CALL_DEPTH
                 or any(f is fn for f, _, _ in self.call_stack) or fn is self.current
                 or (fn.cls is not None and fn.cls.is_autograd_function)
-                or any(a.star for a in getattr(node, "args", ()))):
+                or (any(a.star for a in getattr(node, "args", ())) and id(node) not in self._expanded_stars)):
             return None
         fnode = fn.node
         if fnode is None:  # a helper of another file that does not parse
@@ -714,14 +715,15 @@ class Interpreter(TorchSemantics):
             return False
         if o in s.norg:
             return False
-        if o in s.rg:
+        if o in s.rg or o in s.grafted:
             return True
         if o.kind == VIEW:
             return o.rg is True or o.base is not None and self.is_rg(o.base, s)
         return o.rg is True and o.kind in (LEAF, PARAM, DERIVED)
 
     def is_leaf_rg(self, o: Obj, state: Optional[State] = None) -> bool:
-        return o.kind in (LEAF, PARAM, DETACHED) and self.is_rg(o, state)
+        s = state or self.state
+        return o.kind in (LEAF, PARAM, DETACHED) and self.is_rg(o, state) and not (s is not None and o in s.grafted)
 
     def is_leaf_rg_or_view(self, o: Obj, state: Optional[State] = None) -> bool:
         """A leaf that requires grad, or a view of one: an in-place write to it raises at once with grad mode on."""
@@ -879,6 +881,15 @@ class Interpreter(TorchSemantics):
         if self.state is None or not value:
             return
         self.emit(InplaceWrite(node, target, value, via, op, self.state, self.stmt, advanced, operand))
+        s = self.state
+        if s is not None and s.grad is True and operand and any(x.is_tensor and self.is_rg(x) for x in operand):
+            # autograd records an in-place write of a tensor that requires grad: the written tensor requires
+            # grad from now on (``buf[0] = x``: ``buf`` is a non-leaf with a CopySlices node)
+            for o in value:
+                while o.kind == VIEW and o.base is not None:
+                    o = o.base
+                if o.kind in (LEAF, DERIVED) and not self.is_rg(o) and o.rg is not True:
+                    s.grafted = s.grafted | {o}
 
     def defer(self, fn: Callable[[], None], needs: FrozenSet[Obj]) -> None:
         """Run ``fn`` at the end of the function if every object of ``needs`` turned out to have a used ``.grad``."""
@@ -1783,10 +1794,12 @@ class Interpreter(TorchSemantics):
         out = set()
         for el in node.slice:
             v = el.slice.value if isinstance(el.slice, cst.Index) else None
-            if isinstance(v, cst.Name):
-                value = s.env.get(v.value)
+            names = [v] if isinstance(v, cst.Name) else \
+                [n for n in _nodes(v) if isinstance(n, cst.Name)] if isinstance(v, cst.BinaryOperation) else []
+            for n in names:
+                value = s.env.get(n.value)
                 if value and all(o.kind == INT for o in value):
-                    out.add(v.value)
+                    out.add(n.value)
         return frozenset(out)
 
     def ev_Attribute(self, node: cst.Attribute) -> Value:
@@ -1882,15 +1895,21 @@ class Interpreter(TorchSemantics):
     def eval_args(self, call: cst.Call) -> Tuple[List[Value], Dict[str, Value]]:
         pos: List[Value] = []
         kw: Dict[str, Value] = {}
+        expanded = True
         for a in call.args:
             v = self.ev(a.value)
             self.note_grad_tensor_use(a.value)
             if a.keyword is not None:
                 kw[a.keyword.value] = v
+            elif a.star == "*" and _known_positions(v):
+                pos.extend(next(iter(v)).extra)  # ``f(*[a, b])``, ``f(*inputs)`` of a literal: one by one
             elif a.star:
                 pos.append(UNKNOWN_VALUE)
+                expanded = False
             else:
                 pos.append(v)
+        if expanded and any(a.star for a in call.args):
+            self._expanded_stars.add(id(call))
         return pos, kw
 
     def ev_Call(self, node: cst.Call) -> Value:
@@ -2152,8 +2171,22 @@ def _basic_index(node: cst.Subscript, ints: FrozenSet[str] = frozenset()) -> boo
             v = v.expression
         if isinstance(v, (cst.Integer, cst.Ellipsis)) or (isinstance(v, cst.Name) and v.value in ("None", *ints)):
             continue
+        if ints and _int_expression(v, ints):
+            continue
         return False
     return True
+
+
+def _int_expression(v: cst.BaseExpression, ints: FrozenSet[str]) -> bool:
+    """``t - 1``, ``2 * i + 1``: ints and names holding ints under ``+ - * // %``."""
+    if isinstance(v, cst.Integer) or (isinstance(v, cst.Name) and v.value in ints):
+        return True
+    if isinstance(v, cst.UnaryOperation) and isinstance(v.operator, cst.Minus):
+        return _int_expression(v.expression, ints)
+    if isinstance(v, cst.BinaryOperation) and isinstance(
+            v.operator, (cst.Add, cst.Subtract, cst.Multiply, cst.FloorDivide, cst.Modulo)):
+        return _int_expression(v.left, ints) and _int_expression(v.right, ints)
+    return False
 
 
 def _advanced_index(node: cst.Subscript) -> bool:
@@ -2414,6 +2447,16 @@ def _maybe_activation(p: cst.Param) -> bool:
         text = cst.Module(body=[]).code_for_node(p.annotation.annotation)
         return "Tensor" in text and not any(w in text for w in ("List", "list", "Tuple", "tuple", "Dict", "dict"))
     return True
+
+
+def _known_positions(value: Value) -> bool:
+    """A list or tuple whose elements are known one by one (a literal without ``*``, not grown since)."""
+    if len(value) != 1:
+        return False
+    o = next(iter(value))
+    return (o.kind == SEQ and bool(o.extra) and isinstance(o.node, (cst.List, cst.Tuple))
+            and len(o.extra) == len(o.node.elements)
+            and not any(isinstance(el, cst.StarredElement) for el in o.node.elements))
 
 
 def _binds(expr: cst.BaseExpression) -> bool:

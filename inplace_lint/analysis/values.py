@@ -155,12 +155,16 @@ class State:
              before, on the old copy) do not concern (``Interpreter.forget_old_copy``)
     """
 
-    __slots__ = ("env", "rg", "norg", "used", "retain", "grad", "infer", "saved", "overwritten", "stale", "renewed")
+    __slots__ = ("env", "rg", "norg", "grafted", "used", "retain", "grad", "infer", "saved", "overwritten", "stale",
+                 "renewed")
 
     def __init__(self) -> None:
         self.env: Dict[str, Value] = {}
         self.rg: FrozenSet[Obj] = frozenset()
         self.norg: FrozenSet[Obj] = frozenset()
+        # tensors that did not require grad until an in-place write of one that does (``buf[0] = x``,
+        # ``buf.copy_(x)``): autograd recorded the write, so they require grad now, as non-leaves
+        self.grafted: FrozenSet[Obj] = frozenset()
         self.used: FrozenSet[Obj] = frozenset()
         self.retain: FrozenSet[Obj] = frozenset()
         self.grad: Optional[bool] = True
@@ -175,6 +179,7 @@ class State:
         s.env = dict(self.env)
         s.rg = self.rg
         s.norg = self.norg
+        s.grafted = self.grafted
         s.used = self.used
         s.retain = self.retain
         s.grad = self.grad
@@ -193,6 +198,7 @@ class State:
             and self.env == other.env
             and self.rg == other.rg
             and self.norg == other.norg
+            and self.grafted == other.grafted
             and self.used == other.used
             and self.retain == other.retain
             and self.saved == other.saved
@@ -265,6 +271,7 @@ def join_states(a: "Optional[State]", b: "Optional[State]",
     s.env = env
     s.rg = a.rg & b.rg
     s.norg = a.norg | b.norg
+    s.grafted = a.grafted & b.grafted
     s.used = a.used | b.used
     s.retain = a.retain | b.retain
     s.grad = a.grad if a.grad == b.grad else None

@@ -83,6 +83,11 @@ def _saved_fix(ev, ctx) -> Fix:
         safe = simple_name and _result_discarded(ev)
         return Fix(f"Use the out-of-place form: `{target} = ...`", SAFE if safe else UNSAFE,
                    edit={"kind": "out_of_place", "node": ev.node, "stmt": ev.stmt})
+    if ev.via == "setitem" and any(ctx.requires_grad_by_writes(o, ev.state) for o in ev.value):
+        # a buffer filled slot by slot (``outs[t] = f(outs[t - 1])``): a copy of it made before each write would be
+        # read and saved in turn; the slots read are what to copy
+        return Fix(f"Read the slots of `{target}` that the op saves as copies (`{target}[i].clone()`), or collect the "
+                   f"results in a list and `torch.stack` them instead of writing into one buffer", "display-only")
     if ev.via == "setitem":
         return Fix(f"Write into a copy: `{target} = {target}.clone()` first", SAFE if simple_name else UNSAFE,
                    edit={"kind": "out_of_place", "node": ev.node, "stmt": ev.stmt})
