@@ -290,9 +290,11 @@ def test_the_realbugs_report_agrees_with_the_case_headers():
     bugs = [c for c in CASES if c.path.parent.name == "real-bugs"]
     lookalikes = [c for c in CASES if c.path.parent.name == "real-lookalikes"]
     assert (summary["bug_cases"], summary["lookalike_cases"]) == (len(bugs), len(lookalikes))
-    # a bug is found exactly when its static test passes, i.e. when it has no known-miss
+    # a bug's static test fails (it carries a known-miss) exactly when the report misses it or finds more than its
+    # markers there (a finding on an unmarked line of a bug case counts against precision)
     missed = {m["case"] for m in summary["misses"]}
-    assert missed == {c.id for c in bugs if c.known_miss}
+    extra = {fp["case"] for fp in summary["false_positives"] if fp["case"].startswith("real-bugs/")}
+    assert missed | extra == {c.id for c in bugs if c.known_miss}
     assert all(m["known_miss"] for m in summary["misses"])
     flagged = {fp["case"] for fp in summary["false_positives"] if fp["case"].startswith("real-lookalikes/")}
     assert flagged == {c.id for c in lookalikes if c.known_false_positive}

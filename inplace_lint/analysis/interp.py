@@ -80,7 +80,7 @@ class _Function:
     """A function body waiting to be analysed."""
 
     __slots__ = ("_node", "cls", "qualname", "grad", "forced_grad", "infer", "role", "inputs", "dirty", "home", "name",
-                 "decorators_read")
+                 "decorators_read", "not_activations")
 
     def __init__(self, node: Optional[cst.FunctionDef], cls: Optional[_ClassInfo], qualname: str, grad: Optional[bool],
                  forced_grad: bool) -> None:
@@ -98,6 +98,8 @@ class _Function:
         self.dirty: FrozenSet[Obj] = frozenset()
         self.home = None  # the project file it is defined in (``project.ForeignModule``); None: this one
         self.decorators_read = False  # for a function of another file: grad and forced_grad set from its decorators
+        # parameters of a ``forward`` that every call site in view fills with a list or tuple: not activations
+        self.not_activations: FrozenSet[str] = frozenset()
 
     @property
     def node(self) -> Optional[cst.FunctionDef]:
@@ -145,6 +147,7 @@ class Interpreter(TorchSemantics):
         self.classes: Dict[str, _ClassInfo] = {}
         self.functions: List[_Function] = []
         self.calls: Dict[str, List[Tuple[Optional[_Function], Optional[bool]]]] = {}
+        self.forward_args: Dict[str, List[List[Value]]] = {}  # forward -> the positional arguments of its calls
         self.current: Optional[_Function] = None
         self.small: Optional[cst.CSTNode] = None  # the small statement (Assign, Expr, ...) being executed
         self.current_cls: Optional[_ClassInfo] = None
@@ -235,8 +238,31 @@ class Interpreter(TorchSemantics):
             if fn.qualname not in self.callee_only:
                 self.analyze_function(fn)
             i += 1
+        self.recheck_sequence_inputs()
         self.recheck_grad_off_helpers()
         return list(self.reports.values())
+
+    def recheck_sequence_inputs(self) -> None:
+        """A ``forward`` to which every call site in view passes a list or tuple for a parameter
+        (``self.detector([f1, f2])``) does not take an activation tensor there: it is analysed on its own again
+        without assuming one (the call sites decide when the program shows them)."""
+        for fn in list(self.functions):
+            sites = self.forward_args.get(fn.qualname)
+            if not sites or fn.cls is None or fn.node is None or fn.node.name.value != "forward":
+                continue
+            params = list(fn.node.params.posonly_params) + list(fn.node.params.params)
+            names = set()
+            for i, p in enumerate(params[1:]):  # after ``self``
+                values = [site[i] for site in sites if i < len(site)]
+                if len(values) == len(sites) and all(v and all(o.kind == SEQ for o in v) for v in values):
+                    names.add(p.name.value)
+            keys = [k for k, rep in self.reports.items() if rep.func is fn]
+            if not names or not keys:
+                continue
+            for k in keys:
+                del self.reports[k]
+            fn.not_activations = frozenset(names)
+            self.analyze_function(fn)
 
     def _enter(self, fn: _Function, state: State, returns: Optional[List] = None,
                consts: Optional[Dict[str, object]] = None) -> Tuple:
@@ -312,7 +338,7 @@ class Interpreter(TorchSemantics):
                 if name == "self" and node.name.value != "__init__":
                     self._bind_self_attrs(env, fn.cls, {})
             elif assume_activations and p is not params.star_arg and p is not params.star_kwarg \
-                    and _maybe_activation(p):
+                    and _maybe_activation(p) and name not in fn.not_activations:
                 self.state.bind(name, frozenset((self.obj(
                     DERIVED, ("param", id(node), name), rg=True, label=f"the input `{name}` of `forward`", node=p.name,
                     meta=ASSUMED, how=name),)))
@@ -647,7 +673,15 @@ class Interpreter(TorchSemantics):
         facts -- saved for backward, graph made stale by ``optimizer.step()`` -- are dropped when it is created
         again, if no name but those the statement rebinds can still reach the old one."""
         s = self.state
-        if s is None or (o not in s.saved and o not in s.stale):
+        if s is None:
+            return
+        if o not in s.saved and o not in s.stale:
+            # nothing saved the old copy yet, but a name still holds it (``memory`` while ``nxt = f(memory)``
+            # makes the same abstract tensor anew): what is saved through that name later concerns the old copy
+            if s is self._renewal_state and any(
+                    o in v for k, v in s.env.items()
+                    if k not in self._rebinding and k.split(".")[0] not in self._rebinding):
+                self._renewals.append((o, frozenset()))
             return
         held: Set[Obj] = set()
         for key, other in s.env.items():
@@ -2011,6 +2045,8 @@ class Interpreter(TorchSemantics):
                     self.run_hooked_sequence(f, result)
                 forward = self.fn_by_qual.get(f"{f.cls}.forward") if f.cls in self.classes else None
                 if forward is not None:
+                    self.record_call(forward.qualname)  # its grad mode here (``recheck_grad_off_helpers``)
+                    self.forward_args.setdefault(forward.qualname, []).append(list(pos))
                     # our own module: its forward, for this call (the model-level result above, when there is one,
                     # stays the result: it knows which parameters the graph saved)
                     inlined = self.call_function(forward, node, frozenset((f,)), pos, kw)

@@ -371,10 +371,22 @@ class TorchSemantics:
         if saved != s.saved:
             s.saved = saved
         if s.renewed:  # the new copy of a renewed object may be saved now too: the record concerns it
-            roots = {o.root() for idx in saved_args for o in args.get(idx, EMPTY)}
+            exprs = _argument_expressions(node, key)
+            roots = set()
+            old_roots = set()  # saved through a name that holds the old copy: the record concerns the old copy
+            for idx in saved_args:
+                name = _root_name(exprs[idx]) if idx in exprs else None
+                for o in args.get(idx, EMPTY):
+                    root = o.root()
+                    if name is not None and root in s.renewed and name not in s.renewed[root][0]:
+                        old_roots.add(root)
+                    else:
+                        roots.add(root)
             if saves_result:
                 roots.update(o.root() for o in result)
-            s.renewed = {o: (names, records - {record} if o in roots else records)
+            old_roots -= roots
+            s.renewed = {o: (names, records - {record} if o in roots else
+                             records | {record} if o in old_roots else records)
                          for o, (names, records) in s.renewed.items()}
 
     @staticmethod
@@ -518,6 +530,7 @@ class TorchSemantics:
                 else:
                     out = self.torch_module_call(arg, arg, layer, [out], {})
             elif len(mods) == 1 and len(layer_value) == 1 and f"{mods[0].cls}.forward" in self.fn_by_qual:
+                self.record_call(f"{mods[0].cls}.forward")
                 result = self.call_function(self.fn_by_qual[f"{mods[0].cls}.forward"], arg, frozenset(mods), [out], {})
                 out = result if result is not None else self._derived(arg, [out])
             else:
@@ -1004,6 +1017,20 @@ def _writes_into(fn: "cst.FunctionDef | cst.Lambda", name: str) -> List[Tuple]:
 
     walk(body_statements(fn.body))
     return found
+
+
+def _argument_expressions(node, key: str) -> Dict[int, cst.BaseExpression]:
+    """The expressions of an op's tensor arguments by index, as ``record_saves`` numbers them: the operands of a
+    binary operator; the receiver then the positional arguments of a ``Tensor.`` method; the positional arguments of
+    a function."""
+    if isinstance(node, cst.BinaryOperation):
+        return {0: node.left, 1: node.right}
+    if isinstance(node, cst.Call):
+        positional = [a.value for a in node.args if a.keyword is None and not a.star]
+        if key.startswith("Tensor.") and isinstance(node.func, cst.Attribute):
+            return dict(enumerate([node.func.value] + positional))
+        return dict(enumerate(positional))
+    return {}
 
 
 def _root_name(node: cst.BaseExpression) -> Optional[str]:
