@@ -625,8 +625,9 @@ class Interpreter(TorchSemantics):
             self._obj_cache[o._key] = o
         else:
             o = cached
-        if self._rebinding is not None and (o.kind in (DERIVED, LEAF) and o.base is None or o.kind == VIEW):
-            self.forget_old_copy(o)
+        if self._rebinding is not None and cached is not None and (
+                o.kind in (DERIVED, LEAF) and o.base is None or o.kind == VIEW):
+            self.forget_old_copy(o)  # made before: an old copy may still be around
         return o
 
     def ev_rebinding(self, expr: cst.BaseExpression, names: Sequence[str]) -> Value:
