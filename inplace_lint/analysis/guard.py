@@ -86,24 +86,21 @@ class Verdict:
         self.parsed = parsed  # CPython parsed the text
 
 
-def check(source: str, skip: Optional[Callable[[int], bool]] = None) -> Verdict:
-    """May LibCST parse ``source``? See the module docstring. ``skip(line)``: a top-level statement starting on that
-    line will not be given to LibCST (the pre-filter blanked it), so its depth does not matter."""
-    if len(source) > MAX_TOKENS:  # cheap: a token takes a character
-        tokens = len(_TOKEN.findall(source))
-        if tokens > MAX_TOKENS:
-            return Verdict(error=Rejected(f"the file is too large to be parsed ({tokens:,} tokens, more than "
-                                          f"{MAX_TOKENS:,}); it was not checked"), parsed=False)
+def check(source: str) -> Verdict:
+    """May LibCST parse ``source``? See the module docstring."""
+    large = too_large(source)
+    if large is not None:
+        return large
     enabled = gc.isenabled()
     gc.disable()  # the tree has no cycles: collecting while it is built, walked and freed is wasted time
     try:
-        return _check(source, skip)
+        return _check(source)
     finally:
         if enabled:
             gc.enable()
 
 
-def _check(source: str, skip: Optional[Callable[[int], bool]]) -> Verdict:
+def _check(source: str) -> Verdict:
     try:
         tree = quiet_parse(source)
     except (RecursionError, MemoryError):  # CPython's parser stack or its AST builder ran out: too deep
@@ -117,13 +114,7 @@ def _check(source: str, skip: Optional[Callable[[int], bool]]) -> Verdict:
         return Verdict(depth=bound, parsed=False)  # LibCST may know this syntax (newer Python): let it try
     except ValueError as exc:  # e.g. NUL bytes
         return Verdict(error=exc, parsed=False)
-    if skip is not None and isinstance(tree, ast.Module):
-        tree.body = [stmt for stmt in tree.body if not skip(stmt.lineno)]
-    depth, line = tree_depth(tree, source)
-    del tree  # freed here, while the collector is paused
-    if depth > MAX_DEPTH:
-        return Verdict(error=too_deep(line))
-    return Verdict(depth=depth)
+    return check_parsed(tree, source, set())
 
 
 def too_large(source: str) -> Optional[Verdict]:

@@ -28,9 +28,9 @@ from .prefilter import CALL_DEPTH, mentions_torch
 from .statements import SuiteLine, body_statements, children_statements, is_static, mark_dirty_names
 from .torch_semantics import _PARAM_ATTRS, _PARAM_MODULE_PREFIXES, TorchSemantics
 from .values import (
-    CLASS, DATA, DERIVED, DETACHED, EMPTY, FUNC, GRAD, INT, LEAF, MODULE, NAMED_PARAMS, PARAM, PARAM_GROUP, PARAM_GROUPS,
-    PARAMS, SEQ, UNKNOWN, UNKNOWN_VALUE, VIEW, Obj, State, Value, collect_refs, join_states, join_values, restrict_saves,
-    unknown,
+    CLASS, DATA, DERIVED, DETACHED, EMPTY, FUNC, GRAD, INT, LEAF, MODULE, NAMED_PARAMS, PARAM, PARAM_GROUP,
+    PARAM_GROUPS, PARAMS, SEQ, UNKNOWN, UNKNOWN_VALUE, VIEW, Obj, State, Value, collect_refs, join_states, join_values,
+    restrict_saves, unknown,
 )
 from .values import MAX_VALUE_SIZE
 from .values import ASSUMED, TUPLE_OF_VIEWS, CUSTOM_FUNCTION, INFERENCE, INFERENCE_VIEW, MULTI_OUTPUT, NO_GRAD_VIEW, VIEW_METAS  # noqa: F401
@@ -259,10 +259,15 @@ class Interpreter(TorchSemantics):
             keys = [k for k, rep in self.reports.items() if rep.func is fn]
             if not names or not keys:
                 continue
-            for k in keys:
-                del self.reports[k]
             fn.not_activations = frozenset(names)
-            self.analyze_function(fn)
+            self.analyze_again(fn, keys)
+
+    def analyze_again(self, fn: _Function, keys: List[Tuple[int, str]]) -> None:
+        """Drop the findings ``keys`` of ``fn``'s own analysis and analyse it on its own again (its entry facts
+        changed: grad mode, which parameters are activations)."""
+        for key in keys:
+            del self.reports[key]
+        self.analyze_function(fn)
 
     def _enter(self, fn: _Function, state: State, returns: Optional[List] = None,
                consts: Optional[Dict[str, object]] = None) -> Tuple:
@@ -607,14 +612,18 @@ class Interpreter(TorchSemantics):
             keys = by_func.get(id(fn))
             if not keys or fn.qualname not in off:
                 continue
-            for key in keys:
-                del self.reports[key]
             fn.grad = False
-            self.analyze_function(fn)
+            self.analyze_again(fn, keys)
 
     # ------------------------------------------------------------------ helpers
     def record_call(self, qualname: str) -> None:
         self.calls.setdefault(qualname, []).append((self.current, self.state.grad if self.state is not None else None))
+
+    def record_forward_call(self, forward: _Function, pos: List[Value]) -> None:
+        """A call of one of our modules: its grad mode (``recheck_grad_off_helpers``) and its positional arguments
+        (``recheck_sequence_inputs``) here."""
+        self.record_call(forward.qualname)
+        self.forward_args.setdefault(forward.qualname, []).append(list(pos))
 
     def obj(self, kind: str, site, **kw) -> Obj:
         if kind in (LEAF, DERIVED) and not kw.get("meta") and self.state is not None and self.state.infer is True:
@@ -1801,7 +1810,7 @@ class Interpreter(TorchSemantics):
                 # an element (or a slice) of the tuple ``t.split(2)`` returned: one of its views
                 out.add(o if _slice_index(node) else self.view_of(o, node))
             elif o.is_tensor:
-                if _basic_index(node, self.int_names(node)):
+                if _basic_index(node, self.holds_int):
                     out.add(self.view_of(o, node))
                 else:
                     out.update(self.derived(node, (frozenset((o,)),)))
@@ -1821,21 +1830,10 @@ class Interpreter(TorchSemantics):
             return UNKNOWN_VALUE
         return frozenset(out)
 
-    def int_names(self, node: cst.Subscript) -> FrozenSet[str]:
-        """The names among ``node``'s index elements that hold a Python int (an element of ``range(...)``)."""
-        s = self.state
-        if s is None:
-            return frozenset()
-        out = set()
-        for el in node.slice:
-            v = el.slice.value if isinstance(el.slice, cst.Index) else None
-            names = [v] if isinstance(v, cst.Name) else \
-                [n for n in _nodes(v) if isinstance(n, cst.Name)] if isinstance(v, cst.BinaryOperation) else []
-            for n in names:
-                value = s.env.get(n.value)
-                if value and all(o.kind == INT for o in value):
-                    out.add(n.value)
-        return frozenset(out)
+    def holds_int(self, name: str) -> bool:
+        """Does ``name`` hold a Python int here (an element of ``range(...)``)?"""
+        value = self.state.env.get(name) if self.state is not None else None
+        return bool(value) and all(o.kind == INT for o in value)
 
     def ev_Attribute(self, node: cst.Attribute) -> Value:
         s = self.state
@@ -2046,8 +2044,7 @@ class Interpreter(TorchSemantics):
                     self.run_hooked_sequence(f, result)
                 forward = self.fn_by_qual.get(f"{f.cls}.forward") if f.cls in self.classes else None
                 if forward is not None:
-                    self.record_call(forward.qualname)  # its grad mode here (``recheck_grad_off_helpers``)
-                    self.forward_args.setdefault(forward.qualname, []).append(list(pos))
+                    self.record_forward_call(forward, pos)
                     # our own module: its forward, for this call (the model-level result above, when there is one,
                     # stays the result: it knows which parameters the graph saved)
                     inlined = self.call_function(forward, node, frozenset((f,)), pos, kw)
@@ -2196,9 +2193,9 @@ def _binop_label(op) -> str:
     }.get(type(op), "an operation")
 
 
-def _basic_index(node: cst.Subscript, ints: FrozenSet[str] = frozenset()) -> bool:
+def _basic_index(node: cst.Subscript, holds_int: Callable[[str], bool]) -> bool:
     """Indexing with ints, slices, None and ``...`` returns a view; anything else may copy (advanced indexing).
-    ``ints``: names known to hold a Python int."""
+    ``holds_int(name)``: is that name known to hold a Python int?"""
     for el in node.slice:
         sl = el.slice
         if isinstance(sl, cst.Slice):
@@ -2206,23 +2203,22 @@ def _basic_index(node: cst.Subscript, ints: FrozenSet[str] = frozenset()) -> boo
         v = sl.value
         if isinstance(v, cst.UnaryOperation):
             v = v.expression
-        if isinstance(v, (cst.Integer, cst.Ellipsis)) or (isinstance(v, cst.Name) and v.value in ("None", *ints)):
-            continue
-        if ints and _int_expression(v, ints):
+        if isinstance(v, cst.Ellipsis) or (isinstance(v, cst.Name) and v.value == "None") \
+                or _int_expression(v, holds_int):
             continue
         return False
     return True
 
 
-def _int_expression(v: cst.BaseExpression, ints: FrozenSet[str]) -> bool:
-    """``t - 1``, ``2 * i + 1``: ints and names holding ints under ``+ - * // %``."""
-    if isinstance(v, cst.Integer) or (isinstance(v, cst.Name) and v.value in ints):
+def _int_expression(v: cst.BaseExpression, holds_int: Callable[[str], bool]) -> bool:
+    """``2``, ``i``, ``t - 1``, ``2 * i + 1``: ints and names holding ints under ``+ - * // %``."""
+    if isinstance(v, cst.Integer) or (isinstance(v, cst.Name) and holds_int(v.value)):
         return True
     if isinstance(v, cst.UnaryOperation) and isinstance(v.operator, cst.Minus):
-        return _int_expression(v.expression, ints)
+        return _int_expression(v.expression, holds_int)
     if isinstance(v, cst.BinaryOperation) and isinstance(
             v.operator, (cst.Add, cst.Subtract, cst.Multiply, cst.FloorDivide, cst.Modulo)):
-        return _int_expression(v.left, ints) and _int_expression(v.right, ints)
+        return _int_expression(v.left, holds_int) and _int_expression(v.right, holds_int)
     return False
 
 

@@ -56,7 +56,12 @@ _STRINGS_AND_COMMENTS = re.compile(
 
 def _code_words(text: str) -> Set[str]:
     """The identifiers ``text`` uses as code (not inside a string or a comment)."""
-    return set(_WORD.findall(_STRINGS_AND_COMMENTS.sub(" ", text)))
+    return set(_code_word_list(text))
+
+
+def _code_word_list(text: str) -> List[str]:
+    """``_code_words`` with every occurrence."""
+    return _WORD.findall(_STRINGS_AND_COMMENTS.sub(" ", text))
 
 
 def mentions_torch(source: str) -> bool:
@@ -201,7 +206,6 @@ _STRUCTURAL = frozenset({"forward", "_forward", "__init__", "__new__", "__post_i
 # type 'str'"), and ``t += (x,)`` / ``t += [x]`` raise "unsupported operand type(s)": both are dicts, tuples, lists
 _NOT_A_TENSOR_WRITE = re.compile(r"""^[ \t]*[\w.]+\[\s*[rRbBuUfF]{0,2}["']""")
 _SEQUENCE_EXTEND = re.compile(r"\s*(?:\[|\([^()\n]*,\s*\))")
-_COMMENT_OR_STRING = re.compile(_STRINGS_AND_COMMENTS.pattern)
 _INIT_CALL = re.compile(r"\binit\.\w+_\s*\($")
 _SELF_TARGET = re.compile(r"^[ \t]*self\.(\w+)")
 
@@ -230,7 +234,7 @@ def relevant(text: str) -> bool:
 
 def _in_comment(prefix: str) -> bool:
     """Whether the end of ``prefix`` (the start of a line) is inside a comment."""
-    return any(m.group().startswith("#") for m in _COMMENT_OR_STRING.finditer(prefix))
+    return any(m.group().startswith("#") for m in _STRINGS_AND_COMMENTS.finditer(prefix))
 
 
 class _Unit:
@@ -383,12 +387,10 @@ def _plan(source: str, tree: ast.Module, foreign) -> Plan:
             for m in u.cls.methods:
                 own[m.first - u.first:m.end - u.first] = [False] * (m.end - m.first)
             t = "\n".join(line for line, keep in zip(lines[u.first:u.end], own) if keep)
-        else:
-            t = unit_text(u.first, u.end)
-        if u.kind == "class":
             u.words = _code_words(t)
         else:  # its own name in its ``def`` line is no use of it
-            found = _WORD.findall(_STRINGS_AND_COMMENTS.sub(" ", t))
+            t = unit_text(u.first, u.end)
+            found = _code_word_list(t)
             u.words = set(found)
             if found.count(u.name) == 1:
                 u.words.discard(u.name)
@@ -492,9 +494,8 @@ def _plan(source: str, tree: ast.Module, foreign) -> Plan:
                 passes.add(first.qual)
                 blanked_words |= first.words
                 skip.add(id(first.node))
-                for m in cls.methods:
-                    if m.name != "__init__":
-                        _self_assigned(m.node.body, cls.name, assigned)
+                if first.name != "__init__":  # (the other methods are blanked below)
+                    _self_assigned(first.node.body, cls.name, assigned)
     for u in units:
         if u.kept:
             continue

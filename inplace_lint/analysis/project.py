@@ -159,31 +159,30 @@ class Project:
     def relevant_functions(self, module: Optional[str], level: int, names: List[str]) -> Set[str]:
         """Which of ``from <level dots><module> import names`` are functions of a project file with something a
         finding can sit on (the file is then a dependency of the findings)."""
-        path = self.resolve(module, level)
-        if path is None:
-            return set()
-        if _RECORDER is not None:
-            _RECORDER.add(str(path))
-        defs = _def_names(path)
-        wanted = [n for n in names if n in defs]
-        foreign = self.load(path) if wanted else None
-        return {n for n in wanted if foreign is not None and n in foreign.function_names and foreign.relevant(n)}
+        path = self._imported_file(module, level)
+        return {n for n in names if path is not None and (home := self._defining(path, n)) is not None
+                and home.relevant(n)}
 
     def function(self, module: Optional[str], level: int, name: str,
                  from_dir: Optional[Path] = None) -> Optional[ForeignModule]:
         """The project file ``from <module> import name`` reads, if it has a top-level ``def name`` (nothing is
         parsed here: ``ForeignModule.function`` parses the function when it is first called)."""
+        path = self._imported_file(module, level, from_dir)
+        return self._defining(path, name) if path is not None else None
+
+    def _imported_file(self, module: Optional[str], level: int, from_dir: Optional[Path] = None) -> Optional[Path]:
+        """``resolve``, recording the file as a dependency of the findings (they now depend on its text)."""
         path = self.resolve(module, level, from_dir)
-        if path is None:
-            return None
-        if _RECORDER is not None:  # the findings now depend on this file's text
+        if path is not None and _RECORDER is not None:
             _RECORDER.add(str(path))
+        return path
+
+    def _defining(self, path: Path, name: str) -> Optional[ForeignModule]:
+        """``path`` loaded, if it has a top-level ``def name`` (a text scan first: most files are never loaded)."""
         if name not in _def_names(path):
             return None
         foreign = self.load(path)
-        if foreign is None or name not in foreign.function_names:
-            return None
-        return foreign
+        return foreign if foreign is not None and name in foreign.function_names else None
 
 
 _TOP_DEF = re.compile(r"(?:@[^\n]*\n)*(?:async[ \t]+)?def[ \t]+(\w+)")

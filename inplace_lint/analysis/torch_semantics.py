@@ -530,8 +530,9 @@ class TorchSemantics:
                 else:
                     out = self.torch_module_call(arg, arg, layer, [out], {})
             elif len(mods) == 1 and len(layer_value) == 1 and f"{mods[0].cls}.forward" in self.fn_by_qual:
-                self.record_call(f"{mods[0].cls}.forward")
-                result = self.call_function(self.fn_by_qual[f"{mods[0].cls}.forward"], arg, frozenset(mods), [out], {})
+                forward = self.fn_by_qual[f"{mods[0].cls}.forward"]
+                self.record_forward_call(forward, [out])
+                result = self.call_function(forward, arg, frozenset(mods), [out], {})
                 out = result if result is not None else self._derived(arg, [out])
             else:
                 out = self._derived(arg, [out])
