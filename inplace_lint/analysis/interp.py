@@ -130,6 +130,13 @@ class Interpreter(TorchSemantics):
         # call-site analysis of this module's functions (``call_function``): the calls being analysed (innermost
         # last), what the function returns there, and how many calls are left to analyse
         self.seq_layers: Dict[object, Tuple] = {}  # nn.Sequential site -> its (argument node, layer value)s
+        # nn.Sequential site -> the layers it holds, order not known (``nn.Sequential(*layers)`` of a list filled
+        # in a loop or in branches, ``add_module`` in a loop): what it may run, not in what order
+        self.seq_unordered: Dict[object, Value] = {}
+        # nn.ModuleDict site -> key (None: a key not known) -> the modules stored under it
+        self.module_dicts: Dict[object, Dict[Optional[str], Value]] = {}
+        self.loops_active = 0  # loops being run, in the function analysed and in its callers up the call stack
+        self._synthetic: Dict[tuple, cst.Name] = {}  # (list site, position) -> a node standing for a layer there
         # module site -> the statement that set ``m.inplace = True`` on it after construction (a ``.modules()`` loop)
         self.inplace_flips: Dict[object, cst.CSTNode] = {}
         self.fn_by_qual: Dict[str, _Function] = {}
@@ -1223,6 +1230,7 @@ class Interpreter(TorchSemantics):
         for layer in self.held_modules(o) or ():
             out.extend(x for x in layer if x.kind == MODULE)
         out.extend(x for x in o.elems if x.kind == MODULE)  # a ModuleList's
+        out.extend(x for x in self.module_dict_values((o,)) if x.kind == MODULE)
         return out
 
     def held_modules(self, o: Obj) -> Optional[List[Value]]:
@@ -1232,6 +1240,8 @@ class Interpreter(TorchSemantics):
             return None
         if o.site in self.seq_layers:
             return [layer for _, layer in self.seq_layers[o.site]]
+        if o.site in self.seq_unordered:
+            return [self.seq_unordered[o.site]]
         if o.elems:
             return [o.elems]
         return None
@@ -1256,6 +1266,13 @@ class Interpreter(TorchSemantics):
         entry = self.state
         if entry is None:
             return
+        self.loops_active += 1
+        try:
+            self._run_loop(node, entry, bind_target, body, orelse, test, each)
+        finally:
+            self.loops_active -= 1
+
+    def _run_loop(self, node, entry: State, bind_target, body, orelse, test, each) -> None:
         head = entry.copy()
         exit_state: Optional[State] = None
         breaks: List[State] = []
@@ -1547,6 +1564,9 @@ class Interpreter(TorchSemantics):
             seqs = frozenset(o for o in base_val if o.kind == SEQ)
             if seqs:
                 self.grow_list(seqs, value, _const_int_index(target))  # ``xs[i] = t``: ``t`` is one of its elements
+            for o in base_val:
+                if o.kind == MODULE and o.site in self.module_dicts:  # ``self.heads["cls"] = nn.Linear(...)``
+                    self.store_in_module_dict(o, _const_str_index(target), value)
             if self.tensor_objs(base_val) or (self.maybe_tensor(base_val) and _tensor_style_index(target)):
                 self.inplace(self.small or self.stmt, target.value, base_val, "setitem", "[]=", _advanced_index(target),
                              operand=value)
@@ -1795,6 +1815,14 @@ class Interpreter(TorchSemantics):
             k = o.kind
             if o.kind == MODULE and o.elems:
                 out.update(o.elems)  # ``self.convs[i]``: one of the modules of a ModuleList
+                continue
+            if o.kind == MODULE and o.site in self.module_dicts:
+                # ``self.heads["cls"]``: what was stored under that key (under any, for a key not known)
+                entries = self.module_dicts[o.site]
+                if key is not None and key in entries and None not in entries:
+                    out.update(entries[key])
+                else:
+                    out.update(self.module_dict_values((o,)) or unknown(("sub", id(node))))
                 continue
             if o.kind == MODULE and o.site in self.seq_layers and _const_int_index(node) is not None:
                 layers = self.seq_layers[o.site]

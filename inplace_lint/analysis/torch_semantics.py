@@ -8,7 +8,7 @@ environment) stays in interp.py; these methods use its helpers (``self.derived``
 """
 from __future__ import annotations
 
-from typing import Dict, FrozenSet, Iterable, List, Optional, Set, Tuple
+from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
 
 import libcst as cst
 
@@ -21,7 +21,8 @@ from .names import NO_CHANGE, dotted, grad_mode_set_by
 from .statements import SuiteLine, body_statements, children_statements, is_static, mark_dirty_names
 from .values import (
     CLASS, CUSTOM_FUNCTION, MULTI_OUTPUT, DATA, DERIVED, DETACHED, EMPTY, FUNC, GRAD, LEAF, MODULE, NAMED_PARAMS, OPTIMIZER, PARAM,
-    MAX_VALUE_SIZE, PARAMS, SEQ, UNKNOWN, UNKNOWN_OBJ, UNKNOWN_VALUE, VIEW, Obj, Value, join_values, unknown,
+    MAX_SEQ_PARTS, MAX_VALUE_SIZE, PARAMS, SEQ, UNKNOWN, UNKNOWN_OBJ, UNKNOWN_VALUE, UNORDERED, VIEW, Obj, Value,
+    join_values, seq_parts, unknown,
 )
 
 _NO_AFFINE_FLAGS = ("affine", "elementwise_affine")
@@ -58,7 +59,7 @@ def _param_layers(values: Iterable[Value]) -> int:
     """How many of these values are parameterised layers or parameters."""
     n = 0
     for v in values:
-        if any((o.kind == MODULE and (short_has_params(o.cls) or "multi_param" in o.extra))
+        if any((o.kind == MODULE and (short_has_params(o.cls) or "multi_param" in o.extra or "has_param" in o.extra))
                or (o.kind in (LEAF, PARAM) and o.rg is True) for o in v):
             n += 1
     return n
@@ -154,35 +155,134 @@ class TorchSemantics:
                                        f"{layer.cls.split('.')[-1]}(inplace=True)", s, self.stmt))
             previous_hooked = layer.site in self.bw_hooked or self.bw_hooked_all
 
-    def starred_layers(self, expr: cst.BaseExpression, value: Value):
-        """``nn.Sequential(*layers)`` where ``layers`` is a list literal of this function never changed after (no
-        ``layers.append(...)``, ``+=``, item assignment): its elements as the positional arguments (``cst.Arg`` of
-        each element, their values), else None."""
-        seqs = [o for o in value if o.kind == SEQ]
-        if len(seqs) != 1 or len(value) != 1 or not isinstance(seqs[0].node, cst.List) or not seqs[0].extra:
+    def sequential_layers(self, args: Sequence[cst.Arg], pos: List[Value]):
+        """The layers of ``nn.Sequential(...)`` given as one argument: ``*layers`` (a list whose elements are known
+        position by position: a literal, maybe grown by ``append``/``extend`` where they surely run once, and changed
+        no other way) or ``OrderedDict([("name", layer), ...])``. Returns ``(args, pos)``, a ``cst.Arg`` standing
+        for where each layer runs and its value; or, when only which layers it may hold is known (a list filled in a
+        loop or in branches, a ModuleList), that set of values as ``(None, [elements])``; None when nothing is."""
+        if len(args) != 1 or args[0].keyword is not None:
             return None
-        lst = seqs[0].node
-        if any(isinstance(el, cst.StarredElement) for el in lst.elements) or len(lst.elements) != len(seqs[0].extra):
+        expr = args[0].value
+        if args[0].star == "*":
+            value = self.ev_quiet(expr)
+            seqs = [o for o in value if o.kind == SEQ]
+            mods = [o for o in value if o.kind == MODULE and o.elems]  # ``nn.Sequential(*module_list)``
+            scope = self.current.node if self.current is not None else self.module
+            unchanged = isinstance(expr, cst.Name) and not _mutated(scope, expr.value, allowed=("append", "extend"))
+            if len(value) == 1 and seqs and unchanged and seq_parts(seqs[0]) is not None:
+                return self._layer_args(seqs[0]), list(seq_parts(seqs[0]))
+            if value and len(seqs) + len(mods) == len(value):
+                return None, [frozenset(x for o in value for x in o.elems)]
             return None
-        scope = self.current.node if self.current is not None else self.module
-        if not isinstance(expr, cst.Name) or _mutated(scope, expr.value):
-            return None
-        return [cst.Arg(el.value) for el in lst.elements], list(seqs[0].extra)
+        if (isinstance(expr, cst.Call) and (dotted(expr.func) or "").split(".")[-1] == "OrderedDict"
+                and len(expr.args) == 1 and isinstance(expr.args[0].value, (cst.List, cst.Tuple))):
+            pairs = expr.args[0].value.elements
+            if all(isinstance(el, cst.Element) and isinstance(el.value, (cst.Tuple, cst.List))
+                   and len(el.value.elements) == 2 and isinstance(el.value.elements[1], cst.Element) for el in pairs):
+                layers = [el.value.elements[1].value for el in pairs]
+                return [cst.Arg(layer) for layer in layers], [self.ev(layer) for layer in layers]
+        return None
 
-    def grow_list(self, seqs: Value, added: Value, index: Optional[int] = None) -> None:
+    def _layer_args(self, seq: Obj) -> List[cst.Arg]:
+        """For each position of ``seq`` (a list with known positions), a node standing for where that layer runs:
+        the literal's element, else the node that made the module there (a synthetic node, which has no position,
+        for anything else, and for a module met twice: each layer's output needs a site of its own)."""
+        parts = seq_parts(seq) or ()
+        literal = list(seq.node.elements) if isinstance(seq.node, (cst.List, cst.Tuple)) else []
+        out: List[cst.Arg] = []
+        used: Set[int] = set()
+        for i, part in enumerate(parts):
+            node = None
+            if i < len(literal) and isinstance(literal[i], cst.Element):
+                node = literal[i].value
+            elif len(part) == 1:
+                made = next(iter(part)).node
+                node = made if isinstance(made, cst.CSTNode) else None
+            if node is None or id(node) in used:
+                node = self._synthetic.setdefault((seq.site, i), cst.Name("layer"))
+            used.add(id(node))
+            out.append(cst.Arg(node))
+        return out
+
+    def add_layer(self, seq: Obj, arg: cst.BaseExpression, added: Value) -> None:
+        """``seq.append(m)`` / ``seq.add_module(name, m)`` on an ``nn.Sequential``: one more layer, at the end where it
+        surely runs once; in a loop, what the sequence holds is only known as a set."""
+        site = seq.site
+        layers = self.seq_layers.get(site)
+        if layers is not None and not self.loops_active and len(layers) < MAX_SEQ_PARTS:
+            self.seq_layers[site] = layers + ((arg, added),)
+        elif layers is not None or site in self.seq_unordered:
+            held = [v for _, v in self.seq_layers.pop(site, ())] + [self.seq_unordered.get(site, EMPTY), added]
+            self.seq_unordered[site] = frozenset(x for v in held for x in v)
+
+    def module_dict_entries(self, args: Sequence[cst.Arg]) -> Dict[Optional[str], Value]:
+        """What ``nn.ModuleDict(arg)`` / ``md.update(arg)`` stores under each key: a dict literal or a list of pairs
+        (a key that is not a string literal: None); nothing known for anything else."""
+        entries: Dict[Optional[str], Value] = {}
+        if len(args) != 1 or args[0].star:
+            return entries
+        expr = args[0].value
+        pairs = []
+        if isinstance(expr, cst.Dict):
+            pairs = [(el.key, el.value) for el in expr.elements if isinstance(el, cst.DictElement)]
+            if len(pairs) != len(expr.elements):
+                return {None: UNKNOWN_VALUE}
+        elif isinstance(expr, (cst.List, cst.Tuple)):
+            for el in expr.elements:
+                if not (isinstance(el, cst.Element) and isinstance(el.value, (cst.Tuple, cst.List))
+                        and len(el.value.elements) == 2):
+                    return {None: UNKNOWN_VALUE}
+                pairs.append((el.value.elements[0].value, el.value.elements[1].value))
+        else:
+            return {None: UNKNOWN_VALUE}
+        for key_node, value_node in pairs:
+            key = key_node.evaluated_value if isinstance(key_node, cst.SimpleString) else None
+            key = key if isinstance(key, str) else None
+            entries[key] = join_values(entries.get(key, EMPTY), self.ev(value_node))
+        return entries
+
+    def store_in_module_dict(self, md: Obj, key: Optional[str], value: Value) -> None:
+        """``md[key] = m`` / ``md.update({key: m})``: ``key`` now holds ``m`` (or may, in a loop or for a key not
+        known)."""
+        entries = self.module_dicts.get(md.site)
+        if entries is None:
+            return
+        if key is None or self.loops_active:
+            entries[key] = join_values(entries.get(key, EMPTY), value)
+        else:
+            entries[key] = value
+
+    def module_dict_values(self, value: Value) -> Value:
+        """Every module the ``nn.ModuleDict`` objects of ``value`` may hold."""
+        out: Set[Obj] = set()
+        for o in value:
+            for held in self.module_dicts.get(o.site, {}).values():
+                out.update(held)
+        return frozenset(out) if len(out) <= MAX_VALUE_SIZE else UNKNOWN_VALUE
+
+    def grow_list(self, seqs: Value, added: Value, index: Optional[int] = None,
+                  appended: Optional[Tuple[Value, ...]] = None) -> None:
         """``xs.append(t)`` / ``xs.extend(ts)`` / ``xs.insert(i, t)`` / ``xs[i] = t``: every name holding the list now
         holds it with ``added`` among its elements: at positions no longer known, an element replaced kept as one it
-        may still hold; but ``xs[0] = t`` into a list whose elements are known one by one replaces that one."""
+        may still hold; but ``xs[0] = t`` into a list whose elements are known one by one replaces that one, and
+        ``appended`` (the values ``append``/``extend`` put at the end, one by one) extends such a list where they
+        surely run once (outside any loop, here and in the callers: a loop runs to a fixed point)."""
         grown = {}
         for o in seqs:
+            parts = seq_parts(o)
             if index is not None and o.extra and -len(o.extra) <= index < len(o.extra):
                 parts = list(o.extra)
                 parts[index] = added
                 elems = frozenset(x for p in parts for x in p)
                 grown[o] = self.obj(SEQ, o.site, elems=elems if len(elems) <= MAX_VALUE_SIZE else UNKNOWN_VALUE,
                                     extra=tuple(parts), node=o.node)
+            elif (appended is not None and parts is not None and not self.loops_active
+                  and len(parts) + len(appended) <= MAX_SEQ_PARTS):
+                elems = join_values(o.elems, added)
+                grown[o] = self.obj(SEQ, o.site, elems=elems, extra=parts + appended, node=o.node)
             else:
-                grown[o] = self.obj(SEQ, o.site, elems=join_values(o.elems, added), node=o.node)
+                grown[o] = self.obj(SEQ, o.site, elems=join_values(o.elems, added), node=o.node, meta=UNORDERED)
         self._replace_everywhere(grown)
 
     def add_to_module_list(self, lists: Value, added: Value) -> None:
@@ -453,7 +553,7 @@ class TorchSemantics:
         if pos and (self.module_inplace(mod) or "inplace_first" in mod.extra or
                     (cls in self.classes and self.classes[cls].clobbers_input)):
             self.note_input_overwritten(node, mod, pos[0])
-        if cls == "torch.nn.Sequential" and pos and len(pos) == 1 and not kw and mod.site in self.seq_layers:
+        if cls == "torch.nn.Sequential" and pos and len(pos) == 1 and not kw and self.seq_layers.get(mod.site):
             return self.run_sequence(mod, pos[0], node)
         if cls.startswith("torch.nn.") and pos:
             return self.torch_module_call(node, node.args[0].value, mod, pos, kw)
@@ -493,7 +593,7 @@ class TorchSemantics:
                 short = cls.split(".")[-1]
                 return frozenset(self.view_of(o, node, how=f"`{short}`") for o in tensors)
         inputs = list(pos) + list(kw.values())
-        if short_has_params(cls) or "multi_param" in mod.extra:
+        if short_has_params(cls) or "multi_param" in mod.extra or "has_param" in mod.extra:
             inputs.append(frozenset((self.obj(PARAM, (mod.site, "weight"), rg=True),)))
         saved = frozenset((mod.site,)) if self.module_saves_params(mod, pos[0]) else frozenset()
         return self.derived(node, inputs, label=f"`{cls.split('.')[-1]}`", key=cls, args={0: pos[0]}, module=mod,
@@ -566,6 +666,24 @@ class TorchSemantics:
                     frozenset(c for o in recv for c in self.module_children(o)))
             if 0 < len(tree) <= 12:
                 return frozenset((self.obj(SEQ, id(node), elems=tree),))
+        if name in ("append", "add_module", "register_module") and pos and recv and all(
+                o.kind == MODULE and o.cls == "torch.nn.Sequential" for o in recv):
+            arg = node.args[-1].value if node.args else node
+            for o in recv:
+                self.add_layer(o, arg, pos[-1])
+            return recv if name == "append" else EMPTY
+        if recv and all(o.kind == MODULE and o.site in self.module_dicts for o in recv):
+            held = self.module_dict_values(recv)
+            if name == "values":
+                return frozenset((self.obj(SEQ, id(node), elems=held, meta=UNORDERED),))
+            if name == "items":
+                pair = self.obj(SEQ, ("pair", id(node)), extra=(UNKNOWN_VALUE, held))
+                return frozenset((self.obj(SEQ, id(node), elems=frozenset((pair,)), meta=UNORDERED),))
+            if name == "update" and len(node.args) == 1:
+                for key, value in self.module_dict_entries(node.args).items():
+                    for o in recv:
+                        self.store_in_module_dict(o, key, value)
+                return EMPTY
         if name in ("append", "extend", "insert") and recv and all(o.cls == _MODULE_LIST for o in recv):
             added = pos[-1] if pos else UNKNOWN_VALUE
             if name == "extend":
@@ -614,7 +732,12 @@ class TorchSemantics:
                 # fresh outputs computed from the inputs: they require grad when an input does (as torch says)
                 return self.derived(node, list(pos), label="a custom Function")
         if name in ("append", "extend", "insert") and recv and all(o.kind == SEQ for o in recv) and pos:
-            self.grow_list(recv, self.iter_elems(pos[0], node) if name == "extend" else pos[-1])
+            appended: Optional[Tuple[Value, ...]] = None
+            if name == "append" and len(pos) == 1:
+                appended = (pos[0],)
+            elif name == "extend" and len(pos) == 1 and len(pos[0]) == 1:
+                appended = seq_parts(next(iter(pos[0])))
+            self.grow_list(recv, self.iter_elems(pos[0], node) if name == "extend" else pos[-1], appended=appended)
             return EMPTY
         if not tensors:
             if name == "step" and any(o.kind == OPTIMIZER and o.extra for o in recv):
@@ -802,14 +925,26 @@ class TorchSemantics:
                     extra += ["weight", "bias"]
                 if kname == "inplace" and self.flag(a.value) is True:
                     extra.append("inplace")
-            if q == "torch.nn.Sequential" and len(args) == 1 and args[0].star == "*":
-                layer_args = self.starred_layers(args[0].value, self.ev_quiet(args[0].value))
-                if layer_args is not None:
+            if q == "torch.nn.Sequential":
+                self.seq_layers.pop(id(node), None)
+                self.seq_unordered.pop(id(node), None)
+                layer_args = self.sequential_layers(args, pos)
+                if layer_args is not None and layer_args[0] is None:  # only the set of its layers is known
+                    held = frozenset(x for x in layer_args[1][0] if x.kind == MODULE)
+                    self.seq_unordered[id(node)] = layer_args[1][0]
+                    if _param_layers([frozenset((x,)) for x in held]):
+                        extra.append("has_param")  # its output requires grad; which layers save what is not known
+                    args, pos = [], []
+                elif layer_args is not None:
                     args, pos = layer_args
             if q == "torch.nn.Sequential" and len(pos) > 1:
                 self.emit(LayersInSequence(node, tuple((a.value, v) for a, v in zip(args, pos) if a.keyword is None)))
-            if q == "torch.nn.Sequential" and pos and all(a.keyword is None and not a.star for a in args):
+            if q == "torch.nn.Sequential" and id(node) not in self.seq_unordered and all(
+                    a.keyword is None and not a.star for a in args):
+                # (no argument: layers come from ``append``/``add_module``, ``add_layer``)
                 self.seq_layers[id(node)] = tuple((a.value, v) for a, v in zip(args, pos))
+            if q == "torch.nn.ModuleDict":
+                self.module_dicts[id(node)] = self.module_dict_entries(args)
             if q in ("torch.nn.Sequential", "torch.nn.ModuleList") and pos and _param_layers(pos) >= 2:
                 extra.append("multi_param")
             if q == "torch.nn.Sequential" and pos and any(
@@ -896,14 +1031,16 @@ class TorchSemantics:
         return unknown(("call", id(node)))
 
 
-def _mutated(fn: cst.CSTNode, name: str) -> bool:
-    """Is the list ``name`` changed in place anywhere in ``fn`` (a method call on it, ``+=``, item assignment)?"""
+def _mutated(fn: cst.CSTNode, name: str, allowed: Tuple[str, ...] = ()) -> bool:
+    """Is the list ``name`` changed in place anywhere in ``fn`` (a method call on it other than ``allowed``, ``+=``,
+    item assignment, any subscript)?"""
     found = []
 
     class _Find(cst.CSTVisitor):
         def visit_Call(self, node: cst.Call) -> None:
             f = node.func
-            if isinstance(f, cst.Attribute) and isinstance(f.value, cst.Name) and f.value.value == name:
+            if (isinstance(f, cst.Attribute) and isinstance(f.value, cst.Name) and f.value.value == name
+                    and f.attr.value not in allowed):
                 found.append(node)
 
         def visit_AugAssign(self, node: cst.AugAssign) -> None:

@@ -45,6 +45,10 @@ ASSUMED = "assumed-activation"
 VIEW_METAS = frozenset({MULTI_OUTPUT, NO_GRAD_VIEW, INFERENCE_VIEW, CUSTOM_FUNCTION})
 # ``Obj.extra`` of a VIEW that stands for the tuple of views an op returned (``t.split(2)``): indexing it picks a view
 TUPLE_OF_VIEWS = "tuple-of-views"
+# ``Obj.meta`` of a SEQ whose elements are known only as a set (``elems``), not position by position (``extra``):
+# grown in a loop, or where what was added is not known one by one
+UNORDERED = "unordered"
+MAX_SEQ_PARTS = 16  # a list grown past this many known positions is kept as a set of elements
 
 
 class Obj:
@@ -285,6 +289,13 @@ def join_states(a: "Optional[State]", b: "Optional[State]",
         if other is not None and names & other[0]:  # a name holds the new copy only if it does on both paths
             s.renewed[o] = (names & other[0], records | other[1])
     return s
+
+
+def seq_parts(o: Obj) -> Optional[Tuple[Value, ...]]:
+    """What a list or tuple (a SEQ) holds position by position, or None when only the set of its elements is known."""
+    if o.kind != SEQ or o.meta == UNORDERED or (not o.extra and o.elems):
+        return None
+    return o.extra
 
 
 def collect_refs(value: Value, into: Set[Obj], depth: int = 0) -> None:

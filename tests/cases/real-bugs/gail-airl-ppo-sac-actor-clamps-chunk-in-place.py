@@ -2,7 +2,6 @@
 # source: https://github.com/toshikwa/gail-airl-ppo.pytorch/issues/13
 # expect: markers
 # torch: raises "This view is the output of a function that returns multiple views"
-# known-miss: the policy's net comes from build_mlp, a helper returning nn.Sequential(*layers) of a list filled in a for loop, so the analysis does not know its output requires grad and the chunk views are not known to need grad (with self.net = nn.Linear(...) or an inline nn.Sequential it is found)
 
 # gail_airl_ppo/network/policy.py, StateDependentPolicy.sample: the MLP output is chunked into means and log_stds and
 # log_stds is clamped with clamp_(). SAC.update_critic calls sample() under no_grad, which torch allows, but
