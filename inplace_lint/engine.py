@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import BinaryIO, Callable, Dict, Iterator, List, Optional, Sequence, Set, Tuple, Union
 
 from . import catalog, noqa
-from .analysis.guard import run_deep
+from .analysis.guard import gc_paused, run_deep
 from .analysis.project import recording
 from .codemods import MAX_FIX_GROUPS, materialize
 from .config import Settings
@@ -321,7 +321,8 @@ class FileOutcome:
 def check_file(path: str, read: Callable[[], str], settings: Settings) -> FileOutcome:
     """Read, analyze and filter one file; an analyzer crash becomes a ``LintError``. Never raises."""
     try:
-        with recording() as consulted:
+        # (the GC paused: the file's tree, alive until its fixes are finished, is freed by reference counting)
+        with recording() as consulted, gc_paused():
             try:
                 text: Optional[str] = read()
                 kept = check_source(text, path, settings)

@@ -28,6 +28,7 @@ after a ``RecursionError``) in a helper thread with a big stack (``DEEP_STACK``)
 from __future__ import annotations
 
 import ast
+import contextlib
 import copy
 import gc
 import io
@@ -36,7 +37,7 @@ import sys
 import threading
 import tokenize
 import warnings
-from typing import Callable, Optional, Set, Tuple, TypeVar
+from typing import Callable, Iterator, Optional, Set, Tuple, TypeVar
 
 T = TypeVar("T")
 
@@ -91,13 +92,8 @@ def check(source: str) -> Verdict:
     large = too_large(source)
     if large is not None:
         return large
-    enabled = gc.isenabled()
-    gc.disable()  # the tree has no cycles: collecting while it is built, walked and freed is wasted time
-    try:
+    with gc_paused():  # the tree has no cycles: collecting while it is built, walked and freed is wasted time
         return _check(source)
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _check(source: str) -> Verdict:
@@ -131,9 +127,7 @@ def check_parsed(tree: ast.AST, source: str, blanked: Set[int]) -> Verdict:
     """``check`` for a text CPython already parsed into ``tree`` (once ``too_large`` said no), of which the
     statements whose ``id`` is in ``blanked`` (top-level ones, and those of top-level class bodies) will not be
     given to LibCST. Leaves ``tree`` as it was."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with gc_paused():
         if blanked and isinstance(tree, ast.Module):
             module = ast.Module(body=[], type_ignores=[])
             for stmt in tree.body:
@@ -145,15 +139,25 @@ def check_parsed(tree: ast.AST, source: str, blanked: Set[int]) -> Verdict:
                 module.body.append(stmt)
             tree = module
         depth, line = tree_depth(tree, source)
-    finally:
-        if enabled:
-            gc.enable()
     if depth > MAX_DEPTH:
         return Verdict(error=too_deep(line))
     return Verdict(depth=depth)
 
 
 _UNVALIDATED = threading.Lock()
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """The cyclic garbage collector off meanwhile (as it was after). Trees have no cycles, and a collection while one
+    is alive walks all of it: what builds, walks or frees a tree runs inside this."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _no_validation(self) -> None:
@@ -168,34 +172,23 @@ def libcst_parse(text: str):
     import libcst as cst
     from libcst._nodes.base import CSTNode
 
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        with _UNVALIDATED:
-            validate = CSTNode.__dict__.get("__post_init__")
-            if validate is None:  # another LibCST: parse as it is
-                return cst.parse_module(text)
-            CSTNode.__post_init__ = _no_validation
-            try:
-                return cst.parse_module(text)
-            finally:
-                CSTNode.__post_init__ = validate
-    finally:
-        if enabled:
-            gc.enable()
+    with gc_paused(), _UNVALIDATED:
+        validate = CSTNode.__dict__.get("__post_init__")
+        if validate is None:  # another LibCST: parse as it is
+            return cst.parse_module(text)
+        CSTNode.__post_init__ = _no_validation
+        try:
+            return cst.parse_module(text)
+        finally:
+            CSTNode.__post_init__ = validate
 
 
 def quiet_parse(source: str) -> ast.AST:
     """CPython's AST of ``source``, fast (no garbage collection meanwhile) and silent (no SyntaxWarnings)."""
-    enabled = gc.isenabled()
-    gc.disable()  # an AST has no cycles; collecting while building it is wasted time (about 3x the parse)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # invalid escapes and the like: not ours to report
-            return compile(source, "<inplace-lint>", "exec", flags=_ONLY_AST, dont_inherit=True)
-    finally:
-        if enabled:
-            gc.enable()
+    # an AST has no cycles; collecting while building it is wasted time (about 3x the parse)
+    with gc_paused(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # invalid escapes and the like: not ours to report
+        return compile(source, "<inplace-lint>", "exec", flags=_ONLY_AST, dont_inherit=True)
 
 
 def tree_depth(tree: ast.AST, source: Optional[str] = None) -> Tuple[int, int]:

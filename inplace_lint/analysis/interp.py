@@ -137,6 +137,7 @@ class Interpreter(TorchSemantics):
         self.module_dicts: Dict[object, Dict[Optional[str], Value]] = {}
         self.loops_active = 0  # loops being run, in the function analysed and in its callers up the call stack
         self._synthetic: Dict[tuple, cst.Name] = {}  # (list site, position) -> a node standing for a layer there
+        self._mutated_lists: Dict[Tuple[int, str], bool] = {}  # (scope, list name) -> changed other than by append
         # module site -> the statement that set ``m.inplace = True`` on it after construction (a ``.modules()`` loop)
         self.inplace_flips: Dict[object, cst.CSTNode] = {}
         self.fn_by_qual: Dict[str, _Function] = {}
@@ -2417,15 +2418,20 @@ def _interpret(module: cst.Module, path: str, uncertain_callers: FrozenSet[str],
     if todo is not None:  # ``prefilter.Plan``
         interp.callee_only = todo.callee_only
         interp.blanked_assigned = todo.assigned
-    interp.run()
-    for check in checks:
-        fin = getattr(check, "finish", None)
-        if fin is not None:
-            fin(interp.context)
-    reports = list(interp.reports.values())
-    if not reports:
-        return []
-    return to_diagnostics(module, reports, path, checks)
+    try:
+        interp.run()
+        for check in checks:
+            fin = getattr(check, "finish", None)
+            if fin is not None:
+                fin(interp.context)
+        reports = list(interp.reports.values())
+        if not reports:
+            return []
+        return to_diagnostics(module, reports, path, checks)
+    finally:
+        # the interpreter is a cycle (its handler tables hold its bound methods) that holds the whole tree: broken
+        # here, reference counting frees it all now, and the cyclic GC never has to walk it
+        interp.__dict__.clear()
 
 
 def analyze(source: str, path: str, rules) -> List[Diagnostic]:
@@ -2439,7 +2445,18 @@ def analyze_for_fixes(source: str, path: str, rules) -> Tuple[Optional[cst.Modul
 
     Guarded (``guard.py``): LibCST sees a text only once CPython has parsed the whole file (a syntax error anywhere
     is reported) and the part LibCST will parse (the reduced text) is not nested too deeply. Every fallback goes to
-    the guarded full analysis (``analysis.analyze_module``)."""
+    the guarded full analysis (``analysis.analyze_module``).
+
+    The cyclic garbage collector is paused meanwhile: the trees and the interpreter's objects are freed by reference
+    counting (``_interpret`` breaks the interpreter's cycle), and a collection while a file is analysed would walk
+    its whole tree, again and again (about a tenth of the run's time)."""
+    from .guard import gc_paused
+
+    with gc_paused():
+        return _analyze_for_fixes(source, path, rules)
+
+
+def _analyze_for_fixes(source: str, path: str, rules) -> Tuple[Optional[cst.Module], str, List[Diagnostic]]:
     from ..diagnostics import fingerprint
     from . import analyze_module
     from .guard import check_parsed, libcst_parse, quiet_parse, run_deep, too_large

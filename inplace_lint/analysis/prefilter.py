@@ -33,11 +33,10 @@ The fixer never uses the reduced text (it rewrites the full module).
 from __future__ import annotations
 
 import ast
-import gc
 import re
 from typing import Callable, Dict, FrozenSet, List, Optional, Set, Tuple
 
-from .guard import quiet_parse
+from .guard import gc_paused, quiet_parse
 
 # What any rule needs to see somewhere in a block to possibly report in it.
 _RELEVANT = re.compile(
@@ -319,13 +318,8 @@ def plan(source: str, tree: ast.AST,
     (the analysis follows such calls into the other file)."""
     if "\r" in source.replace("\r\n", "\n") or not isinstance(tree, ast.Module):
         return Plan(source)  # lone CR line ends: CPython's line numbers are not ``split("\n")``'s
-    enabled = gc.isenabled()
-    gc.disable()  # nothing here makes cycles, and collecting would walk the whole tree again and again
-    try:
+    with gc_paused():  # nothing here makes cycles, and collecting would walk the whole tree again and again
         return _plan(source, tree, foreign)
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _plan(source: str, tree: ast.Module, foreign) -> Plan:

@@ -168,10 +168,13 @@ class TorchSemantics:
             value = self.ev_quiet(expr)
             seqs = [o for o in value if o.kind == SEQ]
             mods = [o for o in value if o.kind == MODULE and o.elems]  # ``nn.Sequential(*module_list)``
-            scope = self.current.node if self.current is not None else self.module
-            unchanged = isinstance(expr, cst.Name) and not _mutated(scope, expr.value, allowed=("append", "extend"))
-            if len(value) == 1 and seqs and unchanged and seq_parts(seqs[0]) is not None:
-                return self._layer_args(seqs[0]), list(seq_parts(seqs[0]))
+            if len(value) == 1 and seqs and seq_parts(seqs[0]) is not None and isinstance(expr, cst.Name):
+                scope = self.current.node if self.current is not None else self.module
+                key = (id(scope), expr.value)
+                if key not in self._mutated_lists:
+                    self._mutated_lists[key] = _mutated(scope, expr.value, allowed=("append", "extend"))
+                if not self._mutated_lists[key]:
+                    return self._layer_args(seqs[0]), list(seq_parts(seqs[0]))
             if value and len(seqs) + len(mods) == len(value):
                 return None, [frozenset(x for o in value for x in o.elems)]
             return None
