@@ -30,7 +30,7 @@ from .torch_semantics import _PARAM_ATTRS, _PARAM_MODULE_PREFIXES, TorchSemantic
 from .values import (
     CLASS, DATA, DERIVED, DETACHED, EMPTY, FUNC, GRAD, INT, LEAF, MODULE, NAMED_PARAMS, PARAM, PARAM_GROUP,
     PARAM_GROUPS, PARAMS, SEQ, UNKNOWN, UNKNOWN_VALUE, VIEW, Obj, State, Value, collect_refs, join_states, join_values,
-    restrict_saves, unknown,
+    restrict_saves, seq_parts, unknown,
 )
 from .values import MAX_VALUE_SIZE
 from .values import ASSUMED, TUPLE_OF_VIEWS, CUSTOM_FUNCTION, INFERENCE, INFERENCE_VIEW, MULTI_OUTPUT, NO_GRAD_VIEW, VIEW_METAS  # noqa: F401
@@ -137,7 +137,6 @@ class Interpreter(TorchSemantics):
         self.module_dicts: Dict[object, Dict[Optional[str], Value]] = {}
         self.loops_active = 0  # loops being run, in the function analysed and in its callers up the call stack
         self._synthetic: Dict[tuple, cst.Name] = {}  # (list site, position) -> a node standing for a layer there
-        self._mutated_lists: Dict[Tuple[int, str], bool] = {}  # (scope, list name) -> changed other than by append
         # module site -> the statement that set ``m.inplace = True`` on it after construction (a ``.modules()`` loop)
         self.inplace_flips: Dict[object, cst.CSTNode] = {}
         self.fn_by_qual: Dict[str, _Function] = {}
@@ -1032,6 +1031,11 @@ class Interpreter(TorchSemantics):
             base = self.ev(target.value)
             if self.tensor_objs(base):
                 self.inplace(stmt, target.value, base, "setitem", op, _advanced_index(target), operand=rhs)
+        elif op == "+=" and cur and all(o.kind == SEQ for o in cur):
+            # ``layers += [conv, nn.ReLU()]``: extends the list object (every name holding it sees it)
+            added = rhs if len(rhs) == 1 and next(iter(rhs)).kind == SEQ else EMPTY
+            parts = seq_parts(next(iter(added))) if added else None
+            self.grow_list(cur, self.iter_elems(rhs, stmt), appended=parts)
         elif isinstance(target, cst.Name) and not cur and self.tensor_objs(rhs):
             # ``total += loss`` where ``total`` holds a number (``total = 0``): a new tensor, ``total + loss``
             self.assign(target, self.derived(stmt.value, (cur, rhs), label=op[:-1]), stmt.value)
@@ -1125,6 +1129,8 @@ class Interpreter(TorchSemantics):
         targets = stmt.target.elements if isinstance(stmt.target, (cst.Tuple, cst.List)) else [stmt.target]
         for t in targets:
             node = t.value if isinstance(t, cst.Element) else t
+            if isinstance(node, cst.Subscript):  # ``del xs[i]``
+                self.forget_positions(frozenset(o for o in self.ev(node.value) if o.kind == SEQ))
             key = dotted(node)
             if key is not None and self.state is not None:
                 self.state.unbind(key)

@@ -157,8 +157,9 @@ class TorchSemantics:
 
     def sequential_layers(self, args: Sequence[cst.Arg], pos: List[Value]):
         """The layers of ``nn.Sequential(...)`` given as one argument: ``*layers`` (a list whose elements are known
-        position by position: a literal, maybe grown by ``append``/``extend`` where they surely run once, and changed
-        no other way) or ``OrderedDict([("name", layer), ...])``. Returns ``(args, pos)``, a ``cst.Arg`` standing
+        position by position here: a literal, maybe grown by ``append``/``extend``/``+=`` where they surely ran once;
+        any other change made its positions unknown, ``grow_list``/``forget_positions``) or
+        ``OrderedDict([("name", layer), ...])``. Returns ``(args, pos)``, a ``cst.Arg`` standing
         for where each layer runs and its value; or, when only which layers it may hold is known (a list filled in a
         loop or in branches, a ModuleList), that set of values as ``(None, [elements])``; None when nothing is."""
         if len(args) != 1 or args[0].keyword is not None:
@@ -168,13 +169,8 @@ class TorchSemantics:
             value = self.ev_quiet(expr)
             seqs = [o for o in value if o.kind == SEQ]
             mods = [o for o in value if o.kind == MODULE and o.elems]  # ``nn.Sequential(*module_list)``
-            if len(value) == 1 and seqs and seq_parts(seqs[0]) is not None and isinstance(expr, cst.Name):
-                scope = self.current.node if self.current is not None else self.module
-                key = (id(scope), expr.value)
-                if key not in self._mutated_lists:
-                    self._mutated_lists[key] = _mutated(scope, expr.value, allowed=("append", "extend"))
-                if not self._mutated_lists[key]:
-                    return self._layer_args(seqs[0]), list(seq_parts(seqs[0]))
+            if len(value) == 1 and seqs and seq_parts(seqs[0]) is not None:
+                return self._layer_args(seqs[0]), list(seq_parts(seqs[0]))
             if value and len(seqs) + len(mods) == len(value):
                 return None, [frozenset(x for o in value for x in o.elems)]
             return None
@@ -287,6 +283,12 @@ class TorchSemantics:
             else:
                 grown[o] = self.obj(SEQ, o.site, elems=join_values(o.elems, added), node=o.node, meta=UNORDERED)
         self._replace_everywhere(grown)
+
+    def forget_positions(self, seqs: Value) -> None:
+        """``xs.pop()``, ``xs.sort()``, ``del xs[i]``...: what ``xs`` holds where is no longer known (what it may hold
+        stays: a may-set)."""
+        self._replace_everywhere({o: self.obj(SEQ, o.site, elems=o.elems, node=o.node, meta=UNORDERED)
+                                  for o in seqs if o.kind == SEQ})
 
     def add_to_module_list(self, lists: Value, added: Value) -> None:
         """``layers.append(m)`` on an ``nn.ModuleList``: the list object now also holds ``m``. Lists are values
@@ -734,6 +736,8 @@ class TorchSemantics:
             if self.custom_function_class(recv) is not None:
                 # fresh outputs computed from the inputs: they require grad when an input does (as torch says)
                 return self.derived(node, list(pos), label="a custom Function")
+        if name in ("pop", "remove", "reverse", "sort", "clear") and recv and all(o.kind == SEQ for o in recv):
+            self.forget_positions(recv)
         if name in ("append", "extend", "insert") and recv and all(o.kind == SEQ for o in recv) and pos:
             appended: Optional[Tuple[Value, ...]] = None
             if name == "append" and len(pos) == 1:
@@ -1032,30 +1036,6 @@ class TorchSemantics:
         self.mark_used(pos)
         self.mark_used(kw.values())
         return unknown(("call", id(node)))
-
-
-def _mutated(fn: cst.CSTNode, name: str, allowed: Tuple[str, ...] = ()) -> bool:
-    """Is the list ``name`` changed in place anywhere in ``fn`` (a method call on it other than ``allowed``, ``+=``,
-    item assignment, any subscript)?"""
-    found = []
-
-    class _Find(cst.CSTVisitor):
-        def visit_Call(self, node: cst.Call) -> None:
-            f = node.func
-            if (isinstance(f, cst.Attribute) and isinstance(f.value, cst.Name) and f.value.value == name
-                    and f.attr.value not in allowed):
-                found.append(node)
-
-        def visit_AugAssign(self, node: cst.AugAssign) -> None:
-            if isinstance(node.target, cst.Name) and node.target.value == name:
-                found.append(node)
-
-        def visit_Subscript(self, node: cst.Subscript) -> None:
-            if isinstance(node.value, cst.Name) and node.value.value == name:
-                found.append(node)
-
-    fn.visit(_Find())
-    return bool(found)
 
 
 def _forward_view_outputs(cls_node: cst.ClassDef) -> Optional[Tuple[Optional[int], ...]]:
