@@ -171,7 +171,10 @@ def test_methods_nothing_needs_are_blanked_and_the_rest_analysed_only_where_call
     src = _big(code)
     todo = prefilter.plan(src, ast.parse(src))
     assert "def describe" not in todo.text and "def extra_repr" not in todo.text and "def reset" not in todo.text
-    assert "def forward(self, x):\n        return self.act(x)" in todo.text  # Scale's forward: what Block sees
+    # Scale's forward (what Block sees) is callee-only: LibCST gets a stub, the real lines are parsed when called
+    assert "def forward(self, x):\n        ...\n" in todo.text and "return self.act(x)" not in todo.text
+    assert set(todo.lazy) == {"Scale.forward"}
+    assert "def forward(self, x):\n        return self.act(x)" in todo.unstubbed(src)
     assert todo.callee_only == {"Block.__init__", "Scale.__init__", "Scale.forward"}
     assert todo.assigned == {"Block": {"cache"}}
     assert [(d.line, d.code) for d in analyze(src, "x.py")] == [(22, "IPL003")]
@@ -254,3 +257,77 @@ def test_a_literal_that_names_something_is_kept():
     lines = reduced.split("\n")
     assert lines[2].startswith("LAYERS = [nn.ReLU") and lines[3].startswith("X = [1e-3")
     assert lines[4] == "Y = ..."
+
+
+# Callee-only functions and methods are left to LibCST as a stub and parsed from their own lines when a call reaches
+# them (``Plan.lazy``, ``project.LazyUnits``): what the analysis reports must not change.
+
+LAZY_HELPER = '''\
+import torch
+from torch import nn
+
+
+class Gate(nn.Module):
+    def forward(self, x):
+        h = self.squash(x)
+        h.mul_(2)
+        return h
+
+    def squash(self, x):
+        y = x * 1
+        return torch.sigmoid(y)
+
+
+def unused_helper(t):
+    return t.sum()
+'''
+
+
+def test_a_callee_only_method_is_a_stub_and_what_it_saved_is_located_in_its_own_lines():
+    todo = prefilter.plan(LAZY_HELPER, ast.parse(LAZY_HELPER))
+    assert set(todo.lazy) == {"Gate.squash"} and todo.lazy["Gate.squash"] == (10, 13, True)
+    assert "    def squash(self, x):\n        ...\n\n\n" in todo.text and "torch.sigmoid(y)" not in todo.text
+    assert todo.unstubbed(LAZY_HELPER).split("\n")[:14] == LAZY_HELPER.split("\n")[:14]
+    diags = analyze(LAZY_HELPER, "gate.py")
+    assert [(d.line, d.code) for d in diags] == [(8, "IPL003")]
+    assert "at line 13" in diags[0].message  # torch.sigmoid's line, inside the method parsed apart
+    assert [r[0] for r in diags[0].related] == [13]
+    assert [(d.line, d.code, d.message) for d in analyze_module(LAZY_HELPER, "gate.py")[1]] == \
+        [(d.line, d.code, d.message) for d in diags]
+
+
+def test_a_stub_keeps_the_indentation_of_its_body():
+    tabbed = LAZY_HELPER.replace("        ", "\t\t").replace("    ", "\t")
+    todo = prefilter.plan(tabbed, ast.parse(tabbed))
+    assert "\tdef squash(self, x):\n\t\t...\n" in todo.text
+    compile(todo.text, "tabbed.py", "exec")
+    assert [(d.line, d.code) for d in analyze(tabbed, "tabbed.py")] == [(8, "IPL003")]
+
+
+def test_a_fix_that_edits_a_callee_only_method_is_still_applied():
+    code = textwrap.dedent('''\
+        import torch
+        from torch import nn
+
+
+        class Gate(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.lin = nn.Linear(3, 3)
+                self.gate = nn.Sigmoid()
+                self.act = nn.ReLU(inplace=True)
+
+            def forward(self, x):
+                h = self.gate(self.lin(x))
+                return self.act(h)
+
+
+        model = Gate()
+        model(torch.randn(2, 3)).sum().backward()
+        ''')
+    todo = prefilter.plan(code, ast.parse(code))
+    assert "Gate.forward" in todo.lazy  # its text has nothing in place: only the module it calls is
+    module, analysed, diags = interp.analyze_for_fixes(code, "gate.py", rule_set())
+    assert [(d.line, d.code) for d in diags] == [(14, "IPL003")]
+    assert diags[0].fix is not None and diags[0].fix.edit is not None  # analysed again with forward in the tree
+    assert "return self.act(h)" in analysed

@@ -80,7 +80,7 @@ class _Function:
     """A function body waiting to be analysed."""
 
     __slots__ = ("_node", "cls", "qualname", "grad", "forced_grad", "infer", "role", "inputs", "dirty", "home", "name",
-                 "decorators_read", "not_activations")
+                 "decorators_read", "not_activations", "loader")
 
     def __init__(self, node: Optional[cst.FunctionDef], cls: Optional[_ClassInfo], qualname: str, grad: Optional[bool],
                  forced_grad: bool) -> None:
@@ -100,10 +100,17 @@ class _Function:
         self.decorators_read = False  # for a function of another file: grad and forced_grad set from its decorators
         # parameters of a ``forward`` that every call site in view fills with a list or tuple: not activations
         self.not_activations: FrozenSet[str] = frozenset()
+        # for a function of this file LibCST saw as a stub (``prefilter.Plan.lazy``): parses the real ``def``
+        self.loader: Optional[Callable[[], Optional[cst.FunctionDef]]] = None
 
     @property
     def node(self) -> Optional[cst.FunctionDef]:
-        """The ``def``; a function of another file is parsed on first use (most imported helpers never are)."""
+        """The ``def``; a function of another file, or of this one left as a stub by the pre-filter, is parsed on
+        first use (most are never used)."""
+        if self.loader is not None:
+            real, self.loader = self.loader(), None
+            if real is not None:
+                self._node = real
         if self._node is None and self.home is not None:
             self._node = self.home.function(self.name)
         return self._node
@@ -175,6 +182,7 @@ class Interpreter(TorchSemantics):
         # they are called, never on their own
         self.callee_only: FrozenSet[str] = frozenset()
         self.blanked_assigned: Dict[str, Set[str]] = {}  # class -> ``self.x`` its blanked methods assign
+        self.lazy_units = None  # ``project.LazyUnits``: the functions and methods LibCST saw as a stub
         self.pending: List[Tuple[Callable[[], None], FrozenSet[Obj]]] = []
         self._obj_cache: Dict[tuple, Obj] = {}
         self._rebinding: Optional[FrozenSet[str]] = None  # names the assignment being evaluated rebinds
@@ -1423,6 +1431,8 @@ class Interpreter(TorchSemantics):
         else:
             qual = name
         fn = _Function(node, cls, qual, grad, forced)
+        if self.lazy_units is not None and self.current is None and qual in self.lazy_units and _is_stub(node):
+            fn.loader = lambda: self.lazy_units.function(qual)
         infer_modes = [inference_mode_set_by(d.decorator, self.qualname) for d in node.decorators]
         if any(m is not NO_CHANGE for m in infer_modes):
             fn.infer = None if None in infer_modes else True
@@ -2414,16 +2424,19 @@ def analyze_module(source: str, path: str, rules) -> Tuple[Optional[cst.Module],
 
 
 def _interpret(module: cst.Module, path: str, uncertain_callers: FrozenSet[str], rules, project=None,
-               todo=None) -> List[Diagnostic]:
+               todo=None, lazy=None) -> List[Diagnostic]:
+    """Analyse ``module`` (``todo``: the ``prefilter.Plan`` it was parsed from; ``lazy``: the ``project.LazyUnits``
+    of the functions it holds as stubs)."""
     from .positions import to_diagnostics
     from .project import Project
 
     checks = rules.checks
     interp = Interpreter(module, checks, project if project is not None else Project(path))
     interp.uncertain_callers = uncertain_callers
-    if todo is not None:  # ``prefilter.Plan``
+    if todo is not None:
         interp.callee_only = todo.callee_only
         interp.blanked_assigned = todo.assigned
+    interp.lazy_units = lazy
     try:
         interp.run()
         for check in checks:
@@ -2433,7 +2446,7 @@ def _interpret(module: cst.Module, path: str, uncertain_callers: FrozenSet[str],
         reports = list(interp.reports.values())
         if not reports:
             return []
-        return to_diagnostics(module, reports, path, checks)
+        return to_diagnostics(module, reports, path, checks, lazy)
     finally:
         # the interpreter is a cycle (its handler tables hold its bound methods) that holds the whole tree: broken
         # here, reference counting frees it all now, and the cyclic GC never has to walk it
@@ -2467,7 +2480,7 @@ def _analyze_for_fixes(source: str, path: str, rules) -> Tuple[Optional[cst.Modu
     from . import analyze_module
     from .guard import check_parsed, libcst_parse, quiet_parse, run_deep, too_large
     from .prefilter import plan
-    from .project import Project
+    from .project import LazyUnits, Project
 
     def full_analysis(text: str, name: str) -> Tuple[Optional[cst.Module], str, List[Diagnostic]]:
         module, diags = analyze_module(text, name, rules=rules)
@@ -2497,12 +2510,19 @@ def _analyze_for_fixes(source: str, path: str, rules) -> Tuple[Optional[cst.Modu
     text = todo.text
     parsed: List[cst.Module] = []
 
+    lazy = LazyUnits(source.split("\n"), todo.lazy) if todo.lazy else None
+
     def parse_and_interpret() -> List[Diagnostic]:
         parsed.append(libcst_parse(text))
-        return _interpret(parsed[-1], path, todo.uncertain, rules, project, todo)
+        return _interpret(parsed[-1], path, todo.uncertain, rules, project, todo, lazy)
 
     try:
         diags = run_deep(parse_and_interpret, verdict.depth)
+        if lazy is not None and lazy.fix_lost:
+            # a fix would edit a function parsed apart from the tree (rare: a file with findings there): analysed
+            # again with the whole of those functions in the tree, which is what the fixer edits
+            text, lazy = todo.unstubbed(source), None
+            diags = run_deep(parse_and_interpret, verdict.depth)
         module = parsed[-1]
     except (cst.ParserSyntaxError, SyntaxError, ValueError, RecursionError, MemoryError):
         return full_analysis(source, path)
@@ -2531,6 +2551,16 @@ def _maybe_activation(p: cst.Param) -> bool:
         text = cst.Module(body=[]).code_for_node(p.annotation.annotation)
         return "Tensor" in text and not any(w in text for w in ("List", "list", "Tuple", "tuple", "Dict", "dict"))
     return True
+
+
+def _is_stub(node: cst.FunctionDef) -> bool:
+    """A ``def`` whose body is ``...`` alone (how the pre-filter leaves a function to be parsed on demand)."""
+    body = node.body
+    if not isinstance(body, cst.IndentedBlock) or len(body.body) != 1:
+        return False
+    line = body.body[0]
+    return (isinstance(line, cst.SimpleStatementLine) and len(line.body) == 1 and isinstance(line.body[0], cst.Expr)
+            and isinstance(line.body[0].value, cst.Ellipsis))
 
 
 def _known_positions(value: Value) -> bool:

@@ -56,18 +56,26 @@ class _LineElsewhere(int):
     __str__ = __repr__ = lambda self: format(self, "")
 
 
-def to_diagnostics(module: cst.Module, reports: Sequence, path: str, checks: Sequence) -> List[Diagnostic]:
+def to_diagnostics(module: cst.Module, reports: Sequence, path: str, checks: Sequence, lazy=None) -> List[Diagnostic]:
     """The reports as diagnostics. A report made inside a function of another project file (``rep.home``) is a
-    diagnostic of that file, its related locations in the linted file listed with their path."""
+    diagnostic of that file, its related locations in the linted file listed with their path. ``lazy``
+    (``project.LazyUnits``): the functions of the linted file parsed apart from ``module``."""
     meta = {c.code: c for c in checks}
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     positions = wrapper.resolve(PositionProvider)
     homes = {id(rep.home): rep.home for rep in reports if getattr(rep, "home", None) is not None}
 
+    def here(node):
+        """The range of ``node`` in the linted file (in ``module`` or in a unit parsed apart), or None."""
+        rng = positions.get(node)
+        if rng is None and lazy is not None:
+            rng = lazy.position(node)
+        return rng
+
     def locate(node, home=None):
         """(path or None for the file of the report, range) of ``node``, looked up in the linted file and every
         other file a report is in."""
-        rng = positions.get(node)
+        rng = here(node)
         if rng is not None:
             return path, rng
         for other in homes.values():
@@ -90,7 +98,7 @@ def to_diagnostics(module: cst.Module, reports: Sequence, path: str, checks: Seq
     for rep in reports:
         home = getattr(rep, "home", None)
         if home is None:
-            where, rng, lines = path, positions.get(rep.node), main_lines
+            where, rng, lines = path, here(rep.node), main_lines
         else:
             where, rng, lines = home.display, home.position(rep.node), home.text.splitlines()
         if rng is None:
@@ -112,9 +120,13 @@ def to_diagnostics(module: cst.Module, reports: Sequence, path: str, checks: Seq
         related.sort()
         text = lines[rng.start.line - 1] if 0 < rng.start.line <= len(lines) else ""
         fix = rep.fix
-        if home is not None and fix is not None and fix.edit is not None:
-            # a fix is applied to the file being fixed: one in another file is shown, not applied
+        if fix is not None and fix.edit is not None and (home is not None or (lazy is not None and any(
+                isinstance(v, cst.CSTNode) and positions.get(v) is None for v in fix.edit.values()))):
+            # a fix is applied to the file being fixed: one in another file is shown, not applied (and so is one
+            # whose edit is in a unit parsed apart: the fixer sees only ``module``; the caller analyses again)
             fix = type(fix)(fix.description, "display-only")
+            if home is None:
+                lazy.fix_lost = True
         out.append(
             Diagnostic(
                 path=where,

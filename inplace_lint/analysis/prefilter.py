@@ -169,17 +169,29 @@ class Plan:
     each blanked statement of the CPython tree: LibCST will not see them, so their depth does not matter) and
     ``assigned``."""
 
-    __slots__ = ("text", "uncertain", "callee_only", "blanked", "assigned")
+    __slots__ = ("text", "uncertain", "callee_only", "blanked", "assigned", "lazy")
 
     def __init__(self, text: str, uncertain: FrozenSet[str] = frozenset(), callee_only: FrozenSet[str] = frozenset(),
-                 blanked: FrozenSet[int] = frozenset(), assigned: Optional[Dict[str, Set[str]]] = None) -> None:
+                 blanked: FrozenSet[int] = frozenset(), assigned: Optional[Dict[str, Set[str]]] = None,
+                 lazy: Optional[Dict[str, Tuple[int, int, bool]]] = None) -> None:
         self.text = text
         self.uncertain = uncertain
         self.callee_only = callee_only
         self.blanked = blanked
-        # class name -> the ``self.x`` its blanked methods assign (the analysis must still know ``x`` is not only
-        # what ``__init__`` made it)
+        # class name -> the ``self.x`` its blanked (or stubbed) methods assign (the analysis must still know ``x`` is
+        # not only what ``__init__`` made it)
         self.assigned: Dict[str, Set[str]] = assigned or {}
+        # callee-only functions and methods left to LibCST as a stub: qualified name -> (first line, end, is a
+        # method), 0-based, end exclusive, of their real lines (``project.LazyUnits`` parses them on demand)
+        self.lazy: Dict[str, Tuple[int, int, bool]] = lazy or {}
+
+    def unstubbed(self, source: str) -> str:
+        """``text`` with the stubbed functions and methods whole again (from ``source``, the text planned)."""
+        lines = self.text.split("\n")
+        real = source.split("\n")
+        for first, end, _ in self.lazy.values():
+            lines[first:end] = real[first:end]
+        return "\n".join(lines)
 
 
 def reduce_source(source: str) -> Tuple[Optional[str], FrozenSet[str]]:
@@ -466,7 +478,7 @@ def _plan(source: str, tree: ast.Module, foreign) -> Plan:
                 take = u.cls.rest.kept and (u.name in _STRUCTURAL or u.name in needed)
             if take:
                 u.kept = changed = True
-    if all(u.kept for u in units):
+    if all(u.kept for u in units) and not any(_lazy_span(u) for u in units):
         return Plan(text, callee_only=frozenset(u.qual for u in units if u.kind != "class" and not u.live))
     out = list(lines)
     blanked_words: Set[str] = set()
@@ -510,4 +522,42 @@ def _plan(source: str, tree: ast.Module, foreign) -> Plan:
             out[j] = ""
     callee_only = frozenset(u.qual for u in units if u.kept and u.kind != "class" and not u.live
                             and u.qual not in passes)
-    return Plan("\n".join(out), frozenset(blanked_words), callee_only, frozenset(skip), assigned)
+    # callee-only units LibCST sees as a stub (``def`` line and ``...``): parsed alone if a call reaches them
+    lazy: Dict[str, Tuple[int, int, bool]] = {}
+    for u in units:
+        if not u.kept or u.qual not in callee_only or (u.cls is not None and not u.cls.rest.kept):
+            continue
+        span = _lazy_span(u)
+        if span is None:
+            continue
+        start, col = span
+        indent = lines[start][:col]
+        if indent.strip():
+            continue  # (not only whitespace before the first statement: not a line of its own)
+        lazy[u.qual] = (u.first, u.end, u.kind == "method")
+        out[start] = indent + "..."
+        for j in range(start + 1, u.end):
+            out[j] = ""
+        if u.kind == "method":
+            _self_assigned(u.node.body, u.cls.name, assigned)
+    return Plan("\n".join(out), frozenset(blanked_words), callee_only, frozenset(skip), assigned, lazy)
+
+
+# run as soon as their class is defined or built: never left for later
+_RUN_AT_ONCE = frozenset({"__init__", "__new__", "__post_init__", "__init_subclass__"})
+
+
+def _lazy_span(u: _Unit) -> Optional[Tuple[int, int]]:
+    """For a function or method that may be parsed only when a call reaches it (callee-only: not live but kept),
+    the 0-based line its body starts on and the column of its first statement; None when it must be parsed with the file:
+    live, run at once (``__init__``), a method of an ``autograd.Function`` (its class is read whole), or a body
+    that starts on the ``def`` line."""
+    if not u.kept or u.live or u.kind == "class" or u.name in _RUN_AT_ONCE:
+        return None
+    if u.cls is not None and any(b.endswith("Function") for b in u.cls.bases):
+        return None
+    first = u.node.body[0]
+    start = first.lineno - 1
+    if start <= u.node.lineno - 1:
+        return None
+    return start, first.col_offset

@@ -114,6 +114,51 @@ class ForeignModule:
         return None
 
 
+class LazyUnits:
+    """The functions and methods of the linted file that the pre-filter left to LibCST as a stub (``def`` line and
+    ``...``: ``prefilter.Plan.lazy``), parsed from their own lines the first time the analysis needs one (a call
+    reaches it); positions are shifted back to the file's lines. Most are never needed."""
+
+    __slots__ = ("_lines", "_spans", "_trees", "fix_lost")
+
+    def __init__(self, lines: List[str], spans: Dict[str, Tuple[int, int, bool]]) -> None:
+        self._lines = lines
+        self._spans = spans  # qualified name -> (first line, end, is a method): 0-based, end exclusive
+        self._trees: List[list] = []  # [module, line offset, positions or None]
+        self.fix_lost = False  # a finding's fix would edit one of these units (``positions.to_diagnostics``)
+
+    def __contains__(self, qual: str) -> bool:
+        return qual in self._spans
+
+    def function(self, qual: str) -> Optional[cst.FunctionDef]:
+        """The real ``def`` of ``qual`` (None when its lines do not parse alone)."""
+        first, end, method = self._spans[qual]
+        text = "\n".join(self._lines[first:end]) + "\n"
+        try:
+            module = libcst_parse("class _:\n" + text if method else text)
+        except (cst.ParserSyntaxError, SyntaxError, ValueError, RecursionError, MemoryError):
+            return None
+        body = module.body[0].body.body if method and module.body else module.body
+        node = next((st for st in body if isinstance(st, cst.FunctionDef)), None)
+        if node is not None:
+            self._trees.append([module, first - 1 if method else first, None])
+        return node
+
+    def position(self, node: cst.CSTNode):
+        """The code range of ``node`` (a node of one of the parsed units) in the file, or None."""
+        from libcst.metadata import CodePosition, CodeRange, MetadataWrapper, PositionProvider
+
+        for entry in self._trees:
+            module, offset, positions = entry
+            if positions is None:
+                positions = entry[2] = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+            found = positions.get(node)
+            if found is not None:
+                return CodeRange(CodePosition(found.start.line + offset, found.start.column),
+                                 CodePosition(found.end.line + offset, found.end.column))
+        return None
+
+
 class Project:
     """Resolves the imports of one linted file (``importer``) to files of its project, and parses them once."""
 
