@@ -331,3 +331,47 @@ def test_a_fix_that_edits_a_callee_only_method_is_still_applied():
     assert [(d.line, d.code) for d in diags] == [(14, "IPL003")]
     assert diags[0].fix is not None and diags[0].fix.edit is not None  # analysed again with forward in the tree
     assert "return self.act(h)" in analysed
+
+
+@pytest.mark.parametrize("code, no_tensor", [
+    ("def f(n):\n    i = 0\n    for k in range(n):\n        i += 1\n    return i\n", True),
+    ("def f(xs):\n    d = {}\n    for x in xs:\n        d[x] = 1\n    return d\n", True),
+    ("def f(xs):\n    total = 0\n    for x in xs:\n        total += x.item()\n    return total\n", True),
+    ("def f(a):\n    x = a.shape[0]\n    x *= 2\n    return x\n", True),
+    ("def f(a):\n    import math\n    s = math.sqrt(2)\n    s /= 2\n", True),
+    # a tensor may be written: relevant
+    ("def f(xs):\n    total = 0\n    for x in xs:\n        total += x\n    return total\n", False),
+    ("def f(t):\n    xs = [t]\n    xs[0] += 1\n", False),          # the element, a tensor
+    ("def f(t):\n    xs = [t]\n    xs[0].add_(1)\n", False),
+    ("def f(t):\n    xs = [t, t]\n    xs[0][1] = 2\n", False),
+    ("def f(t):\n    t += 1\n", False),                             # a parameter
+    ("def f(self):\n    self.n += 1\n", False),                        # an attribute
+    ("def f(m):\n    trunc_normal_(m.weight)\n", False),              # a function writing its argument
+    ("def f(t):\n    def g():\n        t.add_(1)\n    n = 0\n    n += 1\n", False),
+    ("def f(a):\n    x, y = 1, 2\n    x += 1\n", False),             # unpacking: not followed
+    ("def f(a, inplace=False):\n    n = 0\n    n += 1\n", False),   # says inplace
+    ("def f(a):\n    n = self.size()\n    n += 1\n", False),         # a method of ours may return a tensor
+])
+def test_writes_no_tensor_proves_only_names_that_never_hold_a_tensor(code, no_tensor):
+    assert prefilter.writes_no_tensor(code, ast.parse(code).body[0]) is no_tensor
+
+
+def test_a_function_that_only_counts_is_not_relevant_and_is_blanked():
+    code = textwrap.dedent('''\
+        import torch
+
+
+        def count_params(model):
+            n = 0
+            for p in model.parameters():
+                n += p.numel()
+            return n
+
+
+        def scale(t):
+            t.mul_(2)
+            return t
+        ''')
+    src = _big(code)
+    todo = prefilter.plan(src, ast.parse(src))
+    assert "n += p.numel()" not in todo.text and "t.mul_(2)" in todo.text

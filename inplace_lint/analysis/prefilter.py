@@ -9,7 +9,8 @@ needs anyway):
    (header and non-``def`` statements). A unit is **relevant** when its code (comments aside) has something a finding
    can sit on (``relevant``: an in-place-looking call ``x.add_(`` other than ``nn.init.*_``, an augmented assignment
    other than ``xs += [...]``/``+= (x,)``, an item assignment other than ``d["key"] = ...``, an ``out=`` keyword,
-   ``inplace``, a ``.grad`` read, an optimizer);
+   ``inplace``, a ``.grad`` read, an optimizer), unless its CPython tree shows that every such statement writes a
+   name that never holds a tensor there (``writes_no_tensor``: ``n += p.numel()``, ``counts[k] = 1``);
 3. a unit is **live** when it is relevant or, within ``CALL_DEPTH`` steps (the depth the interpreter follows calls
    to), names a live function, a live method, a class whose construction or call runs live code, a sub-module
    attribute built from such a class (``self.body = Block()`` ... ``self.body(x)``), or a function of another project
@@ -19,7 +20,9 @@ needs anyway):
    other dunders) and the methods kept code names. Kept units that are not live are **callee-only**: the
    interpreter analyses them only where kept code calls them, never on their own (``Plan.callee_only``);
 5. what is not kept is blanked -- replaced by empty lines, so every position stays the same (a class left with no
-   statement gets a ``pass``). Module-level statements are always kept (except data: a long literal of numbers and
+   statement gets a ``pass``); a callee-only function or method is left as a **stub**, its ``def`` line and ``...``
+   where its body started (``Plan.lazy``: ``project.LazyUnits`` parses its real lines if a call reaches it; not
+   ``__init__``, which runs as soon as its class is built, nor the methods of an ``autograd.Function``). Module-level statements are always kept (except data: a long literal of numbers and
    strings becomes ``...``). The ``self.x`` that blanked methods assign are passed on (``Plan.assigned``): the
    analysis must still know ``x`` is not only what ``__init__`` made it.
 
@@ -243,6 +246,181 @@ def relevant(text: str) -> bool:
     return False
 
 
+# What a relevant unit may still not need (``writes_no_tensor``): its only in-place-looking statements write names
+# that never hold a tensor (``i += 1``, ``counts[k] = n``, ``total += loss.item()``). Proved on CPython's tree of the
+# function: every binding of the name in it gives a value that is no tensor.
+_OTHER_REASONS = re.compile(r"inplace|\.grad\b|\boptim\.|[(,]\s*out\s*=(?!=)")
+_NO_TENSOR_CALLS = frozenset({
+    "len", "int", "float", "str", "bool", "range", "enumerate", "zip", "dict", "list", "set", "tuple", "sorted",
+    "reversed", "isinstance", "issubclass", "hasattr", "callable", "ord", "chr", "repr", "hash", "id", "format",
+    "frozenset", "bytes", "OrderedDict", "defaultdict", "Counter", "deque"})
+_NO_TENSOR_METHODS = frozenset({  # (names a user method would hardly take while returning a tensor)
+    "item", "tolist", "numel", "dim", "nelement", "element_size", "ndimension", "keys", "values", "items", "join",
+    "lower", "upper", "strip", "lstrip", "rstrip", "startswith", "endswith", "splitlines", "encode", "decode",
+    "isdigit"})
+_NO_TENSOR_MODULES = frozenset({"math", "os", "time", "re", "json", "string"})
+_NO_TENSOR_ATTRS = frozenset({"shape", "ndim", "dtype", "device", "is_cuda", "requires_grad", "is_leaf", "__name__"})
+_CONTAINERS = (ast.Constant, ast.JoinedStr, ast.Dict, ast.Set, ast.List, ast.Tuple, ast.ListComp, ast.DictComp,
+               ast.SetComp)
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+_MATCH = tuple(getattr(ast, n) for n in ("Match",) if hasattr(ast, n))
+
+
+def _no_tensor(e: ast.AST, env: Dict[str, bool]) -> bool:
+    """Whether ``e`` surely evaluates to something that is not a tensor (``env``: names known to hold none)."""
+    if isinstance(e, _CONTAINERS):
+        return True
+    if isinstance(e, ast.Name):
+        return env.get(e.id, False)
+    if isinstance(e, ast.Call):
+        f = e.func
+        if isinstance(f, ast.Name):
+            return f.id in _NO_TENSOR_CALLS
+        if isinstance(f, ast.Attribute):
+            return f.attr in _NO_TENSOR_METHODS or (isinstance(f.value, ast.Name) and f.value.id in _NO_TENSOR_MODULES)
+        return False
+    if isinstance(e, ast.BinOp):
+        return _no_tensor(e.left, env) and _no_tensor(e.right, env)
+    if isinstance(e, ast.UnaryOp):
+        return _no_tensor(e.operand, env)
+    if isinstance(e, ast.BoolOp):
+        return all(_no_tensor(v, env) for v in e.values)
+    if isinstance(e, ast.IfExp):
+        return _no_tensor(e.body, env) and _no_tensor(e.orelse, env)
+    if isinstance(e, ast.Compare):
+        return _no_tensor(e.left, env) and all(_no_tensor(c, env) for c in e.comparators)
+    if isinstance(e, ast.Attribute):
+        return e.attr in _NO_TENSOR_ATTRS
+    if isinstance(e, ast.Subscript):  # ``x.shape[0]``, ``x.size()[1]``
+        v = e.value
+        return (isinstance(v, ast.Attribute) and v.attr == "shape") or (
+            isinstance(v, ast.Call) and isinstance(v.func, ast.Attribute) and v.func.attr == "size")
+    return False
+
+
+def _scope_nodes(fn: ast.AST) -> List[ast.AST]:
+    """The nodes of ``fn``'s body outside nested functions, lambdas and classes (those are listed, not entered)."""
+    out: List[ast.AST] = []
+    todo = list(ast.iter_child_nodes(fn))
+    while todo:
+        n = todo.pop()
+        out.append(n)
+        if not isinstance(n, _SCOPES):
+            todo.extend(ast.iter_child_nodes(n))
+    return out
+
+
+def _no_tensor_names(fn: ast.AST, nodes: List[ast.AST]) -> Dict[str, bool]:
+    """For each name ``fn`` binds: True when every binding of it gives something that is not a tensor (parameters,
+    ``with ... as``, loop targets other than ``range``'s and ``enumerate``'s index, unpacking: unknown)."""
+    binds: Dict[str, List[Optional[ast.AST]]] = {}  # None: unknown
+
+    def bind(t: ast.AST, value: Optional[ast.AST]) -> None:
+        if isinstance(t, ast.Name):
+            binds.setdefault(t.id, []).append(value)
+        elif isinstance(t, (ast.Tuple, ast.List)):
+            for el in t.elts:
+                bind(el, None)
+        elif isinstance(t, ast.Starred):
+            bind(t.value, None)
+
+    args = fn.args
+    for a in args.posonlyargs + args.args + args.kwonlyargs + [x for x in (args.vararg, args.kwarg) if x]:
+        binds.setdefault(a.arg, []).append(None)
+    zero = ast.Constant(0)
+    for n in nodes:
+        if isinstance(n, ast.Assign):
+            for t in n.targets:
+                bind(t, n.value)
+        elif isinstance(n, (ast.AnnAssign, ast.AugAssign)) and n.value is not None:
+            bind(n.target, n.value)
+        elif isinstance(n, (ast.For, ast.AsyncFor)):
+            it, target = n.iter, n.target
+            called = it.func.id if isinstance(it, ast.Call) and isinstance(it.func, ast.Name) else ""
+            if called == "range":
+                bind(target, zero)
+            elif called == "enumerate" and isinstance(target, ast.Tuple) and len(target.elts) == 2:
+                bind(target.elts[0], zero)
+                bind(target.elts[1], None)
+            else:
+                bind(target, None)
+        elif isinstance(n, ast.withitem) and n.optional_vars is not None:
+            bind(n.optional_vars, None)
+        elif isinstance(n, ast.comprehension):
+            bind(n.target, None)
+        elif isinstance(n, ast.NamedExpr):
+            bind(n.target, n.value)
+        elif isinstance(n, (ast.Global, ast.Nonlocal)):
+            for name in n.names:
+                binds.setdefault(name, []).append(None)
+        elif isinstance(n, (ast.Import, ast.ImportFrom)):
+            for alias in n.names:
+                binds.setdefault((alias.asname or alias.name).split(".")[0], []).append(zero)
+        elif isinstance(n, ast.ExceptHandler) and n.name:
+            binds.setdefault(n.name, []).append(zero)
+        elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            binds.setdefault(n.name, []).append(zero)
+    env = {name: all(v is not None for v in values) for name, values in binds.items()}
+    changed = True
+    while changed:  # a name is no tensor when each of its values is none, given the names that are none
+        changed = False
+        for name, values in binds.items():
+            if env[name] and not all(_no_tensor(v, env) for v in values):
+                env[name] = False
+                changed = True
+    return env
+
+
+def writes_no_tensor(text: str, fn: ast.AST) -> bool:
+    """Whether a function or method that ``relevant`` took (its ``text``, its CPython tree ``fn``) has in-place-
+    looking statements only on names that never hold a tensor there: each augmented assignment writes such a name,
+    each item assignment goes into one (``counts[k] = n``, not ``xs[0][1] = v``), each ``x.name_(...)`` is called on
+    one; nothing else a finding can sit on (``inplace``, ``.grad``, an optimizer, ``out=``), no nested function or
+    class that writes or calls, no ``match``. Such a unit cannot hold a finding (its callers and callees are judged
+    on their own)."""
+    if _OTHER_REASONS.search(text) is not None:
+        return False
+    nodes = _scope_nodes(fn)
+    env: Optional[Dict[str, bool]] = None
+    for n in nodes:
+        if isinstance(n, _SCOPES) or (_MATCH and isinstance(n, _MATCH)):
+            if isinstance(n, _MATCH) or any(isinstance(m, (ast.AugAssign, ast.Assign, ast.Call)) for m in ast.walk(n)):
+                return False
+            continue
+        if isinstance(n, ast.AugAssign):
+            name = n.target
+        elif isinstance(n, ast.Assign):
+            subs = [t for t in n.targets if isinstance(t, ast.Subscript)]
+            if any(not isinstance(t, (ast.Name, ast.Subscript, ast.Attribute, ast.Tuple, ast.List, ast.Starred))
+                   for t in n.targets):
+                return False
+            if any(isinstance(t, (ast.Tuple, ast.List)) and any(isinstance(el, ast.Subscript) for el in ast.walk(t))
+                   for t in n.targets):
+                return False  # ``a[0], b = ...``
+            if not subs:
+                continue
+            if len(subs) > 1:
+                return False
+            name = subs[0].value
+        elif isinstance(n, ast.Call):
+            f = n.func
+            called = f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else ""
+            if not (called.endswith("_") and not called.endswith("__")):
+                continue
+            if not isinstance(f, ast.Attribute):
+                return False  # ``trunc_normal_(w)``: a function that writes its argument
+            name = f.value
+        else:
+            continue
+        if not isinstance(name, ast.Name):
+            return False
+        if env is None:
+            env = _no_tensor_names(fn, nodes)
+        if not env.get(name.id, False):
+            return False
+    return True
+
+
 def _in_comment(prefix: str) -> bool:
     """Whether the end of ``prefix`` (the start of a line) is inside a comment."""
     return any(m.group().startswith("#") for m in _STRINGS_AND_COMMENTS.finditer(prefix))
@@ -400,7 +578,7 @@ def _plan(source: str, tree: ast.Module, foreign) -> Plan:
             u.words = set(found)
             if found.count(u.name) == 1:
                 u.words.discard(u.name)
-        u.relevant = relevant(t)
+        u.relevant = relevant(t) and not (u.kind != "class" and writes_no_tensor(t, u.node))
         if u.kind == "method" and u.name in ("__init__", "__post_init__"):
             body: List = []
             _self_statements(u.node.body, body)
