@@ -99,19 +99,7 @@ class ForeignModule:
 
     def position(self, node: cst.CSTNode):
         """The code range of ``node`` (a node of one of the parsed functions) in this file, or None."""
-        from libcst.metadata import CodePosition, CodeRange, MetadataWrapper, PositionProvider
-
-        for entry in self._trees.values():
-            if entry is None:
-                continue
-            module, _, offset, positions = entry
-            if positions is None:
-                positions = entry[3] = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
-            found = positions.get(node)
-            if found is not None:
-                return CodeRange(CodePosition(found.start.line + offset, found.start.column),
-                                 CodePosition(found.end.line + offset, found.end.column))
-        return None
+        return _shifted_position(node, [entry for entry in self._trees.values() if entry is not None], 2, 3)
 
 
 class LazyUnits:
@@ -146,17 +134,25 @@ class LazyUnits:
 
     def position(self, node: cst.CSTNode):
         """The code range of ``node`` (a node of one of the parsed units) in the file, or None."""
-        from libcst.metadata import CodePosition, CodeRange, MetadataWrapper, PositionProvider
+        return _shifted_position(node, self._trees, 1, 2)
 
-        for entry in self._trees:
-            module, offset, positions = entry
-            if positions is None:
-                positions = entry[2] = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
-            found = positions.get(node)
-            if found is not None:
-                return CodeRange(CodePosition(found.start.line + offset, found.start.column),
-                                 CodePosition(found.end.line + offset, found.end.column))
-        return None
+
+def _shifted_position(node: cst.CSTNode, entries: List[list], offset_at: int, positions_at: int):
+    """The range of ``node`` in the file, looked up in ``entries`` (lists holding a module parsed from some of the
+    file's lines at index 0, how many lines come before them at ``offset_at``, and the module's positions, computed
+    on first use, at ``positions_at``); None when no module holds it."""
+    from libcst.metadata import CodePosition, CodeRange, MetadataWrapper, PositionProvider
+
+    for entry in entries:
+        positions = entry[positions_at]
+        if positions is None:
+            positions = entry[positions_at] = MetadataWrapper(entry[0], unsafe_skip_copy=True).resolve(PositionProvider)
+        found = positions.get(node)
+        if found is not None:
+            offset = entry[offset_at]
+            return CodeRange(CodePosition(found.start.line + offset, found.start.column),
+                             CodePosition(found.end.line + offset, found.end.column))
+    return None
 
 
 class Project:
