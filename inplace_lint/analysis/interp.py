@@ -1169,15 +1169,21 @@ class Interpreter(TorchSemantics):
         self.state = before.copy() if before is not None else None
         self.enter_branch(node.test, True)
         self.narrow_isinstance(node.test)
+        narrowed_then = self.narrow_grad(node.test, True)
         self.exec_block(body_statements(node.body))
         after_then = self.state
         self.state = before.copy() if before is not None else None
         self.enter_branch(node.test, False)
+        narrowed_else = self.narrow_grad(node.test, False)
         orelse = node.orelse
         if isinstance(orelse, cst.If):
             self.ex_If(orelse)
         elif isinstance(orelse, cst.Else):
             self.exec_block(body_statements(orelse.body))
+        if after_then is not None and self.state is not None and before is not None:
+            # both paths go on: past the ``if``, neither path's narrowing holds
+            _undo_narrowing(after_then, before, narrowed_then)
+            _undo_narrowing(self.state, before, narrowed_else)
         self.state = join_states(after_then, self.state,
                                  lambda: (_condition(node.test, True), _condition(node.test, False)), before,
                                  self.held_outside)
@@ -1229,6 +1235,95 @@ class Interpreter(TorchSemantics):
         kept = frozenset(o for o in value if o.kind != MODULE or o.cls in wanted
                          or canonical(o.cls) in wanted or o.cls.split(".")[-1] in wanted)
         s.env[name] = kept
+
+    def narrow_grad(self, test: cst.BaseExpression, polarity: bool) -> Tuple[Optional[bool], FrozenSet[Obj]]:
+        """The path where ``test`` is ``polarity`` records no graph where the test says so
+        (``if not torch.is_grad_enabled():``, ``if not x.requires_grad:``, ``if torch.is_grad_enabled() and
+        (x.requires_grad or y.requires_grad): ... else:``, a helper returning such a test): grad mode is set, the
+        tensors that cannot require grad there are marked so (``State.norg``). Returns what was changed (the grad
+        mode set, or None; the objects marked), for ``_undo_narrowing``."""
+        s = self.state
+        if s is None:
+            return None, frozenset()
+        grad, names = self.grad_facts(test, polarity, None, 0)
+        set_grad: Optional[bool] = None
+        if names is _ALL_NAMES:
+            grad = False
+        if grad is not None and s.grad != grad:
+            s.grad = set_grad = grad
+        marked: Set[Obj] = set()
+        if names and names is not _ALL_NAMES:
+            for name in names:
+                for o in s.env.get(name, ()):
+                    if (o.is_tensor or o.kind == UNKNOWN) and o not in s.norg:
+                        marked.add(o)
+            if marked:
+                s.norg = s.norg | frozenset(marked)
+        return set_grad, frozenset(marked)
+
+    def grad_facts(self, test: cst.BaseExpression, polarity: bool, params: Optional[Dict[str, Optional[str]]],
+                   depth: int) -> Tuple[Optional[bool], FrozenSet[str]]:
+        """What ``test`` being ``polarity`` says of autograd: (the grad mode, or None; the names -- env keys -- of
+        the tensors that record no graph there: none of them requires grad, or grad mode is off; ``_ALL_NAMES``
+        when grad mode is off). ``params``: inside a helper's ``return`` (a predicate called in an ``if``), its
+        parameters -> the caller's names passed for them (None: not a name)."""
+        none: Tuple[Optional[bool], FrozenSet[str]] = (None, frozenset())
+        while isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+            test, polarity = test.expression, not polarity
+        if isinstance(test, cst.BooleanOperation):
+            ga, na = self.grad_facts(test.left, polarity, params, depth)
+            gb, nb = self.grad_facts(test.right, polarity, params, depth)
+            if isinstance(test.operator, cst.And) == polarity:  # both hold
+                names = _ALL_NAMES if _ALL_NAMES in (na, nb) else na | nb
+                return (ga if ga is not None else gb), names
+            # one of them holds: what both say
+            names = nb if na is _ALL_NAMES else na if nb is _ALL_NAMES else na & nb
+            return (ga if ga == gb else None), names
+        if isinstance(test, cst.Call) and not test.args:
+            q = self.qualname(test.func)
+            if q == "torch.is_grad_enabled":
+                return polarity, (frozenset() if polarity else _ALL_NAMES)
+        if isinstance(test, cst.Attribute) and test.attr.value == "requires_grad":
+            name = dotted(test.value)
+            if params is not None:
+                name = params.get(name) if name in params else None
+            return (None, frozenset((name,))) if name is not None and not polarity else none
+        if isinstance(test, cst.Call) and depth < 2 and params is None and self.state is not None:
+            return self.predicate_facts(test, polarity, depth)
+        return none
+
+    def predicate_facts(self, call: cst.Call, polarity: bool, depth: int) -> Tuple[Optional[bool], FrozenSet[str]]:
+        """``grad_facts`` of a call to a function of this project whose body is one ``return`` of a test
+        (docstring and comments aside): that test, with its parameters standing for the names passed."""
+        none: Tuple[Optional[bool], FrozenSet[str]] = (None, frozenset())
+        if any(a.star for a in call.args) or not isinstance(call.func, cst.Name):
+            return none
+        value = self.state.env.get(call.func.value)
+        if not value or len(value) != 1:
+            return none
+        f = next(iter(value))
+        fn = self.fn_by_qual.get(f.cls) if f.kind == FUNC and not isinstance(f.node, cst.Lambda) else None
+        fnode = fn.node if fn is not None else None
+        if fnode is None or fnode.decorators:
+            return none
+        stmts = [st for st in body_statements(fnode.body)
+                 if not (isinstance(st, cst.SimpleStatementLine) and len(st.body) == 1
+                         and isinstance(st.body[0], cst.Expr) and isinstance(st.body[0].value,
+                                                                          (cst.SimpleString, cst.ConcatenatedString)))]
+        if len(stmts) != 1 or not isinstance(stmts[0], cst.SimpleStatementLine) or len(stmts[0].body) != 1:
+            return none
+        ret = stmts[0].body[0]
+        if not isinstance(ret, cst.Return) or ret.value is None:
+            return none
+        plist = list(fnode.params.posonly_params) + list(fnode.params.params)
+        params: Dict[str, Optional[str]] = {p.name.value: None for p in plist + list(fnode.params.kwonly_params)}
+        positional = [a.value for a in call.args if a.keyword is None]
+        for p, arg in zip(plist, positional):
+            params[p.name.value] = dotted(arg)
+        for a in call.args:
+            if a.keyword is not None and a.keyword.value in params:
+                params[a.keyword.value] = dotted(a.value)
+        return self.grad_facts(ret.value, polarity, params, depth + 1)
 
     def module_children(self, o: Obj) -> List[Obj]:
         """The modules ``o`` holds, as far as they are known: attributes its class's ``__init__`` set (for this
@@ -1992,6 +2087,17 @@ class Interpreter(TorchSemantics):
 
     def ev_Call(self, node: cst.Call) -> Value:
         out = self._ev_call(node)
+        s = self.state
+        if self._rebinding is not None and s is not None and (s.saved or s.stale):
+            # what a call the analysis cannot follow returns is one unknown object per call site: a new tensor each
+            # time the call runs (a second call of the same ``forward``), whose old copy's facts go now, before an
+            # enclosing call writes it (``x = F.relu_(self.norm(h))``); a stale graph it just got from its
+            # arguments is its own
+            me = id(node)
+            for o in out:
+                if (o.kind == UNKNOWN and (o in s.saved or o in s.stale) and o not in self._stale_marked
+                        and isinstance(o.site, tuple) and len(o.site) > 1 and o.site[1] == me):
+                    self.forget_old_copy(o)
         if self.state is not None and self.state.infer is True:
             # what an unknown callee returns in inference mode is an inference tensor, if it is a tensor
             me = id(node)
@@ -2150,6 +2256,20 @@ class Interpreter(TorchSemantics):
             self.stmt = ev_stmt
 
         self.defer(fire, objs)
+
+
+# ``Interpreter.grad_facts``: every name (grad mode is off on that path)
+_ALL_NAMES: FrozenSet[str] = frozenset(("*",))
+
+
+def _undo_narrowing(state: State, before: State, narrowed: Tuple[Optional[bool], FrozenSet[Obj]]) -> None:
+    """Take back what ``Interpreter.narrow_grad`` set on a path that joins another one: past the ``if``, the test's
+    facts no longer hold (what the path itself did to the grad mode or to requires-grad flags stays)."""
+    grad, marked = narrowed
+    if grad is not None and state.grad == grad:
+        state.grad = before.grad
+    if marked:
+        state.norg = state.norg - (marked - before.norg)
 
 
 def _condition(test: cst.BaseExpression, polarity: bool) -> Tuple[str, bool]:

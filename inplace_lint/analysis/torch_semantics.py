@@ -44,6 +44,8 @@ _SCALAR_METHODS = {"item", "tolist", "numpy"}
 _MODULE_SELF_METHODS = {"eval", "train", "to", "cuda", "cpu", "float", "double", "half", "bfloat16", "requires_grad_",
                         "apply", "to_empty", "type"}
 _RG_KEEPING_IDENTITY_METHODS = {"float", "cpu", "contiguous", "type_as"}
+# dtype conversions whose result is an integer or bool tensor: never one that requires grad
+_INTEGER_CONVERSIONS = {"long", "int", "short", "byte", "char", "bool"}
 _CONVERSION_METHODS = {"double", "half", "bfloat16", "cuda", "to", "type", "long", "int"}
 _NON_TENSOR_METHODS = {"item", "tolist", "numpy", "size", "dim", "numel", "element_size", "nelement", "stride",
                        "storage_offset", "data_ptr", "is_contiguous", "is_floating_point", "get_device", "__len__",
@@ -817,6 +819,11 @@ class TorchSemantics:
             multi = ops.makes_multi_output_views(name)
             tuple_of = ops.returns_views_tuple(name)
             return frozenset(self.view_of(o, node, multi=multi, how=f".{name}()", tuple_of=tuple_of) for o in tensors)
+        if name in _INTEGER_CONVERSIONS and tensors and not pos and not kw and any(
+                not self.surely_no_grad(o) for o in tensors):
+            # ``x.long()`` of a tensor that may require grad (a floating one): a new integer tensor, which cannot
+            # require grad (and holds nothing autograd saved)
+            return frozenset((self.obj(LEAF, id(node), rg=False, node=node, stmt=self.stmt),))
         if name in _MAYBE_IDENTITY_METHODS and name not in _CONVERSION_METHODS:
             if name in _RG_KEEPING_IDENTITY_METHODS and tensors and all(self.is_rg(o) for o in tensors):
                 # ``x.cpu()``, ``x.float()`` on a tensor that requires grad: ``x`` itself or a copy that requires
