@@ -147,6 +147,19 @@ class Interpreter(TorchSemantics):
         # module site -> the statement that set ``m.inplace = True`` on it after construction (a ``.modules()`` loop)
         self.inplace_flips: Dict[object, cst.CSTNode] = {}
         self.fn_by_qual: Dict[str, _Function] = {}
+        # sites of parameters some code of the file sets ``requires_grad`` to False or to a value not known on: no
+        # longer taken to require grad by default (a frozen embedding, a frozen backbone)
+        self.frozen_params: Set[object] = set()
+        # graph liveness, for saves made inside a call analysed at its call site (``drop_dead_saves``): root object ->
+        # the nodes of the ops that saved something in its graph (its history); the nodes whose saves are tracked
+        # so; the nodes whose graph went where the analysis cannot follow (an argument of a call not analysed); the
+        # results of calls not analysed made during each call being analysed (innermost last)
+        self.graph_nodes: Dict[Obj, FrozenSet[int]] = {}
+        self.tracked_saves: Set[int] = set()
+        self.escaped_saves: Set[int] = set()
+        self.opaque_made: List[Set[Obj]] = []
+        self._args_of: Tuple[int, List[Value], Dict[str, Value]] = (0, [], {})  # the call whose arguments were last evaluated
+        self._recv_of: Tuple[int, Value] = (0, EMPTY)  # the method call whose receiver was last evaluated
         self.instance_attrs: Dict[object, Dict[str, Value]] = {}  # instance site -> attributes its __init__ set
         self.instance_consts: Dict[object, Dict[str, object]] = {}  # instance site -> constants __init__ stored
         # instance site -> attributes other methods set (``self.y = x`` in ``forward``), as the last call of one
@@ -448,6 +461,7 @@ class Interpreter(TorchSemantics):
         prev = self._enter(fn, callee, returns=[], consts=consts)
         self.call_stack.append((fn, node, self.call_stack[0][2] if self.call_stack else s.env))
         self.caller_states.append(s)
+        self.opaque_made.append(set())
         try:
             self.exec_block(body_statements(fnode.body))
             self.flush_pending()
@@ -460,6 +474,9 @@ class Interpreter(TorchSemantics):
         finally:
             self.call_stack.pop()
             self.caller_states.pop()
+            opaque = self.opaque_made.pop()
+            if self.opaque_made:
+                self.opaque_made[-1] |= opaque
             self._leave(prev)
         if not exits:
             return None  # it always raises
@@ -479,8 +496,53 @@ class Interpreter(TorchSemantics):
         if joined is not None and self.state is not None:
             caller = self.state
             caller.rg, caller.norg, caller.used, caller.retain = joined.rg, joined.norg, joined.used, joined.retain
-            caller.saved, caller.stale = joined.saved, joined.stale
+            caller.saved, caller.stale = self.drop_dead_saves(joined, s.saved, result, opaque, fnode), joined.stale
         return result if result else unknown(("call", id(node)))
+
+    def drop_dead_saves(self, joined: State, before: Dict[Obj, FrozenSet], result: Value, opaque: Set[Obj],
+                        fnode: cst.FunctionDef) -> Dict[Obj, FrozenSet]:
+        """The saves of ``joined`` (the state a call analysed at its call site leaves) without those the call made
+        in a graph nothing can reach any more: torch frees a graph with its last reference, and with it what it
+        saved (``distances = x @ w.t()`` only feeding ``argmax`` in a helper: ``w`` is not held by a graph once the
+        helper returns). A graph is reachable from what the call returns, what its callers' names hold, what
+        instances keep and what it stored outside itself (``self.x = ...``, globals); when one of those is the
+        result of a call the analysis did not follow, or the graph went into such a call, nothing is dropped."""
+        saved = joined.saved
+        candidates: Set[int] = set()
+        for root, records in saved.items():
+            old = before.get(root, frozenset())
+            for r in records:
+                if r not in old and id(r[1]) in self.tracked_saves and id(r[1]) not in self.escaped_saves:
+                    candidates.add(id(r[1]))
+        if not candidates:
+            return saved
+        held: Set[Obj] = set()
+        collect_refs(result, held)
+        for state in (*self.caller_states, self.state):
+            for value in state.env.values():
+                collect_refs(value, held)
+        for attrs in (*self.instance_attrs.values(), *self.later_attrs.values()):
+            for value in attrs.values():
+                collect_refs(value, held)
+        local = self.bound_in(fnode)
+        for key, value in joined.env.items():
+            if "." in key or key not in local:
+                collect_refs(value, held)
+        if _ARGUMENTS_NOT_KNOWN in opaque or held & opaque:
+            return saved
+        live: Set[int] = set()
+        for o in held:
+            live.update(self.graph_nodes.get(o.root(), ()))
+        dead = candidates - live
+        if not dead:
+            return saved
+        out: Dict[Obj, FrozenSet] = {}
+        for root, records in saved.items():
+            old = before.get(root, frozenset())
+            kept = frozenset(r for r in records if id(r[1]) not in dead or r in old)
+            if kept:
+                out[root] = kept
+        return out
 
     def call_consts(self, fn: _Function, node, is_method: bool) -> Dict[str, object]:
         """The parameters of ``fn`` that hold a constant for this call (see ``const``) and that its body never
@@ -778,7 +840,16 @@ class Interpreter(TorchSemantics):
             return True
         if o.kind == VIEW:
             return o.rg is True or o.base is not None and self.is_rg(o.base, s)
+        if o.kind == PARAM and o.site in self.frozen_params:
+            return False  # some code freezes it (``self.emb.weight.requires_grad = False`` in ``__init__``)
         return o.rg is True and o.kind in (LEAF, PARAM, DERIVED)
+
+    def note_frozen(self, objs: Iterable[Obj]) -> None:
+        """``requires_grad`` set to False (or to something not known) on these: a parameter among them is not taken
+        to require grad anywhere else in the file (``frozen_params``), only where the state says it does."""
+        for o in objs:
+            if o.kind == PARAM:
+                self.frozen_params.add(o.site)
 
     def is_leaf_rg(self, o: Obj, state: Optional[State] = None) -> bool:
         s = state or self.state
@@ -851,6 +922,11 @@ class Interpreter(TorchSemantics):
         if s.overwritten:
             self.note_overwritten_reads(node, inputs)
         result = self._derived_obj(node, objs, label, saved_params)
+        if self.graph_nodes and result.kind == DERIVED:
+            history = [self.graph_nodes.get(o.root()) for o in objs]
+            history = [h for h in history if h]
+            if history:
+                self.graph_nodes[result] = self.graph_nodes.get(result, frozenset()).union(*history)
         if s.stale:
             s.stale.pop(result, None)  # a fresh computation
             stale = next((s.stale[o] for o in objs if o in s.stale), None)
@@ -1660,6 +1736,8 @@ class Interpreter(TorchSemantics):
                 elif objs and flag is False:
                     s.norg = s.norg | objs
                     s.rg = s.rg - objs
+                if flag is not True:
+                    self.note_frozen(objs)
                 return
             if attr in ("grad", "data"):
                 return  # ``p.data = t`` swaps the storage (the idiom of ``Module._apply``); not an in-place write
@@ -1921,6 +1999,10 @@ class Interpreter(TorchSemantics):
         self.ev_slices(node)
         if not base:
             return UNKNOWN_VALUE
+        if _const_int_index(node) == 1 and _values_and_indices_call(node.value) and all(
+                o.is_tensor for o in base):
+            # ``torch.max(d, dim=1)[1]``: the indices, an integer tensor that cannot require grad
+            return frozenset((self.obj(LEAF, ("indices", id(node)), rg=False, node=node, stmt=self.stmt),))
         out: Set[Obj] = set()
         key = _const_str_index(node)
         for o in base:
@@ -2083,10 +2165,32 @@ class Interpreter(TorchSemantics):
                 pos.append(v)
         if expanded and any(a.star for a in call.args):
             self._expanded_stars.add(id(call))
+        self._args_of = (id(call), pos, kw)
         return pos, kw
 
     def ev_Call(self, node: cst.Call) -> Value:
         out = self._ev_call(node)
+        if self.graph_nodes or self.opaque_made:
+            me = id(node)
+            opaque = [o for o in out if o.kind == UNKNOWN and isinstance(o.site, tuple) and len(o.site) > 1
+                      and o.site[1] == me]
+            if opaque:
+                # what a call the analysis does not follow was given (its receiver, its arguments): the graphs it
+                # may keep alive, in what it returns or elsewhere
+                given: List[Value] = []
+                if self._args_of[0] == me:
+                    given.extend(self._args_of[1])
+                    given.extend(self._args_of[2].values())
+                if self._recv_of[0] == me:
+                    given.append(self._recv_of[1])
+                graphs = [self.graph_nodes.get(o.root()) for v in given for o in v]
+                graphs = [g for g in graphs if g]
+                if graphs:
+                    if self.opaque_made:
+                        self.opaque_made[-1].update(opaque)
+                    self.escaped_saves.update(*graphs)
+                elif node.args and self._args_of[0] != me and self.opaque_made:
+                    self.opaque_made[-1].add(_ARGUMENTS_NOT_KNOWN)  # (what it was given is not known here)
         s = self.state
         if self._rebinding is not None and s is not None and (s.saved or s.stale):
             # what a call the analysis cannot follow returns is one unknown object per call site: a new tensor each
@@ -2117,7 +2221,9 @@ class Interpreter(TorchSemantics):
             if key is not None and self.state is not None and key in self.state.env:
                 fval = self.state.env[key]
                 return self.call_value(node, fval)
-            return self.method_call(node, func, recv)
+            out = self.method_call(node, func, recv)
+            self._recv_of = (id(node), recv)
+            return out
         if isinstance(func, cst.Name):
             name = func.value
             if self.state is not None and name in self.state.env:
@@ -2258,6 +2364,9 @@ class Interpreter(TorchSemantics):
         self.defer(fire, objs)
 
 
+# ``Interpreter.drop_dead_saves``: a call not followed was made with arguments not known at that point
+_ARGUMENTS_NOT_KNOWN = Obj(UNKNOWN, "arguments not known")
+
 # ``Interpreter.grad_facts``: every name (grad mode is off on that path)
 _ALL_NAMES: FrozenSet[str] = frozenset(("*",))
 
@@ -2270,6 +2379,28 @@ def _undo_narrowing(state: State, before: State, narrowed: Tuple[Optional[bool],
         state.grad = before.grad
     if marked:
         state.norg = state.norg - (marked - before.norg)
+
+
+# reductions that return (values, indices) when given a dimension (``x.max(1)``, ``torch.sort(x)``)
+_VALUES_AND_INDICES = frozenset({"max", "min", "median", "nanmedian", "mode", "kthvalue", "sort", "topk", "cummax",
+                                 "cummin"})
+
+
+def _values_and_indices_call(node: cst.BaseExpression) -> bool:
+    """``node`` is a call of one of ``_VALUES_AND_INDICES`` that returns (values, indices): a method with an
+    argument, or ``torch.<name>(x, ...)`` with more than ``x`` (``sort``/``topk``/``kthvalue``/``mode``/``cum*``
+    always return the pair)."""
+    if not isinstance(node, cst.Call) or not isinstance(node.func, cst.Attribute):
+        return False
+    name = node.func.attr.value
+    if name not in _VALUES_AND_INDICES:
+        return False
+    always = name not in ("max", "min", "median", "nanmedian")
+    is_torch = isinstance(node.func.value, cst.Name) and node.func.value.value == "torch"
+    args = [a for a in node.args if not a.star]
+    if is_torch:
+        return always or len(args) >= 2
+    return always or len(args) >= 1
 
 
 def _condition(test: cst.BaseExpression, polarity: bool) -> Tuple[str, bool]:

@@ -477,6 +477,10 @@ class TorchSemantics:
                 self._save(saved, o, record)
         if saved != s.saved:
             s.saved = saved
+            for o in result:  # the graph of the result holds what was saved (``drop_dead_saves``)
+                r = o.root()
+                self.graph_nodes[r] = self.graph_nodes.get(r, frozenset()) | {id(node)}
+            self.tracked_saves.add(id(node))
         if s.renewed:  # the new copy of a renewed object may be saved now too: the record concerns it
             exprs = _argument_expressions(node, key)
             roots = set()
@@ -791,6 +795,8 @@ class TorchSemantics:
             elif flag is False:
                 s.norg = s.norg | objs
                 s.rg = s.rg - objs
+            if flag is not True:
+                self.note_frozen(objs)
             return recv
         if name == "retain_grad":
             s.retain = s.retain | frozenset(tensors)
