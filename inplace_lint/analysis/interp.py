@@ -12,6 +12,7 @@ when a file has findings; the walk dispatches on node type through a dict and sk
 """
 from __future__ import annotations
 
+import re
 from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
 
 import libcst as cst
@@ -32,7 +33,7 @@ from .values import (
     PARAM_GROUPS, PARAMS, SEQ, UNKNOWN, UNKNOWN_VALUE, VIEW, Obj, State, Value, collect_refs, join_states, join_values,
     restrict_saves, seq_parts, unknown,
 )
-from .values import MAX_VALUE_SIZE
+from .values import MAX_VALUE_SIZE, UNORDERED
 from .values import ASSUMED, TUPLE_OF_VIEWS, CUSTOM_FUNCTION, INFERENCE, INFERENCE_VIEW, MULTI_OUTPUT, NO_GRAD_VIEW, VIEW_METAS  # noqa: F401
 
 MAX_LOOP_ITERATIONS = 6
@@ -64,7 +65,8 @@ class _Report:
 
 
 class _ClassInfo:
-    __slots__ = ("name", "node", "is_module", "is_autograd_function", "attrs", "assigned_elsewhere", "clobbers_input")
+    __slots__ = ("name", "node", "is_module", "is_autograd_function", "attrs", "assigned_elsewhere", "clobbers_input",
+                 "frozen")
 
     def __init__(self, name: str, node: cst.ClassDef) -> None:
         self.name = name
@@ -74,6 +76,9 @@ class _ClassInfo:
         self.attrs: Dict[str, Value] = {}
         self.assigned_elsewhere: Set[str] = set()
         self.clobbers_input = False  # ``forward`` overwrites its first argument in place before rebinding it
+        # the parameters ``__init__`` (analysed on its own) leaves not requiring grad (``self.emb.weight.requires_grad
+        # = False``): so they are when another method starts
+        self.frozen: FrozenSet[Obj] = frozenset()
 
 
 class _Function:
@@ -147,9 +152,9 @@ class Interpreter(TorchSemantics):
         # module site -> the statement that set ``m.inplace = True`` on it after construction (a ``.modules()`` loop)
         self.inplace_flips: Dict[object, cst.CSTNode] = {}
         self.fn_by_qual: Dict[str, _Function] = {}
-        # sites of parameters some code of the file sets ``requires_grad`` to False or to a value not known on: no
-        # longer taken to require grad by default (a frozen embedding, a frozen backbone)
-        self.frozen_params: Set[object] = set()
+        # instance site -> the parameters its ``__init__`` (run with its arguments) left not requiring grad
+        self.instance_frozen: Dict[object, FrozenSet[Obj]] = {}
+        self.dict_entries: Dict[object, Dict[Optional[str], Value]] = {}  # dict literal site -> key -> what it holds
         # graph liveness, for saves made inside a call analysed at its call site (``drop_dead_saves``): root object ->
         # the nodes of the ops that saved something in its graph (its history); the nodes whose saves are tracked
         # so; the nodes whose graph went where the analysis cannot follow (an argument of a call not analysed); the
@@ -370,6 +375,8 @@ class Interpreter(TorchSemantics):
                 self.state.bind(name, frozenset((self.obj(MODULE if fn.cls.is_module else UNKNOWN, ("self", fn.cls.name), cls=fn.cls.name),)))
                 if name == "self" and node.name.value != "__init__":
                     self._bind_self_attrs(env, fn.cls, {})
+                    if fn.cls.frozen:
+                        self.state.norg = self.state.norg | fn.cls.frozen
             elif assume_activations and p is not params.star_arg and p is not params.star_kwarg \
                     and _maybe_activation(p) and name not in fn.not_activations:
                 self.state.bind(name, frozenset((self.obj(
@@ -386,6 +393,7 @@ class Interpreter(TorchSemantics):
         self.flush_pending()
         if node.name.value == "__init__" and fn.cls is not None and self.state is not None:
             fn.cls.attrs.update(self._self_attrs(self.state.env))
+            fn.cls.frozen = frozenset(o for o in self.state.norg if o.kind == PARAM)
         self._leave(prev)
 
     def call_function(self, fn: _Function, node: cst.Call, self_value: Optional[Value], pos: List[Value],
@@ -450,6 +458,9 @@ class Interpreter(TorchSemantics):
         if is_method and fn.cls is not None and fnode.name.value != "__init__":
             # with what ``__init__`` stored for this very instance, with its real arguments
             self._bind_self_attrs(env, fn.cls, self.instance_attrs.get(instance.site, {}) if instance else {})
+            frozen = self.instance_frozen.get(instance.site, fn.cls.frozen) if instance else fn.cls.frozen
+            if frozen:
+                callee.norg = callee.norg | frozen
         if not self.call_stack:
             self.call_root = self.current  # the function whose analysis makes this call (None: the module)
         consts = self.call_consts(fn, node, is_method)
@@ -470,6 +481,7 @@ class Interpreter(TorchSemantics):
                 exits.append((EMPTY, self.state))
                 if instance is not None and fnode.name.value == "__init__":
                     self.instance_attrs[instance.site] = self.instance_attrs_of(fn.cls, self.state.env)
+                    self.instance_frozen[instance.site] = frozenset(o for o in self.state.norg if o.kind == PARAM)
                     self.instance_consts[instance.site] = self.init_constants(fn, _all_params(fnode)[0].name.value)
         finally:
             self.call_stack.pop()
@@ -840,16 +852,7 @@ class Interpreter(TorchSemantics):
             return True
         if o.kind == VIEW:
             return o.rg is True or o.base is not None and self.is_rg(o.base, s)
-        if o.kind == PARAM and o.site in self.frozen_params:
-            return False  # some code freezes it (``self.emb.weight.requires_grad = False`` in ``__init__``)
         return o.rg is True and o.kind in (LEAF, PARAM, DERIVED)
-
-    def note_frozen(self, objs: Iterable[Obj]) -> None:
-        """``requires_grad`` set to False (or to something not known) on these: a parameter among them is not taken
-        to require grad anywhere else in the file (``frozen_params``), only where the state says it does."""
-        for o in objs:
-            if o.kind == PARAM:
-                self.frozen_params.add(o.site)
 
     def is_leaf_rg(self, o: Obj, state: Optional[State] = None) -> bool:
         s = state or self.state
@@ -1736,8 +1739,6 @@ class Interpreter(TorchSemantics):
                 elif objs and flag is False:
                     s.norg = s.norg | objs
                     s.rg = s.rg - objs
-                if flag is not True:
-                    self.note_frozen(objs)
                 return
             if attr in ("grad", "data"):
                 return  # ``p.data = t`` swaps the storage (the idiom of ``Module._apply``); not an in-place write
@@ -1846,6 +1847,17 @@ class Interpreter(TorchSemantics):
                         and not isinstance(operand, (cst.Name, cst.Attribute)) and not _binds(operand):
                     self.forget_saves_in(operand)  # (only when it saved something: ``record_saves`` makes a new dict)
             return UNKNOWN_VALUE
+        if isinstance(node, cst.Dict) and node.elements and all(
+                isinstance(el, cst.DictElement) and isinstance(literal_value(el.key), str) for el in node.elements):
+            # ``{"relu": nn.ReLU, "gelu": nn.GELU}``: what each key holds (an activation registry read by key)
+            entries: Dict[Optional[str], Value] = {}
+            for el in node.elements:
+                entries[literal_value(el.key)] = self.ev(el.value)
+            held = frozenset(o for v in entries.values() for o in v)
+            if not held or len(held) > MAX_VALUE_SIZE:
+                return UNKNOWN_VALUE
+            self.dict_entries[id(node)] = entries
+            return frozenset((self.obj(SEQ, id(node), elems=held, meta=UNORDERED),))
         if isinstance(node, (cst.Dict, cst.Set)):
             for el in node.elements:
                 if isinstance(el, cst.DictElement):
@@ -2007,6 +2019,14 @@ class Interpreter(TorchSemantics):
         key = _const_str_index(node)
         for o in base:
             k = o.kind
+            if k == SEQ and o.site in self.dict_entries and len(node.slice) == 1 \
+                    and isinstance(node.slice[0].slice, cst.Index):
+                # ``ACTIVATIONS[name]``: what the key holds when it is known (a literal, a parameter given one),
+                # else what any key holds
+                entries = self.dict_entries[o.site]
+                at = self.const(node.slice[0].slice.value)
+                out.update(entries[at] if isinstance(at, str) and at in entries else o.elems)
+                continue
             if o.kind == MODULE and o.elems:
                 out.update(o.elems)  # ``self.convs[i]``: one of the modules of a ModuleList
                 continue
@@ -2108,6 +2128,10 @@ class Interpreter(TorchSemantics):
                 if "Lazy" in short:
                     return unknown(("lazy", id(node)))
                 return frozenset((self.obj(PARAM, (mod.site, attr), rg=True, label=f"`{attr}` of {short.split('.')[-1]}", node=mod.node),))
+            if short in _RNN_MODULES and _RNN_PARAM.match(attr) and not (attr.startswith("bias") and "bias" in mod.extra):
+                # ``self.rnn.weight_hh_l0``, ``getattr(self.rnn, f"bias_ih_l{i}")``: a parameter of the recurrent layer
+                return frozenset((self.obj(PARAM, (mod.site, attr), rg=True, label=f"`{attr}` of {short}",
+                                           node=mod.node),))
             return UNKNOWN_VALUE
         info = self.classes.get(cls)
         if info is not None and attr in info.assigned_elsewhere:
@@ -2170,6 +2194,12 @@ class Interpreter(TorchSemantics):
 
     def ev_Call(self, node: cst.Call) -> Value:
         out = self._ev_call(node)
+        if len(out) == 1 and _values_and_indices_call(node):
+            values = next(iter(out))
+            if values.kind == DERIVED:
+                # ``w, idx = torch.topk(scores, k)``: (values, indices); the indices cannot require grad
+                indices = self.obj(LEAF, ("indices", id(node)), rg=False, node=node, stmt=self.stmt)
+                out = frozenset((self.obj(SEQ, ("pair", id(node)), extra=(out, frozenset((indices,)))),))
         if self.graph_nodes or self.opaque_made:
             me = id(node)
             opaque = [o for o in out if o.kind == UNKNOWN and isinstance(o.site, tuple) and len(o.site) > 1
@@ -2249,6 +2279,17 @@ class Interpreter(TorchSemantics):
                 for a in node.args:
                     self.forget_saves_in(a.value)  # ``float(t.max())``: that graph's output dies at once
                 return EMPTY
+            if name == "getattr" and len(node.args) in (2, 3) and not any(a.star or a.keyword for a in node.args):
+                # ``getattr(self.rnn, f"bias_hh_l{i}")``: a parameter of a torch.nn layer named by a pattern
+                pos, kw = self.eval_args(node)
+                attr = _attribute_name_pattern(node.args[1].value)
+                mods = [o for o in pos[0] if o.kind == MODULE]
+                if attr is not None and mods and len(mods) == len(pos[0]):
+                    out: Set[Obj] = set()
+                    for mod in mods:
+                        out.update(self.module_attr(mod, attr, node))
+                    return frozenset(out)
+                return unknown(("call", id(node)))
             if name == "super" or name in _INSPECTING_BUILTINS:
                 self.eval_args(node)  # these look at a tensor; they never put it in a graph
                 return unknown(("call", id(node)))
@@ -2381,6 +2422,11 @@ def _undo_narrowing(state: State, before: State, narrowed: Tuple[Optional[bool],
         state.norg = state.norg - (marked - before.norg)
 
 
+# the recurrent layers and the names of their parameters (``weight_ih_l0``, ``bias_hh_l1_reverse``; ``*``: a part an
+# f-string fills in)
+_RNN_MODULES = frozenset({"LSTM", "GRU", "RNN", "LSTMCell", "GRUCell", "RNNCell"})
+_RNN_PARAM = re.compile(r"(?:weight|bias)_(?:ih|hh|hr)(?:_l(?:\d+|\*))?(?:_reverse)?\Z")
+
 # reductions that return (values, indices) when given a dimension (``x.max(1)``, ``torch.sort(x)``)
 _VALUES_AND_INDICES = frozenset({"max", "min", "median", "nanmedian", "mode", "kthvalue", "sort", "topk", "cummax",
                                  "cummin"})
@@ -2395,12 +2441,20 @@ def _values_and_indices_call(node: cst.BaseExpression) -> bool:
     name = node.func.attr.value
     if name not in _VALUES_AND_INDICES:
         return False
-    always = name not in ("max", "min", "median", "nanmedian")
+    if name not in ("max", "min", "median", "nanmedian"):
+        return True
+    # only with a dimension: ``dim=`` or an integer where it goes (``torch.max(a, b)`` is elementwise)
+    if any(a.keyword is not None and a.keyword.value == "dim" for a in node.args):
+        return True
     is_torch = isinstance(node.func.value, cst.Name) and node.func.value.value == "torch"
-    args = [a for a in node.args if not a.star]
-    if is_torch:
-        return always or len(args) >= 2
-    return always or len(args) >= 1
+    positional = [a.value for a in node.args if a.keyword is None and not a.star]
+    at = 1 if is_torch else 0
+    if len(positional) <= at:
+        return False
+    dim = positional[at]
+    if isinstance(dim, cst.UnaryOperation) and isinstance(dim.operator, cst.Minus):
+        dim = dim.expression
+    return isinstance(dim, cst.Integer)
 
 
 def _condition(test: cst.BaseExpression, polarity: bool) -> Tuple[str, bool]:
@@ -2539,6 +2593,20 @@ def _tensor_style_index(node: cst.Subscript) -> bool:
         return isinstance(sl.value, (cst.Comparison, cst.Ellipsis)) or (
             isinstance(sl.value, cst.UnaryOperation) and isinstance(sl.value.operator, cst.BitInvert))
     return False
+
+
+def _attribute_name_pattern(node: cst.BaseExpression) -> Optional[str]:
+    """The attribute ``getattr`` reads: a string literal, or an f-string taken as its text with each expression
+    part replaced by ``*`` (``f"bias_hh_l{i}"`` -> ``bias_hh_l*``)."""
+    value = literal_value(node)
+    if isinstance(value, str):
+        return value
+    if isinstance(node, cst.FormattedString):
+        text = ""
+        for part in node.parts:
+            text += part.value if isinstance(part, cst.FormattedStringText) else "*"
+        return text
+    return None
 
 
 def _const_str_index(node: cst.Subscript) -> Optional[str]:

@@ -312,6 +312,9 @@ class TorchSemantics:
         ``self.activation``): calling it is calling ``q``. Other imported things are unknown."""
         if q.startswith("torch.") and ops.saved_info(q) is not None and q.split(".")[-1][:1].islower():
             return frozenset((self.obj(FUNC, ("torch", q), cls=q),))
+        if q.startswith("torch.nn.") and q.count(".") == 2 and q.split(".")[-1][:1].isupper():
+            # ``nn.ReLU`` in an activation registry (``{"relu": nn.ReLU}[name]()``): calling it builds the module
+            return frozenset((self.obj(FUNC, ("torch", q), cls=q),))
         return UNKNOWN_VALUE
 
     def module_inplace(self, mod: Obj) -> bool:
@@ -550,8 +553,15 @@ class TorchSemantics:
         if s.grad is True and all(self.is_leaf_rg(o) for o in arg):
             return  # torch raises at once: a leaf that requires grad written in place
         roots = {o.root() for o in arg}
+        # the argument's name holds the new copy of an object whose allocation site ran again (a second call of the
+        # same block): names holding the old copy (``identity`` = the first block's output) are not overwritten
+        through = _root_name(node.args[0].value) if node.args and s.renewed else None
         for name, value in s.env.items():
             if "." not in name and value and all(o.root() in roots for o in value):
+                if through is not None and name != through and all(
+                        o.root() in s.renewed and through in s.renewed[o.root()][0]
+                        and name not in s.renewed[o.root()][0] for o in value):
+                    continue
                 s.overwritten[name] = (node, mod)
         if not self.module_inplace(mod):
             # the call returns a different tensor: any later use of the overwritten one is a use of wrong values,
@@ -795,8 +805,6 @@ class TorchSemantics:
             elif flag is False:
                 s.norg = s.norg | objs
                 s.rg = s.rg - objs
-            if flag is not True:
-                self.note_frozen(objs)
             return recv
         if name == "retain_grad":
             s.retain = s.retain | frozenset(tensors)
@@ -908,6 +916,10 @@ class TorchSemantics:
         if q in _GLOBAL_FULL_BACKWARD_HOOKS:
             self.bw_hooked_all = True
             return unknown(("call", id(node)))
+        if q in ("copy.deepcopy", "copy.copy") and len(pos) == 1 and pos[0] and all(o.kind == MODULE for o in pos[0]):
+            # a copy of a module (``get_clones``: ``nn.ModuleList([copy.deepcopy(layer) for _ in range(n)])``) is
+            # built like it and runs like it: the analysis takes it for the module
+            return pos[0]
         if q == "torch.nn.Parameter" or q == "torch.autograd.Variable":
             flag = True if q == "torch.nn.Parameter" else False
             for a in args:

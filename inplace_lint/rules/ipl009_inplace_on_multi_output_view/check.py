@@ -6,7 +6,7 @@ from . import CODE
 from .._base import Check
 from .._common import copy_write_fix, first_by_line, view_write, writes_view_with_meta
 
-_SYMPTOM = ('"Output 0 of ... is a view and is being modified inplace. This view is the output of a function that '
+_SYMPTOM = ('"Output ... of ... is a view and is being modified inplace. This view is the output of a function that '
             'returns multiple views"')
 
 
