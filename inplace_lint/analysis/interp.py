@@ -470,6 +470,12 @@ class Interpreter(TorchSemantics):
             consts.update({first + "." + attr: value
                            for attr, value in self.instance_consts.get(instance.site, {}).items()})
         prev = self._enter(fn, callee, returns=[], consts=consts)
+        for p in list(params.posonly_params) + list(params.params) + list(params.kwonly_params):
+            if p.name.value not in bound and isinstance(p.default, (cst.Name, cst.Attribute)):
+                # a parameter the call leaves to its default (``optimizer_class=optim.Adam``): the default's value
+                default = self.ev(p.default)
+                if default and not all(o.kind == UNKNOWN for o in default):
+                    callee.env[p.name.value] = default
         self.call_stack.append((fn, node, self.call_stack[0][2] if self.call_stack else s.env))
         self.caller_states.append(s)
         self.opaque_made.append(set())

@@ -312,7 +312,8 @@ class TorchSemantics:
         ``self.activation``): calling it is calling ``q``. Other imported things are unknown."""
         if q.startswith("torch.") and ops.saved_info(q) is not None and q.split(".")[-1][:1].islower():
             return frozenset((self.obj(FUNC, ("torch", q), cls=q),))
-        if q.startswith("torch.nn.") and q.count(".") == 2 and q.split(".")[-1][:1].isupper():
+        if (q.startswith("torch.nn.") or q.startswith("torch.optim.")) and q.count(".") == 2 \
+                and q.split(".")[-1][:1].isupper():
             # ``nn.ReLU`` in an activation registry (``{"relu": nn.ReLU}[name]()``): calling it builds the module
             return frozenset((self.obj(FUNC, ("torch", q), cls=q),))
         return UNKNOWN_VALUE
