@@ -514,11 +514,11 @@ class Interpreter(TorchSemantics):
         if joined is not None and self.state is not None:
             caller = self.state
             caller.rg, caller.norg, caller.used, caller.retain = joined.rg, joined.norg, joined.used, joined.retain
-            caller.saved, caller.stale = self.drop_dead_saves(joined, s.saved, result, opaque, fnode), joined.stale
+            caller.saved, caller.stale = self.drop_dead_saves(joined, s.saved, result, opaque, fnode, pos, kw), joined.stale
         return result if result else unknown(("call", id(node)))
 
     def drop_dead_saves(self, joined: State, before: Dict[Obj, FrozenSet], result: Value, opaque: Set[Obj],
-                        fnode: cst.FunctionDef) -> Dict[Obj, FrozenSet]:
+                        fnode: cst.FunctionDef, pos: List[Value], kw: Dict[str, Value]) -> Dict[Obj, FrozenSet]:
         """The saves of ``joined`` (the state a call analysed at its call site leaves) without those the call made
         in a graph nothing can reach any more: torch frees a graph with its last reference, and with it what it
         saved (``distances = x @ w.t()`` only feeding ``argmax`` in a helper: ``w`` is not held by a graph once the
@@ -527,7 +527,15 @@ class Interpreter(TorchSemantics):
         result of a call the analysis did not follow, or the graph went into such a call, nothing is dropped."""
         saved = joined.saved
         candidates: Set[int] = set()
+        # only saves of tensors that outlive the call matter (parameters, what the caller passed): a write after the
+        # call can reach nothing else without reaching the graph too (cheap: most calls have none)
+        passed: Optional[Set[Obj]] = None
         for root, records in saved.items():
+            if root.kind != PARAM:
+                if passed is None:
+                    passed = {o.root() for v in list(pos) + list(kw.values()) for o in v}
+                if root not in passed:
+                    continue
             old = before.get(root, frozenset())
             for r in records:
                 if r not in old and id(r[1]) in self.tracked_saves and id(r[1]) not in self.escaped_saves:
@@ -536,6 +544,11 @@ class Interpreter(TorchSemantics):
             return saved
         held: Set[Obj] = set()
         collect_refs(result, held)
+        live: Set[int] = set()
+        for o in held:
+            live.update(self.graph_nodes.get(o.root(), ()))
+        if candidates <= live and not (held & opaque):
+            return saved  # (the usual case: what the call returns carries every graph it made)
         for state in (*self.caller_states, self.state):
             for value in state.env.values():
                 collect_refs(value, held)
@@ -548,7 +561,6 @@ class Interpreter(TorchSemantics):
                 collect_refs(value, held)
         if _ARGUMENTS_NOT_KNOWN in opaque or held & opaque:
             return saved
-        live: Set[int] = set()
         for o in held:
             live.update(self.graph_nodes.get(o.root(), ()))
         dead = candidates - live
