@@ -34,7 +34,7 @@ from .values import (
     restrict_saves, seq_parts, unknown,
 )
 from .values import MAX_VALUE_SIZE, UNORDERED
-from .values import ASSUMED, TUPLE_OF_VIEWS, CUSTOM_FUNCTION, INFERENCE, INFERENCE_VIEW, MULTI_OUTPUT, NO_GRAD_VIEW, VIEW_METAS  # noqa: F401
+from .values import ASSUMED, MAYBE_VIEW, TUPLE_OF_VIEWS, CUSTOM_FUNCTION, INFERENCE, INFERENCE_VIEW, MULTI_OUTPUT, NO_GRAD_VIEW, VIEW_METAS  # noqa: F401
 
 MAX_LOOP_ITERATIONS = 6
 MAX_CALL_DEPTH = CALL_DEPTH  # calls analysed inside calls analysed (the pre-filter's reach: the same number)
@@ -880,7 +880,8 @@ class Interpreter(TorchSemantics):
         """A leaf that requires grad, or a view of one: an in-place write to it raises at once with grad mode on."""
         return self.is_leaf_rg(o, state) or (o.kind == VIEW and o.base is not None and self.is_leaf_rg(o.base, state))
 
-    def view_of(self, o: Obj, node, multi: bool = False, how: str = "", site=None, tuple_of: bool = False) -> Obj:
+    def view_of(self, o: Obj, node, multi: bool = False, how: str = "", site=None, tuple_of: bool = False,
+                maybe: bool = False) -> Obj:
         """A view of ``o`` created at ``node``; views of ``.data``/detached/grad tensors stay what they are.
 
         Its creation meta (``Obj.meta``) follows autograd's: made in inference mode (of a normal tensor) or with
@@ -905,8 +906,12 @@ class Interpreter(TorchSemantics):
         # (autograd records it from that view), which its base no longer tells
         rg = True if k == VIEW and s is not None and s.grad is not False and o in s.rg \
             and not self.is_rg(base) else None
+        if maybe or (k == VIEW and MAYBE_VIEW in o.extra):
+            extra: tuple = (MAYBE_VIEW,)  # taken for a view, which it is only for some shapes (``maybe_view_of_split``)
+        else:
+            extra = (TUPLE_OF_VIEWS,) if tuple_of else ()
         return self.obj(VIEW, id(node) if site is None else site, base=base, node=node, stmt=self.stmt, meta=meta,
-                        how=made_by, extra=(TUPLE_OF_VIEWS,) if tuple_of else (), rg=rg)
+                        how=made_by, extra=extra, rg=rg)
 
     def is_inference(self, o: Obj) -> bool:
         """``o`` was made in inference mode (an inference tensor, if it is a tensor at all), or is a view of one.

@@ -830,6 +830,8 @@ class TorchSemantics:
             out = self.derived(node, (recv,), label=".clone()")
             s.used = used  # a clone alone does not make the source contribute to a loss; using the clone does
             return out
+        if name in ("reshape", "flatten") and self.split_outputs(recv):
+            return self.maybe_view_of_split(node, recv, f".{name}()")
         if ops.is_view_method(name) or name in ("view", "view_as"):
             multi = ops.makes_multi_output_views(name)
             tuple_of = ops.returns_views_tuple(name)
@@ -854,6 +856,18 @@ class TorchSemantics:
             args[i + 1] = v
         args.update(kw)
         return self.derived(node, [recv] + pos + list(kw.values()), label=f"`.{name}()`", key="Tensor." + name, args=args)
+
+    def split_outputs(self, value: Value) -> bool:
+        """``value`` is, on every path, an output of a function returning several views (``chunk``, ``split``,
+        ``unbind``) that requires grad, with grad mode on."""
+        return bool(value) and self.state is not None and self.state.grad is True and all(
+            o.kind == VIEW and o.meta == MULTI_OUTPUT and self.is_rg(o) for o in value)
+
+    def maybe_view_of_split(self, node: cst.Call, value: Value, how: str) -> Value:
+        """``q.reshape(b, h, d)`` of a ``chunk`` output: torch returns a view when the new shape fits the chunk's
+        strides (splitting a dimension always does; flattening a chunk of a batch of one does) and a copy otherwise.
+        Taken for a view (``MAYBE_VIEW``): what writes into it breaks is said with that assumption, as a warning."""
+        return frozenset(self.view_of(o, node, how=how, maybe=True) for o in value)
 
     def maybe_copy_without_grad(self, node: cst.Call, recv: Value, tensors: List[Obj], name: str) -> Value:
         """``x.float()``, ``x.contiguous()``, ``x.to("cpu")``: ``x`` itself or a copy, depending on its dtype, layout
@@ -1046,6 +1060,8 @@ class TorchSemantics:
         if q == "torch.detach" and pos:
             return frozenset(self.obj(DETACHED, id(node), rg=False, base=o.root(), origin=self.copy_origin(o), node=node, stmt=self.stmt)
                              for o in self.tensor_objs(pos[0]))
+        if q in ("torch.reshape", "torch.flatten") and pos and self.split_outputs(pos[0]):
+            return self.maybe_view_of_split(node, pos[0], q + "()")
         if ops.is_view_function(q) and pos and self.tensor_objs(pos[0]):
             multi = ops.makes_multi_output_views(q)
             tuple_of = ops.returns_views_tuple(q)

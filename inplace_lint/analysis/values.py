@@ -42,6 +42,8 @@ INFERENCE = "inference"
 # For a DERIVED: an input of ``nn.Module.forward`` assumed to require grad, as activations do, or a result that
 # requires grad only because of such an input (``how`` names the input).
 ASSUMED = "assumed-activation"
+# ``Obj.extra`` of a view that torch makes only for some shapes (``reshape`` of a ``chunk`` output)
+MAYBE_VIEW = "maybe-view"
 VIEW_METAS = frozenset({MULTI_OUTPUT, NO_GRAD_VIEW, INFERENCE_VIEW, CUSTOM_FUNCTION})
 # ``Obj.extra`` of a VIEW that stands for the tuple of views an op returned (``t.split(2)``): indexing it picks a view
 TUPLE_OF_VIEWS = "tuple-of-views"

@@ -1,7 +1,10 @@
 """IPL009: the decision and its fix."""
 from __future__ import annotations
 
-from ...analysis.values import MULTI_OUTPUT
+import libcst as cst
+
+from ...analysis.values import MAYBE_VIEW, MULTI_OUTPUT
+from ...diagnostics import WARNING
 from . import CODE
 from .._base import Check
 from .._common import copy_write_fix, first_by_line, view_write, writes_view_with_meta
@@ -18,6 +21,13 @@ class InplaceOnMultiOutputView(Check):
             return
         objs, target, rg_view, note = view_write(ev, ctx)
         of = "of a tensor that requires grad" if rg_view else "written with a value that requires grad"
+        # through ``reshape``/``flatten`` of a split output: a view only when the new shape fits its strides
+        maybe = next((o for o in objs if MAYBE_VIEW in o.extra), None)
+        if maybe is not None:
+            func = getattr(maybe.node, "func", None)
+            called = func.attr.value if isinstance(func, cst.Attribute) else "reshape"
+            note += (f" (if `{called}` returns a view of the split output here, as it does when the new shape only "
+                     f"splits dimensions or the part is contiguous; otherwise it copies and nothing is raised)")
 
         def message(line_of) -> str:
             first = first_by_line(objs, line_of, node_of=lambda o: o.node)
@@ -27,4 +37,5 @@ class InplaceOnMultiOutputView(Check):
                     f"{_SYMPTOM} here")
 
         ctx.report(ev.node, self.code, message,
-                   fix=copy_write_fix(ev, "the tensor it was split from is no longer changed"))
+                   fix=copy_write_fix(ev, "the tensor it was split from is no longer changed"),
+                   severity=WARNING if maybe is not None else None)

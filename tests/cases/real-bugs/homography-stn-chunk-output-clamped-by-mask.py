@@ -1,13 +1,13 @@
 # case: homography-stn-chunk-output-clamped-by-mask
 # source: https://github.com/kail8/UnsupDIS-pytorch/issues/26
 # expect: markers
-# known-miss: `t_s.reshape(-1)` is not taken for a view of the chunk (reshape copies when the chunk is not contiguous: with a batch of two it does, and backward runs clean), so the write is not seen as one into a multi-output view (with `t_s_flat = t_s` it is found)
 # torch: raises "This view is the output of a function that returns multiple views"
 
 # The spatial transformer of UnsupDIS-pytorch (`transformer(image2_tensor, H_tf)`): t_s is one of the chunks of
 # the transformed grid (the homography H_tf is predicted, so it requires grad), `t_s.reshape(-1)` is a view of it
 # (batch of one), and masking small values with `t_s_flat[t_s_flat.abs() < eps] = eps` writes that view in
-# place. The bilinear _interpolate is replaced by a simple differentiable use of the sampling coordinates.
+# place. The bilinear _interpolate is replaced by a simple differentiable use of the sampling coordinates. Whether
+# `reshape` returns a view depends on the shapes (with a batch of two it copies and backward runs clean): a warning.
 import torch
 import torch.nn as nn
 
@@ -36,7 +36,7 @@ def transformer(image2_tensor, H_tf):
     x_s, y_s, t_s = torch.chunk(T_g, 3, dim=1)
     t_s_flat = t_s.reshape(-1)
     eps = 1e-2
-    t_s_flat[t_s_flat.abs() < eps] = eps  # error: IPL009
+    t_s_flat[t_s_flat.abs() < eps] = eps  # warning: IPL009
 
     #  batchsize * width * height
     x_s_flat = x_s.reshape(-1) / t_s_flat
