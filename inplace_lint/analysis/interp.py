@@ -420,8 +420,7 @@ class Interpreter(TorchSemantics):
             finally:
                 self.imports = imports
         params = fnode.params
-        if params.star_arg is not None and isinstance(params.star_arg, cst.Param) or params.star_kwarg is not None:
-            return None
+        star = params.star_arg if isinstance(params.star_arg, cst.Param) else None
         if fnode.decorators and self.decorator_grad_mode(fnode) == (None, False):
             return None  # a decorator we do not know may replace the function
         self.call_budget -= 1
@@ -437,6 +436,13 @@ class Interpreter(TorchSemantics):
             bound[name] = value
         for name, value in kw.items():
             bound[name] = value
+        if star is not None:
+            # ``def forward(self, *inputs)``: a tuple of the positional arguments after the named ones
+            rest = list(pos[len(names):])
+            elems = frozenset(o for v in rest for o in v)
+            bound[star.name.value] = frozenset((self.obj(
+                SEQ, ("star", id(node)), elems=elems if len(elems) <= 12 else UNKNOWN_VALUE, extra=tuple(rest),
+                node=node),))
         callee = State()
         callee.grad = fn.grad if fn.forced_grad else s.grad
         callee.infer = True if fn.infer is True else s.infer
@@ -451,7 +457,8 @@ class Interpreter(TorchSemantics):
             env.update({k: v for k, v in module_env.items() if "." not in k})
         else:
             env.update(self.globals_env)
-        for p in list(params.posonly_params) + list(params.params) + list(params.kwonly_params):
+        for p in list(params.posonly_params) + list(params.params) + list(params.kwonly_params) + (
+                [star] if star is not None else []) + ([params.star_kwarg] if params.star_kwarg is not None else []):
             name = p.name.value
             env[name] = bound.get(name, unknown(("param", id(fnode), name)))
         instance = next(iter(self_value)) if is_method and self_value and len(self_value) == 1 else None
