@@ -1135,7 +1135,7 @@ class Interpreter(TorchSemantics):
         op = _augop(stmt.operator)
         if op == "@=" and self.tensor_objs(cur):
             # Tensor has no __imatmul__: ``w @= m`` rebinds ``w`` to a new (non-leaf) tensor
-            self.assign(target, self.derived(stmt.value, (cur, rhs), label="@"), stmt.value)
+            self.assign(target, self.derived(stmt, (cur, rhs), label="@"), stmt.value)
             return
         if self.tensor_objs(cur):
             self.mark_used((rhs,))
@@ -1154,8 +1154,9 @@ class Interpreter(TorchSemantics):
             parts = seq_parts(next(iter(added))) if added else None
             self.grow_list(cur, self.iter_elems(rhs, stmt), appended=parts)
         elif isinstance(target, cst.Name) and not cur and self.tensor_objs(rhs):
-            # ``total += loss`` where ``total`` holds a number (``total = 0``): a new tensor, ``total + loss``
-            self.assign(target, self.derived(stmt.value, (cur, rhs), label=op[:-1]), stmt.value)
+            # ``total += loss`` where ``total`` holds a number (``total = 0``): a new tensor, ``total + loss`` (made
+            # by the statement: not the tensor the right-hand side's last call returned)
+            self.assign(target, self.derived(stmt, (cur, rhs), label=op[:-1]), stmt.value)
         elif isinstance(target, (cst.Name, cst.Attribute)) and self.maybe_tensor(cur):
             if self.saved_by(cur):
                 self.inplace(stmt, target, cur, "augassign", op)
