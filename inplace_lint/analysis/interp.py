@@ -1980,6 +1980,11 @@ class Interpreter(TorchSemantics):
         b = self.ev(node.right)
         self.note_grad_tensor_use(node.left)
         self.note_grad_tensor_use(node.right)
+        if isinstance(node.operator, cst.Add) and a and b and all(o.kind == SEQ for o in a) \
+                and all(o.kind == SEQ for o in b):
+            # ``list(enc.parameters()) + list(dec.parameters())``, ``[x] + outs``: a list of both lists' elements
+            elems = frozenset(x for o in a | b for x in o.elems)
+            return frozenset((self.obj(SEQ, id(node), elems=elems if len(elems) <= 12 else UNKNOWN_VALUE, node=node),))
         if self.tensor_objs(a) or self.tensor_objs(b):
             return self.derived(node, (a, b), label=f"`{_binop_label(node.operator)}`", key=_binop_key(node), args={0: a, 1: b})
         if a and b and not (a <= UNKNOWN_VALUE and b <= UNKNOWN_VALUE):
@@ -2168,6 +2173,14 @@ class Interpreter(TorchSemantics):
         if info is not None and attr in info.assigned_elsewhere:
             # set by another method: known once a call of it was analysed for this instance
             return self.later_attrs.get(mod.site, {}).get(attr, UNKNOWN_VALUE)
+        known = self.instance_attrs.get(mod.site, {}).get(attr) or (info.attrs.get(attr) if info is not None else None)
+        if info is not None and attr in _PARAM_ATTRS and (not known or all(o.kind == UNKNOWN for o in known)):
+            # ``class Sinusoidal(nn.Embedding)``: ``self.weight`` is the Parameter the torch layer made
+            base = next((q for q in (self.qualname(b.value) for b in info.node.bases) if q), "")
+            short = base[9:] if base.startswith("torch.nn.") and "." not in base[9:] else ""
+            if short and short.startswith(_PARAM_MODULE_PREFIXES) and "Lazy" not in short:
+                return frozenset((self.obj(PARAM, (mod.site, attr), rg=True, label=f"`{attr}` of {short}",
+                                           node=mod.node),))
         if info is not None:
             # what ``__init__`` stored for this very instance (run with its arguments), else for any instance
             own = self.instance_attrs.get(mod.site, {}).get(attr)

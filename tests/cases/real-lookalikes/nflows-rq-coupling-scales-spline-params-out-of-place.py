@@ -1,0 +1,257 @@
+# case: nflows-rq-coupling-scales-spline-params-out-of-place
+# source: https://github.com/bayesiains/nflows/issues/89
+# expect: clean
+# torch: clean
+# check: abs(numeric) > 1e-4 and abs(analytic - numeric) < 1e-6 * abs(numeric)
+
+# The reporter's fix to nflows' PiecewiseRationalQuadraticCouplingTransform._piecewise_cdf: the spline parameters,
+# slices of the transform net's output, are scaled down out of place (`x = x / sqrt(...)`), so the output the final
+# ReLU saved is left intact. Same reduced coupling layer, spline and ReLU-terminated transform net as
+# real-bugs/nflows-rq-coupling-scales-spline-params-in-place (nflows' own in-place writes are kept: `searchsorted`
+# bumps the last bin edge, the linear-tail constants and the masked outputs are written into fresh tensors). Run in
+# float64; the check compares the gradient of one bias of the net with a central finite difference of the loss.
+import math
+import warnings
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+DEFAULT_MIN_BIN_WIDTH = 1e-3
+DEFAULT_MIN_BIN_HEIGHT = 1e-3
+DEFAULT_MIN_DERIVATIVE = 1e-3
+
+
+def sum_except_batch(x, num_batch_dims=1):
+    return x.reshape(*x.shape[:num_batch_dims], -1).sum(-1)
+
+
+def searchsorted(bin_locations, inputs, eps=1e-6):
+    bin_locations[..., -1] += eps
+    return torch.sum(inputs[..., None] >= bin_locations, dim=-1) - 1
+
+
+def unconstrained_rational_quadratic_spline(inputs, unnormalized_widths, unnormalized_heights,
+                                            unnormalized_derivatives, inverse=False, tails="linear",
+                                            tail_bound=1.0, min_bin_width=DEFAULT_MIN_BIN_WIDTH,
+                                            min_bin_height=DEFAULT_MIN_BIN_HEIGHT,
+                                            min_derivative=DEFAULT_MIN_DERIVATIVE):
+    inside_interval_mask = (inputs >= -tail_bound) & (inputs <= tail_bound)
+    outside_interval_mask = ~inside_interval_mask
+
+    outputs = torch.zeros_like(inputs)
+    logabsdet = torch.zeros_like(inputs)
+
+    if tails == "linear":
+        unnormalized_derivatives = F.pad(unnormalized_derivatives, pad=(1, 1))
+        constant = math.log(math.exp(1 - min_derivative) - 1)
+        unnormalized_derivatives[..., 0] = constant
+        unnormalized_derivatives[..., -1] = constant
+
+        outputs[outside_interval_mask] = inputs[outside_interval_mask]
+        logabsdet[outside_interval_mask] = 0
+    else:
+        raise RuntimeError("{} tails are not implemented.".format(tails))
+
+    if torch.any(inside_interval_mask):
+        (outputs[inside_interval_mask], logabsdet[inside_interval_mask]) = rational_quadratic_spline(
+            inputs=inputs[inside_interval_mask],
+            unnormalized_widths=unnormalized_widths[inside_interval_mask, :],
+            unnormalized_heights=unnormalized_heights[inside_interval_mask, :],
+            unnormalized_derivatives=unnormalized_derivatives[inside_interval_mask, :],
+            inverse=inverse, left=-tail_bound, right=tail_bound, bottom=-tail_bound, top=tail_bound,
+            min_bin_width=min_bin_width, min_bin_height=min_bin_height, min_derivative=min_derivative,
+        )
+
+    return outputs, logabsdet
+
+
+def rational_quadratic_spline(inputs, unnormalized_widths, unnormalized_heights, unnormalized_derivatives,
+                              inverse=False, left=0.0, right=1.0, bottom=0.0, top=1.0,
+                              min_bin_width=DEFAULT_MIN_BIN_WIDTH, min_bin_height=DEFAULT_MIN_BIN_HEIGHT,
+                              min_derivative=DEFAULT_MIN_DERIVATIVE):
+    num_bins = unnormalized_widths.shape[-1]
+
+    widths = F.softmax(unnormalized_widths, dim=-1)
+    widths = min_bin_width + (1 - min_bin_width * num_bins) * widths
+    cumwidths = torch.cumsum(widths, dim=-1)
+    cumwidths = F.pad(cumwidths, pad=(1, 0), mode="constant", value=0.0)
+    cumwidths = (right - left) * cumwidths + left
+    cumwidths[..., 0] = left
+    cumwidths[..., -1] = right
+    widths = cumwidths[..., 1:] - cumwidths[..., :-1]
+
+    derivatives = min_derivative + F.softplus(unnormalized_derivatives)
+
+    heights = F.softmax(unnormalized_heights, dim=-1)
+    heights = min_bin_height + (1 - min_bin_height * num_bins) * heights
+    cumheights = torch.cumsum(heights, dim=-1)
+    cumheights = F.pad(cumheights, pad=(1, 0), mode="constant", value=0.0)
+    cumheights = (top - bottom) * cumheights + bottom
+    cumheights[..., 0] = bottom
+    cumheights[..., -1] = top
+    heights = cumheights[..., 1:] - cumheights[..., :-1]
+
+    bin_idx = searchsorted(cumwidths, inputs)[..., None]
+
+    input_cumwidths = cumwidths.gather(-1, bin_idx)[..., 0]
+    input_bin_widths = widths.gather(-1, bin_idx)[..., 0]
+
+    input_cumheights = cumheights.gather(-1, bin_idx)[..., 0]
+    delta = heights / widths
+    input_delta = delta.gather(-1, bin_idx)[..., 0]
+
+    input_derivatives = derivatives.gather(-1, bin_idx)[..., 0]
+    input_derivatives_plus_one = derivatives[..., 1:].gather(-1, bin_idx)[..., 0]
+
+    input_heights = heights.gather(-1, bin_idx)[..., 0]
+
+    theta = (inputs - input_cumwidths) / input_bin_widths
+    theta_one_minus_theta = theta * (1 - theta)
+
+    numerator = input_heights * (input_delta * theta.pow(2) + input_derivatives * theta_one_minus_theta)
+    denominator = input_delta + ((input_derivatives + input_derivatives_plus_one - 2 * input_delta)
+                                 * theta_one_minus_theta)
+    outputs = input_cumheights + numerator / denominator
+
+    derivative_numerator = input_delta.pow(2) * (input_derivatives_plus_one * theta.pow(2)
+                                                 + 2 * input_delta * theta_one_minus_theta
+                                                 + input_derivatives * (1 - theta).pow(2))
+    logabsdet = torch.log(derivative_numerator) - 2 * torch.log(denominator)
+    return outputs, logabsdet
+
+
+class CouplingTransform(nn.Module):
+    def __init__(self, mask, transform_net_create_fn):
+        mask = torch.as_tensor(mask)
+        super().__init__()
+        self.features = len(mask)
+        features_vector = torch.arange(self.features)
+        self.register_buffer("identity_features", features_vector.masked_select(mask <= 0))
+        self.register_buffer("transform_features", features_vector.masked_select(mask > 0))
+        self.transform_net = transform_net_create_fn(
+            self.num_identity_features,
+            self.num_transform_features * self._transform_dim_multiplier(),
+        )
+
+    @property
+    def num_identity_features(self):
+        return len(self.identity_features)
+
+    @property
+    def num_transform_features(self):
+        return len(self.transform_features)
+
+    def forward(self, inputs, context=None):
+        identity_split = inputs[:, self.identity_features, ...]
+        transform_split = inputs[:, self.transform_features, ...]
+
+        transform_params = self.transform_net(identity_split, context)
+        transform_split, logabsdet = self._coupling_transform_forward(
+            inputs=transform_split, transform_params=transform_params
+        )
+
+        outputs = torch.empty_like(inputs)
+        outputs[:, self.identity_features, ...] = identity_split
+        outputs[:, self.transform_features, ...] = transform_split
+        return outputs, logabsdet
+
+
+class PiecewiseCouplingTransform(CouplingTransform):
+    def _coupling_transform_forward(self, inputs, transform_params):
+        return self._coupling_transform(inputs, transform_params, inverse=False)
+
+    def _coupling_transform(self, inputs, transform_params, inverse=False):
+        b, d = inputs.shape
+        # For 2D data, reshape transform_params from Bx(D*?) to BxDx?
+        transform_params = transform_params.reshape(b, d, -1)
+        outputs, logabsdet = self._piecewise_cdf(inputs, transform_params, inverse)
+        return outputs, sum_except_batch(logabsdet)
+
+
+class PiecewiseRationalQuadraticCouplingTransform(PiecewiseCouplingTransform):
+    def __init__(self, mask, transform_net_create_fn, num_bins=10, tails=None, tail_bound=1.0,
+                 min_bin_width=DEFAULT_MIN_BIN_WIDTH, min_bin_height=DEFAULT_MIN_BIN_HEIGHT,
+                 min_derivative=DEFAULT_MIN_DERIVATIVE):
+        self.num_bins = num_bins
+        self.min_bin_width = min_bin_width
+        self.min_bin_height = min_bin_height
+        self.min_derivative = min_derivative
+        self.tails = tails
+        self.tail_bound = tail_bound
+        super().__init__(mask, transform_net_create_fn)
+
+    def _transform_dim_multiplier(self):
+        if self.tails == "linear":
+            return self.num_bins * 3 - 1
+        else:
+            return self.num_bins * 3 + 1
+
+    def _piecewise_cdf(self, inputs, transform_params, inverse=False):
+        unnormalized_widths = transform_params[..., : self.num_bins]
+        unnormalized_heights = transform_params[..., self.num_bins: 2 * self.num_bins]
+        unnormalized_derivatives = transform_params[..., 2 * self.num_bins:]
+
+        if hasattr(self.transform_net, "hidden_features"):
+            unnormalized_widths = unnormalized_widths / math.sqrt(self.transform_net.hidden_features)
+            unnormalized_heights = unnormalized_heights / math.sqrt(self.transform_net.hidden_features)
+        else:
+            warnings.warn("Inputs to the softmax are not scaled down: initialization might be bad.")
+
+        return unconstrained_rational_quadratic_spline(
+            inputs=inputs,
+            unnormalized_widths=unnormalized_widths,
+            unnormalized_heights=unnormalized_heights,
+            unnormalized_derivatives=unnormalized_derivatives,
+            inverse=inverse,
+            tails=self.tails,
+            tail_bound=self.tail_bound,
+            min_bin_width=self.min_bin_width,
+            min_bin_height=self.min_bin_height,
+            min_derivative=self.min_derivative,
+        )
+
+
+class ReLUNet(nn.Module):
+    def __init__(self, in_features, out_features, hidden_features=32):
+        super().__init__()
+        self.hidden_features = hidden_features
+        self.net = nn.Sequential(
+            nn.Linear(in_features, hidden_features), nn.ReLU(),
+            nn.Linear(hidden_features, out_features), nn.ReLU(),
+        )
+
+    def forward(self, inputs, context=None):
+        return self.net(inputs)
+
+
+torch.set_default_dtype(torch.float64)
+torch.manual_seed(0)
+flow = PiecewiseRationalQuadraticCouplingTransform(
+    mask=[1, 0], transform_net_create_fn=lambda i, o: ReLUNet(i, o), num_bins=24, tails="linear", tail_bound=3.0)
+optimizer = torch.optim.Adam(flow.parameters(), lr=1e-3)
+x = torch.randn(16, 2)
+
+
+def nll(flow, x):
+    z, logabsdet = flow(x)
+    log_prob = -0.5 * (z ** 2).sum(-1) - math.log(2 * math.pi) + logabsdet
+    return -log_prob.mean()
+
+
+optimizer.zero_grad()
+loss = nll(flow, x)
+loss.backward()
+
+bias = flow.transform_net.net[0].bias
+analytic = bias.grad[3].item()
+h = 1e-6
+with torch.no_grad():
+    bias[3] += h
+    up = nll(flow, x).item()
+    bias[3] -= 2 * h
+    down = nll(flow, x).item()
+    bias[3] += h
+numeric = (up - down) / (2 * h)
+optimizer.step()
+torch.set_default_dtype(torch.float32)  # (the finite difference above needed float64; leave the default as found)
