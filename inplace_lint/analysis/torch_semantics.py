@@ -17,7 +17,7 @@ from .events import (
     BackwardCall, InplaceWrite, LayersInSequence, RequiresGradSet, StepBetweenGraphAndBackward, TensorSavedForBackward,
     TensorsGivenToOptimizer,
 )
-from .names import NO_CHANGE, dotted, grad_mode_set_by
+from .names import NO_CHANGE, dotted, grad_mode_set_by, literal_value
 from .statements import SuiteLine, body_statements, children_statements, is_static, mark_dirty_names
 from .values import (
     CLASS, CUSTOM_FUNCTION, MULTI_OUTPUT, DATA, DERIVED, DETACHED, EMPTY, FUNC, GRAD, LEAF, MODULE, NAMED_PARAMS, OPTIMIZER, PARAM,
@@ -688,6 +688,13 @@ class TorchSemantics:
                     frozenset(c for o in recv for c in self.module_children(o)))
             if 0 < len(tree) <= 12:
                 return frozenset((self.obj(SEQ, id(node), elems=tree),))
+        if name in ("register_buffer", "register_parameter") and len(pos) >= 2 and recv and all(
+                o.kind == MODULE for o in recv) and isinstance(literal_value(node.args[0].value), str):
+            # ``self.register_buffer("queue", t)``: ``self.queue`` is ``t`` from here on
+            owner = dotted(func.value)
+            if owner is not None:
+                self.state.bind(f"{owner}.{literal_value(node.args[0].value)}", pos[1])
+            return EMPTY
         if name in ("append", "add_module", "register_module") and pos and recv and all(
                 o.kind == MODULE and o.cls == "torch.nn.Sequential" for o in recv):
             arg = node.args[-1].value if node.args else node
@@ -1071,6 +1078,12 @@ class TorchSemantics:
             tensor_inputs = [v for v in pos + list(kw.values())
                              if self.tensor_objs(v) or any(o.kind == SEQ and self.tensor_objs(o.elems) for o in v)]
             if tensor_inputs:
+                if q == "torch.einsum" and len(pos) == 2 and len(pos[1]) == 1 and not kw:
+                    operands = next(iter(pos[1]))
+                    parts = seq_parts(operands)
+                    if operands.kind == SEQ and parts is not None:
+                        # ``torch.einsum(eq, [q, k])``: the operands given as a list, as if one by one
+                        pos = [pos[0]] + list(parts)
                 args = dict(enumerate(pos))
                 args.update(kw)
                 return self.derived(node, pos + list(kw.values()), label=f"`{_short(q)}`", key=q, args=args)

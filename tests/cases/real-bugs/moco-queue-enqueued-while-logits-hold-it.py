@@ -1,7 +1,6 @@
 # case: moco-queue-enqueued-while-logits-hold-it
 # source: https://github.com/facebookresearch/moco/issues/21
 # expect: markers
-# known-miss: the queue is a buffer (`register_buffer`, then rebound to its normalised copy), saved by `einsum` in `forward` and written by an `@torch.no_grad()` helper afterwards: the analysis does not track buffers registered by name through `self.queue`
 # torch: raises "one of the variables needed for gradient computation has been modified by an inplace operation"
 
 # moco/builder.py, MoCo.forward, as the issue's question proposes it: the negative logits are computed against the
