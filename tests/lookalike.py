@@ -23,6 +23,14 @@ def run_raising_under_torch(code: str, raises: str, filename: str) -> None:
 
 def _run_under_torch(code: str, filename: str, check: Optional[str] = None, raises: Optional[str] = None) -> None:
     torch = pytest.importorskip("torch")
+    dtype = torch.get_default_dtype()
+    try:
+        _exec_and_check(torch, code, filename, check, raises)
+    finally:
+        torch.set_default_dtype(dtype)  # a case may change it (float64 for a finite difference): not for the next
+
+
+def _exec_and_check(torch, code: str, filename: str, check: Optional[str], raises: Optional[str]) -> None:
     ns = {"__name__": "__main__"}
     grad_enabled = torch.is_grad_enabled()
     with warnings.catch_warnings():

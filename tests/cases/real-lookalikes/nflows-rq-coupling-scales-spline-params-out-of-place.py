@@ -254,4 +254,3 @@ with torch.no_grad():
     bias[3] += h
 numeric = (up - down) / (2 * h)
 optimizer.step()
-torch.set_default_dtype(torch.float32)  # (the finite difference above needed float64; leave the default as found)
