@@ -38,6 +38,7 @@ from libcst._nodes.internal import CodegenState
 
 from . import function_fix, ops
 from .analysis.names import NO_CHANGE, canonical, dotted, grad_mode_set_by, record_import, resolve
+from .analysis.statements import is_docstring
 from .diagnostics import Diagnostic, Fix
 from .edits import apply_edits, diff_edits, region_text
 
@@ -1507,11 +1508,6 @@ class _Apply(cst.CSTTransformer):
         return updated
 
 
-def _is_docstring(stmt: cst.CSTNode) -> bool:
-    return isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1 and isinstance(stmt.body[0], cst.Expr) \
-        and isinstance(stmt.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
-
-
 def _is_import(stmt: cst.CSTNode, future: Optional[bool] = None) -> bool:
     if not isinstance(stmt, cst.SimpleStatementLine):
         return False
@@ -1529,7 +1525,7 @@ def _add_import_torch(module: cst.Module) -> cst.Module:
     """``import torch`` after the docstring and ``__future__`` imports."""
     body = list(module.body)
     i = 0
-    if body and _is_docstring(body[0]):
+    if body and is_docstring(body[0]):
         i = 1
     while i < len(body) and _is_import(body[i], future=True):
         i += 1

@@ -26,7 +26,7 @@ from .names import (
     module_constants, record_import,
 )
 from .prefilter import CALL_DEPTH, mentions_torch
-from .statements import SuiteLine, body_statements, children_statements, is_static, mark_dirty_names
+from .statements import SuiteLine, body_statements, children_statements, is_docstring, is_static, mark_dirty_names
 from .torch_semantics import _PARAM_ATTRS, _PARAM_MODULE_PREFIXES, TorchSemantics
 from .values import (
     CLASS, DATA, DERIVED, DETACHED, EMPTY, FUNC, GRAD, INT, LEAF, MODULE, NAMED_PARAMS, PARAM, PARAM_GROUP,
@@ -163,7 +163,8 @@ class Interpreter(TorchSemantics):
         self.tracked_saves: Set[int] = set()
         self.escaped_saves: Set[int] = set()
         self.opaque_made: List[Set[Obj]] = []
-        self._args_of: Tuple[int, List[Value], Dict[str, Value]] = (0, [], {})  # the call whose arguments were last evaluated
+        # the call whose arguments were last evaluated, with them
+        self._args_of: Tuple[int, List[Value], Dict[str, Value]] = (0, [], {})
         self._recv_of: Tuple[int, Value] = (0, EMPTY)  # the method call whose receiver was last evaluated
         self.instance_attrs: Dict[object, Dict[str, Value]] = {}  # instance site -> attributes its __init__ set
         self.instance_consts: Dict[object, Dict[str, object]] = {}  # instance site -> constants __init__ stored
@@ -521,7 +522,8 @@ class Interpreter(TorchSemantics):
         if joined is not None and self.state is not None:
             caller = self.state
             caller.rg, caller.norg, caller.used, caller.retain = joined.rg, joined.norg, joined.used, joined.retain
-            caller.saved, caller.stale = self.drop_dead_saves(joined, s.saved, result, opaque, fnode, pos, kw), joined.stale
+            caller.saved = self.drop_dead_saves(joined, s.saved, result, opaque, fnode, pos, kw)
+            caller.stale = joined.stale
         return result if result else unknown(("call", id(node)))
 
     def drop_dead_saves(self, joined: State, before: Dict[Obj, FrozenSet], result: Value, opaque: Set[Obj],
@@ -765,8 +767,7 @@ class Interpreter(TorchSemantics):
             if s is not None and (s.saved or s.stale):
                 # a call on something of unknown type makes an unknown object per call site: new each time too
                 # (but a stale graph it got from its arguments just now is its own)
-                old = [o for o in value if o.kind == UNKNOWN and (o in s.saved or o in s.stale)
-                       and o not in self._stale_marked and isinstance(o.site, tuple) and len(o.site) > 1]
+                old = self.unknown_old_copies(value)
                 if old:
                     inside = {id(n) for n in _nodes(expr)}
                     for o in old:
@@ -778,6 +779,13 @@ class Interpreter(TorchSemantics):
             self._renewal_state = outer_state
             self._stale_marked = outer_marked
             self._last_renewals, self._renewals = self._renewals, outer_renewals
+
+    def unknown_old_copies(self, value: Value) -> List[Obj]:
+        """The unknown objects of ``value`` made at a site (``("call", id)``) whose earlier copy has facts in the
+        state (saved, stale): made anew, the facts are the old copy's (not a stale graph it got just now)."""
+        s = self.state
+        return [o for o in value if o.kind == UNKNOWN and (o in s.saved or o in s.stale)
+                and o not in self._stale_marked and isinstance(o.site, tuple) and len(o.site) > 1]
 
     def held_outside(self) -> Set[Obj]:
         """The objects that the code outside the function being analysed can still reach: its callers' names, and
@@ -1416,10 +1424,7 @@ class Interpreter(TorchSemantics):
         fnode = fn.node if fn is not None else None
         if fnode is None or fnode.decorators:
             return none
-        stmts = [st for st in body_statements(fnode.body)
-                 if not (isinstance(st, cst.SimpleStatementLine) and len(st.body) == 1
-                         and isinstance(st.body[0], cst.Expr) and isinstance(st.body[0].value,
-                                                                          (cst.SimpleString, cst.ConcatenatedString)))]
+        stmts = [st for st in body_statements(fnode.body) if not is_docstring(st)]
         if len(stmts) != 1 or not isinstance(stmts[0], cst.SimpleStatementLine) or len(stmts[0].body) != 1:
             return none
         ret = stmts[0].body[0]
@@ -2047,10 +2052,6 @@ class Interpreter(TorchSemantics):
         self.ev_slices(node)
         if not base:
             return UNKNOWN_VALUE
-        if _const_int_index(node) == 1 and _values_and_indices_call(node.value) and all(
-                o.is_tensor for o in base):
-            # ``torch.max(d, dim=1)[1]``: the indices, an integer tensor that cannot require grad
-            return frozenset((self.obj(LEAF, ("indices", id(node)), rg=False, node=node, stmt=self.stmt),))
         out: Set[Obj] = set()
         key = _const_str_index(node)
         for o in base:
@@ -2163,11 +2164,11 @@ class Interpreter(TorchSemantics):
             if attr in _PARAM_ATTRS and short.startswith(_PARAM_MODULE_PREFIXES) and attr not in mod.extra:
                 if "Lazy" in short:
                     return unknown(("lazy", id(node)))
-                return frozenset((self.obj(PARAM, (mod.site, attr), rg=True, label=f"`{attr}` of {short.split('.')[-1]}", node=mod.node),))
-            if short in _RNN_MODULES and _RNN_PARAM.match(attr) and not (attr.startswith("bias") and "bias" in mod.extra):
+                return self.layer_param(mod, attr, short.split('.')[-1])
+            if short in _RNN_MODULES and _RNN_PARAM.match(attr) and not (
+                    attr.startswith("bias") and "bias" in mod.extra):
                 # ``self.rnn.weight_hh_l0``, ``getattr(self.rnn, f"bias_ih_l{i}")``: a parameter of the recurrent layer
-                return frozenset((self.obj(PARAM, (mod.site, attr), rg=True, label=f"`{attr}` of {short}",
-                                           node=mod.node),))
+                return self.layer_param(mod, attr, short)
             return UNKNOWN_VALUE
         info = self.classes.get(cls)
         if info is not None and attr in info.assigned_elsewhere:
@@ -2179,8 +2180,7 @@ class Interpreter(TorchSemantics):
             base = next((q for q in (self.qualname(b.value) for b in info.node.bases) if q), "")
             short = base[9:] if base.startswith("torch.nn.") and "." not in base[9:] else ""
             if short and short.startswith(_PARAM_MODULE_PREFIXES) and "Lazy" not in short:
-                return frozenset((self.obj(PARAM, (mod.site, attr), rg=True, label=f"`{attr}` of {short}",
-                                           node=mod.node),))
+                return self.layer_param(mod, attr, short)
         if info is not None:
             # what ``__init__`` stored for this very instance (run with its arguments), else for any instance
             own = self.instance_attrs.get(mod.site, {}).get(attr)
@@ -2189,6 +2189,10 @@ class Interpreter(TorchSemantics):
             if attr in info.attrs:
                 return info.attrs[attr]
         return UNKNOWN_VALUE
+
+    def layer_param(self, mod: Obj, attr: str, layer: str) -> Value:
+        """The Parameter ``attr`` of the torch layer ``mod`` (of class ``layer``): one object per module and name."""
+        return frozenset((self.obj(PARAM, (mod.site, attr), rg=True, label=f"`{attr}` of {layer}", node=mod.node),))
 
     # ------------------------------------------------------------------ .grad reads
     def grad_read(self, node: cst.Attribute, base: Value, tensor_use: bool) -> None:
@@ -2238,12 +2242,11 @@ class Interpreter(TorchSemantics):
 
     def ev_Call(self, node: cst.Call) -> Value:
         out = self._ev_call(node)
-        if len(out) == 1 and _values_and_indices_call(node):
-            values = next(iter(out))
-            if values.kind == DERIVED:
-                # ``w, idx = torch.topk(scores, k)``: (values, indices); the indices cannot require grad
-                indices = self.obj(LEAF, ("indices", id(node)), rg=False, node=node, stmt=self.stmt)
-                out = frozenset((self.obj(SEQ, ("pair", id(node)), extra=(out, frozenset((indices,)))),))
+        if out and all(o.is_tensor for o in out) and _values_and_indices_call(node):
+            # ``w, idx = torch.topk(scores, k)``, ``d.max(dim=1)[1]``: (values, indices); the indices cannot require
+            # grad
+            indices = self.obj(LEAF, ("indices", id(node)), rg=False, node=node, stmt=self.stmt)
+            out = frozenset((self.obj(SEQ, ("pair", id(node)), extra=(out, frozenset((indices,)))),))
         if self.graph_nodes or self.opaque_made:
             me = id(node)
             opaque = [o for o in out if o.kind == UNKNOWN and isinstance(o.site, tuple) and len(o.site) > 1
@@ -2272,9 +2275,8 @@ class Interpreter(TorchSemantics):
             # enclosing call writes it (``x = F.relu_(self.norm(h))``); a stale graph it just got from its
             # arguments is its own
             me = id(node)
-            for o in out:
-                if (o.kind == UNKNOWN and (o in s.saved or o in s.stale) and o not in self._stale_marked
-                        and isinstance(o.site, tuple) and len(o.site) > 1 and o.site[1] == me):
+            for o in self.unknown_old_copies(out):
+                if o.site[1] == me:
                     self.forget_old_copy(o)
         if self.state is not None and self.state.infer is True:
             # what an unknown callee returns in inference mode is an inference tensor, if it is a tensor

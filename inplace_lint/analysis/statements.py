@@ -26,6 +26,12 @@ def mark_dirty_names(fn: cst.FunctionDef) -> Set[str]:
     return out
 
 
+def is_docstring(stmt: cst.CSTNode) -> bool:
+    """``stmt`` is a string on a line of its own (a docstring where it comes first)."""
+    return isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1 and isinstance(stmt.body[0], cst.Expr) \
+        and isinstance(stmt.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
+
+
 def is_static(node: cst.FunctionDef) -> bool:
     return any(isinstance(d.decorator, cst.Name) and d.decorator.value == "staticmethod" for d in node.decorators)
 

@@ -288,20 +288,16 @@ def join_states(a: "Optional[State]", b: "Optional[State]",
     s.renewed = {}
     for o, (names, records) in a.renewed.items():
         other = b.renewed.get(o)
-        if other is not None:
-            if names & other[0]:  # a name holds the new copy only if it does on both paths
-                s.renewed[o] = (names & other[0], records | other[1])
-        else:
-            # renewed on one path only: a name that holds no copy of it on the other path (``output`` rebound
-            # there) holds it from this path alone, where it is the new copy
-            alone = frozenset(n for n in names if o not in b.env.get(n, ()))
-            if alone:
-                s.renewed[o] = (alone, records)
-    for o, (names, records) in b.renewed.items():
-        if o not in a.renewed:
-            alone = frozenset(n for n in names if o not in a.env.get(n, ()))
-            if alone:
-                s.renewed[o] = (alone, records)
+        if other is not None and names & other[0]:  # a name holds the new copy only if it does on both paths
+            s.renewed[o] = (names & other[0], records | other[1])
+    for this, that in ((a, b), (b, a)):
+        for o, (names, records) in this.renewed.items():
+            if o not in that.renewed:
+                # renewed on one path only: a name that holds no copy of it on the other path (``output`` rebound
+                # there) holds it from this path alone, where it is the new copy
+                alone = frozenset(n for n in names if o not in that.env.get(n, ()))
+                if alone:
+                    s.renewed[o] = (alone, records)
     return s
 
 
