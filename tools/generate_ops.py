@@ -115,6 +115,11 @@ section plus ``saved_probed`` / ``saved_recorded`` / ``saved_skipped``).
 
 ``inplace_modules``: ``{"torch.nn.ReLU": 0, ...}``
 
+``inplace_saves_result``: ``{"torch.nn.LeakyReLU": true, "Tensor.relu_": true, "Tensor.sin_": false, ...}``:
+whether an in-place form (a module built with ``inplace=True``, a function called with ``inplace=True``,
+``x.<op>_()``, ``torch.<op>_(x)``) saves its result, probed by writing the result again before backward. The
+out-of-place form may differ (``leaky_relu`` saves its input, ``leaky_relu_`` its result).
+
 ``view_methods``, ``view_tuple_methods``, ``maybe_view_methods``,
 ``shares_version_methods``, ``view_attributes``, ``view_functions``,
 ``view_tuple_functions``, ``maybe_view_functions``,
@@ -1469,6 +1474,85 @@ def build_inplace_modules() -> dict:
     return out
 
 
+def _inplace_saves_result(call: Callable[[torch.Tensor], Any]) -> bool | None:
+    """Does the in-place form ``call(h)`` save its result for backward? ``h`` (a non-leaf that requires grad) is
+    written by ``call``; then written once more: if backward raises, the op saved its result (the tensor itself).
+    None when the op does not run on such a tensor or backward fails without the second write."""
+    def run(second_write: bool) -> bool | None:
+        _seed()
+        x = torch.randn(2, 3, 5, requires_grad=True)
+        h = x * 1.5
+        try:
+            y = call(h)
+            if not isinstance(y, torch.Tensor):
+                y = h
+            if second_write:
+                y.add_(1)
+            y.sum().backward()
+        except RuntimeError as exc:
+            return "modified by an inplace operation" in str(exc)
+        except Exception:  # noqa: BLE001 - an op that needs other arguments: not probed
+            return None
+        return False
+    clean = run(False)
+    if clean is not False:
+        return None
+    return run(True)
+
+
+def build_inplace_saves_result(modules: dict, kwargs: dict, methods: list, functions: dict) -> dict:
+    """For each in-place form torch has (a module built with ``inplace=True``, a function called with
+    ``inplace=True``, ``x.<op>_()``, ``torch.<op>_(x)``): whether it saves its result, probed. The out-of-place
+    form may differ (``leaky_relu`` saves its input, ``leaky_relu_`` its result)."""
+    out: dict[str, bool] = {}
+    for qual, index in modules.items():
+        cls = getattr(nn, qual.split(".")[-1], None) if qual.startswith("torch.nn.") else None
+        if cls is None:
+            continue
+        ctor_args = (0.1, 0.0) if qual.endswith("Threshold") else ()
+        try:
+            mod = cls(*ctor_args, inplace=True)
+        except Exception:  # noqa: BLE001
+            continue
+        mod.train()
+        got = _inplace_saves_result(mod)
+        if got is not None:
+            out[qual] = got
+    for qual in kwargs:
+        fn = _resolve(qual)
+        if fn is None:
+            continue
+        extra = (0.1, 0.0) if qual.endswith(".threshold") else ()
+        got = _inplace_saves_result(lambda h, fn=fn, extra=extra: fn(h, *extra, inplace=True))
+        if got is not None:
+            out[qual] = got
+    for name in methods:
+        if not name.endswith("_") or name.startswith("_"):
+            continue
+        got = _inplace_saves_result(lambda h, name=name: getattr(h, name)())
+        if got is not None:
+            out["Tensor." + name] = got
+    for qual, target in functions.items():
+        if target != 0:
+            continue
+        fn = _resolve(qual)
+        if fn is None:
+            continue
+        got = _inplace_saves_result(lambda h, fn=fn: fn(h))
+        if got is not None:
+            out[qual] = got
+    return dict(sorted(out.items()))
+
+
+def _resolve(qual: str) -> Callable | None:
+    obj: Any = torch
+    for part in qual.split(".")[1:]:
+        obj = getattr(obj, part, None)
+        if obj is None:
+            return None
+    return obj if callable(obj) else None
+
+
 def build_aliases() -> dict:
     """Non-canonical spellings users write -> canonical qualified names."""
     aliases: dict[str, str] = {}
@@ -1864,6 +1948,8 @@ def build_table(verbose: bool = False) -> dict:
             factories = build_factories()
             saved, saved_meta = build_saved(verbose)
             derivatives = build_derivatives()
+            inplace_saves = build_inplace_saves_result(modules, kwargs, inplace["inplace_methods"],
+                                                       inplace_functions)
         finally:
             torch.set_num_threads(prev_threads)
     table: dict[str, Any] = {
@@ -1879,6 +1965,7 @@ def build_table(verbose: bool = False) -> dict:
         "saved": saved,
         "aliases": build_aliases(),
         "derivatives": derivatives,
+        "inplace_saves_result": inplace_saves,
     }
     counts = {k: len(v) for k, v in table.items()}
     counts.update({f"saved_{k}": v for k, v in saved_meta["stats"].items()})

@@ -33,8 +33,8 @@ from .values import (
     PARAM_GROUPS, PARAMS, SEQ, UNKNOWN, UNKNOWN_VALUE, VIEW, Obj, State, Value, collect_refs, join_states, join_values,
     restrict_saves, seq_parts, unknown,
 )
-from .values import MAX_VALUE_SIZE, UNORDERED
-from .values import ASSUMED, MAYBE_VIEW, TUPLE_OF_VIEWS, CUSTOM_FUNCTION, INFERENCE, INFERENCE_VIEW, MULTI_OUTPUT, NO_GRAD_VIEW, VIEW_METAS  # noqa: F401
+from .values import MAX_MODULE_TREE, MAX_SEQ_PARTS, MAX_VALUE_SIZE, UNORDERED
+from .values import ASSUMED, MAYBE_VIEW, RESHAPED, TUPLE_OF_VIEWS, CUSTOM_FUNCTION, INFERENCE, INFERENCE_VIEW, MULTI_OUTPUT, NO_GRAD_VIEW, VIEW_METAS  # noqa: F401
 
 MAX_LOOP_ITERATIONS = 6
 MAX_CALL_DEPTH = CALL_DEPTH  # calls analysed inside calls analysed (the pre-filter's reach: the same number)
@@ -66,7 +66,7 @@ class _Report:
 
 class _ClassInfo:
     __slots__ = ("name", "node", "is_module", "is_autograd_function", "attrs", "assigned_elsewhere", "clobbers_input",
-                 "frozen")
+                 "frozen", "bases")
 
     def __init__(self, name: str, node: cst.ClassDef) -> None:
         self.name = name
@@ -79,6 +79,7 @@ class _ClassInfo:
         # the parameters ``__init__`` (analysed on its own) leaves not requiring grad (``self.emb.weight.requires_grad
         # = False``): so they are when another method starts
         self.frozen: FrozenSet[Obj] = frozenset()
+        self.bases: List[str] = []  # its base classes that are classes of this module, in order
 
 
 class _Function:
@@ -191,6 +192,13 @@ class Interpreter(TorchSemantics):
         # constant default) and that it never rebinds; the module's (``module_constants``, computed when needed)
         self.consts: Dict[str, object] = {}
         self._module_consts: Optional[Dict[str, object]] = None
+        self._const_calls = 0
+        # the instances whose ``__init__`` is running for a call (innermost last): modules built there are theirs
+        # alone (two ``Mlp()`` hold different layers), so their sites carry the instance (``alloc_site``)
+        self.alloc_ctx: List[object] = []
+        # instance site -> index in ``caller_states`` of the state of its ``__init__`` while it runs for a call (a
+        # helper it calls with ``self``, ``initialize_weights(self)``, sees what it has set so far)
+        self.init_frames: Dict[object, int] = {}  # ``predicate_const`` calls being evaluated (a helper calling a helper: two at most)
         self._bound_names: Dict[int, Set[str]] = {}  # (module-level) classes and functions bound before it
         self.module_bindings: Dict[str, int] = {}
         self.grad_used: Set[Obj] = set()
@@ -331,6 +339,30 @@ class Interpreter(TorchSemantics):
     def _self_attrs(env: Dict[str, Value]) -> Dict[str, Value]:
         """What an ``__init__`` left in ``self.x`` (one level deep)."""
         return {k[5:]: v for k, v in env.items() if k.startswith("self.") and k.count(".") == 1}
+
+    def alloc_site(self, site: object) -> object:
+        """The site of a module built at ``site`` (a node id): with the instance whose ``__init__`` builds it, when
+        one runs for a call."""
+        return (site, self.alloc_ctx[-1]) if self.alloc_ctx else site
+
+    def method_of(self, cls: str, name: str, skip_own: bool = False) -> Optional[_Function]:
+        """The method ``name`` an instance of our class ``cls`` runs: its own, else the first one its base classes
+        of this module define (depth first, as Python's MRO for single inheritance). ``skip_own``: from the bases
+        only (``super().name``)."""
+        todo = list(self.classes[cls].bases) if skip_own and cls in self.classes else [cls]
+        seen: Set[str] = set()
+        while todo:
+            c = todo.pop(0)
+            if c in seen:
+                continue
+            seen.add(c)
+            fn = self.fn_by_qual.get(f"{c}.{name}")
+            if fn is not None:
+                return fn
+            info = self.classes.get(c)
+            if info is not None:
+                todo[0:0] = info.bases
+        return None
 
     def instance_attrs_of(self, cls: _ClassInfo, env: Dict[str, Value]) -> Dict[str, Value]:
         """What ``__init__``, run for one instance, left in ``self.x``; where that is only unknown (a call too deep
@@ -487,6 +519,11 @@ class Interpreter(TorchSemantics):
         self.call_stack.append((fn, node, self.call_stack[0][2] if self.call_stack else s.env))
         self.caller_states.append(s)
         self.opaque_made.append(set())
+        building = instance is not None and fnode.name.value == "__init__"
+        if building:
+            self.alloc_ctx.append(instance.site)
+            outer_frame = self.init_frames.get(instance.site)
+            self.init_frames[instance.site] = len(self.caller_states)
         try:
             self.exec_block(body_statements(fnode.body))
             self.flush_pending()
@@ -494,10 +531,21 @@ class Interpreter(TorchSemantics):
             if self.state is not None:
                 exits.append((EMPTY, self.state))
                 if instance is not None and fnode.name.value == "__init__":
-                    self.instance_attrs[instance.site] = self.instance_attrs_of(fn.cls, self.state.env)
-                    self.instance_frozen[instance.site] = frozenset(o for o in self.state.norg if o.kind == PARAM)
-                    self.instance_consts[instance.site] = self.init_constants(fn, _all_params(fnode)[0].name.value)
+                    # (a base class's ``__init__`` run by ``super().__init__()`` recorded its part first)
+                    self.instance_attrs[instance.site] = {**self.instance_attrs.get(instance.site, {}),
+                                                          **self.instance_attrs_of(fn.cls, self.state.env)}
+                    self.instance_frozen[instance.site] = self.instance_frozen.get(instance.site, frozenset()) | \
+                        frozenset(o for o in self.state.norg if o.kind == PARAM)
+                    self.instance_consts[instance.site] = {
+                        **self.instance_consts.get(instance.site, {}),
+                        **self.init_constants(fn, _all_params(fnode)[0].name.value)}
         finally:
+            if building:
+                self.alloc_ctx.pop()
+                if outer_frame is None:
+                    self.init_frames.pop(instance.site, None)
+                else:
+                    self.init_frames[instance.site] = outer_frame
             self.call_stack.pop()
             self.caller_states.pop()
             opaque = self.opaque_made.pop()
@@ -594,11 +642,16 @@ class Interpreter(TorchSemantics):
         given = dict(zip([p.name.value for p in plist[1 if is_method else 0:]], positional))
         given.update({a.keyword.value: a.value for a in node.args if a.keyword is not None})
         rebound = self.bound_in(fn.node)
+        if rebound:
+            key = ("assigned-only", id(fn.node))
+            if key not in self._bound_names:
+                self._bound_names[key] = _assigned_only(fn.node)
+            rebound = rebound - self._bound_names[key]
         out: Dict[str, object] = {}
         for p in plist + list(params.kwonly_params):
             name = p.name.value
             if name in rebound:
-                continue
+                continue  # (a name only ``=`` rebinds stops being a constant there: ``assign``)
             # an argument is read where the call is; a default is a literal where the function is defined
             value = self.const(given[name]) if name in given else (
                 literal_value(p.default) if p.default is not None else NOT_CONSTANT)
@@ -682,6 +735,8 @@ class Interpreter(TorchSemantics):
             if isinstance(node.operator, cst.And) and not left or isinstance(node.operator, cst.Or) and left:
                 return left
             return self.const(node.right)
+        if isinstance(node, cst.Call):
+            return self.predicate_const(node)
         if isinstance(node, cst.Comparison) and len(node.comparisons) == 1:
             left, right = self.const(node.left), self.const(node.comparisons[0].comparator)
             if left is NOT_CONSTANT or right is NOT_CONSTANT:
@@ -896,7 +951,7 @@ class Interpreter(TorchSemantics):
         return self.is_leaf_rg(o, state) or (o.kind == VIEW and o.base is not None and self.is_leaf_rg(o.base, state))
 
     def view_of(self, o: Obj, node, multi: bool = False, how: str = "", site=None, tuple_of: bool = False,
-                maybe: bool = False) -> Obj:
+                maybe: bool = False, reshaped: bool = False) -> Obj:
         """A view of ``o`` created at ``node``; views of ``.data``/detached/grad tensors stay what they are.
 
         Its creation meta (``Obj.meta``) follows autograd's: made in inference mode (of a normal tensor) or with
@@ -925,6 +980,8 @@ class Interpreter(TorchSemantics):
             extra: tuple = (MAYBE_VIEW,)  # taken for a view, which it is only for some shapes (``maybe_view_of_split``)
         else:
             extra = (TUPLE_OF_VIEWS,) if tuple_of else ()
+        if reshaped or (k == VIEW and RESHAPED in o.extra):
+            extra += (RESHAPED,)  # of ``base`` only if a reshape of it did not copy (``reshape_view``)
         return self.obj(VIEW, id(node) if site is None else site, base=base, node=node, stmt=self.stmt, meta=meta,
                         how=made_by, extra=extra, rg=rg)
 
@@ -1166,10 +1223,20 @@ class Interpreter(TorchSemantics):
             # by the statement: not the tensor the right-hand side's last call returned)
             self.assign(target, self.derived(stmt, (cur, rhs), label=op[:-1]), stmt.value)
         elif isinstance(target, (cst.Name, cst.Attribute)) and self.maybe_tensor(cur):
-            if self.saved_by(cur):
+            if self.saved_by(cur) or self.function_tensor_input(target, cur):
                 self.inplace(stmt, target, cur, "augassign", op)
             if self.tensor_objs(rhs) or any(o.kind == GRAD for o in rhs) or _mentions_grad(stmt.value):
                 self.defer_write_on_grad_user(stmt, target, cur, "augassign", op)
+
+    def function_tensor_input(self, target: cst.BaseExpression, value: Value) -> bool:
+        """In a custom ``autograd.Function``, ``value`` is an input of ``forward`` that ``forward`` returns (``x *= 2;
+        return x``: so it is a tensor, not a number given along)."""
+        fn = self.current
+        if fn is None or fn.role != "forward" or fn.node is None or not value \
+                or not all(o.root() in fn.inputs for o in value):
+            return False
+        name = dotted(target)
+        return name is not None and name in _returned_names(fn.node)
 
     def sx_Return(self, stmt: cst.Return) -> None:
         v = EMPTY
@@ -1410,26 +1477,67 @@ class Interpreter(TorchSemantics):
             return self.predicate_facts(test, polarity, depth)
         return none
 
-    def predicate_facts(self, call: cst.Call, polarity: bool, depth: int) -> Tuple[Optional[bool], FrozenSet[str]]:
-        """``grad_facts`` of a call to a function of this project whose body is one ``return`` of a test
-        (docstring and comments aside): that test, with its parameters standing for the names passed."""
-        none: Tuple[Optional[bool], FrozenSet[str]] = (None, frozenset())
-        if any(a.star for a in call.args) or not isinstance(call.func, cst.Name):
-            return none
+    def one_return_function(self, call: cst.Call) -> Optional[Tuple[cst.FunctionDef, cst.Return]]:
+        """For a call (no ``*args``) of a function of this project, by its name, whose body is one ``return`` of
+        an expression (docstring and comments aside): its definition and that ``return``."""
+        if any(a.star for a in call.args) or not isinstance(call.func, cst.Name) or self.state is None:
+            return None
         value = self.state.env.get(call.func.value)
         if not value or len(value) != 1:
-            return none
+            return None
         f = next(iter(value))
         fn = self.fn_by_qual.get(f.cls) if f.kind == FUNC and not isinstance(f.node, cst.Lambda) else None
         fnode = fn.node if fn is not None else None
         if fnode is None or fnode.decorators:
-            return none
+            return None
         stmts = [st for st in body_statements(fnode.body) if not is_docstring(st)]
         if len(stmts) != 1 or not isinstance(stmts[0], cst.SimpleStatementLine) or len(stmts[0].body) != 1:
-            return none
+            return None
         ret = stmts[0].body[0]
         if not isinstance(ret, cst.Return) or ret.value is None:
+            return None
+        return fnode, ret
+
+    def predicate_const(self, call: cst.Call) -> object:
+        """``const`` of a call of a one-``return`` helper (``exists(mask)``: ``return val is not None``) whose
+        parameters the call gives constants (or leaves to literal defaults): its expression with those values.
+        ``NOT_CONSTANT`` otherwise."""
+        found = self.one_return_function(call) if self._const_calls < 2 else None
+        if found is None:
+            return NOT_CONSTANT
+        fnode, ret = found
+        plist = list(fnode.params.posonly_params) + list(fnode.params.params)
+        given: Dict[str, cst.BaseExpression] = dict(zip([p.name.value for p in plist],
+                                                         [a.value for a in call.args if a.keyword is None]))
+        given.update({a.keyword.value: a.value for a in call.args if a.keyword is not None})
+        consts: Dict[str, object] = {}
+        for p in plist + list(fnode.params.kwonly_params):
+            name = p.name.value
+            value = self.const(given[name]) if name in given else (
+                literal_value(p.default) if p.default is not None else NOT_CONSTANT)
+            if value is NOT_CONSTANT:
+                return NOT_CONSTANT
+            consts[name] = value
+        if any(isinstance(n, cst.Name) and n.value not in consts and n.value not in ("None", "True", "False")
+               for n in _nodes(ret.value)):
+            return NOT_CONSTANT  # it reads something besides its parameters
+        outer = self.consts
+        self.consts = consts
+        self._const_calls += 1
+        try:
+            return self.const(ret.value)
+        finally:
+            self.consts = outer
+            self._const_calls -= 1
+
+    def predicate_facts(self, call: cst.Call, polarity: bool, depth: int) -> Tuple[Optional[bool], FrozenSet[str]]:
+        """``grad_facts`` of a call to a function of this project whose body is one ``return`` of a test
+        (docstring and comments aside): that test, with its parameters standing for the names passed."""
+        none: Tuple[Optional[bool], FrozenSet[str]] = (None, frozenset())
+        found = self.one_return_function(call)
+        if found is None:
             return none
+        fnode, ret = found
         plist = list(fnode.params.posonly_params) + list(fnode.params.params)
         params: Dict[str, Optional[str]] = {p.name.value: None for p in plist + list(fnode.params.kwonly_params)}
         positional = [a.value for a in call.args if a.keyword is None]
@@ -1446,17 +1554,28 @@ class Interpreter(TorchSemantics):
         out: List[Obj] = []
         info = self.classes.get(o.cls)
         if info is not None:
-            own = []  # ``self.modules()`` inside a method of its class: what the method has set so far counts
-            if o.site == ("self", o.cls) and self.state is not None:
-                own = list(self._self_attrs(self.state.env).values())
-            for attr_value in (list(info.attrs.values()) + list(self.instance_attrs.get(o.site, {}).values())
-                               + own):
+            # this instance's own attributes where known (``__init__`` ran for it), and inside a method of its
+            # class (``self.modules()``) what the method has set so far
+            attrs = {**info.attrs, **self.instance_attrs.get(o.site, {})}
+            if self.state is not None and (o.site == ("self", o.cls) or self._is_self(o)):
+                attrs.update(self._self_attrs(self.state.env))
+            elif self.init_frames.get(o.site, len(self.caller_states)) < len(self.caller_states):
+                attrs.update(self._self_attrs(self.caller_states[self.init_frames[o.site]].env))
+            for attr_value in attrs.values():
                 out.extend(x for x in attr_value if x.kind == MODULE)
         for layer in self.held_modules(o) or ():
             out.extend(x for x in layer if x.kind == MODULE)
         out.extend(x for x in o.elems if x.kind == MODULE)  # a ModuleList's
         out.extend(x for x in self.module_dict_values((o,)) if x.kind == MODULE)
         return out
+
+    def _is_self(self, o: Obj) -> bool:
+        """``o`` is the instance the method being analysed runs for (its first parameter holds it)."""
+        fn = self.current
+        if fn is None or fn.cls is None or fn.node is None or self.state is None:
+            return False
+        params = _all_params(fn.node)
+        return bool(params) and o in self.state.env.get(params[0].name.value, ())
 
     def held_modules(self, o: Obj) -> Optional[List[Value]]:
         """What a module container holds, in order as far as known: the layers of an ``nn.Sequential``, the one
@@ -1475,7 +1594,7 @@ class Interpreter(TorchSemantics):
         """``m.modules()``: ``m`` and every module below it, as far as they are known (``module_children``)."""
         out: Set[Obj] = set()
         todo = [o for o in value if o.kind == MODULE]
-        while todo and len(out) <= MAX_VALUE_SIZE:
+        while todo and len(out) <= MAX_MODULE_TREE:
             o = todo.pop()
             if o not in out:
                 out.add(o)
@@ -1501,6 +1620,7 @@ class Interpreter(TorchSemantics):
         head = entry.copy()
         exit_state: Optional[State] = None
         breaks: List[State] = []
+        end: Optional[State] = None
         for _ in range(MAX_LOOP_ITERATIONS):
             self.state = head.copy()
             self.stmt = node
@@ -1531,6 +1651,20 @@ class Interpreter(TorchSemantics):
             self.state = head.copy()
             self.stmt = node
             bind_one()
+            self.loop_exits.append(([], []))
+            self.exec_block(body_statements(body))
+            self.loop_exits.pop()
+        if end is not None and any(o not in head.saved for o in end.saved):
+            # the next pass: what one pass saved of a tensor made before the loop, the head (which also stands for
+            # no pass at all) does not hold; a pass that follows a pass does (``b[i] = ...`` before
+            # ``y = y + torch.mm(w, b)`` in the body writes what the previous pass saved). Run once from the end of
+            # a pass, for what it reports; the state after the loop stays the converged one
+            self.state = end.copy()
+            self.stmt = node
+            if test is not None:
+                self.ev(test)
+            if bind_target is not None:
+                bind_target()
             self.loop_exits.append(([], []))
             self.exec_block(body_statements(body))
             self.loop_exits.pop()
@@ -1670,6 +1804,7 @@ class Interpreter(TorchSemantics):
             elif q == "torch.nn.Module" or (q.startswith("torch.nn.") and q[9:10].isupper()):
                 info.is_module = True
             elif local is not None:
+                info.bases.append(d)
                 info.is_module = info.is_module or local.is_module
                 info.is_autograd_function = info.is_autograd_function or local.is_autograd_function
                 info.attrs.update(local.attrs)
@@ -1748,6 +1883,8 @@ class Interpreter(TorchSemantics):
             return
         if isinstance(target, cst.Name):
             s.bind(target.value, value)
+            if target.value in self.consts:  # ``mask = mask[:, None]``: no longer the constant the call gave
+                self.consts = {k: v for k, v in self.consts.items() if k != target.value}
             if self.current is None and self.current_cls is None:
                 self.module_bindings[target.value] = self.module_bindings.get(target.value, 0) + 1
             return
@@ -1854,8 +1991,8 @@ class Interpreter(TorchSemantics):
                 out.add(self.obj(UNKNOWN, ("iter", id(node), o.site)))
             else:
                 out.add(self.obj(UNKNOWN, ("iter", id(node))))
-        if len(out) > 12:
-            return UNKNOWN_VALUE
+        if len(out) > 12 and not (len(out) <= MAX_MODULE_TREE and all(o.kind == MODULE for o in out)):
+            return UNKNOWN_VALUE  # (the modules of a model, ``model.modules()``, may be more)
         return frozenset(out) if out else unknown(("iter", id(node)))
 
     # ------------------------------------------------------------------ expressions
@@ -1957,6 +2094,64 @@ class Interpreter(TorchSemantics):
                         self.state.unbind(name)
                     else:
                         self.state.bind(name, value)
+
+    def super_call(self, node: cst.Call, name: str) -> Optional[Value]:
+        """``super().name(...)`` in a method of one of our classes: the method of its base classes of this module,
+        for the same instance. After ``super().__init__(...)`` the attributes it set are the instance's here too.
+        None when the base method is not ours (``nn.Module.__init__``) or there is no instance."""
+        fn = self.current
+        s = self.state
+        if fn is None or fn.cls is None or s is None or fn.node is None:
+            return None
+        method = self.method_of(fn.cls.name, name, skip_own=True)
+        params = _all_params(fn.node)
+        if method is None or not params:
+            return None
+        first = params[0].name.value
+        self_value = s.env.get(first)
+        if not self_value:
+            return None
+        pos, kw = self.eval_args(node)
+        result = self.call_function(method, node, self_value, pos, kw)
+        if name == "__init__" and self.state is not None and len(self_value) == 1:
+            instance = next(iter(self_value))
+            for attr, value in self.instance_attrs.get(instance.site, {}).items():
+                key = f"{first}.{attr}"
+                if key not in self.state.env:
+                    self.state.bind(key, value)
+        return result if result is not None else unknown(("call", id(node)))
+
+    def map_call(self, node: cst.Call) -> Optional[Value]:
+        """``map(f, xs)`` with ``f`` a lambda or a function of ours (``q, k, v = map(lambda t: rearrange(t, ...),
+        (q, k, v))``): ``f`` applied to each element, position by position where ``xs`` is known so (the result
+        unpacks like ``xs``), else to what the elements may be. None for any other callable (the caller goes on as
+        for an unknown function)."""
+        fval = self.ev(node.args[0].value)
+        seq = self.ev(node.args[1].value)
+        if len(fval) != 1:
+            return None
+        f = next(iter(fval))
+        if f.kind != FUNC:
+            return None
+        if isinstance(f.node, cst.Lambda):
+            def apply(value: Value) -> Value:
+                return self.call_lambda(f.node, [value], {})
+        else:
+            fn = self.fn_by_qual.get(f.cls)
+            if fn is None:
+                return None
+            self.record_call(f.cls)
+
+            def apply(value: Value) -> Value:
+                result = self.call_function(fn, node, None, [value], {})
+                return result if result is not None else unknown(("call", id(node)))
+        parts = seq_parts(next(iter(seq))) if len(seq) == 1 else None
+        if parts is not None and len(parts) <= MAX_SEQ_PARTS:
+            results = tuple(apply(p) for p in parts)
+            elems = frozenset(o for r in results for o in r)
+            return frozenset((self.obj(SEQ, id(node), elems=elems if len(elems) <= MAX_VALUE_SIZE else UNKNOWN_VALUE,
+                                       extra=results),))
+        return frozenset((self.obj(SEQ, id(node), elems=apply(self.iter_elems(seq, node))),))
 
     def ev_IfExp(self, node: cst.IfExp) -> Value:
         self.ev(node.test)
@@ -2292,6 +2487,10 @@ class Interpreter(TorchSemantics):
         if q is not None:
             return self.qual_call(node, q)
         if isinstance(func, cst.Attribute):
+            if _is_super_call(func.value):
+                result = self.super_call(node, func.attr.value)
+                if result is not None:
+                    return result
             key = dotted(func)
             recv = self.ev(func.value)
             if key is not None and self.state is not None and key in self.state.env:
@@ -2317,6 +2516,10 @@ class Interpreter(TorchSemantics):
                     return frozenset((self.obj(SEQ, id(node), elems=pairs),))
                 pair = self.obj(SEQ, ("tuple", id(node)), extra=parts)
                 return frozenset((self.obj(SEQ, id(node), elems=frozenset((pair,))),))
+            if name == "map" and len(node.args) == 2 and not any(a.star or a.keyword for a in node.args):
+                mapped = self.map_call(node)
+                if mapped is not None:
+                    return mapped
             if name == "range" and node.args and not any(a.star for a in node.args):
                 self.eval_args(node)  # its elements are ints: ``x[i]`` with ``i`` one of them takes a view
                 return frozenset((self.obj(SEQ, id(node), elems=frozenset((self.obj(INT, "int"),))),))
@@ -2360,33 +2563,35 @@ class Interpreter(TorchSemantics):
                 out.update(self.call_lambda(f.node, pos, kw))
             elif f.kind == FUNC:
                 self.record_call(f.cls)
-                self.mark_used(pos)
-                self.mark_used(kw.values())
                 fn = self.fn_by_qual.get(f.cls)
                 if fn is not None and fn.home is not None and not any(
                         o.kind != UNKNOWN for v in list(pos) + list(kw.values()) for o in v):
                     fn = None  # a helper of another file given nothing we know (``is_x_available()``): not worth a call
                 result = self.call_function(fn, node, None, pos, kw) if fn is not None else None
+                if result is None:  # (analysed, its body said what it used its arguments for)
+                    self.mark_used(pos)
+                    self.mark_used(kw.values())
                 out.update(result if result is not None else (self.obj(UNKNOWN, ("call", id(node))),))
             elif f.kind == CLASS:
                 info = self.classes.get(f.cls)
                 if info is not None and (info.is_module or not info.is_autograd_function):
-                    inst = (self.obj(MODULE, id(node), cls=f.cls, node=node) if info.is_module else
-                            self.obj(UNKNOWN, ("instance", id(node)), cls=f.cls, node=node))  # its methods are known
-                    init = self.fn_by_qual.get(f"{f.cls}.__init__")
+                    site = self.alloc_site(id(node))
+                    inst = (self.obj(MODULE, site, cls=f.cls, node=node) if info.is_module else
+                            self.obj(UNKNOWN, ("instance", site), cls=f.cls, node=node))  # its methods are known
+                    init = self.method_of(f.cls, "__init__")
                     if init is not None:  # what it does with its arguments (registers hooks, ...)
                         self.call_function(init, node, frozenset((inst,)), pos, kw)
                     out.add(inst)
                 else:
                     out.add(self.obj(UNKNOWN, ("call", id(node))))
-            elif f.kind == UNKNOWN and f.cls in self.classes and f"{f.cls}.__call__" in self.fn_by_qual:
-                result = self.call_function(self.fn_by_qual[f"{f.cls}.__call__"], node, frozenset((f,)), pos, kw)
+            elif f.kind == UNKNOWN and f.cls in self.classes and self.method_of(f.cls, "__call__") is not None:
+                result = self.call_function(self.method_of(f.cls, "__call__"), node, frozenset((f,)), pos, kw)
                 out.update(result if result is not None else (self.obj(UNKNOWN, ("call", id(node))),))
             elif f.kind == MODULE:
                 result = self.module_call(node, f, pos, kw)
                 if f.site in self.seq_layers and (self.bw_hooked or self.bw_hooked_all):
                     self.run_hooked_sequence(f, result)
-                forward = self.fn_by_qual.get(f"{f.cls}.forward") if f.cls in self.classes else None
+                forward = self.method_of(f.cls, "forward") if f.cls in self.classes else None
                 if forward is not None:
                     self.record_forward_call(forward, pos)
                     # our own module: its forward, for this call (the model-level result above, when there is one,
@@ -2762,6 +2967,58 @@ def _collect_self_assign(stmts, out: Set[str]) -> None:
 
 
 # ---------------------------------------------------------------------- entry point
+def _returned_names(fnode: cst.FunctionDef) -> Set[str]:
+    """The names ``fnode`` returns (alone or in a tuple), nested functions aside."""
+    out: Set[str] = set()
+    for n in _nodes(fnode.body):
+        if isinstance(n, cst.Return) and n.value is not None:
+            items = [e.value for e in n.value.elements] if isinstance(n.value, (cst.Tuple, cst.List)) else [n.value]
+            out.update(i.value for i in items if isinstance(i, cst.Name))
+    return out
+
+
+def _is_super_call(expr: cst.BaseExpression) -> bool:
+    """``super()`` (or ``super(Cls, self)``)."""
+    return (isinstance(expr, cst.Call) and isinstance(expr.func, cst.Name) and expr.func.value == "super"
+            and len(expr.args) in (0, 2))
+
+
+def _assigned_only(fnode: cst.FunctionDef) -> Set[str]:
+    """The names that ``fnode``'s body binds only as targets of ``=`` (a name, or inside a tuple or list target),
+    never by a loop, ``with``, ``+=``, ``:=``, ``import``, ``del``, ``except``, a nested ``def``/``class`` or
+    ``global``: ``Interpreter.assign`` sees each of their bindings."""
+    assigned: Set[str] = set()
+    other: Set[str] = set()
+
+    def names_in(target: cst.BaseExpression, into: Set[str]) -> None:
+        if isinstance(target, cst.Name):
+            into.add(target.value)
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            for el in target.elements:
+                names_in(el.value, into)
+        elif isinstance(target, cst.StarredElement):
+            names_in(target.value, into)
+
+    for n in _nodes(fnode.body):
+        if isinstance(n, cst.Assign):
+            for t in n.targets:
+                names_in(t.target, assigned)
+        elif isinstance(n, (cst.AugAssign, cst.AnnAssign)):
+            names_in(n.target, other)
+        elif isinstance(n, (cst.For, cst.CompFor)):
+            names_in(n.target, other)
+        elif isinstance(n, cst.WithItem) and n.asname is not None:
+            names_in(n.asname.name, other)
+        elif isinstance(n, cst.NamedExpr):
+            names_in(n.target, other)
+        elif isinstance(n, (cst.FunctionDef, cst.ClassDef)):
+            other.add(n.name.value)
+        elif isinstance(n, (cst.Import, cst.ImportFrom, cst.Del, cst.ExceptHandler, cst.Global, cst.Nonlocal,
+                            cst.MatchAs, cst.MatchStar)):
+            return set()  # (rare in a function that gets constants: give up)
+    return assigned - other
+
+
 def _nodes(node: cst.CSTNode) -> List[cst.CSTNode]:
     """``node`` and everything below it (iteratively)."""
     out, stack = [], [node]

@@ -21,12 +21,13 @@ from .names import NO_CHANGE, dotted, grad_mode_set_by, literal_value
 from .statements import SuiteLine, body_statements, children_statements, is_static, mark_dirty_names
 from .values import (
     CLASS, CUSTOM_FUNCTION, MULTI_OUTPUT, DATA, DERIVED, DETACHED, EMPTY, FUNC, GRAD, LEAF, MODULE, NAMED_PARAMS, OPTIMIZER, PARAM,
-    MAX_SEQ_PARTS, MAX_VALUE_SIZE, PARAMS, SEQ, UNKNOWN, UNKNOWN_OBJ, UNKNOWN_VALUE, UNORDERED, VIEW, Obj, Value,
+    MAX_MODULE_TREE, MAX_SEQ_PARTS, MAX_VALUE_SIZE, PARAMS, SEQ, UNKNOWN, UNKNOWN_OBJ, UNKNOWN_VALUE, UNORDERED, VIEW, Obj, Value,
     join_values, seq_parts, unknown,
 )
 
 _NO_AFFINE_FLAGS = ("affine", "elementwise_affine")
 _PARAM_ATTRS = ("weight", "bias")
+_RESHAPES = ("reshape", "flatten", "reshape_as")
 _PARAM_MODULE_PREFIXES = (
     "Linear", "Bilinear", "Conv", "ConvTranspose", "BatchNorm", "LayerNorm", "GroupNorm", "Embedding", "EmbeddingBag",
     "PReLU", "RMSNorm", "SyncBatchNorm",
@@ -425,11 +426,14 @@ class TorchSemantics:
         return "?"
 
     def record_saves(self, node, key: str, args: Dict[object, Value], result: Value, label: str,
-                     module: Optional[Obj] = None, inplace_variant: bool = False) -> None:
+                     module: Optional[Obj] = None, inplace_variant: bool = False,
+                     inplace_key: Optional[str] = None) -> None:
         """Look ``key`` up in the generated op table and remember which argument tensors (and whether the result)
         the op saved for backward. Certain facts only: the saved set is the intersection over every way the
         unknown requires-grad flags could turn out, and nothing is recorded unless some input surely requires
-        grad (or the op is a module with parameters)."""
+        grad (or the op is a module with parameters). ``inplace_variant``: the call is the in-place form of ``key``
+        (``inplace_key``, when given, names it in the table of in-place forms that save their result:
+        ``leaky_relu_`` saves its result where ``leaky_relu`` saves its input)."""
         info = ops.saved_info(key)
         if info is None:
             return
@@ -461,6 +465,9 @@ class TorchSemantics:
             # ``x.clamp_()``, ``torch.sin_(x)``: what the out-of-place op saves of ``x`` an in-place one saves as a
             # copy made before the write (autograd's ``original_self``); only its result is ``x`` itself
             saved_args = {i for i in saved_args if i != 0}
+            probed = ops.inplace_saves_result(inplace_key) if inplace_key is not None else None
+            if probed is not None:
+                saves_result = probed
         s = self.state
         saved = dict(s.saved)
         record = (label, node, ())
@@ -604,7 +611,7 @@ class TorchSemantics:
             if self.state is not None and self.state.grad is True:
                 # what it saves of its input it saves as a copy made before the write: only its result is the tensor
                 self.record_saves(node, cls, {0: pos[0]}, pos[0], f"`{short}(inplace=True)`", mod,
-                                  inplace_variant=True)
+                                  inplace_variant=True, inplace_key=cls)
             return pos[0]
         if cls == "torch.nn.Identity":
             return pos[0]  # ``forward`` returns its input itself
@@ -651,8 +658,8 @@ class TorchSemantics:
                     out = self.torch_module_call(first_call, first_call.args[0].value, layer, [out], {})
                 else:
                     out = self.torch_module_call(arg, arg, layer, [out], {})
-            elif len(mods) == 1 and len(layer_value) == 1 and f"{mods[0].cls}.forward" in self.fn_by_qual:
-                forward = self.fn_by_qual[f"{mods[0].cls}.forward"]
+            elif len(mods) == 1 and len(layer_value) == 1 and self.method_of(mods[0].cls, "forward") is not None:
+                forward = self.method_of(mods[0].cls, "forward")
                 self.record_forward_call(forward, [out])
                 result = self.call_function(forward, arg, frozenset(mods), [out], {})
                 out = result if result is not None else self._derived(arg, [out])
@@ -686,7 +693,7 @@ class TorchSemantics:
         if name in ("modules", "children") and recv and all(o.kind == MODULE for o in recv):
             tree = (self.module_tree(recv) if name == "modules" else
                     frozenset(c for o in recv for c in self.module_children(o)))
-            if 0 < len(tree) <= 12:
+            if 0 < len(tree) <= MAX_MODULE_TREE:
                 return frozenset((self.obj(SEQ, id(node), elems=tree),))
         if name in ("register_buffer", "register_parameter") and len(pos) >= 2 and recv and all(
                 o.kind == MODULE for o in recv) and isinstance(literal_value(node.args[0].value), str):
@@ -723,10 +730,9 @@ class TorchSemantics:
             # a method of one of our classes, on an instance of it: analysed for this call
             classes = {o.cls for o in recv if o.kind in (MODULE, UNKNOWN) and o.cls in self.classes}
             if len(classes) == 1 and all(o.cls in classes for o in recv):
-                qual = f"{classes.pop()}.{name}"
-                fn = self.fn_by_qual.get(qual)
+                fn = self.method_of(classes.pop(), name)
                 if fn is not None:
-                    self.record_call(qual)
+                    self.record_call(fn.qualname)
                     result = self.call_function(fn, node, recv, pos, kw)
                     if result is not None:
                         return result
@@ -801,7 +807,8 @@ class TorchSemantics:
                 args = {0: recv}
                 for i, v in enumerate(pos):
                     args[i + 1] = v
-                self.record_saves(node, "Tensor." + name[:-1], args, recv, f"`.{name}()`", inplace_variant=True)
+                self.record_saves(node, "Tensor." + name[:-1], args, recv, f"`.{name}()`", inplace_variant=True,
+                                  inplace_key="Tensor." + name)
             return recv
         if name == "requires_grad_":
             flag = self.flag(node.args[0].value) if node.args else True
@@ -822,6 +829,15 @@ class TorchSemantics:
                 self.obj(DETACHED, id(node), rg=False, base=o.root(), origin=self.copy_origin(o), node=node, stmt=self.stmt)
                 for o in tensors
             )
+        if name == "detach_" and tensors and len(tensors) == len(recv) and not pos and not kw:
+            # ``log_pis.detach_()``: the tensor itself leaves the graph -- every name holding it now holds a tensor
+            # without history (what was computed from it before keeps its graph)
+            detached = {o: self.obj(DETACHED, ("detach_", id(node), o.site), rg=False, base=o.root(),
+                                    origin=self.copy_origin(o), node=node, stmt=self.stmt) for o in tensors
+                        if o.kind not in (LEAF, PARAM, DATA, DETACHED, GRAD)}
+            if detached:
+                self._replace_everywhere(detached)
+            return frozenset(detached.get(o, o) for o in tensors)
         if name == "backward":
             self.mark_used((recv,))
             self.emit(BackwardCall(node, recv, self.state))
@@ -839,6 +855,10 @@ class TorchSemantics:
             return out
         if name in ("reshape", "flatten") and self.split_outputs(recv):
             return self.maybe_view_of_split(node, recv, f".{name}()")
+        if name in _RESHAPES:
+            views = self.reshape_view(node, recv, f".{name}()")
+            if views is not None:
+                return views
         if ops.is_view_method(name) or name in ("view", "view_as"):
             multi = ops.makes_multi_output_views(name)
             tuple_of = ops.returns_views_tuple(name)
@@ -876,6 +896,20 @@ class TorchSemantics:
         Taken for a view (``MAYBE_VIEW``): what writes into it breaks is said with that assumption, as a warning."""
         return frozenset(self.view_of(o, node, how=how, maybe=True) for o in value)
 
+    def reshape_view(self, node: cst.Call, value: Value, how: str) -> Optional[Value]:
+        """``x.reshape(...)``/``x.flatten()``: torch returns a view of ``x`` when its strides allow (always for a
+        contiguous ``x``) and a copy otherwise. A Parameter or a leaf made by a factory is contiguous: a view. The
+        result of an op is contiguous unless the op kept a non-contiguous input's layout (elementwise ops on a
+        transposed input do): taken for a view (``RESHAPED``), so that what a write into it breaks is said with
+        that assumption, as a warning. A view (a transpose, a slice) or anything unknown: None (the caller takes it
+        for a copy, as before)."""
+        tensors = self.tensor_objs(value)
+        if not tensors or len(tensors) != len(value) or self.state is None:
+            return None
+        if not all(o.kind in (PARAM, LEAF, DERIVED) for o in tensors):
+            return None
+        return frozenset(self.view_of(o, node, how=how, reshaped=o.kind == DERIVED) for o in tensors)
+
     def maybe_copy_without_grad(self, node: cst.Call, recv: Value, tensors: List[Obj], name: str) -> Value:
         """``x.float()``, ``x.contiguous()``, ``x.to("cpu")``: ``x`` itself or a copy, depending on its dtype, layout
         or device. When ``x`` surely does not require grad, the result is taken for a fresh tensor that does not
@@ -907,8 +941,12 @@ class TorchSemantics:
         for value in s.env.values():
             for o in value:
                 hit = self.saved_modules(o) & owners
-                if hit and o not in s.stale:
-                    s.stale[o] = (node, text, next(iter(sorted(hit, key=str))))
+                if not hit:
+                    continue
+                # one entry per step that wrote what the graph saved (two optimizers stepped in turn: both are wrong)
+                steps = s.stale.get(o, ())
+                if not any(step is node for step, _, _ in steps):
+                    s.stale[o] = steps + ((node, text, next(iter(sorted(hit, key=str)))),)
 
     def stale_backward(self, node: cst.Call, value: Value) -> None:
         s = self.state
@@ -916,8 +954,8 @@ class TorchSemantics:
             return
         entries = [s.stale.get(o) for o in value]
         if all(e is not None for e in entries):
-            step, optimizer, _ = entries[0]
-            self.emit(StepBetweenGraphAndBackward(node, value, step, optimizer))
+            for step, optimizer, _ in entries[0]:
+                self.emit(StepBetweenGraphAndBackward(node, value, step, optimizer))
 
     def copy_origin(self, o: Obj) -> FrozenSet[Obj]:
         """For ``x.detach()`` / ``x.clone().detach()``: the tensors whose values were copied."""
@@ -938,6 +976,13 @@ class TorchSemantics:
         if q in _GLOBAL_FULL_BACKWARD_HOOKS:
             self.bw_hooked_all = True
             return unknown(("call", id(node)))
+        if q == "itertools.chain" and pos and not kw and not any(a.star for a in args) and all(
+                v and all(o.kind == PARAMS for o in v) for v in pos):
+            # ``itertools.chain(g1.parameters(), g2.parameters())`` for one optimizer: the parameters of both
+            owners = frozenset(site for v in pos for o in v if o.extra for site in o.extra[0])
+            label = " and ".join(dict.fromkeys(o.label for v in pos for o in v if o.label))
+            return frozenset((self.obj(PARAMS, id(node), label=label or "a parameter", node=node,
+                                       extra=(owners,) if owners else ()),))
         if q in ("copy.deepcopy", "copy.copy") and len(pos) == 1 and pos[0] and all(o.kind == MODULE for o in pos[0]):
             # a copy of a module (``get_clones``: ``nn.ModuleList([copy.deepcopy(layer) for _ in range(n)])``) is
             # built like it and runs like it: the analysis takes it for the module
@@ -955,7 +1000,7 @@ class TorchSemantics:
             self.created_sites.add(id(node))
             origin = frozenset(o for o in (pos[0] if pos else EMPTY) if self.is_rg(o) and o.is_tensor)
             return frozenset((self.obj(LEAF, id(node), rg=flag, label=label, node=node, stmt=self.stmt, origin=frozenset(origin)),))
-        if ops.is_factory(q):
+        if ops.is_factory(q) and "out" not in kw:
             flag: Optional[bool] = False
             for a in args:
                 if a.keyword is not None and a.keyword.value == "requires_grad":
@@ -968,6 +1013,7 @@ class TorchSemantics:
                 origin = frozenset(o for o in pos[0] if o.is_tensor and o.kind in (LEAF, PARAM) and self.is_rg(o))
             return frozenset((self.obj(LEAF, id(node), rg=flag, label=label, node=node, stmt=self.stmt, origin=origin),))
         if q.startswith("torch.nn.") and q[9:10].isupper() and "." not in q[9:]:
+            site = self.alloc_site(id(node))  # (one module per instance whose ``__init__`` builds it)
             extra = []
             for a in args:
                 if a.keyword is None:
@@ -980,25 +1026,30 @@ class TorchSemantics:
                 if kname == "inplace" and self.flag(a.value) is True:
                     extra.append("inplace")
             if q == "torch.nn.Sequential":
-                self.seq_layers.pop(id(node), None)
-                self.seq_unordered.pop(id(node), None)
+                self.seq_layers.pop(site, None)
+                self.seq_unordered.pop(site, None)
                 layer_args = self.sequential_layers(args, pos)
                 if layer_args is not None and layer_args[0] is None:  # only the set of its layers is known
                     held = frozenset(x for x in layer_args[1][0] if x.kind == MODULE)
-                    self.seq_unordered[id(node)] = layer_args[1][0]
-                    if _param_layers([frozenset((x,)) for x in held]):
+                    self.seq_unordered[site] = layer_args[1][0]
+                    n_param = _param_layers([frozenset((x,)) for x in held])
+                    if n_param:
                         extra.append("has_param")  # its output requires grad; which layers save what is not known
+                    if n_param >= 2:
+                        # (in some order: every parameterised layer after the first sees an input that requires
+                        # grad, and saves its parameters)
+                        extra.append("multi_param")
                     args, pos = [], []
                 elif layer_args is not None:
                     args, pos = layer_args
             if q == "torch.nn.Sequential" and len(pos) > 1:
                 self.emit(LayersInSequence(node, tuple((a.value, v) for a, v in zip(args, pos) if a.keyword is None)))
-            if q == "torch.nn.Sequential" and id(node) not in self.seq_unordered and all(
+            if q == "torch.nn.Sequential" and site not in self.seq_unordered and all(
                     a.keyword is None and not a.star for a in args):
                 # (no argument: layers come from ``append``/``add_module``, ``add_layer``)
-                self.seq_layers[id(node)] = tuple((a.value, v) for a, v in zip(args, pos))
+                self.seq_layers[site] = tuple((a.value, v) for a, v in zip(args, pos))
             if q == "torch.nn.ModuleDict":
-                self.module_dicts[id(node)] = self.module_dict_entries(args)
+                self.module_dicts[site] = self.module_dict_entries(args)
             if q in ("torch.nn.Sequential", "torch.nn.ModuleList") and pos and _param_layers(pos) >= 2:
                 extra.append("multi_param")
             if q == "torch.nn.Sequential" and pos and any(
@@ -1015,7 +1066,7 @@ class TorchSemantics:
             idx = ops.inplace_module_kwarg(q)
             if idx is not None and len(args) > idx and args[idx].keyword is None and self.flag(args[idx].value) is True:
                 extra.append("inplace")
-            return frozenset((self.obj(MODULE, id(node), cls=q, node=node, extra=tuple(sorted(set(extra))),
+            return frozenset((self.obj(MODULE, site, cls=q, node=node, extra=tuple(sorted(set(extra))),
                                        elems=held),))
         if ops.is_no_grad_function(q):
             return pos[0] if pos else UNKNOWN_VALUE
@@ -1032,7 +1083,7 @@ class TorchSemantics:
                 self.inplace(node, args[target_idx].value, pos[target_idx], "function", q.split(".")[-1])
                 if s.grad is True and q.endswith("_"):
                     self.record_saves(node, q[:-1], dict(enumerate(pos)), pos[target_idx], f"`{_short(q)}`",
-                                      inplace_variant=target_idx == 0)
+                                      inplace_variant=target_idx == 0, inplace_key=q if target_idx == 0 else None)
             return pos[target_idx]
         ikw = ops.inplace_kwarg(q)
         if ikw is not None and pos:
@@ -1046,7 +1097,8 @@ class TorchSemantics:
             if flag is True and self.maybe_tensor(pos[0]):
                 self.inplace(node, args[0].value, pos[0], "inplace_kwarg", f"{q.split('.')[-1]}(..., inplace=True)")
                 if s.grad is True:
-                    self.record_saves(node, q, {0: pos[0]}, pos[0], f"`{_short(q)}(inplace=True)`")
+                    self.record_saves(node, q, {0: pos[0]}, pos[0], f"`{_short(q)}(inplace=True)`",
+                                      inplace_variant=True, inplace_key=q)
                 return pos[0]
         if q.startswith("torch.optim.") and q.count(".") == 2 and q.split(".")[-1][:1].isupper() and pos:
             self.emit(TensorsGivenToOptimizer(node, args[0].value, pos[0], s, self.stmt))
@@ -1069,6 +1121,10 @@ class TorchSemantics:
                              for o in self.tensor_objs(pos[0]))
         if q in ("torch.reshape", "torch.flatten") and pos and self.split_outputs(pos[0]):
             return self.maybe_view_of_split(node, pos[0], q + "()")
+        if q in ("torch.reshape", "torch.flatten") and pos:
+            views = self.reshape_view(node, pos[0], q + "()")
+            if views is not None:
+                return views
         if ops.is_view_function(q) and pos and self.tensor_objs(pos[0]):
             multi = ops.makes_multi_output_views(q)
             tuple_of = ops.returns_views_tuple(q)

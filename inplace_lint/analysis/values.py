@@ -44,6 +44,9 @@ INFERENCE = "inference"
 ASSUMED = "assumed-activation"
 # ``Obj.extra`` of a view that torch makes only for some shapes (``reshape`` of a ``chunk`` output)
 MAYBE_VIEW = "maybe-view"
+# ``Obj.extra`` of a VIEW taken through ``reshape``/``flatten`` of an op's result: a view of that result when it is
+# contiguous (the usual case), else a copy, which shares nothing with it (``TorchSemantics.reshape_view``)
+RESHAPED = "reshaped"
 VIEW_METAS = frozenset({MULTI_OUTPUT, NO_GRAD_VIEW, INFERENCE_VIEW, CUSTOM_FUNCTION})
 # ``Obj.extra`` of a VIEW that stands for the tuple of views an op returned (``t.split(2)``): indexing it picks a view
 TUPLE_OF_VIEWS = "tuple-of-views"
@@ -118,6 +121,8 @@ UNKNOWN_OBJ = Obj(UNKNOWN, "unknown")
 UNKNOWN_VALUE: Value = frozenset((UNKNOWN_OBJ,))
 EMPTY: Value = frozenset()
 
+# the most modules ``m.modules()`` is known to hold (each instance has its own: a model of a few blocks has dozens)
+MAX_MODULE_TREE = 64
 MAX_VALUE_SIZE = 12  # a value holding more possible objects than this degrades to UNKNOWN (keeps loops cheap)
 
 
@@ -177,7 +182,8 @@ class State:
         self.infer: Optional[bool] = False
         self.saved: Dict[Obj, FrozenSet[SaveRecord]] = {}
         self.overwritten: Dict[str, Tuple[object, Obj]] = {}
-        self.stale: Dict[Obj, Tuple[object, str]] = {}
+        # graphs an optimizer step made stale: object -> ((step call, optimizer text, module site), ...), one per step
+        self.stale: Dict[Obj, Tuple[Tuple[object, str, object], ...]] = {}
         self.renewed: Dict[Obj, Tuple[FrozenSet[str], FrozenSet[SaveRecord]]] = {}
 
     def copy(self) -> "State":

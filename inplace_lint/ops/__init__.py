@@ -268,6 +268,14 @@ def saves_result(key: str, rg_pattern: str | None = None, variant: str | None = 
                for rec in _records(entry, rg_pattern, variant))
 
 
+def inplace_saves_result(key: str) -> bool | None:
+    """Whether the in-place form ``key`` saves its result for backward, as probed (``"torch.nn.LeakyReLU"`` built
+    with ``inplace=True``, ``"torch.nn.functional.elu"`` called with ``inplace=True``, ``"Tensor.relu_"``,
+    ``"torch.sigmoid_"``); None when it was not probed. It may differ from the out-of-place form."""
+    got = table().get("inplace_saves_result", {}).get(_canonical(key))
+    return bool(got) if got is not None else None
+
+
 def version() -> str:
     """The torch version the table was generated from."""
     return str(table()["meta"]["torch_version"])

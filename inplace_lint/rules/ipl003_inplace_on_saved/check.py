@@ -4,8 +4,8 @@ from __future__ import annotations
 import libcst as cst
 
 from ... import ops
-from ...analysis.values import DATA, DERIVED, MODULE, VIEW_METAS
-from ...diagnostics import SAFE, UNSAFE, Fix
+from ...analysis.values import DATA, DERIVED, MODULE, RESHAPED, VIEW_METAS
+from ...diagnostics import SAFE, UNSAFE, WARNING, Fix
 from . import CODE
 from .._base import Check
 from .._common import assumption_note, expr_text, first_record, writes_view_with_meta
@@ -116,10 +116,20 @@ class InplaceOnSaved(Check):
 
         condition = (_DROPOUT_CONDITION if "ropout" in ev.op else "") + assumption_note(objs, ctx, inputs=False) \
             + _branch_condition(records)
+        # through ``reshape``/``flatten`` of an op's result: a view when that result is contiguous (the usual case;
+        # an elementwise op on a transposed input keeps its layout, and then torch copies)
+        maybe = next((o for o in objs if RESHAPED in o.extra), None)
+        if maybe is not None:
+            func = getattr(maybe.node, "func", None)
+            called = func.attr.value if isinstance(func, cst.Attribute) else "reshape"
+            condition += (f" (if `{called}` returns a view here, as it does for a contiguous tensor; for a "
+                          f"non-contiguous one it copies and nothing is raised)")
 
         def message(line_of) -> str:
             label, node = first_record(records, line_of)
-            return (f"{action} `{target}`, which {label} at line {line_of(node)} saved for backward: "
+            # saved further down: in the loop's pass before this one (or an earlier call of this code)
+            when = " on the loop's previous pass" if line_of(node) > line_of(ev.node) else ""
+            return (f"{action} `{target}`, which {label} at line {line_of(node)} saved for backward{when}: "
                     f"backward will raise {_TORCH_MSG}{condition}")
 
         related = [(node, f"saved for backward by {label}") for label, node, _ in sorted(records, key=_by_label)]
@@ -132,7 +142,8 @@ class InplaceOnSaved(Check):
             fresh = all(o.kind == DERIVED for o in objs)
             fix.edit["function"] = {"write": ev.node, "saved": [node for _, node, _ in sorted(records, key=_by_label)],
                                     "fresh": fresh}
-        ctx.report(ev.node, self.code, message, fix=fix, related=related[:3])
+        ctx.report(ev.node, self.code, message, fix=fix, related=related[:3],
+                   severity=WARNING if maybe is not None else None)
 
     def on_layers_in_sequence(self, event, ctx) -> None:
         """``nn.Sequential(..., nn.Sigmoid(), nn.ReLU(inplace=True), ...)``: the in-place layer overwrites the output

@@ -26,6 +26,8 @@ class InplaceOnMultiOutputView(Check):
         if maybe is not None:
             func = getattr(maybe.node, "func", None)
             called = func.attr.value if isinstance(func, cst.Attribute) else "reshape"
+            if called not in ("reshape", "flatten"):
+                called = "reshape"  # (a view of that reshape's result: the reshape is what may copy)
             note += (f" (if `{called}` returns a view of the split output here, as it does when the new shape only "
                      f"splits dimensions or the part is contiguous; otherwise it copies and nothing is raised)")
 

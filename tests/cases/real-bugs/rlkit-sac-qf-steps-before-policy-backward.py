@@ -1,7 +1,6 @@
 # case: rlkit-sac-qf-steps-before-policy-backward
 # source: https://github.com/rail-berkeley/rlkit/pull/109
 # expect: markers
-# known-miss: the Q-networks' layers sit in an nn.Sequential(*layers) built in a loop, so the analysis does not take the policy loss's graph to have saved their weights (and qf1 and qf2, two instances of one class, share the abstract objects of their layers, which would blame the wrong loss): the optimizer steps do not make it stale
 # torch: raises "one of the variables needed for gradient computation has been modified by an inplace operation"
 
 # rlkit/torch/sac/sac.py, SACTrainer.train_from_torch before the PR: policy_loss is built through self.qf1 and
