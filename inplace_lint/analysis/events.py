@@ -37,6 +37,9 @@ class InplaceWrite:
     stmt: Optional[cst.CSTNode]
     index_is_advanced: bool = False
     operand: Value = frozenset()
+    # seen on a loop's extra pass from the end of a pass (``Interpreter._run_loop``): what a save it breaks was made
+    # by the pass before
+    next_pass: bool = False
 
     @property
     def grad(self) -> Optional[bool]:

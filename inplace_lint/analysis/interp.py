@@ -196,6 +196,7 @@ class Interpreter(TorchSemantics):
         # the instances whose ``__init__`` is running for a call (innermost last): modules built there are theirs
         # alone (two ``Mlp()`` hold different layers), so their sites carry the instance (``alloc_site``)
         self.alloc_ctx: List[object] = []
+        self.next_passes = 0  # loops running their extra pass from the end of a pass (``_run_loop``)
         # instance site -> index in ``caller_states`` of the state of its ``__init__`` while it runs for a call (a
         # helper it calls with ``self``, ``initialize_weights(self)``, sees what it has set so far)
         self.init_frames: Dict[object, int] = {}  # ``predicate_const`` calls being evaluated (a helper calling a helper: two at most)
@@ -1113,7 +1114,8 @@ class Interpreter(TorchSemantics):
                 operand: Value = EMPTY) -> None:
         if self.state is None or not value:
             return
-        self.emit(InplaceWrite(node, target, value, via, op, self.state, self.stmt, advanced, operand))
+        self.emit(InplaceWrite(node, target, value, via, op, self.state, self.stmt, advanced, operand,
+                               self.next_passes > 0))
         s = self.state
         if s is not None and s.grad is True and operand and any(x.is_tensor and self.is_rg(x) for x in operand):
             # autograd records an in-place write of a tensor that requires grad: the written tensor requires
@@ -1666,7 +1668,11 @@ class Interpreter(TorchSemantics):
             if bind_target is not None:
                 bind_target()
             self.loop_exits.append(([], []))
-            self.exec_block(body_statements(body))
+            self.next_passes += 1
+            try:
+                self.exec_block(body_statements(body))
+            finally:
+                self.next_passes -= 1
             self.loop_exits.pop()
         # leaving: the loop ran zero or more times, or broke out
         self.state = head

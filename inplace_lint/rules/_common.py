@@ -106,9 +106,14 @@ def assumption_note(value, ctx, inputs: bool = True) -> str:
 
 
 def chained_write(ev) -> bool:
-    """``c.sub_(m).div_(s)``: the second write is into the result of the first, which raised already."""
+    """``c.sub_(m).div_(s)``, ``torch.arange(n, out=p).mul_(pi)``: the second write is into the result of the first
+    (an in-place method, or a call writing its ``out=``), which raised already."""
     t = ev.target
-    return (isinstance(t, cst.Call) and isinstance(t.func, cst.Attribute) and ops.is_inplace_method(t.func.attr.value))
+    if not isinstance(t, cst.Call):
+        return False
+    if isinstance(t.func, cst.Attribute) and ops.is_inplace_method(t.func.attr.value):
+        return True
+    return any(a.keyword is not None and a.keyword.value == "out" for a in t.args)
 
 
 def view_write(ev, ctx):

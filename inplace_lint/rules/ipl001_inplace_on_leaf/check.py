@@ -6,7 +6,7 @@ import libcst as cst
 from ...diagnostics import UNSAFE, Fix
 from . import CODE
 from .._base import Check
-from .._common import describe_leaf, expr_text, first_by_line, leaf_line, no_grad_fix
+from .._common import chained_write, describe_leaf, expr_text, first_by_line, leaf_line, no_grad_fix
 
 _TORCH_LEAF = '"a leaf Variable that requires grad is being used in an in-place operation"'
 _TORCH_OUT = "\"functions with out=... arguments don't support automatic differentiation\""
@@ -32,8 +32,8 @@ class InplaceOnLeaf(Check):
     code = CODE
 
     def on_inplace_write(self, ev, ctx) -> None:
-        if ev.via in ("setitem", "setdata") or ev.grad is not True:
-            return
+        if ev.via in ("setitem", "setdata") or ev.grad is not True or chained_write(ev):
+            return  # (a write chained on one that raised never runs)
         objs = list(ev.value)
         if not objs or not all(ctx.is_leaf_rg(o, ev.state) for o in objs):
             return

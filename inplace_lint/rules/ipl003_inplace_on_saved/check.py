@@ -52,14 +52,30 @@ def _assigned_back(ev) -> bool:
             and expr_text(assign.targets[0].target) == expr_text(ev.target))
 
 
-def saved_fix(ev, ctx) -> Fix:
-    fix = _saved_fix(ev, ctx)
+def saved_fix(ev, ctx, records=()) -> Fix:
+    fix = _saved_fix(ev, ctx, records)
     if isinstance(fix.edit, dict):  # rebinding or copying a leaf would cut the name off the leaf: the fixer declines
         fix.edit["leaf"] = any(ctx.is_leaf_rg_or_view(o, ev.state) for o in ev.value)
     return fix
 
 
-def _saved_fix(ev, ctx) -> Fix:
+def _in_statement(node, stmt) -> bool:
+    """``node`` is ``stmt`` or inside it."""
+    if stmt is None:
+        return False
+    found = []
+
+    class _Find(cst.CSTVisitor):
+        def on_visit(self, n: cst.CSTNode) -> bool:
+            if n is node:
+                found.append(n)
+            return not found
+
+    stmt.visit(_Find())
+    return bool(found)
+
+
+def _saved_fix(ev, ctx, records=()) -> Fix:
     target = expr_text(ev.target)
     simple_name = isinstance(ev.target, (cst.Name, cst.Attribute)) and not _aliased(ev, ctx)
     if ev.via == "hook":
@@ -83,6 +99,11 @@ def _saved_fix(ev, ctx) -> Fix:
         safe = simple_name and _result_discarded(ev)
         return Fix(f"Use the out-of-place form: `{target} = ...`", SAFE if safe else UNSAFE,
                    edit={"kind": "out_of_place", "node": ev.node, "stmt": ev.stmt})
+    if ev.via == "setitem" and (ev.next_pass or any(_in_statement(node, ev.stmt) for _, node, _ in records)):
+        # what the previous pass of the loop saved: a copy made before this write would be saved in turn next pass
+        return Fix(f"Read the slots of `{target}` that the op saves as copies (`{target}[i].clone()`), or collect the "
+                   f"results in a list and `torch.stack` them instead of writing into one tensor each pass",
+                   "display-only")
     if ev.via == "setitem" and any(ctx.requires_grad_by_writes(o, ev.state) for o in ev.value):
         # a buffer filled slot by slot (``outs[t] = f(outs[t - 1])``): a copy of it made before each write would be
         # read and saved in turn; the slots read are what to copy
@@ -133,7 +154,7 @@ class InplaceOnSaved(Check):
                     f"backward will raise {_TORCH_MSG}{condition}")
 
         related = [(node, f"saved for backward by {label}") for label, node, _ in sorted(records, key=_by_label)]
-        fix = saved_fix(ev, ctx)
+        fix = saved_fix(ev, ctx, records)
         if isinstance(fix.edit, dict) and ev.via in _CHAIN_WRITES and not any(when for _, _, when in records):
             # the alternative the fixer offers (--fix-with function): the chain from the saving op to this write as
             # an autograd.Function that keeps the write in place (inplace_lint/function_fix.py decides if it can)
