@@ -22,7 +22,7 @@ from ..diagnostics import REACHED_FROM_CALL, Diagnostic
 from .context import RuleContext
 from .events import GradRead, InplaceWrite, InplaceWriteOnGradUser, OverwrittenInputRead, RequiresGradSet
 from .names import (
-    NO_CHANGE, NOT_CONSTANT, bound_names, canonical, dotted, inference_mode_set_by, literal_value,
+    NO_CHANGE, NOT_CONSTANT, assigned_only_names, bound_names, canonical, dotted, inference_mode_set_by, literal_value,
     module_constants, record_import,
 )
 from .prefilter import CALL_DEPTH, mentions_torch
@@ -643,10 +643,10 @@ class Interpreter(TorchSemantics):
         given = dict(zip([p.name.value for p in plist[1 if is_method else 0:]], positional))
         given.update({a.keyword.value: a.value for a in node.args if a.keyword is not None})
         rebound = self.bound_in(fn.node)
-        if rebound:
+        if rebound and any(p.name.value in rebound for p in plist + list(params.kwonly_params)):
             key = ("assigned-only", id(fn.node))
             if key not in self._bound_names:
-                self._bound_names[key] = _assigned_only(fn.node)
+                self._bound_names[key] = assigned_only_names(fn.node)
             rebound = rebound - self._bound_names[key]
         out: Dict[str, object] = {}
         for p in plist + list(params.kwonly_params):
@@ -2989,42 +2989,6 @@ def _is_super_call(expr: cst.BaseExpression) -> bool:
             and len(expr.args) in (0, 2))
 
 
-def _assigned_only(fnode: cst.FunctionDef) -> Set[str]:
-    """The names that ``fnode``'s body binds only as targets of ``=`` (a name, or inside a tuple or list target),
-    never by a loop, ``with``, ``+=``, ``:=``, ``import``, ``del``, ``except``, a nested ``def``/``class`` or
-    ``global``: ``Interpreter.assign`` sees each of their bindings."""
-    assigned: Set[str] = set()
-    other: Set[str] = set()
-
-    def names_in(target: cst.BaseExpression, into: Set[str]) -> None:
-        if isinstance(target, cst.Name):
-            into.add(target.value)
-        elif isinstance(target, (cst.Tuple, cst.List)):
-            for el in target.elements:
-                names_in(el.value, into)
-        elif isinstance(target, cst.StarredElement):
-            names_in(target.value, into)
-
-    for n in _nodes(fnode.body):
-        if isinstance(n, cst.Assign):
-            for t in n.targets:
-                names_in(t.target, assigned)
-        elif isinstance(n, (cst.AugAssign, cst.AnnAssign)):
-            names_in(n.target, other)
-        elif isinstance(n, (cst.For, cst.CompFor)):
-            names_in(n.target, other)
-        elif isinstance(n, cst.WithItem) and n.asname is not None:
-            names_in(n.asname.name, other)
-        elif isinstance(n, cst.NamedExpr):
-            names_in(n.target, other)
-        elif isinstance(n, (cst.FunctionDef, cst.ClassDef)):
-            other.add(n.name.value)
-        elif isinstance(n, (cst.Import, cst.ImportFrom, cst.Del, cst.ExceptHandler, cst.Global, cst.Nonlocal,
-                            cst.MatchAs, cst.MatchStar)):
-            return set()  # (rare in a function that gets constants: give up)
-    return assigned - other
-
-
 def _nodes(node: cst.CSTNode) -> List[cst.CSTNode]:
     """``node`` and everything below it (iteratively)."""
     out, stack = [], [node]
@@ -3196,6 +3160,8 @@ def _known_positions(value: Value) -> bool:
     if len(value) != 1:
         return False
     o = next(iter(value))
+    if o.kind == SEQ and isinstance(o.site, tuple) and o.site[:1] == ("star",) and isinstance(o.extra, tuple):
+        return True  # the ``*args`` of the call being analysed: the positional arguments it was given (maybe none)
     return (o.kind == SEQ and bool(o.extra) and isinstance(o.node, (cst.List, cst.Tuple))
             and len(o.extra) == len(o.node.elements)
             and not any(isinstance(el, cst.StarredElement) for el in o.node.elements))

@@ -267,6 +267,16 @@ def bound_names(fn: cst.FunctionDef) -> Set[str]:
     return set(bound) | declared
 
 
+def assigned_only_names(fn: cst.FunctionDef) -> Set[str]:
+    """The names a function body binds only by ``name = ...`` statements (one target, a name or a tuple of names),
+    never by a loop, ``with``, ``+=``, ``import``, ``del``, ``except``, a nested ``def`` or ``class``, nor declared
+    ``global``/``nonlocal`` by a nested function."""
+    bound: Dict[str, list] = {}
+    declared: Set[str] = set()
+    _scope_bindings(body_statements(fn.body), bound, declared)
+    return {name for name, hows in bound.items() if hows and all(h is not None for h in hows)} - declared
+
+
 def module_constants(module: cst.Module) -> Dict[str, object]:
     """Module-level names bound exactly once, by ``NAME = <literal>``, that no function declares global: their
     value everywhere in the module (``TRIGGER_BUG = True``)."""

@@ -5,28 +5,32 @@ from ...analysis.values import CUSTOM_FUNCTION
 from ...diagnostics import UNSAFE, Fix
 from . import CODE
 from .._base import Check
-from .._common import assumption_note, copy_write_fix, expr_text, first_by_line, writes_view_with_meta
+from .._common import copy_write_fix, first_by_line, view_write, writes_view_with_meta
 
 _SYMPTOM = ('"Output 0 of ... is a view and is being modified inplace. This view was created inside a custom '
             'Function (or because an input was returned as-is)"')
+# the view does not require grad (the Function's input did not), the value written does
+_SYMPTOM_NO_GRAD_VIEW = ('"A view was created in no_grad mode and is being modified inplace with grad mode enabled. '
+                         'This view was created inside a custom Function (or because an input was returned as-is)"')
 
 
 class InplaceOnCustomFunctionView(Check):
     code = CODE
 
     def on_inplace_write(self, ev, ctx) -> None:
-        if not writes_view_with_meta(ev, ctx, (CUSTOM_FUNCTION,)):
+        if not writes_view_with_meta(ev, ctx, (CUSTOM_FUNCTION,), rg_operand=True):
             return
-        objs = list(ev.value)
-        target = expr_text(ev.target)
-        note = assumption_note(objs, ctx)
+        objs, target, rg_view, note = view_write(ev, ctx)
+        symptom = _SYMPTOM if rg_view else _SYMPTOM_NO_GRAD_VIEW
+        written = "" if rg_view else ", written with a value that requires grad"
 
         def message(line_of) -> str:
             first = first_by_line(objs, line_of, node_of=lambda o: o.node)
             where = line_of(first.node) if first.node is not None else 0
             at = f" at line {where}" if where else ""
             action = "Item assignment into" if ev.via == "setitem" else f"In-place `{ev.op}` on"
-            return (f"{action} `{target}`, a view returned by {first.how}{at}{note}: torch raises {_SYMPTOM} here")
+            return (f"{action} `{target}`, a view returned by {first.how}{at}{written}{note}: torch raises "
+                    f"{symptom} here")
 
         if ev.via == "module":
             fix = Fix("Construct the module without `inplace=True`", UNSAFE,

@@ -2,7 +2,6 @@
 # source: https://github.com/ccarliu/m3ae/issues/15
 # expect: markers
 # torch: raises "A view was created in no_grad mode and is being modified inplace"
-# known-miss: the wrapper calls the inner module as `self.module(Scatter.apply(inputs), *args)`: a call with `*args` the wrapper received is not analysed, so the view the custom Function returned does not reach `Unet.forward`
 
 # M3AE (multi-modal masked autoencoder for brain MRI) pre-training, model/Unet.py:
 # Unet.forward overwrites masked patches of the input with a learnable image in place,
