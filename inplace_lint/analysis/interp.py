@@ -197,6 +197,7 @@ class Interpreter(TorchSemantics):
         # alone (two ``Mlp()`` hold different layers), so their sites carry the instance (``alloc_site``)
         self.alloc_ctx: List[object] = []
         self.next_passes = 0  # loops running their extra pass from the end of a pass (``_run_loop``)
+        self._loop_writes: Dict[int, Set[str]] = {}  # loop node -> ``_inplace_written_names`` of its body
         # instance site -> index in ``caller_states`` of the state of its ``__init__`` while it runs for a call (a
         # helper it calls with ``self``, ``initialize_weights(self)``, sees what it has set so far)
         self.init_frames: Dict[object, int] = {}  # ``predicate_const`` calls being evaluated (a helper calling a helper: two at most)
@@ -470,6 +471,15 @@ class Interpreter(TorchSemantics):
             bound[name] = value
         for name, value in kw.items():
             bound[name] = value
+        if isinstance(params.star_kwarg, cst.Param):
+            # ``def forward(self, x, **kwargs)``: a dict of the keyword arguments no named parameter takes
+            named = {p.name.value for p in _all_params(fnode)}
+            extra_kw = {k: v for k, v in kw.items() if k not in named}
+            site = ("starkw", id(node))
+            self.dict_entries[site] = extra_kw
+            held = frozenset(o for v in extra_kw.values() for o in v)
+            bound[params.star_kwarg.name.value] = frozenset((self.obj(
+                SEQ, site, elems=held if len(held) <= MAX_VALUE_SIZE else UNKNOWN_VALUE, meta=UNORDERED, node=node),))
         if star is not None:
             # ``def forward(self, *inputs)``: a tuple of the positional arguments after the named ones
             rest = list(pos[len(names):])
@@ -1656,7 +1666,7 @@ class Interpreter(TorchSemantics):
             self.loop_exits.append(([], []))
             self.exec_block(body_statements(body))
             self.loop_exits.pop()
-        if end is not None and any(o not in head.saved for o in end.saved):
+        if end is not None and self._next_pass_may_report(node, body, head, end):
             # the next pass: what one pass saved of a tensor made before the loop, the head (which also stands for
             # no pass at all) does not hold; a pass that follows a pass does (``b[i] = ...`` before
             # ``y = y + torch.mm(w, b)`` in the body writes what the previous pass saved). Run once from the end of
@@ -1683,6 +1693,22 @@ class Interpreter(TorchSemantics):
         for b in breaks:
             exit_state = join_states(exit_state, b, split=entry)
         self.state = exit_state
+
+    def _next_pass_may_report(self, node, body, head: State, end: State) -> bool:
+        """Whether the loop's extra pass (``_run_loop``) can find anything: a name the body writes in place
+        (``b[i] = ...``, ``b += ...``, ``b.add_(...)``, ``out=b``) holds, at the end of a pass, a tensor that pass saved
+        and the loop head does not know saved."""
+        new = [o for o in end.saved if o not in head.saved]
+        if not new:
+            return False
+        key = id(node)
+        names = self._loop_writes.get(key)
+        if names is None:
+            names = self._loop_writes[key] = _inplace_written_names(body)
+        if not names:
+            return False
+        roots = {o.root() for o in new}
+        return any(o.root() in roots for n in names for o in end.env.get(n, ()))
 
     def ex_For(self, node: cst.For) -> None:
         self.stmt = node
@@ -2431,6 +2457,9 @@ class Interpreter(TorchSemantics):
                 kw[a.keyword.value] = v
             elif a.star == "*" and _known_positions(v):
                 pos.extend(next(iter(v)).extra)  # ``f(*[a, b])``, ``f(*inputs)`` of a literal: one by one
+            elif a.star == "**" and len(v) == 1 and next(iter(v)).site in self.dict_entries and isinstance(
+                    next(iter(v)).site, tuple) and next(iter(v)).site[:1] == ("starkw",):
+                kw.update(self.dict_entries[next(iter(v)).site])  # ``f(**kwargs)`` of the call being analysed
             elif a.star:
                 pos.append(UNKNOWN_VALUE)
                 expanded = False
@@ -2973,6 +3002,43 @@ def _collect_self_assign(stmts, out: Set[str]) -> None:
 
 
 # ---------------------------------------------------------------------- entry point
+def _root_name_of(expr: cst.BaseExpression) -> Optional[str]:
+    """``b`` for ``b``, ``b[i]``, ``b.x[i:j]``, ``self.buf`` (dotted as the state keys names)."""
+    while isinstance(expr, cst.Subscript):
+        expr = expr.value
+    return dotted(expr)
+
+
+def _inplace_written_names(body) -> Set[str]:
+    """The names (dotted) that statements of ``body`` write in place: ``b[i] = ...``, ``b += ...``, ``b.add_(...)``,
+    ``torch.mul(x, y, out=b)``, ``F.relu(b, inplace=True)`` (nested functions and lambdas aside)."""
+    names: Set[str] = set()
+
+    def add(expr) -> None:
+        name = _root_name_of(expr)
+        if name is not None:
+            names.add(name)
+
+    for n in _nodes(body):
+        if isinstance(n, cst.AugAssign):
+            add(n.target)
+        elif isinstance(n, cst.Assign):
+            for t in n.targets:
+                if isinstance(t.target, cst.Subscript):
+                    add(t.target.value)
+        elif isinstance(n, cst.Call):
+            func = n.func
+            if isinstance(func, cst.Attribute) and func.attr.value.endswith("_") \
+                    and not func.attr.value.startswith("_"):
+                add(func.value)
+            for a in n.args:
+                if a.keyword is not None and a.keyword.value == "out":
+                    add(a.value)
+                elif a.keyword is not None and a.keyword.value == "inplace" and n.args and n.args[0].keyword is None:
+                    add(n.args[0].value)
+    return names
+
+
 def _returned_names(fnode: cst.FunctionDef) -> Set[str]:
     """The names ``fnode`` returns (alone or in a tuple), nested functions aside."""
     out: Set[str] = set()
