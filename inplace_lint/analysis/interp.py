@@ -2540,9 +2540,13 @@ class Interpreter(TorchSemantics):
                 return self.call_value(node, self.state.env[name])
             if name in _ITER_PASSTHROUGH and node.args:
                 pos, kw = self.eval_args(node)
+                if not pos:
+                    return UNKNOWN_VALUE  # (``list(**kw)``)
                 return frozenset((self.obj(SEQ, id(node), elems=self.iter_elems(pos[0], node)),))
             if name in ("enumerate", "zip") and node.args:
                 pos, kw = self.eval_args(node)
+                if not pos:
+                    return UNKNOWN_VALUE
                 parts = tuple(self.iter_elems(p, node) for p in pos)
                 if name == "enumerate":
                     # one (index, element) pair per element: a loop over it can take them one by one
@@ -3227,7 +3231,9 @@ def _known_positions(value: Value) -> bool:
         return False
     o = next(iter(value))
     if o.kind == SEQ and isinstance(o.site, tuple) and o.site[:1] == ("star",) and isinstance(o.extra, tuple):
-        return True  # the ``*args`` of the call being analysed: the positional arguments it was given (maybe none)
+        # the ``*args`` of the call being analysed: the positional arguments it was given (none: left unexpanded,
+        # as the builtins read their arguments by position)
+        return bool(o.extra)
     return (o.kind == SEQ and bool(o.extra) and isinstance(o.node, (cst.List, cst.Tuple))
             and len(o.extra) == len(o.node.elements)
             and not any(isinstance(el, cst.StarredElement) for el in o.node.elements))
