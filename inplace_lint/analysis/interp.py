@@ -1634,12 +1634,7 @@ class Interpreter(TorchSemantics):
         breaks: List[State] = []
         end: Optional[State] = None
         for _ in range(MAX_LOOP_ITERATIONS):
-            self.state = head.copy()
-            self.stmt = node
-            if test is not None:
-                self.ev(test)
-            if bind_target is not None:
-                bind_target()
+            self._start_pass(node, head, test, bind_target)
             frame: Tuple[List[State], List[State]] = ([], [])
             self.loop_exits.append(frame)
             self.exec_block(body_statements(body))
@@ -1671,12 +1666,7 @@ class Interpreter(TorchSemantics):
             # no pass at all) does not hold; a pass that follows a pass does (``b[i] = ...`` before
             # ``y = y + torch.mm(w, b)`` in the body writes what the previous pass saved). Run once from the end of
             # a pass, for what it reports; the state after the loop stays the converged one
-            self.state = end.copy()
-            self.stmt = node
-            if test is not None:
-                self.ev(test)
-            if bind_target is not None:
-                bind_target()
+            self._start_pass(node, end, test, bind_target)
             self.loop_exits.append(([], []))
             self.next_passes += 1
             try:
@@ -1693,6 +1683,15 @@ class Interpreter(TorchSemantics):
         for b in breaks:
             exit_state = join_states(exit_state, b, split=entry)
         self.state = exit_state
+
+    def _start_pass(self, node, state: State, test, bind_target) -> None:
+        """A pass of a loop's body begins from ``state``: the test evaluated (``while``), the target bound (``for``)."""
+        self.state = state.copy()
+        self.stmt = node
+        if test is not None:
+            self.ev(test)
+        if bind_target is not None:
+            bind_target()
 
     def _next_pass_may_report(self, node, body, head: State, end: State) -> bool:
         """Whether the loop's extra pass (``_run_loop``) can find anything: a name the body writes in place
