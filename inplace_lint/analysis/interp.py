@@ -2627,6 +2627,13 @@ class Interpreter(TorchSemantics):
                 out.update(result if result is not None else (self.obj(UNKNOWN, ("call", id(node))),))
             elif f.kind == MODULE:
                 result = self.module_call(node, f, pos, kw)
+                if self.state is not None and self.state.overwritten and pos and result:
+                    roots = {o.root() for o in pos[0]}
+                    if all(o.root() in roots for o in result):
+                        # it returns the very tensor it wrote (``nn.Sequential(nn.ReLU(inplace=True))``): reading
+                        # the result is the point (a name that held the input is still an overwritten read)
+                        for root in roots:
+                            self.state.overwritten.pop(root, None)
                 if f.site in self.seq_layers and (self.bw_hooked or self.bw_hooked_all):
                     self.run_hooked_sequence(f, result)
                 forward = self.method_of(f.cls, "forward") if f.cls in self.classes else None
