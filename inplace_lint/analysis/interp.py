@@ -26,8 +26,10 @@ from .names import (
     module_constants, record_import,
 )
 from .prefilter import CALL_DEPTH, mentions_torch
-from .statements import SuiteLine, body_statements, children_statements, is_docstring, is_static, mark_dirty_names
-from .torch_semantics import _PARAM_ATTRS, _PARAM_MODULE_PREFIXES, TorchSemantics
+from .statements import (
+    SuiteLine, body_statements, children_statements, is_docstring, is_static, mark_dirty_names, returned_values,
+)
+from .torch_semantics import _PARAM_ATTRS, _PARAM_MODULE_PREFIXES, TorchSemantics, _root_name
 from .values import (
     CLASS, DATA, DERIVED, DETACHED, EMPTY, FUNC, GRAD, INT, LEAF, MODULE, NAMED_PARAMS, PARAM, PARAM_GROUP,
     PARAM_GROUPS, PARAMS, SEQ, UNKNOWN, UNKNOWN_VALUE, VIEW, Obj, State, Value, collect_refs, join_states, join_values,
@@ -192,7 +194,7 @@ class Interpreter(TorchSemantics):
         # constant default) and that it never rebinds; the module's (``module_constants``, computed when needed)
         self.consts: Dict[str, object] = {}
         self._module_consts: Optional[Dict[str, object]] = None
-        self._const_calls = 0
+        self._const_calls = 0  # ``predicate_const`` calls being evaluated (a helper calling a helper: two at most)
         # the instances whose ``__init__`` is running for a call (innermost last): modules built there are theirs
         # alone (two ``Mlp()`` hold different layers), so their sites carry the instance (``alloc_site``)
         self.alloc_ctx: List[object] = []
@@ -200,7 +202,7 @@ class Interpreter(TorchSemantics):
         self._loop_writes: Dict[int, Set[str]] = {}  # loop node -> ``_inplace_written_names`` of its body
         # instance site -> index in ``caller_states`` of the state of its ``__init__`` while it runs for a call (a
         # helper it calls with ``self``, ``initialize_weights(self)``, sees what it has set so far)
-        self.init_frames: Dict[object, int] = {}  # ``predicate_const`` calls being evaluated (a helper calling a helper: two at most)
+        self.init_frames: Dict[object, int] = {}
         self._bound_names: Dict[int, Set[str]] = {}  # (module-level) classes and functions bound before it
         self.module_bindings: Dict[str, int] = {}
         self.grad_used: Set[Obj] = set()
@@ -485,7 +487,7 @@ class Interpreter(TorchSemantics):
             rest = list(pos[len(names):])
             elems = frozenset(o for v in rest for o in v)
             bound[star.name.value] = frozenset((self.obj(
-                SEQ, ("star", id(node)), elems=elems if len(elems) <= 12 else UNKNOWN_VALUE, extra=tuple(rest),
+                SEQ, ("star", id(node)), elems=elems if len(elems) <= MAX_VALUE_SIZE else UNKNOWN_VALUE, extra=tuple(rest),
                 node=node),))
         callee = State()
         callee.grad = fn.grad if fn.forced_grad else s.grad
@@ -541,7 +543,7 @@ class Interpreter(TorchSemantics):
             exits = list(self.returns)
             if self.state is not None:
                 exits.append((EMPTY, self.state))
-                if instance is not None and fnode.name.value == "__init__":
+                if building:
                     # (a base class's ``__init__`` run by ``super().__init__()`` recorded its part first)
                     self.instance_attrs[instance.site] = {**self.instance_attrs.get(instance.site, {}),
                                                           **self.instance_attrs_of(fn.cls, self.state.env)}
@@ -647,25 +649,20 @@ class Interpreter(TorchSemantics):
         rebinds: name -> value."""
         if not isinstance(node, cst.Call) or any(a.star for a in node.args):
             return {}
-        params = fn.node.params
-        plist = list(params.posonly_params) + list(params.params)
-        positional = [a.value for a in node.args if a.keyword is None]
-        given = dict(zip([p.name.value for p in plist[1 if is_method else 0:]], positional))
-        given.update({a.keyword.value: a.value for a in node.args if a.keyword is not None})
+        named = _named_params(fn.node)
+        given = _arguments_by_name(fn.node, node, 1 if is_method else 0)
         rebound = self.bound_in(fn.node)
-        if rebound and any(p.name.value in rebound for p in plist + list(params.kwonly_params)):
+        if rebound and any(p.name.value in rebound for p in named):
             key = ("assigned-only", id(fn.node))
             if key not in self._bound_names:
                 self._bound_names[key] = assigned_only_names(fn.node)
             rebound = rebound - self._bound_names[key]
         out: Dict[str, object] = {}
-        for p in plist + list(params.kwonly_params):
+        for p in named:
             name = p.name.value
             if name in rebound:
                 continue  # (a name only ``=`` rebinds stops being a constant there: ``assign``)
-            # an argument is read where the call is; a default is a literal where the function is defined
-            value = self.const(given[name]) if name in given else (
-                literal_value(p.default) if p.default is not None else NOT_CONSTANT)
+            value = self.argument_const(p, given)
             if value is not NOT_CONSTANT:
                 out[name] = value
         return out
@@ -1248,7 +1245,7 @@ class Interpreter(TorchSemantics):
                 or not all(o.root() in fn.inputs for o in value):
             return False
         name = dotted(target)
-        return name is not None and name in _returned_names(fn.node)
+        return name is not None and any(isinstance(e, cst.Name) and e.value == name for e in returned_values(fn.node))
 
     def sx_Return(self, stmt: cst.Return) -> None:
         v = EMPTY
@@ -1489,6 +1486,14 @@ class Interpreter(TorchSemantics):
             return self.predicate_facts(test, polarity, depth)
         return none
 
+    def argument_const(self, param: cst.Param, given: Dict[str, cst.BaseExpression]) -> object:
+        """``const`` of what a call gives ``param`` (``given``: ``_arguments_by_name``): an argument is read where the
+        call is; a default is a literal where the function is defined."""
+        name = param.name.value
+        if name in given:
+            return self.const(given[name])
+        return literal_value(param.default) if param.default is not None else NOT_CONSTANT
+
     def one_return_function(self, call: cst.Call) -> Optional[Tuple[cst.FunctionDef, cst.Return]]:
         """For a call (no ``*args``) of a function of this project, by its name, whose body is one ``return`` of
         an expression (docstring and comments aside): its definition and that ``return``."""
@@ -1518,18 +1523,13 @@ class Interpreter(TorchSemantics):
         if found is None:
             return NOT_CONSTANT
         fnode, ret = found
-        plist = list(fnode.params.posonly_params) + list(fnode.params.params)
-        given: Dict[str, cst.BaseExpression] = dict(zip([p.name.value for p in plist],
-                                                         [a.value for a in call.args if a.keyword is None]))
-        given.update({a.keyword.value: a.value for a in call.args if a.keyword is not None})
+        given = _arguments_by_name(fnode, call)
         consts: Dict[str, object] = {}
-        for p in plist + list(fnode.params.kwonly_params):
-            name = p.name.value
-            value = self.const(given[name]) if name in given else (
-                literal_value(p.default) if p.default is not None else NOT_CONSTANT)
+        for p in _named_params(fnode):
+            value = self.argument_const(p, given)
             if value is NOT_CONSTANT:
                 return NOT_CONSTANT
-            consts[name] = value
+            consts[p.name.value] = value
         if any(isinstance(n, cst.Name) and n.value not in consts and n.value not in ("None", "True", "False")
                for n in _nodes(ret.value)):
             return NOT_CONSTANT  # it reads something besides its parameters
@@ -1550,14 +1550,9 @@ class Interpreter(TorchSemantics):
         if found is None:
             return none
         fnode, ret = found
-        plist = list(fnode.params.posonly_params) + list(fnode.params.params)
-        params: Dict[str, Optional[str]] = {p.name.value: None for p in plist + list(fnode.params.kwonly_params)}
-        positional = [a.value for a in call.args if a.keyword is None]
-        for p, arg in zip(plist, positional):
-            params[p.name.value] = dotted(arg)
-        for a in call.args:
-            if a.keyword is not None and a.keyword.value in params:
-                params[a.keyword.value] = dotted(a.value)
+        given = _arguments_by_name(fnode, call)
+        params: Dict[str, Optional[str]] = {p.name.value: dotted(given[p.name.value]) if p.name.value in given else None
+                                            for p in _named_params(fnode)}
         return self.grad_facts(ret.value, polarity, params, depth + 1)
 
     def module_children(self, o: Obj) -> List[Obj]:
@@ -1571,7 +1566,8 @@ class Interpreter(TorchSemantics):
             attrs = {**info.attrs, **self.instance_attrs.get(o.site, {})}
             if self.state is not None and (o.site == ("self", o.cls) or self._is_self(o)):
                 attrs.update(self._self_attrs(self.state.env))
-            elif self.init_frames.get(o.site, len(self.caller_states)) < len(self.caller_states):
+            elif o.site in self.init_frames and self.init_frames[o.site] < len(self.caller_states):
+                # its ``__init__`` is running and called this code (``initialize_weights(self)``)
                 attrs.update(self._self_attrs(self.caller_states[self.init_frames[o.site]].env))
             for attr_value in attrs.values():
                 out.extend(x for x in attr_value if x.kind == MODULE)
@@ -2022,7 +2018,7 @@ class Interpreter(TorchSemantics):
                 out.add(self.obj(UNKNOWN, ("iter", id(node), o.site)))
             else:
                 out.add(self.obj(UNKNOWN, ("iter", id(node))))
-        if len(out) > 12 and not (len(out) <= MAX_MODULE_TREE and all(o.kind == MODULE for o in out)):
+        if len(out) > MAX_VALUE_SIZE and not (len(out) <= MAX_MODULE_TREE and all(o.kind == MODULE for o in out)):
             return UNKNOWN_VALUE  # (the modules of a model, ``model.modules()``, may be more)
         return frozenset(out) if out else unknown(("iter", id(node)))
 
@@ -2215,7 +2211,8 @@ class Interpreter(TorchSemantics):
                 and all(o.kind == SEQ for o in b):
             # ``list(enc.parameters()) + list(dec.parameters())``, ``[x] + outs``: a list of both lists' elements
             elems = frozenset(x for o in a | b for x in o.elems)
-            return frozenset((self.obj(SEQ, id(node), elems=elems if len(elems) <= 12 else UNKNOWN_VALUE, node=node),))
+            return frozenset((self.obj(SEQ, id(node), elems=elems if len(elems) <= MAX_VALUE_SIZE else UNKNOWN_VALUE,
+                                       node=node),))
         if self.tensor_objs(a) or self.tensor_objs(b):
             return self.derived(node, (a, b), label=f"`{_binop_label(node.operator)}`", key=_binop_key(node), args={0: a, 1: b})
         if a and b and not (a <= UNKNOWN_VALUE and b <= UNKNOWN_VALUE):
@@ -2456,9 +2453,8 @@ class Interpreter(TorchSemantics):
                 kw[a.keyword.value] = v
             elif a.star == "*" and _known_positions(v):
                 pos.extend(next(iter(v)).extra)  # ``f(*[a, b])``, ``f(*inputs)`` of a literal: one by one
-            elif a.star == "**" and len(v) == 1 and next(iter(v)).site in self.dict_entries and isinstance(
-                    next(iter(v)).site, tuple) and next(iter(v)).site[:1] == ("starkw",):
-                kw.update(self.dict_entries[next(iter(v)).site])  # ``f(**kwargs)`` of the call being analysed
+            elif a.star == "**" and self.star_kwargs(v) is not None:
+                kw.update(self.star_kwargs(v))  # ``f(**kwargs)`` of the call being analysed
             elif a.star:
                 pos.append(UNKNOWN_VALUE)
                 expanded = False
@@ -2468,6 +2464,13 @@ class Interpreter(TorchSemantics):
             self._expanded_stars.add(id(call))
         self._args_of = (id(call), pos, kw)
         return pos, kw
+
+    def star_kwargs(self, value: Value) -> Optional[Dict[str, Value]]:
+        """The keyword arguments ``value`` holds when it is the ``**kwargs`` of the call being analysed."""
+        o = next(iter(value)) if len(value) == 1 else None
+        if o is None or not isinstance(o.site, tuple) or o.site[:1] != ("starkw",):
+            return None
+        return self.dict_entries.get(o.site)
 
     def ev_Call(self, node: cst.Call) -> Value:
         out = self._ev_call(node)
@@ -3012,11 +3015,19 @@ def _collect_self_assign(stmts, out: Set[str]) -> None:
 
 
 # ---------------------------------------------------------------------- entry point
-def _root_name_of(expr: cst.BaseExpression) -> Optional[str]:
-    """``b`` for ``b``, ``b[i]``, ``b.x[i:j]``, ``self.buf`` (dotted as the state keys names)."""
-    while isinstance(expr, cst.Subscript):
-        expr = expr.value
-    return dotted(expr)
+def _named_params(fnode: cst.FunctionDef) -> List[cst.Param]:
+    """The parameters a call can give by position or name (not ``*args``/``**kwargs``)."""
+    params = fnode.params
+    return list(params.posonly_params) + list(params.params) + list(params.kwonly_params)
+
+
+def _arguments_by_name(fnode: cst.FunctionDef, call: cst.Call, skip: int = 0) -> Dict[str, cst.BaseExpression]:
+    """The argument expressions of ``call`` (no ``*args``) by the parameter of ``fnode`` they go to (keywords as
+    written; ``skip``: leading parameters the call does not fill, ``self``)."""
+    plist = list(fnode.params.posonly_params) + list(fnode.params.params)
+    given = dict(zip([p.name.value for p in plist[skip:]], [a.value for a in call.args if a.keyword is None]))
+    given.update({a.keyword.value: a.value for a in call.args if a.keyword is not None})
+    return given
 
 
 def _inplace_written_names(body) -> Set[str]:
@@ -3025,7 +3036,7 @@ def _inplace_written_names(body) -> Set[str]:
     names: Set[str] = set()
 
     def add(expr) -> None:
-        name = _root_name_of(expr)
+        name = _root_name(expr, dotted_names=True)
         if name is not None:
             names.add(name)
 
@@ -3047,16 +3058,6 @@ def _inplace_written_names(body) -> Set[str]:
                 elif a.keyword is not None and a.keyword.value == "inplace" and n.args and n.args[0].keyword is None:
                     add(n.args[0].value)
     return names
-
-
-def _returned_names(fnode: cst.FunctionDef) -> Set[str]:
-    """The names ``fnode`` returns (alone or in a tuple), nested functions aside."""
-    out: Set[str] = set()
-    for n in _nodes(fnode.body):
-        if isinstance(n, cst.Return) and n.value is not None:
-            items = [e.value for e in n.value.elements] if isinstance(n.value, (cst.Tuple, cst.List)) else [n.value]
-            out.update(i.value for i in items if isinstance(i, cst.Name))
-    return out
 
 
 def _is_super_call(expr: cst.BaseExpression) -> bool:

@@ -1,5 +1,6 @@
 """Statements of a function or block, the way the interpreter walks them: the statements of a block, of every
-block of a compound statement, and the ``ctx.mark_dirty`` names and ``@staticmethod`` of a function."""
+block of a compound statement, and the ``ctx.mark_dirty`` names, returned values and ``@staticmethod`` of a
+function."""
 from __future__ import annotations
 
 from typing import List, Sequence, Set
@@ -19,6 +20,28 @@ def mark_dirty_names(fn: cst.FunctionDef) -> Set[str]:
                     if (isinstance(v, cst.Call) and isinstance(v.func, cst.Attribute)
                             and v.func.attr.value == "mark_dirty"):
                         out.update(a.value.value for a in v.args if isinstance(a.value, cst.Name))
+            elif not isinstance(st, (cst.FunctionDef, cst.ClassDef)):
+                visit(children_statements(st))
+
+    visit(body_statements(fn.body))
+    return out
+
+
+def returned_values(fn: cst.FunctionDef) -> List[cst.BaseExpression]:
+    """The expressions ``fn`` returns, each item of a returned tuple or list apart (``return x, y``: ``x`` and ``y``),
+    nested functions and classes aside."""
+    out: List[cst.BaseExpression] = []
+
+    def visit(stmts) -> None:
+        for st in stmts:
+            if isinstance(st, (cst.SimpleStatementLine, SuiteLine)):
+                for small in st.body:
+                    if not isinstance(small, cst.Return) or small.value is None:
+                        continue
+                    if isinstance(small.value, (cst.Tuple, cst.List)):
+                        out.extend(e.value for e in small.value.elements)
+                    else:
+                        out.append(small.value)
             elif not isinstance(st, (cst.FunctionDef, cst.ClassDef)):
                 visit(children_statements(st))
 

@@ -426,14 +426,13 @@ class TorchSemantics:
         return "?"
 
     def record_saves(self, node, key: str, args: Dict[object, Value], result: Value, label: str,
-                     module: Optional[Obj] = None, inplace_variant: bool = False,
-                     inplace_key: Optional[str] = None) -> None:
+                     module: Optional[Obj] = None, inplace_key: Optional[str] = None) -> None:
         """Look ``key`` up in the generated op table and remember which argument tensors (and whether the result)
         the op saved for backward. Certain facts only: the saved set is the intersection over every way the
         unknown requires-grad flags could turn out, and nothing is recorded unless some input surely requires
-        grad (or the op is a module with parameters). ``inplace_variant``: the call is the in-place form of ``key``
-        (``inplace_key``, when given, names it in the table of in-place forms that save their result:
-        ``leaky_relu_`` saves its result where ``leaky_relu`` saves its input)."""
+        grad (or the op is a module with parameters). ``inplace_key``: the call is the in-place form of ``key``,
+        written into its first argument, under this name in the table of in-place forms that save their result
+        (``leaky_relu_`` saves its result where ``leaky_relu`` saves its input)."""
         info = ops.saved_info(key)
         if info is None:
             return
@@ -461,11 +460,11 @@ class TorchSemantics:
             saves_result = saves_result and ops.saves_result(key, p, variant)
         if saved_args is None:
             return
-        if inplace_variant:
+        if inplace_key is not None:
             # ``x.clamp_()``, ``torch.sin_(x)``: what the out-of-place op saves of ``x`` an in-place one saves as a
             # copy made before the write (autograd's ``original_self``); only its result is ``x`` itself
             saved_args = {i for i in saved_args if i != 0}
-            probed = ops.inplace_saves_result(inplace_key) if inplace_key is not None else None
+            probed = ops.inplace_saves_result(inplace_key)
             if probed is not None:
                 saves_result = probed
         s = self.state
@@ -474,7 +473,7 @@ class TorchSemantics:
         # an input that is the very abstract object of the (fresh) result: the same allocation site run again
         # (``x = self.conv(x)`` in the second of two blocks of one class): the input saved and the new result
         # cannot be told apart, and the result is not what was saved
-        fresh = frozenset() if inplace_variant or result is args.get(0) else frozenset(result)
+        fresh = frozenset() if inplace_key is not None or result is args.get(0) else frozenset(result)
         for idx in sorted(saved_args, key=str):
             value = args.get(idx, EMPTY)
             if fresh and value & fresh:
@@ -611,7 +610,7 @@ class TorchSemantics:
             if self.state is not None and self.state.grad is True:
                 # what it saves of its input it saves as a copy made before the write: only its result is the tensor
                 self.record_saves(node, cls, {0: pos[0]}, pos[0], f"`{short}(inplace=True)`", mod,
-                                  inplace_variant=True, inplace_key=cls)
+                                  inplace_key=cls)
             return pos[0]
         if cls == "torch.nn.Identity":
             return pos[0]  # ``forward`` returns its input itself
@@ -807,7 +806,7 @@ class TorchSemantics:
                 args = {0: recv}
                 for i, v in enumerate(pos):
                     args[i + 1] = v
-                self.record_saves(node, "Tensor." + name[:-1], args, recv, f"`.{name}()`", inplace_variant=True,
+                self.record_saves(node, "Tensor." + name[:-1], args, recv, f"`.{name}()`",
                                   inplace_key="Tensor." + name)
             return recv
         if name == "requires_grad_":
@@ -853,10 +852,8 @@ class TorchSemantics:
             out = self.derived(node, (recv,), label=".clone()")
             s.used = used  # a clone alone does not make the source contribute to a loss; using the clone does
             return out
-        if name in ("reshape", "flatten") and self.split_outputs(recv):
-            return self.maybe_view_of_split(node, recv, f".{name}()")
         if name in _RESHAPES:
-            views = self.reshape_view(node, recv, f".{name}()")
+            views = self.reshape_result(node, recv, name, f".{name}()")
             if views is not None:
                 return views
         if ops.is_view_method(name) or name in ("view", "view_as"):
@@ -895,6 +892,13 @@ class TorchSemantics:
         strides (splitting a dimension always does; flattening a chunk of a batch of one does) and a copy otherwise.
         Taken for a view (``MAYBE_VIEW``): what writes into it breaks is said with that assumption, as a warning."""
         return frozenset(self.view_of(o, node, how=how, maybe=True) for o in value)
+
+    def reshape_result(self, node: cst.Call, value: Value, name: str, how: str) -> Optional[Value]:
+        """``value.<name>(...)`` (``reshape``, ``flatten``, ``reshape_as``): a maybe-view of a split output
+        (``maybe_view_of_split``), else ``reshape_view``; None when it is taken for a copy."""
+        if name in ("reshape", "flatten") and self.split_outputs(value):
+            return self.maybe_view_of_split(node, value, how)
+        return self.reshape_view(node, value, how)
 
     def reshape_view(self, node: cst.Call, value: Value, how: str) -> Optional[Value]:
         """``x.reshape(...)``/``x.flatten()``: torch returns a view of ``x`` when its strides allow (always for a
@@ -1083,7 +1087,7 @@ class TorchSemantics:
                 self.inplace(node, args[target_idx].value, pos[target_idx], "function", q.split(".")[-1])
                 if s.grad is True and q.endswith("_"):
                     self.record_saves(node, q[:-1], dict(enumerate(pos)), pos[target_idx], f"`{_short(q)}`",
-                                      inplace_variant=target_idx == 0, inplace_key=q if target_idx == 0 else None)
+                                      inplace_key=q if target_idx == 0 else None)
             return pos[target_idx]
         ikw = ops.inplace_kwarg(q)
         if ikw is not None and pos:
@@ -1098,7 +1102,7 @@ class TorchSemantics:
                 self.inplace(node, args[0].value, pos[0], "inplace_kwarg", f"{q.split('.')[-1]}(..., inplace=True)")
                 if s.grad is True:
                     self.record_saves(node, q, {0: pos[0]}, pos[0], f"`{_short(q)}(inplace=True)`",
-                                      inplace_variant=True, inplace_key=q)
+                                      inplace_key=q)
                 return pos[0]
         if q.startswith("torch.optim.") and q.count(".") == 2 and q.split(".")[-1][:1].isupper() and pos:
             self.emit(TensorsGivenToOptimizer(node, args[0].value, pos[0], s, self.stmt))
@@ -1119,10 +1123,8 @@ class TorchSemantics:
         if q == "torch.detach" and pos:
             return frozenset(self.obj(DETACHED, id(node), rg=False, base=o.root(), origin=self.copy_origin(o), node=node, stmt=self.stmt)
                              for o in self.tensor_objs(pos[0]))
-        if q in ("torch.reshape", "torch.flatten") and pos and self.split_outputs(pos[0]):
-            return self.maybe_view_of_split(node, pos[0], q + "()")
         if q in ("torch.reshape", "torch.flatten") and pos:
-            views = self.reshape_view(node, pos[0], q + "()")
+            views = self.reshape_result(node, pos[0], q.split(".")[-1], q + "()")
             if views is not None:
                 return views
         if ops.is_view_function(q) and pos and self.tensor_objs(pos[0]):
@@ -1265,8 +1267,11 @@ def _argument_expressions(node, key: str) -> Dict[int, cst.BaseExpression]:
     return {}
 
 
-def _root_name(node: cst.BaseExpression) -> Optional[str]:
-    """The name an expression writes through: ``x`` of ``x``, ``x[i]``, ``x[i][j]``; None for anything else."""
+def _root_name(node: cst.BaseExpression, dotted_names: bool = False) -> Optional[str]:
+    """The name an expression writes through: ``x`` of ``x``, ``x[i]``, ``x[i][j]`` (``dotted_names``: also
+    ``self.buf`` of ``self.buf[i]``); None for anything else."""
     while isinstance(node, cst.Subscript):
         node = node.value
+    if dotted_names:
+        return dotted(node)
     return node.value if isinstance(node, cst.Name) else None

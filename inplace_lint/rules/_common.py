@@ -105,6 +105,15 @@ def assumption_note(value, ctx, inputs: bool = True) -> str:
     return f" (if `{name}` requires grad, as activations do)" if name else ""
 
 
+def reshape_called(o) -> str:
+    """The method that made ``o`` a maybe-view (``MAYBE_VIEW``, ``RESHAPED``): ``reshape``, ``flatten`` or
+    ``reshape_as`` as written; for a view taken of such a view later (``.permute()``), "reshape": the reshape is what
+    may copy."""
+    func = getattr(o.node, "func", None)
+    called = func.attr.value if isinstance(func, cst.Attribute) else "reshape"
+    return called if called in ("reshape", "flatten", "reshape_as") else "reshape"
+
+
 def chained_write(ev) -> bool:
     """``c.sub_(m).div_(s)``, ``torch.arange(n, out=p).mul_(pi)``: the second write is into the result of the first
     (an in-place method, or a call writing its ``out=``), which raised already."""

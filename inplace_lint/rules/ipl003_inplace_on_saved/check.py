@@ -8,7 +8,7 @@ from ...analysis.values import DATA, DERIVED, MODULE, RESHAPED, VIEW_METAS
 from ...diagnostics import SAFE, UNSAFE, WARNING, Fix
 from . import CODE
 from .._base import Check
-from .._common import assumption_note, expr_text, first_record, writes_view_with_meta
+from .._common import assumption_note, expr_text, first_record, reshape_called, writes_view_with_meta
 
 _TORCH_MSG = '"one of the variables needed for gradient computation has been modified by an inplace operation"'
 # an in-place dropout writes only in training, and only with a probability above 0
@@ -141,9 +141,7 @@ class InplaceOnSaved(Check):
         # an elementwise op on a transposed input keeps its layout, and then torch copies)
         maybe = next((o for o in objs if RESHAPED in o.extra), None)
         if maybe is not None:
-            func = getattr(maybe.node, "func", None)
-            called = func.attr.value if isinstance(func, cst.Attribute) else "reshape"
-            condition += (f" (if `{called}` returns a view here, as it does for a contiguous tensor; for a "
+            condition += (f" (if `{reshape_called(maybe)}` returns a view here, as it does for a contiguous tensor; for a "
                           f"non-contiguous one it copies and nothing is raised)")
 
         def message(line_of) -> str:

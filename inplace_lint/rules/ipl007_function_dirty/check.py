@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+from ...analysis.statements import returned_values
 from ...diagnostics import SAFE, UNSAFE, Fix
 from . import CODE
 from .._base import Check
@@ -11,19 +12,7 @@ from .._common import expr_text
 
 def _returns(fn: cst.FunctionDef, name: str) -> bool:
     """Does ``fn`` return ``name`` (alone or in a tuple)? Only then can ``ctx.mark_dirty(name)`` be used."""
-    returned = []
-
-    class _Returns(cst.CSTVisitor):
-        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-            return node is fn
-
-        def visit_Return(self, node: cst.Return) -> None:
-            value = node.value
-            items = [e.value for e in value.elements] if isinstance(value, (cst.Tuple, cst.List)) else [value]
-            returned.extend(expr_text(i) for i in items if i is not None)
-
-    fn.visit(_Returns())
-    return name in returned
+    return any(expr_text(value) == name for value in returned_values(fn))
 
 
 class FunctionDirty(Check):

@@ -1,13 +1,11 @@
 """IPL009: the decision and its fix."""
 from __future__ import annotations
 
-import libcst as cst
-
 from ...analysis.values import MAYBE_VIEW, MULTI_OUTPUT
 from ...diagnostics import WARNING
 from . import CODE
 from .._base import Check
-from .._common import copy_write_fix, first_by_line, view_write, writes_view_with_meta
+from .._common import copy_write_fix, first_by_line, reshape_called, view_write, writes_view_with_meta
 
 _SYMPTOM = ('"Output ... of ... is a view and is being modified inplace. This view is the output of a function that '
             'returns multiple views"')
@@ -24,11 +22,7 @@ class InplaceOnMultiOutputView(Check):
         # through ``reshape``/``flatten`` of a split output: a view only when the new shape fits its strides
         maybe = next((o for o in objs if MAYBE_VIEW in o.extra), None)
         if maybe is not None:
-            func = getattr(maybe.node, "func", None)
-            called = func.attr.value if isinstance(func, cst.Attribute) else "reshape"
-            if called not in ("reshape", "flatten"):
-                called = "reshape"  # (a view of that reshape's result: the reshape is what may copy)
-            note += (f" (if `{called}` returns a view of the split output here, as it does when the new shape only "
+            note += (f" (if `{reshape_called(maybe)}` returns a view of the split output here, as it does when the new shape only "
                      f"splits dimensions or the part is contiguous; otherwise it copies and nothing is raised)")
 
         def message(line_of) -> str:
