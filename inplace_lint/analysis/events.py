@@ -40,6 +40,8 @@ class InplaceWrite:
     # seen on a loop's extra pass from the end of a pass (``Interpreter._run_loop``): what a save it breaks was made
     # by the pass before
     next_pass: bool = False
+    # the innermost loop of the function whose body makes the write, when it is in one
+    loop: Optional[cst.CSTNode] = None
 
     @property
     def grad(self) -> Optional[bool]:

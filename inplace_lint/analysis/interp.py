@@ -13,6 +13,7 @@ when a file has findings; the walk dispatches on node type through a dict and sk
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
 
 import libcst as cst
@@ -41,6 +42,7 @@ from .values import ASSUMED, MAYBE_VIEW, RESHAPED, TUPLE_OF_VIEWS, CUSTOM_FUNCTI
 MAX_LOOP_ITERATIONS = 6
 MAX_CALL_DEPTH = CALL_DEPTH  # calls analysed inside calls analysed (the pre-filter's reach: the same number)
 MAX_CALLS_ANALYSED = 150  # call sites analysed per module (the rest return an unknown value, as before)
+SUMMARY_CALLS = 24  # calls the run that computes a summary analyses at their call sites (beyond: their summaries)
 
 _AUTOGRAD_FUNCTION_BASES = {"torch.autograd.Function", "torch.autograd.function.InplaceFunction", "Function"}
 _AUTOGRAD_FUNCTION_METHODS = {"forward", "backward", "setup_context", "jvp", "vjp"}
@@ -82,6 +84,24 @@ class _ClassInfo:
         # = False``): so they are when another method starts
         self.frozen: FrozenSet[Obj] = frozenset()
         self.bases: List[str] = []  # its base classes that are classes of this module, in order
+
+
+class _Summary:
+    """What a function does to the tensors its parameters hold, from one run of its body in which each parameter
+    holds a tensor of its own, a placeholder (``Interpreter.summary_of``): the in-place writes into them (directly,
+    through a view, ``.data``, an in-place module, in the helpers it calls) and, when every object it may return is
+    one of them or a view of one, what it returns. Computed once per function and reused at every call the call-site
+    analysis does not follow (deeper than ``MAX_CALL_DEPTH``, recursive, past the budget): there the writes are
+    replayed on the arguments' tensors, in the caller's facts (``Interpreter.apply_summary``)."""
+
+    __slots__ = ("params", "writes", "returns", "used")
+
+    def __init__(self, params: Dict[Obj, str]) -> None:
+        self.params = params  # placeholder -> the name of the parameter it stands for
+        # (the write, grad mode at it in the summary's run, the function whose body makes it)
+        self.writes: List[Tuple[InplaceWrite, Optional[bool], "_Function"]] = []
+        self.returns: Optional[Value] = None  # placeholders and views of them; None: something else or not known
+        self.used: FrozenSet[str] = frozenset()  # the parameters whose tensors it computes with (``State.used``)
 
 
 class _Function:
@@ -180,6 +200,10 @@ class Interpreter(TorchSemantics):
         self.call_root: Optional[_Function] = None
         self.returns: Optional[List[Tuple[Value, State]]] = None
         self.call_budget = MAX_CALLS_ANALYSED
+        # function summaries (``summary_of``): ``def`` node id -> its summary (None while it is being computed: a
+        # recursive call learns nothing); the events of the summary being computed (None: checks get them)
+        self.summaries: Dict[int, Optional[_Summary]] = {}
+        self.summary_log: Optional[List[Tuple[InplaceWrite, Optional[bool], _Function]]] = None
         self.classes: Dict[str, _ClassInfo] = {}
         self.functions: List[_Function] = []
         self.calls: Dict[str, List[Tuple[Optional[_Function], Optional[bool]]]] = {}
@@ -188,6 +212,7 @@ class Interpreter(TorchSemantics):
         self.small: Optional[cst.CSTNode] = None  # the small statement (Assign, Expr, ...) being executed
         self.current_cls: Optional[_ClassInfo] = None
         self.loop_exits: List[Tuple[List[State], List[State]]] = []  # (break states, continue states)
+        self.loop_nodes: List[cst.CSTNode] = []  # the loops of the function being analysed that are running
         self.globals_env: Dict[str, Value] = {}
         self.defined_before_class: Dict[str, Value] = {}
         # constants: the parameters of the function being analysed for a call that passed a constant (or left a
@@ -319,16 +344,17 @@ class Interpreter(TorchSemantics):
                consts: Optional[Dict[str, object]] = None) -> Tuple:
         """Start on the body of ``fn`` in ``state`` (a function's own bookkeeping, fresh); what ``_leave`` restores."""
         prev = (self.state, self.imports, self.current, self.current_cls, self.loop_exits, self.grad_used,
-                self.pending, self.created_sites, self.returns, self.stmt, self.small, self.consts)
+                self.pending, self.created_sites, self.returns, self.stmt, self.small, self.consts, self.loop_nodes)
         imports = fn.home.imports if fn.home is not None else self.mod_imports
         self.state, self.imports, self.current, self.current_cls = state, dict(imports), fn, fn.cls
         self.loop_exits, self.grad_used, self.pending, self.created_sites, self.returns = [], set(), [], set(), returns
         self.consts = consts or {}
+        self.loop_nodes = []
         return prev
 
     def _leave(self, prev: Tuple) -> None:
         (self.state, self.imports, self.current, self.current_cls, self.loop_exits, self.grad_used, self.pending,
-         self.created_sites, self.returns, self.stmt, self.small, self.consts) = prev
+         self.created_sites, self.returns, self.stmt, self.small, self.consts, self.loop_nodes) = prev
 
     @staticmethod
     def _bind_self_attrs(env: Dict[str, Value], cls: _ClassInfo, instance_attrs: Dict[str, Value]) -> None:
@@ -409,11 +435,7 @@ class Interpreter(TorchSemantics):
         for i, p in enumerate(all_params):
             name = p.name.value
             if i == 0 and fn.cls is not None and name in ("self", "cls") and not is_static(node):
-                self.state.bind(name, frozenset((self.obj(MODULE if fn.cls.is_module else UNKNOWN, ("self", fn.cls.name), cls=fn.cls.name),)))
-                if name == "self" and node.name.value != "__init__":
-                    self._bind_self_attrs(env, fn.cls, {})
-                    if fn.cls.frozen:
-                        self.state.norg = self.state.norg | fn.cls.frozen
+                self._bind_own_self(fn, name)
             elif assume_activations and p is not params.star_arg and p is not params.star_kwarg \
                     and _maybe_activation(p) and name not in fn.not_activations:
                 self.state.bind(name, frozenset((self.obj(
@@ -433,6 +455,147 @@ class Interpreter(TorchSemantics):
             fn.cls.frozen = frozenset(o for o in self.state.norg if o.kind == PARAM)
         self._leave(prev)
 
+    def _bind_own_self(self, fn: _Function, name: str) -> None:
+        """``self`` (or ``cls``) of a method analysed on its own: an instance of its class with what ``__init__``
+        sets (for no instance in particular)."""
+        self.state.bind(name, frozenset((self.obj(MODULE if fn.cls.is_module else UNKNOWN, ("self", fn.cls.name),
+                                                  cls=fn.cls.name),)))
+        if name == "self" and fn.node.name.value != "__init__":
+            self._bind_self_attrs(self.state.env, fn.cls, {})
+            if fn.cls.frozen:
+                self.state.norg = self.state.norg | fn.cls.frozen
+
+    def summary_of(self, fn: _Function) -> Optional[_Summary]:
+        """``fn``'s summary (``_Summary``), computed on first use by running its body on its own with each
+        parameter holding a placeholder tensor, nothing reported; None for a function being summarized (a
+        recursive call) or that cannot be."""
+        node = fn.node
+        if node is None:
+            return None
+        key = id(node)
+        if key in self.summaries:
+            return self.summaries[key]
+        self.summaries[key] = None
+        outer = (self.call_stack, self.caller_states, self.opaque_made, self.call_root, self.alloc_ctx, self.init_frames,
+                 self.loops_active, self.next_passes, self.call_budget, self.summary_log, self._rebinding,
+                 self._renewals, self._last_renewals, self._renewal_state, self._args_of, self._recv_of)
+        self.call_stack, self.caller_states, self.opaque_made, self.alloc_ctx, self.init_frames = [], [], [], [], {}
+        self.call_root, self.loops_active, self.next_passes = None, 0, 0
+        self.call_budget = min(self.call_budget, SUMMARY_CALLS)
+        self._rebinding, self._renewals = None, []
+        log: List[Tuple[InplaceWrite, Optional[bool], _Function]] = []
+        self.summary_log = log
+        state = State()
+        state.grad = fn.grad if fn.forced_grad else True
+        state.infer = fn.infer
+        returns: List[Tuple[Value, State]] = []
+        placeholders: Dict[Obj, str] = {}
+        prev = self._enter(fn, state, returns=returns)
+        try:
+            self.state.env.update(self.globals_of(fn.home) if fn.home is not None else self.globals_env)
+            params = node.params
+            for i, p in enumerate(_all_params(node)):
+                name = p.name.value
+                if i == 0 and fn.cls is not None and name in ("self", "cls") and not is_static(node):
+                    self._bind_own_self(fn, name)
+                elif p is params.star_arg or p is params.star_kwarg:
+                    self.state.bind(name, unknown(("param", id(node), name)))
+                else:
+                    o = self.obj(DERIVED, ("summary", id(node), name), label=f"`{name}`", node=p.name)
+                    placeholders[o] = name
+                    self.state.bind(name, frozenset((o,)))
+            self.exec_block(body_statements(node.body))
+            self.flush_pending()
+            if self.state is not None:
+                returns.append((EMPTY, self.state))
+        finally:
+            self._leave(prev)
+            (self.call_stack, self.caller_states, self.opaque_made, self.call_root, self.alloc_ctx, self.init_frames,
+             self.loops_active, self.next_passes, budget, self.summary_log, self._rebinding, self._renewals,
+             self._last_renewals, self._renewal_state, self._args_of, self._recv_of) = outer
+            self.call_budget = max(0, budget - max(0, min(budget, SUMMARY_CALLS) - self.call_budget))
+        summary = _Summary(placeholders)
+        for ev, grad, where in log:
+            mine = frozenset(o for o in ev.value if o.root() in placeholders)
+            if mine:
+                summary.writes.append((ev if mine == ev.value else replace(ev, value=mine), grad, where))
+        used_roots = {o.root() for _, st in returns for o in st.used}
+        summary.used = frozenset(name for o, name in placeholders.items() if o in used_roots)
+        returned = frozenset(o for value, _ in returns for o in value)
+        if returns and all(o.root() in placeholders for o in returned):
+            summary.returns = returned
+        self.summaries[key] = summary
+        return summary
+
+    def apply_summary(self, fn: _Function, node: cst.Call, bound: Dict[str, Value]) -> Optional[Value]:
+        """A call not analysed at its call site (``call_function``), through ``fn``'s summary: its in-place writes
+        into what its parameters hold happen to the arguments' tensors here (the checks see them in this state,
+        with grad mode as the caller has it unless ``fn`` sets it, at the line in ``fn`` that writes, reached from
+        this call), and it computes with the arguments it computes with; returns what it returns when the summary
+        knows (an argument, a view of one), else an unknown value; None when there is no summary."""
+        summary = self.summary_of(fn)
+        s = self.state
+        if summary is None or s is None:
+            return None
+
+        def rebased(w: Obj, actual: Obj) -> Optional[Obj]:
+            """``w`` (the placeholder, or a view, ``.data`` or detached copy of one) made of ``actual``; None when
+            made of ``actual`` it is a copy (a reshape of a transposed tensor)."""
+            if w.base is None or w.kind not in (VIEW, DATA, DETACHED):
+                return actual  # the placeholder itself
+            b = rebased(w.base, actual)
+            if b is None:
+                return None
+            if w.kind == VIEW and RESHAPED in w.extra:
+                # a reshape of the placeholder (an op's result): of ``b``, what a reshape of ``b`` is
+                views = self.reshape_result(w.node, frozenset((b,)), "reshape", "reshape()")
+                return next(iter(views)) if views else None
+            if w.kind == VIEW:
+                return self.view_of(b, w.node, multi=w.meta == MULTI_OUTPUT, how=w.how, site=w.site,
+                                    tuple_of=TUPLE_OF_VIEWS in w.extra, maybe=MAYBE_VIEW in w.extra)
+            if w.kind == DATA:
+                return self.obj(DATA, None, base=b.base if b.kind == DATA else b, rg=False)
+            return self.obj(DETACHED, w.site, rg=False, base=b.root(), origin=self.copy_origin(b), node=w.node,
+                            stmt=w.stmt)
+
+        def mapped(value: Value) -> Value:
+            out = set()
+            for w in value:
+                for a in bound.get(summary.params.get(w.root(), ""), EMPTY):
+                    m = rebased(w, a) if a.is_tensor else None
+                    if m is not None:
+                        out.add(m)
+            return frozenset(out)
+
+        if summary.writes:
+            outermost = not self.call_stack
+            if outermost:
+                self.call_stack.append((fn, node, s.env))
+                self.call_root = self.current
+            try:
+                for ev, grad, where in summary.writes:
+                    st = s
+                    if not fn.forced_grad and grad is True:
+                        grad = s.grad  # as the caller has it
+                    if grad != s.grad:
+                        st = s.copy()
+                        st.grad = grad
+                    prev = self._enter(where, st, consts=self.consts)
+                    self.stmt = ev.stmt
+                    try:
+                        value = mapped(ev.value)
+                        if value:
+                            self.emit(InplaceWrite(ev.node, ev.target, value, ev.via, ev.op, st, ev.stmt,
+                                                   ev.index_is_advanced))
+                    finally:
+                        self._leave(prev)
+            finally:
+                if outermost:
+                    self.call_stack.pop()
+        self.mark_used([bound[name] for name in summary.used if name in bound])
+        result = mapped(summary.returns) if summary.returns is not None else EMPTY
+        return result if result else unknown(("call", id(node)))
+
     def call_function(self, fn: _Function, node: cst.Call, self_value: Optional[Value], pos: List[Value],
                       kw: Dict[str, Value]) -> Optional[Value]:
         """Analyse ``fn`` (a function or method of this module) for this call: its parameters hold the arguments,
@@ -441,14 +604,14 @@ class Interpreter(TorchSemantics):
         caller's state. None when the call is not analysed (too deep, recursive, out of budget, an
         ``autograd.Function`` method, ``*args`` at the call): the caller then knows nothing of the result."""
         s = self.state
-        if (s is None or self.call_budget <= 0 or len(self.call_stack) >= MAX_CALL_DEPTH
-                or any(f is fn for f, _, _ in self.call_stack) or fn is self.current
-                or (fn.cls is not None and fn.cls.is_autograd_function)
+        if (s is None or (fn.cls is not None and fn.cls.is_autograd_function)
                 or (any(a.star for a in getattr(node, "args", ())) and id(node) not in self._expanded_stars)):
             return None
         fnode = fn.node
         if fnode is None:  # a helper of another file that does not parse
             return None
+        follow = not (self.call_budget <= 0 or len(self.call_stack) >= MAX_CALL_DEPTH
+                      or any(f is fn for f, _, _ in self.call_stack) or fn is self.current)
         if fn.home is not None and not fn.decorators_read:  # first call of a helper of another file
             fn.decorators_read = True
             imports, self.imports = self.imports, fn.home.imports  # its decorators read its file's imports
@@ -460,7 +623,6 @@ class Interpreter(TorchSemantics):
         star = params.star_arg if isinstance(params.star_arg, cst.Param) else None
         if fnode.decorators and self.decorator_grad_mode(fnode) == (None, False):
             return None  # a decorator we do not know may replace the function
-        self.call_budget -= 1
         names = [p.name.value for p in list(params.posonly_params) + list(params.params)]
         bound: Dict[str, Value] = {}
         is_method = fn.cls is not None and names and names[0] in ("self", "cls") and not is_static(fnode)
@@ -473,6 +635,9 @@ class Interpreter(TorchSemantics):
             bound[name] = value
         for name, value in kw.items():
             bound[name] = value
+        if not follow:
+            return self.apply_summary(fn, node, bound)
+        self.call_budget -= 1
         if isinstance(params.star_kwarg, cst.Param):
             # ``def forward(self, x, **kwargs)``: a dict of the keyword arguments no named parameter takes
             named = {p.name.value for p in _all_params(fnode)}
@@ -910,7 +1075,7 @@ class Interpreter(TorchSemantics):
         """Record a finding. ``message`` is a string or a callable taking ``line_of(node) -> int`` (positions are
         computed only at the end, and only for files with findings)."""
         key = (id(node), code)
-        if key not in self.reports:
+        if key not in self.reports and self.summary_log is None:
             related = list(related)
             func = self.current
             if self.call_stack:
@@ -1111,7 +1276,13 @@ class Interpreter(TorchSemantics):
         return bool(value) and all(o.is_tensor or (o.kind == UNKNOWN and o.site != "unknown") for o in value)
 
     def emit(self, event) -> None:
-        """Tell every check that subscribes to this kind of fact (a method named ``event.HOOK``)."""
+        """Tell every check that subscribes to this kind of fact (a method named ``event.HOOK``); while a summary
+        is computed, log the in-place writes for it instead."""
+        log = self.summary_log
+        if log is not None:
+            if type(event) is InplaceWrite:
+                log.append((event, event.state.grad, self.current))
+            return
         for check in self.checks:
             handler = getattr(check, event.HOOK, None)
             if handler is not None:
@@ -1122,7 +1293,7 @@ class Interpreter(TorchSemantics):
         if self.state is None or not value:
             return
         self.emit(InplaceWrite(node, target, value, via, op, self.state, self.stmt, advanced, operand,
-                               self.next_passes > 0))
+                               self.next_passes > 0, self.loop_nodes[-1] if self.loop_nodes else None))
         s = self.state
         if s is not None and s.grad is True and operand and any(x.is_tensor and self.is_rg(x) for x in operand):
             # autograd records an in-place write of a tensor that requires grad: the written tensor requires
@@ -1368,6 +1539,7 @@ class Interpreter(TorchSemantics):
         after_then = self.state
         self.state = before.copy() if before is not None else None
         self.enter_branch(node.test, False)
+        self.narrow_isinstance(node.test, False)
         narrowed_else = self.narrow_grad(node.test, False)
         orelse = node.orelse
         if isinstance(orelse, cst.If):
@@ -1405,9 +1577,10 @@ class Interpreter(TorchSemantics):
         if len(saved) != len(s.saved) or any(saved[k] != s.saved[k] for k in saved):
             s.saved = saved
 
-    def narrow_isinstance(self, test: cst.BaseExpression) -> None:
+    def narrow_isinstance(self, test: cst.BaseExpression, polarity: bool = True) -> None:
         """``if isinstance(m, (nn.Conv2d, nn.Linear)):`` -- in the body, ``m`` holds only the modules of those
-        classes (among the modules it may hold; anything else it holds is kept)."""
+        classes (among the modules it may hold; anything else it holds is kept). ``isinstance(v, torch.Tensor)``:
+        where it holds, ``v`` holds no module; where it does not (``polarity`` False), no tensor."""
         s = self.state
         if s is None or not (isinstance(test, cst.Call) and isinstance(test.func, cst.Name)
                              and test.func.value == "isinstance" and len(test.args) == 2
@@ -1415,9 +1588,14 @@ class Interpreter(TorchSemantics):
             return
         name = test.args[0].value.value
         value = s.env.get(name)
-        if not value or not any(o.kind == MODULE for o in value):
-            return
         spec = test.args[1].value
+        if value and self.qualname(spec) in ("torch.Tensor", "torch.nn.Parameter", "torch.nn.parameter.Parameter"):
+            kept = frozenset(o for o in value if (o.kind != MODULE if polarity else not o.is_tensor))
+            if kept != value:
+                s.env[name] = kept or unknown(("not-tensor", id(test)))
+            return
+        if not polarity or not value or not any(o.kind == MODULE for o in value):
+            return
         exprs = [e.value for e in spec.elements] if isinstance(spec, cst.Tuple) else [spec]
         wanted = set()
         for e in exprs:
@@ -1619,10 +1797,12 @@ class Interpreter(TorchSemantics):
         if entry is None:
             return
         self.loops_active += 1
+        self.loop_nodes.append(node)
         try:
             self._run_loop(node, entry, bind_target, body, orelse, test, each)
         finally:
             self.loops_active -= 1
+            self.loop_nodes.pop()
 
     def _run_loop(self, node, entry: State, bind_target, body, orelse, test, each) -> None:
         head = entry.copy()

@@ -64,6 +64,22 @@ def first_by_line(objs, line_of, node_of=None):
     return min(objs, key=key)
 
 
+def contains(tree: Optional[cst.CSTNode], node: cst.CSTNode) -> bool:
+    """``node`` is ``tree`` or inside it."""
+    if tree is None:
+        return False
+    found = []
+
+    class _Find(cst.CSTVisitor):
+        def on_visit(self, n: cst.CSTNode) -> bool:
+            if n is node:
+                found.append(n)
+            return not found
+
+    tree.visit(_Find())
+    return bool(found)
+
+
 def first_record(records, line_of):
     """``(label, node)`` of the first (by line) of the ``(label, node, when)`` records of the ops that saved a
     tensor."""

@@ -8,7 +8,7 @@ from ...analysis.values import DATA, DERIVED, MODULE, RESHAPED, VIEW_METAS
 from ...diagnostics import SAFE, UNSAFE, WARNING, Fix
 from . import CODE
 from .._base import Check
-from .._common import assumption_note, expr_text, first_record, reshape_called, writes_view_with_meta
+from .._common import assumption_note, contains, expr_text, first_record, reshape_called, writes_view_with_meta
 
 _TORCH_MSG = '"one of the variables needed for gradient computation has been modified by an inplace operation"'
 # an in-place dropout writes only in training, and only with a probability above 0
@@ -59,21 +59,6 @@ def saved_fix(ev, ctx, records=()) -> Fix:
     return fix
 
 
-def _in_statement(node, stmt) -> bool:
-    """``node`` is ``stmt`` or inside it."""
-    if stmt is None:
-        return False
-    found = []
-
-    class _Find(cst.CSTVisitor):
-        def on_visit(self, n: cst.CSTNode) -> bool:
-            if n is node:
-                found.append(n)
-            return not found
-
-    stmt.visit(_Find())
-    return bool(found)
-
 
 def _saved_fix(ev, ctx, records=()) -> Fix:
     target = expr_text(ev.target)
@@ -99,7 +84,7 @@ def _saved_fix(ev, ctx, records=()) -> Fix:
         safe = simple_name and _result_discarded(ev)
         return Fix(f"Use the out-of-place form: `{target} = ...`", SAFE if safe else UNSAFE,
                    edit={"kind": "out_of_place", "node": ev.node, "stmt": ev.stmt})
-    if ev.via == "setitem" and (ev.next_pass or any(_in_statement(node, ev.stmt) for _, node, _ in records)):
+    if ev.via == "setitem" and (ev.next_pass or any(contains(ev.stmt, node) for _, node, _ in records)):
         # what the previous pass of the loop saved: a copy made before this write would be saved in turn next pass
         return Fix(f"Read the slots of `{target}` that the op saves as copies (`{target}[i].clone()`), or collect the "
                    f"results in a list and `torch.stack` them instead of writing into one tensor each pass",
@@ -146,8 +131,9 @@ class InplaceOnSaved(Check):
 
         def message(line_of) -> str:
             label, node = first_record(records, line_of)
-            # saved further down: in the loop's pass before this one (or an earlier call of this code)
-            when = " on the loop's previous pass" if line_of(node) > line_of(ev.node) else ""
+            # saved further down the loop the write is in: by the loop's pass before this one
+            when = " on the loop's previous pass" if ev.next_pass or (
+                ev.loop is not None and line_of(node) > line_of(ev.node) and contains(ev.loop, node)) else ""
             return (f"{action} `{target}`, which {label} at line {line_of(node)} saved for backward{when}: "
                     f"backward will raise {_TORCH_MSG}{condition}")
 

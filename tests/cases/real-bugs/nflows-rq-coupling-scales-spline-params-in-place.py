@@ -1,7 +1,6 @@
 # case: nflows-rq-coupling-scales-spline-params-in-place
 # source: https://github.com/bayesiains/nflows/issues/89
 # expect: markers
-# known-miss: `transform_params.reshape(b, d, -1)` of the transform net's ReLU output is taken for a copy (a reshape of a contiguous tensor is a view, of a non-contiguous one a copy, which the analysis does not tell apart), and the methods are spread over three levels of subclasses
 # torch: raises "one of the variables needed for gradient computation has been modified by an inplace operation"
 
 # nflows/transforms/coupling.py, PiecewiseRationalQuadraticCouplingTransform._piecewise_cdf (the issue's line 555):
@@ -195,8 +194,8 @@ class PiecewiseRationalQuadraticCouplingTransform(PiecewiseCouplingTransform):
         unnormalized_derivatives = transform_params[..., 2 * self.num_bins:]
 
         if hasattr(self.transform_net, "hidden_features"):
-            unnormalized_widths /= math.sqrt(self.transform_net.hidden_features)  # error: IPL003
-            unnormalized_heights /= math.sqrt(self.transform_net.hidden_features)  # error: IPL003
+            unnormalized_widths /= math.sqrt(self.transform_net.hidden_features)  # warning: IPL003
+            unnormalized_heights /= math.sqrt(self.transform_net.hidden_features)  # warning: IPL003
         else:
             warnings.warn("Inputs to the softmax are not scaled down: initialization might be bad.")
 
