@@ -88,20 +88,27 @@ class _ClassInfo:
 
 class _Summary:
     """What a function does to the tensors its parameters hold, from one run of its body in which each parameter
-    holds a tensor of its own, a placeholder (``Interpreter.summary_of``): the in-place writes into them (directly,
-    through a view, ``.data``, an in-place module, in the helpers it calls) and, when every object it may return is
-    one of them or a view of one, what it returns. Computed once per function and reused at every call the call-site
-    analysis does not follow (deeper than ``MAX_CALL_DEPTH``, recursive, past the budget): there the writes are
-    replayed on the arguments' tensors, in the caller's facts (``Interpreter.apply_summary``)."""
+    that gets a tensor at the call holds a tensor of its own, a placeholder, as sure to require grad as the argument
+    is (``Interpreter.summary_of``): the in-place writes into them (directly, through a view, ``.data``, an
+    in-place module, in the helpers it calls); which of them a graph it returns saved for backward; and, when every
+    object it may return is one of them, a view of one or the result of an op, what it returns (with what was saved
+    of a result). Computed once per function and signature (which parameters get tensors that surely require grad,
+    surely do not, or may) and reused at every call the call-site analysis does not follow (deeper than
+    ``MAX_CALL_DEPTH``, recursive, past the budget): there the facts are replayed on the arguments' tensors, in the
+    caller's state (``Interpreter.apply_summary``)."""
 
-    __slots__ = ("params", "writes", "returns", "used")
+    __slots__ = ("params", "writes", "returns", "used", "saves", "fresh")
 
     def __init__(self, params: Dict[Obj, str]) -> None:
         self.params = params  # placeholder -> the name of the parameter it stands for
         # (the write, grad mode at it in the summary's run, the function whose body makes it)
         self.writes: List[Tuple[InplaceWrite, Optional[bool], "_Function"]] = []
-        self.returns: Optional[Value] = None  # placeholders and views of them; None: something else or not known
+        # placeholders, views of them and op results; None: something else, or not known
+        self.returns: Optional[Value] = None
         self.used: FrozenSet[str] = frozenset()  # the parameters whose tensors it computes with (``State.used``)
+        # parameter -> the records of the ops that saved its tensor in the graph of what it returns
+        self.saves: Dict[str, FrozenSet] = {}
+        self.fresh: Dict[Obj, FrozenSet] = {}  # an op result it returns -> the records of the ops that saved it
 
 
 class _Function:
@@ -200,9 +207,11 @@ class Interpreter(TorchSemantics):
         self.call_root: Optional[_Function] = None
         self.returns: Optional[List[Tuple[Value, State]]] = None
         self.call_budget = MAX_CALLS_ANALYSED
-        # function summaries (``summary_of``): ``def`` node id -> its summary (None while it is being computed: a
-        # recursive call learns nothing); the events of the summary being computed (None: checks get them)
-        self.summaries: Dict[int, Optional[_Summary]] = {}
+        # function summaries (``summary_of``): (``def`` node id, signature, constant arguments) -> its summary (None
+        # while it is being computed: a recursive call learns nothing); the events of the summary being computed
+        # (None: checks get them)
+        self.summaries: Dict[tuple, Optional[_Summary]] = {}
+        self.summaries_running = 0  # summaries being computed (each inside the one before)
         self.summary_log: Optional[List[Tuple[InplaceWrite, Optional[bool], _Function]]] = None
         self.classes: Dict[str, _ClassInfo] = {}
         self.functions: List[_Function] = []
@@ -411,7 +420,7 @@ class Interpreter(TorchSemantics):
         state = State()
         state.grad = fn.grad
         state.infer = fn.infer
-        prev = self._enter(fn, state)
+        prev = self._enter(fn, state, consts=self.class_consts(fn))
         env = self.state.env
         for name, value in (self.globals_env if globals_env is None else globals_env).items():
             env[name] = value
@@ -465,17 +474,51 @@ class Interpreter(TorchSemantics):
             if fn.cls.frozen:
                 self.state.norg = self.state.norg | fn.cls.frozen
 
-    def summary_of(self, fn: _Function) -> Optional[_Summary]:
-        """``fn``'s summary (``_Summary``), computed on first use by running its body on its own with each
-        parameter holding a placeholder tensor, nothing reported; None for a function being summarized (a
-        recursive call) or that cannot be."""
+    def signature(self, fn: _Function, bound: Dict[str, Value]) -> Tuple[str, ...]:
+        """For each parameter of ``fn`` (but ``self``), what the call gives it: "1" tensors that surely require
+        grad, "0" tensors that surely do not, "?" tensors that may, "-" anything else (``summary_of``'s key)."""
+        out = []
+        for p in _all_params(fn.node):
+            value = bound.get(p.name.value)
+            if not value or not all(o.is_tensor for o in value):
+                out.append("-")
+            elif all(self.is_rg(o) for o in value):
+                out.append("1")
+            elif all(self.surely_no_grad(o) for o in value):
+                out.append("0")
+            else:
+                out.append("?")
+        return tuple(out)
+
+    def callee_globals(self, fn: _Function) -> Dict[str, Value]:
+        """The global names ``fn`` sees when called now: its own file's for a function of another file; while the
+        module's code runs, the names it has bound so far (in an ``__init__`` run as its class is defined, the
+        classes, functions and tables of them defined before the class); else the module's names bound once."""
+        if fn.home is not None:
+            return self.globals_of(fn.home)
+        if self.call_root is None if self.call_stack else self.current is None:
+            module_env = self.call_stack[0][2] if self.call_stack else self.state.env
+            return {k: v for k, v in module_env.items() if "." not in k}
+        # (an ``__init__`` analysed as its class is defined: what the module defined before the class)
+        return self.globals_env or self.defined_before_class
+
+    def summary_of(self, fn: _Function, sig: Tuple[str, ...], consts: Dict[str, object]) -> Optional[_Summary]:
+        """``fn``'s summary (``_Summary``) for the signature ``sig`` and the constant arguments ``consts`` (as
+        ``call_consts`` gives them: ``dim=None`` decides ``if dim is None:``), computed on first use by running its
+        body on its own, nothing reported, with a placeholder tensor in each parameter ``sig`` gives a tensor (one
+        that requires grad for "1", does not for "0", may for "?") and an unknown value in the others; None for a
+        function being summarized (a recursive call) or that cannot be."""
         node = fn.node
         if node is None:
             return None
-        key = id(node)
+        key = (id(node), sig, repr(sorted(consts.items(), key=lambda kv: kv[0])))
         if key in self.summaries:
             return self.summaries[key]
+        if self.summaries_running >= MAX_CALL_DEPTH:
+            return None  # summaries computed for summaries being computed: as deep as calls are followed
         self.summaries[key] = None
+        globals_env = self.callee_globals(fn)
+        self.summaries_running += 1
         outer = (self.call_stack, self.caller_states, self.opaque_made, self.call_root, self.alloc_ctx, self.init_frames,
                  self.loops_active, self.next_passes, self.call_budget, self.summary_log, self._rebinding,
                  self._renewals, self._last_renewals, self._renewal_state, self._args_of, self._recv_of)
@@ -490,20 +533,22 @@ class Interpreter(TorchSemantics):
         state.infer = fn.infer
         returns: List[Tuple[Value, State]] = []
         placeholders: Dict[Obj, str] = {}
-        prev = self._enter(fn, state, returns=returns)
+        prev = self._enter(fn, state, returns=returns, consts={**self.class_consts(fn), **consts})
         try:
-            self.state.env.update(self.globals_of(fn.home) if fn.home is not None else self.globals_env)
-            params = node.params
-            for i, p in enumerate(_all_params(node)):
+            self.state.env.update(globals_env)
+            for p, given in zip(_all_params(node), sig):
                 name = p.name.value
-                if i == 0 and fn.cls is not None and name in ("self", "cls") and not is_static(node):
-                    self._bind_own_self(fn, name)
-                elif p is params.star_arg or p is params.star_kwarg:
+                if given == "-":
                     self.state.bind(name, unknown(("param", id(node), name)))
                 else:
-                    o = self.obj(DERIVED, ("summary", id(node), name), label=f"`{name}`", node=p.name)
+                    o = self.obj(DERIVED, ("summary", id(node), name, given), label=f"`{name}`", node=p.name,
+                                 rg={"1": True, "0": False}.get(given))
                     placeholders[o] = name
                     self.state.bind(name, frozenset((o,)))
+            if fn.cls is not None and node.params.params and not is_static(node):
+                first = node.params.params[0].name.value
+                if first in ("self", "cls"):
+                    self._bind_own_self(fn, first)
             self.exec_block(body_statements(node.body))
             self.flush_pending()
             if self.state is not None:
@@ -514,6 +559,7 @@ class Interpreter(TorchSemantics):
              self.loops_active, self.next_passes, budget, self.summary_log, self._rebinding, self._renewals,
              self._last_renewals, self._renewal_state, self._args_of, self._recv_of) = outer
             self.call_budget = max(0, budget - max(0, min(budget, SUMMARY_CALLS) - self.call_budget))
+            self.summaries_running -= 1
         summary = _Summary(placeholders)
         for ev, grad, where in log:
             mine = frozenset(o for o in ev.value if o.root() in placeholders)
@@ -522,22 +568,35 @@ class Interpreter(TorchSemantics):
         used_roots = {o.root() for _, st in returns for o in st.used}
         summary.used = frozenset(name for o, name in placeholders.items() if o in used_roots)
         returned = frozenset(o for value, _ in returns for o in value)
-        if returns and all(o.root() in placeholders for o in returned):
+        if returns and all(o.root() in placeholders or o.kind == DERIVED for o in returned):
             summary.returns = returned
+            joined: Optional[State] = None
+            for _, st in returns:
+                joined = join_states(joined, st)
+            # the saves of the graph it returns (a graph nothing returned reaches is freed with the call)
+            alive = frozenset().union(*(self.graph_nodes.get(o.root(), frozenset()) for o in returned))
+            for o, records in joined.saved.items():
+                kept = frozenset(r for r in records if id(r[1]) in alive)
+                if kept and o in placeholders:
+                    summary.saves[placeholders[o]] = kept
+                elif kept and o in returned and o.kind == DERIVED:
+                    summary.fresh[o] = kept
         self.summaries[key] = summary
         return summary
 
-    def apply_summary(self, fn: _Function, node: cst.Call, bound: Dict[str, Value]) -> Optional[Value]:
-        """A call not analysed at its call site (``call_function``), through ``fn``'s summary: its in-place writes
-        into what its parameters hold happen to the arguments' tensors here (the checks see them in this state,
-        with grad mode as the caller has it unless ``fn`` sets it, at the line in ``fn`` that writes, reached from
-        this call), and it computes with the arguments it computes with; returns what it returns when the summary
-        knows (an argument, a view of one), else an unknown value; None when there is no summary."""
-        summary = self.summary_of(fn)
+    def apply_summary(self, fn: _Function, node: cst.Call, bound: Dict[str, Value],
+                      consts: Dict[str, object]) -> Optional[Value]:
+        """A call not analysed at its call site (``call_function``), through ``fn``'s summary for what the call
+        gives it: its in-place writes into what its parameters hold happen to the arguments' tensors here (the checks
+        see them in this state, with grad mode as the caller has it unless ``fn`` sets it, at the line in ``fn``
+        that writes, reached from this call); with grad mode on, what the graph it returns saved of them is saved;
+        it computes with the arguments it computes with. Returns what it returns when the summary knows (an
+        argument, a view of one, an op's result, which requires grad as it did there), else an unknown value; None
+        when there is no summary."""
+        summary = self.summary_of(fn, self.signature(fn, bound), consts)
         s = self.state
         if summary is None or s is None:
             return None
-
         def rebased(w: Obj, actual: Obj) -> Optional[Obj]:
             """``w`` (the placeholder, or a view, ``.data`` or detached copy of one) made of ``actual``; None when
             made of ``actual`` it is a copy (a reshape of a transposed tensor)."""
@@ -593,8 +652,35 @@ class Interpreter(TorchSemantics):
                 if outermost:
                     self.call_stack.pop()
         self.mark_used([bound[name] for name in summary.used if name in bound])
-        result = mapped(summary.returns) if summary.returns is not None else EMPTY
-        return result if result else unknown(("call", id(node)))
+        if summary.returns is None:
+            return unknown(("call", id(node)))
+        grad = fn.grad if fn.forced_grad else s.grad
+        if grad is True and summary.saves:
+            saved = dict(s.saved)
+            for name, records in summary.saves.items():
+                for a in bound.get(name, EMPTY):
+                    if a.is_tensor and a.kind not in (DATA, GRAD):
+                        saved[a.root()] = saved.get(a.root(), frozenset()) | records
+            s.saved = saved
+        result = set(mapped(frozenset(o for o in summary.returns if o.root() in summary.params)))
+        for r in summary.returns:
+            if r.root() in summary.params:
+                continue
+            if grad is not True and r.rg is not False:
+                return unknown(("call", id(node)))  # made with grad mode on there: here, not known
+            inputs = [o for name in summary.used for o in bound.get(name, EMPTY)]
+            assumed = next((self.assumed(o) for o in inputs if self.assumed(o)), "")
+            plain = any(self.is_rg(o) and not self.assumed(o) for o in inputs)
+            fresh = self.obj(DERIVED, ("summary", id(node), r.site), rg=r.rg, label=r.label, node=r.node,
+                             stmt=r.stmt, meta=ASSUMED if r.rg and assumed and not plain else "",
+                             how=assumed if r.rg and assumed and not plain else "")
+            if r in summary.fresh:
+                s.saved = {**s.saved, fresh: s.saved.get(fresh, frozenset()) | summary.fresh[r]}
+            history = self.graph_nodes.get(r.root())
+            if history:  # the ops whose saves its graph holds (``drop_dead_saves``)
+                self.graph_nodes[fresh] = self.graph_nodes.get(fresh, frozenset()) | history
+            result.add(fresh)
+        return frozenset(result) if result else unknown(("call", id(node)))
 
     def call_function(self, fn: _Function, node: cst.Call, self_value: Optional[Value], pos: List[Value],
                       kw: Dict[str, Value]) -> Optional[Value]:
@@ -636,7 +722,7 @@ class Interpreter(TorchSemantics):
         for name, value in kw.items():
             bound[name] = value
         if not follow:
-            return self.apply_summary(fn, node, bound)
+            return self.apply_summary(fn, node, bound, self.call_consts(fn, node, is_method))
         self.call_budget -= 1
         if isinstance(params.star_kwarg, cst.Param):
             # ``def forward(self, x, **kwargs)``: a dict of the keyword arguments no named parameter takes
@@ -660,14 +746,7 @@ class Interpreter(TorchSemantics):
         callee.rg, callee.norg, callee.used, callee.retain = s.rg, s.norg, s.used, s.retain
         callee.saved, callee.stale = dict(s.saved), dict(s.stale)
         env = callee.env
-        at_module_level = self.call_root is None if self.call_stack else self.current is None
-        if fn.home is not None:  # a function of another file: its own module's functions are its globals
-            env.update(self.globals_of(fn.home))
-        elif at_module_level:  # module-level code is running: its names so far are the globals
-            module_env = self.call_stack[0][2] if self.call_stack else s.env
-            env.update({k: v for k, v in module_env.items() if "." not in k})
-        else:
-            env.update(self.globals_env)
+        env.update(self.callee_globals(fn))
         for p in list(params.posonly_params) + list(params.params) + list(params.kwonly_params) + (
                 [star] if star is not None else []) + ([params.star_kwarg] if params.star_kwarg is not None else []):
             name = p.name.value
@@ -865,6 +944,30 @@ class Interpreter(TorchSemantics):
                 if value is not NOT_CONSTANT:
                     out[attr] = value
         return out
+
+    def class_consts(self, fn: _Function) -> Dict[str, object]:
+        """For a method analysed for no instance in particular: the attributes its class's own ``__init__`` sets to
+        a literal for every instance (``self.attention = None``, ``init_constants``), as ``self.<attr>`` constants."""
+        node = fn.node
+        if fn.cls is None or node is None or node.name.value == "__init__" or is_static(node):
+            return {}
+        params = _all_params(node)
+        if not params or params[0].name.value != "self":
+            return {}
+        key = ("class-consts", fn.cls.name)
+        cached = self._bound_names.get(key)
+        if cached is None:
+            init = self.method_of(fn.cls.name, "__init__")
+            init_params = _all_params(init.node) if init is not None and init.node is not None else []
+            found: Dict[str, object] = {}
+            if init is not None and init.cls is fn.cls and init_params:
+                outer, self.consts = self.consts, {}
+                try:
+                    found = self.init_constants(init, init_params[0].name.value)
+                finally:
+                    self.consts = outer
+            cached = self._bound_names[key] = found  # type: ignore[assignment]
+        return {"self." + attr: value for attr, value in cached.items()}
 
     def bound_in(self, fnode: cst.FunctionDef) -> Set[str]:
         names = self._bound_names.get(id(fnode))
@@ -2021,8 +2124,11 @@ class Interpreter(TorchSemantics):
         saved_state = self.state
         prev_defined = self.defined_before_class
         if prev_current is None and saved_state is not None:
+            # (and tables of them: ``norm_name = {"bn": nn.BatchNorm2d}``, ``{"mish": Mish()}``)
             self.defined_before_class = {k: v for k, v in saved_state.env.items() if "." not in k and v
-                                         and all(o.kind in (CLASS, FUNC) for o in v)}
+                                         and all(o.kind in (CLASS, FUNC) or (
+                                             o.kind == SEQ and o.elems and o.site in self.dict_entries
+                                             and all(e.kind in (CLASS, FUNC, MODULE) for e in o.elems)) for o in v)}
         self.current_cls = info
         self.current = None
         # class body: methods are queued (``__init__`` analysed at once), other statements run in a scratch state
@@ -2713,6 +2819,12 @@ class Interpreter(TorchSemantics):
             if key is not None and self.state is not None and key in self.state.env:
                 fval = self.state.env[key]
                 return self.call_value(node, fval)
+            if recv and all(o.kind == MODULE and o.cls in self.classes for o in recv) and not any(
+                    self.method_of(o.cls, func.attr.value) is not None for o in recv):
+                # ``model.discriminator(x)``: a sub-module (or a function) an instance of our class holds, called
+                fval = self.attribute_of(func, recv)
+                if fval and all(o.kind in (MODULE, FUNC, CLASS) for o in fval):
+                    return self.call_value(node, fval)
             out = self.method_call(node, func, recv)
             self._recv_of = (id(node), recv)
             return out
@@ -2819,7 +2931,9 @@ class Interpreter(TorchSemantics):
                             self.state.overwritten.pop(root, None)
                 if f.site in self.seq_layers and (self.bw_hooked or self.bw_hooked_all):
                     self.run_hooked_sequence(f, result)
-                forward = self.method_of(f.cls, "forward") if f.cls in self.classes else None
+                # (a class that defines ``__call__`` itself runs that instead of ``nn.Module.__call__`` -> forward)
+                forward = (self.method_of(f.cls, "__call__") or self.method_of(f.cls, "forward")
+                           if f.cls in self.classes else None)
                 if forward is not None:
                     self.record_forward_call(forward, pos)
                     # our own module: its forward, for this call (the model-level result above, when there is one,

@@ -106,6 +106,13 @@ _BACKWARD_HOOK = "a module with a full backward hook (`BackwardHookFunction`)"
 _FULL_BACKWARD_HOOKS = ("register_full_backward_hook", "register_full_backward_pre_hook")
 _GLOBAL_FULL_BACKWARD_HOOKS = ("torch.nn.modules.module.register_module_full_backward_hook",
                                "torch.nn.modules.module.register_module_full_backward_pre_hook")
+# functions that return the module they are given, reparametrized
+_REPARAMETRIZE = frozenset({
+    "torch.nn.utils.spectral_norm", "torch.nn.utils.weight_norm", "torch.nn.utils.parametrizations.spectral_norm",
+    "torch.nn.utils.parametrizations.weight_norm", "torch.nn.utils.parametrizations.orthogonal",
+    "torch.nn.utils.parametrize.register_parametrization", "torch.nn.utils.spectral_norm.spectral_norm",
+    "torch.nn.utils.weight_norm.weight_norm",
+})
 
 
 class TorchSemantics:
@@ -987,6 +994,10 @@ class TorchSemantics:
             label = " and ".join(dict.fromkeys(o.label for v in pos for o in v if o.label))
             return frozenset((self.obj(PARAMS, id(node), label=label or "a parameter", node=node,
                                        extra=(owners,) if owners else ()),))
+        if q in _REPARAMETRIZE and pos and pos[0] and all(o.kind == MODULE for o in pos[0]):
+            # ``nn.utils.spectral_norm(nn.Conv2d(...))`` returns the module it reparametrizes (its weight is then
+            # computed from new parameters of the same module in each forward)
+            return pos[0]
         if q in ("copy.deepcopy", "copy.copy") and len(pos) == 1 and pos[0] and all(o.kind == MODULE for o in pos[0]):
             # a copy of a module (``get_clones``: ``nn.ModuleList([copy.deepcopy(layer) for _ in range(n)])``) is
             # built like it and runs like it: the analysis takes it for the module
@@ -1104,14 +1115,18 @@ class TorchSemantics:
                     self.record_saves(node, q, {0: pos[0]}, pos[0], f"`{_short(q)}(inplace=True)`",
                                       inplace_key=q)
                 return pos[0]
-        if q.startswith("torch.optim.") and q.count(".") == 2 and q.split(".")[-1][:1].isupper() and pos:
-            self.emit(TensorsGivenToOptimizer(node, args[0].value, pos[0], s, self.stmt))
+        first = (args[0] if pos and args[0].keyword is None else
+                 next((a for a in args if a.keyword is not None and a.keyword.value == "params"), None))
+        if (q.startswith("torch.optim.") and q.count(".") == 2 and q.split(".")[-1][:1].isupper()
+                and first is not None and not first.star):
+            given = pos[0] if first.keyword is None else kw.get("params", EMPTY)  # (``params=...``)
+            self.emit(TensorsGivenToOptimizer(node, first.value, given, s, self.stmt))
             owners: Set[object] = set()
-            for o in pos[0]:
+            for o in given:
                 if o.kind == PARAMS and o.extra:
                     owners |= o.extra[0]
-            label = dotted(args[0].value.func.value) if (isinstance(args[0].value, cst.Call) and isinstance(
-                args[0].value.func, cst.Attribute)) else None
+            label = dotted(first.value.func.value) if (isinstance(first.value, cst.Call) and isinstance(
+                first.value.func, cst.Attribute)) else None
             return frozenset((self.obj(OPTIMIZER, id(node), node=node, cls=label or "",
                                        extra=(frozenset(owners),) if owners else ()),))
         if q in ("torch.autograd.grad", "torch.autograd.backward"):
