@@ -70,7 +70,7 @@ class _Report:
 
 class _ClassInfo:
     __slots__ = ("name", "node", "is_module", "is_autograd_function", "attrs", "assigned_elsewhere", "clobbers_input",
-                 "frozen", "bases")
+                 "frozen", "bases", "built_once")
 
     def __init__(self, name: str, node: cst.ClassDef) -> None:
         self.name = name
@@ -84,6 +84,9 @@ class _ClassInfo:
         # = False``): so they are when another method starts
         self.frozen: FrozenSet[Obj] = frozenset()
         self.bases: List[str] = []  # its base classes that are classes of this module, in order
+        # attributes another method than ``__init__`` sets, once in the whole class, to a new module
+        # (``self.net = WeightedMF(...)`` in ``_initialize``): the module (``Interpreter.modules_built_once``)
+        self.built_once: Optional[Dict[str, Value]] = None
 
 
 class _Summary:
@@ -365,14 +368,59 @@ class Interpreter(TorchSemantics):
         (self.state, self.imports, self.current, self.current_cls, self.loop_exits, self.grad_used, self.pending,
          self.created_sites, self.returns, self.stmt, self.small, self.consts, self.loop_nodes) = prev
 
-    @staticmethod
-    def _bind_self_attrs(env: Dict[str, Value], cls: _ClassInfo, instance_attrs: Dict[str, Value]) -> None:
-        """``self.x`` for a method other than ``__init__``: what ``__init__`` set, for this instance when known."""
+    def _bind_self_attrs(self, env: Dict[str, Value], cls: _ClassInfo, instance_attrs: Dict[str, Value]) -> None:
+        """``self.x`` for a method other than ``__init__``: what ``__init__`` set, for this instance when known, and
+        the modules other methods set once (``modules_built_once``)."""
         for attr, value in cls.attrs.items():
             if attr not in cls.assigned_elsewhere:
                 env["self." + attr] = value
+        for attr, value in self.modules_built_once(cls).items():
+            env.setdefault("self." + attr, value)
         for attr, value in instance_attrs.items():
             env["self." + attr] = value
+
+    def modules_built_once(self, cls: _ClassInfo) -> Dict[str, Value]:
+        """The attributes that a method other than ``__init__`` sets to a new module, by the only assignment of
+        that attribute in the class (``self.net = WeightedMF(...)`` in ``_initialize``): any other method that reads
+        it without an AttributeError reads that module (for no instance in particular: what its class's
+        ``__init__`` sets, analysed on its own)."""
+        if cls.built_once is not None:
+            return cls.built_once
+        counts: Dict[str, int] = {}
+        calls: Dict[str, cst.Call] = {}
+        for stmt in body_statements(cls.node.body):
+            if not isinstance(stmt, cst.FunctionDef):
+                continue
+            params = _all_params(stmt)
+            if not params or is_static(stmt):
+                continue
+            first = params[0].name.value
+            for small in _assignments(stmt):
+                targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) else [small.target]
+                for target in targets:
+                    attr = _self_attr(target, first)
+                    if attr is None:
+                        continue
+                    counts[attr] = counts.get(attr, 0) + 1
+                    if (stmt.name.value != "__init__" and isinstance(small, cst.Assign)
+                            and isinstance(small.value, cst.Call)):
+                        calls[attr] = small.value
+        out: Dict[str, Value] = {}
+        for attr, call in calls.items():
+            if counts.get(attr) != 1:
+                continue
+            name = dotted(call.func)
+            q = self.qualname(call.func)
+            local = self.classes.get(name) if name is not None else None
+            if local is not None and local.is_module:
+                kind_cls = name
+            elif q is not None and q.startswith("torch.nn.") and q.count(".") == 2 and q[9:10].isupper():
+                kind_cls = q
+            else:
+                continue
+            out[attr] = frozenset((self.obj(MODULE, ("built-once", cls.name, attr), cls=kind_cls, node=call),))
+        cls.built_once = out
+        return out
 
     @staticmethod
     def _self_attrs(env: Dict[str, Value]) -> Dict[str, Value]:
@@ -2418,11 +2466,21 @@ class Interpreter(TorchSemantics):
             return None
         method = self.method_of(fn.cls.name, name, skip_own=True)
         params = _all_params(fn.node)
-        if method is None or not params:
+        if not params:
             return None
         first = params[0].name.value
         self_value = s.env.get(first)
-        if not self_value:
+        if method is None and name == "forward" and self_value and len(self_value) == 1 and node.args:
+            # ``super().forward(input)`` in a subclass of a torch layer (``class Conv2d(nn.Conv2d)``): that layer
+            # applied, its parameters the instance's
+            layer = self.torch_layer_base(fn.cls)
+            inst = next(iter(self_value))
+            if layer is not None and inst.kind == MODULE:
+                pos, kw = self.eval_args(node)
+                if pos and not any(a.star for a in node.args):
+                    stand_in = self.obj(MODULE, inst.site, cls=layer, node=inst.node)
+                    return self.torch_module_call(node, node.args[0].value, stand_in, pos, kw)
+        if method is None or not self_value:
             return None
         pos, kw = self.eval_args(node)
         result = self.call_function(method, node, self_value, pos, kw)
@@ -2433,6 +2491,21 @@ class Interpreter(TorchSemantics):
                 if key not in self.state.env:
                     self.state.bind(key, value)
         return result if result is not None else unknown(("call", id(node)))
+
+    def torch_layer_base(self, cls: _ClassInfo) -> Optional[str]:
+        """The torch layer (``torch.nn.Conv2d``) ``cls`` derives from, directly or through classes of this module."""
+        todo, seen = [cls], set()
+        while todo:
+            info = todo.pop()
+            if info.name in seen:
+                continue
+            seen.add(info.name)
+            for b in info.node.bases:
+                q = self.qualname(b.value) or ""
+                if q.startswith("torch.nn.") and q.count(".") == 2 and q[9:10].isupper() and q != "torch.nn.Module":
+                    return q
+            todo.extend(self.classes[b] for b in info.bases if b in self.classes)
+        return None
 
     def map_call(self, node: cst.Call) -> Optional[Value]:
         """``map(f, xs)`` with ``f`` a lambda or a function of ours (``q, k, v = map(lambda t: rearrange(t, ...),
@@ -2681,8 +2754,9 @@ class Interpreter(TorchSemantics):
             return UNKNOWN_VALUE
         info = self.classes.get(cls)
         if info is not None and attr in info.assigned_elsewhere:
-            # set by another method: known once a call of it was analysed for this instance
-            return self.later_attrs.get(mod.site, {}).get(attr, UNKNOWN_VALUE)
+            # set by another method: known once a call of it was analysed for this instance (or built there once)
+            return self.later_attrs.get(mod.site, {}).get(attr) or self.modules_built_once(info).get(
+                attr, UNKNOWN_VALUE)
         known = self.instance_attrs.get(mod.site, {}).get(attr) or (info.attrs.get(attr) if info is not None else None)
         if info is not None and attr in _PARAM_ATTRS and (not known or all(o.kind == UNKNOWN for o in known)):
             # ``class Sinusoidal(nn.Embedding)``: ``self.weight`` is the Parameter the torch layer made
@@ -2871,6 +2945,14 @@ class Interpreter(TorchSemantics):
                     for mod in mods:
                         out.update(self.module_attr(mod, attr, node))
                     return frozenset(out)
+                return unknown(("call", id(node)))
+            if name == "dict" and len(node.args) == 1 and not node.args[0].keyword and not node.args[0].star:
+                pos, _ = self.eval_args(node)
+                if pos[0] and all(o.kind == NAMED_PARAMS for o in pos[0]):
+                    # ``params = dict(rnn.named_parameters())``: ``params[name]`` is one of the parameters
+                    pairs = self.iter_elems(pos[0], node)
+                    elems = frozenset(x for pair in pairs for x in (pair.extra[1] if pair.kind == SEQ else ()))
+                    return frozenset((self.obj(SEQ, id(node), elems=elems, meta=UNORDERED, node=node),))
                 return unknown(("call", id(node)))
             if name == "super" or name in _INSPECTING_BUILTINS:
                 self.eval_args(node)  # these look at a tensor; they never put it in a graph
