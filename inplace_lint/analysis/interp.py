@@ -641,7 +641,10 @@ class Interpreter(TorchSemantics):
         it computes with the arguments it computes with. Returns what it returns when the summary knows (an
         argument, a view of one, an op's result, which requires grad as it did there), else an unknown value; None
         when there is no summary."""
-        summary = self.summary_of(fn, self.signature(fn, bound), consts)
+        sig = self.signature(fn, bound)
+        if all(given == "-" for given in sig):
+            return None  # no tensor given: nothing to replay, nothing known of what it returns
+        summary = self.summary_of(fn, sig, consts)
         s = self.state
         if summary is None or s is None:
             return None
