@@ -1,41 +1,25 @@
 """Function summaries (``Interpreter.summary_of``): computed once per function, signature and constant arguments,
 reused at every call the call-site analysis does not follow, and bounded for recursion. Whether what they find is
 right is tested by the cases run under torch (``tests/cases/whole-program/deep-helper-*``, ``recursive-helper-*``)."""
+from pathlib import Path
+
 import libcst as cst
 
 from inplace_lint.analysis.interp import MAX_CALL_DEPTH, Interpreter
 from inplace_lint.analysis.project import Project
+from inplace_lint.catalog import strip_markers
 from inplace_lint.registry import analyze_source, rule_set
 
-DEEP = '''
-import torch
-import torch.nn as nn
-
-
-def scale_one(t, factor):
-    t.mul_(factor)
-
-
-def scale_all(tensors, factor):
-    for t in tensors:
-        scale_one(t, factor)
-
-
-def apply_update(model, factor):
-    scale_all([model.weight, model.bias], factor)
-
-
-def train_step(model, x):
-    model(x).sum().backward()
-    apply_update(model, 0.9)
-
+ROOT = Path(__file__).resolve().parent
+# the case's chain (module -> train_step -> apply_update -> scale_all -> scale_one), called once more from one level
+# further up
+DEEP = strip_markers((ROOT / "cases" / "whole-program" / "deep-helper-chain-writes-leaf-parameter.py").read_text()) + '''
 
 def train_twice(model, x):
     train_step(model, x)
     train_step(model, x)
 
 
-train_step(nn.Linear(4, 2), torch.randn(3, 4))
 train_twice(nn.Linear(4, 2), torch.randn(3, 4))
 '''
 
@@ -58,16 +42,28 @@ def test_a_summary_is_computed_once_and_reused_at_every_call_beyond_reach():
     assert summary is not None and [ev.op for ev, _, _ in summary.writes] == ["mul_"]
     # every call of it analysed through the summary reported at the one line that writes
     found = analyze_source(DEEP, "example.py")
-    assert [(d.line, d.code) for d in found] == [(7, "IPL001")]
+    assert [(d.line, d.code) for d in found] == [(13, "IPL001")]
 
 
 def test_summaries_differ_by_what_the_arguments_require():
-    source = DEEP.replace("train_twice(nn.Linear(4, 2), torch.randn(3, 4))",
-                          "with torch.no_grad():\n    frozen = nn.Linear(4, 2).requires_grad_(False)\n"
-                          "apply_update(frozen, 0.5)")
+    # the same chain given a frozen Linear: scale_one gets tensors that surely do not require grad, another summary,
+    # whose replayed write raises nothing
+    source = DEEP + '''
+
+def update_frozen(model):
+    apply_update(model, 0.5)
+
+
+frozen = nn.Linear(4, 2)
+frozen.weight.requires_grad = False
+frozen.bias.requires_grad = False
+update_frozen(frozen)
+'''
     interp = _run(source)
     scale_one = next(fn for fn in interp.fn_by_qual.values() if fn.qualname == "scale_one")
-    assert all(summary is not None for key, summary in interp.summaries.items() if key[0] == id(scale_one.node))
+    signatures = {key[1] for key in interp.summaries if key[0] == id(scale_one.node)}
+    assert signatures == {("1", "-"), ("0", "-")}
+    assert [(d.line, d.code) for d in analyze_source(source, "example.py")] == [(13, "IPL001")]
 
 
 def test_recursion_without_end_is_bounded():
