@@ -523,8 +523,9 @@ class Interpreter(TorchSemantics):
                 self.state.norg = self.state.norg | fn.cls.frozen
 
     def signature(self, fn: _Function, bound: Dict[str, Value]) -> Tuple[str, ...]:
-        """For each parameter of ``fn`` (but ``self``), what the call gives it: "1" tensors that surely require
-        grad, "0" tensors that surely do not, "?" tensors that may, "-" anything else (``summary_of``'s key)."""
+        """For each parameter of ``fn``, what the call gives it: "1" tensors that surely require grad, "0" tensors
+        that surely do not, "?" tensors that may, "-" anything else (``self``, a module, a list, nothing known):
+        ``summary_of``'s key."""
         out = []
         for p in _all_params(fn.node):
             value = bound.get(p.name.value)

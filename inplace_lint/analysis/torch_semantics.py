@@ -102,6 +102,7 @@ def _to_is_noop(node: cst.Call) -> bool:
 
 
 _MODULE_LIST = "torch.nn.ModuleList"
+REQUIRES_GRAD_HOOK = "requires_grad"  # a forward hook's ``output.requires_grad_()`` (``_writes_into``)
 _BACKWARD_HOOK = "a module with a full backward hook (`BackwardHookFunction`)"
 _FULL_BACKWARD_HOOKS = ("register_full_backward_hook", "register_full_backward_pre_hook")
 _GLOBAL_FULL_BACKWARD_HOOKS = ("torch.nn.modules.module.register_module_full_backward_hook",
@@ -142,6 +143,11 @@ class TorchSemantics:
         if s is None or not out:
             return
         for node, stmt, via, op, target in self.fwd_hook_writes.get(mod.site, ()):
+            if via == REQUIRES_GRAD_HOOK:
+                tensors = frozenset(o for o in out if o.is_tensor)
+                s.rg = s.rg | tensors  # a leaf output (of frozen weights) becomes a leaf that requires grad
+                s.norg = s.norg - tensors
+                continue
             self.emit(InplaceWrite(node, target, out, via, op, s, stmt))
 
     def run_hooked_sequence(self, mod: Obj, out: Value) -> None:
@@ -1234,9 +1240,14 @@ def _writes_into(fn: "cst.FunctionDef | cst.Lambda", name: str) -> List[Tuple]:
 
     def method_write(expr, stmt) -> None:
         if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) \
-                and isinstance(expr.func.value, cst.Name) and expr.func.value.value == name \
-                and ops.is_inplace_method(expr.func.attr.value):
-            found.append((expr, stmt, "hook", expr.func.attr.value, expr.func.value))
+                and isinstance(expr.func.value, cst.Name) and expr.func.value.value == name:
+            if ops.is_inplace_method(expr.func.attr.value):
+                found.append((expr, stmt, "hook", expr.func.attr.value, expr.func.value))
+            elif expr.func.attr.value == "requires_grad_" and (
+                    not expr.args or literal_value(expr.args[0].value) is True):
+                # ``output.requires_grad_(True)`` (transformers' ``enable_input_require_grads``): not a write; the
+                # output requires grad from then on (``run_forward_hooks``)
+                found.append((expr, stmt, REQUIRES_GRAD_HOOK, "requires_grad_", expr.func.value))
 
     if isinstance(fn, cst.Lambda):
         method_write(fn.body, None)

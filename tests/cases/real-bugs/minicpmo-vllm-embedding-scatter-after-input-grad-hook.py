@@ -1,7 +1,7 @@
 # case: minicpmo-vllm-embedding-scatter-after-input-grad-hook
 # source: https://github.com/OpenBMB/MiniCPM-V/issues/730
 # expect: markers
-# known-miss: the embedding output is made a leaf that requires grad by a forward hook that calls `output.requires_grad_(True)` (transformers' `enable_input_require_grads`); the analysis does not run forward hooks for the requires-grad state they set
+# known-miss: the forward hook's `output.requires_grad_(True)` is followed (a frozen embedding's output becomes a leaf that requires grad), but the embedding is frozen by `p.requires_grad_("lora_" in name)` in a loop over `model.named_parameters()`, which the analysis does not apply to the parameters of each sub-module: it takes the embedding's weight to require grad, so its output for a non-leaf
 # torch: raises "a view of a leaf Variable that requires grad is being used in an in-place operation"
 
 # MiniCPM-o 2.6 fine-tuned with LoRA through LLaMA-Factory. `get_vllm_embedding` is the
