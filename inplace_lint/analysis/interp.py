@@ -172,6 +172,7 @@ class Interpreter(TorchSemantics):
         self.bw_hooked: Set[object] = set()  # sites of modules given a full backward hook (once, anywhere before)
         self.bw_hooked_all = False  # ``register_module_full_backward_hook``: every module has one
         self.fwd_hook_writes: Dict[object, List[Tuple]] = {}  # module site -> in-place writes its forward hooks make
+        self.params_modules: Dict[int, List[Obj]] = {}  # ``m.parameters()`` site -> the modules whose parameters it yields
         # call-site analysis of this module's functions (``call_function``): the calls being analysed (innermost
         # last), what the function returns there, and how many calls are left to analyse
         self.seq_layers: Dict[object, Tuple] = {}  # nn.Sequential site -> its (argument node, layer value)s
@@ -1943,27 +1944,30 @@ class Interpreter(TorchSemantics):
         return frozenset(out)
 
     def _loop(self, node, bind_target: Optional[Callable[[], None]], body, orelse, test=None,
-              each: Sequence[Callable[[], None]] = ()) -> None:
+              each: Sequence[Callable[[], None]] = (), surely_runs: bool = False) -> None:
         """Run a loop to a fixed point. ``each``: binders of the loop target to each element the loop surely visits
         (the modules of a ModuleList): once the loop has converged, the body runs once more per element, from the
         loop head, for what it reports with that element (what the target holds is then one known thing, not the
-        join of all); those runs add nothing to the state after the loop, which the converged loop describes."""
+        join of all); those runs add nothing to the state after the loop, which the converged loop describes.
+        ``surely_runs``: the loop runs at least once (over the parameters of a model that has some), so what follows
+        it does not see the state before it, only the states after its passes."""
         entry = self.state
         if entry is None:
             return
         self.loops_active += 1
         self.loop_nodes.append(node)
         try:
-            self._run_loop(node, entry, bind_target, body, orelse, test, each)
+            self._run_loop(node, entry, bind_target, body, orelse, test, each, surely_runs)
         finally:
             self.loops_active -= 1
             self.loop_nodes.pop()
 
-    def _run_loop(self, node, entry: State, bind_target, body, orelse, test, each) -> None:
+    def _run_loop(self, node, entry: State, bind_target, body, orelse, test, each, surely_runs: bool = False) -> None:
         head = entry.copy()
         exit_state: Optional[State] = None
         breaks: List[State] = []
         end: Optional[State] = None
+        ends: Optional[State] = None  # the states after each pass, joined (``surely_runs``)
         for _ in range(MAX_LOOP_ITERATIONS):
             self._start_pass(node, head, test, bind_target)
             frame: Tuple[List[State], List[State]] = ([], [])
@@ -1975,6 +1979,8 @@ class Interpreter(TorchSemantics):
             for c in frame[1]:
                 end = join_states(end, c, split=entry)
             new_head = join_states(head, end, split=entry)
+            if surely_runs and end is not None:
+                ends = join_states(ends, end, split=entry)
             if new_head is not None and end is not None and end.stale:
                 # a graph made stale by an optimizer step late in the body is still stale when the next pass
                 # backpropagates it (a graph built before the loop and reused in it: the loop runs more than once)
@@ -2005,9 +2011,9 @@ class Interpreter(TorchSemantics):
             finally:
                 self.next_passes -= 1
             self.loop_exits.pop()
-        # leaving: the loop ran zero or more times, or broke out
-        self.state = head
-        exit_state = head.copy()
+        # leaving: the loop ran zero or more times (at least once when it surely runs), or broke out
+        self.state = ends if surely_runs and ends is not None else head
+        exit_state = self.state.copy()
         if orelse is not None:
             self.exec_block(body_statements(orelse.body))
             exit_state = self.state
@@ -2050,7 +2056,7 @@ class Interpreter(TorchSemantics):
 
         # a loop over the modules of a container visits each: run the body with each one
         each = [lambda o=o: bind(frozenset((o,))) for o in elems if _holds_module(o)] if len(elems) > 1 else []
-        self._loop(node, bind, node.body, node.orelse, each=each)
+        self._loop(node, bind, node.body, node.orelse, each=each, surely_runs=self.has_parameters(it))
 
     def ex_While(self, node: cst.While) -> None:
         self.stmt = node
@@ -2270,13 +2276,7 @@ class Interpreter(TorchSemantics):
                 flag = self.flag(value_node) if value_node is not None else None
                 self.emit(RequiresGradSet(self.small or self.stmt, target.value, base_val, flag, "attribute", s,
                                           self.stmt))
-                objs = frozenset(self.tensor_objs(base_val))
-                if objs and flag is True:
-                    s.rg = s.rg | objs
-                    s.norg = s.norg - objs
-                elif objs and flag is False:
-                    s.norg = s.norg | objs
-                    s.rg = s.rg - objs
+                self.set_requires_grad(frozenset(self.tensor_objs(base_val)), flag)
                 return
             if attr in ("grad", "data"):
                 return  # ``p.data = t`` swaps the storage (the idiom of ``Module._apply``); not an in-place write

@@ -120,6 +120,51 @@ class TorchSemantics:
     """The torch-specific half of the interpreter (see the module docstring)."""
 
     # ------------------------------------------------------------------ views autograd made inside a Function
+    def set_requires_grad(self, objs: FrozenSet[Obj], flag: Optional[bool]) -> None:
+        """``requires_grad`` set to ``flag`` (None: not known) on the tensors ``objs``. The loop variable of ``for p
+        in model.parameters():`` stands for each parameter of the model's modules: all of them."""
+        s = self.state
+        if s is None or not objs or flag is None:
+            return
+        objs = objs | self.parameters_of_elements(objs)
+        if flag:
+            s.rg = s.rg | objs
+            s.norg = s.norg - objs
+        else:
+            s.norg = s.norg | objs
+            s.rg = s.rg - objs
+
+    def parameters_of_elements(self, objs: FrozenSet[Obj]) -> FrozenSet[Obj]:
+        """The parameters (of the modules known to hold them) that the elements of ``m.parameters()`` among ``objs``
+        stand for: ``weight``/``bias`` of torch layers, the Parameters classes of ours hold."""
+        out: Set[Obj] = set()
+        for o in objs:
+            if not (o.kind == PARAM and isinstance(o.site, tuple) and len(o.site) == 2 and o.site[0] == "elem"):
+                continue
+            for mod in self.params_modules.get(o.site[1], ()):
+                out.update(self.own_parameters(mod))
+        return frozenset(out)
+
+    def own_parameters(self, mod: Obj) -> List[Obj]:
+        """The Parameters module ``mod`` holds itself (not its sub-modules'), as far as they are known."""
+        cls = mod.cls
+        if cls.startswith("torch.nn."):
+            short = cls[9:]
+            if not short.startswith(_PARAM_MODULE_PREFIXES) or "Lazy" in short:
+                return []
+            return [p for attr in ("weight", "bias") if attr not in mod.extra
+                    for p in self.layer_param(mod, attr, short.split(".")[-1])]
+        info = self.classes.get(cls)
+        attrs = self.instance_attrs.get(mod.site) or (info.attrs if info is not None else {})
+        return [p for value in attrs.values() for p in value if p.kind == PARAM]
+
+    def has_parameters(self, value: Value) -> bool:
+        """``value`` is ``m.parameters()`` of a model some of whose modules surely hold parameters (a loop over it
+        runs at least once)."""
+        return bool(value) and all(o.kind == PARAMS and any(self.own_parameters(m) for m in
+                                                             self.params_modules.get(o.site, ()))
+                                   for o in value)
+
     def hook_output_writes(self, expr: cst.BaseExpression, value: Value) -> List[Tuple]:
         """The in-place writes a forward hook (``hook(module, inputs, output)``: a function of this file or a
         lambda) makes into its ``output`` argument: ``(node, stmt, via, op, target)`` each."""
@@ -750,7 +795,9 @@ class TorchSemantics:
                         return result
         if name in ("parameters",) and not tensors:
             label = f"a parameter of `{dotted(func.value) or 'the model'}`"
-            owners = frozenset(o.site for o in self.module_tree(recv))  # its sub-modules' parameters too
+            tree = self.module_tree(recv)
+            owners = frozenset(o.site for o in tree)  # its sub-modules' parameters too
+            self.params_modules[id(node)] = [o for o in tree if o.kind == MODULE]
             return frozenset((self.obj(PARAMS, id(node), label=label, node=node, extra=(owners,) if owners else ()),))
         if name == "named_parameters" and not tensors:
             label = f"a parameter of `{dotted(func.value) or 'the model'}`"
@@ -825,13 +872,7 @@ class TorchSemantics:
         if name == "requires_grad_":
             flag = self.flag(node.args[0].value) if node.args else True
             self.emit(RequiresGradSet(node, func.value, recv, flag, "method", s, self.stmt))
-            objs = frozenset(tensors)
-            if flag is True:
-                s.rg = s.rg | objs
-                s.norg = s.norg - objs
-            elif flag is False:
-                s.norg = s.norg | objs
-                s.rg = s.rg - objs
+            self.set_requires_grad(frozenset(tensors), flag)
             return recv
         if name == "retain_grad":
             s.retain = s.retain | frozenset(tensors)

@@ -1,7 +1,6 @@
 # case: vila-dummy-media-embed-added-to-hooked-text-embeds
 # source: https://github.com/NVlabs/VILA/pull/199
 # expect: markers
-# known-miss: the forward hook's `output.requires_grad_(True)` is followed (a frozen embedding's output becomes a leaf that requires grad), but the embedding is frozen by `p.requires_grad_(False)` in a loop over `model.parameters()`, which the analysis does not apply to the parameters of each sub-module: it takes the embedding's weight to require grad, so its output for a non-leaf
 # torch: raises "a leaf Variable that requires grad is being used in an in-place operation"
 
 # NVlabs/VILA, llava/model/llava_arch.py `LlavaMetaForCausalLM._embed` and
