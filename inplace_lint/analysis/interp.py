@@ -650,6 +650,7 @@ class Interpreter(TorchSemantics):
         s = self.state
         if summary is None or s is None:
             return None
+
         def rebased(w: Obj, actual: Obj) -> Optional[Obj]:
             """``w`` (the placeholder, or a view, ``.data`` or detached copy of one) made of ``actual``; None when
             made of ``actual`` it is a copy (a reshape of a transposed tensor)."""
@@ -740,8 +741,9 @@ class Interpreter(TorchSemantics):
         """Analyse ``fn`` (a function or method of this module) for this call: its parameters hold the arguments,
         the caller's facts hold (grad mode, what requires grad, what was saved), and what it reports inside is
         reported there. Returns what it returns, and leaves the facts it established (saves, requires-grad) in the
-        caller's state. None when the call is not analysed (too deep, recursive, out of budget, an
-        ``autograd.Function`` method, ``*args`` at the call): the caller then knows nothing of the result."""
+        caller's state. A call too deep, recursive or past the budget goes through ``fn``'s summary instead
+        (``apply_summary``). None when the call is not analysed (an ``autograd.Function`` method, ``*args`` at the
+        call, an unknown decorator, no summary): the caller then knows nothing of the result."""
         s = self.state
         if (s is None or (fn.cls is not None and fn.cls.is_autograd_function)
                 or (any(a.star for a in getattr(node, "args", ())) and id(node) not in self._expanded_stars)):
