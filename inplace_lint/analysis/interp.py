@@ -24,7 +24,7 @@ from .context import RuleContext
 from .events import GradRead, InplaceWrite, InplaceWriteOnGradUser, OverwrittenInputRead, RequiresGradSet
 from .names import (
     NO_CHANGE, NOT_CONSTANT, assigned_only_names, bound_names, canonical, dotted, inference_mode_set_by, literal_value,
-    module_constants, record_import,
+    module_constants, record_import, scope_bindings,
 )
 from .prefilter import CALL_DEPTH, mentions_torch
 from .statements import (
@@ -40,6 +40,7 @@ from .values import MAX_MODULE_TREE, MAX_SEQ_PARTS, MAX_VALUE_SIZE, UNORDERED
 from .values import ASSUMED, MAYBE_VIEW, RESHAPED, TUPLE_OF_VIEWS, CUSTOM_FUNCTION, INFERENCE, INFERENCE_VIEW, MULTI_OUTPUT, NO_GRAD_VIEW, VIEW_METAS  # noqa: F401
 
 MAX_LOOP_ITERATIONS = 6
+MAX_UNROLLED_PASSES = 8  # a ``for i in range(<constants>)`` loop of at most this many passes runs pass by pass
 MAX_CALL_DEPTH = CALL_DEPTH  # calls analysed inside calls analysed (the pre-filter's reach: the same number)
 MAX_CALLS_ANALYSED = 150  # call sites analysed per module (the rest return an unknown value, as before)
 SUMMARY_CALLS = 24  # calls the run that computes a summary analyses at their call sites (beyond: their summaries)
@@ -172,6 +173,8 @@ class Interpreter(TorchSemantics):
         self.bw_hooked: Set[object] = set()  # sites of modules given a full backward hook (once, anywhere before)
         self.bw_hooked_all = False  # ``register_module_full_backward_hook``: every module has one
         self.fwd_hook_writes: Dict[object, List[Tuple]] = {}  # module site -> in-place writes its forward hooks make
+        # an nn.ModuleList (one state of it) -> the modules at each position, when given and appended in order
+        self.module_list_order: Dict[Obj, Tuple[Value, ...]] = {}
         self.params_modules: Dict[int, List[Obj]] = {}  # ``m.parameters()`` site -> the modules whose parameters it yields
         # call-site analysis of this module's functions (``call_function``): the calls being analysed (innermost
         # last), what the function returns there, and how many calls are left to analyse
@@ -215,7 +218,7 @@ class Interpreter(TorchSemantics):
         # while it is being computed: a recursive call learns nothing); the events of the summary being computed
         # (None: checks get them)
         self.summaries: Dict[tuple, Optional[_Summary]] = {}
-        self.summaries_running = 0  # summaries being computed (each inside the one before)
+        self.summarizing: List[_Function] = []  # the functions whose summaries are being computed (innermost last)
         self.summary_log: Optional[List[Tuple[InplaceWrite, Optional[bool], _Function]]] = None
         self.classes: Dict[str, _ClassInfo] = {}
         self.functions: List[_Function] = []
@@ -561,14 +564,16 @@ class Interpreter(TorchSemantics):
         node = fn.node
         if node is None:
             return None
+        if consts and any(f is fn for f in self.summarizing):
+            consts = {}  # a recursion whose constants change each level (``f(t, n - 1)``): one summary for all
         key = (id(node), sig, repr(sorted(consts.items(), key=lambda kv: kv[0])))
         if key in self.summaries:
             return self.summaries[key]
-        if self.summaries_running >= MAX_CALL_DEPTH:
+        if len(self.summarizing) >= MAX_CALL_DEPTH:
             return None  # summaries computed for summaries being computed: as deep as calls are followed
         self.summaries[key] = None
         globals_env = self.callee_globals(fn)
-        self.summaries_running += 1
+        self.summarizing.append(fn)
         outer = (self.call_stack, self.caller_states, self.opaque_made, self.call_root, self.alloc_ctx, self.init_frames,
                  self.loops_active, self.next_passes, self.call_budget, self.summary_log, self._rebinding,
                  self._renewals, self._last_renewals, self._renewal_state, self._args_of, self._recv_of)
@@ -609,7 +614,7 @@ class Interpreter(TorchSemantics):
              self.loops_active, self.next_passes, budget, self.summary_log, self._rebinding, self._renewals,
              self._last_renewals, self._renewal_state, self._args_of, self._recv_of) = outer
             self.call_budget = max(0, budget - max(0, min(budget, SUMMARY_CALLS) - self.call_budget))
-            self.summaries_running -= 1
+            self.summarizing.pop()
         summary = _Summary(placeholders)
         for ev, grad, where in log:
             mine = frozenset(o for o in ev.value if o.root() in placeholders)
@@ -1077,6 +1082,21 @@ class Interpreter(TorchSemantics):
                 return left == right and type(left) is type(right) if isinstance(op, cst.Is) else left == right
             if isinstance(op, (cst.NotEqual, cst.IsNot)):
                 return not (left == right and type(left) is type(right)) if isinstance(op, cst.IsNot) else left != right
+            if type(left) in (int, float) and type(right) in (int, float):  # (not bool)
+                if isinstance(op, cst.LessThan):
+                    return left < right
+                if isinstance(op, cst.LessThanEqual):
+                    return left <= right
+                if isinstance(op, cst.GreaterThan):
+                    return left > right
+                if isinstance(op, cst.GreaterThanEqual):
+                    return left >= right
+        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, (cst.Add, cst.Subtract, cst.Multiply)):
+            left, right = self.const(node.left), self.const(node.right)  # ``num_layers - 1``
+            if type(left) is int and type(right) is int:
+                if isinstance(node.operator, cst.Add):
+                    return left + right
+                return left - right if isinstance(node.operator, cst.Subtract) else left * right
         return NOT_CONSTANT
 
     def flag(self, node: cst.BaseExpression) -> Optional[bool]:
@@ -2050,6 +2070,11 @@ class Interpreter(TorchSemantics):
 
     def ex_For(self, node: cst.For) -> None:
         self.stmt = node
+        values = self.unrolled_range(node)
+        if values is not None:
+            self.ev(node.iter)
+            self._unroll(node, values)
+            return
         it = self.ev(node.iter)
         elems = self.iter_elems(it, node)
 
@@ -2059,6 +2084,64 @@ class Interpreter(TorchSemantics):
         # a loop over the modules of a container visits each: run the body with each one
         each = [lambda o=o: bind(frozenset((o,))) for o in elems if _holds_module(o)] if len(elems) > 1 else []
         self._loop(node, bind, node.body, node.orelse, each=each, surely_runs=self.has_parameters(it))
+
+    def unrolled_range(self, node: cst.For) -> Optional[List[int]]:
+        """The values of ``i`` for ``for i in range(a, b, c)`` with constant bounds and at most
+        ``MAX_UNROLLED_PASSES`` passes, whose body neither rebinds ``i`` nor leaves the loop other than by
+        ``continue`` (no ``break``, ``return``, ``raise``, ``yield``, no ``else``): such a loop (``for i in
+        range(num_layers):`` building layers, ``if i < n - 1: layers.append(nn.ReLU())``) runs pass by pass, ``i`` a
+        constant in each. None for any other loop."""
+        call = node.iter
+        if (not isinstance(node.target, cst.Name) or node.orelse is not None or not isinstance(call, cst.Call)
+                or not isinstance(call.func, cst.Name) or call.func.value != "range" or self.state is None
+                or "range" in self.state.env or not 1 <= len(call.args) <= 3
+                or any(a.keyword or a.star for a in call.args)):
+            return None
+        bounds = [self.const(a.value) for a in call.args]
+        if not all(type(b) is int for b in bounds):
+            return None
+        try:
+            values = list(range(*bounds))
+        except ValueError:
+            return None
+        if len(values) > MAX_UNROLLED_PASSES:
+            return None
+        key = ("unrollable", id(node))
+        ok = self._bound_names.get(key)
+        if ok is None:
+            bound: Dict[str, list] = {}
+            declared: Set[str] = set()
+            scope_bindings(body_statements(node.body), bound, declared)
+            ok = node.target.value not in bound and node.target.value not in declared and not _leaves_loop(node.body)
+            self._bound_names[key] = ok  # type: ignore[assignment]
+        return values if ok else None
+
+    def _unroll(self, node: cst.For, values: List[int]) -> None:
+        """Run the body of ``node`` once per value of its loop variable (``unrolled_range``), in order: what it
+        appends is appended in that order, ``if i == 0:`` is decided in each pass."""
+        name = node.target.value
+        outer = self.consts
+        try:
+            for v in values:
+                if self.state is None:
+                    return
+                start = self.state
+                self.stmt = node
+                self.assign(node.target, frozenset((self.obj(INT, "int"),)), None)
+                self.consts = {**outer, name: v}
+                frame: Tuple[List[State], List[State]] = ([], [])
+                self.loop_exits.append(frame)
+                # modules built in this pass are not those of the other passes (one ``nn.Sequential()`` per level)
+                self.alloc_ctx.append((self.alloc_ctx[-1] if self.alloc_ctx else None, "pass", id(node), v))
+                try:
+                    self.exec_block(body_statements(node.body))
+                finally:
+                    self.loop_exits.pop()
+                    self.alloc_ctx.pop()
+                for c in frame[1]:  # ``continue``
+                    self.state = join_states(self.state, c, split=start)
+        finally:
+            self.consts = outer
 
     def ex_While(self, node: cst.While) -> None:
         self.stmt = node
@@ -2288,6 +2371,14 @@ class Interpreter(TorchSemantics):
             key = dotted(target)
             if key is not None:
                 s.bind(key, value)
+                if key.startswith("self.") and key.count(".") == 1:
+                    # ``self.end_level = end_level`` with a constant: a constant of the instance from here on in
+                    # this method (``range(self.start_level, self.end_level + 1)``); any other value ends it
+                    c = self.const(value_node) if value_node is not None else NOT_CONSTANT
+                    if c is not NOT_CONSTANT and (type(c) in (int, float, str, bool) or c is None):
+                        self.consts = {**self.consts, key: c}
+                    elif key in self.consts:
+                        self.consts = {k: v for k, v in self.consts.items() if k != key}
             return
         if isinstance(target, cst.Subscript):
             base_val = self.ev(target.value)
@@ -2651,6 +2742,11 @@ class Interpreter(TorchSemantics):
                 entries = self.dict_entries[o.site]
                 at = self.const(node.slice[0].slice.value)
                 out.update(entries[at] if isinstance(at, str) and at in entries else o.elems)
+                continue
+            order = self.module_list_order.get(o) if o.kind == MODULE else None
+            at = _const_int_index(node)
+            if order is not None and at is not None and -len(order) <= at < len(order):
+                out.update(order[at])  # ``self.convs[0]``: the module appended first
                 continue
             if o.kind == MODULE and o.elems:
                 out.update(o.elems)  # ``self.convs[i]``: one of the modules of a ModuleList
@@ -3165,6 +3261,29 @@ def _is_setter(fnode: cst.FunctionDef) -> bool:
     return any(isinstance(d.decorator, cst.Attribute) and d.decorator.attr.value == "setter"
                and isinstance(d.decorator.value, cst.Name) and d.decorator.value.value == fnode.name.value
                for d in fnode.decorators)
+
+
+def _leaves_loop(body) -> bool:
+    """Whether a loop body has a ``break``, ``return``, ``raise`` or ``yield`` (outside nested functions)."""
+    found = []
+
+    class _Find(cst.CSTVisitor):
+        def visit_FunctionDef(self, n) -> bool:
+            return False
+
+        def visit_ClassDef(self, n) -> bool:
+            return False
+
+        def visit_Lambda(self, n) -> bool:
+            return False
+
+        def on_visit(self, n: cst.CSTNode) -> bool:
+            if isinstance(n, (cst.Break, cst.Return, cst.Raise, cst.Yield)):
+                found.append(n)
+            return not found and super().on_visit(n)
+
+    body.visit(_Find())
+    return bool(found)
 
 
 def _all_params(fnode: cst.FunctionDef) -> List[cst.Param]:

@@ -221,7 +221,7 @@ def _bind(target: cst.BaseExpression, how: object, bound: Dict[str, list]) -> No
         _bind(target.value, None, bound)
 
 
-def _scope_bindings(stmts, bound: Dict[str, list], declared: Set[str]) -> None:
+def scope_bindings(stmts, bound: Dict[str, list], declared: Set[str]) -> None:
     """The names the statements ``stmts`` of one scope bind (``bound``: name -> the ``Assign`` binding it, or None
     for any other binding), not looking into nested functions and classes but for their ``global``/``nonlocal``
     names (``declared``). A statement-level walk (no expression is visited: a ``:=`` is not seen)."""
@@ -243,7 +243,7 @@ def _scope_bindings(stmts, bound: Dict[str, list], declared: Set[str]) -> None:
                     declared.update(n.name.value for n in small.names)
         elif isinstance(st, (cst.FunctionDef, cst.ClassDef)):
             bound.setdefault(st.name.value, []).append(None)
-            _scope_bindings(body_statements(st.body), {}, declared)
+            scope_bindings(body_statements(st.body), {}, declared)
         else:
             if isinstance(st, cst.For):
                 _bind(st.target, None, bound)
@@ -255,7 +255,7 @@ def _scope_bindings(stmts, bound: Dict[str, list], declared: Set[str]) -> None:
                 for h in st.handlers:
                     if h.name is not None:
                         _bind(h.name.name, None, bound)
-            _scope_bindings(children_statements(st), bound, declared)
+            scope_bindings(children_statements(st), bound, declared)
 
 
 def bound_names(fn: cst.FunctionDef) -> Set[str]:
@@ -263,7 +263,7 @@ def bound_names(fn: cst.FunctionDef) -> Set[str]:
     (they may change)."""
     bound: Dict[str, list] = {}
     declared: Set[str] = set()
-    _scope_bindings(body_statements(fn.body), bound, declared)
+    scope_bindings(body_statements(fn.body), bound, declared)
     return set(bound) | declared
 
 
@@ -273,7 +273,7 @@ def assigned_only_names(fn: cst.FunctionDef) -> Set[str]:
     ``global``/``nonlocal`` by a nested function."""
     bound: Dict[str, list] = {}
     declared: Set[str] = set()
-    _scope_bindings(body_statements(fn.body), bound, declared)
+    scope_bindings(body_statements(fn.body), bound, declared)
     return {name for name, hows in bound.items() if hows and all(h is not None for h in hows)} - declared
 
 
@@ -282,7 +282,7 @@ def module_constants(module: cst.Module) -> Dict[str, object]:
     value everywhere in the module (``TRIGGER_BUG = True``)."""
     bound: Dict[str, list] = {}
     declared: Set[str] = set()
-    _scope_bindings(module.body, bound, declared)
+    scope_bindings(module.body, bound, declared)
     out: Dict[str, object] = {}
     for name, hows in bound.items():
         if len(hows) == 1 and isinstance(hows[0], cst.Assign) and name not in declared:

@@ -355,8 +355,13 @@ class TorchSemantics:
         """``layers.append(m)`` on an ``nn.ModuleList``: the list object now also holds ``m``. Lists are values
         (their ``elems``): every name and attribute holding one of ``lists`` holds the grown list from here on."""
         held = join_values(frozenset(x for o in lists for x in o.elems), frozenset(added))
-        self._replace_everywhere({o: self.obj(MODULE, o.site, cls=o.cls, node=o.node, extra=o.extra, elems=held)
-                                  for o in lists})
+        grown = {o: self.obj(MODULE, o.site, cls=o.cls, node=o.node, extra=o.extra, elems=held) for o in lists}
+        for old, new in grown.items():
+            order = self.module_list_order.get(old)
+            if order is not None and not self.loops_active and len(lists) == 1 and len(order) < MAX_SEQ_PARTS:
+                # appended in order, outside loops the analysis does not run pass by pass: position is known
+                self.module_list_order[new] = order + (frozenset(added),)
+        self._replace_everywhere(grown)
 
     def _replace_everywhere(self, grown: Dict[Obj, Obj]) -> None:
         s = self.state
@@ -1125,6 +1130,11 @@ class TorchSemantics:
                 given = pos[0] if pos else kw.get("modules", EMPTY)
                 held = frozenset(x for o in given for x in (o.elems if o.kind == SEQ else UNKNOWN_VALUE))
                 held = held if len(held) <= MAX_VALUE_SIZE else UNKNOWN_VALUE
+                parts = seq_parts(next(iter(given))) if len(given) == 1 else (() if not given else None)
+                if parts is not None and (held or not given):
+                    made = self.obj(MODULE, site, cls=q, node=node, extra=tuple(sorted(set(extra))), elems=held)
+                    self.module_list_order[made] = tuple(parts)  # ``layers[0]``: the first module given
+                    return frozenset((made,))
             idx = ops.inplace_module_kwarg(q)
             if idx is not None and len(args) > idx and args[idx].keyword is None and self.flag(args[idx].value) is True:
                 extra.append("inplace")

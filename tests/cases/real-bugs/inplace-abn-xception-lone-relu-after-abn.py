@@ -4,6 +4,8 @@
 # torch: raises "one of the variables needed for gradient computation has been modified by an inplace operation"
 # known-miss: the InPlaceABN custom Function saves its own output (`ctx.save_for_backward(x, ...)` after `ctx.mark_dirty(x)`), and the in-place ReLU that follows it is the first layer of the next Block's `nn.Sequential(*rep)` built from a list: the analysis does not record what a custom Function saves for the caller, nor the order of layers across blocks
 
+# Also marked: `self.rep(inp)` with the in-place ReLU first rectifies `inp` itself, so `self.skip(inp)` two lines
+# down reads relu(inp), not the block's input (checked under torch: the input tensor is changed by the call).
 # The reporter converted an Xception backbone (deeplab style) to InPlace-ABN: every
 # BatchNorm+ReLU pair became an InPlaceABN layer, and the lone ReLUs were kept. Each
 # Xception Block starts its `rep` Sequential with `self.relu = nn.ReLU(inplace=True)`, so
@@ -103,7 +105,7 @@ class Block(nn.Module):
         self.rep = nn.Sequential(*rep)
 
     def forward(self, inp):
-        x = self.rep(inp)
+        x = self.rep(inp)  # error: IPL008
         if self.skip is not None:
             skip = self.skip(inp)
             skip = self.skipbn(skip)

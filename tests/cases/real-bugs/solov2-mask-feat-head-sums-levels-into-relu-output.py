@@ -1,7 +1,6 @@
 # case: solov2-mask-feat-head-sums-levels-into-relu-output
 # source: https://github.com/OpenFirework/pytorch_solov2/issues/22
 # expect: markers
-# known-miss: `convs_all_levels[0]` is an `nn.Sequential()` filled by `add_module` in a loop (`if i == 0: ... continue`), so its layers are known only as a set: the analysis does not assume that its last layer is the ReLU whose output is then summed into in place
 # torch: raises "one of the variables needed for gradient computation has been modified by an inplace operation"
 
 # SOLOv2 instance segmentation (OpenFirework/pytorch_solov2), the unified
