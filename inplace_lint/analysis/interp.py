@@ -40,6 +40,9 @@ from .values import MAX_MODULE_TREE, MAX_SEQ_PARTS, MAX_VALUE_SIZE, UNORDERED
 from .values import ASSUMED, MAYBE_VIEW, RESHAPED, TUPLE_OF_VIEWS, CUSTOM_FUNCTION, INFERENCE, INFERENCE_VIEW, MULTI_OUTPUT, NO_GRAD_VIEW, VIEW_METAS  # noqa: F401
 
 MAX_LOOP_ITERATIONS = 6
+# expressions that may be constants for ``self.x = ...`` (a call is one only as a predicate: not evaluated there)
+_CONST_FORMS = (cst.Name, cst.Attribute, cst.Integer, cst.Float, cst.SimpleString, cst.BinaryOperation,
+                cst.UnaryOperation, cst.Comparison, cst.BooleanOperation)
 MAX_UNROLLED_PASSES = 8  # a ``for i in range(<constants>)`` loop of at most this many passes runs pass by pass
 MAX_CALL_DEPTH = CALL_DEPTH  # calls analysed inside calls analysed (the pre-filter's reach: the same number)
 MAX_CALLS_ANALYSED = 150  # call sites analysed per module (the rest return an unknown value, as before)
@@ -2374,7 +2377,7 @@ class Interpreter(TorchSemantics):
                 if key.startswith("self.") and key.count(".") == 1:
                     # ``self.end_level = end_level`` with a constant: a constant of the instance from here on in
                     # this method (``range(self.start_level, self.end_level + 1)``); any other value ends it
-                    c = self.const(value_node) if value_node is not None else NOT_CONSTANT
+                    c = self.const(value_node) if isinstance(value_node, _CONST_FORMS) else NOT_CONSTANT
                     if c is not NOT_CONSTANT and (type(c) in (int, float, str, bool) or c is None):
                         self.consts = {**self.consts, key: c}
                     elif key in self.consts:
