@@ -244,6 +244,8 @@ class Interpreter(TorchSemantics):
         self.alloc_ctx: List[object] = []
         self.next_passes = 0  # loops running their extra pass from the end of a pass (``_run_loop``)
         self._loop_writes: Dict[int, Set[str]] = {}  # loop node -> ``_inplace_written_names`` of its body
+        self._unrollable: Dict[int, bool] = {}  # loop node -> its body can run pass by pass (``unrolled_range``)
+        self._class_consts: Dict[str, Dict[str, object]] = {}  # class -> ``class_consts`` (without ``self.``)
         # instance site -> index in ``caller_states`` of the state of its ``__init__`` while it runs for a call (a
         # helper it calls with ``self``, ``initialize_weights(self)``, sees what it has set so far)
         self.init_frames: Dict[object, int] = {}
@@ -403,11 +405,7 @@ class Interpreter(TorchSemantics):
                 continue
             first = params[0].name.value
             for small in _assignments(stmt):
-                targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) else [small.target]
-                for target in targets:
-                    attr = _self_attr(target, first)
-                    if attr is None:
-                        continue
+                for attr in _assigned_self_attrs(small, first):
                     counts[attr] = counts.get(attr, 0) + 1
                     if (stmt.name.value != "__init__" and isinstance(small, cst.Assign)
                             and isinstance(small.value, cst.Call)):
@@ -594,19 +592,17 @@ class Interpreter(TorchSemantics):
         prev = self._enter(fn, state, returns=returns, consts={**self.class_consts(fn), **consts})
         try:
             self.state.env.update(globals_env)
-            for p, given in zip(_all_params(node), sig):
+            for i, (p, given) in enumerate(zip(_all_params(node), sig)):
                 name = p.name.value
-                if given == "-":
+                if i == 0 and fn.cls is not None and name in ("self", "cls") and not is_static(node):
+                    self._bind_own_self(fn, name)
+                elif given == "-":
                     self.state.bind(name, unknown(("param", id(node), name)))
                 else:
                     o = self.obj(DERIVED, ("summary", id(node), name, given), label=f"`{name}`", node=p.name,
                                  rg={"1": True, "0": False}.get(given))
                     placeholders[o] = name
                     self.state.bind(name, frozenset((o,)))
-            if fn.cls is not None and node.params.params and not is_static(node):
-                first = node.params.params[0].name.value
-                if first in ("self", "cls"):
-                    self._bind_own_self(fn, first)
             self.exec_block(body_statements(node.body))
             self.flush_pending()
             if self.state is not None:
@@ -675,9 +671,8 @@ class Interpreter(TorchSemantics):
                 return self.view_of(b, w.node, multi=w.meta == MULTI_OUTPUT, how=w.how, site=w.site,
                                     tuple_of=TUPLE_OF_VIEWS in w.extra, maybe=MAYBE_VIEW in w.extra)
             if w.kind == DATA:
-                return self.obj(DATA, None, base=b.base if b.kind == DATA else b, rg=False)
-            return self.obj(DETACHED, w.site, rg=False, base=b.root(), origin=self.copy_origin(b), node=w.node,
-                            stmt=w.stmt)
+                return self.data_alias(b)
+            return self.detached_copy(b, w.site, w.node, w.stmt)
 
         def mapped(value: Value) -> Value:
             out = set()
@@ -717,13 +712,12 @@ class Interpreter(TorchSemantics):
         if summary.returns is None:
             return unknown(("call", id(node)))
         grad = fn.grad if fn.forced_grad else s.grad
-        if grad is True and summary.saves:
-            saved = dict(s.saved)
+        saved = dict(s.saved)
+        if grad is True:
             for name, records in summary.saves.items():
                 for a in bound.get(name, EMPTY):
-                    if a.is_tensor and a.kind not in (DATA, GRAD):
-                        saved[a.root()] = saved.get(a.root(), frozenset()) | records
-            s.saved = saved
+                    for record in records:
+                        self._save(saved, a, record)
         result = set(mapped(frozenset(o for o in summary.returns if o.root() in summary.params)))
         for r in summary.returns:
             if r.root() in summary.params:
@@ -736,12 +730,14 @@ class Interpreter(TorchSemantics):
             fresh = self.obj(DERIVED, ("summary", id(node), r.site), rg=r.rg, label=r.label, node=r.node,
                              stmt=r.stmt, meta=ASSUMED if r.rg and assumed and not plain else "",
                              how=assumed if r.rg and assumed and not plain else "")
-            if r in summary.fresh:
-                s.saved = {**s.saved, fresh: s.saved.get(fresh, frozenset()) | summary.fresh[r]}
+            for record in summary.fresh.get(r, ()):
+                self._save(saved, fresh, record)
             history = self.graph_nodes.get(r.root())
             if history:  # the ops whose saves its graph holds (``drop_dead_saves``)
                 self.graph_nodes[fresh] = self.graph_nodes.get(fresh, frozenset()) | history
             result.add(fresh)
+        if saved != s.saved:
+            s.saved = saved
         return frozenset(result) if result else unknown(("call", id(node)))
 
     def call_function(self, fn: _Function, node: cst.Call, self_value: Optional[Value], pos: List[Value],
@@ -982,17 +978,8 @@ class Interpreter(TorchSemantics):
             return {}
         counts: Dict[str, int] = {}
         for small in _assignments(init.node):
-            for t in small.targets if isinstance(small, cst.Assign) else (small,):
-                todo = [t.target]
-                while todo:
-                    target = todo.pop()
-                    if isinstance(target, (cst.Tuple, cst.List)):
-                        todo.extend(el.value for el in target.elements)
-                    elif isinstance(target, cst.StarredElement):
-                        todo.append(target.value)
-                    attr = _self_attr(target, self_name)
-                    if attr is not None:
-                        counts[attr] = counts.get(attr, 0) + 1
+            for attr in _assigned_self_attrs(small, self_name):
+                counts[attr] = counts.get(attr, 0) + 1
         out: Dict[str, object] = {}
         for stmt in body_statements(init.node.body):
             if not isinstance(stmt, (cst.SimpleStatementLine, SuiteLine)):
@@ -1017,8 +1004,7 @@ class Interpreter(TorchSemantics):
         params = _all_params(node)
         if not params or params[0].name.value != "self":
             return {}
-        key = ("class-consts", fn.cls.name)
-        cached = self._bound_names.get(key)
+        cached = self._class_consts.get(fn.cls.name)
         if cached is None:
             init = self.method_of(fn.cls.name, "__init__")
             init_params = _all_params(init.node) if init is not None and init.node is not None else []
@@ -1029,7 +1015,7 @@ class Interpreter(TorchSemantics):
                     found = self.init_constants(init, init_params[0].name.value)
                 finally:
                     self.consts = outer
-            cached = self._bound_names[key] = found  # type: ignore[assignment]
+            cached = self._class_consts[fn.cls.name] = found
         return {"self." + attr: value for attr, value in cached.items()}
 
     def bound_in(self, fnode: cst.FunctionDef) -> Set[str]:
@@ -2109,14 +2095,13 @@ class Interpreter(TorchSemantics):
             return None
         if len(values) > MAX_UNROLLED_PASSES:
             return None
-        key = ("unrollable", id(node))
-        ok = self._bound_names.get(key)
+        ok = self._unrollable.get(id(node))
         if ok is None:
             bound: Dict[str, list] = {}
             declared: Set[str] = set()
             scope_bindings(body_statements(node.body), bound, declared)
             ok = node.target.value not in bound and node.target.value not in declared and not _leaves_loop(node.body)
-            self._bound_names[key] = ok  # type: ignore[assignment]
+            self._unrollable[id(node)] = ok
         return values if ok else None
 
     def _unroll(self, node: cst.For, values: List[int]) -> None:
@@ -2829,7 +2814,7 @@ class Interpreter(TorchSemantics):
             k = o.kind
             if o.is_tensor:
                 if attr == "data":
-                    out.add(self.obj(DATA, None, base=o.base if k == DATA else o, rg=False))
+                    out.add(self.data_alias(o))
                 elif ops.is_view_attribute(attr):
                     out.add(self.view_of(o, node))
                 else:
@@ -3463,6 +3448,23 @@ def _self_attrs_assigned_outside_init(cls: cst.ClassDef) -> Set[str]:
     for stmt in body_statements(cls.body):
         if isinstance(stmt, cst.FunctionDef) and stmt.name.value != "__init__":
             _collect_self_assign(body_statements(stmt.body), out)
+    return out
+
+
+def _assigned_self_attrs(small: cst.CSTNode, self_name: str) -> List[str]:
+    """The attributes of ``self_name`` an ``Assign``/``AnnAssign``/``AugAssign`` sets, through tuple and starred
+    targets too (``self.a, self.b = ...``)."""
+    out: List[str] = []
+    todo = [t.target for t in small.targets] if isinstance(small, cst.Assign) else [small.target]
+    while todo:
+        target = todo.pop()
+        if isinstance(target, (cst.Tuple, cst.List)):
+            todo.extend(el.value for el in target.elements)
+        elif isinstance(target, cst.StarredElement):
+            todo.append(target.value)
+        attr = _self_attr(target, self_name)
+        if attr is not None:
+            out.append(attr)
     return out
 
 

@@ -189,9 +189,8 @@ class TorchSemantics:
             return
         for node, stmt, via, op, target in self.fwd_hook_writes.get(mod.site, ()):
             if via == REQUIRES_GRAD_HOOK:
-                tensors = frozenset(o for o in out if o.is_tensor)
-                s.rg = s.rg | tensors  # a leaf output (of frozen weights) becomes a leaf that requires grad
-                s.norg = s.norg - tensors
+                # a leaf output (of frozen weights) becomes a leaf that requires grad
+                self.set_requires_grad(frozenset(o for o in out if o.is_tensor), True)
                 continue
             self.emit(InplaceWrite(node, target, out, via, op, s, stmt))
 
@@ -883,15 +882,11 @@ class TorchSemantics:
             s.retain = s.retain | frozenset(tensors)
             return EMPTY
         if name == "detach":
-            return frozenset(
-                self.obj(DETACHED, id(node), rg=False, base=o.root(), origin=self.copy_origin(o), node=node, stmt=self.stmt)
-                for o in tensors
-            )
+            return frozenset(self.detached_copy(o, id(node), node) for o in tensors)
         if name == "detach_" and tensors and len(tensors) == len(recv) and not pos and not kw:
             # ``log_pis.detach_()``: the tensor itself leaves the graph -- every name holding it now holds a tensor
             # without history (what was computed from it before keeps its graph)
-            detached = {o: self.obj(DETACHED, ("detach_", id(node), o.site), rg=False, base=o.root(),
-                                    origin=self.copy_origin(o), node=node, stmt=self.stmt) for o in tensors
+            detached = {o: self.detached_copy(o, ("detach_", id(node), o.site), node) for o in tensors
                         if o.kind not in (LEAF, PARAM, DATA, DETACHED, GRAD)}
             if detached:
                 self._replace_everywhere(detached)
@@ -1020,6 +1015,15 @@ class TorchSemantics:
             for step, optimizer, _ in entries[0]:
                 self.emit(StepBetweenGraphAndBackward(node, value, step, optimizer))
 
+    def data_alias(self, o: Obj) -> Obj:
+        """``o.data``: the storage of ``o`` (of what ``o`` is ``.data`` of), without autograd tracking."""
+        return self.obj(DATA, None, base=o.base if o.kind == DATA else o, rg=False)
+
+    def detached_copy(self, o: Obj, site: object, node, stmt=None) -> Obj:
+        """``o.detach()`` made at ``site``: a leaf sharing the storage (and version counter) of ``o``'s root."""
+        return self.obj(DETACHED, site, rg=False, base=o.root(), origin=self.copy_origin(o), node=node,
+                        stmt=self.stmt if stmt is None else stmt)
+
     def copy_origin(self, o: Obj) -> FrozenSet[Obj]:
         """For ``x.detach()`` / ``x.clone().detach()``: the tensors whose values were copied."""
         if o.kind in (LEAF, PARAM):
@@ -1125,21 +1129,20 @@ class TorchSemantics:
                 extra.append("inplace_first")
             self.created_sites.add(id(node))
             held = EMPTY
+            given = pos[0] if pos else kw.get("modules", EMPTY)
             if q == _MODULE_LIST:
                 # the modules it holds (``Obj.elems``; ``append``/``extend``/``insert`` add to them)
-                given = pos[0] if pos else kw.get("modules", EMPTY)
                 held = frozenset(x for o in given for x in (o.elems if o.kind == SEQ else UNKNOWN_VALUE))
                 held = held if len(held) <= MAX_VALUE_SIZE else UNKNOWN_VALUE
-                parts = seq_parts(next(iter(given))) if len(given) == 1 else (() if not given else None)
-                if parts is not None and (held or not given):
-                    made = self.obj(MODULE, site, cls=q, node=node, extra=tuple(sorted(set(extra))), elems=held)
-                    self.module_list_order[made] = tuple(parts)  # ``layers[0]``: the first module given
-                    return frozenset((made,))
             idx = ops.inplace_module_kwarg(q)
             if idx is not None and len(args) > idx and args[idx].keyword is None and self.flag(args[idx].value) is True:
                 extra.append("inplace")
-            return frozenset((self.obj(MODULE, site, cls=q, node=node, extra=tuple(sorted(set(extra))),
-                                       elems=held),))
+            made = self.obj(MODULE, site, cls=q, node=node, extra=tuple(sorted(set(extra))), elems=held)
+            if q == _MODULE_LIST:
+                parts = seq_parts(next(iter(given))) if len(given) == 1 else (() if not given else None)
+                if parts is not None and (held or not given):
+                    self.module_list_order[made] = tuple(parts)  # ``layers[0]``: the first module given
+            return frozenset((made,))
         if ops.is_no_grad_function(q):
             return pos[0] if pos else UNKNOWN_VALUE
         out_kw = kw.get("out")
@@ -1193,8 +1196,7 @@ class TorchSemantics:
             self.free_saved(node)
             return UNKNOWN_VALUE
         if q == "torch.detach" and pos:
-            return frozenset(self.obj(DETACHED, id(node), rg=False, base=o.root(), origin=self.copy_origin(o), node=node, stmt=self.stmt)
-                             for o in self.tensor_objs(pos[0]))
+            return frozenset(self.detached_copy(o, id(node), node) for o in self.tensor_objs(pos[0]))
         if q in ("torch.reshape", "torch.flatten") and pos:
             views = self.reshape_result(node, pos[0], q.split(".")[-1], q + "()")
             if views is not None:

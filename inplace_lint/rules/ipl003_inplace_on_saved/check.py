@@ -59,7 +59,6 @@ def saved_fix(ev, ctx, records=()) -> Fix:
     return fix
 
 
-
 def _saved_fix(ev, ctx, records=()) -> Fix:
     target = expr_text(ev.target)
     simple_name = isinstance(ev.target, (cst.Name, cst.Attribute)) and not _aliased(ev, ctx)
