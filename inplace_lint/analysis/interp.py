@@ -12,6 +12,7 @@ when a file has findings; the walk dispatches on node type through a dict and sk
 """
 from __future__ import annotations
 
+import operator
 import re
 from dataclasses import replace
 from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
@@ -54,6 +55,10 @@ _SCALAR_BUILTINS = {"len", "isinstance", "issubclass", "hasattr", "callable", "i
                     "bool", "int", "float"}
 # (besides those) look at a tensor without putting it in a graph; their result is not known
 _INSPECTING_BUILTINS = {"getattr", "setattr", "delattr", "print", "type", "vars", "dir", "range", "dict"}
+# the int arithmetic constants are computed through (``num_layers - 1``, ``cur_step % self.n_critic``)
+_INT_OPERATORS = {cst.Add: operator.add, cst.Subtract: operator.sub, cst.Multiply: operator.mul,
+                  cst.Modulo: operator.mod, cst.FloorDivide: operator.floordiv}
+_INT_OPERATOR_TYPES = tuple(_INT_OPERATORS)
 _ITER_PASSTHROUGH = {"list", "tuple", "sorted", "reversed", "iter", "set", "frozenset"}
 
 
@@ -206,6 +211,8 @@ class Interpreter(TorchSemantics):
         # the call whose arguments were last evaluated, with them
         self._args_of: Tuple[int, List[Value], Dict[str, Value]] = (0, [], {})
         self._recv_of: Tuple[int, Value] = (0, EMPTY)  # the method call whose receiver was last evaluated
+        # the call with a starred argument whose arguments were last evaluated, with each argument's own value
+        self._star_args: Tuple[int, List[Value]] = (0, [])
         self.instance_attrs: Dict[object, Dict[str, Value]] = {}  # instance site -> attributes its __init__ set
         self.instance_consts: Dict[object, Dict[str, object]] = {}  # instance site -> constants __init__ stored
         # instance site -> attributes other methods set (``self.y = x`` in ``forward``), as the last call of one
@@ -804,6 +811,7 @@ class Interpreter(TorchSemantics):
         callee.infer = True if fn.infer is True else s.infer
         callee.rg, callee.norg, callee.used, callee.retain = s.rg, s.norg, s.used, s.retain
         callee.saved, callee.stale = dict(s.saved), dict(s.stale)
+        callee.grafted, callee.graft_modules = s.grafted, dict(s.graft_modules)
         env = callee.env
         env.update(self.callee_globals(fn))
         for p in list(params.posonly_params) + list(params.params) + list(params.kwonly_params) + (
@@ -888,6 +896,7 @@ class Interpreter(TorchSemantics):
             caller.rg, caller.norg, caller.used, caller.retain = joined.rg, joined.norg, joined.used, joined.retain
             caller.saved = self.drop_dead_saves(joined, s.saved, result, opaque, fnode, pos, kw)
             caller.stale = joined.stale
+            caller.grafted, caller.graft_modules = joined.grafted, joined.graft_modules
         return result if result else unknown(("call", id(node)))
 
     def drop_dead_saves(self, joined: State, before: Dict[Obj, FrozenSet], result: Value, opaque: Set[Obj],
@@ -987,12 +996,20 @@ class Interpreter(TorchSemantics):
             for small in stmt.body:
                 if not isinstance(small, cst.Assign) or len(small.targets) != 1:
                     continue
-                attr = _self_attr(small.targets[0].target, self_name)
-                if attr is None or counts.get(attr) != 1 or attr in cls.assigned_elsewhere:
-                    continue
-                value = self.const(small.value)
-                if value is not NOT_CONSTANT:
-                    out[attr] = value
+                target, value_node = small.targets[0].target, small.value
+                pairs = [(target, value_node)]
+                if isinstance(target, (cst.Tuple, cst.List)) and isinstance(value_node, (cst.Tuple, cst.List)) \
+                        and len(target.elements) == len(value_node.elements) and not any(
+                            isinstance(el, cst.StarredElement) for el in (*target.elements, *value_node.elements)):
+                    # ``self.z_dim, self.n_critic = 8, 1``
+                    pairs = [(t.value, v.value) for t, v in zip(target.elements, value_node.elements)]
+                for t, v in pairs:
+                    attr = _self_attr(t, self_name)
+                    if attr is None or counts.get(attr) != 1 or attr in cls.assigned_elsewhere:
+                        continue
+                    value = self.const(v)
+                    if value is not NOT_CONSTANT:
+                        out[attr] = value
         return out
 
     def class_consts(self, fn: _Function) -> Dict[str, object]:
@@ -1080,12 +1097,11 @@ class Interpreter(TorchSemantics):
                     return left > right
                 if isinstance(op, cst.GreaterThanEqual):
                     return left >= right
-        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, (cst.Add, cst.Subtract, cst.Multiply)):
-            left, right = self.const(node.left), self.const(node.right)  # ``num_layers - 1``
-            if type(left) is int and type(right) is int:
-                if isinstance(node.operator, cst.Add):
-                    return left + right
-                return left - right if isinstance(node.operator, cst.Subtract) else left * right
+        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, _INT_OPERATOR_TYPES):
+            left, right = self.const(node.left), self.const(node.right)  # ``num_layers - 1``, ``step % n_critic``
+            if type(left) is int and type(right) is int and (right != 0 or not isinstance(
+                    node.operator, (cst.Modulo, cst.FloorDivide))):
+                return _INT_OPERATORS[type(node.operator)](left, right)
         return NOT_CONSTANT
 
     def flag(self, node: cst.BaseExpression) -> Optional[bool]:
@@ -1220,6 +1236,7 @@ class Interpreter(TorchSemantics):
             return
         s.saved.pop(o, None)
         s.stale.pop(o, None)
+        s.graft_modules.pop(o, None)
         if o in s.renewed:
             del s.renewed[o]
 
@@ -1410,12 +1427,16 @@ class Interpreter(TorchSemantics):
         return self.obj(DERIVED, id(node), rg=rg, origin=origin, node=node, stmt=self.stmt, label=label, extra=extra,
                         meta=meta, how=how)
 
-    @staticmethod
-    def saved_modules(o: Obj) -> FrozenSet[object]:
-        """The sites of the modules whose parameters the graph of ``o`` saved (a view shares its base's graph)."""
-        if o.kind == VIEW and o.base is not None:
+    def saved_modules(self, o: Obj) -> FrozenSet[object]:
+        """The sites of the modules whose parameters the graph of ``o`` saved (a view shares its base's graph),
+        with those of what in-place writes put into it (``State.graft_modules``)."""
+        while o.kind == VIEW and o.base is not None:
             o = o.base
-        return o.extra[0] if o.kind == DERIVED and o.extra else frozenset()
+        own = o.extra[0] if o.kind == DERIVED and o.extra else frozenset()
+        s = self.state
+        if s is not None and s.graft_modules and o in s.graft_modules:
+            return own | s.graft_modules[o]
+        return own
 
     def assumed(self, o: Obj) -> str:
         """The name of the ``forward`` input whose assumed requires-grad ``o`` (or the tensor it is a view of)
@@ -1464,12 +1485,16 @@ class Interpreter(TorchSemantics):
         s = self.state
         if s is not None and s.grad is True and operand and any(x.is_tensor and self.is_rg(x) for x in operand):
             # autograd records an in-place write of a tensor that requires grad: the written tensor requires
-            # grad from now on (``buf[0] = x``: ``buf`` is a non-leaf with a CopySlices node)
+            # grad from now on (``buf[0] = x``: ``buf`` is a non-leaf with a CopySlices node), and its graph
+            # holds what the written value's graph saved
+            mods = frozenset(m for x in operand for m in self.saved_modules(x))
             for o in value:
                 while o.kind == VIEW and o.base is not None:
                     o = o.base
                 if o.kind in (LEAF, DERIVED) and not self.is_rg(o) and o.rg is not True:
                     s.grafted = s.grafted | {o}
+                if mods and o.kind in (LEAF, DERIVED) and len(mods | s.graft_modules.get(o, EMPTY)) <= 8:
+                    s.graft_modules[o] = mods | s.graft_modules.get(o, EMPTY)
 
     def defer(self, fn: Callable[[], None], needs: FrozenSet[Obj]) -> None:
         """Run ``fn`` at the end of the function if every object of ``needs`` turned out to have a used ``.grad``."""
@@ -2421,7 +2446,9 @@ class Interpreter(TorchSemantics):
         for o in value:
             k = o.kind
             if k == PARAMS:
-                out.add(self.obj(PARAM, ("elem", o.site), rg=True, label=o.label or "a parameter", node=o.node))
+                # (carrying the sites of the modules they belong to: ``optim.SGD(list(model.parameters()))``)
+                out.add(self.obj(PARAM, ("elem", o.site), rg=True, label=o.label or "a parameter", node=o.node,
+                                 extra=o.extra))
             elif k == NAMED_PARAMS:
                 p = self.obj(PARAM, ("elem", o.site), rg=True, label=o.label or "a parameter", node=o.node)
                 out.add(self.obj(SEQ, ("pair", o.site), extra=(UNKNOWN_VALUE, frozenset((p,)))))
@@ -2678,16 +2705,33 @@ class Interpreter(TorchSemantics):
         if s is None:
             return UNKNOWN_VALUE
         saved = s.copy()
-        for comp in _comp_fors(node.for_in):
-            it = self.ev(comp.iter)
-            self.assign(comp.target, self.iter_elems(it, comp), None)
-            for cond in comp.ifs:
-                self.ev(cond.test)
-        if isinstance(node, cst.DictComp):
-            self.ev(node.key)
-            elt = self.ev(node.value)
+        fors = _comp_fors(node.for_in)
+        positions: Optional[List[Value]] = None
+        if isinstance(node, (cst.ListComp, cst.GeneratorExp)) and len(fors) == 1 and not fors[0].ifs:
+            # over a list or tuple known position by position, with no filter: one element per position, each
+            # computed from its own (``[F.softmax(e) for e in (edges, nodes)]`` unpacks like the tuple)
+            it = self.ev(fors[0].iter)
+            parts = seq_parts(next(iter(it))) if len(it) == 1 else None
+            if parts is not None and len(parts) <= MAX_SEQ_PARTS:
+                positions = []
+                for part in parts:
+                    self.assign(fors[0].target, part, None)
+                    positions.append(self.ev(node.elt))
+                elt = frozenset(o for v in positions for o in v)
+            else:
+                self.assign(fors[0].target, self.iter_elems(it, fors[0]), None)
+                elt = self.ev(node.elt)
         else:
-            elt = self.ev(node.elt)
+            for comp in fors:
+                it = self.ev(comp.iter)
+                self.assign(comp.target, self.iter_elems(it, comp), None)
+                for cond in comp.ifs:
+                    self.ev(cond.test)
+            if isinstance(node, cst.DictComp):
+                self.ev(node.key)
+                elt = self.ev(node.value)
+            else:
+                elt = self.ev(node.elt)
         # the comprehension's own names do not leak; what it did to objects (rg, used...) does, and so do the saves
         # of its elements (they exist only if it ran, when those saves were made)
         after = self.state
@@ -2700,6 +2744,9 @@ class Interpreter(TorchSemantics):
                 if o in after.stale:
                     saved.stale[o] = after.stale[o]
         self.state = saved
+        if positions is not None:
+            return frozenset((self.obj(SEQ, id(node), elems=elt if len(elt) <= 12 else UNKNOWN_VALUE,
+                                       extra=tuple(positions)),))
         if isinstance(node, (cst.ListComp, cst.GeneratorExp)):
             return frozenset((self.obj(SEQ, id(node), elems=elt if len(elt) <= 12 else UNKNOWN_VALUE),))
         return UNKNOWN_VALUE
@@ -2896,8 +2943,10 @@ class Interpreter(TorchSemantics):
         pos: List[Value] = []
         kw: Dict[str, Value] = {}
         expanded = True
+        raw: List[Value] = []
         for a in call.args:
             v = self.ev(a.value)
+            raw.append(v)
             self.note_grad_tensor_use(a.value)
             if a.keyword is not None:
                 kw[a.keyword.value] = v
@@ -2910,8 +2959,10 @@ class Interpreter(TorchSemantics):
                 expanded = False
             else:
                 pos.append(v)
-        if expanded and any(a.star for a in call.args):
-            self._expanded_stars.add(id(call))
+        if any(a.star for a in call.args):
+            self._star_args = (id(call), raw)
+            if expanded:
+                self._expanded_stars.add(id(call))
         self._args_of = (id(call), pos, kw)
         return pos, kw
 
@@ -3013,6 +3064,12 @@ class Interpreter(TorchSemantics):
                     return frozenset((self.obj(SEQ, id(node), elems=pairs),))
                 pair = self.obj(SEQ, ("tuple", id(node)), extra=parts)
                 return frozenset((self.obj(SEQ, id(node), elems=frozenset((pair,))),))
+            if name == "filter" and len(node.args) == 2 and not any(a.star or a.keyword for a in node.args):
+                # some of the elements: ``filter(lambda p: p.requires_grad, model.parameters())``
+                pos, kw = self.eval_args(node)
+                if pos[1] and all(o.kind == PARAMS for o in pos[1]):
+                    return pos[1]
+                return frozenset((self.obj(SEQ, id(node), elems=self.iter_elems(pos[1], node), meta=UNORDERED),))
             if name == "map" and len(node.args) == 2 and not any(a.star or a.keyword for a in node.args):
                 mapped = self.map_call(node)
                 if mapped is not None:
@@ -3109,9 +3166,11 @@ class Interpreter(TorchSemantics):
                 if forward is not None:
                     self.record_forward_call(forward, pos)
                     # our own module: its forward, for this call (the model-level result above, when there is one,
-                    # stays the result: it knows which parameters the graph saved)
+                    # stays the result: it knows which parameters the graph saved; but a tuple the forward returns
+                    # is its tensors, each knowing what its own graph saved)
                     inlined = self.call_function(forward, node, frozenset((f,)), pos, kw)
-                    if inlined is not None and all(o.kind == UNKNOWN for o in result):
+                    if inlined is not None and (all(o.kind == UNKNOWN for o in result) or (
+                            _known_tuple(inlined) and all(o.is_tensor for o in result))):
                         result = inlined
                         roots = {o.root() for o in (pos[0] if pos else EMPTY)}
                         if self.state is not None and self.state.overwritten and any(
@@ -3288,6 +3347,13 @@ def _holds_module(o: Obj) -> bool:
     if o.kind == SEQ and len(o.extra) == 2:
         return any(x.kind == MODULE for x in o.extra[1])
     return o.kind == MODULE
+
+
+def _known_tuple(value: Value) -> bool:
+    """``value`` is one tuple (or list) of tensors known position by position, none of them unknown."""
+    o = next(iter(value)) if len(value) == 1 else None
+    parts = seq_parts(o) if o is not None else None
+    return bool(parts) and all(part and all(x.is_tensor for x in part) for part in parts)
 
 
 def _comp_fors(node) -> List:

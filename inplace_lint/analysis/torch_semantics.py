@@ -215,42 +215,66 @@ class TorchSemantics:
                                        f"{layer.cls.split('.')[-1]}(inplace=True)", s, self.stmt))
             previous_hooked = layer.site in self.bw_hooked or self.bw_hooked_all
 
-    def sequential_layers(self, args: Sequence[cst.Arg], pos: List[Value]):
-        """The layers of ``nn.Sequential(...)`` given as one argument: ``*layers`` (a list whose elements are known
-        position by position here: a literal, maybe grown by ``append``/``extend``/``+=`` where they surely ran once;
-        any other change made its positions unknown, ``grow_list``/``forget_positions``) or
-        ``OrderedDict([("name", layer), ...])``. Returns ``(args, pos)``, a ``cst.Arg`` standing
-        for where each layer runs and its value; or, when only which layers it may hold is known (a list filled in a
-        loop or in branches, a ModuleList), that set of values as ``(None, [elements])``; None when nothing is."""
-        if len(args) != 1 or args[0].keyword is not None:
+    def sequential_layers(self, node: cst.Call):
+        """The layers of ``nn.Sequential(...)`` when some argument is starred, or the one argument is an
+        ``OrderedDict([("name", layer), ...])``: each ``*layers`` stands for its elements where they are known
+        position by position (a literal, maybe grown by ``append``/``extend``/``+=`` where they surely ran once; any
+        other change made its positions unknown, ``grow_list``/``forget_positions``), beside the plain layers around
+        it (``nn.Sequential(*block(8, 16), *block(16, 32), nn.Linear(32, 1))``). Returns ``(args, pos)``, a
+        ``cst.Arg`` standing for where each layer runs and its value; or, when only which layers it may hold is known
+        (a list filled in a loop or in branches, a ModuleList), that set of values as ``(None, [elements])``; None
+        when nothing is, or when no argument is starred (the arguments are the layers)."""
+        args = node.args
+        if any(a.keyword is not None for a in args):
             return None
-        expr = args[0].value
-        if args[0].star == "*":
-            value = self.ev_quiet(expr)
+        if len(args) == 1 and not args[0].star:
+            expr = args[0].value
+            if (isinstance(expr, cst.Call) and (dotted(expr.func) or "").split(".")[-1] == "OrderedDict"
+                    and len(expr.args) == 1 and isinstance(expr.args[0].value, (cst.List, cst.Tuple))):
+                pairs = expr.args[0].value.elements
+                if all(isinstance(el, cst.Element) and isinstance(el.value, (cst.Tuple, cst.List))
+                       and len(el.value.elements) == 2 and isinstance(el.value.elements[1], cst.Element)
+                       for el in pairs):
+                    layers = [el.value.elements[1].value for el in pairs]
+                    return [cst.Arg(layer) for layer in layers], [self.ev(layer) for layer in layers]
+            return None
+        if not any(a.star == "*" for a in args) or any(a.star == "**" for a in args):
+            return None
+        call_id, raw = self._star_args
+        if call_id != id(node) or len(raw) != len(args):
+            return None
+        out_args: List[cst.Arg] = []
+        out_pos: List[Value] = []
+        ordered = True
+        used: Set[int] = set()
+        for i, (a, value) in enumerate(zip(args, raw)):
+            if not a.star:
+                out_args.append(a)
+                out_pos.append(value)
+                used.add(id(a.value))
+                continue
             seqs = [o for o in value if o.kind == SEQ]
             mods = [o for o in value if o.kind == MODULE and o.elems]  # ``nn.Sequential(*module_list)``
             if len(value) == 1 and seqs and seq_parts(seqs[0]) is not None:
-                return self._layer_args(seqs[0]), list(seq_parts(seqs[0]))
-            if value and len(seqs) + len(mods) == len(value):
-                return None, [frozenset(x for o in value for x in o.elems)]
-            return None
-        if (isinstance(expr, cst.Call) and (dotted(expr.func) or "").split(".")[-1] == "OrderedDict"
-                and len(expr.args) == 1 and isinstance(expr.args[0].value, (cst.List, cst.Tuple))):
-            pairs = expr.args[0].value.elements
-            if all(isinstance(el, cst.Element) and isinstance(el.value, (cst.Tuple, cst.List))
-                   and len(el.value.elements) == 2 and isinstance(el.value.elements[1], cst.Element) for el in pairs):
-                layers = [el.value.elements[1].value for el in pairs]
-                return [cst.Arg(layer) for layer in layers], [self.ev(layer) for layer in layers]
-        return None
+                out_args += self._layer_args(seqs[0], used, i)
+                out_pos += list(seq_parts(seqs[0]) or ())
+            elif value and len(seqs) + len(mods) == len(value):
+                ordered = False
+                out_pos.append(frozenset(x for o in value for x in o.elems))
+            else:
+                return None
+        if not ordered or len(out_pos) > MAX_SEQ_PARTS:
+            return None, [frozenset(x for v in out_pos for x in v)]
+        return out_args, out_pos
 
-    def _layer_args(self, seq: Obj) -> List[cst.Arg]:
+    def _layer_args(self, seq: Obj, used: Set[int], arg_index: int = 0) -> List[cst.Arg]:
         """For each position of ``seq`` (a list with known positions), a node standing for where that layer runs:
         the literal's element, else the node that made the module there (a synthetic node, which has no position,
-        for anything else, and for a module met twice: each layer's output needs a site of its own)."""
+        for anything else, and for a node met before in this sequence, ``used``: each layer's output needs a site of
+        its own)."""
         parts = seq_parts(seq) or ()
         literal = list(seq.node.elements) if isinstance(seq.node, (cst.List, cst.Tuple)) else []
         out: List[cst.Arg] = []
-        used: Set[int] = set()
         for i, part in enumerate(parts):
             node = None
             if i < len(literal) and isinstance(literal[i], cst.Element):
@@ -259,7 +283,7 @@ class TorchSemantics:
                 made = next(iter(part)).node
                 node = made if isinstance(made, cst.CSTNode) else None
             if node is None or id(node) in used:
-                node = self._synthetic.setdefault((seq.site, i), cst.Name("layer"))
+                node = self._synthetic.setdefault((seq.site, arg_index, i), cst.Name("layer"))
             used.add(id(node))
             out.append(cst.Arg(node))
         return out
@@ -1099,7 +1123,7 @@ class TorchSemantics:
             if q == "torch.nn.Sequential":
                 self.seq_layers.pop(site, None)
                 self.seq_unordered.pop(site, None)
-                layer_args = self.sequential_layers(args, pos)
+                layer_args = self.sequential_layers(node)
                 if layer_args is not None and layer_args[0] is None:  # only the set of its layers is known
                     held = frozenset(x for x in layer_args[1][0] if x.kind == MODULE)
                     self.seq_unordered[site] = layer_args[1][0]
@@ -1185,6 +1209,8 @@ class TorchSemantics:
             for o in given:
                 if o.kind == PARAMS and o.extra:
                     owners |= o.extra[0]
+                elif o.kind == SEQ:  # ``list(model.parameters())``: parameters that know their modules
+                    owners.update(site for x in o.elems if x.kind == PARAM and x.extra for site in x.extra[0])
             label = dotted(first.value.func.value) if (isinstance(first.value, cst.Call) and isinstance(
                 first.value.func, cst.Attribute)) else None
             return frozenset((self.obj(OPTIMIZER, id(node), node=node, cls=label or "",

@@ -166,8 +166,8 @@ class State:
              before, on the old copy) do not concern (``Interpreter.forget_old_copy``)
     """
 
-    __slots__ = ("env", "rg", "norg", "grafted", "used", "retain", "grad", "infer", "saved", "overwritten", "stale",
-                 "renewed")
+    __slots__ = ("env", "rg", "norg", "grafted", "graft_modules", "used", "retain", "grad", "infer", "saved",
+                 "overwritten", "stale", "renewed")
 
     def __init__(self) -> None:
         self.env: Dict[str, Value] = {}
@@ -176,6 +176,10 @@ class State:
         # tensors that did not require grad until an in-place write of one that does (``buf[0] = x``,
         # ``buf.copy_(x)``): autograd recorded the write, so they require grad now, as non-leaves
         self.grafted: FrozenSet[Obj] = frozenset()
+        # the sites of the modules whose parameters the graph of what an in-place write put into a tensor saved
+        # (``V_n[H] = values[H]`` with ``values`` computed by a model): an optimizer step of those modules makes
+        # the tensor's graph stale, as it does the graph of an op's result (``Interpreter.saved_modules``)
+        self.graft_modules: Dict[Obj, FrozenSet[object]] = {}
         self.used: FrozenSet[Obj] = frozenset()
         self.retain: FrozenSet[Obj] = frozenset()
         self.grad: Optional[bool] = True
@@ -192,6 +196,7 @@ class State:
         s.rg = self.rg
         s.norg = self.norg
         s.grafted = self.grafted
+        s.graft_modules = dict(self.graft_modules)
         s.used = self.used
         s.retain = self.retain
         s.grad = self.grad
@@ -211,6 +216,7 @@ class State:
             and self.rg == other.rg
             and self.norg == other.norg
             and self.grafted == other.grafted
+            and self.graft_modules == other.graft_modules
             and self.used == other.used
             and self.retain == other.retain
             and self.saved == other.saved
@@ -284,6 +290,23 @@ def join_states(a: "Optional[State]", b: "Optional[State]",
     s.rg = a.rg & b.rg
     s.norg = a.norg | b.norg
     s.grafted = a.grafted & b.grafted
+    for this, that in ((a, b), (b, a)):
+        for o in this.grafted - that.grafted:
+            if o.kind == LEAF and o.rg is not True and o not in that.rg and o in this.graft_modules:
+                # a buffer a model's output was written into on one path only (filled in a loop that may run no
+                # pass): where a backward goes through it, it is that path's
+                s.grafted = s.grafted | {o}
+    s.graft_modules = {}
+    for this, that in ((a, b), (b, a)):
+        for k, mods in this.graft_modules.items():
+            if k in that.graft_modules:  # what both paths wrote into it: errors need certainty
+                both = mods & that.graft_modules[k]
+                if both:
+                    s.graft_modules[k] = both
+            elif k.kind == LEAF and k.rg is not True and k not in that.grafted and k not in that.rg:
+                # on the other path it is still a leaf with no graph, which no backward goes through (a buffer
+                # filled in a loop that may run no pass)
+                s.graft_modules[k] = mods
     s.used = a.used | b.used
     s.retain = a.retain | b.retain
     s.grad = a.grad if a.grad == b.grad else None

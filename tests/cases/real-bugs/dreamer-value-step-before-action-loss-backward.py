@@ -1,7 +1,6 @@
 # case: dreamer-value-step-before-action-loss-backward
 # source: https://github.com/cross32768/Dreamer_PyTorch/issues/2
 # expect: markers
-# known-miss: `lambda_return` builds the target by item assignment into a buffer, slot by slot in a loop; the analysis does not carry which modules' parameters a graph saved through such writes, so `value_optimizer.step()` does not make the action loss's graph stale
 # torch: raises "one of the variables needed for gradient computation has been modified by an inplace operation"
 
 # Dreamer (cross32768/Dreamer_PyTorch), the behaviour-learning half of the

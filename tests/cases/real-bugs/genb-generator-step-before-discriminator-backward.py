@@ -1,7 +1,6 @@
 # case: genb-generator-step-before-discriminator-backward
 # source: https://github.com/chojw/genb/issues/6
 # expect: markers
-# known-miss: the discriminator loss's graph runs back through GenB's layers (`genb(v, q, gen=True)`); the analysis does not establish that this graph saved GenB's weights, so `optim_G.step()` does not make it stale
 # torch: raises "one of the variables needed for gradient computation has been modified by an inplace operation"
 
 # train.py of GenB (VQA debiasing with a generative bias model and a discriminator): the generator loss is

@@ -1,7 +1,6 @@
 # case: molgan-generator-step-before-value-backward
 # source: https://github.com/kfzyqin/Implementation-MolGAN-PyTorch/issues/1
 # expect: markers
-# known-miss: the value loss's graph runs back through the generator (an `nn.Sequential(*layers)` of a list filled in a loop, then `postprocess`'s list comprehension); the analysis does not establish that this graph saved the generator's weights, so `g_optimizer.step()` does not make it stale
 # torch: raises "one of the variables needed for gradient computation has been modified by an inplace operation"
 
 # kfzyqin/Implementation-MolGAN-PyTorch, solver_gan.py `train_or_valid`, section
