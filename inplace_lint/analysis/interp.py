@@ -31,7 +31,7 @@ from .prefilter import CALL_DEPTH, mentions_torch
 from .statements import (
     SuiteLine, body_statements, children_statements, is_docstring, is_static, mark_dirty_names, returned_values,
 )
-from .torch_semantics import _PARAM_ATTRS, _PARAM_MODULE_PREFIXES, TorchSemantics, _root_name
+from .torch_semantics import _PARAM_ATTRS, _PARAM_MODULE_PREFIXES, TorchSemantics, _root_name, all_parameters_of
 from .values import (
     CLASS, DATA, DERIVED, DETACHED, EMPTY, FUNC, GRAD, INT, LEAF, MODULE, NAMED_PARAMS, PARAM, PARAM_GROUP,
     PARAM_GROUPS, PARAMS, SEQ, UNKNOWN, UNKNOWN_VALUE, VIEW, Obj, State, Value, collect_refs, join_states, join_values,
@@ -59,6 +59,7 @@ _INSPECTING_BUILTINS = {"getattr", "setattr", "delattr", "print", "type", "vars"
 _INT_OPERATORS = {cst.Add: operator.add, cst.Subtract: operator.sub, cst.Multiply: operator.mul,
                   cst.Modulo: operator.mod, cst.FloorDivide: operator.floordiv}
 _INT_OPERATOR_TYPES = tuple(_INT_OPERATORS)
+_STR_PREDICATES = frozenset({"startswith", "endswith"})
 _ITER_PASSTHROUGH = {"list", "tuple", "sorted", "reversed", "iter", "set", "frozenset"}
 
 
@@ -252,6 +253,8 @@ class Interpreter(TorchSemantics):
         self.next_passes = 0  # loops running their extra pass from the end of a pass (``_run_loop``)
         self._loop_writes: Dict[int, Set[str]] = {}  # loop node -> ``_inplace_written_names`` of its body
         self._unrollable: Dict[int, bool] = {}  # loop node -> its body can run pass by pass (``unrolled_range``)
+        # ``m.named_parameters()`` site -> what it yields name by name, when known (``named_parameter_list``)
+        self.named_params_lists: Dict[int, Optional[List[Tuple[str, Obj]]]] = {}
         self._class_consts: Dict[str, Dict[str, object]] = {}  # class -> ``class_consts`` (without ``self.``)
         # instance site -> index in ``caller_states`` of the state of its ``__init__`` while it runs for a call (a
         # helper it calls with ``self``, ``initialize_weights(self)``, sees what it has set so far)
@@ -1078,6 +1081,13 @@ class Interpreter(TorchSemantics):
                 return left
             return self.const(node.right)
         if isinstance(node, cst.Call):
+            func = node.func
+            if (isinstance(func, cst.Attribute) and func.attr.value in _STR_PREDICATES and len(node.args) == 1
+                    and not node.args[0].keyword and not node.args[0].star):
+                recv, arg = self.const(func.value), self.const(node.args[0].value)
+                if isinstance(recv, str) and (isinstance(arg, str) or isinstance(arg, tuple) and all(
+                        isinstance(a, str) for a in arg)):
+                    return getattr(recv, func.attr.value)(arg)  # ``name.startswith("encoder.")``
             return self.predicate_const(node)
         if isinstance(node, cst.Comparison) and len(node.comparisons) == 1:
             left, right = self.const(node.left), self.const(node.comparisons[0].comparator)
@@ -1088,6 +1098,10 @@ class Interpreter(TorchSemantics):
                 return left == right and type(left) is type(right) if isinstance(op, cst.Is) else left == right
             if isinstance(op, (cst.NotEqual, cst.IsNot)):
                 return not (left == right and type(left) is type(right)) if isinstance(op, cst.IsNot) else left != right
+            if isinstance(op, (cst.In, cst.NotIn)) and (
+                    isinstance(right, (tuple, list, frozenset)) or isinstance(right, str) and isinstance(left, str)):
+                found = left in right  # ``"lora_" in name``, ``act in ("relu", "gelu")``
+                return found if isinstance(op, cst.In) else not found
             if type(left) in (int, float) and type(right) in (int, float):  # (not bool)
                 if isinstance(op, cst.LessThan):
                     return left < right
@@ -1295,6 +1309,9 @@ class Interpreter(TorchSemantics):
             return False
         if o in s.rg or o in s.grafted:
             return True
+        if (o.kind == PARAM and s.norg and isinstance(o.site, tuple) and len(o.site) == 2
+                and isinstance(o.site[1], str) and all_parameters_of(o.site[0]) in s.norg):
+            return False  # a parameter of a torch layer all of whose parameters were frozen
         if o.kind == VIEW:
             return o.rg is True or o.base is not None and self.is_rg(o.base, s)
         return o.rg is True and o.kind in (LEAF, PARAM, DERIVED)
@@ -2087,9 +2104,13 @@ class Interpreter(TorchSemantics):
         values = self.unrolled_range(node)
         if values is not None:
             self.ev(node.iter)
-            self._unroll(node, values)
+            self._unroll(node, [({node.target.value: v}, frozenset((self.obj(INT, "int"),))) for v in values])
             return
         it = self.ev(node.iter)
+        named = self.unrolled_named_parameters(node, it)
+        if named is not None:
+            self._unroll(node, named)
+            return
         elems = self.iter_elems(it, node)
 
         def bind(value: Value = elems) -> None:
@@ -2120,28 +2141,55 @@ class Interpreter(TorchSemantics):
             return None
         if len(values) > MAX_UNROLLED_PASSES:
             return None
+        return values if self._unrollable_body(node, [node.target.value]) else None
+
+    def _unrollable_body(self, node: cst.For, names: List[str]) -> bool:
+        """The body of ``node`` neither rebinds ``names`` (its loop variables) nor leaves the loop other than by
+        ``continue``, and the loop has no ``else``."""
         ok = self._unrollable.get(id(node))
         if ok is None:
             bound: Dict[str, list] = {}
             declared: Set[str] = set()
             scope_bindings(body_statements(node.body), bound, declared)
-            ok = node.target.value not in bound and node.target.value not in declared and not _leaves_loop(node.body)
+            ok = node.orelse is None and not _leaves_loop(node.body) and not any(
+                n in bound or n in declared for n in names)
             self._unrollable[id(node)] = ok
-        return values if ok else None
+        return ok
 
-    def _unroll(self, node: cst.For, values: List[int]) -> None:
-        """Run the body of ``node`` once per value of its loop variable (``unrolled_range``), in order: what it
-        appends is appended in that order, ``if i == 0:`` is decided in each pass."""
-        name = node.target.value
+    def unrolled_named_parameters(self, node: cst.For, it: Value) -> Optional[List[Tuple[Dict[str, object], Value]]]:
+        """``for name, p in model.named_parameters():`` over a model whose parameters are known name by name
+        (``named_parameter_list``), whose body the loop can run pass by pass (``_unrollable_body``): one pass per
+        parameter, ``name`` a constant and ``p`` that parameter (``p.requires_grad = "lora_" in name`` freezes what
+        it names). None for any other loop."""
+        target = node.target
+        if (len(it) != 1 or not isinstance(target, (cst.Tuple, cst.List)) or len(target.elements) != 2
+                or not all(isinstance(el, cst.Element) and isinstance(el.value, cst.Name) for el in target.elements)):
+            return None
+        o = next(iter(it))
+        named = self.named_params_lists.get(o.site) if o.kind == NAMED_PARAMS else None
+        if not named:
+            return None
+        name_var, param_var = (el.value.value for el in target.elements)
+        if not self._unrollable_body(node, [name_var, param_var]):
+            return None
+        return [({name_var: qualified}, frozenset((self.obj(SEQ, ("pair", o.site, qualified),
+                                                             extra=(EMPTY, frozenset((param,)))),)))
+                for qualified, param in named]
+
+    def _unroll(self, node: cst.For, passes: List[Tuple[Dict[str, object], Value]]) -> None:
+        """Run the body of ``node`` once per pass of the loop (``unrolled_range``, ``unrolled_named_parameters``),
+        in order, with the target bound to that pass's element and the loop variables that are constants in it
+        (``i``, a parameter's name) known: what it appends is appended in that order, ``if i == 0:`` is decided in
+        each pass."""
         outer = self.consts
         try:
-            for v in values:
+            for v, (consts, element) in enumerate(passes):
                 if self.state is None:
                     return
                 start = self.state
                 self.stmt = node
-                self.assign(node.target, frozenset((self.obj(INT, "int"),)), None)
-                self.consts = {**outer, name: v}
+                self.assign(node.target, element, None)
+                self.consts = {**outer, **consts}
                 frame: Tuple[List[State], List[State]] = ([], [])
                 self.loop_exits.append(frame)
                 # modules built in this pass are not those of the other passes (one ``nn.Sequential()`` per level)

@@ -32,6 +32,30 @@ _PARAM_MODULE_PREFIXES = (
     "Linear", "Bilinear", "Conv", "ConvTranspose", "BatchNorm", "LayerNorm", "GroupNorm", "Embedding", "EmbeddingBag",
     "PReLU", "RMSNorm", "SyncBatchNorm",
 )
+def all_parameters_of(site: object) -> Obj:
+    """Stands for every Parameter of the torch layer made at ``site`` in ``State.rg``/``State.norg``, where their
+    names are not known (``Interpreter.is_rg`` looks it up for each ``(module site, name)`` parameter)."""
+    return Obj(PARAM, (site, "*"), rg=True)
+
+
+def _known_parameter_names(cls: str) -> bool:
+    """The parameters of torch layer ``cls`` are known by name here: ``weight``/``bias``, none, or its children's."""
+    short = cls[9:].split(".")[-1]
+    return (short.startswith(_PARAM_MODULE_PREFIXES) and "Lazy" not in short or short in _PARAMETER_FREE_LAYERS
+            or short in ("Sequential", "ModuleList", "ModuleDict"))
+
+
+# torch layers that hold no parameter (``named_parameter_list``)
+_PARAMETER_FREE_LAYERS = frozenset({
+    "ReLU", "ReLU6", "LeakyReLU", "ELU", "SELU", "CELU", "GELU", "SiLU", "Mish", "Sigmoid", "Tanh", "Hardtanh",
+    "Hardswish", "Hardsigmoid", "Softplus", "Softsign", "Softmax", "LogSoftmax", "Dropout", "Dropout1d", "Dropout2d",
+    "Dropout3d", "AlphaDropout", "Identity", "Flatten", "Unflatten", "MaxPool1d", "MaxPool2d", "MaxPool3d",
+    "AvgPool1d", "AvgPool2d", "AvgPool3d", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveAvgPool3d",
+    "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "AdaptiveMaxPool3d", "Upsample", "PixelShuffle", "Tanhshrink",
+    "Threshold", "GLU", "LogSigmoid", "Softmin",
+})
+_WEIGHT_ONLY_LAYERS = frozenset({"Embedding", "EmbeddingBag", "PReLU", "RMSNorm"})
+MAX_NAMED_PARAMETERS = 64
 _NEUTRAL_DECORATORS = {
     "staticmethod", "classmethod", "property", "abstractmethod", "abc.abstractmethod", "functools.wraps", "wraps",
     "override", "typing.override", "typing_extensions.override", "functools.cache", "functools.lru_cache",
@@ -143,6 +167,8 @@ class TorchSemantics:
                 continue
             for mod in self.params_modules.get(o.site[1], ()):
                 out.update(self.own_parameters(mod))
+                if mod.cls.startswith("torch.nn.") and not _known_parameter_names(mod.cls):
+                    out.add(all_parameters_of(mod.site))  # (``weight_ih_l0`` of an LSTM: names not listed here)
         return frozenset(out)
 
     def own_parameters(self, mod: Obj) -> List[Obj]:
@@ -157,6 +183,55 @@ class TorchSemantics:
         info = self.classes.get(cls)
         attrs = self.instance_attrs.get(mod.site) or (info.attrs if info is not None else {})
         return [p for value in attrs.values() for p in value if p.kind == PARAM]
+
+    def named_parameter_list(self, root: Obj) -> Optional[List[Tuple[str, Obj]]]:
+        """What ``root.named_parameters()`` yields, name by name, where every module below ``root`` is known with
+        its parameters: torch layers with ``weight``/``bias``, parameter-free torch layers, ``nn.Sequential``s of
+        known layers, and classes of ours whose attributes hold one known module or Parameter each. None when any
+        part is not known (a recurrent layer, a list of modules of unknown order, an attribute that may hold two
+        things), or past ``MAX_NAMED_PARAMETERS``."""
+        out: List[Tuple[str, Obj]] = []
+        seen: Set[Obj] = set()
+
+        def walk(mod: Obj, prefix: str) -> bool:
+            if mod.kind != MODULE or len(out) > MAX_NAMED_PARAMETERS:
+                return False
+            if mod in seen:
+                return True  # (a module met twice is listed once)
+            seen.add(mod)
+            cls = mod.cls
+            if cls.startswith("torch.nn."):
+                short = cls[9:].split(".")[-1]
+                if cls == "torch.nn.Sequential":
+                    layers = self.held_modules(mod) if mod.site in self.seq_layers else None
+                    if layers is None:
+                        return False
+                    return all(len(layer) == 1 and walk(next(iter(layer)), f"{prefix}{i}.")
+                               for i, layer in enumerate(layers))
+                if short.startswith(_PARAM_MODULE_PREFIXES) and "Lazy" not in short:
+                    for attr in ("weight",) if short in _WEIGHT_ONLY_LAYERS else ("weight", "bias"):
+                        if attr not in mod.extra:
+                            out.extend((prefix + attr, p) for p in self.layer_param(mod, attr, short))
+                    return True
+                return short in _PARAMETER_FREE_LAYERS
+            info = self.classes.get(cls)
+            if info is None or not info.is_module:
+                return False
+            attrs = self.instance_attrs.get(mod.site)
+            if attrs is None:
+                return False
+            for attr, value in attrs.items():
+                kinds = {o.kind for o in value}
+                if kinds & {MODULE, PARAM} and len(value) != 1:
+                    return False
+                o = next(iter(value)) if len(value) == 1 else None
+                if o is not None and o.kind == PARAM:
+                    out.append((prefix + attr, o))
+                elif o is not None and o.kind == MODULE and not walk(o, f"{prefix}{attr}."):
+                    return False
+            return True
+
+        return out if walk(root, "") and len(out) <= MAX_NAMED_PARAMETERS else None
 
     def has_parameters(self, value: Value) -> bool:
         """``value`` is ``m.parameters()`` of a model some of whose modules surely hold parameters (a loop over it
@@ -829,6 +904,12 @@ class TorchSemantics:
             return frozenset((self.obj(PARAMS, id(node), label=label, node=node, extra=(owners,) if owners else ()),))
         if name == "named_parameters" and not tensors:
             label = f"a parameter of `{dotted(func.value) or 'the model'}`"
+            # (``requires_grad`` set on the loop variable of a loop over them is set on each of them, as for
+            # ``parameters()``; a loop over them runs pass by pass with each name where they are known by name,
+            # ``Interpreter.unrolled_named_parameters``)
+            self.params_modules[id(node)] = [o for o in self.module_tree(recv) if o.kind == MODULE]
+            if not node.args and len(recv) == 1:
+                self.named_params_lists[id(node)] = self.named_parameter_list(next(iter(recv)))
             return frozenset((self.obj(NAMED_PARAMS, id(node), label=label, node=node),))
         if name == "register_parameter" and len(pos) >= 2 and isinstance(node.args[0].value, cst.SimpleString):
             attr = node.args[0].value.evaluated_value
