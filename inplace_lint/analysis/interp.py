@@ -60,6 +60,9 @@ _INT_OPERATORS = {cst.Add: operator.add, cst.Subtract: operator.sub, cst.Multipl
                   cst.Modulo: operator.mod, cst.FloorDivide: operator.floordiv}
 _INT_OPERATOR_TYPES = tuple(_INT_OPERATORS)
 _STR_PREDICATES = frozenset({"startswith", "endswith"})
+# what a local name bound to a constant can be bound to (``n = len(sizes) - 1``, ``last = n if final else n - 1``)
+_LOCAL_CONST_FORMS = (cst.Name, cst.Attribute, cst.Integer, cst.Float, cst.SimpleString, cst.BinaryOperation,
+                      cst.UnaryOperation, cst.Comparison, cst.BooleanOperation, cst.IfExp, cst.Call)
 _ITER_PASSTHROUGH = {"list", "tuple", "sorted", "reversed", "iter", "set", "frozenset"}
 
 
@@ -815,6 +818,9 @@ class Interpreter(TorchSemantics):
         callee.rg, callee.norg, callee.used, callee.retain = s.rg, s.norg, s.used, s.retain
         callee.saved, callee.stale = dict(s.saved), dict(s.stale)
         callee.grafted, callee.graft_modules = s.grafted, dict(s.graft_modules)
+        # (what a module overwrote in place before the call is overwritten inside it too: the caller's names are
+        # not the callee's, the tensors are; but not by this very call, whose body makes the write)
+        callee.overwritten = {k: v for k, v in s.overwritten.items() if isinstance(k, Obj) and v[0] is not node}
         env = callee.env
         env.update(self.callee_globals(fn))
         for p in list(params.posonly_params) + list(params.params) + list(params.kwonly_params) + (
@@ -900,6 +906,13 @@ class Interpreter(TorchSemantics):
             caller.saved = self.drop_dead_saves(joined, s.saved, result, opaque, fnode, pos, kw)
             caller.stale = joined.stale
             caller.grafted, caller.graft_modules = joined.grafted, joined.graft_modules
+            if joined.overwritten:
+                # a tensor the call surely overwrote through a module that writes its input in place (the
+                # caller's ``emb`` after ``classifier(emb)`` whose first layer is ``nn.ReLU(inplace=True)``): a
+                # later read of it in the caller reads the overwritten values (the callee's names are its own)
+                for key, entry in joined.overwritten.items():
+                    if isinstance(key, Obj):
+                        caller.overwritten[key] = entry
         return result if result else unknown(("call", id(node)))
 
     def drop_dead_saves(self, joined: State, before: Dict[Obj, FrozenSet], result: Value, opaque: Set[Obj],
@@ -1058,6 +1071,8 @@ class Interpreter(TorchSemantics):
             name = node.value
             if name in self.consts:
                 return self.consts[name]
+            if self.state is not None and name in self.state.consts:
+                return self.state.consts[name]
             env = self.state.env if self.state is not None else {}
             fn = self.current
             if fn is None:
@@ -1080,8 +1095,19 @@ class Interpreter(TorchSemantics):
             if isinstance(node.operator, cst.And) and not left or isinstance(node.operator, cst.Or) and left:
                 return left
             return self.const(node.right)
+        if isinstance(node, cst.IfExp):
+            test = self.const(node.test)
+            if test is NOT_CONSTANT:
+                return NOT_CONSTANT
+            return self.const(node.body if test else node.orelse)
         if isinstance(node, cst.Call):
             func = node.func
+            if (isinstance(func, cst.Name) and func.value == "len" and len(node.args) == 1 and not node.args[0].keyword
+                    and not node.args[0].star and self.state is not None and "len" not in self.state.env):
+                # ``len(layer_sizes)`` of a list known position by position
+                held = self.ev_quiet(node.args[0].value)
+                parts = seq_parts(next(iter(held))) if len(held) == 1 else None
+                return len(parts) if parts is not None else NOT_CONSTANT
             if (isinstance(func, cst.Attribute) and func.attr.value in _STR_PREDICATES and len(node.args) == 1
                     and not node.args[0].keyword and not node.args[0].star):
                 recv, arg = self.const(func.value), self.const(node.args[0].value)
@@ -2402,6 +2428,12 @@ class Interpreter(TorchSemantics):
             s.bind(target.value, value)
             if target.value in self.consts:  # ``mask = mask[:, None]``: no longer the constant the call gave
                 self.consts = {k: v for k, v in self.consts.items() if k != target.value}
+            # a local bound to a constant is one until rebound (``num_layers = len(layer_sizes) - 1``)
+            c = self.const(value_node) if isinstance(value_node, _LOCAL_CONST_FORMS) else NOT_CONSTANT
+            if c is not NOT_CONSTANT and (type(c) in (int, float, str, bool) or c is None):
+                s.consts = {**s.consts, target.value: c}
+            elif target.value in s.consts:
+                s.consts = {k: v for k, v in s.consts.items() if k != target.value}
             if self.current is None and self.current_cls is None:
                 self.module_bindings[target.value] = self.module_bindings.get(target.value, 0) + 1
             return
@@ -2796,7 +2828,9 @@ class Interpreter(TorchSemantics):
             return frozenset((self.obj(SEQ, id(node), elems=elt if len(elt) <= 12 else UNKNOWN_VALUE,
                                        extra=tuple(positions)),))
         if isinstance(node, (cst.ListComp, cst.GeneratorExp)):
-            return frozenset((self.obj(SEQ, id(node), elems=elt if len(elt) <= 12 else UNKNOWN_VALUE),))
+            # (how many elements, in which order, is not known: not an empty list)
+            return frozenset((self.obj(SEQ, id(node), elems=elt if len(elt) <= 12 else UNKNOWN_VALUE,
+                                       meta=UNORDERED),))
         return UNKNOWN_VALUE
 
     def ev_slices(self, node: cst.Subscript) -> None:

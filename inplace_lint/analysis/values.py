@@ -167,7 +167,7 @@ class State:
     """
 
     __slots__ = ("env", "rg", "norg", "grafted", "graft_modules", "used", "retain", "grad", "infer", "saved",
-                 "overwritten", "stale", "renewed")
+                 "overwritten", "stale", "renewed", "consts")
 
     def __init__(self) -> None:
         self.env: Dict[str, Value] = {}
@@ -189,6 +189,8 @@ class State:
         # graphs an optimizer step made stale: object -> ((step call, optimizer text, module site), ...), one per step
         self.stale: Dict[Obj, Tuple[Tuple[object, str, object], ...]] = {}
         self.renewed: Dict[Obj, Tuple[FrozenSet[str], FrozenSet[SaveRecord]]] = {}
+        # local names bound to a Python constant (``num_layers = len(sizes) - 1``): replaced, never changed in place
+        self.consts: Dict[str, object] = {}
 
     def copy(self) -> "State":
         s = State.__new__(State)
@@ -205,6 +207,7 @@ class State:
         s.overwritten = dict(self.overwritten)
         s.stale = dict(self.stale)
         s.renewed = dict(self.renewed)
+        s.consts = self.consts
         return s
 
     def __eq__(self, other: object) -> bool:
@@ -223,6 +226,7 @@ class State:
             and self.overwritten == other.overwritten
             and self.stale == other.stale
             and self.renewed == other.renewed
+            and self.consts == other.consts
         )
 
     def bind(self, name: str, value: Value) -> None:
@@ -315,6 +319,8 @@ def join_states(a: "Optional[State]", b: "Optional[State]",
     s.overwritten = {k: v for k, v in a.overwritten.items() if b.overwritten.get(k) == v}
     s.stale = {k: v for k, v in a.stale.items() if b.stale.get(k) == v}
     s.renewed = {}
+    s.consts = a.consts if a.consts == b.consts else {
+        k: v for k, v in a.consts.items() if k in b.consts and b.consts[k] == v and type(b.consts[k]) is type(v)}
     for o, (names, records) in a.renewed.items():
         other = b.renewed.get(o)
         if other is not None and names & other[0]:  # a name holds the new copy only if it does on both paths

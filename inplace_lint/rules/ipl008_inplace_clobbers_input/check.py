@@ -22,10 +22,15 @@ class InplaceClobbersInput(Check):
                else f"`{callee}.forward` writes its input in place")
 
         def message(line_of) -> str:
-            return (f"{how}, overwriting the tensor `{name}` holds; `{name}` is used again at line {line_of(read)} "
-                    f"and sees the modified values (no error, wrong results)")
+            if isinstance(read, cst.Name):
+                again = f"`{name}` is used again at line {line_of(read)}"
+            else:  # (read through another name, in the caller or a function it calls: ``torch.cdist(emb, emb)``)
+                again = f"the same tensor is read again at line {line_of(read)}"
+            return (f"{how}, overwriting the tensor `{name}` holds; {again} and sees the modified values (no error, "
+                    f"wrong results)")
 
         arg = call.args[0].value if call.args else call
         fix = Fix(f"Pass a copy (`{callee}({expr_text(arg)}.clone())`) or build the layer with `inplace=False`",
                   UNSAFE, edit={"kind": "clone_arg", "node": call})
-        ctx.report(call, self.code, message, fix=fix, related=[(read, f"`{name}` used here")])
+        ctx.report(call, self.code, message, fix=fix, related=[(read, f"`{name}` used here" if isinstance(read, cst.Name)
+                                                      else "read here")])
