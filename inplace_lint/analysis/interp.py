@@ -33,7 +33,7 @@ from .statements import (
 )
 from .torch_semantics import _PARAM_ATTRS, _PARAM_MODULE_PREFIXES, TorchSemantics, _root_name, all_parameters_of
 from .values import (
-    CLASS, DATA, DERIVED, DETACHED, EMPTY, FUNC, GRAD, INT, LEAF, MODULE, NAMED_PARAMS, PARAM, PARAM_GROUP,
+    CLASS, DATA, DERIVED, DETACHED, EMPTY, FUNC, GRAD, INT, LEAF, MODULE, NAMED_PARAMS, OPTIMIZER, PARAM, PARAM_GROUP,
     PARAM_GROUPS, PARAMS, SEQ, UNKNOWN, UNKNOWN_VALUE, VIEW, Obj, State, Value, collect_refs, join_states, join_values,
     restrict_saves, seq_parts, unknown,
 )
@@ -60,6 +60,18 @@ _INT_OPERATORS = {cst.Add: operator.add, cst.Subtract: operator.sub, cst.Multipl
                   cst.Modulo: operator.mod, cst.FloorDivide: operator.floordiv}
 _INT_OPERATOR_TYPES = tuple(_INT_OPERATORS)
 _STR_PREDICATES = frozenset({"startswith", "endswith"})
+_CONST_BUILTINS = {"max": max, "min": min, "abs": abs, "int": int, "bool": bool}
+
+
+class _NotNone:
+    """An instance constant that is not a constant but surely not None: a module ``__init__`` built for the
+    attribute (``init_constants``)."""
+
+    def __repr__(self) -> str:
+        return "NOT_NONE"
+
+
+NOT_NONE = _NotNone()
 # what a local name bound to a constant can be bound to (``n = len(sizes) - 1``, ``last = n if final else n - 1``)
 _LOCAL_CONST_FORMS = (cst.Name, cst.Attribute, cst.Integer, cst.Float, cst.SimpleString, cst.BinaryOperation,
                       cst.UnaryOperation, cst.Comparison, cst.BooleanOperation, cst.IfExp, cst.Call)
@@ -349,8 +361,9 @@ class Interpreter(TorchSemantics):
 
     def recheck_sequence_inputs(self) -> None:
         """A ``forward`` to which every call site in view passes a list or tuple for a parameter
-        (``self.detector([f1, f2])``) does not take an activation tensor there: it is analysed on its own again
-        without assuming one (the call sites decide when the program shows them)."""
+        (``self.detector([f1, f2])``), or a module, an optimizer, a function, an instance of a class of ours
+        (``self.text_encoder(self, names)``), does not take an activation tensor there: it is analysed on its own
+        again without assuming one (the call sites decide when the program shows them)."""
         for fn in list(self.functions):
             sites = self.forward_args.get(fn.qualname)
             if not sites or fn.cls is None or fn.node is None or fn.node.name.value != "forward":
@@ -359,7 +372,7 @@ class Interpreter(TorchSemantics):
             names = set()
             for i, p in enumerate(params[1:]):  # after ``self``
                 values = [site[i] for site in sites if i < len(site)]
-                if len(values) == len(sites) and all(v and all(o.kind == SEQ for o in v) for v in values):
+                if len(values) == len(sites) and all(v and all(_not_a_tensor(o) for o in v) for v in values):
                     names.add(p.name.value)
             keys = [k for k, rep in self.reports.items() if rep.func is fn]
             if not names or not keys:
@@ -837,14 +850,19 @@ class Interpreter(TorchSemantics):
         if not self.call_stack:
             self.call_root = self.current  # the function whose analysis makes this call (None: the module)
         consts = self.call_consts(fn, node, is_method)
-        if instance is not None and fnode.name.value != "__init__":
-            # ``if self.add_self_loops:`` with what ``__init__`` stored for this instance (a default, a literal)
+        if is_method and self_value and fnode.name.value != "__init__" and all(
+                o.site in self.instance_consts for o in self_value):
+            # ``if self.add_self_loops:`` with what ``__init__`` stored for this instance (a default, a literal);
+            # for one of several instances (``for conv in self.convs[:-1]``), what all of them stored alike
             first = _all_params(fnode)[0].name.value
-            consts.update({first + "." + attr: value
-                           for attr, value in self.instance_consts.get(instance.site, {}).items()})
+            stored = [self.instance_consts[o.site] for o in self_value]
+            consts.update({first + "." + attr: value for attr, value in stored[0].items()
+                           if all(attr in other and other[attr] == value and type(other[attr]) is type(value)
+                                  for other in stored[1:])})
         prev = self._enter(fn, callee, returns=[], consts=consts)
         for p in list(params.posonly_params) + list(params.params) + list(params.kwonly_params):
-            if p.name.value not in bound and isinstance(p.default, (cst.Name, cst.Attribute)):
+            if p.name.value not in bound and (isinstance(p.default, (cst.Name, cst.Attribute)) or isinstance(
+                    p.default, cst.Call) and (self.qualname(p.default.func) or "").startswith("torch.nn.")):
                 # a parameter the call leaves to its default (``optimizer_class=optim.Adam``): the default's value
                 default = self.ev(p.default)
                 if default and not all(o.kind == UNKNOWN for o in default):
@@ -871,7 +889,7 @@ class Interpreter(TorchSemantics):
                         frozenset(o for o in self.state.norg if o.kind == PARAM)
                     self.instance_consts[instance.site] = {
                         **self.instance_consts.get(instance.site, {}),
-                        **self.init_constants(fn, _all_params(fnode)[0].name.value)}
+                        **self.init_constants(fn, _all_params(fnode)[0].name.value, node, self.state.env)}
         finally:
             if building:
                 self.alloc_ctx.pop()
@@ -995,9 +1013,13 @@ class Interpreter(TorchSemantics):
                 out[name] = value
         return out
 
-    def init_constants(self, init: _Function, self_name: str) -> Dict[str, object]:
+    def init_constants(self, init: _Function, self_name: str, call=None,
+                       env: Optional[Dict[str, Value]] = None) -> Dict[str, object]:
         """The attributes the ``__init__`` being analysed for one instance surely set to a constant (see ``const``):
-        assigned once, by a statement of its body's top level, and by no other method of the class."""
+        assigned once, by a statement of its body's top level, and by no other method of the class. With the call
+        that built the instance and the ``__init__``'s names at its end (``env``): ``NOT_NONE`` for an attribute
+        set so to a module made right there or by the call's argument (``self.act = act`` with ``act=nn.ReLU()``
+        given or as the default), which ``if self.act is not None:`` decides."""
         cls = init.cls
         if not self_name or cls is None:
             return {}
@@ -1024,9 +1046,25 @@ class Interpreter(TorchSemantics):
                     if attr is None or counts.get(attr) != 1 or attr in cls.assigned_elsewhere:
                         continue
                     value = self.const(v)
+                    if value is NOT_CONSTANT and env is not None and self._made_module(
+                            v, init.node, call, env.get(f"{self_name}.{attr}")):
+                        value = NOT_NONE
                     if value is not NOT_CONSTANT:
                         out[attr] = value
         return out
+
+    @staticmethod
+    def _made_module(expr: cst.BaseExpression, fnode: cst.FunctionDef, call, held: Optional[Value]) -> bool:
+        """``held`` (what ``expr`` gave) is modules made by ``expr`` itself (``nn.ReLU()``), or, for a parameter of
+        ``fnode``, by the expression ``call`` gives it or by its default: never None."""
+        if not held or not all(o.kind == MODULE for o in held):
+            return False
+        if isinstance(expr, cst.Name) and isinstance(call, cst.Call) and not any(a.star for a in call.args):
+            params = {p.name.value: p for p in _named_params(fnode)}
+            if expr.value in params:
+                given = _arguments_by_name(fnode, call, 1)
+                expr = given.get(expr.value, params[expr.value].default)
+        return isinstance(expr, cst.Call) and all(o.node is expr for o in held)
 
     def class_consts(self, fn: _Function) -> Dict[str, object]:
         """For a method analysed for no instance in particular: the attributes its class's own ``__init__`` sets to
@@ -1066,7 +1104,8 @@ class Interpreter(TorchSemantics):
             return value
         if isinstance(node, cst.Attribute):  # ``self.flag`` that ``__init__`` set to one (``init_constants``)
             key = dotted(node)
-            return self.consts.get(key, NOT_CONSTANT) if key is not None else NOT_CONSTANT
+            value = self.consts.get(key, NOT_CONSTANT) if key is not None else NOT_CONSTANT
+            return NOT_CONSTANT if value is NOT_NONE else value
         if isinstance(node, cst.Name):
             name = node.value
             if name in self.consts:
@@ -1108,6 +1147,11 @@ class Interpreter(TorchSemantics):
                 held = self.ev_quiet(node.args[0].value)
                 parts = seq_parts(next(iter(held))) if len(held) == 1 else None
                 return len(parts) if parts is not None else NOT_CONSTANT
+            if (isinstance(func, cst.Name) and func.value in _CONST_BUILTINS and node.args and self.state is not None
+                    and func.value not in self.state.env and not any(a.keyword or a.star for a in node.args)):
+                args = [self.const(a.value) for a in node.args]  # ``max(num_relations, 1)``
+                if all(type(a) in (int, float, bool) for a in args) and (func.value in ("max", "min") or len(args) == 1):
+                    return _CONST_BUILTINS[func.value](*args)
             if (isinstance(func, cst.Attribute) and func.attr.value in _STR_PREDICATES and len(node.args) == 1
                     and not node.args[0].keyword and not node.args[0].star):
                 recv, arg = self.const(func.value), self.const(node.args[0].value)
@@ -1116,6 +1160,11 @@ class Interpreter(TorchSemantics):
                     return getattr(recv, func.attr.value)(arg)  # ``name.startswith("encoder.")``
             return self.predicate_const(node)
         if isinstance(node, cst.Comparison) and len(node.comparisons) == 1:
+            op = node.comparisons[0].operator
+            if (isinstance(op, (cst.Is, cst.IsNot)) and isinstance(node.left, cst.Attribute)
+                    and self.consts.get(dotted(node.left) or "") is NOT_NONE
+                    and literal_value(node.comparisons[0].comparator) is None):
+                return isinstance(op, cst.IsNot)  # ``self.act is not None`` with a module built for it
             left, right = self.const(node.left), self.const(node.comparisons[0].comparator)
             if left is NOT_CONSTANT or right is NOT_CONSTANT:
                 return NOT_CONSTANT
@@ -2833,6 +2882,28 @@ class Interpreter(TorchSemantics):
                                        meta=UNORDERED),))
         return UNKNOWN_VALUE
 
+    def positions_of(self, value: Value) -> Optional[Tuple[Value, ...]]:
+        """What a list, tuple or ModuleList holds position by position, when known; None otherwise."""
+        if len(value) != 1:
+            return None
+        o = next(iter(value))
+        if o.kind == MODULE:
+            return self.module_list_order.get(o)
+        return seq_parts(o)
+
+    def const_slice(self, node: cst.Subscript) -> Optional[Tuple[Optional[int], Optional[int]]]:
+        """``(lower, upper)`` of ``x[a:b]`` with constant (or absent) bounds and no step; None for anything else."""
+        if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Slice) or node.slice[0].slice.step:
+            return None
+        sl = node.slice[0].slice
+        bounds = []
+        for part in (sl.lower, sl.upper):
+            value = None if part is None else self.const(part)
+            if value is not None and type(value) is not int:
+                return None
+            bounds.append(value)
+        return bounds[0], bounds[1]
+
     def ev_slices(self, node: cst.Subscript) -> None:
         for el in node.slice:
             sl = el.slice
@@ -2864,6 +2935,15 @@ class Interpreter(TorchSemantics):
             at = _const_int_index(node)
             if order is not None and at is not None and -len(order) <= at < len(order):
                 out.update(order[at])  # ``self.convs[0]``: the module appended first
+                continue
+            bounds = self.const_slice(node) if order is not None else None
+            if bounds is not None and order is not None:
+                # ``self.convs[:-1]``: a ModuleList of those modules, in order
+                part = order[bounds[0]:bounds[1]]
+                made = self.obj(MODULE, ("slice", o.site, bounds), cls=o.cls, node=o.node,
+                                elems=frozenset(m for v in part for m in v))
+                self.module_list_order[made] = part
+                out.add(made)
                 continue
             if o.kind == MODULE and o.elems:
                 out.update(o.elems)  # ``self.convs[i]``: one of the modules of a ModuleList
@@ -3138,6 +3218,15 @@ class Interpreter(TorchSemantics):
                 pos, kw = self.eval_args(node)
                 if not pos:
                     return UNKNOWN_VALUE
+                if name == "zip" and not kw:
+                    rows = [self.positions_of(p) for p in pos]
+                    if all(r is not None for r in rows) and len({len(r) for r in rows}) == 1 \
+                            and 1 < len(rows[0]) <= MAX_SEQ_PARTS:
+                        # ``zip(self.convs[:-1], self.norms)`` of lists known position by position: one tuple
+                        # per position (a loop over it can take them one by one)
+                        pairs = frozenset(self.obj(SEQ, ("tuple", id(node), i), extra=tuple(r[i] for r in rows))
+                                          for i in range(len(rows[0])))
+                        return frozenset((self.obj(SEQ, id(node), elems=pairs),))
                 parts = tuple(self.iter_elems(p, node) for p in pos)
                 if name == "enumerate":
                     # one (index, element) pair per element: a loop over it can take them one by one
@@ -3425,9 +3514,11 @@ def _all_params(fnode: cst.FunctionDef) -> List[cst.Param]:
 
 
 def _holds_module(o: Obj) -> bool:
-    """A module, or an ``enumerate`` pair whose element is one."""
-    if o.kind == SEQ and len(o.extra) == 2:
-        return any(x.kind == MODULE for x in o.extra[1])
+    """A module, an ``enumerate`` pair whose element is one, or a ``zip`` tuple holding one."""
+    if o.kind == SEQ and len(o.extra) == 2 and o.extra[1] and any(x.kind == MODULE for x in o.extra[1]):
+        return True
+    if o.kind == SEQ and isinstance(o.site, tuple) and o.site[:1] == ("tuple",) and len(o.site) == 3:
+        return any(x.kind == MODULE for part in o.extra for x in part)
     return o.kind == MODULE
 
 
@@ -3860,6 +3951,13 @@ def _analyze_for_fixes(source: str, path: str, rules) -> Tuple[Optional[cst.Modu
 def might_have_findings(source: str) -> bool:
     """Every rule needs torch: a file that never says "torch" cannot produce a finding."""
     return mentions_torch(source)
+
+
+def _not_a_tensor(o: Obj) -> bool:
+    """``o`` is surely not a tensor: a list or tuple, a module, an optimizer, a function or class, parameters, an
+    instance of a class of ours."""
+    return o.kind in (SEQ, MODULE, OPTIMIZER, FUNC, CLASS, PARAMS, NAMED_PARAMS, PARAM_GROUPS, PARAM_GROUP) or (
+        o.kind == UNKNOWN and bool(o.cls) and isinstance(o.site, tuple) and o.site[:1] == ("instance",))
 
 
 def _maybe_activation(p: cst.Param) -> bool:

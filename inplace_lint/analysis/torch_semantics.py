@@ -999,7 +999,7 @@ class TorchSemantics:
         if name == "backward":
             self.mark_used((recv,))
             self.emit(BackwardCall(node, recv, self.state))
-            self.stale_backward(node, recv)
+            self.stale_backward(node, recv, kw.get("inputs"))
             self.free_saved(node)
             return EMPTY
         if name in _NON_TENSOR_METHODS:
@@ -1111,14 +1111,39 @@ class TorchSemantics:
                 if not any(step is node for step, _, _ in steps):
                     s.stale[o] = steps + ((node, text, next(iter(sorted(hit, key=str)))),)
 
-    def stale_backward(self, node: cst.Call, value: Value) -> None:
+    def stale_backward(self, node: cst.Call, value: Value, inputs: Optional[Value] = None) -> None:
+        """A backward through graphs an optimizer step made stale. With ``inputs=`` the parameters of known modules
+        (``loss.backward(inputs=list(disc.parameters()))``), autograd only walks the part of the graph that leads
+        to them: a step of other modules is not reported (their saved weights may lie on that part only when an op
+        mixes them in after those modules, which is rare)."""
         s = self.state
         if s is None or not s.stale or not value:
             return
         entries = [s.stale.get(o) for o in value]
         if all(e is not None for e in entries):
-            for step, optimizer, _ in entries[0]:
-                self.emit(StepBetweenGraphAndBackward(node, value, step, optimizer))
+            wanted = self.parameter_owners(inputs) if inputs is not None else None
+            for step, optimizer, site in entries[0]:
+                if wanted is None or site in wanted:
+                    self.emit(StepBetweenGraphAndBackward(node, value, step, optimizer))
+
+    def parameter_owners(self, value: Value) -> Optional[FrozenSet[object]]:
+        """The sites of the modules whose parameters ``value`` holds (``model.parameters()``,
+        ``list(model.parameters())``, ``[model.weight]``), when it holds parameters of known modules only."""
+        owners: Set[object] = set()
+        for o in value:
+            if o.kind == PARAMS and o.extra:
+                owners |= o.extra[0]
+            elif o.kind == SEQ and o.elems and all(x.kind == PARAM for x in o.elems):
+                for x in o.elems:
+                    if x.extra:
+                        owners |= x.extra[0]
+                    elif isinstance(x.site, tuple) and len(x.site) == 2 and isinstance(x.site[1], str):
+                        owners.add(x.site[0])  # ``[disc.weight]``: a parameter of that layer
+                    else:
+                        return None
+            else:
+                return None
+        return frozenset(owners) if owners else None
 
     def data_alias(self, o: Obj) -> Obj:
         """``o.data``: the storage of ``o`` (of what ``o`` is ``.data`` of), without autograd tracking."""
@@ -1299,7 +1324,8 @@ class TorchSemantics:
         if q in ("torch.autograd.grad", "torch.autograd.backward"):
             self.mark_used(pos)
             self.emit(BackwardCall(node, pos[0] if pos else EMPTY, s))
-            self.stale_backward(node, pos[0] if pos else EMPTY)
+            inputs = pos[1] if q == "torch.autograd.grad" and len(pos) > 1 else kw.get("inputs")
+            self.stale_backward(node, pos[0] if pos else EMPTY, inputs)
             self.free_saved(node)
             return UNKNOWN_VALUE
         if q == "torch.detach" and pos:
