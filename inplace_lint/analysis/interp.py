@@ -47,6 +47,7 @@ _CONST_FORMS = (cst.Name, cst.Attribute, cst.Integer, cst.Float, cst.SimpleStrin
 MAX_UNROLLED_PASSES = 8  # a ``for i in range(<constants>)`` loop of at most this many passes runs pass by pass
 MAX_CALL_DEPTH = CALL_DEPTH  # calls analysed inside calls analysed (the pre-filter's reach: the same number)
 MAX_CALLS_ANALYSED = 150  # call sites analysed per module (the rest return an unknown value, as before)
+GETTER_EXTRA_DEPTH = 2  # getters (``return self.language_model.get_input_embeddings()``) are followed this much deeper
 SUMMARY_CALLS = 24  # calls the run that computes a summary analyses at their call sites (beyond: their summaries)
 
 _AUTOGRAD_FUNCTION_BASES = {"torch.autograd.Function", "torch.autograd.function.InplaceFunction", "Function"}
@@ -781,7 +782,9 @@ class Interpreter(TorchSemantics):
         fnode = fn.node
         if fnode is None:  # a helper of another file that does not parse
             return None
-        follow = not (self.call_budget <= 0 or len(self.call_stack) >= MAX_CALL_DEPTH
+        deep = len(self.call_stack) >= MAX_CALL_DEPTH and not (
+            len(self.call_stack) < MAX_CALL_DEPTH + GETTER_EXTRA_DEPTH and _is_getter(fnode))
+        follow = not (self.call_budget <= 0 or deep
                       or any(f is fn for f, _, _ in self.call_stack) or fn is self.current)
         if fn.home is not None and not fn.decorators_read:  # first call of a helper of another file
             fn.decorators_read = True
@@ -843,7 +846,10 @@ class Interpreter(TorchSemantics):
         instance = next(iter(self_value)) if is_method and self_value and len(self_value) == 1 else None
         if is_method and fn.cls is not None and fnode.name.value != "__init__":
             # with what ``__init__`` stored for this very instance, with its real arguments
-            self._bind_self_attrs(env, fn.cls, self.instance_attrs.get(instance.site, {}) if instance else {})
+            # (and what methods called on it before this call left in its attributes: ``self._cos_cached`` a call
+            # made under ``inference_mode`` filled, read back by a later training call)
+            self._bind_self_attrs(env, fn.cls, {**self.instance_attrs.get(instance.site, {}),
+                                                **self.later_attrs.get(instance.site, {})} if instance else {})
             frozen = self.instance_frozen.get(instance.site, fn.cls.frozen) if instance else fn.cls.frozen
             if frozen:
                 callee.norg = callee.norg | frozen
@@ -1147,6 +1153,16 @@ class Interpreter(TorchSemantics):
                 held = self.ev_quiet(node.args[0].value)
                 parts = seq_parts(next(iter(held))) if len(held) == 1 else None
                 return len(parts) if parts is not None else NOT_CONSTANT
+            if (isinstance(func, cst.Name) and func.value == "hasattr" and len(node.args) == 2 and self.state is not None
+                    and "hasattr" not in self.state.env and not any(a.keyword or a.star for a in node.args)):
+                # ``hasattr(model, "enable_input_require_grads")`` of an instance of a class of ours that defines it
+                attr = literal_value(node.args[1].value)
+                held = self.ev_quiet(node.args[0].value)
+                if isinstance(attr, str) and held and all(
+                        o.kind in (MODULE, UNKNOWN) and o.cls in self.classes and self.method_of(o.cls, attr) is not None
+                        for o in held):
+                    return True
+                return NOT_CONSTANT
             if (isinstance(func, cst.Name) and func.value in _CONST_BUILTINS and node.args and self.state is not None
                     and func.value not in self.state.env and not any(a.keyword or a.star for a in node.args)):
                 args = [self.const(a.value) for a in node.args]  # ``max(num_relations, 1)``
@@ -3278,6 +3294,42 @@ class Interpreter(TorchSemantics):
         fval = self.ev(func)
         return self.call_value(node, fval)
 
+    def call_module(self, node: cst.Call, f: Obj, pos: List[Value], kw: Dict[str, Value],
+                    explicit_forward: bool = False) -> Value:
+        """A module called (``m(x)``, or ``m.forward(x)`` with ``explicit_forward``): what the torch layer or the
+        model as a whole does (``module_call``), and for a module of ours its ``forward`` run for this call."""
+        result = self.module_call(node, f, pos, kw)
+        if self.state is not None and self.state.overwritten and pos and result:
+            roots = {o.root() for o in pos[0]}
+            if all(o.root() in roots for o in result):
+                # it returns the very tensor it wrote (``nn.Sequential(nn.ReLU(inplace=True))``): reading
+                # the result is the point (a name that held the input is still an overwritten read)
+                for root in roots:
+                    self.state.overwritten.pop(root, None)
+        if f.site in self.seq_layers and (self.bw_hooked or self.bw_hooked_all):
+            self.run_hooked_sequence(f, result)
+        # (a class that defines ``__call__`` itself runs that instead of ``nn.Module.__call__`` -> forward;
+        # ``m.forward(x)`` runs ``forward``)
+        forward = ((None if explicit_forward else self.method_of(f.cls, "__call__")) or self.method_of(f.cls, "forward")
+                   if f.cls in self.classes else None)
+        if forward is not None:
+            self.record_forward_call(forward, pos)
+            # our own module: its forward, for this call (the model-level result above, when there is one,
+            # stays the result: it knows which parameters the graph saved; but a tuple the forward returns
+            # is its tensors, each knowing what its own graph saved)
+            inlined = self.call_function(forward, node, frozenset((f,)), pos, kw)
+            if inlined is not None and (all(o.kind == UNKNOWN for o in result) or (
+                    _known_tuple(inlined) and all(o.is_tensor for o in result))):
+                result = inlined
+                roots = {o.root() for o in (pos[0] if pos else EMPTY)}
+                if self.state is not None and self.state.overwritten and any(
+                        o.root() in roots for o in inlined):
+                    for root in roots:  # it returns the tensor it wrote: reading the result is the point
+                        self.state.overwritten.pop(root, None)
+        if f.site in self.fwd_hook_writes:
+            self.run_forward_hooks(f, result)
+        return self.hooked_output(node, f, result)
+
     def call_value(self, node: cst.Call, fval: Value) -> Value:
         if len(fval) == 1:
             f = next(iter(fval))
@@ -3321,36 +3373,7 @@ class Interpreter(TorchSemantics):
                 result = self.call_function(self.method_of(f.cls, "__call__"), node, frozenset((f,)), pos, kw)
                 out.update(result if result is not None else (self.obj(UNKNOWN, ("call", id(node))),))
             elif f.kind == MODULE:
-                result = self.module_call(node, f, pos, kw)
-                if self.state is not None and self.state.overwritten and pos and result:
-                    roots = {o.root() for o in pos[0]}
-                    if all(o.root() in roots for o in result):
-                        # it returns the very tensor it wrote (``nn.Sequential(nn.ReLU(inplace=True))``): reading
-                        # the result is the point (a name that held the input is still an overwritten read)
-                        for root in roots:
-                            self.state.overwritten.pop(root, None)
-                if f.site in self.seq_layers and (self.bw_hooked or self.bw_hooked_all):
-                    self.run_hooked_sequence(f, result)
-                # (a class that defines ``__call__`` itself runs that instead of ``nn.Module.__call__`` -> forward)
-                forward = (self.method_of(f.cls, "__call__") or self.method_of(f.cls, "forward")
-                           if f.cls in self.classes else None)
-                if forward is not None:
-                    self.record_forward_call(forward, pos)
-                    # our own module: its forward, for this call (the model-level result above, when there is one,
-                    # stays the result: it knows which parameters the graph saved; but a tuple the forward returns
-                    # is its tensors, each knowing what its own graph saved)
-                    inlined = self.call_function(forward, node, frozenset((f,)), pos, kw)
-                    if inlined is not None and (all(o.kind == UNKNOWN for o in result) or (
-                            _known_tuple(inlined) and all(o.is_tensor for o in result))):
-                        result = inlined
-                        roots = {o.root() for o in (pos[0] if pos else EMPTY)}
-                        if self.state is not None and self.state.overwritten and any(
-                                o.root() in roots for o in inlined):
-                            for root in roots:  # it returns the tensor it wrote: reading the result is the point
-                                self.state.overwritten.pop(root, None)
-                if f.site in self.fwd_hook_writes:
-                    self.run_forward_hooks(f, result)
-                out.update(self.hooked_output(node, f, result))
+                out.update(self.call_module(node, f, pos, kw))
             else:
                 self.mark_used(pos)
                 self.mark_used(kw.values())
@@ -3520,6 +3543,23 @@ def _holds_module(o: Obj) -> bool:
     if o.kind == SEQ and isinstance(o.site, tuple) and o.site[:1] == ("tuple",) and len(o.site) == 3:
         return any(x.kind == MODULE for part in o.extra for x in part)
     return o.kind == MODULE
+
+
+def _is_getter(fnode: cst.FunctionDef) -> bool:
+    """A method whose body is one ``return`` of an attribute chain of its first parameter, maybe ending in a call
+    without arguments (``return self.embed_tokens``, ``return self.language_model.get_input_embeddings()``)."""
+    stmts = [st for st in body_statements(fnode.body) if not is_docstring(st)]
+    if len(stmts) != 1 or not isinstance(stmts[0], cst.SimpleStatementLine) or len(stmts[0].body) != 1:
+        return False
+    ret = stmts[0].body[0]
+    if not isinstance(ret, cst.Return) or ret.value is None:
+        return False
+    expr = ret.value
+    if isinstance(expr, cst.Call) and not expr.args:
+        expr = expr.func
+    params = _all_params(fnode)
+    key = dotted(expr)
+    return bool(params) and key is not None and key.split(".")[0] == params[0].name.value and "." in key
 
 
 def _known_tuple(value: Value) -> bool:

@@ -79,7 +79,13 @@ CTX_SAVE = "`ctx.save_for_backward`"
 
 
 def expr_text_of(node: cst.BaseExpression) -> str:
-    return dotted(node) or "the optimizer"
+    """How an optimizer expression reads in a message (``opt_g``, ``self.q_optimizer_list[q_i]``)."""
+    text = dotted(node)
+    if text is None:
+        text = cst.Module([]).code_for_node(node)
+        if len(text) > 40 or "\n" in text:
+            text = "optimizer"
+    return text
 
 
 def _param_layers(values: Iterable[Value]) -> int:
@@ -961,6 +967,8 @@ class TorchSemantics:
                 self.defer_write_on_grad_user(node, func.value, recv, "method", name)
             if name in ("forward",):
                 for o in recv:
+                    if o.kind == MODULE and len(recv) == 1 and o.cls in self.classes:
+                        return self.call_module(node, o, pos, kw, explicit_forward=True)  # ``self.forward(x)``
                     if o.kind == MODULE:
                         return self.module_call(node, o, pos, kw)
             self.mark_used(pos)

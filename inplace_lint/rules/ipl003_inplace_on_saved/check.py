@@ -93,6 +93,10 @@ def _saved_fix(ev, ctx, records=()) -> Fix:
         # read and saved in turn; the slots read are what to copy
         return Fix(f"Read the slots of `{target}` that the op saves as copies (`{target}[i].clone()`), or collect the "
                    f"results in a list and `torch.stack` them instead of writing into one buffer", "display-only")
+    if ev.via == "setitem" and isinstance(ev.target, cst.Subscript):
+        # ``T[b][t] = f(T[b][t])``: ``T[b] = T[b].clone()`` would write into ``T`` in turn
+        return Fix(f"Read the slots of `{target}` that the op saves as copies (`{target}[i].clone()`), or collect the "
+                   f"results in a list and `torch.stack` them instead of writing into one tensor", "display-only")
     if ev.via == "setitem":
         return Fix(f"Write into a copy: `{target} = {target}.clone()` first", SAFE if simple_name else UNSAFE,
                    edit={"kind": "out_of_place", "node": ev.node, "stmt": ev.stmt})

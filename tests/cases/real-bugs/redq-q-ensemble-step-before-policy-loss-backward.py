@@ -1,7 +1,6 @@
 # case: redq-q-ensemble-step-before-policy-loss-backward
 # source: https://github.com/watchernyu/REDQ/pull/2
 # expect: markers
-# known-miss: the Q networks and their optimizers are held in lists filled in loops (`q_net_list[i]`, `q_optimizer_list[q_i].step()`); the analysis does not match the optimizer of each list element with the network whose weights the policy loss's graph saved
 # torch: raises "one of the variables needed for gradient computation has been modified by an inplace operation"
 
 # REDQ (watchernyu/REDQ), REDQSACAgent.train in redq/algos/redq_sac.py
