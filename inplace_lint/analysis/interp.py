@@ -1167,7 +1167,10 @@ class Interpreter(TorchSemantics):
                     and func.value not in self.state.env and not any(a.keyword or a.star for a in node.args)):
                 args = [self.const(a.value) for a in node.args]  # ``max(num_relations, 1)``
                 if all(type(a) in (int, float, bool) for a in args) and (func.value in ("max", "min") or len(args) == 1):
-                    return _CONST_BUILTINS[func.value](*args)
+                    try:
+                        return _CONST_BUILTINS[func.value](*args)
+                    except (ValueError, OverflowError):  # ``int(float("inf"))``
+                        return NOT_CONSTANT
             if (isinstance(func, cst.Attribute) and func.attr.value in _STR_PREDICATES and len(node.args) == 1
                     and not node.args[0].keyword and not node.args[0].star):
                 recv, arg = self.const(func.value), self.const(node.args[0].value)
@@ -1191,7 +1194,10 @@ class Interpreter(TorchSemantics):
                 return not (left == right and type(left) is type(right)) if isinstance(op, cst.IsNot) else left != right
             if isinstance(op, (cst.In, cst.NotIn)) and (
                     isinstance(right, (tuple, list, frozenset)) or isinstance(right, str) and isinstance(left, str)):
-                found = left in right  # ``"lora_" in name``, ``act in ("relu", "gelu")``
+                try:
+                    found = left in right  # ``"lora_" in name``, ``act in ("relu", "gelu")``
+                except TypeError:  # (an unhashable constant in a frozenset)
+                    return NOT_CONSTANT
                 return found if isinstance(op, cst.In) else not found
             if type(left) in (int, float) and type(right) in (int, float):  # (not bool)
                 if isinstance(op, cst.LessThan):
