@@ -73,6 +73,17 @@ class _NotNone:
 
 
 NOT_NONE = _NotNone()
+
+
+class _LaterPass:
+    """The constant of ``enumerate``'s index past the first pass of a peeled loop (``Interpreter._peeled_loop``):
+    not a value, but 1 or more."""
+
+    def __repr__(self) -> str:
+        return "LATER_PASS"
+
+
+LATER_PASS = _LaterPass()
 # what a local name bound to a constant can be bound to (``n = len(sizes) - 1``, ``last = n if final else n - 1``)
 _LOCAL_CONST_FORMS = (cst.Name, cst.Attribute, cst.Integer, cst.Float, cst.SimpleString, cst.BinaryOperation,
                       cst.UnaryOperation, cst.Comparison, cst.BooleanOperation, cst.IfExp, cst.Call)
@@ -269,6 +280,7 @@ class Interpreter(TorchSemantics):
         self.next_passes = 0  # loops running their extra pass from the end of a pass (``_run_loop``)
         self._loop_writes: Dict[int, Set[str]] = {}  # loop node -> ``_inplace_written_names`` of its body
         self._unrollable: Dict[int, bool] = {}  # loop node -> its body can run pass by pass (``unrolled_range``)
+        self._first_pass_tests: Dict[int, bool] = {}  # loop node -> its body tests its first pass (``_peeled_loop``)
         # ``m.named_parameters()`` site -> what it yields name by name, when known (``named_parameter_list``)
         self.named_params_lists: Dict[int, Optional[List[Tuple[str, Obj]]]] = {}
         self._class_consts: Dict[str, Dict[str, object]] = {}  # class -> ``class_consts`` (without ``self.``)
@@ -1115,7 +1127,8 @@ class Interpreter(TorchSemantics):
         if isinstance(node, cst.Name):
             name = node.value
             if name in self.consts:
-                return self.consts[name]
+                value = self.consts[name]
+                return NOT_CONSTANT if value is LATER_PASS else value
             if self.state is not None and name in self.state.consts:
                 return self.state.consts[name]
             env = self.state.env if self.state is not None else {}
@@ -1131,6 +1144,8 @@ class Interpreter(TorchSemantics):
                 self._module_consts = module_constants(self.module)
             return self._module_consts.get(name, NOT_CONSTANT)
         if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Not):
+            if isinstance(node.expression, cst.Name) and self.consts.get(node.expression.value) is LATER_PASS:
+                return False  # ``not i`` past the first pass of ``enumerate``
             value = self.const(node.expression)
             return NOT_CONSTANT if value is NOT_CONSTANT else not value
         if isinstance(node, cst.BooleanOperation):
@@ -1180,6 +1195,16 @@ class Interpreter(TorchSemantics):
             return self.predicate_const(node)
         if isinstance(node, cst.Comparison) and len(node.comparisons) == 1:
             op = node.comparisons[0].operator
+            if isinstance(node.left, cst.Name) and self.consts.get(node.left.value) is LATER_PASS:
+                # the index of ``enumerate`` past its first pass: 1 or more
+                bound = self.const(node.comparisons[0].comparator)
+                if type(bound) is int:
+                    if isinstance(op, (cst.Equal, cst.LessThanEqual)) and bound < 1 or isinstance(
+                            op, cst.LessThan) and bound <= 1:
+                        return False
+                    if isinstance(op, (cst.NotEqual, cst.GreaterThan)) and bound < 1 or isinstance(
+                            op, cst.GreaterThanEqual) and bound <= 1:
+                        return True
             if (isinstance(op, (cst.Is, cst.IsNot)) and isinstance(node.left, cst.Attribute)
                     and self.consts.get(dotted(node.left) or "") is NOT_NONE
                     and literal_value(node.comparisons[0].comparator) is None):
@@ -2204,7 +2229,7 @@ class Interpreter(TorchSemantics):
             self._unroll(node, [({node.target.value: v}, frozenset((self.obj(INT, "int"),))) for v in values])
             return
         it = self.ev(node.iter)
-        named = self.unrolled_named_parameters(node, it)
+        named = self.unrolled_named_parameters(node, it) or self.unrolled_enumerate(node)
         if named is not None:
             self._unroll(node, named)
             return
@@ -2215,7 +2240,93 @@ class Interpreter(TorchSemantics):
 
         # a loop over the modules of a container visits each: run the body with each one
         each = [lambda o=o: bind(frozenset((o,))) for o in elems if _holds_module(o)] if len(elems) > 1 else []
+        index = self.first_pass_index(node)
+        if index is not None and self.state is not None:
+            self._peeled_loop(node, index, bind, each)
+            return
         self._loop(node, bind, node.body, node.orelse, each=each, surely_runs=self.has_parameters(it))
+
+    def unrolled_enumerate(self, node: cst.For) -> Optional[List[Tuple[Dict[str, object], Value]]]:
+        """``for i, m in enumerate(self.blocks):`` over a list or ModuleList known position by position (at most
+        ``MAX_UNROLLED_PASSES``), whose body the loop can run pass by pass: one pass per position, ``i`` a constant
+        and ``m`` what that position holds. None for any other loop."""
+        it, target = node.iter, node.target
+        if not (isinstance(it, cst.Call) and isinstance(it.func, cst.Name) and it.func.value == "enumerate"
+                and len(it.args) == 1 and not it.args[0].keyword and not it.args[0].star
+                and isinstance(target, (cst.Tuple, cst.List)) and len(target.elements) == 2
+                and isinstance(target.elements[0], cst.Element) and isinstance(target.elements[0].value, cst.Name)
+                and self.state is not None and "enumerate" not in self.state.env
+                and dotted(it.args[0].value) is not None):
+            return None
+        parts = self.positions_of(self.ev_quiet(it.args[0].value))
+        if not parts or len(parts) > MAX_UNROLLED_PASSES:
+            return None
+        index = target.elements[0].value.value
+        if not self._unrollable_body(node, [index]):
+            return None
+        return [({index: k}, frozenset((self.obj(SEQ, ("tuple", id(node), k), extra=(EMPTY, part)),)))
+                for k, part in enumerate(parts)]
+
+    def first_pass_index(self, node: cst.For) -> Optional[str]:
+        """``i`` of ``for i, x in enumerate(xs):`` whose body tells the first pass apart (``if i == 0:``, ``if i >
+        0:``, ``if not i:``), neither rebinds ``i`` nor leaves the loop other than by ``continue``, with no ``else``:
+        its first pass runs on its own (``_peeled_loop``). None for any other loop."""
+        it, target = node.iter, node.target
+        if not (isinstance(it, cst.Call) and isinstance(it.func, cst.Name) and it.func.value == "enumerate"
+                and len(it.args) == 1 and not it.args[0].keyword and not it.args[0].star
+                and isinstance(target, (cst.Tuple, cst.List)) and len(target.elements) == 2
+                and isinstance(target.elements[0], cst.Element) and isinstance(target.elements[0].value, cst.Name)
+                and self.state is not None and "enumerate" not in self.state.env):
+            return None
+        name = target.elements[0].value.value
+        tested = self._first_pass_tests.get(id(node))
+        if tested is None:
+            tested = any(_tests_first_pass(n, name) for n in _nodes(node.body))
+            self._first_pass_tests[id(node)] = tested
+        if not tested or not self._unrollable_body(node, [name]):
+            return None
+        return name
+
+    def _peeled_loop(self, node: cst.For, index: str, bind: Callable[[], None], each) -> None:
+        """``first_pass_index``: the first pass runs with the index 0, the passes after it (zero or more, to a fixed
+        point) with an index that is not 0 (``LATER_PASS``), and the loop may also run no pass at all: ``if i == 0:
+        acc = x`` / ``else: acc += x`` writes, on the second pass, what the first pass kept."""
+        entry = self.state
+        outer = self.consts
+        self.loops_active += 1
+        self.loop_nodes.append(node)
+        try:
+            self._start_pass(node, entry, None, bind)
+            self.consts = {**outer, index: 0}
+            frame: Tuple[List[State], List[State]] = ([], [])
+            self.loop_exits.append(frame)
+            try:
+                self.exec_block(body_statements(node.body))
+            finally:
+                self.loop_exits.pop()
+            first = self.state
+            for c in frame[1]:  # ``continue``
+                first = join_states(first, c, split=entry)
+        finally:
+            self.loops_active -= 1
+            self.loop_nodes.pop()
+        if first is None:
+            self.consts = outer
+            self.state = entry
+            return
+        self.state = first
+
+        def later(binder: Callable[[], None]) -> Callable[[], None]:
+            def bind_later() -> None:
+                binder()  # (binding the target drops the index from the constants: it is not 0 there)
+                self.consts = {**self.consts, index: LATER_PASS}
+            return bind_later
+
+        try:
+            self._loop(node, later(bind), node.body, None, each=[later(b) for b in each])
+        finally:
+            self.consts = outer
+        self.state = join_states(entry, self.state, split=entry)  # (or no pass at all)
 
     def unrolled_range(self, node: cst.For) -> Optional[List[int]]:
         """The values of ``i`` for ``for i in range(a, b, c)`` with constant bounds and at most
@@ -3324,6 +3435,14 @@ class Interpreter(TorchSemantics):
             # stays the result: it knows which parameters the graph saved; but a tuple the forward returns
             # is its tensors, each knowing what its own graph saved)
             inlined = self.call_function(forward, node, frozenset((f,)), pos, kw)
+            if inlined is not None and len(result) == 1 and self._saved_output(inlined) and all(
+                    o.is_tensor for o in result):
+                # the module's result stands for the tensor its forward returned, which an op inside saved (it
+                # ends with a ReLU or a Sigmoid): that tensor's saves are the result's too
+                s = self.state
+                records = frozenset(r for o in inlined if o.root() in s.saved for r in s.saved[o.root()])
+                root = next(iter(result)).root()
+                s.saved[root] = s.saved.get(root, frozenset()) | records
             if inlined is not None and (all(o.kind == UNKNOWN for o in result) or (
                     _known_tuple(inlined) and all(o.is_tensor for o in result))):
                 result = inlined
@@ -3335,6 +3454,13 @@ class Interpreter(TorchSemantics):
         if f.site in self.fwd_hook_writes:
             self.run_forward_hooks(f, result)
         return self.hooked_output(node, f, result)
+
+    def _saved_output(self, value: Value) -> bool:
+        """``value``, what a forward returned, is tensors an op inside saved for backward (it ends with a ReLU or a
+        Sigmoid): the caller must see that tensor, not a result standing for the whole module."""
+        s = self.state
+        return bool(value) and s is not None and all(o.is_tensor and self.is_rg(o) for o in value) and any(
+            o.root() in s.saved for o in value)  # (as informed as the module's result: it surely requires grad)
 
     def call_value(self, node: cst.Call, fval: Value) -> Value:
         if len(fval) == 1:
@@ -3566,6 +3692,17 @@ def _is_getter(fnode: cst.FunctionDef) -> bool:
     params = _all_params(fnode)
     key = dotted(expr)
     return bool(params) and key is not None and key.split(".")[0] == params[0].name.value and "." in key
+
+
+def _tests_first_pass(n: cst.CSTNode, name: str) -> bool:
+    """``n`` tells the first pass of a loop over ``enumerate`` by its index ``name``: ``name == 0``, ``name > 0``,
+    ``name != 0``, ``not name``."""
+    if isinstance(n, cst.Comparison) and isinstance(n.left, cst.Name) and n.left.value == name \
+            and len(n.comparisons) == 1:
+        right = n.comparisons[0].comparator
+        return isinstance(right, cst.Integer) and right.value in ("0", "1")
+    return (isinstance(n, cst.UnaryOperation) and isinstance(n.operator, cst.Not)
+            and isinstance(n.expression, cst.Name) and n.expression.value == name)
 
 
 def _known_tuple(value: Value) -> bool:

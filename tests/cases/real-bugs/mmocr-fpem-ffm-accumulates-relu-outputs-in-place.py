@@ -1,7 +1,6 @@
 # case: mmocr-fpem-ffm-accumulates-relu-outputs-in-place
 # source: https://github.com/open-mmlab/mmocr/pull/884
 # expect: markers
-# known-miss: the ReLU outputs are kept by `if i == 0:` on the first pass of an `enumerate` loop and written by `+=` on later passes; the analysis does not know the first branch runs only on the first pass, so on the loop's later pass the names also hold the fresh sum and the save is not certain
 # torch: raises "one of the variables needed for gradient computation has been modified by an inplace operation"
 
 # MMOCR's FPEM_FFM neck (mmocr/models/textdet/necks/fpem_ffm.py, used by
