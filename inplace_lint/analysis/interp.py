@@ -2016,13 +2016,8 @@ class Interpreter(TorchSemantics):
         fnode = fn.node if fn is not None else None
         if fnode is None or fnode.decorators:
             return None
-        stmts = [st for st in body_statements(fnode.body) if not is_docstring(st)]
-        if len(stmts) != 1 or not isinstance(stmts[0], cst.SimpleStatementLine) or len(stmts[0].body) != 1:
-            return None
-        ret = stmts[0].body[0]
-        if not isinstance(ret, cst.Return) or ret.value is None:
-            return None
-        return fnode, ret
+        ret = _single_return(fnode)
+        return (fnode, ret) if ret is not None else None
 
     def predicate_const(self, call: cst.Call) -> object:
         """``const`` of a call of a one-``return`` helper (``exists(mask)``: ``return val is not None``) whose
@@ -3677,14 +3672,20 @@ def _holds_module(o: Obj) -> bool:
     return o.kind == MODULE
 
 
+def _single_return(fnode: cst.FunctionDef) -> Optional[cst.Return]:
+    """The ``return <expression>`` that is the whole body of ``fnode`` (docstring and comments aside), or None."""
+    stmts = [st for st in body_statements(fnode.body) if not is_docstring(st)]
+    if len(stmts) != 1 or not isinstance(stmts[0], cst.SimpleStatementLine) or len(stmts[0].body) != 1:
+        return None
+    ret = stmts[0].body[0]
+    return ret if isinstance(ret, cst.Return) and ret.value is not None else None
+
+
 def _is_getter(fnode: cst.FunctionDef) -> bool:
     """A method whose body is one ``return`` of an attribute chain of its first parameter, maybe ending in a call
     without arguments (``return self.embed_tokens``, ``return self.language_model.get_input_embeddings()``)."""
-    stmts = [st for st in body_statements(fnode.body) if not is_docstring(st)]
-    if len(stmts) != 1 or not isinstance(stmts[0], cst.SimpleStatementLine) or len(stmts[0].body) != 1:
-        return False
-    ret = stmts[0].body[0]
-    if not isinstance(ret, cst.Return) or ret.value is None:
+    ret = _single_return(fnode)
+    if ret is None or ret.value is None:
         return False
     expr = ret.value
     if isinstance(expr, cst.Call) and not expr.args:

@@ -221,8 +221,8 @@ class TorchSemantics:
                     return True
                 return short in _PARAMETER_FREE_LAYERS
             info = self.classes.get(cls)
-            if info is None or not info.is_module:
-                return False
+            if info is None or not info.is_module or self.torch_layer_base(info) is not None:
+                return False  # (a subclass of a torch layer holds that layer's parameters too)
             attrs = self.instance_attrs.get(mod.site)
             if attrs is None:
                 return False

@@ -293,24 +293,7 @@ def join_states(a: "Optional[State]", b: "Optional[State]",
     s.env = env
     s.rg = a.rg & b.rg
     s.norg = a.norg | b.norg
-    s.grafted = a.grafted & b.grafted
-    for this, that in ((a, b), (b, a)):
-        for o in this.grafted - that.grafted:
-            if o.kind == LEAF and o.rg is not True and o not in that.rg and o in this.graft_modules:
-                # a buffer a model's output was written into on one path only (filled in a loop that may run no
-                # pass): where a backward goes through it, it is that path's
-                s.grafted = s.grafted | {o}
-    s.graft_modules = {}
-    for this, that in ((a, b), (b, a)):
-        for k, mods in this.graft_modules.items():
-            if k in that.graft_modules:  # what both paths wrote into it: errors need certainty
-                both = mods & that.graft_modules[k]
-                if both:
-                    s.graft_modules[k] = both
-            elif k.kind == LEAF and k.rg is not True and k not in that.grafted and k not in that.rg:
-                # on the other path it is still a leaf with no graph, which no backward goes through (a buffer
-                # filled in a loop that may run no pass)
-                s.graft_modules[k] = mods
+    s.grafted, s.graft_modules = _join_grafts(a, b)
     s.used = a.used | b.used
     s.retain = a.retain | b.retain
     s.grad = a.grad if a.grad == b.grad else None
@@ -354,6 +337,26 @@ def collect_refs(value: Value, into: Set[Obj], depth: int = 0) -> None:
                     if isinstance(part, frozenset):
                         collect_refs(part, into, depth + 1)
             o = o.base
+
+
+def _join_grafts(a: State, b: State) -> Tuple[FrozenSet[Obj], Dict[Obj, FrozenSet[object]]]:
+    """``State.grafted`` and ``State.graft_modules`` at a merge: what both paths wrote into a tensor (errors need
+    certainty), except for a buffer that on the other path is still a plain leaf with no graph, which no backward goes
+    through (filled with a model's output in a loop that may run no pass): where a backward goes through it, it is
+    the writing path's."""
+    grafted = a.grafted & b.grafted
+    modules: Dict[Obj, FrozenSet[object]] = {}
+    for this, that in ((a, b), (b, a)):
+        for k, mods in this.graft_modules.items():
+            if k in that.graft_modules:
+                both = mods & that.graft_modules[k]
+                if both:
+                    modules[k] = both
+            elif k.kind == LEAF and k.rg is not True and k not in that.grafted and k not in that.rg:
+                modules[k] = mods
+                if k in this.grafted:
+                    grafted = grafted | {k}
+    return grafted, modules
 
 
 def _reachable(state: State) -> Set[Obj]:
