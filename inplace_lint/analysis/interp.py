@@ -64,29 +64,22 @@ _STR_PREDICATES = frozenset({"startswith", "endswith"})
 _CONST_BUILTINS = {"max": max, "min": min, "abs": abs, "int": int, "bool": bool}
 
 
-class _NotNone:
-    """An instance constant that is not a constant but surely not None: a module ``__init__`` built for the
-    attribute (``init_constants``)."""
+class _Marker:
+    """A fact kept among the constants that is not a value (``const`` never returns one)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
 
     def __repr__(self) -> str:
-        return "NOT_NONE"
+        return self.name
 
 
-NOT_NONE = _NotNone()
-
-
-class _LaterPass:
-    """The constant of ``enumerate``'s index past the first pass of a peeled loop (``Interpreter._peeled_loop``):
-    not a value, but 1 or more."""
-
-    def __repr__(self) -> str:
-        return "LATER_PASS"
-
-
-LATER_PASS = _LaterPass()
+# an instance attribute that is surely not None: a module ``__init__`` built for it (``init_constants``)
+NOT_NONE = _Marker("NOT_NONE")
+# ``enumerate``'s index past the first pass of a peeled loop (``Interpreter._peeled_loop``): 1 or more
+LATER_PASS = _Marker("LATER_PASS")
 # what a local name bound to a constant can be bound to (``n = len(sizes) - 1``, ``last = n if final else n - 1``)
-_LOCAL_CONST_FORMS = (cst.Name, cst.Attribute, cst.Integer, cst.Float, cst.SimpleString, cst.BinaryOperation,
-                      cst.UnaryOperation, cst.Comparison, cst.BooleanOperation, cst.IfExp, cst.Call)
+_LOCAL_CONST_FORMS = _CONST_FORMS + (cst.IfExp, cst.Call)
 _ITER_PASSTHROUGH = {"list", "tuple", "sorted", "reversed", "iter", "set", "frozenset"}
 
 
@@ -279,7 +272,8 @@ class Interpreter(TorchSemantics):
         self.alloc_ctx: List[object] = []
         self.next_passes = 0  # loops running their extra pass from the end of a pass (``_run_loop``)
         self._loop_writes: Dict[int, Set[str]] = {}  # loop node -> ``_inplace_written_names`` of its body
-        self._unrollable: Dict[int, bool] = {}  # loop node -> its body can run pass by pass (``unrolled_range``)
+        # (loop node, its loop variables) -> its body can run pass by pass (``_unrollable_body``)
+        self._unrollable: Dict[Tuple[int, Tuple[str, ...]], bool] = {}
         self._first_pass_tests: Dict[int, bool] = {}  # loop node -> its body tests its first pass (``_peeled_loop``)
         # ``m.named_parameters()`` site -> what it yields name by name, when known (``named_parameter_list``)
         self.named_params_lists: Dict[int, Optional[List[Tuple[str, Obj]]]] = {}
@@ -1123,12 +1117,12 @@ class Interpreter(TorchSemantics):
         if isinstance(node, cst.Attribute):  # ``self.flag`` that ``__init__`` set to one (``init_constants``)
             key = dotted(node)
             value = self.consts.get(key, NOT_CONSTANT) if key is not None else NOT_CONSTANT
-            return NOT_CONSTANT if value is NOT_NONE else value
+            return NOT_CONSTANT if isinstance(value, _Marker) else value
         if isinstance(node, cst.Name):
             name = node.value
             if name in self.consts:
                 value = self.consts[name]
-                return NOT_CONSTANT if value is LATER_PASS else value
+                return NOT_CONSTANT if isinstance(value, _Marker) else value
             if self.state is not None and name in self.state.consts:
                 return self.state.consts[name]
             env = self.state.env if self.state is not None else {}
@@ -1239,6 +1233,12 @@ class Interpreter(TorchSemantics):
                     node.operator, (cst.Modulo, cst.FloorDivide))):
                 return _INT_OPERATORS[type(node.operator)](left, right)
         return NOT_CONSTANT
+
+    def bound_const(self, value_node, forms: Tuple[type, ...]) -> object:
+        """The constant an assignment binds (``n = len(sizes) - 1``, ``self.end_level = end_level``): ``const`` of
+        ``value_node`` when it is of one of ``forms`` and a number, string, bool or None; else ``NOT_CONSTANT``."""
+        c = self.const(value_node) if isinstance(value_node, forms) else NOT_CONSTANT
+        return c if c is None or type(c) in (int, float, str, bool) else NOT_CONSTANT
 
     def flag(self, node: cst.BaseExpression) -> Optional[bool]:
         """``node`` as a known boolean flag (``inplace=True``, ``inplace=TRIGGER_BUG``), else None."""
@@ -2245,27 +2245,19 @@ class Interpreter(TorchSemantics):
         """``for i, m in enumerate(self.blocks):`` over a list or ModuleList known position by position (at most
         ``MAX_UNROLLED_PASSES``), whose body the loop can run pass by pass: one pass per position, ``i`` a constant
         and ``m`` what that position holds. None for any other loop."""
-        it, target = node.iter, node.target
-        if not (isinstance(it, cst.Call) and isinstance(it.func, cst.Name) and it.func.value == "enumerate"
-                and len(it.args) == 1 and not it.args[0].keyword and not it.args[0].star
-                and isinstance(target, (cst.Tuple, cst.List)) and len(target.elements) == 2
-                and isinstance(target.elements[0], cst.Element) and isinstance(target.elements[0].value, cst.Name)
-                and self.state is not None and "enumerate" not in self.state.env
-                and dotted(it.args[0].value) is not None):
+        index = self.enumerate_index(node)
+        if index is None or dotted(node.iter.args[0].value) is None:
             return None
-        parts = self.positions_of(self.ev_quiet(it.args[0].value))
+        parts = self.positions_of(self.ev_quiet(node.iter.args[0].value))
         if not parts or len(parts) > MAX_UNROLLED_PASSES:
             return None
-        index = target.elements[0].value.value
         if not self._unrollable_body(node, [index]):
             return None
         return [({index: k}, frozenset((self.obj(SEQ, ("tuple", id(node), k), extra=(EMPTY, part)),)))
                 for k, part in enumerate(parts)]
 
-    def first_pass_index(self, node: cst.For) -> Optional[str]:
-        """``i`` of ``for i, x in enumerate(xs):`` whose body tells the first pass apart (``if i == 0:``, ``if i >
-        0:``, ``if not i:``), neither rebinds ``i`` nor leaves the loop other than by ``continue``, with no ``else``:
-        its first pass runs on its own (``_peeled_loop``). None for any other loop."""
+    def enumerate_index(self, node: cst.For) -> Optional[str]:
+        """``i`` of ``for i, x in enumerate(xs):`` (one argument, the builtin); None for any other loop."""
         it, target = node.iter, node.target
         if not (isinstance(it, cst.Call) and isinstance(it.func, cst.Name) and it.func.value == "enumerate"
                 and len(it.args) == 1 and not it.args[0].keyword and not it.args[0].star
@@ -2273,7 +2265,15 @@ class Interpreter(TorchSemantics):
                 and isinstance(target.elements[0], cst.Element) and isinstance(target.elements[0].value, cst.Name)
                 and self.state is not None and "enumerate" not in self.state.env):
             return None
-        name = target.elements[0].value.value
+        return target.elements[0].value.value
+
+    def first_pass_index(self, node: cst.For) -> Optional[str]:
+        """``i`` of ``for i, x in enumerate(xs):`` whose body tells the first pass apart (``if i == 0:``, ``if i >
+        0:``, ``if not i:``), neither rebinds ``i`` nor leaves the loop other than by ``continue``, with no ``else``:
+        its first pass runs on its own (``_peeled_loop``). None for any other loop."""
+        name = self.enumerate_index(node)
+        if name is None:
+            return None
         tested = self._first_pass_tests.get(id(node))
         if tested is None:
             tested = any(_tests_first_pass(n, name) for n in _nodes(node.body))
@@ -2291,17 +2291,9 @@ class Interpreter(TorchSemantics):
         self.loops_active += 1
         self.loop_nodes.append(node)
         try:
-            self._start_pass(node, entry, None, bind)
-            self.consts = {**outer, index: 0}
-            frame: Tuple[List[State], List[State]] = ([], [])
-            self.loop_exits.append(frame)
-            try:
-                self.exec_block(body_statements(node.body))
-            finally:
-                self.loop_exits.pop()
+            self.state = entry.copy()
+            self._run_pass(node, bind, {**outer, index: 0})
             first = self.state
-            for c in frame[1]:  # ``continue``
-                first = join_states(first, c, split=entry)
         finally:
             self.loops_active -= 1
             self.loop_nodes.pop()
@@ -2349,14 +2341,15 @@ class Interpreter(TorchSemantics):
     def _unrollable_body(self, node: cst.For, names: List[str]) -> bool:
         """The body of ``node`` neither rebinds ``names`` (its loop variables) nor leaves the loop other than by
         ``continue``, and the loop has no ``else``."""
-        ok = self._unrollable.get(id(node))
+        key = (id(node), tuple(names))
+        ok = self._unrollable.get(key)
         if ok is None:
             bound: Dict[str, list] = {}
             declared: Set[str] = set()
             scope_bindings(body_statements(node.body), bound, declared)
             ok = node.orelse is None and not _leaves_loop(node.body) and not any(
                 n in bound or n in declared for n in names)
-            self._unrollable[id(node)] = ok
+            self._unrollable[key] = ok
         return ok
 
     def unrolled_named_parameters(self, node: cst.For, it: Value) -> Optional[List[Tuple[Dict[str, object], Value]]]:
@@ -2389,23 +2382,33 @@ class Interpreter(TorchSemantics):
             for v, (consts, element) in enumerate(passes):
                 if self.state is None:
                     return
-                start = self.state
-                self.stmt = node
-                self.assign(node.target, element, None)
-                self.consts = {**outer, **consts}
-                frame: Tuple[List[State], List[State]] = ([], [])
-                self.loop_exits.append(frame)
-                # modules built in this pass are not those of the other passes (one ``nn.Sequential()`` per level)
-                self.alloc_ctx.append((self.alloc_ctx[-1] if self.alloc_ctx else None, "pass", id(node), v))
-                try:
-                    self.exec_block(body_statements(node.body))
-                finally:
-                    self.loop_exits.pop()
-                    self.alloc_ctx.pop()
-                for c in frame[1]:  # ``continue``
-                    self.state = join_states(self.state, c, split=start)
+                # (modules built in this pass are not those of the other passes: one ``nn.Sequential()`` per level)
+                self._run_pass(node, lambda element=element: self.assign(node.target, element, None),
+                               {**outer, **consts}, (self.alloc_ctx[-1] if self.alloc_ctx else None, "pass", id(node), v))
         finally:
             self.consts = outer
+
+    def _run_pass(self, node: cst.For, bind: Callable[[], None], consts: Dict[str, object],
+                  alloc: object = None) -> None:
+        """One pass of the body of ``node`` from the current state: the target bound (``bind``), the loop's
+        constants ``consts`` for this pass, modules built in an allocation context of their own (``alloc``); a
+        ``continue`` joins the end of the pass."""
+        start = self.state
+        self.stmt = node
+        bind()
+        self.consts = consts
+        frame: Tuple[List[State], List[State]] = ([], [])
+        self.loop_exits.append(frame)
+        if alloc is not None:
+            self.alloc_ctx.append(alloc)
+        try:
+            self.exec_block(body_statements(node.body))
+        finally:
+            self.loop_exits.pop()
+            if alloc is not None:
+                self.alloc_ctx.pop()
+        for c in frame[1]:  # ``continue``
+            self.state = join_states(self.state, c, split=start)
 
     def ex_While(self, node: cst.While) -> None:
         self.stmt = node
@@ -2606,8 +2609,8 @@ class Interpreter(TorchSemantics):
             if target.value in self.consts:  # ``mask = mask[:, None]``: no longer the constant the call gave
                 self.consts = {k: v for k, v in self.consts.items() if k != target.value}
             # a local bound to a constant is one until rebound (``num_layers = len(layer_sizes) - 1``)
-            c = self.const(value_node) if isinstance(value_node, _LOCAL_CONST_FORMS) else NOT_CONSTANT
-            if c is not NOT_CONSTANT and (type(c) in (int, float, str, bool) or c is None):
+            c = self.bound_const(value_node, _LOCAL_CONST_FORMS)
+            if c is not NOT_CONSTANT:
                 s.consts = {**s.consts, target.value: c}
             elif target.value in s.consts:
                 s.consts = {k: v for k, v in s.consts.items() if k != target.value}
@@ -2644,8 +2647,8 @@ class Interpreter(TorchSemantics):
                 if key.startswith("self.") and key.count(".") == 1:
                     # ``self.end_level = end_level`` with a constant: a constant of the instance from here on in
                     # this method (``range(self.start_level, self.end_level + 1)``); any other value ends it
-                    c = self.const(value_node) if isinstance(value_node, _CONST_FORMS) else NOT_CONSTANT
-                    if c is not NOT_CONSTANT and (type(c) in (int, float, str, bool) or c is None):
+                    c = self.bound_const(value_node, _CONST_FORMS)
+                    if c is not NOT_CONSTANT:
                         self.consts = {**self.consts, key: c}
                     elif key in self.consts:
                         self.consts = {k: v for k, v in self.consts.items() if k != key}
@@ -3685,7 +3688,7 @@ def _is_getter(fnode: cst.FunctionDef) -> bool:
     """A method whose body is one ``return`` of an attribute chain of its first parameter, maybe ending in a call
     without arguments (``return self.embed_tokens``, ``return self.language_model.get_input_embeddings()``)."""
     ret = _single_return(fnode)
-    if ret is None or ret.value is None:
+    if ret is None:
         return False
     expr = ret.value
     if isinstance(expr, cst.Call) and not expr.args:

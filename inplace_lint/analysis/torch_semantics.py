@@ -902,19 +902,18 @@ class TorchSemantics:
                     result = self.call_function(fn, node, recv, pos, kw)
                     if result is not None:
                         return result
-        if name in ("parameters",) and not tensors:
+        if name in ("parameters", "named_parameters") and not tensors:
             label = f"a parameter of `{dotted(func.value) or 'the model'}`"
             tree = self.module_tree(recv)
-            owners = frozenset(o.site for o in tree)  # its sub-modules' parameters too
+            # (``requires_grad`` set on the loop variable of a loop over them is set on each of them)
             self.params_modules[id(node)] = [o for o in tree if o.kind == MODULE]
-            return frozenset((self.obj(PARAMS, id(node), label=label, node=node, extra=(owners,) if owners else ()),))
-        if name == "named_parameters" and not tensors:
-            label = f"a parameter of `{dotted(func.value) or 'the model'}`"
-            # (``requires_grad`` set on the loop variable of a loop over them is set on each of them, as for
-            # ``parameters()``; a loop over them runs pass by pass with each name where they are known by name,
-            # ``Interpreter.unrolled_named_parameters``)
-            self.params_modules[id(node)] = [o for o in self.module_tree(recv) if o.kind == MODULE]
+            if name == "parameters":
+                owners = frozenset(o.site for o in tree)  # its sub-modules' parameters too
+                return frozenset((self.obj(PARAMS, id(node), label=label, node=node,
+                                           extra=(owners,) if owners else ()),))
             if not node.args and len(recv) == 1:
+                # (a loop over them runs pass by pass with each name where they are known by name,
+                # ``Interpreter.unrolled_named_parameters``)
                 self.named_params_lists[id(node)] = self.named_parameter_list(next(iter(recv)))
             return frozenset((self.obj(NAMED_PARAMS, id(node), label=label, node=node),))
         if name == "register_parameter" and len(pos) >= 2 and isinstance(node.args[0].value, cst.SimpleString):
