@@ -96,8 +96,9 @@ class LayersInSequence:
 
 @dataclass(frozen=True, eq=False)
 class StepBetweenGraphAndBackward:
-    """``backward`` (``node``) through a graph that an optimizer step (``step``, on ``optimizer``, the source text
-    of the optimizer) made stale: the step wrote in place parameters the graph saved, after the graph was built."""
+    """``backward`` (``node``) through a graph that an optimizer step or a ``load_state_dict`` (``step``;
+    ``optimizer`` says what it does: "`opt.step()` updates parameters") made stale: it wrote in place parameters
+    the graph saved, after the graph was built."""
 
     HOOK: ClassVar[str] = "on_step_between_graph_and_backward"
     node: cst.Call

@@ -239,6 +239,7 @@ class Interpreter(TorchSemantics):
         # instance site -> attributes other methods set (``self.y = x`` in ``forward``), as the last call of one
         # analysed for that instance left them
         self.later_attrs: Dict[object, Dict[str, Value]] = {}
+        self._getattr_nodes: Dict[Tuple[int, str], cst.Attribute] = {}  # ``getattr(nn, "ReLU")`` read as ``nn.ReLU``
         # (function, call node, the environment of the code that made the outermost call)
         self.call_stack: List[Tuple[_Function, cst.Call, Dict[str, Value]]] = []
         self.caller_states: List[State] = []  # the state of each caller of the call being analysed, outermost first
@@ -840,6 +841,7 @@ class Interpreter(TorchSemantics):
         callee.rg, callee.norg, callee.used, callee.retain = s.rg, s.norg, s.used, s.retain
         callee.saved, callee.stale = dict(s.saved), dict(s.stale)
         callee.grafted, callee.graft_modules = s.grafted, dict(s.graft_modules)
+        callee.training = s.training
         # (what a module overwrote in place before the call is overwritten inside it too: the caller's names are
         # not the callee's, the tensors are; but not by this very call, whose body makes the write)
         callee.overwritten = {k: v for k, v in s.overwritten.items() if isinstance(k, Obj) and v[0] is not node}
@@ -930,12 +932,23 @@ class Interpreter(TorchSemantics):
                 value = joined.env.get("self." + attr)
                 if value is not None:
                     self.later_attrs.setdefault(instance.site, {})[attr] = value
+            if assigned and self.state is not None:
+                # the caller's names for what the instance held there hold what the call left
+                # (``self._update_cache(n)`` then ``self._cos_cached`` in the caller's method)
+                env = self.state.env
+                only = frozenset((instance,))
+                for holder in [k for k, v in env.items() if "." not in k and v == only]:
+                    for attr in assigned:
+                        value = joined.env.get("self." + attr)
+                        if value is not None and f"{holder}.{attr}" in env:
+                            env[f"{holder}.{attr}"] = value
         if joined is not None and self.state is not None:
             caller = self.state
             caller.rg, caller.norg, caller.used, caller.retain = joined.rg, joined.norg, joined.used, joined.retain
             caller.saved = self.drop_dead_saves(joined, s.saved, result, opaque, fnode, pos, kw)
             caller.stale = joined.stale
             caller.grafted, caller.graft_modules = joined.grafted, joined.graft_modules
+            caller.training = joined.training
             if joined.overwritten:
                 # a tensor the call surely overwrote through a module that writes its input in place (the
                 # caller's ``emb`` after ``classifier(emb)`` whose first layer is ``nn.ReLU(inplace=True)``): a
@@ -1114,6 +1127,12 @@ class Interpreter(TorchSemantics):
         value = literal_value(node)
         if value is not NOT_CONSTANT:
             return value
+        if isinstance(node, cst.Attribute) and node.attr.value == "training" and self.state is not None \
+                and self.state.training:
+            # ``self.training`` of an instance whose mode is known (built, or ``model.eval()``)
+            held = self.ev_quiet(node.value)
+            flags = {self.state.training.get(o.site) if o.kind == MODULE else None for o in held}
+            return flags.pop() if held and len(flags) == 1 and None not in flags else NOT_CONSTANT
         if isinstance(node, cst.Attribute):  # ``self.flag`` that ``__init__`` set to one (``init_constants``)
             key = dotted(node)
             value = self.consts.get(key, NOT_CONSTANT) if key is not None else NOT_CONSTANT
@@ -1150,7 +1169,7 @@ class Interpreter(TorchSemantics):
                 return left
             return self.const(node.right)
         if isinstance(node, cst.IfExp):
-            test = self.const(node.test)
+            test = self.truth(node.test)
             if test is NOT_CONSTANT:
                 return NOT_CONSTANT
             return self.const(node.body if test else node.orelse)
@@ -1162,6 +1181,11 @@ class Interpreter(TorchSemantics):
                 held = self.ev_quiet(node.args[0].value)
                 parts = seq_parts(next(iter(held))) if len(held) == 1 else None
                 return len(parts) if parts is not None else NOT_CONSTANT
+            if isinstance(func, cst.Attribute) and func.attr.value == "is_inference" and not node.args:
+                # ``cache.is_inference()`` of tensors all made in inference mode, or all not
+                held = self.ev_quiet(func.value)
+                kinds = {self.is_inference(o) if o.is_tensor else None for o in held}
+                return kinds.pop() if held and len(kinds) == 1 and None not in kinds else NOT_CONSTANT
             if (isinstance(func, cst.Name) and func.value == "hasattr" and len(node.args) == 2 and self.state is not None
                     and "hasattr" not in self.state.env and not any(a.keyword or a.star for a in node.args)):
                 # ``hasattr(model, "enable_input_require_grads")`` of an instance of a class of ours that defines it
@@ -1233,6 +1257,26 @@ class Interpreter(TorchSemantics):
                     node.operator, (cst.Modulo, cst.FloorDivide))):
                 return _INT_OPERATORS[type(node.operator)](left, right)
         return NOT_CONSTANT
+
+    def truth(self, node: cst.BaseExpression) -> object:
+        """Whether the test ``node`` holds (True / False), or ``NOT_CONSTANT``. Beyond ``const``: ``a or b`` holds
+        when one side does, ``a and b`` fails when one side does, whatever the other is
+        (``seqlen > self._seq_len_cached or (self.training and self._cos_cached.is_inference())``)."""
+        if isinstance(node, cst.BooleanOperation):
+            left, right = self.truth(node.left), self.truth(node.right)
+            if isinstance(node.operator, cst.Or):
+                if left is True or right is True:
+                    return True
+                return False if left is False and right is False else NOT_CONSTANT
+            if left is False or right is False:
+                return False
+            return True if left is True and right is True else NOT_CONSTANT
+        if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Not) and isinstance(
+                node.expression, cst.BooleanOperation):
+            value = self.truth(node.expression)
+            return NOT_CONSTANT if value is NOT_CONSTANT else not value
+        value = self.const(node)
+        return value if value is NOT_CONSTANT else bool(value)
 
     def bound_const(self, value_node, forms: Tuple[type, ...]) -> object:
         """The constant an assignment binds (``n = len(sizes) - 1``, ``self.end_level = end_level``): ``const`` of
@@ -1852,7 +1896,7 @@ class Interpreter(TorchSemantics):
     def ex_If(self, node: cst.If) -> None:
         self.stmt = node
         self.ev(node.test)
-        taken = self.const(node.test)
+        taken = self.truth(node.test)
         if taken is not NOT_CONSTANT:  # ``if activation == "relu":`` with the argument known: one branch runs
             if taken:
                 self.exec_block(body_statements(node.body))
@@ -2764,6 +2808,10 @@ class Interpreter(TorchSemantics):
                 return UNKNOWN_VALUE
             self.dict_entries[id(node)] = entries
             return frozenset((self.obj(SEQ, id(node), elems=held, meta=UNORDERED),))
+        if isinstance(node, cst.Dict) and not node.elements:
+            # ``enc_s = {}``: a container whose items are what item assignments put in it (``enc_s[j] = {}``,
+            # ``enc_s[0][i] = h0``), read back by any key
+            return frozenset((self.obj(SEQ, id(node), meta=UNORDERED, node=node),))
         if isinstance(node, (cst.Dict, cst.Set)):
             for el in node.elements:
                 if isinstance(el, cst.DictElement):
@@ -2913,7 +2961,7 @@ class Interpreter(TorchSemantics):
 
     def ev_IfExp(self, node: cst.IfExp) -> Value:
         self.ev(node.test)
-        taken = self.const(node.test)
+        taken = self.truth(node.test)
         if taken is not NOT_CONSTANT:
             return self.ev(node.body if taken else node.orelse)
         return join_values(self.ev(node.body), self.ev(node.orelse))
@@ -3143,6 +3191,10 @@ class Interpreter(TorchSemantics):
 
     def attribute_of(self, node: cst.Attribute, base: Value) -> Value:
         attr = node.attr.value
+        if attr == "apply" and self.custom_function_class(base) is not None:
+            # ``apply_rotary = ApplyRotary.apply``: calling it is calling ``ApplyRotary.apply``
+            cls = next(iter(base))
+            return frozenset((self.obj(FUNC, ("fn-apply", cls.cls), cls=cls.cls, extra=(cls,)),))
         if attr == "grad":
             self.grad_read(node, base, tensor_use=False)
             tensors = self.tensor_objs(base)
@@ -3394,6 +3446,16 @@ class Interpreter(TorchSemantics):
                     for mod in mods:
                         out.update(self.module_attr(mod, attr, node))
                     return frozenset(out)
+                named = self.const(node.args[1].value)
+                if isinstance(named, str) and named.isidentifier() and len(node.args) == 2 and self.qualname(
+                        node.args[0].value) is not None:
+                    # ``getattr(nn, activation)`` with ``activation`` a constant ("ReLU"): ``nn.ReLU``
+                    key = (id(node), named)
+                    attr_node = self._getattr_nodes.get(key)
+                    if attr_node is None:
+                        attr_node = self._getattr_nodes[key] = cst.Attribute(value=node.args[0].value,
+                                                                             attr=cst.Name(named))
+                    return self.ev(attr_node)
                 return unknown(("call", id(node)))
             if name == "dict" and len(node.args) == 1 and not node.args[0].keyword and not node.args[0].star:
                 pos, _ = self.eval_args(node)
@@ -3474,7 +3536,9 @@ class Interpreter(TorchSemantics):
             self.mark_used(kw.values())
             return unknown(("call", id(node)))
         for f in fval:
-            if f.kind == FUNC and isinstance(f.node, cst.Lambda):
+            if f.kind == FUNC and isinstance(f.site, tuple) and f.site[0] == "fn-apply":
+                out.update(self.custom_function_apply(node, frozenset(f.extra), pos))
+            elif f.kind == FUNC and isinstance(f.node, cst.Lambda):
                 out.update(self.call_lambda(f.node, pos, kw))
             elif f.kind == FUNC:
                 self.record_call(f.cls)
@@ -3493,6 +3557,8 @@ class Interpreter(TorchSemantics):
                     site = self.alloc_site(id(node))
                     inst = (self.obj(MODULE, site, cls=f.cls, node=node) if info.is_module else
                             self.obj(UNKNOWN, ("instance", site), cls=f.cls, node=node))  # its methods are known
+                    if info.is_module and self.state is not None:  # (``nn.Module.__init__`` sets training)
+                        self.state.training = {**self.state.training, site: True}
                     init = self.method_of(f.cls, "__init__")
                     if init is not None:  # what it does with its arguments (registers hooks, ...)
                         self.call_function(init, node, frozenset((inst,)), pos, kw)

@@ -471,6 +471,16 @@ class TorchSemantics:
         s = self.state
         if s is None:
             return
+        # (a list held in another one, ``dec_s[0]`` of a dict of dicts: the outer one holds the grown list too)
+        outer = {}
+        for value in s.env.values():
+            for o in value:
+                if o.kind == SEQ and o not in grown and o not in outer and any(x in grown for x in o.elems):
+                    parts = tuple(frozenset(grown.get(x, x) for x in p) for p in o.extra) if (
+                        o.extra and all(isinstance(p, frozenset) for p in o.extra)) else o.extra
+                    outer[o] = self.obj(SEQ, o.site, elems=frozenset(grown.get(x, x) for x in o.elems), extra=parts,
+                                        node=o.node, meta=o.meta)
+        grown = {**grown, **outer}
         for key, value in list(s.env.items()):
             if any(o in grown for o in value):
                 s.env[key] = frozenset(grown.get(o, o) for o in value)
@@ -541,6 +551,41 @@ class TorchSemantics:
         fresh tensor). None when ``recv`` is not such a class or nothing it returns is a view."""
         info = self.custom_function_class(recv)
         return _forward_view_outputs(info.node) if info is not None else None
+
+    def custom_function_apply(self, node: cst.Call, cls: Value, pos: List[Value]) -> Value:
+        """``F.apply(...)`` (or ``f(...)`` with ``f = F.apply``), ``cls`` the local autograd.Function class ``F``:
+        what it saves, and its outputs (views of inputs where ``forward`` returns them, else fresh tensors that
+        require grad when an input does, as torch says)."""
+        self.custom_function_saves(node, self.custom_function_class(cls), pos)
+        views = self.custom_function_views(cls)
+        if views is not None:
+            return self.custom_function_result(node, pos, views)
+        return self.derived(node, list(pos), label="a custom Function")
+
+    def custom_function_saves(self, node: cst.Call, info, pos: List[Value]) -> None:
+        """``F.apply(a, b, ...)`` of a local autograd.Function whose ``forward`` passes some of its inputs as they
+        are to ``ctx.save_for_backward``: when the call records a graph (grad mode on, an input requires grad), those
+        inputs are saved for backward (an inference tensor among them makes torch raise; a later in-place write
+        of one makes backward raise)."""
+        s = self.state
+        if s is None or s.grad is not True:
+            return
+        indices = _forward_saved_inputs(info.node)
+        if not indices or not any(self.is_rg(o) for v in pos for o in v):
+            return
+        label = f"the custom Function `{dotted(node.func) or 'apply'}`"
+        saved = dict(s.saved)
+        record = (label, node, ())
+        for idx in indices:
+            if idx < len(pos) and pos[idx]:
+                value = frozenset(o for o in pos[idx] if o.is_tensor or o.kind == UNKNOWN)
+                if value:
+                    self.emit(TensorSavedForBackward(node, idx, value, label, s, self.stmt))
+                for o in value:
+                    if o.is_tensor:
+                        self._save(saved, o, record)
+        if saved != s.saved:
+            s.saved = saved
 
     def custom_function_result(self, node: cst.Call, pos: List[Value], views: Tuple[Optional[int], ...]) -> Value:
         inputs = list(pos)
@@ -855,6 +900,13 @@ class TorchSemantics:
             return UNKNOWN_VALUE
         tensors = self.tensor_objs(recv)
         if name in _MODULE_SELF_METHODS and recv and all(o.kind == MODULE for o in recv):
+            if name in ("train", "eval"):
+                mode = (self.flag(node.args[0].value) if node.args else True) if name == "train" else False
+                sites = [o.site for o in self.module_tree(recv)]
+                if mode is None or len(recv) > 1:
+                    s.training = {k: v for k, v in s.training.items() if k not in sites}
+                else:
+                    s.training = {**s.training, **{site: mode for site in sites}}
             return recv  # ``model.eval()``, ``model.to(device)``: the module itself
         if name in ("modules", "children") and recv and all(o.kind == MODULE for o in recv):
             tree = (self.module_tree(recv) if name == "modules" else
@@ -932,15 +984,20 @@ class TorchSemantics:
         if name in _FULL_BACKWARD_HOOKS and not tensors:
             self.bw_hooked.update(o.site for o in recv if o.kind == MODULE)
             return unknown(("call", id(node)))
-        if name == "apply" and not tensors:
-            views = self.custom_function_views(recv)
-            if views is not None:
-                return self.custom_function_result(node, pos, views)
-            if self.custom_function_class(recv) is not None:
-                # fresh outputs computed from the inputs: they require grad when an input does (as torch says)
-                return self.derived(node, list(pos), label="a custom Function")
+        if name == "apply" and not tensors and self.custom_function_class(recv) is not None:
+            return self.custom_function_apply(node, recv, pos)
         if name in ("pop", "remove", "reverse", "sort", "clear") and recv and all(o.kind == SEQ for o in recv):
             self.forget_positions(recv)
+        if name in ("update", "setdefault") and recv and all(o.kind == SEQ and o.meta == UNORDERED for o in recv):
+            # ``d.update(other)`` / ``d.setdefault(k, v)`` on a dict filled item by item: it may hold those too
+            if name == "update":
+                added = frozenset(x for v in list(pos) + list(kw.values()) for o in v
+                                  for x in (o.elems if o.kind == SEQ else (UNKNOWN_OBJ,)))
+                self.grow_list(recv, added or UNKNOWN_VALUE)
+                return EMPTY
+            added = pos[1] if len(pos) >= 2 else UNKNOWN_VALUE
+            self.grow_list(recv, added)
+            return join_values(frozenset(x for o in recv for x in o.elems), added)
         if name in ("append", "extend", "insert") and recv and all(o.kind == SEQ for o in recv) and pos:
             appended: Optional[Tuple[Value, ...]] = None
             if name == "append" and len(pos) == 1:
@@ -952,6 +1009,11 @@ class TorchSemantics:
         if not tensors:
             if name == "step" and any(o.kind == OPTIMIZER and o.extra for o in recv):
                 self.optimizer_step(node, func, recv)
+            if name == "load_state_dict" and recv and all(o.kind == MODULE for o in recv):
+                # ``model.load_state_dict(sd)`` copies into every parameter of the model in place (under no_grad)
+                owners = frozenset(o.site for o in self.module_tree(recv))
+                self.parameters_written(node, owners, f"`{expr_text_of(func.value)}.load_state_dict()` copies into "
+                                                      f"parameters")
             if name == "save_for_backward" and self.current is not None and self.current.role == "forward":
                 saved = dict(s.saved)
                 for v in pos:
@@ -1102,15 +1164,38 @@ class TorchSemantics:
     def optimizer_step(self, node: cst.Call, func: cst.Attribute, recv: Value) -> None:
         """``opt.step()`` writes the parameters of its modules in place: every live graph that saved some of them
         can no longer be backpropagated."""
-        s = self.state
         owners: Set[object] = set()
         for o in recv:
             if o.kind == OPTIMIZER and o.extra:
                 owners |= o.extra[0]
-        text = expr_text_of(func.value)
-        for value in s.env.values():
+        self.parameters_written(node, frozenset(owners), f"`{expr_text_of(func.value)}.step()` updates parameters")
+
+    def parameters_written(self, node: cst.Call, owners: FrozenSet[object], what: str) -> None:
+        """``node`` writes in place the parameters of the modules at ``owners`` (an optimizer step, a
+        ``load_state_dict``; ``what`` says so in the message): every live graph that saved some of them can no
+        longer be backpropagated."""
+        s = self.state
+        text = what
+        # the ops that saved one of those parameters themselves (``torch.norm(w)`` for ``w`` in
+        # ``model.parameters()``), not through a layer: a graph holding one of them saved it too
+        by_save: Dict[int, object] = {}
+        if owners and self.graph_nodes:
+            for root, records in s.saved.items():
+                if root.kind == PARAM:
+                    hit = self.param_owner_sites(root) & owners
+                    if hit:
+                        site = next(iter(sorted(hit, key=str)))
+                        for r in records:
+                            by_save.setdefault(id(r[1]), site)
+        # (what instances hold counts too: ``model.penalty`` built in ``__init__`` and added to every loss)
+        held = [*s.env.values(), *(v for attrs in (*self.instance_attrs.values(), *self.later_attrs.values())
+                                   for v in attrs.values())]
+        for value in held:
             for o in value:
                 hit = self.saved_modules(o) & owners
+                if not hit and by_save:
+                    ids = self.graph_nodes.get(o.root(), ())
+                    hit = frozenset(by_save[i] for i in ids if i in by_save)
                 if not hit:
                     continue
                 # one entry per step that wrote what the graph saved (two optimizers stepped in turn: both are wrong)
@@ -1132,6 +1217,18 @@ class TorchSemantics:
             for step, optimizer, site in entries[0]:
                 if wanted is None or site in wanted:
                     self.emit(StepBetweenGraphAndBackward(node, value, step, optimizer))
+
+    def param_owner_sites(self, o: Obj) -> FrozenSet[object]:
+        """The sites of the modules that parameter ``o`` is known to belong to: its layer (``(site, "weight")``),
+        the modules of ``m.parameters()`` for one of its elements, the owners an element carries."""
+        if o.extra and isinstance(o.extra[0], frozenset):
+            return o.extra[0]
+        if isinstance(o.site, tuple) and len(o.site) == 2:
+            if o.site[0] == "elem":
+                return frozenset(m.site for m in self.params_modules.get(o.site[1], ()))
+            if isinstance(o.site[1], str):
+                return frozenset((o.site[0],))
+        return frozenset()
 
     def parameter_owners(self, value: Value) -> Optional[FrozenSet[object]]:
         """The sites of the modules whose parameters ``value`` holds (``model.parameters()``,
@@ -1391,6 +1488,40 @@ def _forward_view_outputs(cls_node: cst.ClassDef) -> Optional[Tuple[Optional[int
         return None
     shape = shapes.pop()
     return shape if any(i is not None for i in shape) else None
+
+
+def _forward_saved_inputs(cls_node: cst.ClassDef) -> Tuple[int, ...]:
+    """The indices (in ``apply``'s arguments) of the inputs the ``forward`` of an autograd.Function class passes as
+    they are to ``ctx.save_for_backward`` (``ctx.save_for_backward(cos, sin)``), never rebinding them first."""
+    forward = next((s for s in cls_node.body.body if isinstance(s, cst.FunctionDef) and s.name.value == "forward"),
+                   None)
+    if forward is None or not is_static(forward) or forward.params.star_arg not in (None, cst.MaybeSentinel.DEFAULT):
+        return ()
+    params = [p.name.value for p in forward.params.params]
+    if len(params) < 2:
+        return ()
+    ctx_name, params = params[0], params[1:]
+    rebound: Set[str] = set()
+    names: List[str] = []
+    for n in _walk(forward.body):
+        if isinstance(n, (cst.AssignTarget, cst.AugAssign, cst.AnnAssign)):
+            t = n.target
+            for x in ([t] if not isinstance(t, (cst.Tuple, cst.List)) else [e.value for e in t.elements]):
+                if isinstance(x, cst.Name):
+                    rebound.add(x.value)
+        elif isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute) and n.func.attr.value == "save_for_backward" \
+                and isinstance(n.func.value, cst.Name) and n.func.value.value == ctx_name:
+            names.extend(a.value.value for a in n.args if isinstance(a.value, cst.Name) and not a.star)
+    return tuple(sorted({params.index(x) for x in names if x in params and x not in rebound}))
+
+
+def _walk(node: cst.CSTNode):
+    todo = [node]
+    while todo:
+        n = todo.pop()
+        yield n
+        if not isinstance(n, (cst.FunctionDef, cst.ClassDef, cst.Lambda)) or n is node:
+            todo.extend(n.children)
 
 
 def _view_input(expr: cst.BaseExpression, params: List[str]) -> Optional[int]:

@@ -167,7 +167,7 @@ class State:
     """
 
     __slots__ = ("env", "rg", "norg", "grafted", "graft_modules", "used", "retain", "grad", "infer", "saved",
-                 "overwritten", "stale", "renewed", "consts")
+                 "overwritten", "stale", "renewed", "consts", "training")
 
     def __init__(self) -> None:
         self.env: Dict[str, Value] = {}
@@ -191,6 +191,9 @@ class State:
         self.renewed: Dict[Obj, Tuple[FrozenSet[str], FrozenSet[SaveRecord]]] = {}
         # local names bound to a Python constant (``num_layers = len(sizes) - 1``): replaced, never changed in place
         self.consts: Dict[str, object] = {}
+        # the training flag of module instances, by site, where known: an instance of our classes is built
+        # training; ``model.eval()`` / ``model.train(False)`` / ``model.train()`` set it for the whole tree
+        self.training: Dict[object, bool] = {}
 
     def copy(self) -> "State":
         s = State.__new__(State)
@@ -208,6 +211,7 @@ class State:
         s.stale = dict(self.stale)
         s.renewed = dict(self.renewed)
         s.consts = self.consts
+        s.training = self.training
         return s
 
     def __eq__(self, other: object) -> bool:
@@ -227,6 +231,7 @@ class State:
             and self.stale == other.stale
             and self.renewed == other.renewed
             and self.consts == other.consts
+            and self.training == other.training
         )
 
     def bind(self, name: str, value: Value) -> None:
@@ -304,6 +309,8 @@ def join_states(a: "Optional[State]", b: "Optional[State]",
     s.renewed = {}
     s.consts = a.consts if a.consts == b.consts else {
         k: v for k, v in a.consts.items() if k in b.consts and b.consts[k] == v and type(b.consts[k]) is type(v)}
+    s.training = a.training if a.training == b.training else {
+        k: v for k, v in a.training.items() if b.training.get(k) is v}
     for o, (names, records) in a.renewed.items():
         other = b.renewed.get(o)
         if other is not None and names & other[0]:  # a name holds the new copy only if it does on both paths

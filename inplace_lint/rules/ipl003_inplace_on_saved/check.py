@@ -195,8 +195,8 @@ class InplaceOnSaved(Check):
 
         def message(line_of) -> str:
             when = " on the loop's next pass" if line_of(node) < line_of(step) else ""
-            return (f"`{opt}.step()` updates parameters in place that the graph of `{loss}` saved (built before "
-                    f"this step): `{loss}.backward()` at line {line_of(node)} will raise {_TORCH_MSG}{when}")
+            return (f"{opt} in place that the graph of `{loss}` saved (built before this write): "
+                    f"`{loss}.backward()` at line {line_of(node)} will raise {_TORCH_MSG}{when}")
 
         fix = Fix("Compute the loss again after the step, or step only after every backward() through the old "
                   "graph (detach what the other model should not train on)", "display-only")

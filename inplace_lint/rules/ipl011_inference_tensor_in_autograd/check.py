@@ -5,7 +5,7 @@ import libcst as cst
 
 from ... import ops
 from ...analysis.values import UNKNOWN
-from ...diagnostics import SAFE, UNSAFE, Fix
+from ...diagnostics import SAFE, UNSAFE, WARNING, Fix
 from . import CODE
 from .._base import Check
 from .._common import expr_text, first_by_line
@@ -69,16 +69,24 @@ class InferenceTensorInAutograd(Check):
     def on_tensor_saved(self, ev, ctx) -> None:
         if ctx.inference_mode(ev.state) is not False:  # (ops save only with grad mode on)
             return
-        if not _all_inference(ev.value, ctx, unknown_ok=False):
-            return
         objs = list(ev.value)
+        maybe = False
+        if not _all_inference(ev.value, ctx, unknown_ok=False):
+            # on some paths only (a cache an earlier call filled under inference_mode, recomputed when its test
+            # says so): a warning
+            objs = [o for o in objs if o.is_tensor and ctx.is_inference(o)]
+            if not objs:
+                return
+            maybe = True
 
         def message(line_of) -> str:
-            return (f"{ev.label} saves an inference tensor{_where(objs, line_of)} for backward: torch raises "
-                    f"{_SAVED} here. Clone it outside inference mode, or compute it under `torch.no_grad()` "
+            what = "may save" if maybe else "saves"
+            paths = " whenever it gets that tensor (on other paths it gets another one)" if maybe else ""
+            return (f"{ev.label} {what} an inference tensor{_where(objs, line_of)} for backward: torch raises "
+                    f"{_SAVED} here{paths}. Clone it outside inference mode, or compute it under `torch.no_grad()` "
                     f"instead of `torch.inference_mode()` when it is used for training")
 
-        ctx.report(ev.node, self.code, message)
+        ctx.report(ev.node, self.code, message, severity=WARNING if maybe else None)
 
     def on_requires_grad_set(self, ev, ctx) -> None:
         if ev.flag is not True or ctx.inference_mode(ev.state) is not False:

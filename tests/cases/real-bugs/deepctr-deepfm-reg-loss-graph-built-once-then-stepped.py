@@ -2,7 +2,6 @@
 # source: https://github.com/shenweichen/DeepCTR-Torch/issues/88
 # expect: markers
 # torch: raises "is a view and its base or another view of its base has been modified inplace"
-# known-miss: the regularisation loss is built once, in the constructors (`self.reg_loss` through `add_regularization_loss`), and added to every batch's loss in `fit`'s loop; the analysis does not carry an attribute's graph from `__init__` into a later method's loop, where the previous batch's `optim.step()` made it stale
 
 # DeepCTR-Torch 0.2.1, running the DeepFM example. The L2 regularisation is
 # built once, in the constructors: BaseModel.__init__ and DeepFM.__init__

@@ -2,7 +2,6 @@
 # source: https://github.com/snowflakedb/ArcticTraining/pull/265
 # expect: markers
 # torch: raises "Inference tensors cannot be saved for backward"
-# known-miss: the cos cache is stored in an attribute by `_cos` during `evaluate` (under `@torch.inference_mode()`) and read back by a later training call behind `if self._cos_cached is None or ...shape[0] < seq_len`: the analysis does not carry attribute values from one method call to a later one, nor decide that shape test
 
 # The PR: the trainer's `evaluate()` was decorated with `@torch.inference_mode()`; when
 # evaluation and training were mixed (with ZeRO-3, whose linear Function saves the weight),
@@ -31,7 +30,7 @@ class RotaryAttentionProj(nn.Module):
 
     def forward(self, h):
         q = self.q_proj(h)
-        return q * self._cos(h.shape[1])  # error: IPL011
+        return q * self._cos(h.shape[1])  # warning: IPL011
 
 
 class Trainer:

@@ -1,7 +1,6 @@
 # case: flash-attn-rotary-cache-built-under-inference-mode
 # source: https://github.com/Dao-AILab/flash-attention/pull/299
 # expect: markers
-# known-miss: the cos/sin cache is kept in module attributes from one call to the next: made under inference_mode in an evaluation forward, saved by the custom Function in a later training forward; the analysis does not carry attribute values from one call of a method to a later call under another mode
 # torch: raises "Inference tensors cannot be saved for backward"
 
 # flash_attn/layers/rotary.py before the PR ("rotary: update cos/sin cache when switching from inference mode"):
@@ -76,7 +75,7 @@ class RotaryEmbedding(torch.nn.Module):
 
     def forward(self, qkv, seqlen_offset: int = 0):
         self._update_cos_sin_cache(qkv.shape[1] + seqlen_offset, device=qkv.device, dtype=qkv.dtype)
-        return apply_rotary_emb_qkv_(qkv, self._cos_cached, self._sin_cached)  # error: IPL011
+        return apply_rotary_emb_qkv_(qkv, self._cos_cached, self._sin_cached)  # warning: IPL011
 
 
 class MHA(nn.Module):

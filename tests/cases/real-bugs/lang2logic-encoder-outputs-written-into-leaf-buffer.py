@@ -1,7 +1,6 @@
 # case: lang2logic-encoder-outputs-written-into-leaf-buffer
 # source: https://github.com/Alex-Fabbri/lang2logic-PyTorch/issues/1
 # expect: markers
-# known-miss: the other two leaves sit in a dict of dicts (`dec_s[0][1]`, filled in a loop over `range(1, 3)`): the analysis does not follow tensors through nested dict items
 # torch: raises "a view of a leaf Variable that requires grad is being used in an in-place operation"
 
 # seq2seq/geoqueries/attention/main.py, eval_training (the lines quoted in the issue): the encoder outputs are

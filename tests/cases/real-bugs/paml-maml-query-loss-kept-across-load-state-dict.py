@@ -2,7 +2,6 @@
 # source: https://github.com/HLTCHKUST/PAML/issues/18
 # expect: markers
 # torch: raises "one of the variables needed for gradient computation has been modified by an inplace operation"
-# known-miss: line 107 is found; line 186 is not: `meta_net.load_state_dict(...)` copies the saved weights back into the parameters in place after the query loss's graph saved them, and the analysis does not take `load_state_dict` for an in-place write of the parameters
 
 # PAML (HLTCHKUST/PAML, persona-agnostic meta-learning for dialogue), MAML.py.
 # For each task of a meta-batch, do_learning_fix_step adapts the model with
