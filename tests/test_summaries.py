@@ -12,8 +12,9 @@ from inplace_lint.registry import analyze_source, rule_set
 
 ROOT = Path(__file__).resolve().parent
 # the case's chain (module -> train_step -> apply_update -> scale_all -> scale_one), called once more from one level
-# further up
-DEEP = strip_markers((ROOT / "cases" / "whole-program" / "deep-helper-chain-writes-leaf-parameter.py").read_text()) + '''
+# further up; scale_one given four statements (a helper of at most three is followed one call deeper: ``_is_tiny``)
+DEEP = strip_markers((ROOT / "cases" / "whole-program" / "deep-helper-chain-writes-leaf-parameter.py").read_text()).replace(
+    "    t.mul_(factor)\n", "    if factor is None:\n        return\n    scale = factor\n    t.mul_(scale)\n") + '''
 
 def train_twice(model, x):
     train_step(model, x)
@@ -42,7 +43,7 @@ def test_a_summary_is_computed_once_and_reused_at_every_call_beyond_reach():
     assert summary is not None and [ev.op for ev, _, _ in summary.writes] == ["mul_"]
     # every call of it analysed through the summary reported at the one line that writes
     found = analyze_source(DEEP, "example.py")
-    assert [(d.line, d.code) for d in found] == [(13, "IPL001")]
+    assert [(d.line, d.code) for d in found] == [(16, "IPL001")]
 
 
 def test_summaries_differ_by_what_the_arguments_require():
@@ -63,7 +64,7 @@ update_frozen(frozen)
     scale_one = next(fn for fn in interp.fn_by_qual.values() if fn.qualname == "scale_one")
     signatures = {key[1] for key in interp.summaries if key[0] == id(scale_one.node)}
     assert signatures == {("1", "-"), ("0", "-")}
-    assert [(d.line, d.code) for d in analyze_source(source, "example.py")] == [(13, "IPL001")]
+    assert [(d.line, d.code) for d in analyze_source(source, "example.py")] == [(16, "IPL001")]
 
 
 def test_recursion_without_end_is_bounded():

@@ -172,16 +172,14 @@ def grad_mode_set_by(expr: cst.BaseExpression, qualname) -> object:
 
 
 def inference_mode_set_by(expr: cst.BaseExpression, qualname) -> object:
-    """Whether ``with expr:`` (or ``@expr``) enters inference mode: True (``torch.inference_mode()``), None (it
-    depends on a value), or ``NO_CHANGE`` (anything else, ``inference_mode(False)`` included)."""
+    """Whether ``with expr:`` (or ``@expr``) enters inference mode: True (``torch.inference_mode()``), False
+    (``torch.inference_mode(False)``: leaves it, tensors made inside are normal ones), None (it depends on a
+    value), or ``NO_CHANGE`` (anything else)."""
     call = expr if isinstance(expr, cst.Call) else None
     if qualname(call.func if call is not None else expr) != "torch.inference_mode":
         return NO_CHANGE
     if call is not None and call.args:
-        v = literal_bool(call.args[0].value)
-        if v is False:
-            return NO_CHANGE
-        return v
+        return literal_bool(call.args[0].value)
     return True
 
 

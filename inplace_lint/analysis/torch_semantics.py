@@ -336,7 +336,13 @@ class TorchSemantics:
                 continue
             seqs = [o for o in value if o.kind == SEQ]
             mods = [o for o in value if o.kind == MODULE and o.elems]  # ``nn.Sequential(*module_list)``
-            if len(value) == 1 and seqs and seq_parts(seqs[0]) is not None:
+            order = self.module_list_order.get(mods[0]) if len(value) == 1 and mods else None
+            if order is not None:
+                # ``nn.Sequential(*block)`` of an ``nn.ModuleList`` appended to in order
+                listed = self.obj(SEQ, ("module-list", mods[0].site), elems=mods[0].elems, extra=tuple(order))
+                out_args += self._layer_args(listed, used, i)
+                out_pos += list(order)
+            elif len(value) == 1 and seqs and seq_parts(seqs[0]) is not None:
                 out_args += self._layer_args(seqs[0], used, i)
                 out_pos += list(seq_parts(seqs[0]) or ())
             elif value and len(seqs) + len(mods) == len(value):

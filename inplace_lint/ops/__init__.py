@@ -268,6 +268,30 @@ def saves_result(key: str, rg_pattern: str | None = None, variant: str | None = 
                for rec in _records(entry, rg_pattern, variant))
 
 
+# how many tensors an op that returns a tuple returns, where its saved outputs do not tell (``torch.slogdet``:
+# (sign, logabsdet), saves the first)
+_TUPLE_SIZES = {"slogdet": 2, "std_mean": 2, "triangular_solve": 2, "lstsq": 4, "cholesky_ex": 2, "inv_ex": 2,
+                "solve_ex": 2, "pca_lowrank": 3, "svd_lowrank": 3}
+
+
+def tuple_outputs(key: str, variant: str | None = None) -> tuple[int, frozenset] | None:
+    """For an op that returns a tuple of tensors (``torch.linalg.eigh``, ``x.max(dim)``, ``x.sort()``): how many, and
+    which of them it saves for backward (under any probed pattern); None for an op returning one tensor (``x.max()``
+    with no ``dim``, the variant "all")."""
+    entry = saved_info(key)
+    if entry is None or entry.get("kind") == "module":
+        return None
+    outputs: set = set()
+    for rec in _records(entry, None, variant):
+        if "outputs" not in rec:
+            return None
+        if rec.get("result", False):
+            outputs.update(rec["outputs"])
+    if not outputs:
+        return None
+    return max(max(outputs) + 1, _TUPLE_SIZES.get(key.split(".")[-1], 0)), frozenset(outputs)
+
+
 def inplace_saves_result(key: str) -> bool | None:
     """Whether the in-place form ``key`` saves its result for backward, as probed (``"torch.nn.LeakyReLU"`` built
     with ``inplace=True``, ``"torch.nn.functional.elu"`` called with ``inplace=True``, ``"Tensor.relu_"``,

@@ -4,7 +4,7 @@ from __future__ import annotations
 import libcst as cst
 
 from ... import ops
-from ...analysis.values import UNKNOWN
+from ...analysis.values import INFERENCE, UNKNOWN, VIEW
 from ...diagnostics import SAFE, UNSAFE, WARNING, Fix
 from . import CODE
 from .._base import Check
@@ -25,6 +25,12 @@ def _all_inference(value, ctx, unknown_ok: bool) -> bool:
 
 
 def _line(objs, line_of) -> int:
+    made = []
+    for o in objs:  # where the inference tensor was made (a view's base), and not an unknown callee's result
+        while o.kind == VIEW and o.base is not None and o.meta != INFERENCE:
+            o = o.base
+        made.append(o)
+    objs = [o for o in made if o.node is not None] or objs
     first = first_by_line(objs, line_of, node_of=lambda o: o.node)
     return line_of(first.node) if first.node is not None else 0
 
@@ -71,10 +77,13 @@ class InferenceTensorInAutograd(Check):
             return
         objs = list(ev.value)
         maybe = False
-        if not _all_inference(ev.value, ctx, unknown_ok=False):
+        # the first argument of a call (a module's input, the tensor a method runs on) is a tensor: an unknown
+        # callee's result made in inference mode counts there
+        first = ev.arg == 0 and isinstance(ev.node, cst.Call)
+        if not _all_inference(ev.value, ctx, unknown_ok=first):
             # on some paths only (a cache an earlier call filled under inference_mode, recomputed when its test
             # says so): a warning
-            objs = [o for o in objs if o.is_tensor and ctx.is_inference(o)]
+            objs = [o for o in objs if (o.is_tensor or first and o.kind == UNKNOWN) and ctx.is_inference(o)]
             if not objs:
                 return
             maybe = True

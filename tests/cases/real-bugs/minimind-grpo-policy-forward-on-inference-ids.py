@@ -1,7 +1,6 @@
 # case: minimind-grpo-policy-forward-on-inference-ids
 # source: https://github.com/jingyaogong/minimind/issues/754
 # expect: markers
-# known-miss: the ids `generate` (decorated with `@torch.inference_mode()`) returns are built in its sampling loop; the analysis does not see them reach the policy's embedding and `gather` as inference tensors
 # torch: raises "Inference tensors cannot be saved for backward"
 
 # trainer/train_grpo.py of MiniMind: the rollouts come from MiniMindForCausalLM.generate, which is decorated with

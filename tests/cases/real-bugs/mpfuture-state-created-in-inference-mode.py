@@ -2,7 +2,6 @@
 # source: https://github.com/learning-at-home/hivemind/pull/521
 # expect: markers
 # torch: raises "Inplace update to inference tensor outside InferenceMode is not allowed"
-# known-miss: the tensor is made in `__init__` run under the module-level `inference_mode`, and written by the `_state` property setter that `self._state = ...` calls in a later method outside it: the analysis does not run property setters of classes whose base is not a class of the file, nor carry inference-ness in attributes across calls
 
 # The PR: hivemind's MPFuture keeps its state in a tiny shared-memory tensor
 # `self._shared_state_code` allocated in __init__, and the `_state` setter writes it in place

@@ -2,7 +2,6 @@
 # source: https://github.com/fepegar/unet/pull/37
 # expect: markers
 # torch: raises "modified by an inplace operation"
-# known-miss: conv2's ConvolutionalBlock is an nn.Sequential(*block) of a list filled by conditional appends (the add_if_not_none staticmethod; the activation made by getattr(nn, activation)()), so the analysis does not see that the block ends with a ReLU that saves its output (written nn.Sequential(conv_layer, nn.ReLU()) it is found)
 
 # unet/encoding.py and unet/conv.py (the PR fixes issue #36): with residual=True, EncodingBlock.forward adds the 1x1
 # shortcut into the output of conv2 with `x += connection`. conv2 is a ConvolutionalBlock whose nn.Sequential ends
