@@ -3535,6 +3535,11 @@ class Interpreter(TorchSemantics):
                 pos, kw = self.eval_args(node)
                 if not pos:
                     return UNKNOWN_VALUE  # (``list(**kw)``)
+                parts = seq_parts(next(iter(pos[0]))) if len(pos[0]) == 1 and name in ("list", "tuple") else None
+                if parts is not None and not kw and len(node.args) == 1:
+                    # ``list(n_neurons)`` of a tuple known position by position: the same positions
+                    return frozenset((self.obj(SEQ, id(node), elems=frozenset(o for p in parts for o in p),
+                                               extra=tuple(parts), node=node),))
                 return frozenset((self.obj(SEQ, id(node), elems=self.iter_elems(pos[0], node)),))
             if name in ("enumerate", "zip") and node.args:
                 pos, kw = self.eval_args(node)

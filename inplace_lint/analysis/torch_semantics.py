@@ -1294,6 +1294,11 @@ class TorchSemantics:
             # ``nn.utils.spectral_norm(nn.Conv2d(...))`` returns the module it reparametrizes (its weight is then
             # computed from new parameters of the same module in each forward)
             return pos[0]
+        if q in ("copy.deepcopy", "copy.copy") and len(pos) == 1 and len(pos[0]) == 1 and not kw and all(
+                o.kind == SEQ and seq_parts(o) is not None and not any(x.is_tensor or x.kind == MODULE for x in o.elems)
+                for o in pos[0]):
+            # ``copy.deepcopy(list(n_neurons))``: a copy of a list of constants, known position by position like it
+            return pos[0]
         if q in ("copy.deepcopy", "copy.copy") and len(pos) == 1 and pos[0] and all(o.kind == MODULE for o in pos[0]):
             # a copy of a module (``get_clones``: ``nn.ModuleList([copy.deepcopy(layer) for _ in range(n)])``) is
             # built like it and runs like it: the analysis takes it for the module

@@ -2,7 +2,6 @@
 # source: https://github.com/torchgeo/torchgeo/issues/3735
 # expect: markers
 # torch: raises "one of the variables needed for gradient computation has been modified by an inplace operation"
-# known-miss: line 52 (the dropout after the attention softmax) is found; line 170, the in-place dropout after `self.mlp`, an `nn.Sequential` built from a list ending in a ReLU, is not
 
 # torchgeo's L-TAE (lightweight temporal attention encoder for satellite
 # image time series). The issue: `loss.backward()` fails with "[128, 32],
