@@ -475,6 +475,11 @@ class Interpreter(TorchSemantics):
         one runs for a call."""
         return (site, self.alloc_ctx[-1]) if self.alloc_ctx else site
 
+    def property_of(self, cls: str, name: str) -> Optional[_Function]:
+        """The getter of property ``name`` of our class ``cls`` (its own or a base's), or None."""
+        fn = self.method_of(cls, name)
+        return fn if fn is not None and fn.node is not None and _is_property(fn.node) else None
+
     def method_of(self, cls: str, name: str, skip_own: bool = False) -> Optional[_Function]:
         """The method ``name`` an instance of our class ``cls`` runs: its own, else the first one its base classes
         of this module define (depth first, as Python's MRO for single inheritance). ``skip_own``: from the bases
@@ -807,7 +812,7 @@ class Interpreter(TorchSemantics):
                 self.imports = imports
         params = fnode.params
         star = params.star_arg if isinstance(params.star_arg, cst.Param) else None
-        if fnode.decorators and self.decorator_grad_mode(fnode) == (None, False):
+        if fnode.decorators and not _is_property(fnode) and self.decorator_grad_mode(fnode) == (None, False):
             return None  # a decorator we do not know may replace the function
         names = [p.name.value for p in list(params.posonly_params) + list(params.params)]
         bound: Dict[str, Value] = {}
@@ -3345,6 +3350,10 @@ class Interpreter(TorchSemantics):
                     out.add(self.view_of(o, node))
                 else:
                     out.add(self.obj(UNKNOWN, ("attr", id(node))))
+            elif k in (MODULE, UNKNOWN) and o.cls in self.classes and self.property_of(o.cls, attr) is not None:
+                # ``self.lengthscale`` with ``@property def lengthscale(self): return F.softplus(self.raw)``
+                got = self.call_function(self.property_of(o.cls, attr), node, frozenset((o,)), [], {})
+                out.update(got if got is not None else (self.obj(UNKNOWN, ("attr", id(node))),))
             elif k == MODULE:
                 out.update(self.module_attr(o, attr, node))
             elif k == UNKNOWN and o.cls in self.classes and attr in self.instance_attrs.get(o.site, {}) \
@@ -3837,6 +3846,12 @@ def _read_parts(value: Value, depth: int) -> List[Value]:
                 return [q for p in o.extra for q in _read_parts(p, depth + 1)]
             return [o.elems]
     return [value]
+
+
+def _is_property(fnode: cst.FunctionDef) -> bool:
+    """Decorated ``@property`` (or ``@cached_property``) alone: a property getter."""
+    return len(fnode.decorators) == 1 and (dotted(fnode.decorators[0].decorator) or "").split(".")[-1] in (
+        "property", "cached_property")
 
 
 def _is_setter(fnode: cst.FunctionDef) -> bool:

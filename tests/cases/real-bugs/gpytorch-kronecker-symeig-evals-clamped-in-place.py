@@ -2,7 +2,6 @@
 # source: https://github.com/cornellius-gp/gpytorch/pull/1203
 # expect: markers
 # torch: raises "one of the variables needed for gradient computation has been modified by an inplace operation"
-# known-miss: the eigendecomposition runs on kernel matrices held in a plain object's `*lazy_tensors` tuple, built from the kernels' outputs in another method; the analysis does not know they require grad there, so it does not see `eigh` save its outputs
 
 # GPyTorch (Gaussian processes), Kronecker-structured kernels. The PR
 # ("In place _symeig clamping fails to have correct backwards") replaces
