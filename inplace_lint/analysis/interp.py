@@ -243,7 +243,9 @@ class Interpreter(TorchSemantics):
         # instance site -> attributes other methods set (``self.y = x`` in ``forward``), as the last call of one
         # analysed for that instance left them
         self.later_attrs: Dict[object, Dict[str, Value]] = {}
-        self._getattr_nodes: Dict[Tuple[int, str], cst.Attribute] = {}  # ``getattr(nn, "ReLU")`` read as ``nn.ReLU``
+        self._getattr_nodes: Dict[Tuple[int, str], cst.Attribute] = {}
+        # (op node id, output saved) -> the tensors given to that op, for an output it saved (``record_saves``)
+        self.result_save_inputs: Dict[Tuple[int, Obj], FrozenSet[Obj]] = {}  # ``getattr(nn, "ReLU")`` read as ``nn.ReLU``
         # (function, call node, the environment of the code that made the outermost call)
         self.call_stack: List[Tuple[_Function, cst.Call, Dict[str, Value]]] = []
         self.caller_states: List[State] = []  # the state of each caller of the call being analysed, outermost first
@@ -2138,7 +2140,22 @@ class Interpreter(TorchSemantics):
                         marked.add(o)
             if marked:
                 s.norg = s.norg | frozenset(marked)
+                if s.saved and self.result_save_inputs:
+                    # an op's output it saved only because an input required grad (``conf = F.softmax(sim, 2)``
+                    # then ``if sim.requires_grad: ... else: conf.mul_(...)``): on this path none did, so it was not
+                    drop = {}
+                    for root, records in s.saved.items():
+                        kept = frozenset(r for r in records if not self._save_unrecorded(r, root, s.norg))
+                        if kept != records:
+                            drop[root] = kept
+                    if drop:
+                        s.saved = {k: v for k, v in ((k, drop.get(k, v)) for k, v in s.saved.items()) if v}
         return set_grad, frozenset(marked)
+
+    def _save_unrecorded(self, record, root: Obj, norg: FrozenSet[Obj]) -> bool:
+        """``record`` saved ``root`` as its op's output, an op none of whose inputs requires grad on this path."""
+        inputs = self.result_save_inputs.get((id(record[1]), root))
+        return bool(inputs) and inputs <= norg
 
     def grad_facts(self, test: cst.BaseExpression, polarity: bool, params: Optional[Dict[str, Optional[str]]],
                    depth: int) -> Tuple[Optional[bool], FrozenSet[str]]:

@@ -701,8 +701,12 @@ class TorchSemantics:
             for o in value:
                 self._save(saved, o, record)
         if saves_result:
+            inputs = frozenset(o for i in info.get("tensor_args", ()) for o in args.get(i, ()) if o.is_tensor)
             for o in result:
                 self._save(saved, o, record)
+                if inputs and len(self.result_save_inputs) < 200_000:
+                    # (saved only if one of these required grad: ``narrow_grad`` drops it where none does)
+                    self.result_save_inputs[(id(node), o)] = inputs
         if saved != s.saved:
             s.saved = saved
             for o in result:  # the graph of the result holds what was saved (``drop_dead_saves``)
