@@ -1124,8 +1124,12 @@ class Interpreter(TorchSemantics):
                     if attr is None or counts.get(attr) != 1 or attr in cls.assigned_elsewhere:
                         continue
                     value = self.const(v)
-                    if value is NOT_CONSTANT and env is not None and self._made_module(
-                            v, init.node, call, env.get(f"{self_name}.{attr}")):
+                    if value is NOT_CONSTANT and env is not None and (self._made_module(
+                            v, init.node, call, env.get(f"{self_name}.{attr}")) or isinstance(
+                            v, cst.Name) and self.consts.get(v.value) is NOT_NONE and env.get(
+                            f"{self_name}.{attr}") and all(o.kind == MODULE for o in env[f"{self_name}.{attr}"])):
+                        # (or by a parameter the call gave a name surely not None: ``activation=activation``
+                        # passed down from ``ARMA4NC(activation=nn.ReLU())``)
                         value = NOT_NONE
                     if value is not NOT_CONSTANT:
                         out[attr] = value
@@ -1333,6 +1337,11 @@ class Interpreter(TorchSemantics):
                 self.state is not None and self.state.consts.get(node.value) is NOT_NONE)
         if isinstance(node, cst.Attribute):
             return self.consts.get(dotted(node) or "") is NOT_NONE
+        if isinstance(node, cst.Call):
+            # a torch layer built right there (``activation=nn.ReLU()``), a torch op or tensor method's result
+            q = self.qualname(node.func) or ""
+            return q.startswith("torch.nn.") and q.count(".") == 2 and q.split(".")[-1][:1].isupper() or \
+                self.returns_tensor(node)
         return False
 
     def made_here(self, value_node: cst.BaseExpression, value: Value) -> bool:
