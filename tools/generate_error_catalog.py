@@ -560,9 +560,7 @@ ENTRIES: list[Entry] = [
         ["register_full_backward_hook", "in-place modules"],
         "A full backward hook on a module that writes its input in place (nn.ReLU(inplace=True)): the input "
         "is wrapped by BackwardHookFunction before the module writes it.",
-        "out-of-scope: the write happens inside the hooked module, to its wrapped input; IPL012 as specified "
-        "reports writes to a hooked module's output",
-        _VIEW_RULE_SOURCE),
+        "IPL012", _VIEW_RULE_SOURCE),
     # --- custom Function: mark_dirty / setup_context ----------------------------------------------------------
     Entry(
         "custom-function-dirty-leaf", program("""

@@ -243,9 +243,9 @@ class Interpreter(TorchSemantics):
         # instance site -> attributes other methods set (``self.y = x`` in ``forward``), as the last call of one
         # analysed for that instance left them
         self.later_attrs: Dict[object, Dict[str, Value]] = {}
-        self._getattr_nodes: Dict[Tuple[int, str], cst.Attribute] = {}
+        self._getattr_nodes: Dict[Tuple[int, str], cst.Attribute] = {}  # ``getattr(nn, "ReLU")`` read as ``nn.ReLU``
         # (op node id, output saved) -> the tensors given to that op, for an output it saved (``record_saves``)
-        self.result_save_inputs: Dict[Tuple[int, Obj], FrozenSet[Obj]] = {}  # ``getattr(nn, "ReLU")`` read as ``nn.ReLU``
+        self.result_save_inputs: Dict[Tuple[int, Obj], FrozenSet[Obj]] = {}
         # (function, call node, the environment of the code that made the outermost call)
         self.call_stack: List[Tuple[_Function, cst.Call, Dict[str, Value]]] = []
         self.caller_states: List[State] = []  # the state of each caller of the call being analysed, outermost first
@@ -273,6 +273,10 @@ class Interpreter(TorchSemantics):
         # constant default) and that it never rebinds; the module's (``module_constants``, computed when needed)
         self.consts: Dict[str, object] = {}
         self._module_consts: Optional[Dict[str, object]] = None
+        # ``types.SimpleNamespace(a=..., b=...)`` objects (by site): the attributes given to the constructor;
+        # and the attribute names the file ever stores (None: it calls ``setattr``/``vars`` or reads ``__dict__``)
+        self.namespace_attrs: Dict[object, Dict[str, Value]] = {}
+        self._stored_attr_names: Optional[Set[str]] = None
         self._const_calls = 0  # ``predicate_const`` calls being evaluated (a helper calling a helper: two at most)
         # the instances whose ``__init__`` is running for a call (innermost last): modules built there are theirs
         # alone (two ``Mlp()`` hold different layers), so their sites carry the instance (``alloc_site``)
@@ -973,9 +977,9 @@ class Interpreter(TorchSemantics):
 
     def carry_grown_lists(self, joined: State) -> None:
         """Lists (and ``nn.ModuleList``s) the call grew (``xs.append(t)`` on an argument, ``CPU_BUFFERS.append(...)``
-        on a global) hold the
-        new elements for the caller too, and for the module's names while its code runs: each list the caller
-        holds is replaced by the callee's version of it (same site, holding at least what it held)."""
+        on a global) hold the new elements for the caller too, and for the module's names while its code runs: each
+        list the caller holds is replaced by the callee's version of it (same site, holding at least what it
+        held)."""
         by_site: Dict[object, Set[Obj]] = {}
         for value in joined.env.values():
             for o in value:
@@ -992,8 +996,8 @@ class Interpreter(TorchSemantics):
                 for o in value:
                     if o.kind not in (SEQ, MODULE) or o in grown or o.site not in by_site:
                         continue
-                    versions = [v for v in by_site[o.site] if v is not o and v != o and o.elems <= v.elems]
-                    if not versions or o in by_site[o.site] and len(by_site[o.site]) == 1:
+                    versions = [v for v in by_site[o.site] if v != o and o.elems <= v.elems]
+                    if not versions:
                         continue
                     if len(versions) == 1 and len(by_site[o.site]) == 1:
                         grown[o] = versions[0]
@@ -1124,10 +1128,10 @@ class Interpreter(TorchSemantics):
                     if attr is None or counts.get(attr) != 1 or attr in cls.assigned_elsewhere:
                         continue
                     value = self.const(v)
-                    if value is NOT_CONSTANT and env is not None and (self._made_module(
-                            v, init.node, call, env.get(f"{self_name}.{attr}")) or isinstance(
-                            v, cst.Name) and self.consts.get(v.value) is NOT_NONE and env.get(
-                            f"{self_name}.{attr}") and all(o.kind == MODULE for o in env[f"{self_name}.{attr}"])):
+                    held = env.get(f"{self_name}.{attr}") if env is not None else None
+                    if value is NOT_CONSTANT and held and (self._made_module(v, init.node, call, held) or (
+                            isinstance(v, cst.Name) and self.consts.get(v.value) is NOT_NONE
+                            and all(o.kind == MODULE for o in held))):
                         # (or by a parameter the call gave a name surely not None: ``activation=activation``
                         # passed down from ``ARMA4NC(activation=nn.ReLU())``)
                         value = NOT_NONE
@@ -1248,7 +1252,17 @@ class Interpreter(TorchSemantics):
                     and "hasattr" not in self.state.env and not any(a.keyword or a.star for a in node.args)):
                 # ``hasattr(model, "enable_input_require_grads")`` of an instance of a class of ours that defines it
                 attr = literal_value(node.args[1].value)
-                held = self.ev_quiet(node.args[0].value)
+                held = self.ev_quiet_chain(node.args[0].value)
+                if isinstance(attr, str) and held and all(o.site in self.namespace_attrs for o in held):
+                    # ``hasattr(config, "scale_emb")`` of a ``SimpleNamespace(hidden_size=...)``: it has what its
+                    # constructor gave it; it lacks an attribute no statement of the file ever stores
+                    given = {attr in self.namespace_attrs[o.site] for o in held}
+                    stored = self.stored_attr_names()
+                    if given == {True}:
+                        return True
+                    if given == {False} and stored is not None and attr not in stored:
+                        return False
+                    return NOT_CONSTANT
                 if isinstance(attr, str) and held and all(
                         o.kind in (MODULE, UNKNOWN) and o.cls in self.classes and self.method_of(o.cls, attr) is not None
                         for o in held):
@@ -1680,16 +1694,12 @@ class Interpreter(TorchSemantics):
                                           stmt=self.stmt, label=label, extra=base.extra, meta=base.meta,
                                           how=base.how),)) for i in range(n))
         self.record_saves(node, key, args, EMPTY, label, None)  # (what it saves of its arguments)
-        s = self.state
         if base.kind == DERIVED and base.rg is True and outputs:
-            saved = dict(s.saved)
-            record = (label, node, ())
-            for i in sorted(outputs):
-                for o in parts[i]:
-                    self._save(saved, o, record)
-                    self.graph_nodes[o] = self.graph_nodes.get(o, frozenset()) | {id(node)}
-            s.saved = saved
-            self.tracked_saves.add(id(node))
+            saved = dict(self.state.saved)
+            kept = frozenset(o for i in outputs for o in parts[i])
+            for o in kept:
+                self._save(saved, o, (label, node, ()))
+            self.commit_saves(node, saved, kept)
         elems = frozenset(o for p in parts for o in p)
         return frozenset((self.obj(SEQ, id(node), elems=elems, extra=parts, node=node),))
 
@@ -3174,9 +3184,22 @@ class Interpreter(TorchSemantics):
         return frozenset((self.obj(SEQ, id(node), elems=elems, extra=tuple(parts), node=node),))
 
     def ev_Comprehension(self, node) -> Value:
-        s = self.state
-        if s is None:
+        if self.state is None:
             return UNKNOWN_VALUE
+        elt, positions = self.comprehension_elements(node)
+        if positions is not None:
+            return frozenset((self.obj(SEQ, id(node), elems=elt if len(elt) <= 12 else UNKNOWN_VALUE,
+                                       extra=tuple(positions)),))
+        if isinstance(node, (cst.ListComp, cst.GeneratorExp)):
+            # (how many elements, in which order, is not known: not an empty list)
+            return frozenset((self.obj(SEQ, id(node), elems=elt if len(elt) <= 12 else UNKNOWN_VALUE,
+                                       meta=UNORDERED),))
+        return UNKNOWN_VALUE
+
+    def comprehension_elements(self, node) -> Tuple[Value, Optional[List[Value]]]:
+        """Run a comprehension once: what its elements may be (a dict comprehension's values), and, over a list
+        known position by position, the element of each position (else None). Its names do not leak."""
+        s = self.state
         saved = s.copy()
         fors = _comp_fors(node.for_in)
         positions: Optional[List[Value]] = None
@@ -3217,14 +3240,7 @@ class Interpreter(TorchSemantics):
                 if o in after.stale:
                     saved.stale[o] = after.stale[o]
         self.state = saved
-        if positions is not None:
-            return frozenset((self.obj(SEQ, id(node), elems=elt if len(elt) <= 12 else UNKNOWN_VALUE,
-                                       extra=tuple(positions)),))
-        if isinstance(node, (cst.ListComp, cst.GeneratorExp)):
-            # (how many elements, in which order, is not known: not an empty list)
-            return frozenset((self.obj(SEQ, id(node), elems=elt if len(elt) <= 12 else UNKNOWN_VALUE,
-                                       meta=UNORDERED),))
-        return UNKNOWN_VALUE
+        return elt, positions
 
     def positions_of(self, value: Value) -> Optional[Tuple[Value, ...]]:
         """What a list, tuple or ModuleList holds position by position, when known; None otherwise."""
@@ -3369,6 +3385,7 @@ class Interpreter(TorchSemantics):
         out: Set[Obj] = set()
         for o in base:
             k = o.kind
+            getter = self.property_of(o.cls, attr) if k in (MODULE, UNKNOWN) and o.cls in self.classes else None
             if o.is_tensor:
                 if attr == "data":
                     out.add(self.data_alias(o))
@@ -3376,12 +3393,15 @@ class Interpreter(TorchSemantics):
                     out.add(self.view_of(o, node))
                 else:
                     out.add(self.obj(UNKNOWN, ("attr", id(node))))
-            elif k in (MODULE, UNKNOWN) and o.cls in self.classes and self.property_of(o.cls, attr) is not None:
+            elif getter is not None:
                 # ``self.lengthscale`` with ``@property def lengthscale(self): return F.softplus(self.raw)``
-                got = self.call_function(self.property_of(o.cls, attr), node, frozenset((o,)), [], {})
+                got = self.call_function(getter, node, frozenset((o,)), [], {})
                 out.update(got if got is not None else (self.obj(UNKNOWN, ("attr", id(node))),))
             elif k == MODULE:
                 out.update(self.module_attr(o, attr, node))
+            elif k == UNKNOWN and attr in self.namespace_attrs.get(o.site, {}) and attr not in (
+                    self.stored_attr_names() or (attr,)):
+                out.update(self.namespace_attrs[o.site][attr])  # ``config.hidden_size`` of a SimpleNamespace
             elif k == UNKNOWN and o.cls in self.classes and attr in self.instance_attrs.get(o.site, {}) \
                     and attr not in self.classes[o.cls].assigned_elsewhere:
                 # ``res.logits`` of a plain object of ours (``CausalLMOutput(logits)``): what its ``__init__`` stored
@@ -3393,6 +3413,15 @@ class Interpreter(TorchSemantics):
         if not out:
             return UNKNOWN_VALUE
         return frozenset(out)
+
+    def stored_attr_names(self) -> Optional[Set[str]]:
+        """The attribute names the file's statements store (``x.name = ...``, ``x.name += ...``, ``del x.name``),
+        or None when it also stores attributes by computed name (``setattr``, ``delattr``, ``vars``, ``__dict__``)."""
+        if self._stored_attr_names is None:
+            finder = _StoredAttrs()
+            self.module.visit(finder)
+            self._stored_attr_names = finder.names if not finder.dynamic else _DYNAMIC_ATTRS
+        return None if self._stored_attr_names is _DYNAMIC_ATTRS else self._stored_attr_names
 
     def module_attr(self, mod: Obj, attr: str, node) -> Value:
         cls = mod.cls
@@ -3454,6 +3483,34 @@ class Interpreter(TorchSemantics):
         key = dotted(node)
         if key is not None and self.state is not None:
             return self.state.env.get(key, UNKNOWN_VALUE)
+        return UNKNOWN_VALUE
+
+    def ev_quiet_chain(self, node: cst.BaseExpression) -> Value:
+        """``ev_quiet``, and past the longest part of an attribute chain that is bound, the attributes that the
+        ``__init__`` of each module (or a ``SimpleNamespace`` constructor) gave (``self.llm.config``)."""
+        key = dotted(node)
+        s = self.state
+        if key is None or s is None:
+            return UNKNOWN_VALUE
+        if key in s.env:
+            return s.env[key]
+        parts = key.split(".")
+        for i in range(len(parts) - 1, 0, -1):
+            value = s.env.get(".".join(parts[:i]))
+            if value is None:
+                continue
+            for attr in parts[i:]:
+                found: Set[Obj] = set()
+                for o in value:
+                    info = self.classes.get(o.cls) if o.kind == MODULE else None
+                    got = (self.namespace_attrs.get(o.site, {}).get(attr) if o.kind == UNKNOWN else
+                           self.instance_attrs.get(o.site, {}).get(attr) or (
+                               info.attrs.get(attr) if info is not None else None) if o.kind == MODULE else None)
+                    if not got or (info is not None and attr in info.assigned_elsewhere):
+                        return UNKNOWN_VALUE
+                    found.update(got)
+                value = frozenset(found)
+            return value
         return UNKNOWN_VALUE
 
     # ------------------------------------------------------------------ calls
@@ -3963,11 +4020,7 @@ def _is_tiny(fnode: cst.FunctionDef) -> bool:
         if isinstance(stmt, (cst.For, cst.While, cst.FunctionDef, cst.ClassDef, cst.Try, cst.With)):
             return False
         if isinstance(stmt, cst.If):
-            todo.extend(body_statements(stmt.body))
-            if isinstance(stmt.orelse, cst.If):
-                todo.append(stmt.orelse)
-            elif stmt.orelse is not None:
-                todo.extend(body_statements(stmt.orelse.body))
+            todo.extend(children_statements(stmt))  # (its body, and its ``elif``/``else``)
     return count <= 3
 
 
@@ -4483,3 +4536,54 @@ def _calls_and_operations(expr: cst.BaseExpression) -> List[cst.CSTNode]:
 
     expr.visit(_Collect())
     return found
+
+
+_DYNAMIC_ATTRS: Set[str] = {"<dynamic>"}  # ``stored_attr_names``: the file stores attributes by computed name
+
+
+class _StoredAttrs(cst.CSTVisitor):
+    """The attribute names a module's statements store or delete, and whether it also does so by computed name."""
+
+    def __init__(self) -> None:
+        self.names: Set[str] = set()
+        self.dynamic = False
+
+    def _targets(self, target: cst.BaseExpression) -> None:
+        if isinstance(target, cst.Attribute):
+            self.names.add(target.attr.value)
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            for el in target.elements:
+                self._targets(el.value)
+        elif isinstance(target, cst.StarredElement):
+            self._targets(target.value)
+
+    def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+        self._targets(node.target)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self._targets(node.target)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        self._targets(node.target)
+
+    def visit_Del(self, node: cst.Del) -> None:
+        self._targets(node.target)
+
+    def visit_For(self, node: cst.For) -> None:
+        self._targets(node.target)
+
+    def visit_WithItem(self, node: cst.WithItem) -> None:
+        if node.asname is not None:
+            self._targets(node.asname.name)
+
+    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+        self._targets(node.target)
+
+    def visit_Name(self, node: cst.Name) -> None:
+        if node.value in ("setattr", "delattr", "vars", "__dict__"):
+            self.dynamic = True
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        if node.attr.value in ("__dict__", "__setattr__", "update"):
+            # (``ns.__dict__.update(...)``, ``vars(ns).update(...)``: by computed name)
+            self.dynamic = self.dynamic or node.attr.value != "update"

@@ -3,13 +3,21 @@ block of a compound statement, and the ``ctx.mark_dirty`` names, returned values
 function."""
 from __future__ import annotations
 
-from typing import List, Sequence, Set
+from typing import List, Optional, Sequence, Set
 
 import libcst as cst
 
 
 def mark_dirty_names(fn: cst.FunctionDef) -> Set[str]:
     """Names passed to ``ctx.mark_dirty(...)`` anywhere in ``fn`` (top-level and nested blocks)."""
+    return ctx_call_names(fn, "mark_dirty")
+
+
+def ctx_call_names(fn: cst.FunctionDef, method: str, receiver: Optional[str] = None,
+                   starred: bool = True) -> Set[str]:
+    """Names passed to ``<receiver>.<method>(...)`` statements anywhere in ``fn`` (top-level and nested blocks, not
+    nested functions): ``ctx.mark_dirty(x)``, ``ctx.save_for_backward(cos, sin)``. ``receiver``: only calls on
+    that name; ``starred``: ``*names`` count too."""
     out: Set[str] = set()
 
     def visit(stmts) -> None:
@@ -17,9 +25,11 @@ def mark_dirty_names(fn: cst.FunctionDef) -> Set[str]:
             if isinstance(st, (cst.SimpleStatementLine, SuiteLine)):
                 for small in st.body:
                     v = small.value if isinstance(small, cst.Expr) else None
-                    if (isinstance(v, cst.Call) and isinstance(v.func, cst.Attribute)
-                            and v.func.attr.value == "mark_dirty"):
-                        out.update(a.value.value for a in v.args if isinstance(a.value, cst.Name))
+                    if (isinstance(v, cst.Call) and isinstance(v.func, cst.Attribute) and v.func.attr.value == method
+                            and (receiver is None or isinstance(v.func.value, cst.Name)
+                                 and v.func.value.value == receiver)):
+                        out.update(a.value.value for a in v.args
+                                   if isinstance(a.value, cst.Name) and (starred or not a.star))
             elif not isinstance(st, (cst.FunctionDef, cst.ClassDef)):
                 visit(children_statements(st))
 

@@ -17,8 +17,8 @@ from .events import (
     BackwardCall, InplaceWrite, LayersInSequence, RequiresGradSet, StepBetweenGraphAndBackward, TensorSavedForBackward,
     TensorsGivenToOptimizer,
 )
-from .names import NO_CHANGE, dotted, grad_mode_set_by, literal_value
-from .statements import SuiteLine, body_statements, children_statements, is_static, mark_dirty_names
+from .names import NO_CHANGE, bound_names, dotted, grad_mode_set_by, literal_value
+from .statements import SuiteLine, body_statements, children_statements, ctx_call_names, is_static, mark_dirty_names
 from .values import (
     CLASS, CUSTOM_FUNCTION, MULTI_OUTPUT, DATA, DERIVED, DETACHED, EMPTY, FUNC, GRAD, LEAF, MODULE, NAMED_PARAMS, OPTIMIZER, PARAM,
     MAX_MODULE_TREE, MAX_SEQ_PARTS, MAX_VALUE_SIZE, PARAMS, SEQ, UNKNOWN, UNKNOWN_OBJ, UNKNOWN_VALUE, UNORDERED, VIEW, Obj, Value,
@@ -134,6 +134,7 @@ def _to_is_noop(node: cst.Call) -> bool:
 _MODULE_LIST = "torch.nn.ModuleList"
 REQUIRES_GRAD_HOOK = "requires_grad"  # a forward hook's ``output.requires_grad_()`` (``_writes_into``)
 _BACKWARD_HOOK = "a module with a full backward hook (`BackwardHookFunction`)"
+_BACKWARD_HOOK_INPUT = "`BackwardHookFunction`, which wraps the inputs of a module with a full backward hook,"
 _FULL_BACKWARD_HOOKS = ("register_full_backward_hook", "register_full_backward_pre_hook")
 _GLOBAL_FULL_BACKWARD_HOOKS = ("torch.nn.modules.module.register_module_full_backward_hook",
                                "torch.nn.modules.module.register_module_full_backward_pre_hook")
@@ -404,6 +405,10 @@ class TorchSemantics:
                         and len(el.value.elements) == 2):
                     return {None: UNKNOWN_VALUE}
                 pairs.append((el.value.elements[0].value, el.value.elements[1].value))
+        elif isinstance(expr, cst.DictComp) and self.state is not None:
+            # ``{str(k): nn.Linear(d, d) for k in range(n)}``: which key holds which is not known, what they may be is
+            held = self.comprehension_elements(expr)[0]
+            return {None: held if held and all(o.kind == MODULE for o in held) else UNKNOWN_VALUE}
         else:
             return {None: UNKNOWN_VALUE}
         for key_node, value_node in pairs:
@@ -543,6 +548,19 @@ class TorchSemantics:
             if o.is_tensor and o.kind not in (DATA, DETACHED, GRAD) else o
             for o in out)
 
+    def hooked_input(self, node, mod: Obj, value: Value) -> Value:
+        """What a module with a full backward hook runs its ``forward`` on: with grad mode on and an input that
+        requires grad, ``BackwardHookFunction`` hands it its inputs as views made inside a custom Function (an
+        in-place layer that writes its input then raises); else its input itself."""
+        s = self.state
+        if (mod.site not in self.bw_hooked and not self.bw_hooked_all) or s is None or s.grad is not True \
+                or not any(o.is_tensor and self.is_rg(o) for o in value):
+            return value
+        return frozenset(
+            self.function_view(o, ("bw-hook-in", id(node)), node, CUSTOM_FUNCTION, _BACKWARD_HOOK_INPUT)
+            if o.is_tensor and o.kind not in (DATA, DETACHED, GRAD) else o
+            for o in value)
+
     def custom_function_class(self, recv: Value):
         """The class info of ``recv`` when it is exactly one local ``torch.autograd.Function`` class, else None."""
         classes = [o for o in recv if o.kind == CLASS]
@@ -551,21 +569,23 @@ class TorchSemantics:
         info = self.classes.get(classes[0].cls)
         return info if info is not None and info.is_autograd_function else None
 
-    def custom_function_views(self, recv: Value) -> Optional[Tuple[Optional[int], ...]]:
-        """For ``F.apply`` on a local ``torch.autograd.Function`` whose ``forward`` returns a view of an input or
-        an input as-is (not marked dirty) on every return: for each output, the index of that input (None: a
-        fresh tensor). None when ``recv`` is not such a class or nothing it returns is a view."""
-        info = self.custom_function_class(recv)
-        return _forward_view_outputs(info.node) if info is not None else None
-
     def custom_function_apply(self, node: cst.Call, cls: Value, pos: List[Value]) -> Value:
         """``F.apply(...)`` (or ``f(...)`` with ``f = F.apply``), ``cls`` the local autograd.Function class ``F``:
         what it saves, and its outputs (views of inputs where ``forward`` returns them, else fresh tensors that
         require grad when an input does, as torch says)."""
-        self.custom_function_saves(node, self.custom_function_class(cls), pos)
-        views = self.custom_function_views(cls)
+        info = self.custom_function_class(cls)
+        self.custom_function_saves(node, info, pos)
+        views = _forward_view_outputs(info.node)
         if views is not None:
             return self.custom_function_result(node, pos, views)
+        dirty = _forward_dirty_output(info.node)
+        if dirty is not None and dirty < len(pos) and self.state is not None and self.state.grad is True:
+            value = self.tensor_objs(pos[dirty])
+            if value and len(value) == len(pos[dirty]) and all(
+                    self.is_rg(o) and not self.is_leaf_rg(o) for o in value):
+                # ``ctx.mark_dirty(x); return x``: torch returns the input tensor itself, written in place (its
+                # history rebased on the Function); what ``forward`` saved of it is that written version
+                return frozenset(value)
         return self.derived(node, list(pos), label="a custom Function")
 
     def custom_function_saves(self, node: cst.Call, info, pos: List[Value]) -> None:
@@ -643,6 +663,17 @@ class TorchSemantics:
             return "0"
         return "?"
 
+    def commit_saves(self, node, saved: Dict[Obj, FrozenSet], result: Value) -> None:
+        """Make ``saved`` (a copy of the state's saves with what the op at ``node`` saved added) the state's; the
+        graph of ``result`` then holds what was saved (``drop_dead_saves`` tracks the op)."""
+        s = self.state
+        if saved != s.saved:
+            s.saved = saved
+            for o in result:
+                r = o.root()
+                self.graph_nodes[r] = self.graph_nodes.get(r, frozenset()) | {id(node)}
+            self.tracked_saves.add(id(node))
+
     def record_saves(self, node, key: str, args: Dict[object, Value], result: Value, label: str,
                      module: Optional[Obj] = None, inplace_key: Optional[str] = None) -> None:
         """Look ``key`` up in the generated op table and remember which argument tensors (and whether the result)
@@ -707,12 +738,7 @@ class TorchSemantics:
                 if inputs and len(self.result_save_inputs) < 200_000:
                     # (saved only if one of these required grad: ``narrow_grad`` drops it where none does)
                     self.result_save_inputs[(id(node), o)] = inputs
-        if saved != s.saved:
-            s.saved = saved
-            for o in result:  # the graph of the result holds what was saved (``drop_dead_saves``)
-                r = o.root()
-                self.graph_nodes[r] = self.graph_nodes.get(r, frozenset()) | {id(node)}
-            self.tracked_saves.add(id(node))
+        self.commit_saves(node, saved, result)
         if s.renewed:  # the new copy of a renewed object may be saved now too: the record concerns it
             exprs = _argument_expressions(node, key)
             roots = set()
@@ -824,11 +850,12 @@ class TorchSemantics:
         cls = mod.cls
         if self.module_inplace(mod) and self.maybe_tensor(pos[0]):
             short = cls.split(".")[-1]
+            written = self.hooked_input(node, mod, pos[0])
             # made in place by ``m.inplace = True``: that statement is the culprit (and reported once)
             flip = self.inplace_flips.get(mod.site)
             if flip is not None:
                 node = target = flip
-            self.inplace(node, target, pos[0], "module", f"{short}(inplace=True)")
+            self.inplace(node, target, written, "module", f"{short}(inplace=True)")
             if self.state is not None and self.state.grad is True:
                 # what it saves of its input it saves as a copy made before the write: only its result is the tensor
                 self.record_saves(node, cls, {0: pos[0]}, pos[0], f"`{short}(inplace=True)`", mod,
@@ -1112,6 +1139,9 @@ class TorchSemantics:
         if name in _CONVERSION_METHODS and name != "to" or (name == "to" and not _to_is_noop(node)):
             return self.derived(node, (recv,), label=f".{name}()")
         if name == "to":
+            if tensors and len(tensors) == len(recv) and all(self.is_inference(o) for o in tensors):
+                # ``logits.to("cpu")`` of an inference tensor on the CPU: the inference tensor itself
+                return frozenset(tensors)
             return self.maybe_copy_without_grad(node, recv, tensors, name)
         args: Dict[object, Value] = {0: recv}
         for i, v in enumerate(pos):
@@ -1185,7 +1215,6 @@ class TorchSemantics:
         ``load_state_dict``; ``what`` says so in the message): every live graph that saved some of them can no
         longer be backpropagated."""
         s = self.state
-        text = what
         # the ops that saved one of those parameters themselves (``torch.norm(w)`` for ``w`` in
         # ``model.parameters()``), not through a layer: a graph holding one of them saved it too
         by_save: Dict[int, object] = {}
@@ -1211,7 +1240,7 @@ class TorchSemantics:
                 # one entry per step that wrote what the graph saved (two optimizers stepped in turn: both are wrong)
                 steps = s.stale.get(o, ())
                 if not any(step is node for step, _, _ in steps):
-                    s.stale[o] = steps + ((node, text, next(iter(sorted(hit, key=str)))),)
+                    s.stale[o] = steps + ((node, what, next(iter(sorted(hit, key=str)))),)
 
     def stale_backward(self, node: cst.Call, value: Value, inputs: Optional[Value] = None) -> None:
         """A backward through graphs an optimizer step made stale. With ``inputs=`` the parameters of known modules
@@ -1287,6 +1316,12 @@ class TorchSemantics:
         if q in _GLOBAL_FULL_BACKWARD_HOOKS:
             self.bw_hooked_all = True
             return unknown(("call", id(node)))
+        if q == "types.SimpleNamespace" and not pos and not any(a.star for a in args):
+            # ``SimpleNamespace(hidden_size=16)``: an object with exactly those attributes (``hasattr`` decided)
+            ns = self.obj(UNKNOWN, ("namespace", id(node)), cls=q, node=node)
+            known = self.namespace_attrs.get(ns.site, {})
+            self.namespace_attrs[ns.site] = {k: join_values(known.get(k, EMPTY), v) for k, v in kw.items()}
+            return frozenset((ns,))
         if q == "itertools.chain" and pos and not kw and not any(a.star for a in args) and all(
                 v and all(o.kind == PARAMS for o in v) for v in pos):
             # ``itertools.chain(g1.parameters(), g2.parameters())`` for one optimizer: the parameters of both
@@ -1505,6 +1540,25 @@ def _forward_view_outputs(cls_node: cst.ClassDef) -> Optional[Tuple[Optional[int
     return shape if any(i is not None for i in shape) else None
 
 
+def _forward_dirty_output(cls_node: cst.ClassDef) -> Optional[int]:
+    """The index (in ``apply``'s arguments) of the input the ``forward`` of an autograd.Function class marks dirty
+    (``ctx.mark_dirty(x)``) and returns as-is (``return x``) as its only output, on every return; else None."""
+    forward = next((s for s in cls_node.body.body if isinstance(s, cst.FunctionDef) and s.name.value == "forward"),
+                   None)
+    if forward is None or not is_static(forward):
+        return None
+    params = [p.name.value for p in forward.params.params][1:]
+    finder = _Returns()
+    forward.body.visit(finder)
+    returned = {r.value for r in finder.returns if isinstance(r, cst.Name)}
+    if len(returned) != 1 or len(finder.returns) == 0 or not all(isinstance(r, cst.Name) for r in finder.returns):
+        return None
+    name = returned.pop()
+    if name not in params or name not in mark_dirty_names(forward) or name in bound_names(forward):
+        return None
+    return params.index(name)
+
+
 def _forward_saved_inputs(cls_node: cst.ClassDef) -> Tuple[int, ...]:
     """The indices (in ``apply``'s arguments) of the inputs the ``forward`` of an autograd.Function class passes as
     they are to ``ctx.save_for_backward`` (``ctx.save_for_backward(cos, sin)``), never rebinding them first."""
@@ -1516,27 +1570,8 @@ def _forward_saved_inputs(cls_node: cst.ClassDef) -> Tuple[int, ...]:
     if len(params) < 2:
         return ()
     ctx_name, params = params[0], params[1:]
-    rebound: Set[str] = set()
-    names: List[str] = []
-    for n in _walk(forward.body):
-        if isinstance(n, (cst.AssignTarget, cst.AugAssign, cst.AnnAssign)):
-            t = n.target
-            for x in ([t] if not isinstance(t, (cst.Tuple, cst.List)) else [e.value for e in t.elements]):
-                if isinstance(x, cst.Name):
-                    rebound.add(x.value)
-        elif isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute) and n.func.attr.value == "save_for_backward" \
-                and isinstance(n.func.value, cst.Name) and n.func.value.value == ctx_name:
-            names.extend(a.value.value for a in n.args if isinstance(a.value, cst.Name) and not a.star)
-    return tuple(sorted({params.index(x) for x in names if x in params and x not in rebound}))
-
-
-def _walk(node: cst.CSTNode):
-    todo = [node]
-    while todo:
-        n = todo.pop()
-        yield n
-        if not isinstance(n, (cst.FunctionDef, cst.ClassDef, cst.Lambda)) or n is node:
-            todo.extend(n.children)
+    names = ctx_call_names(forward, "save_for_backward", receiver=ctx_name, starred=False) - bound_names(forward)
+    return tuple(sorted(params.index(x) for x in names if x in params))
 
 
 def _view_input(expr: cst.BaseExpression, params: List[str]) -> Optional[int]:

@@ -2,7 +2,6 @@
 # source: https://github.com/dmlc/dgl/issues/4202
 # expect: markers
 # torch: raises "one of the variables needed for gradient computation has been modified by an inplace operation"
-# known-miss: the stacks' outputs are summed by `if output is None: output = feats` / `else: output += feats` over `range(self.K)`, with the layers in `nn.ModuleDict`s indexed by `str(k)` and the ReLU applied under `if self.activation is not None:` (the activation a constructor argument built at the call site two levels up); the analysis does not establish that the first stack's output is the ReLU's saved output on the later pass
 
 # DGL, examples/pytorch/arma/model.py before PR #4218 (which fixed the
 # issue). ARMAConv.forward runs K parallel stacks and averages them: the

@@ -1,7 +1,6 @@
 # case: gradcam-mnasnet-full-backward-hook-inplace-relu
 # source: https://github.com/jacobgil/pytorch-grad-cam/issues/164
 # expect: markers
-# known-miss: the full backward hook is registered by a helper object on `model.layers[-1]`, the last layer of an `nn.Sequential(*layers)` of a list, in a loop over the target layers the caller passes in; the analysis does not resolve that layer through the helper, so it does not see the hooked in-place ReLU
 # torch: raises "is a view and is being modified inplace. This view was created inside a custom Function"
 
 # pytorch-grad-cam (autumn 2021) on torchvision's mnasnet1_0 with the target layer that
@@ -14,7 +13,7 @@
 # A full backward hook wraps the inputs of the hooked module in BackwardHookFunction,
 # a custom autograd.Function that returns them as views; the hooked module is the
 # in-place ReLU itself, which then writes its own (wrapped) input. The marker is on
-# `x = self.layers(x)`, where the traceback leaves this file for that ReLU.
+# that ReLU in the list of layers (torch's traceback leaves this file at `x = self.layers(x)`).
 import torch
 import torch.nn as nn
 
@@ -31,13 +30,13 @@ class MNASNet(nn.Module):
             nn.ReLU(inplace=True),
             nn.Conv2d(8, 16, 1, bias=False),
             nn.BatchNorm2d(16),
-            nn.ReLU(inplace=True),
+            nn.ReLU(inplace=True),  # error: IPL012
         ]
         self.layers = nn.Sequential(*layers)
         self.classifier = nn.Sequential(nn.Dropout(p=dropout, inplace=True), nn.Linear(16, num_classes))
 
     def forward(self, x):
-        x = self.layers(x)  # error: IPL012
+        x = self.layers(x)
         # Equivalent to global avgpool and removing H and W dimensions.
         x = x.mean([2, 3])
         return self.classifier(x)

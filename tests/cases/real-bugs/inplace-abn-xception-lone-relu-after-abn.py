@@ -2,10 +2,11 @@
 # source: https://github.com/mapillary/inplace_abn/issues/40
 # expect: markers
 # torch: raises "one of the variables needed for gradient computation has been modified by an inplace operation"
-# known-miss: the InPlaceABN custom Function saves its own output (`ctx.save_for_backward(x, ...)` after `ctx.mark_dirty(x)`), and the in-place ReLU that follows it is the first layer of the next Block's `nn.Sequential(*rep)` built from a list: the analysis does not record what a custom Function saves for the caller, nor the order of layers across blocks
 
-# Also marked: `self.rep(inp)` with the in-place ReLU first rectifies `inp` itself, so `self.skip(inp)` two lines
-# down reads relu(inp), not the block's input (checked under torch: the input tensor is changed by the call).
+# Both marked on `self.rep(inp)`, where the Sequential's first layer, the lone in-place ReLU, runs (the
+# convention for a Sequential's first layer): it writes what InPlaceABN saved (IPL003), and it rectifies `inp`
+# itself, so `self.skip(inp)` two lines down reads relu(inp), not the block's input (IPL008; checked under
+# torch: the input tensor is changed by the call).
 # The reporter converted an Xception backbone (deeplab style) to InPlace-ABN: every
 # BatchNorm+ReLU pair became an InPlaceABN layer, and the lone ReLUs were kept. Each
 # Xception Block starts its `rep` Sequential with `self.relu = nn.ReLU(inplace=True)`, so
@@ -87,7 +88,7 @@ class Block(nn.Module):
 
         filters = inplanes
         if grow_first:
-            rep.append(self.relu)  # error: IPL003
+            rep.append(self.relu)
             rep.append(SeparableConv2d_same(inplanes, planes, 3, stride=1, dilation=dilation))
             rep.append(InPlaceABN(planes))
             filters = planes
@@ -105,7 +106,7 @@ class Block(nn.Module):
         self.rep = nn.Sequential(*rep)
 
     def forward(self, inp):
-        x = self.rep(inp)  # error: IPL008
+        x = self.rep(inp)  # error: IPL003, IPL008
         if self.skip is not None:
             skip = self.skip(inp)
             skip = self.skipbn(skip)

@@ -1,7 +1,6 @@
 # case: minicpmo-vllm-embedding-scatter-after-input-grad-hook
 # source: https://github.com/OpenBMB/MiniCPM-V/issues/730
 # expect: markers
-# known-miss: the freeze by `p.requires_grad_("lora_" in name)` over `named_parameters()` is followed name by name (the embedding's weight is frozen, so the hook makes its output a leaf that requires grad), but `if hasattr(self.llm.config, "scale_emb"):` is not decided, and on its other path the embedding is scaled into a non-leaf first, so the write into a view of a leaf is not certain
 # torch: raises "a view of a leaf Variable that requires grad is being used in an in-place operation"
 
 # MiniCPM-o 2.6 fine-tuned with LoRA through LLaMA-Factory. `get_vllm_embedding` is the

@@ -2,7 +2,6 @@
 # source: https://github.com/MIC-DKFZ/nnUNet/issues/2364
 # expect: markers
 # torch: raises "Inplace update to inference tensor outside InferenceMode"
-# known-miss: the logits are made by an `@torch.inference_mode()` method through the sliding-window helpers and accumulated (`prediction += ...`) by a caller under `no_grad`; the analysis does not follow them out of those helpers as inference tensors
 
 # nnU-Net v2 (medical image segmentation), prediction on CPU with an
 # ensemble of folds. nnUNetPredictor.predict_sliding_window_return_logits
@@ -18,7 +17,8 @@
 # helpers with gaussian importance weighting, the revert-padding slice).
 # Completed: a tiny 2D conv network, two random "fold" state dicts, a small
 # random image, a minimal padding and slicer computation; no plans/dataset
-# json, no multiprocessing.
+# json, no multiprocessing. The `/=` after the loop is marked too: with the `+=` removed, torch raises there
+# (the first fold's logits are still that inference tensor).
 from contextlib import contextmanager
 
 import torch
@@ -106,7 +106,7 @@ class nnUNetPredictor(object):
                     prediction += self.predict_sliding_window_return_logits(data).to('cpu')  # error: IPL011
 
             if len(self.list_of_parameters) > 1:
-                prediction /= len(self.list_of_parameters)
+                prediction /= len(self.list_of_parameters)  # error: IPL011
 
             if self.verbose: print('Prediction done')
             prediction = prediction.to('cpu')

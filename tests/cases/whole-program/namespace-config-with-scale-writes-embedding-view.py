@@ -1,0 +1,32 @@
+# case: namespace-config-with-scale-writes-embedding-view
+# source: inplace-lint (the look-alike of namespace-config-without-scale-writes-embedding-view)
+# expect: clean
+# torch: clean
+# check: torch.allclose(m.table.grad, torch.full((6, 4), 2.0))
+
+# The same model with a config that has `scale_emb`: `hasattr` is True, the write goes into a row of the scaled
+# copy, a non-leaf that no op saved.
+from types import SimpleNamespace
+
+import torch
+import torch.nn as nn
+
+
+class Model(nn.Module):
+    def __init__(self, hidden=4):
+        super().__init__()
+        self.config = SimpleNamespace(hidden_size=hidden, scale_emb=2.0)
+        self.table = nn.Parameter(torch.randn(6, hidden))
+
+    def forward(self, vision):
+        if hasattr(self.config, "scale_emb"):
+            emb = self.table * self.config.scale_emb
+        else:
+            emb = self.table
+        row = emb[0]
+        row.add_(vision)
+        return emb.sum()
+
+
+m = Model()
+m(torch.randn(4)).backward()
