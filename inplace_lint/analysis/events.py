@@ -120,6 +120,19 @@ class OverwrittenInputRead:
 
 
 @dataclass(frozen=True, eq=False)
+class HookKeptOverwritten:
+    """An in-place write (``write``, an ``InplaceWrite``) overwrites, before the module call that ran a forward hook
+    returns, the output of the hooked module ``module`` that the hook keeps (``store``: the hook's statement that
+    stores it, ``output`` or a view or ``.detach()`` of it, in an attribute, a container or an outer name)."""
+
+    HOOK: ClassVar[str] = "on_hook_kept_overwritten"
+    write: "InplaceWrite"
+    store: cst.CSTNode
+    module: Obj
+    state: State
+
+
+@dataclass(frozen=True, eq=False)
 class BackwardCall:
     """``loss.backward()`` / ``torch.autograd.grad(...)`` / ``torch.autograd.backward(...)`` on ``value``."""
 

@@ -22,7 +22,9 @@ import libcst as cst
 from .. import ops
 from ..diagnostics import REACHED_FROM_CALL, Diagnostic
 from .context import RuleContext
-from .events import GradRead, InplaceWrite, InplaceWriteOnGradUser, OverwrittenInputRead, RequiresGradSet
+from .events import (
+    GradRead, HookKeptOverwritten, InplaceWrite, InplaceWriteOnGradUser, OverwrittenInputRead, RequiresGradSet,
+)
 from .names import (
     NO_CHANGE, NOT_CONSTANT, assigned_only_names, bound_names, canonical, dotted, inference_mode_set_by, literal_value,
     module_constants, record_import, scope_bindings,
@@ -206,6 +208,11 @@ class Interpreter(TorchSemantics):
         self.bw_hooked: Set[object] = set()  # sites of modules given a full backward hook (once, anywhere before)
         self.bw_hooked_all = False  # ``register_module_full_backward_hook``: every module has one
         self.fwd_hook_writes: Dict[object, List[Tuple]] = {}  # module site -> in-place writes its forward hooks make
+        self.fwd_hook_keeps: Dict[object, List[cst.CSTNode]] = {}  # module site -> its hooks' stores of ``output``
+        # the outputs forward hooks kept during the module call that is running (root -> (store, hooked module)),
+        # and how many module calls are running (the kept outputs are forgotten when the outermost returns)
+        self.hook_kept: Dict[Obj, Tuple[cst.CSTNode, Obj]] = {}
+        self.module_depth = 0
         # an nn.ModuleList (one state of it) -> the modules at each position, when given and appended in order
         self.module_list_order: Dict[Obj, Tuple[Value, ...]] = {}
         self.params_modules: Dict[int, List[Obj]] = {}  # ``m.parameters()`` site -> the modules whose parameters it yields
@@ -784,6 +791,12 @@ class Interpreter(TorchSemantics):
             history = self.graph_nodes.get(r.root())
             if history:  # the ops whose saves its graph holds (``drop_dead_saves``)
                 self.graph_nodes[fresh] = self.graph_nodes.get(fresh, frozenset()) | history
+            if s.stale and r.rg is not False:
+                # computed from an argument whose graph an optimizer step made stale: so is its own graph
+                s.stale.pop(fresh, None)
+                stale = next((f for f in map(s.stale_of, inputs) if f is not None), None)
+                if stale is not None:
+                    s.stale[fresh] = stale
             result.add(fresh)
         if saved != s.saved:
             s.saved = saved
@@ -1296,6 +1309,17 @@ class Interpreter(TorchSemantics):
                         isinstance(a, str) for a in arg)):
                     return getattr(recv, func.attr.value)(arg)  # ``name.startswith("encoder.")``
             return self.predicate_const(node)
+        if isinstance(node, cst.Comparison) and all(isinstance(c.operator, cst.Equal) for c in node.comparisons):
+            # ``query.data_ptr() == key.data_ptr() == value.data_ptr()`` of one and the same tensor: True
+            operands = [node.left, *(c.comparator for c in node.comparisons)]
+            if all(isinstance(e, cst.Call) and not e.args and isinstance(e.func, cst.Attribute)
+                   and e.func.attr.value == "data_ptr" for e in operands):
+                held = {self.ev_quiet_chain(e.func.value) for e in operands}
+                if len(held) == 1:
+                    value = next(iter(held))
+                    if len(value) == 1 and next(iter(value)).is_tensor:
+                        return True
+                return NOT_CONSTANT
         if isinstance(node, cst.Comparison) and len(node.comparisons) == 1:
             op = node.comparisons[0].operator
             if isinstance(node.left, cst.Name) and self.consts.get(node.left.value) is LATER_PASS:
@@ -1720,7 +1744,7 @@ class Interpreter(TorchSemantics):
                 self.graph_nodes[result] = self.graph_nodes.get(result, frozenset()).union(*history)
         if s.stale:
             s.stale.pop(result, None)  # a fresh computation
-            stale = next((s.stale[o] for o in objs if o in s.stale), None)
+            stale = next((f for f in map(s.stale_of, objs) if f is not None), None)
             if stale is not None and result.kind == DERIVED:
                 s.stale[result] = stale
         return frozenset((result,))
@@ -1816,8 +1840,13 @@ class Interpreter(TorchSemantics):
                 operand: Value = EMPTY) -> None:
         if self.state is None or not value:
             return
-        self.emit(InplaceWrite(node, target, value, via, op, self.state, self.stmt, advanced, operand,
-                               self.next_passes > 0, self.loop_nodes[-1] if self.loop_nodes else None))
+        write = InplaceWrite(node, target, value, via, op, self.state, self.stmt, advanced, operand,
+                             self.next_passes > 0, self.loop_nodes[-1] if self.loop_nodes else None)
+        self.emit(write)
+        if self.hook_kept:
+            kept = next((self.hook_kept[o.root()] for o in value if o.root() in self.hook_kept), None)
+            if kept is not None:
+                self.emit(HookKeptOverwritten(write, kept[0], kept[1], self.state))
         s = self.state
         if s is not None and s.grad is True and operand and any(x.is_tensor and self.is_rg(x) for x in operand):
             # autograd records an in-place write of a tensor that requires grad: the written tensor requires
@@ -3711,6 +3740,16 @@ class Interpreter(TorchSemantics):
                     explicit_forward: bool = False) -> Value:
         """A module called (``m(x)``, or ``m.forward(x)`` with ``explicit_forward``): what the torch layer or the
         model as a whole does (``module_call``), and for a module of ours its ``forward`` run for this call."""
+        self.module_depth += 1
+        try:
+            return self._call_module(node, f, pos, kw, explicit_forward)
+        finally:
+            self.module_depth -= 1
+            if not self.module_depth and self.hook_kept:
+                self.hook_kept = {}  # (the call that ran the hooks returned: what they kept is read from now on)
+
+    def _call_module(self, node: cst.Call, f: Obj, pos: List[Value], kw: Dict[str, Value],
+                     explicit_forward: bool) -> Value:
         result = self.module_call(node, f, pos, kw)
         if self.state is not None and self.state.overwritten and pos and result:
             roots = {o.root() for o in pos[0]}
@@ -3749,7 +3788,7 @@ class Interpreter(TorchSemantics):
                         o.root() in roots for o in inlined):
                     for root in roots:  # it returns the tensor it wrote: reading the result is the point
                         self.state.overwritten.pop(root, None)
-        if f.site in self.fwd_hook_writes:
+        if f.site in self.fwd_hook_writes or f.site in self.fwd_hook_keeps:
             self.run_forward_hooks(f, result)
         return self.hooked_output(node, f, result)
 

@@ -132,6 +132,7 @@ def _to_is_noop(node: cst.Call) -> bool:
 
 
 _MODULE_LIST = "torch.nn.ModuleList"
+_RENORM_EMBEDDINGS = ("torch.nn.Embedding", "torch.nn.EmbeddingBag")
 REQUIRES_GRAD_HOOK = "requires_grad"  # a forward hook's ``output.requires_grad_()`` (``_writes_into``)
 _BACKWARD_HOOK = "a module with a full backward hook (`BackwardHookFunction`)"
 _BACKWARD_HOOK_INPUT = "`BackwardHookFunction`, which wraps the inputs of a module with a full backward hook,"
@@ -247,28 +248,41 @@ class TorchSemantics:
                                                              self.params_modules.get(o.site, ()))
                                    for o in value)
 
-    def hook_output_writes(self, expr: cst.BaseExpression, value: Value) -> List[Tuple]:
-        """The in-place writes a forward hook (``hook(module, inputs, output)``: a function of this file or a
-        lambda) makes into its ``output`` argument: ``(node, stmt, via, op, target)`` each."""
+    def forward_hook_node(self, expr: cst.BaseExpression, value: Value):
+        """The ``def`` (or lambda) of a forward hook ``hook(module, inputs, output)`` given to
+        ``register_forward_hook``: a function of this file (a method, given as ``self.save``: without ``self``) or
+        a lambda; None when it is not one such function."""
         fn_node = expr if isinstance(expr, cst.Lambda) else None
         if fn_node is None:
             funcs = [o for o in value if o.kind == FUNC]
             if len(funcs) != 1 or len(value) != 1:
-                return []
+                return None
             fn = next((f for f in self.functions if f.qualname == funcs[0].cls), None)
             if fn is None:
-                return []
+                return None
             fn_node = fn.node
         params = fn_node.params.params
-        if len(params) != 3:
-            return []
-        return _writes_into(fn_node, params[2].name.value)
+        if len(params) == 4 and isinstance(fn_node, cst.FunctionDef) and params[0].name.value == "self":
+            return fn_node  # (a bound method: ``self.save_activation``)
+        return fn_node if len(params) == 3 else None
+
+    def hook_output_writes(self, fn_node) -> List[Tuple]:
+        """The in-place writes a forward hook makes into its ``output`` argument: ``(node, stmt, via, op, target)``
+        each."""
+        return _writes_into(fn_node, fn_node.params.params[-1].name.value)
 
     def run_forward_hooks(self, mod: Obj, out: Value) -> None:
         """After a module with forward hooks ran: their in-place writes into its output happen now."""
         s = self.state
         if s is None or not out:
             return
+        if self.module_depth:
+            # a hook that keeps the output (``self.acts.append(output)``): an in-place write into it before the
+            # module call running now returns changes what the hook kept
+            for store in self.fwd_hook_keeps.get(mod.site, ()):
+                for o in out:
+                    if o.is_tensor:
+                        self.hook_kept[o.root()] = (store, mod)
         for node, stmt, via, op, target in self.fwd_hook_writes.get(mod.site, ()):
             if via == REQUIRES_GRAD_HOOK:
                 # a leaf output (of frozen weights) becomes a leaf that requires grad
@@ -848,6 +862,8 @@ class TorchSemantics:
         """A torch.nn module applied at ``node`` to ``pos[0]`` (the expression ``target``): what it saves, writes, and
         returns."""
         cls = mod.cls
+        if "max_norm" in mod.extra and self.state is not None:
+            self.renorm_weight(node, mod)
         if self.module_inplace(mod) and self.maybe_tensor(pos[0]):
             short = cls.split(".")[-1]
             written = self.hooked_input(node, mod, pos[0])
@@ -875,6 +891,18 @@ class TorchSemantics:
         saved = frozenset((mod.site,)) if self.module_saves_params(mod, pos[0]) else frozenset()
         return self.derived(node, inputs, label=f"`{cls.split('.')[-1]}`", key=cls, args={0: pos[0]}, module=mod,
                             saved_params=saved)
+
+    def renorm_weight(self, node: cst.CSTNode, mod: Obj) -> None:
+        """``nn.Embedding(n, d, max_norm=...)`` applied: torch renormalises the rows it looks up in its weight, in
+        place and under ``no_grad`` (``embedding_renorm_``): a graph that saved the weight before can no longer be
+        backpropagated (not a write autograd refuses at once)."""
+        s = self.state.copy()
+        s.grad = False
+        func = node.func if isinstance(node, cst.Call) else node
+        target = cst.Attribute(value=func, attr=cst.Name("weight")) if isinstance(func, cst.BaseExpression) else func
+        weight = frozenset((self.obj(PARAM, (mod.site, "weight"), rg=True),))
+        self.emit(InplaceWrite(node, target, weight, "renorm", f"{mod.cls.split('.')[-1]}(max_norm=...)", s,
+                               self.stmt))
 
     def run_sequence(self, seq: Obj, value: Value, call: Optional[cst.Call] = None) -> Value:
         """``nn.Sequential(a, b, ...)(x)``: each layer applied to the output of the one before, so that what one
@@ -906,6 +934,8 @@ class TorchSemantics:
                     out = self.torch_module_call(first_call, first_call.args[0].value, layer, [out], {})
                 else:
                     out = self.torch_module_call(arg, arg, layer, [out], {})
+                if layer.site in self.fwd_hook_writes or layer.site in self.fwd_hook_keeps:
+                    self.run_forward_hooks(layer, out)
             elif len(mods) == 1 and len(layer_value) == 1 and self.method_of(mods[0].cls, "forward") is not None:
                 forward = self.method_of(mods[0].cls, "forward")
                 self.record_forward_call(forward, [out])
@@ -1012,11 +1042,14 @@ class TorchSemantics:
                 s.bind(f"{key}.{attr}", pos[1])
             return EMPTY
         if name == "register_forward_hook" and not tensors and pos:
-            writes = self.hook_output_writes(node.args[0].value, pos[0])
-            if writes:
-                for o in recv:
-                    if o.kind == MODULE:
-                        self.fwd_hook_writes.setdefault(o.site, []).extend(writes)
+            fn_node = self.forward_hook_node(node.args[0].value, pos[0])
+            writes = self.hook_output_writes(fn_node) if fn_node is not None else []
+            keeps = _hook_keeps(fn_node, fn_node.params.params[-1].name.value) if fn_node is not None else None
+            for o in recv:
+                if o.kind == MODULE and writes:
+                    self.fwd_hook_writes.setdefault(o.site, []).extend(writes)
+                if o.kind == MODULE and keeps is not None:
+                    self.fwd_hook_keeps.setdefault(o.site, []).append(keeps)
             return unknown(("call", id(node)))
         if name in _FULL_BACKWARD_HOOKS and not tensors:
             self.bw_hooked.update(o.site for o in recv if o.kind == MODULE)
@@ -1380,6 +1413,8 @@ class TorchSemantics:
                     extra += ["weight", "bias"]
                 if kname == "inplace" and self.flag(a.value) is True:
                     extra.append("inplace")
+                if kname == "max_norm" and q in _RENORM_EMBEDDINGS and literal_value(a.value) is not None:
+                    extra.append("max_norm")  # each lookup renormalises the rows it reads, in place
             if q == "torch.nn.Sequential":
                 self.seq_layers.pop(site, None)
                 self.seq_unordered.pop(site, None)
@@ -1605,6 +1640,75 @@ class _Returns(cst.CSTVisitor):
     def visit_Return(self, node: cst.Return) -> None:
         if node.value is not None:
             self.returns.append(node.value)
+
+
+# methods whose result shares the storage of the tensor they are called on (a kept ``output.detach()`` changes with it)
+_SHARING_METHODS = frozenset({"detach", "view", "view_as", "squeeze", "unsqueeze", "permute", "transpose", "t",
+                              "flatten", "contiguous", "narrow", "expand", "expand_as", "unflatten"})
+
+
+def _shares_storage_of(expr: cst.BaseExpression, name: str, aliases: Set[str]) -> bool:
+    """``expr`` is ``name`` (or one of ``aliases``), or a chain of ``.data``, ``.detach()``, views and integer or
+    slice indexing of it: a tensor sharing its storage."""
+    while True:
+        if isinstance(expr, cst.Name):
+            return expr.value == name or expr.value in aliases
+        if isinstance(expr, cst.Attribute) and expr.attr.value == "data":
+            expr = expr.value
+        elif isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) \
+                and expr.func.attr.value in _SHARING_METHODS:
+            expr = expr.func.value
+        elif isinstance(expr, cst.Subscript) and all(
+                isinstance(el.slice, cst.Slice) or isinstance(el.slice, cst.Index) and isinstance(
+                    el.slice.value, cst.Integer) for el in expr.slice):
+            expr = expr.value
+        else:
+            return False
+
+
+def _hook_keeps(fn: "cst.FunctionDef | cst.Lambda", name: str) -> Optional[cst.CSTNode]:
+    """The statement of a forward hook's body that keeps its ``output`` (the parameter ``name``), a view of it or
+    its ``.detach()``/``.data``, where it outlives the call: appended to a list, stored by item or attribute
+    assignment, or bound to a ``nonlocal``/``global`` name; None when the hook keeps no such tensor (it clones,
+    reduces or copies it first)."""
+    if isinstance(fn, cst.Lambda):
+        body = fn.body
+        if isinstance(body, cst.Call) and isinstance(body.func, cst.Attribute) and body.func.attr.value in (
+                "append", "insert") and body.args and _shares_storage_of(body.args[-1].value, name, set()):
+            return body
+        return None
+    outer: Set[str] = set()
+    aliases: Set[str] = set()
+    found: List[cst.CSTNode] = []
+
+    def walk(statements) -> None:
+        for line in statements:
+            stmt = line.node if type(line) is SuiteLine else line
+            if isinstance(line, (cst.SimpleStatementLine, SuiteLine)):
+                for small in line.body:
+                    if isinstance(small, (cst.Nonlocal, cst.Global)):
+                        outer.update(n.name.value for n in small.names)
+                    elif isinstance(small, cst.Assign) and _shares_storage_of(small.value, name, aliases):
+                        for t in small.targets:
+                            target = t.target
+                            if isinstance(target, (cst.Subscript, cst.Attribute)) or (
+                                    isinstance(target, cst.Name) and target.value in outer):
+                                found.append(small)
+                            elif isinstance(target, cst.Name):
+                                aliases.add(target.value)  # ``activation = output``
+                    elif isinstance(small, cst.Assign):
+                        for t in small.targets:
+                            if isinstance(t.target, cst.Name):
+                                aliases.discard(t.target.value)
+                    elif isinstance(small, cst.Expr) and isinstance(small.value, cst.Call) and isinstance(
+                            small.value.func, cst.Attribute) and small.value.func.attr.value in ("append", "insert") \
+                            and small.value.args and _shares_storage_of(small.value.args[-1].value, name, aliases):
+                        found.append(small)
+            elif isinstance(stmt, (cst.If, cst.For, cst.While, cst.With, cst.Try)):
+                walk(children_statements(stmt))
+
+    walk(body_statements(fn.body))
+    return found[0] if found else None
 
 
 def _writes_into(fn: "cst.FunctionDef | cst.Lambda", name: str) -> List[Tuple]:

@@ -234,6 +234,14 @@ class State:
             and self.training == other.training
         )
 
+    def stale_of(self, o: Obj):
+        """What made the graph of ``o`` stale (``stale``), also when ``o`` is a view of a tensor whose graph is."""
+        while True:
+            fact = self.stale.get(o)
+            if fact is not None or o.kind != VIEW or o.base is None:
+                return fact
+            o = o.base
+
     def bind(self, name: str, value: Value) -> None:
         """Rebind ``name``; facts about its attributes (``name.x``) die with the old object."""
         env = self.env

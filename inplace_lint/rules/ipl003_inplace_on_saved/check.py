@@ -65,6 +65,9 @@ def _saved_fix(ev, ctx, records=()) -> Fix:
     if ev.via == "hook":
         return Fix(f"Return a new tensor from the forward hook instead of writing into `{target}` (a forward hook's "
                    f"return value replaces the module's output)", "display-only")
+    if ev.via == "renorm":
+        return Fix("Give the op that saves the weight a copy (`emb.weight.clone() @ w`, as nn.Embedding's documentation "
+                   "says for `max_norm`), or look the rows up before that op", "display-only")
     if ev.via == "method":
         op = ev.op[:-1]
         safe = simple_name and _result_discarded(ev)

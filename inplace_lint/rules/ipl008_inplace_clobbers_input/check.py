@@ -34,3 +34,17 @@ class InplaceClobbersInput(Check):
                   UNSAFE, edit={"kind": "clone_arg", "node": call})
         ctx.report(call, self.code, message, fix=fix, related=[(read, f"`{name}` used here" if isinstance(read, cst.Name)
                                                       else "read here")])
+
+    def on_hook_kept_overwritten(self, event, ctx) -> None:
+        write, store, mod = event.write, event.store, event.module
+        layer = mod.cls.split(".")[-1]
+        what = (f"`{write.op}`" if write.via == "module" else
+                "Item assignment" if write.via == "setitem" else f"In-place `{write.op}`")
+
+        def message(line_of) -> str:
+            return (f"{what} overwrites the output of a `{layer}` that a forward hook keeps (line {line_of(store)}): "
+                    f"what the hook kept holds the modified values, not the layer's output (no error, wrong results)")
+
+        fix = Fix("Keep a copy in the hook (`output.detach().clone()`), or make this write out of place", UNSAFE,
+                  edit={"kind": "drop_inplace", "node": write.node} if write.via == "module" else None)
+        ctx.report(write.node, self.code, message, fix=fix, related=[(store, "kept here")])

@@ -1,7 +1,6 @@
 # case: captum-layer-activation-clobbered-by-inplace-relu
 # source: https://github.com/meta-pytorch/captum/issues/156
 # expect: markers
-# known-miss: the layer's output leaves the model through a forward hook that stores it in a `nonlocal` of the helper that registered it; the analysis does not follow values out of hooks, so it does not see the in-place ReLU after the layer overwrite what the hook kept
 # torch: clean
 # check: float(torch.norm(mylayer(input).detach() - attribution, p=2)) > 1e-3
 
