@@ -892,6 +892,62 @@ class TorchSemantics:
         return self.derived(node, inputs, label=f"`{cls.split('.')[-1]}`", key=cls, args={0: pos[0]}, module=mod,
                             saved_params=saved)
 
+    def copied(self, node: cst.Call, o: Obj, memo: Dict[Obj, Obj]) -> Obj:
+        """What ``copy.deepcopy`` at ``node`` makes of ``o``: a module, the same structure over copies of its
+        sub-modules, parameters and buffers (what is known of each carried over); a tensor, a new one like it;
+        anything else, itself."""
+        done = memo.get(o)
+        if done is not None:
+            return done
+        site = ("copy", id(node), o.site)
+        if o.kind in (LEAF, PARAM) and o.base is None:
+            made = self.obj(o.kind, site, rg=o.rg, label=o.label, node=o.node, stmt=o.stmt, cls=o.cls, extra=o.extra,
+                            meta=o.meta, how=o.how)
+            memo[o] = made
+            s = self.state
+            if s is not None:
+                if o in s.rg:
+                    s.rg = s.rg | {made}
+                if o in s.norg:
+                    s.norg = s.norg | {made}
+            return made
+        if o.kind != MODULE:
+            return o
+        memo[o] = o  # (a module holding itself: the copy holds the original; modules do not)
+
+        def each(value: Value) -> Value:
+            return frozenset(self.copied(node, x, memo) for x in value)
+
+        elems = each(o.elems) if o.elems else o.elems
+        made = self.obj(MODULE, site, cls=o.cls, node=o.node, extra=o.extra, elems=elems)
+        memo[o] = made
+        if o.site in self.seq_layers:
+            self.seq_layers[site] = tuple((arg, each(v)) for arg, v in self.seq_layers[o.site])
+        if o.site in self.seq_unordered:
+            self.seq_unordered[site] = each(self.seq_unordered[o.site])
+        if o.site in self.module_dicts:
+            self.module_dicts[site] = {k: each(v) for k, v in self.module_dicts[o.site].items()}
+        if o in self.module_list_order:
+            self.module_list_order[made] = tuple(each(v) for v in self.module_list_order[o])
+        for attrs in (self.instance_attrs, self.later_attrs):
+            if o.site in attrs:
+                attrs[site] = {k: each(v) for k, v in attrs[o.site].items()}
+        if o.site in self.instance_consts:
+            self.instance_consts[site] = dict(self.instance_consts[o.site])
+        if o.site in self.instance_frozen:
+            self.instance_frozen[site] = each(self.instance_frozen[o.site])
+        if o.site in self.inplace_flips:
+            self.inplace_flips[site] = self.inplace_flips[o.site]
+        if o.site in self.bw_hooked:
+            self.bw_hooked.add(site)  # (hooks are copied with the module)
+        for hooks in (self.fwd_hook_writes, self.fwd_hook_keeps):
+            if o.site in hooks:
+                hooks[site] = list(hooks[o.site])
+        s = self.state
+        if s is not None and o.site in s.training:
+            s.training = {**s.training, site: s.training[o.site]}
+        return made
+
     def renorm_weight(self, node: cst.CSTNode, mod: Obj) -> None:
         """``nn.Embedding(n, d, max_norm=...)`` applied: torch renormalises the rows it looks up in its weight, in
         place and under ``no_grad`` (``embedding_renorm_``): a graph that saved the weight before can no longer be
@@ -1371,10 +1427,14 @@ class TorchSemantics:
                 for o in pos[0]):
             # ``copy.deepcopy(list(n_neurons))``: a copy of a list of constants, known position by position like it
             return pos[0]
-        if q in ("copy.deepcopy", "copy.copy") and len(pos) == 1 and pos[0] and all(o.kind == MODULE for o in pos[0]):
-            # a copy of a module (``get_clones``: ``nn.ModuleList([copy.deepcopy(layer) for _ in range(n)])``) is
-            # built like it and runs like it: the analysis takes it for the module
-            return pos[0]
+        if q == "copy.deepcopy" and len(pos) == 1 and pos[0] and all(o.kind == MODULE for o in pos[0]):
+            # a copy of a module (``get_clones``: ``nn.ModuleList([copy.deepcopy(layer) for _ in range(n)])``, a
+            # target network ``tgt = copy.deepcopy(net)``) is built like it and runs like it, with parameters and
+            # buffers of its own
+            memo: Dict[Obj, Obj] = {}
+            return frozenset(self.copied(node, o, memo) for o in pos[0])
+        if q == "copy.copy" and len(pos) == 1 and pos[0] and all(o.kind == MODULE for o in pos[0]):
+            return pos[0]  # (a shallow copy shares its parameters and sub-modules)
         if q == "torch.nn.Parameter" or q == "torch.autograd.Variable":
             flag = True if q == "torch.nn.Parameter" else False
             for a in args:
@@ -1385,9 +1445,11 @@ class TorchSemantics:
             label = "nn.Parameter(...)" if q == "torch.nn.Parameter" else "Variable(...)"
             if q == "torch.nn.Parameter" and pos and args and args[0].keyword is None:
                 self.emit(RequiresGradSet(node, args[0].value, pos[0], flag, "parameter", s, self.stmt))
-            self.created_sites.add(id(node))
+            site = self.alloc_site(id(node))  # (one per instance whose ``__init__`` makes it)
+            self.created_sites.add(site)
             origin = frozenset(o for o in (pos[0] if pos else EMPTY) if self.is_rg(o) and o.is_tensor)
-            return frozenset((self.obj(LEAF, id(node), rg=flag, label=label, node=node, stmt=self.stmt, origin=frozenset(origin)),))
+            return frozenset((self.obj(LEAF, site, rg=flag, label=label, node=node, stmt=self.stmt,
+                                       origin=frozenset(origin)),))
         if ops.is_factory(q) and "out" not in kw:
             flag: Optional[bool] = False
             for a in args:
@@ -1395,11 +1457,12 @@ class TorchSemantics:
                     flag = self.flag(a.value)
             short = q.split(".")[-1]
             label = f"{short}(..., requires_grad=True)" if flag else f"{short}(...)"
-            self.created_sites.add(id(node))
+            site = self.alloc_site(id(node))  # (one buffer per instance whose ``__init__`` makes it)
+            self.created_sites.add(site)
             origin: FrozenSet[Obj] = frozenset()
             if short in ("tensor", "as_tensor") and pos:
                 origin = frozenset(o for o in pos[0] if o.is_tensor and o.kind in (LEAF, PARAM) and self.is_rg(o))
-            return frozenset((self.obj(LEAF, id(node), rg=flag, label=label, node=node, stmt=self.stmt, origin=origin),))
+            return frozenset((self.obj(LEAF, site, rg=flag, label=label, node=node, stmt=self.stmt, origin=origin),))
         if q.startswith("torch.nn.") and q[9:10].isupper() and "." not in q[9:]:
             site = self.alloc_site(id(node))  # (one module per instance whose ``__init__`` builds it)
             extra = []
