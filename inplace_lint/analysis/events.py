@@ -105,6 +105,8 @@ class StepBetweenGraphAndBackward:
     value: Value
     step: cst.Call
     optimizer: str
+    # the branch conditions under which the step ran (``(test text, value)``, outermost first); () on every path
+    when: Tuple[Tuple[str, bool], ...] = ()
 
 
 @dataclass(frozen=True, eq=False)

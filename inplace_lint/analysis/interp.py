@@ -37,7 +37,7 @@ from .torch_semantics import _PARAM_ATTRS, _PARAM_MODULE_PREFIXES, TorchSemantic
 from .values import (
     CLASS, DATA, DERIVED, DETACHED, EMPTY, FUNC, GRAD, INT, LEAF, MODULE, NAMED_PARAMS, OPTIMIZER, PARAM, PARAM_GROUP,
     PARAM_GROUPS, PARAMS, SEQ, UNKNOWN, UNKNOWN_VALUE, VIEW, Obj, State, Value, collect_refs, join_states, join_values,
-    restrict_saves, seq_parts, unknown,
+    restrict_saves, restrict_stale, seq_parts, unknown,
 )
 from .values import MAX_MODULE_TREE, MAX_SEQ_PARTS, MAX_VALUE_SIZE, UNORDERED
 from .values import ASSUMED, MAYBE_VIEW, RESHAPED, TUPLE_OF_VIEWS, CUSTOM_FUNCTION, INFERENCE, INFERENCE_VIEW, MULTI_OUTPUT, NO_GRAD_VIEW, VIEW_METAS  # noqa: F401
@@ -2116,6 +2116,8 @@ class Interpreter(TorchSemantics):
         s = self.state
         if s is not None and any(r[2] for records in s.saved.values() for r in records):
             restrict_saves(s, _condition(test, polarity))
+        if s is not None and any(e[3] for entries in s.stale.values() for e in entries):
+            restrict_stale(s, _condition(test, polarity))
 
     def forget_saves_in(self, expr: cst.BaseExpression) -> None:
         """The results computed inside ``expr`` are turned into a Python value right away (``float(t.max())``,

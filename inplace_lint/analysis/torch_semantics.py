@@ -1328,8 +1328,9 @@ class TorchSemantics:
                     continue
                 # one entry per step that wrote what the graph saved (two optimizers stepped in turn: both are wrong)
                 steps = s.stale.get(o, ())
-                if not any(step is node for step, _, _ in steps):
-                    s.stale[o] = steps + ((node, what, next(iter(sorted(hit, key=str)))),)
+                if not any(step is node and not when for step, _, _, when in steps):
+                    steps = tuple(e for e in steps if e[0] is not node)
+                    s.stale[o] = steps + ((node, what, next(iter(sorted(hit, key=str))), ()),)
 
     def stale_backward(self, node: cst.Call, value: Value, inputs: Optional[Value] = None) -> None:
         """A backward through graphs an optimizer step made stale. With ``inputs=`` the parameters of known modules
@@ -1342,9 +1343,9 @@ class TorchSemantics:
         entries = [s.stale.get(o) for o in value]
         if all(e is not None for e in entries):
             wanted = self.parameter_owners(inputs) if inputs is not None else None
-            for step, optimizer, site in entries[0]:
+            for step, optimizer, site, when in entries[0]:
                 if wanted is None or site in wanted:
-                    self.emit(StepBetweenGraphAndBackward(node, value, step, optimizer))
+                    self.emit(StepBetweenGraphAndBackward(node, value, step, optimizer, when))
 
     def param_owner_sites(self, o: Obj) -> FrozenSet[object]:
         """The sites of the modules that parameter ``o`` is known to belong to: its layer (``(site, "weight")``),

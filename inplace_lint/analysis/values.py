@@ -7,7 +7,7 @@ a fixed point. Facts that change over time (does this tensor require grad now?) 
 from __future__ import annotations
 
 from itertools import repeat
-from typing import Callable, Dict, FrozenSet, Optional, Set, Tuple
+from typing import Callable, Dict, FrozenSet, List, Optional, Set, Tuple
 
 # Object kinds
 LEAF = "leaf"            # a fresh tensor with no autograd history: factory, Parameter, detach()
@@ -159,8 +159,9 @@ class State:
              ``(test text, polarity)``, outermost first (a save in one branch of an ``if``: ``join_states``)
     overwritten: name -> (call node, module object): the name's tensor was overwritten in place by that call, whose
              result went elsewhere; reading the name sees the new values
-    stale:   object -> (step node, optimizer text): its graph saved parameters that ``optimizer.step()`` has since
-             updated in place; backpropagating it raises
+    stale:   object -> ((step node, optimizer text, module site, when), ...): its graph saved parameters that
+             ``optimizer.step()`` has since updated in place; backpropagating it raises (``when``: the branch
+             conditions under which the step ran, () when on every path)
     renewed: object -> (names, records): its allocation site ran again (in a loop) while the old copy stayed
              reachable (``spo.append(sp)``): ``names`` hold the new copy, which the ``records`` of ``saved`` (made
              before, on the old copy) do not concern (``Interpreter.forget_old_copy``)
@@ -313,7 +314,7 @@ def join_states(a: "Optional[State]", b: "Optional[State]",
     s.infer = a.infer if a.infer == b.infer else None
     s.saved = _join_saved(a, b, branches, split, held_outside) if a.saved or b.saved else {}
     s.overwritten = {k: v for k, v in a.overwritten.items() if b.overwritten.get(k) == v}
-    s.stale = {k: v for k, v in a.stale.items() if b.stale.get(k) == v}
+    s.stale = _join_stale(a, b, branches, split, held_outside) if a.stale or b.stale else {}
     s.renewed = {}
     s.consts = a.consts if a.consts == b.consts else {
         k: v for k, v in a.consts.items() if k in b.consts and b.consts[k] == v and type(b.consts[k]) is type(v)}
@@ -453,6 +454,78 @@ def _join_saved(sa: State, sb: State, branches, split: Optional[State],
             if out:
                 saved[k] = out
     return saved
+
+
+def _join_stale(sa: State, sb: State, branches, split: Optional[State],
+                held_outside: Optional[Callable[[], Set[Obj]]] = None) -> Dict[Obj, Tuple]:
+    """A graph made stale on both paths stays stale. At the merge of an ``if`` (``branches``), a graph stale on one
+    path only stays stale when a name (or ``held_outside``) reaches it on that path: under that path's condition
+    (the step of a discriminator under ``if i % n_critic == 0:``, then a backward through the old graph: torch
+    raises on the passes that stepped), or unconditionally when it was made on that path (it exists only there).
+    At any other merge, only what both paths agree on is kept (errors need certainty)."""
+    a, b = sa.stale, sb.stale
+    out: Dict[Obj, Tuple] = {}
+    conds = None
+    reach: Dict[int, Set[Obj]] = {}
+    outside: Optional[Set[Obj]] = None
+
+    def reaches(st: State, k: Obj) -> bool:
+        nonlocal outside
+        if id(st) not in reach:
+            reach[id(st)] = _reachable(st)
+        if k in reach[id(st)]:
+            return True
+        if st is split or held_outside is None:
+            return False
+        if outside is None:
+            outside = held_outside()
+        return k in outside
+
+    before: Optional[Set[Tuple]] = None
+    for k in set(a) | set(b):
+        v, w = a.get(k, ()), b.get(k, ())
+        if v == w:
+            out[k] = v
+            continue
+        common = tuple(e for e in v if e in w)
+        rest: List[Tuple] = []
+        if branches is not None and split is not None:
+            if before is None:
+                before = {e for entries in split.stale.values() for e in entries}
+            for entries, st, side in ((v, sa, 0), (w, sb, 1)):
+                # (only steps made on that path: a step made before the ``if`` is certain, and a graph stale on
+                # one path only is then one computed afresh on the other, which only a name-by-name analysis
+                # could follow)
+                extra = [e for e in entries if e not in common]
+                if not extra or not reaches(st, k):
+                    continue
+                made_here = k not in split.stale and not reaches(split, k)
+                if not made_here:
+                    extra = [e for e in extra if e not in before]
+                if extra and not made_here and conds is None:
+                    conds = branches()
+                for step, what, site, when in extra:
+                    if not made_here:
+                        cond = conds[side]
+                        if len(when) >= MAX_CONDITIONS:
+                            continue
+                        when = when if cond in when else (cond,) + when
+                    if (step, what, site, when) not in rest:
+                        rest.append((step, what, site, when))
+        if rest:
+            out[k] = common + tuple(rest)
+    return out
+
+
+def restrict_stale(state: State, cond: Condition) -> None:
+    """Entering a branch where ``cond`` holds: a step made only under the opposite condition did not happen here."""
+    text, polarity = cond
+    stale: Dict[Obj, Tuple] = {}
+    for k, entries in state.stale.items():
+        kept = tuple(e for e in entries if (text, not polarity) not in e[3])
+        if kept:
+            stale[k] = kept
+    state.stale = stale
 
 
 def restrict_saves(state: State, cond: Condition) -> None:

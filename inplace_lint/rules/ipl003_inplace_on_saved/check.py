@@ -196,8 +196,12 @@ class InplaceOnSaved(Check):
         node, step, opt = event.node, event.step, event.optimizer
         loss = expr_text(node.func.value) if isinstance(node.func, cst.Attribute) else expr_text(node.args[0].value)
 
+        condition = " and ".join(f"`{text}` is {'true' if value else 'false'}" for text, value in event.when)
+
         def message(line_of) -> str:
             when = " on the loop's next pass" if line_of(node) < line_of(step) else ""
+            if condition:
+                when += f" when {condition}"
             return (f"{opt} in place that the graph of `{loss}` saved (built before this write): "
                     f"`{loss}.backward()` at line {line_of(node)} will raise {_TORCH_MSG}{when}")
 
