@@ -283,6 +283,7 @@ class Interpreter(TorchSemantics):
         # ``types.SimpleNamespace(a=..., b=...)`` objects (by site): the attributes given to the constructor;
         # and the attribute names the file ever stores (None: it calls ``setattr``/``vars`` or reads ``__dict__``)
         self.namespace_attrs: Dict[object, Dict[str, Value]] = {}
+        self.type_aliases: Dict[str, str] = {}  # ``t = type(m)``: t -> m (until ``t`` is bound again)
         self._stored_attr_names: Optional[Set[str]] = None
         self._const_calls = 0  # ``predicate_const`` calls being evaluated (a helper calling a helper: two at most)
         # the instances whose ``__init__`` is running for a call (innermost last): modules built there are theirs
@@ -2141,9 +2142,24 @@ class Interpreter(TorchSemantics):
         classes (among the modules it may hold; anything else it holds is kept). ``isinstance(v, torch.Tensor)``:
         where it holds, ``v`` holds no module; where it does not (``polarity`` False), no tensor."""
         s = self.state
-        if s is None or not (isinstance(test, cst.Call) and isinstance(test.func, cst.Name)
-                             and test.func.value == "isinstance" and len(test.args) == 2
-                             and isinstance(test.args[0].value, cst.Name)):
+        if s is None:
+            return
+        exact = self.type_test(test)
+        if exact is not None:
+            # ``type(m) is nn.SiLU``, ``type(m) in {nn.ReLU, nn.SiLU}`` (also through ``t = type(m)``): exactly
+            # those classes
+            name, exprs = exact
+            value = s.env.get(name)
+            if not polarity or not value or not any(o.kind == MODULE for o in value):
+                return
+            wanted = {self.qualname(e) or dotted(e) for e in exprs}
+            if None in wanted:
+                return
+            s.env[name] = frozenset(o for o in value if o.kind != MODULE or o.cls in wanted)
+            return
+        if not (isinstance(test, cst.Call) and isinstance(test.func, cst.Name)
+                and test.func.value == "isinstance" and len(test.args) == 2
+                and isinstance(test.args[0].value, cst.Name)):
             return
         name = test.args[0].value.value
         value = s.env.get(name)
@@ -2166,6 +2182,28 @@ class Interpreter(TorchSemantics):
         kept = frozenset(o for o in value if o.kind != MODULE or o.cls in wanted
                          or canonical(o.cls) in wanted or o.cls.split(".")[-1] in wanted)
         s.env[name] = kept
+
+    def type_test(self, test: cst.BaseExpression) -> Optional[Tuple[str, List[cst.BaseExpression]]]:
+        """``type(m) is C`` / ``type(m) == C`` / ``type(m) in {C1, C2}`` (a set, tuple or list literal), with
+        ``type(m)`` written out or held by a name bound to it (``t = type(m)``): the name ``m`` and the class
+        expressions; None for any other test."""
+        if not (isinstance(test, cst.Comparison) and len(test.comparisons) == 1):
+            return None
+        op, right = test.comparisons[0].operator, test.comparisons[0].comparator
+        left = test.left
+        if isinstance(left, cst.Name) and self.state is not None and left.value in self.type_aliases:
+            name = self.type_aliases[left.value]
+        elif (isinstance(left, cst.Call) and isinstance(left.func, cst.Name) and left.func.value == "type"
+              and len(left.args) == 1 and isinstance(left.args[0].value, cst.Name)):
+            name = left.args[0].value.value
+        else:
+            return None
+        if isinstance(op, (cst.Is, cst.Equal)):
+            return name, [right]
+        if isinstance(op, cst.In) and isinstance(right, (cst.Set, cst.Tuple, cst.List)) and all(
+                isinstance(el, cst.Element) for el in right.elements):
+            return name, [el.value for el in right.elements]
+        return None
 
     def narrow_grad(self, test: cst.BaseExpression, polarity: bool) -> Tuple[Optional[bool], FrozenSet[Obj]]:
         """The path where ``test`` is ``polarity`` records no graph where the test says so
@@ -2854,6 +2892,12 @@ class Interpreter(TorchSemantics):
             return
         if isinstance(target, cst.Name):
             s.bind(target.value, value)
+            if (isinstance(value_node, cst.Call) and isinstance(value_node.func, cst.Name)
+                    and value_node.func.value == "type" and len(value_node.args) == 1
+                    and isinstance(value_node.args[0].value, cst.Name)):
+                self.type_aliases[target.value] = value_node.args[0].value.value  # ``t = type(m)``
+            elif target.value in self.type_aliases:
+                del self.type_aliases[target.value]
             if target.value in self.consts:  # ``mask = mask[:, None]``: no longer the constant the call gave
                 self.consts = {k: v for k, v in self.consts.items() if k != target.value}
             # a local bound to a constant is one until rebound (``num_layers = len(layer_sizes) - 1``)
@@ -3106,6 +3150,14 @@ class Interpreter(TorchSemantics):
                 if pos and not any(a.star for a in node.args):
                     stand_in = self.obj(MODULE, inst.site, cls=layer, node=inst.node)
                     return self.torch_module_call(node, node.args[0].value, stand_in, pos, kw)
+        if method is None and name == "__init__" and self_value and len(self_value) == 1 \
+                and self.torch_layer_base(fn.cls) == "torch.nn.Sequential":
+            # ``super().__init__(*layers)`` in a subclass of nn.Sequential (``class ConvBN(nn.Sequential)``): the
+            # instance holds those layers, in order (and what ``add_module`` adds after them)
+            inst = next(iter(self_value))
+            if inst.kind == MODULE:
+                self.init_sequential_layers(node, inst.site)
+                return EMPTY
         if method is None or not self_value:
             return None
         pos, kw = self.eval_args(node)
@@ -3117,6 +3169,13 @@ class Interpreter(TorchSemantics):
                 if key not in self.state.env:
                     self.state.bind(key, value)
         return result if result is not None else unknown(("call", id(node)))
+
+    def sequential_subclass(self, cls: str) -> bool:
+        """``cls`` is a class of ours deriving from nn.Sequential without a ``forward`` of its own: calling an
+        instance runs its layers in order."""
+        info = self.classes.get(cls)
+        return info is not None and self.method_of(cls, "forward") is None \
+            and self.torch_layer_base(info) == "torch.nn.Sequential"
 
     def torch_layer_base(self, cls: _ClassInfo) -> Optional[str]:
         """The torch layer (``torch.nn.Conv2d``) ``cls`` derives from, directly or through classes of this module."""

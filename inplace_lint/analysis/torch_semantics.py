@@ -822,11 +822,22 @@ class TorchSemantics:
         if s.grad is True and all(self.is_leaf_rg(o) for o in arg):
             return  # torch raises at once: a leaf that requires grad written in place
         roots = {o.root() for o in arg}
+        # a view written in place changes itself and what it is a view of, not another view of that tensor (``x, z =
+        # h.chunk(2)``: writing ``z`` leaves ``x`` as it was)
+        touched = set(arg)
+        for o in arg:
+            while o.kind == VIEW and o.base is not None:
+                o = o.base
+                touched.add(o)
+
+        def overwritten(o: Obj) -> bool:
+            return o.root() in roots and (o in touched or o.kind != VIEW)
+
         # the argument's name holds the new copy of an object whose allocation site ran again (a second call of the
         # same block): names holding the old copy (``identity`` = the first block's output) are not overwritten
         through = _root_name(node.args[0].value) if node.args and s.renewed else None
         for name, value in s.env.items():
-            if "." not in name and value and all(o.root() in roots for o in value):
+            if "." not in name and value and all(overwritten(o) for o in value):
                 if through is not None and name != through and all(
                         o.root() in s.renewed and through in s.renewed[o.root()][0]
                         and name not in s.renewed[o.root()][0] for o in value):
@@ -843,7 +854,8 @@ class TorchSemantics:
         if pos and (self.module_inplace(mod) or "inplace_first" in mod.extra or
                     (cls in self.classes and self.classes[cls].clobbers_input)):
             self.note_input_overwritten(node, mod, pos[0])
-        if cls == "torch.nn.Sequential" and pos and len(pos) == 1 and not kw and self.seq_layers.get(mod.site):
+        if (cls == "torch.nn.Sequential" or self.sequential_subclass(cls)) and pos and len(pos) == 1 and not kw \
+                and self.seq_layers.get(mod.site):
             return self.run_sequence(mod, pos[0], node)
         if cls.startswith("torch.nn.") and pos:
             return self.torch_module_call(node, node.args[0].value, mod, pos, kw)
@@ -870,7 +882,7 @@ class TorchSemantics:
             # made in place by ``m.inplace = True``: that statement is the culprit (and reported once)
             flip = self.inplace_flips.get(mod.site)
             if flip is not None:
-                node = target = flip
+                node = flip  # (the tensor written is still the call's argument)
             self.inplace(node, target, written, "module", f"{short}(inplace=True)")
             if self.state is not None and self.state.grad is True:
                 # what it saves of its input it saves as a copy made before the write: only its result is the tensor
@@ -992,6 +1004,9 @@ class TorchSemantics:
                     out = self.torch_module_call(arg, arg, layer, [out], {})
                 if layer.site in self.fwd_hook_writes or layer.site in self.fwd_hook_keeps:
                     self.run_forward_hooks(layer, out)
+            elif len(mods) == 1 and len(layer_value) == 1 and self.sequential_subclass(mods[0].cls) \
+                    and self.seq_layers.get(mods[0].site):
+                out = self.run_sequence(mods[0], out, first_call)  # ``class ConvBN(nn.Sequential)`` in a Sequential
             elif len(mods) == 1 and len(layer_value) == 1 and self.method_of(mods[0].cls, "forward") is not None:
                 forward = self.method_of(mods[0].cls, "forward")
                 self.record_forward_call(forward, [out])
@@ -1000,6 +1015,21 @@ class TorchSemantics:
             else:
                 out = self._derived(arg, [out])
         return out
+
+    def init_sequential_layers(self, node: cst.Call, site) -> None:
+        """The layers ``node`` (``nn.Sequential(...)``'s ``__init__`` called with those arguments) gives the
+        sequence at ``site``, as the constructor does."""
+        layer_args = self.sequential_layers(node)
+        if layer_args is None:
+            pos, _ = self.eval_args(node)
+            args = list(node.args)
+        elif layer_args[0] is None:
+            self.seq_unordered[site] = layer_args[1][0]
+            return
+        else:
+            args, pos = layer_args
+        if all(a.keyword is None and not a.star for a in args):
+            self.seq_layers[site] = tuple((a.value, v) for a, v in zip(args, pos))
 
     def module_saves_params(self, mod: Obj, arg: Value) -> bool:
         """Does running ``mod`` (a torch.nn module) on ``arg`` with grad on surely save one of its parameters?"""
@@ -1044,7 +1074,7 @@ class TorchSemantics:
                 self.state.bind(f"{owner}.{literal_value(node.args[0].value)}", pos[1])
             return EMPTY
         if name in ("append", "add_module", "register_module") and pos and recv and all(
-                o.kind == MODULE and o.cls == "torch.nn.Sequential" for o in recv):
+                o.kind == MODULE and (o.cls == "torch.nn.Sequential" or o.site in self.seq_layers) for o in recv):
             arg = node.args[-1].value if node.args else node
             for o in recv:
                 self.add_layer(o, arg, pos[-1])
