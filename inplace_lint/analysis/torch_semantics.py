@@ -1345,9 +1345,12 @@ class TorchSemantics:
                         site = next(iter(sorted(hit, key=str)))
                         for r in records:
                             by_save.setdefault(id(r[1]), site)
-        # (what instances hold counts too: ``model.penalty`` built in ``__init__`` and added to every loss)
+        # (what instances hold counts too: ``model.penalty`` built in ``__init__`` and added to every loss; and
+        # what the callers hold: a helper ``update_params(optim, loss)`` steps while the caller keeps another loss
+        # built on the same graph)
         held = [*s.env.values(), *(v for attrs in (*self.instance_attrs.values(), *self.later_attrs.values())
-                                   for v in attrs.values())]
+                                   for v in attrs.values()),
+                *(v for caller in self.caller_states for v in caller.env.values())]
         for value in held:
             for o in value:
                 hit = self.saved_modules(o) & owners

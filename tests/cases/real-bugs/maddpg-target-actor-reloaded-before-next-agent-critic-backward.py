@@ -2,7 +2,6 @@
 # source: https://github.com/philtabor/Multi-Agent-Deep-Deterministic-Policy-Gradients/issues/2
 # expect: markers
 # torch: raises "one of the variables needed for gradient computation has been modified by an inplace operation"
-# known-miss: each agent's `actor.optimizer.step()` and target `load_state_dict` rewrite weights that the next agent's losses, built from every agent's networks kept in lists of agents, saved; the analysis does not connect the agents' modules across those lists
 
 # Multi-agent RL (MADDPG, Phil Tabor's course code). MADDPG.learn builds the
 # joint target actions `new_actions` (every agent's target_actor) and the
