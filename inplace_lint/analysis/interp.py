@@ -4644,6 +4644,8 @@ _DYNAMIC_ATTRS: Set[str] = {"<dynamic>"}  # ``stored_attr_names``: the file stor
 class _StoredAttrs(cst.CSTVisitor):
     """The attribute names a module's statements store or delete, and whether it also does so by computed name."""
 
+    _HOLDERS = (cst.AssignTarget, cst.AugAssign, cst.AnnAssign, cst.Del, cst.For, cst.NamedExpr)
+
     def __init__(self) -> None:
         self.names: Set[str] = set()
         self.dynamic = False
@@ -4657,33 +4659,13 @@ class _StoredAttrs(cst.CSTVisitor):
         elif isinstance(target, cst.StarredElement):
             self._targets(target.value)
 
-    def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
-        self._targets(node.target)
-
-    def visit_AugAssign(self, node: cst.AugAssign) -> None:
-        self._targets(node.target)
-
-    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-        self._targets(node.target)
-
-    def visit_Del(self, node: cst.Del) -> None:
-        self._targets(node.target)
-
-    def visit_For(self, node: cst.For) -> None:
-        self._targets(node.target)
-
-    def visit_WithItem(self, node: cst.WithItem) -> None:
-        if node.asname is not None:
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if isinstance(node, self._HOLDERS):
+            self._targets(node.target)
+        elif isinstance(node, cst.WithItem) and node.asname is not None:
             self._targets(node.asname.name)
-
-    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
-        self._targets(node.target)
-
-    def visit_Name(self, node: cst.Name) -> None:
-        if node.value in ("setattr", "delattr", "vars", "__dict__"):
+        elif isinstance(node, cst.Name) and node.value in ("setattr", "delattr", "vars", "__dict__"):
             self.dynamic = True
-
-    def visit_Attribute(self, node: cst.Attribute) -> None:
-        if node.attr.value in ("__dict__", "__setattr__", "update"):
-            # (``ns.__dict__.update(...)``, ``vars(ns).update(...)``: by computed name)
-            self.dynamic = self.dynamic or node.attr.value != "update"
+        elif isinstance(node, cst.Attribute) and node.attr.value in ("__dict__", "__setattr__"):
+            self.dynamic = True  # (``ns.__dict__.update(...)``: by computed name)
+        return True
