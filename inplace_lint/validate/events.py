@@ -31,6 +31,9 @@ GRAD_CUT = "grad-cut"  # a detached copy trains: no gradient reaches the origina
 FN_SAVED_WRITE = "function-saved-modified"  # Function.forward wrote a tensor after ctx.save_for_backward(it)
 FN_GRAD_WRITE = "function-grad-modified"  # Function.backward wrote into a gradient it received
 CLOBBERED = "input-clobbered"  # a call wrote in place into a tensor its caller holds (and reads again)
+# a module wrote in place, during the model call, into the output of a module that has forward hooks (what they
+# kept changes): confirms a static finding, never reported alone (a hook may keep nothing)
+HOOK_OUTPUT_CLOBBERED = "hook-output-clobbered"
 GRADCHECK = "gradcheck-failed"  # torch.autograd.gradcheck disagreed on a custom autograd.Function
 EXCEPTION = "exception"  # any other exception the harness saw (evidence, never a finding on its own)
 

@@ -426,6 +426,17 @@ def _traceback_module_sites(tb, sites) -> List[Tuple[str, int]]:
     return out[::-1]
 
 
+def _innermost_module_id() -> Optional[int]:
+    """``id`` of the module whose ``__call__`` is innermost on the stack, if any."""
+    frame = sys._getframe(2)
+    while frame is not None:
+        if frame.f_code is _CALL_IMPL_CODE:
+            module = frame.f_locals.get("self")
+            return id(module) if module is not None else None
+        frame = frame.f_back
+    return None
+
+
 def _module_stack(sites) -> List[Tuple[str, int]]:
     """Construction sites of the modules whose ``__call__`` is on the stack, innermost first."""
     out = []
@@ -464,6 +475,11 @@ class Probe:
         self._awaiting: List[_Saved] = []
         self._hooks = None
         self._mode: Optional[_Mode] = None
+        # module calls running, and the outputs of the modules among them that have forward hooks (storage key ->
+        # (the module's construction site, the output's geometry)), forgotten when the outermost call returns
+        self._module_depth = 0
+        self._hooked_outputs: Dict[int, Tuple[Optional[Tuple[str, int]], Tuple, int]] = {}
+        self._module_hooks: List[Any] = []
 
     # --- lifecycle ----------------------------------------------------------------------------------------------
 
@@ -477,6 +493,13 @@ class Probe:
         self._mode.__enter__()
         _patch_functions()
         _ACTIVE = self
+        from torch.nn.modules import module as nn_module
+
+        self._module_hooks = [nn_module.register_module_forward_pre_hook(self._module_pre)]
+        try:
+            self._module_hooks.append(nn_module.register_module_forward_hook(self._module_post, always_call=True))
+        except TypeError:  # (an older torch: no always_call)
+            self._module_hooks.append(nn_module.register_module_forward_hook(self._module_post))
         return self
 
     def uninstall(self) -> None:
@@ -485,6 +508,9 @@ class Probe:
             return
         _ACTIVE = None
         _unpatch_functions()
+        for handle in self._module_hooks:
+            handle.remove()
+        self._module_hooks = []
         try:
             self._mode.__exit__(None, None, None)
         finally:
@@ -650,6 +676,39 @@ class Probe:
                  f"torch.autograd.set_detect_anomaly(True, check_nan=False).")
         return text
 
+    # --- module calls and their forward hooks ---------------------------------------------------------------
+
+    def _module_pre(self, module, args) -> None:
+        self._module_depth += 1
+
+    def _module_post(self, module, args, output) -> None:
+        self._module_depth = max(0, self._module_depth - 1)
+        if not self._module_depth:
+            self._hooked_outputs.clear()
+            return
+        if not getattr(module, "_forward_hooks", None):
+            return
+        site = self._module_sites.get(module)
+        for t in (output if isinstance(output, (tuple, list)) else (output,)):
+            if isinstance(t, torch.Tensor) and t.layout is _STRIDED and not t.is_meta:
+                key = t.untyped_storage().data_ptr()
+                if key:
+                    self._hooked_outputs[key] = (site, _geometry(t), id(module))
+
+    def _check_hooked_output(self, t: torch.Tensor, key: int, geom, loc) -> None:
+        """A write, while a model call runs, into the output of a module with forward hooks, by another module."""
+        hooked = self._hooked_outputs.get(key)
+        if hooked is None or not bytes_overlap(geom, hooked[1]):
+            return
+        path, line, op, via, sites = loc
+        if not sites or _innermost_module_id() == hooked[2]:
+            return  # (the hooked module, or its hooks, writing its own output)
+        built = f" (built at line {hooked[0][1]})" if hooked[0] and hooked[0][1] else ""
+        self.event(ev.HOOK_OUTPUT_CLOBBERED, path, line, op=op, via=via, module_sites=sites,
+                   message=(f"in-place {_op_name(op)} by the module built at line {sites[0][1]} wrote into the output "
+                            f"of a module with forward hooks{built} before the model call returned: what a hook "
+                            f"kept of it now holds the new values"))
+
     # --- writes -------------------------------------------------------------------------------------------------
 
     def _on_write(self, func, info, args, kwargs) -> None:
@@ -669,6 +728,11 @@ class Probe:
             key = t.untyped_storage().data_ptr()
             if not key:
                 continue
+            if self._hooked_outputs and self._module_depth:
+                geom = _geometry(t)
+                if loc is None:
+                    loc = self._location(str(func))
+                self._check_hooked_output(t, key, geom, loc)
             live = self._live.get(key)
             owner = self._owners.get(key)
             owner_info = None
