@@ -1644,13 +1644,18 @@ class TorchSemantics:
         return unknown(("call", id(node)))
 
 
+def _forward_of(cls_node: cst.ClassDef) -> Optional[cst.FunctionDef]:
+    """The ``def forward`` in the body of ``cls_node``, if any."""
+    return next((s for s in cls_node.body.body if isinstance(s, cst.FunctionDef) and s.name.value == "forward"),
+                None)
+
+
 def _forward_view_outputs(cls_node: cst.ClassDef) -> Optional[Tuple[Optional[int], ...]]:
     """What the ``forward`` of an autograd.Function class returns, output by output: the index (in ``apply``'s
     arguments) of the input it returns as-is or a view of (``return x``, ``return x.view(-1)``, ``return x[0]``),
     or None for anything else. None when no output is such a view, when returns disagree, or when ``forward``
     marks the input dirty (then torch treats it as an in-place output, not a view)."""
-    forward = next((s for s in cls_node.body.body if isinstance(s, cst.FunctionDef) and s.name.value == "forward"),
-                   None)
+    forward = _forward_of(cls_node)
     if forward is None:
         return None
     params = [p.name.value for p in forward.params.params]
@@ -1675,15 +1680,14 @@ def _forward_view_outputs(cls_node: cst.ClassDef) -> Optional[Tuple[Optional[int
 def _forward_dirty_output(cls_node: cst.ClassDef) -> Optional[int]:
     """The index (in ``apply``'s arguments) of the input the ``forward`` of an autograd.Function class marks dirty
     (``ctx.mark_dirty(x)``) and returns as-is (``return x``) as its only output, on every return; else None."""
-    forward = next((s for s in cls_node.body.body if isinstance(s, cst.FunctionDef) and s.name.value == "forward"),
-                   None)
+    forward = _forward_of(cls_node)
     if forward is None or not is_static(forward):
         return None
     params = [p.name.value for p in forward.params.params][1:]
     finder = _Returns()
     forward.body.visit(finder)
     returned = {r.value for r in finder.returns if isinstance(r, cst.Name)}
-    if len(returned) != 1 or len(finder.returns) == 0 or not all(isinstance(r, cst.Name) for r in finder.returns):
+    if len(returned) != 1 or not all(isinstance(r, cst.Name) for r in finder.returns):
         return None
     name = returned.pop()
     if name not in params or name not in mark_dirty_names(forward) or name in bound_names(forward):
@@ -1694,8 +1698,7 @@ def _forward_dirty_output(cls_node: cst.ClassDef) -> Optional[int]:
 def _forward_saved_inputs(cls_node: cst.ClassDef) -> Tuple[int, ...]:
     """The indices (in ``apply``'s arguments) of the inputs the ``forward`` of an autograd.Function class passes as
     they are to ``ctx.save_for_backward`` (``ctx.save_for_backward(cos, sin)``), never rebinding them first."""
-    forward = next((s for s in cls_node.body.body if isinstance(s, cst.FunctionDef) and s.name.value == "forward"),
-                   None)
+    forward = _forward_of(cls_node)
     if forward is None or not is_static(forward) or forward.params.star_arg not in (None, cst.MaybeSentinel.DEFAULT):
         return ()
     params = [p.name.value for p in forward.params.params]
@@ -1763,49 +1766,55 @@ def _shares_storage_of(expr: cst.BaseExpression, name: str, aliases: Set[str]) -
             return False
 
 
+def _hook_small_statements(fn: cst.FunctionDef):
+    """The small statements of a hook's body in order, with the CST statement each belongs to (as the interpreter
+    keeps it), through ``if``/``for``/``while``/``with``/``try`` blocks but not nested functions."""
+    def walk(statements):
+        for line in statements:
+            stmt = line.node if type(line) is SuiteLine else line
+            if isinstance(line, (cst.SimpleStatementLine, SuiteLine)):
+                for small in line.body:
+                    yield small, stmt
+            elif isinstance(stmt, (cst.If, cst.For, cst.While, cst.With, cst.Try)):
+                yield from walk(children_statements(stmt))
+
+    return walk(body_statements(fn.body))
+
+
+def _appends_sharing(expr: cst.BaseExpression, name: str, aliases: Set[str]) -> bool:
+    """``expr`` is ``xs.append(v)`` / ``xs.insert(i, v)`` with ``v`` sharing the storage of ``name``."""
+    return isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) \
+        and expr.func.attr.value in ("append", "insert") and bool(expr.args) \
+        and _shares_storage_of(expr.args[-1].value, name, aliases)
+
+
 def _hook_keeps(fn: "cst.FunctionDef | cst.Lambda", name: str) -> Optional[cst.CSTNode]:
     """The statement of a forward hook's body that keeps its ``output`` (the parameter ``name``), a view of it or
     its ``.detach()``/``.data``, where it outlives the call: appended to a list, stored by item or attribute
     assignment, or bound to a ``nonlocal``/``global`` name; None when the hook keeps no such tensor (it clones,
     reduces or copies it first)."""
     if isinstance(fn, cst.Lambda):
-        body = fn.body
-        if isinstance(body, cst.Call) and isinstance(body.func, cst.Attribute) and body.func.attr.value in (
-                "append", "insert") and body.args and _shares_storage_of(body.args[-1].value, name, set()):
-            return body
-        return None
+        return fn.body if _appends_sharing(fn.body, name, set()) else None
     outer: Set[str] = set()
     aliases: Set[str] = set()
-    found: List[cst.CSTNode] = []
-
-    def walk(statements) -> None:
-        for line in statements:
-            stmt = line.node if type(line) is SuiteLine else line
-            if isinstance(line, (cst.SimpleStatementLine, SuiteLine)):
-                for small in line.body:
-                    if isinstance(small, (cst.Nonlocal, cst.Global)):
-                        outer.update(n.name.value for n in small.names)
-                    elif isinstance(small, cst.Assign) and _shares_storage_of(small.value, name, aliases):
-                        for t in small.targets:
-                            target = t.target
-                            if isinstance(target, (cst.Subscript, cst.Attribute)) or (
-                                    isinstance(target, cst.Name) and target.value in outer):
-                                found.append(small)
-                            elif isinstance(target, cst.Name):
-                                aliases.add(target.value)  # ``activation = output``
-                    elif isinstance(small, cst.Assign):
-                        for t in small.targets:
-                            if isinstance(t.target, cst.Name):
-                                aliases.discard(t.target.value)
-                    elif isinstance(small, cst.Expr) and isinstance(small.value, cst.Call) and isinstance(
-                            small.value.func, cst.Attribute) and small.value.func.attr.value in ("append", "insert") \
-                            and small.value.args and _shares_storage_of(small.value.args[-1].value, name, aliases):
-                        found.append(small)
-            elif isinstance(stmt, (cst.If, cst.For, cst.While, cst.With, cst.Try)):
-                walk(children_statements(stmt))
-
-    walk(body_statements(fn.body))
-    return found[0] if found else None
+    for small, _ in _hook_small_statements(fn):
+        if isinstance(small, (cst.Nonlocal, cst.Global)):
+            outer.update(n.name.value for n in small.names)
+        elif isinstance(small, cst.Assign):
+            sharing = _shares_storage_of(small.value, name, aliases)
+            for t in small.targets:
+                target = t.target
+                if sharing and (isinstance(target, (cst.Subscript, cst.Attribute)) or (
+                        isinstance(target, cst.Name) and target.value in outer)):
+                    return small
+                if isinstance(target, cst.Name):
+                    if sharing:
+                        aliases.add(target.value)  # ``activation = output``
+                    else:
+                        aliases.discard(target.value)
+        elif isinstance(small, cst.Expr) and _appends_sharing(small.value, name, aliases):
+            return small
+    return None
 
 
 def _writes_into(fn: "cst.FunctionDef | cst.Lambda", name: str) -> List[Tuple]:
@@ -1827,30 +1836,18 @@ def _writes_into(fn: "cst.FunctionDef | cst.Lambda", name: str) -> List[Tuple]:
     if isinstance(fn, cst.Lambda):
         method_write(fn.body, None)
         return found
-
-    def walk(statements) -> bool:
-        for line in statements:
-            stmt = line.node if type(line) is SuiteLine else line  # the CST statement (as the interpreter keeps it)
-            if isinstance(line, (cst.SimpleStatementLine, SuiteLine)):
-                for small in line.body:
-                    if isinstance(small, cst.Expr):
-                        method_write(small.value, stmt)
-                    elif isinstance(small, cst.AugAssign) and isinstance(small.target, cst.Name) \
-                            and small.target.value == name:
-                        found.append((small, stmt, "hook", small.operator.__class__.__name__, small.target))
-                    elif isinstance(small, cst.Assign):
-                        for t in small.targets:
-                            if isinstance(t.target, cst.Subscript) and isinstance(t.target.value, cst.Name) \
-                                    and t.target.value.value == name:
-                                found.append((small, stmt, "hook", "[]=", t.target.value))
-                            elif isinstance(t.target, cst.Name) and t.target.value == name:
-                                return False  # rebound: later writes are into something else
-            elif isinstance(stmt, (cst.If, cst.For, cst.While, cst.With, cst.Try)):
-                if not walk(children_statements(stmt)):
-                    return False
-        return True
-
-    walk(body_statements(fn.body))
+    for small, stmt in _hook_small_statements(fn):
+        if isinstance(small, cst.Expr):
+            method_write(small.value, stmt)
+        elif isinstance(small, cst.AugAssign) and isinstance(small.target, cst.Name) and small.target.value == name:
+            found.append((small, stmt, "hook", small.operator.__class__.__name__, small.target))
+        elif isinstance(small, cst.Assign):
+            for t in small.targets:
+                if isinstance(t.target, cst.Subscript) and isinstance(t.target.value, cst.Name) \
+                        and t.target.value.value == name:
+                    found.append((small, stmt, "hook", "[]=", t.target.value))
+                elif isinstance(t.target, cst.Name) and t.target.value == name:
+                    return found  # rebound: later writes are into something else
     return found
 
 

@@ -728,6 +728,7 @@ class Probe:
             key = t.untyped_storage().data_ptr()
             if not key:
                 continue
+            geom = None
             if self._hooked_outputs and self._module_depth:
                 geom = _geometry(t)
                 if loc is None:
@@ -742,7 +743,8 @@ class Probe:
                     owner_info = (owner, o._version)  # a write through an alias: does o's counter move too?
             if not live and owner_info is None and call is None and backward_call is None:
                 continue
-            geom = _geometry(t)
+            if geom is None:
+                geom = _geometry(t)
             if loc is None:
                 loc = self._location(str(func))
             if call is not None:

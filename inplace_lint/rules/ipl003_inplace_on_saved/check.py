@@ -21,13 +21,17 @@ def _by_label(record) -> tuple:
     return record[0], record[2]
 
 
+def _condition_text(when) -> str:
+    """The text of a branch condition (pairs of source text and truth value): `flag` is true and `mode` is false."""
+    return " and ".join(f"`{text}` is {'true' if value else 'false'}" for text, value in when)
+
+
 def _branch_condition(records) -> str:
     """`` when `self.resize_identity` is true`` for a tensor saved only in one branch of an ``if`` (``records`` of
     ``saved_by(..., maybe=True)``): torch raises on the paths that ran the save. "" when some save is certain."""
     if any(not when for _, _, when in records):
         return ""
-    paths = sorted({" and ".join(f"`{text}` is {'true' if value else 'false'}" for text, value in when)
-                    for _, _, when in records})
+    paths = sorted({_condition_text(when) for _, _, when in records})
     return " when " + " or ".join(paths)
 
 
@@ -196,7 +200,7 @@ class InplaceOnSaved(Check):
         node, step, opt = event.node, event.step, event.optimizer
         loss = expr_text(node.func.value) if isinstance(node.func, cst.Attribute) else expr_text(node.args[0].value)
 
-        condition = " and ".join(f"`{text}` is {'true' if value else 'false'}" for text, value in event.when)
+        condition = _condition_text(event.when)
 
         def message(line_of) -> str:
             when = " on the loop's next pass" if line_of(node) < line_of(step) else ""
