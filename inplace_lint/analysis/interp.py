@@ -450,7 +450,7 @@ class Interpreter(TorchSemantics):
         counts: Dict[str, int] = {}
         calls: Dict[str, cst.Call] = {}
         for stmt in body_statements(cls.node.body):
-            if not isinstance(stmt, cst.FunctionDef):
+            if type(stmt) is not cst.FunctionDef:
                 continue
             params = _all_params(stmt)
             if not params or is_static(stmt):
@@ -459,8 +459,8 @@ class Interpreter(TorchSemantics):
             for small in _assignments(stmt):
                 for attr in _assigned_self_attrs(small, first):
                     counts[attr] = counts.get(attr, 0) + 1
-                    if (stmt.name.value != "__init__" and isinstance(small, cst.Assign)
-                            and isinstance(small.value, cst.Call)):
+                    if (stmt.name.value != "__init__" and type(small) is cst.Assign
+                            and type(small.value) is cst.Call):
                         calls[attr] = small.value
         out: Dict[str, Value] = {}
         for attr, call in calls.items():
@@ -536,14 +536,14 @@ class Interpreter(TorchSemantics):
             env[name] = value
         params = node.params
         all_params = list(params.posonly_params) + list(params.params) + list(params.kwonly_params)
-        if isinstance(params.star_arg, cst.Param):
+        if type(params.star_arg) is cst.Param:
             all_params.append(params.star_arg)
         if params.star_kwarg is not None:
             all_params.append(params.star_kwarg)
         role = None
         if fn.cls is not None and fn.cls.is_autograd_function and node.name.value in ("forward", "backward"):
             role = node.name.value
-            has_setup = any(isinstance(st, cst.FunctionDef) and st.name.value == "setup_context"
+            has_setup = any(type(st) is cst.FunctionDef and st.name.value == "setup_context"
                             for st in body_statements(fn.cls.node.body))
             skip = 0 if (role == "forward" and has_setup) else 1  # ctx comes first unless setup_context is used
             fn.role = role
@@ -831,7 +831,7 @@ class Interpreter(TorchSemantics):
             finally:
                 self.imports = imports
         params = fnode.params
-        star = params.star_arg if isinstance(params.star_arg, cst.Param) else None
+        star = params.star_arg if type(params.star_arg) is cst.Param else None
         if fnode.decorators and not _is_property(fnode) and self.decorator_grad_mode(fnode) == (None, False):
             return None  # a decorator we do not know may replace the function
         names = [p.name.value for p in list(params.posonly_params) + list(params.params)]
@@ -849,7 +849,7 @@ class Interpreter(TorchSemantics):
         if not follow:
             return self.apply_summary(fn, node, bound, self.call_consts(fn, node, is_method))
         self.call_budget -= 1
-        if isinstance(params.star_kwarg, cst.Param):
+        if type(params.star_kwarg) is cst.Param:
             # ``def forward(self, x, **kwargs)``: a dict of the keyword arguments no named parameter takes
             named = {p.name.value for p in _all_params(fnode)}
             extra_kw = {k: v for k, v in kw.items() if k not in named}
@@ -905,8 +905,8 @@ class Interpreter(TorchSemantics):
                                   for other in stored[1:])})
         prev = self._enter(fn, callee, returns=[], consts=consts)
         for p in list(params.posonly_params) + list(params.params) + list(params.kwonly_params):
-            if p.name.value not in bound and (isinstance(p.default, (cst.Name, cst.Attribute)) or isinstance(
-                    p.default, cst.Call) and (self.qualname(p.default.func) or "").startswith("torch.nn.")):
+            if p.name.value not in bound and (type(p.default) in (cst.Name, cst.Attribute) or type(
+                    p.default) is cst.Call and (self.qualname(p.default.func) or "").startswith("torch.nn.")):
                 # a parameter the call leaves to its default (``optimizer_class=optim.Adam``): the default's value
                 default = self.ev(p.default)
                 if default and not all(o.kind == UNKNOWN for o in default):
@@ -1087,7 +1087,7 @@ class Interpreter(TorchSemantics):
     def call_consts(self, fn: _Function, node, is_method: bool) -> Dict[str, object]:
         """The parameters of ``fn`` that hold a constant for this call (see ``const``) and that its body never
         rebinds: name -> value."""
-        if not isinstance(node, cst.Call) or any(a.star for a in node.args):
+        if type(node) is not cst.Call or any(a.star for a in node.args):
             return {}
         named = _named_params(fn.node)
         given = _arguments_by_name(fn.node, node, 1 if is_method else 0)
@@ -1128,13 +1128,13 @@ class Interpreter(TorchSemantics):
             if not isinstance(stmt, (cst.SimpleStatementLine, SuiteLine)):
                 continue
             for small in stmt.body:
-                if not isinstance(small, cst.Assign) or len(small.targets) != 1:
+                if type(small) is not cst.Assign or len(small.targets) != 1:
                     continue
                 target, value_node = small.targets[0].target, small.value
                 pairs = [(target, value_node)]
-                if isinstance(target, (cst.Tuple, cst.List)) and isinstance(value_node, (cst.Tuple, cst.List)) \
+                if type(target) in (cst.Tuple, cst.List) and type(value_node) in (cst.Tuple, cst.List) \
                         and len(target.elements) == len(value_node.elements) and not any(
-                            isinstance(el, cst.StarredElement) for el in (*target.elements, *value_node.elements)):
+                            type(el) is cst.StarredElement for el in (*target.elements, *value_node.elements)):
                     # ``self.z_dim, self.n_critic = 8, 1``
                     pairs = [(t.value, v.value) for t, v in zip(target.elements, value_node.elements)]
                 for t, v in pairs:
@@ -1144,7 +1144,7 @@ class Interpreter(TorchSemantics):
                     value = self.const(v)
                     held = env.get(f"{self_name}.{attr}") if env is not None else None
                     if value is NOT_CONSTANT and held and (self._made_module(v, init.node, call, held) or (
-                            isinstance(v, cst.Name) and self.consts.get(v.value) is NOT_NONE
+                            type(v) is cst.Name and self.consts.get(v.value) is NOT_NONE
                             and all(o.kind == MODULE for o in held))):
                         # (or by a parameter the call gave a name surely not None: ``activation=activation``
                         # passed down from ``ARMA4NC(activation=nn.ReLU())``)
@@ -1159,12 +1159,12 @@ class Interpreter(TorchSemantics):
         ``fnode``, by the expression ``call`` gives it or by its default: never None."""
         if not held or not all(o.kind == MODULE for o in held):
             return False
-        if isinstance(expr, cst.Name) and isinstance(call, cst.Call) and not any(a.star for a in call.args):
+        if type(expr) is cst.Name and type(call) is cst.Call and not any(a.star for a in call.args):
             params = {p.name.value: p for p in _named_params(fnode)}
             if expr.value in params:
                 given = _arguments_by_name(fnode, call, 1)
                 expr = given.get(expr.value, params[expr.value].default)
-        return isinstance(expr, cst.Call) and all(o.node is expr for o in held)
+        return type(expr) is cst.Call and all(o.node is expr for o in held)
 
     def class_consts(self, fn: _Function) -> Dict[str, object]:
         """For a method analysed for no instance in particular: the attributes its class's own ``__init__`` sets to
@@ -1202,17 +1202,17 @@ class Interpreter(TorchSemantics):
         value = literal_value(node)
         if value is not NOT_CONSTANT:
             return value
-        if isinstance(node, cst.Attribute) and node.attr.value == "training" and self.state is not None \
+        if type(node) is cst.Attribute and node.attr.value == "training" and self.state is not None \
                 and self.state.training:
             # ``self.training`` of an instance whose mode is known (built, or ``model.eval()``)
             held = self.ev_quiet(node.value)
             flags = {self.state.training.get(o.site) if o.kind == MODULE else None for o in held}
             return flags.pop() if held and len(flags) == 1 and None not in flags else NOT_CONSTANT
-        if isinstance(node, cst.Attribute):  # ``self.flag`` that ``__init__`` set to one (``init_constants``)
+        if type(node) is cst.Attribute:  # ``self.flag`` that ``__init__`` set to one (``init_constants``)
             key = dotted(node)
             value = self.consts.get(key, NOT_CONSTANT) if key is not None else NOT_CONSTANT
             return NOT_CONSTANT if isinstance(value, _Marker) else value
-        if isinstance(node, cst.Name):
+        if type(node) is cst.Name:
             name = node.value
             if name in self.consts:
                 value = self.consts[name]
@@ -1232,37 +1232,37 @@ class Interpreter(TorchSemantics):
             if self._module_consts is None:
                 self._module_consts = module_constants(self.module)
             return self._module_consts.get(name, NOT_CONSTANT)
-        if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Not):
-            if isinstance(node.expression, cst.Name) and self.consts.get(node.expression.value) is LATER_PASS:
+        if type(node) is cst.UnaryOperation and type(node.operator) is cst.Not:
+            if type(node.expression) is cst.Name and self.consts.get(node.expression.value) is LATER_PASS:
                 return False  # ``not i`` past the first pass of ``enumerate``
             value = self.const(node.expression)
             return NOT_CONSTANT if value is NOT_CONSTANT else not value
-        if isinstance(node, cst.BooleanOperation):
+        if type(node) is cst.BooleanOperation:
             left = self.const(node.left)
             if left is NOT_CONSTANT:
                 return NOT_CONSTANT
-            if isinstance(node.operator, cst.And) and not left or isinstance(node.operator, cst.Or) and left:
+            if type(node.operator) is cst.And and not left or type(node.operator) is cst.Or and left:
                 return left
             return self.const(node.right)
-        if isinstance(node, cst.IfExp):
+        if type(node) is cst.IfExp:
             test = self.truth(node.test)
             if test is NOT_CONSTANT:
                 return NOT_CONSTANT
             return self.const(node.body if test else node.orelse)
-        if isinstance(node, cst.Call):
+        if type(node) is cst.Call:
             func = node.func
-            if (isinstance(func, cst.Name) and func.value == "len" and len(node.args) == 1 and not node.args[0].keyword
+            if (type(func) is cst.Name and func.value == "len" and len(node.args) == 1 and not node.args[0].keyword
                     and not node.args[0].star and self.state is not None and "len" not in self.state.env):
                 # ``len(layer_sizes)`` of a list known position by position
                 held = self.ev_quiet(node.args[0].value)
                 parts = seq_parts(next(iter(held))) if len(held) == 1 else None
                 return len(parts) if parts is not None else NOT_CONSTANT
-            if isinstance(func, cst.Attribute) and func.attr.value == "is_inference" and not node.args:
+            if type(func) is cst.Attribute and func.attr.value == "is_inference" and not node.args:
                 # ``cache.is_inference()`` of tensors all made in inference mode, or all not
                 held = self.ev_quiet(func.value)
                 kinds = {self.is_inference(o) if o.is_tensor else None for o in held}
                 return kinds.pop() if held and len(kinds) == 1 and None not in kinds else NOT_CONSTANT
-            if (isinstance(func, cst.Name) and func.value == "hasattr" and len(node.args) == 2 and self.state is not None
+            if (type(func) is cst.Name and func.value == "hasattr" and len(node.args) == 2 and self.state is not None
                     and "hasattr" not in self.state.env and not any(a.keyword or a.star for a in node.args)):
                 # ``hasattr(model, "enable_input_require_grads")`` of an instance of a class of ours that defines it
                 attr = literal_value(node.args[1].value)
@@ -1282,7 +1282,7 @@ class Interpreter(TorchSemantics):
                         for o in held):
                     return True
                 return NOT_CONSTANT
-            if (isinstance(func, cst.Name) and func.value in _CONST_BUILTINS and node.args and self.state is not None
+            if (type(func) is cst.Name and func.value in _CONST_BUILTINS and node.args and self.state is not None
                     and func.value not in self.state.env and not any(a.keyword or a.star for a in node.args)):
                 args = [self.const(a.value) for a in node.args]  # ``max(num_relations, 1)``
                 if all(type(a) in (int, float, bool) for a in args) and (func.value in ("max", "min") or len(args) == 1):
@@ -1290,7 +1290,7 @@ class Interpreter(TorchSemantics):
                         return _CONST_BUILTINS[func.value](*args)
                     except (ValueError, OverflowError):  # ``int(float("inf"))``
                         return NOT_CONSTANT
-            if isinstance(func, cst.Attribute) and func.attr.value in _STR_METHODS and not any(
+            if type(func) is cst.Attribute and func.attr.value in _STR_METHODS and not any(
                     a.keyword or a.star for a in node.args):
                 # ``'{}Norm{}d'.format(normalization.capitalize(), dimensions)``, ``name.lower()``
                 recv = self.const(func.value)
@@ -1303,17 +1303,17 @@ class Interpreter(TorchSemantics):
                         return NOT_CONSTANT
                     return value if len(value) <= 200 else NOT_CONSTANT
                 return NOT_CONSTANT
-            if (isinstance(func, cst.Attribute) and func.attr.value in _STR_PREDICATES and len(node.args) == 1
+            if (type(func) is cst.Attribute and func.attr.value in _STR_PREDICATES and len(node.args) == 1
                     and not node.args[0].keyword and not node.args[0].star):
                 recv, arg = self.const(func.value), self.const(node.args[0].value)
                 if isinstance(recv, str) and (isinstance(arg, str) or isinstance(arg, tuple) and all(
                         isinstance(a, str) for a in arg)):
                     return getattr(recv, func.attr.value)(arg)  # ``name.startswith("encoder.")``
             return self.predicate_const(node)
-        if isinstance(node, cst.Comparison) and all(isinstance(c.operator, cst.Equal) for c in node.comparisons):
+        if type(node) is cst.Comparison and all(type(c.operator) is cst.Equal for c in node.comparisons):
             # ``query.data_ptr() == key.data_ptr() == value.data_ptr()`` of one and the same tensor: True
             operands = [node.left, *(c.comparator for c in node.comparisons)]
-            if all(isinstance(e, cst.Call) and not e.args and isinstance(e.func, cst.Attribute)
+            if all(type(e) is cst.Call and not e.args and type(e.func) is cst.Attribute
                    and e.func.attr.value == "data_ptr" for e in operands):
                 held = {self.ev_quiet_chain(e.func.value) for e in operands}
                 if len(held) == 1:
@@ -1321,62 +1321,62 @@ class Interpreter(TorchSemantics):
                     if len(value) == 1 and next(iter(value)).is_tensor:
                         return True
                 return NOT_CONSTANT
-        if isinstance(node, cst.Comparison) and len(node.comparisons) == 1:
+        if type(node) is cst.Comparison and len(node.comparisons) == 1:
             op = node.comparisons[0].operator
-            if isinstance(node.left, cst.Name) and self.consts.get(node.left.value) is LATER_PASS:
+            if type(node.left) is cst.Name and self.consts.get(node.left.value) is LATER_PASS:
                 # the index of ``enumerate`` past its first pass: 1 or more
                 bound = self.const(node.comparisons[0].comparator)
                 if type(bound) is int:
-                    if isinstance(op, (cst.Equal, cst.LessThanEqual)) and bound < 1 or isinstance(
-                            op, cst.LessThan) and bound <= 1:
+                    if (type(op) in (cst.Equal, cst.LessThanEqual) and bound < 1
+                            or type(op) is cst.LessThan and bound <= 1):
                         return False
-                    if isinstance(op, (cst.NotEqual, cst.GreaterThan)) and bound < 1 or isinstance(
-                            op, cst.GreaterThanEqual) and bound <= 1:
+                    if (type(op) in (cst.NotEqual, cst.GreaterThan) and bound < 1
+                            or type(op) is cst.GreaterThanEqual and bound <= 1):
                         return True
-            if (isinstance(op, (cst.Is, cst.IsNot)) and isinstance(node.left, (cst.Attribute, cst.Name))
+            if (type(op) in (cst.Is, cst.IsNot) and type(node.left) in (cst.Attribute, cst.Name)
                     and self.surely_not_none(node.left)
                     and literal_value(node.comparisons[0].comparator) is None):
-                return isinstance(op, cst.IsNot)  # ``self.act is not None`` with a module built for it
+                return type(op) is cst.IsNot  # ``self.act is not None`` with a module built for it
             left, right = self.const(node.left), self.const(node.comparisons[0].comparator)
             if left is NOT_CONSTANT or right is NOT_CONSTANT:
                 return NOT_CONSTANT
             op = node.comparisons[0].operator
-            if isinstance(op, (cst.Equal, cst.Is)):
-                return left == right and type(left) is type(right) if isinstance(op, cst.Is) else left == right
-            if isinstance(op, (cst.NotEqual, cst.IsNot)):
-                return not (left == right and type(left) is type(right)) if isinstance(op, cst.IsNot) else left != right
-            if isinstance(op, (cst.In, cst.NotIn)) and (
+            if type(op) in (cst.Equal, cst.Is):
+                return left == right and type(left) is type(right) if type(op) is cst.Is else left == right
+            if type(op) in (cst.NotEqual, cst.IsNot):
+                return not (left == right and type(left) is type(right)) if type(op) is cst.IsNot else left != right
+            if type(op) in (cst.In, cst.NotIn) and (
                     isinstance(right, (tuple, list, frozenset)) or isinstance(right, str) and isinstance(left, str)):
                 try:
                     found = left in right  # ``"lora_" in name``, ``act in ("relu", "gelu")``
                 except TypeError:  # (an unhashable constant in a frozenset)
                     return NOT_CONSTANT
-                return found if isinstance(op, cst.In) else not found
+                return found if type(op) is cst.In else not found
             if type(left) in (int, float) and type(right) in (int, float):  # (not bool)
-                if isinstance(op, cst.LessThan):
+                if type(op) is cst.LessThan:
                     return left < right
-                if isinstance(op, cst.LessThanEqual):
+                if type(op) is cst.LessThanEqual:
                     return left <= right
-                if isinstance(op, cst.GreaterThan):
+                if type(op) is cst.GreaterThan:
                     return left > right
-                if isinstance(op, cst.GreaterThanEqual):
+                if type(op) is cst.GreaterThanEqual:
                     return left >= right
-        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, _INT_OPERATOR_TYPES):
+        if type(node) is cst.BinaryOperation and isinstance(node.operator, _INT_OPERATOR_TYPES):
             left, right = self.const(node.left), self.const(node.right)  # ``num_layers - 1``, ``step % n_critic``
-            if type(left) is int and type(right) is int and (right != 0 or not isinstance(
-                    node.operator, (cst.Modulo, cst.FloorDivide))):
+            if type(left) is int and type(right) is int and (
+                    right != 0 or type(node.operator) not in (cst.Modulo, cst.FloorDivide)):
                 return _INT_OPERATORS[type(node.operator)](left, right)
         return NOT_CONSTANT
 
     def surely_not_none(self, node: cst.BaseExpression) -> bool:
         """``node`` (a name or ``self.attr``) surely does not hold None here: a module or tensor made where it was
         bound (``NOT_NONE``, for a parameter when its argument is such a name)."""
-        if isinstance(node, cst.Name):
+        if type(node) is cst.Name:
             return self.consts.get(node.value) is NOT_NONE or (
                 self.state is not None and self.state.consts.get(node.value) is NOT_NONE)
-        if isinstance(node, cst.Attribute):
+        if type(node) is cst.Attribute:
             return self.consts.get(dotted(node) or "") is NOT_NONE
-        if isinstance(node, cst.Call):
+        if type(node) is cst.Call:
             # a torch layer built right there (``activation=nn.ReLU()``), a torch op or tensor method's result
             q = self.qualname(node.func) or ""
             return q.startswith("torch.nn.") and q.count(".") == 2 and q.split(".")[-1][:1].isupper() or \
@@ -1386,23 +1386,23 @@ class Interpreter(TorchSemantics):
     def made_here(self, value_node: cst.BaseExpression, value: Value) -> bool:
         """``value``, what ``value_node`` evaluated to, is modules or tensors that expression itself made (a
         constructor, a torch op): never None (what a call of a function returns may be None on another path)."""
-        if isinstance(value_node, cst.Name):
+        if type(value_node) is cst.Name:
             return self.surely_not_none(value_node)
         if self.returns_tensor(value_node):
             return True
-        return bool(value) and isinstance(value_node, (cst.Call, cst.BinaryOperation)) and all(
+        return bool(value) and type(value_node) in (cst.Call, cst.BinaryOperation) and all(
             o.node is value_node and (o.kind == MODULE or o.is_tensor) for o in value)
 
     def returns_tensor(self, expr: cst.BaseExpression, depth: int = 0) -> bool:
         """``expr`` is a call of a torch op (``torch.cat(...)``) or of a tensor method on a tensor
         (``torch.cat(query_box, dim=1).detach()``, ``x.clone()`` for ``x`` a tensor): a tensor, never None."""
-        if not isinstance(expr, cst.Call) or depth > 8:
+        if type(expr) is not cst.Call or depth > 8:
             return False
         func = expr.func
         q = self.qualname(func)
         if q is not None:
             return q.startswith("torch.") and (ops.saved_info(q) is not None or ops.is_view_function(q))
-        if not isinstance(func, cst.Attribute):
+        if type(func) is not cst.Attribute:
             return False
         name = func.attr.value
         if not (name in _TENSOR_RETURNING_METHODS or ops.is_view_method(name)
@@ -1417,17 +1417,17 @@ class Interpreter(TorchSemantics):
         """Whether the test ``node`` holds (True / False), or ``NOT_CONSTANT``. Beyond ``const``: ``a or b`` holds
         when one side does, ``a and b`` fails when one side does, whatever the other is
         (``seqlen > self._seq_len_cached or (self.training and self._cos_cached.is_inference())``)."""
-        if isinstance(node, cst.BooleanOperation):
+        if type(node) is cst.BooleanOperation:
             left, right = self.truth(node.left), self.truth(node.right)
-            if isinstance(node.operator, cst.Or):
+            if type(node.operator) is cst.Or:
                 if left is True or right is True:
                     return True
                 return False if left is False and right is False else NOT_CONSTANT
             if left is False or right is False:
                 return False
             return True if left is True and right is True else NOT_CONSTANT
-        if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Not) and isinstance(
-                node.expression, cst.BooleanOperation):
+        if (type(node) is cst.UnaryOperation and type(node.operator) is cst.Not
+                and type(node.expression) is cst.BooleanOperation):
             value = self.truth(node.expression)
             return NOT_CONSTANT if value is NOT_CONSTANT else not value
         value = self.const(node)
@@ -1606,9 +1606,9 @@ class Interpreter(TorchSemantics):
     def qualname(self, node: cst.BaseExpression) -> Optional[str]:
         """The canonical qualified name of an imported thing, or None (local names shadow imports)."""
         head = node
-        while isinstance(head, cst.Attribute):
+        while type(head) is cst.Attribute:
             head = head.value
-        if not isinstance(head, cst.Name):
+        if type(head) is not cst.Name:
             return None
         name = head.value
         if self.state is not None and name in self.state.env:
@@ -1881,7 +1881,7 @@ class Interpreter(TorchSemantics):
             handler = table.get(type(stmt))
             if handler is not None:
                 handler(stmt)
-            elif isinstance(stmt, cst.Match):
+            elif type(stmt) is cst.Match:
                 self.ex_Match(stmt)
             else:
                 self.visit_generic(stmt)
@@ -1899,7 +1899,7 @@ class Interpreter(TorchSemantics):
 
     def sx_Expr(self, stmt: cst.Expr) -> None:
         value = stmt.value
-        if isinstance(value, cst.Call):
+        if type(value) is cst.Call:
             q = self.qualname(value.func)
             if q == "torch.set_grad_enabled" and value.args:
                 mode = self.flag(value.args[0].value)
@@ -1910,7 +1910,7 @@ class Interpreter(TorchSemantics):
         self.ev(value)
 
     def sx_Assign(self, stmt: cst.Assign) -> None:
-        if all(isinstance(t.target, cst.Name) for t in stmt.targets):
+        if all(type(t.target) is cst.Name for t in stmt.targets):
             names = [t.target.value for t in stmt.targets]
             value = self.ev_rebinding(stmt.value, names)
             for target in stmt.targets:
@@ -1923,7 +1923,7 @@ class Interpreter(TorchSemantics):
 
     def sx_AnnAssign(self, stmt: cst.AnnAssign) -> None:
         if stmt.value is not None:
-            if isinstance(stmt.target, cst.Name):
+            if type(stmt.target) is cst.Name:
                 value = self.ev_rebinding(stmt.value, [stmt.target.value])
                 self.assign(stmt.target, value, stmt.value)
                 self.renew([stmt.target.value])
@@ -1944,10 +1944,10 @@ class Interpreter(TorchSemantics):
             self.mark_used((rhs,))
             self.inplace(stmt, target, cur, "augassign", op, operand=rhs)
             # ``x += y`` keeps the object; ``x[i] += y`` writes through the view
-            if isinstance(target, cst.Subscript):
+            if type(target) is cst.Subscript:
                 base = self.ev(target.value)
                 self.inplace(stmt, target.value, base, "setitem", op, _advanced_index(target), operand=rhs)
-        elif isinstance(target, cst.Subscript):
+        elif type(target) is cst.Subscript:
             base = self.ev(target.value)
             if self.tensor_objs(base):
                 self.inplace(stmt, target.value, base, "setitem", op, _advanced_index(target), operand=rhs)
@@ -1956,11 +1956,11 @@ class Interpreter(TorchSemantics):
             added = rhs if len(rhs) == 1 and next(iter(rhs)).kind == SEQ else EMPTY
             parts = seq_parts(next(iter(added))) if added else None
             self.grow_list(cur, self.iter_elems(rhs, stmt), appended=parts)
-        elif isinstance(target, cst.Name) and not cur and self.tensor_objs(rhs):
+        elif type(target) is cst.Name and not cur and self.tensor_objs(rhs):
             # ``total += loss`` where ``total`` holds a number (``total = 0``): a new tensor, ``total + loss`` (made
             # by the statement: not the tensor the right-hand side's last call returned)
             self.assign(target, self.derived(stmt, (cur, rhs), label=op[:-1]), stmt.value)
-        elif isinstance(target, (cst.Name, cst.Attribute)) and self.maybe_tensor(cur):
+        elif type(target) in (cst.Name, cst.Attribute) and self.maybe_tensor(cur):
             if self.saved_by(cur) or self.function_tensor_input(target, cur):
                 self.inplace(stmt, target, cur, "augassign", op)
             if self.tensor_objs(rhs) or any(o.kind == GRAD for o in rhs) or _mentions_grad(stmt.value):
@@ -1974,7 +1974,7 @@ class Interpreter(TorchSemantics):
                 or not all(o.root() in fn.inputs for o in value):
             return False
         name = dotted(target)
-        return name is not None and any(isinstance(e, cst.Name) and e.value == name for e in returned_values(fn.node))
+        return name is not None and any(type(e) is cst.Name and e.value == name for e in returned_values(fn.node))
 
     def sx_Return(self, stmt: cst.Return) -> None:
         v = EMPTY
@@ -2017,7 +2017,7 @@ class Interpreter(TorchSemantics):
     def imported_functions(self, stmt) -> Dict[str, _Function]:
         """``from helpers import sgd_step`` where ``helpers`` is a file of the project: local name -> the function,
         to be analysed at each call with the call's arguments."""
-        if self.project is None or not isinstance(stmt, cst.ImportFrom) or isinstance(stmt.names, cst.ImportStar):
+        if self.project is None or type(stmt) is not cst.ImportFrom or type(stmt.names) is cst.ImportStar:
             return {}
         module = dotted(stmt.module) if stmt.module is not None else None
         if stmt.module is not None and module is None:
@@ -2026,12 +2026,12 @@ class Interpreter(TorchSemantics):
         from_dir = home.path.parent if home is not None else None
         out: Dict[str, _Function] = {}
         for alias in stmt.names:
-            if not isinstance(alias.name, cst.Name):
+            if type(alias.name) is not cst.Name:
                 continue
             home = self.project.function(module, len(stmt.relative), alias.name.value, from_dir)
             if home is None:
                 continue
-            local = alias.asname.name.value if alias.asname is not None and isinstance(alias.asname.name, cst.Name) \
+            local = alias.asname.name.value if alias.asname is not None and type(alias.asname.name) is cst.Name \
                 else alias.name.value
             out[local] = self.foreign_function(home, alias.name.value)
         return out
@@ -2057,10 +2057,10 @@ class Interpreter(TorchSemantics):
         return env
 
     def sx_Del(self, stmt: cst.Del) -> None:
-        targets = stmt.target.elements if isinstance(stmt.target, (cst.Tuple, cst.List)) else [stmt.target]
+        targets = stmt.target.elements if type(stmt.target) in (cst.Tuple, cst.List) else [stmt.target]
         for t in targets:
-            node = t.value if isinstance(t, cst.Element) else t
-            if isinstance(node, cst.Subscript):  # ``del xs[i]``
+            node = t.value if type(t) is cst.Element else t
+            if type(node) is cst.Subscript:  # ``del xs[i]``
                 self.forget_positions(frozenset(o for o in self.ev(node.value) if o.kind == SEQ))
             key = dotted(node)
             if key is not None and self.state is not None:
@@ -2083,9 +2083,9 @@ class Interpreter(TorchSemantics):
         if taken is not NOT_CONSTANT:  # ``if activation == "relu":`` with the argument known: one branch runs
             if taken:
                 self.exec_block(body_statements(node.body))
-            elif isinstance(node.orelse, cst.If):
+            elif type(node.orelse) is cst.If:
                 self.ex_If(node.orelse)
-            elif isinstance(node.orelse, cst.Else):
+            elif type(node.orelse) is cst.Else:
                 self.exec_block(body_statements(node.orelse.body))
             return
         before = self.state
@@ -2100,9 +2100,9 @@ class Interpreter(TorchSemantics):
         self.narrow_isinstance(node.test, False)
         narrowed_else = self.narrow_grad(node.test, False)
         orelse = node.orelse
-        if isinstance(orelse, cst.If):
+        if type(orelse) is cst.If:
             self.ex_If(orelse)
-        elif isinstance(orelse, cst.Else):
+        elif type(orelse) is cst.Else:
             self.exec_block(body_statements(orelse.body))
         if after_then is not None and self.state is not None and before is not None:
             # both paths go on: past the ``if``, neither path's narrowing holds
@@ -2124,7 +2124,7 @@ class Interpreter(TorchSemantics):
         """The results computed inside ``expr`` are turned into a Python value right away (``float(t.max())``,
         ``t.sum().item()``): nothing references their graphs, which torch frees with what they saved."""
         s = self.state
-        if s is None or not s.saved or isinstance(expr, (cst.Name, cst.Attribute)):
+        if s is None or not s.saved or type(expr) in (cst.Name, cst.Attribute):
             return
         nodes = {id(n) for n in _calls_and_operations(expr)}
         if not nodes:
@@ -2157,9 +2157,9 @@ class Interpreter(TorchSemantics):
                 return
             s.env[name] = frozenset(o for o in value if o.kind != MODULE or o.cls in wanted)
             return
-        if not (isinstance(test, cst.Call) and isinstance(test.func, cst.Name)
+        if not (type(test) is cst.Call and type(test.func) is cst.Name
                 and test.func.value == "isinstance" and len(test.args) == 2
-                and isinstance(test.args[0].value, cst.Name)):
+                and type(test.args[0].value) is cst.Name):
             return
         name = test.args[0].value.value
         value = s.env.get(name)
@@ -2171,7 +2171,7 @@ class Interpreter(TorchSemantics):
             return
         if not polarity or not value or not any(o.kind == MODULE for o in value):
             return
-        exprs = [e.value for e in spec.elements] if isinstance(spec, cst.Tuple) else [spec]
+        exprs = [e.value for e in spec.elements] if type(spec) is cst.Tuple else [spec]
         wanted = set()
         for e in exprs:
             q = self.qualname(e)
@@ -2187,21 +2187,21 @@ class Interpreter(TorchSemantics):
         """``type(m) is C`` / ``type(m) == C`` / ``type(m) in {C1, C2}`` (a set, tuple or list literal), with
         ``type(m)`` written out or held by a name bound to it (``t = type(m)``): the name ``m`` and the class
         expressions; None for any other test."""
-        if not (isinstance(test, cst.Comparison) and len(test.comparisons) == 1):
+        if not (type(test) is cst.Comparison and len(test.comparisons) == 1):
             return None
         op, right = test.comparisons[0].operator, test.comparisons[0].comparator
         left = test.left
-        if isinstance(left, cst.Name) and self.state is not None and left.value in self.type_aliases:
+        if type(left) is cst.Name and self.state is not None and left.value in self.type_aliases:
             name = self.type_aliases[left.value]
-        elif (isinstance(left, cst.Call) and isinstance(left.func, cst.Name) and left.func.value == "type"
-              and len(left.args) == 1 and isinstance(left.args[0].value, cst.Name)):
+        elif (type(left) is cst.Call and type(left.func) is cst.Name and left.func.value == "type"
+              and len(left.args) == 1 and type(left.args[0].value) is cst.Name):
             name = left.args[0].value.value
         else:
             return None
-        if isinstance(op, (cst.Is, cst.Equal)):
+        if type(op) in (cst.Is, cst.Equal):
             return name, [right]
-        if isinstance(op, cst.In) and isinstance(right, (cst.Set, cst.Tuple, cst.List)) and all(
-                isinstance(el, cst.Element) for el in right.elements):
+        if type(op) is cst.In and type(right) in (cst.Set, cst.Tuple, cst.List) and all(
+                type(el) is cst.Element for el in right.elements):
             return name, [el.value for el in right.elements]
         return None
 
@@ -2252,27 +2252,27 @@ class Interpreter(TorchSemantics):
         when grad mode is off). ``params``: inside a helper's ``return`` (a predicate called in an ``if``), its
         parameters -> the caller's names passed for them (None: not a name)."""
         none: Tuple[Optional[bool], FrozenSet[str]] = (None, frozenset())
-        while isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        while type(test) is cst.UnaryOperation and type(test.operator) is cst.Not:
             test, polarity = test.expression, not polarity
-        if isinstance(test, cst.BooleanOperation):
+        if type(test) is cst.BooleanOperation:
             ga, na = self.grad_facts(test.left, polarity, params, depth)
             gb, nb = self.grad_facts(test.right, polarity, params, depth)
-            if isinstance(test.operator, cst.And) == polarity:  # both hold
+            if (type(test.operator) is cst.And) == polarity:  # both hold
                 names = _ALL_NAMES if _ALL_NAMES in (na, nb) else na | nb
                 return (ga if ga is not None else gb), names
             # one of them holds: what both say
             names = nb if na is _ALL_NAMES else na if nb is _ALL_NAMES else na & nb
             return (ga if ga == gb else None), names
-        if isinstance(test, cst.Call) and not test.args:
+        if type(test) is cst.Call and not test.args:
             q = self.qualname(test.func)
             if q == "torch.is_grad_enabled":
                 return polarity, (frozenset() if polarity else _ALL_NAMES)
-        if isinstance(test, cst.Attribute) and test.attr.value == "requires_grad":
+        if type(test) is cst.Attribute and test.attr.value == "requires_grad":
             name = dotted(test.value)
             if params is not None:
                 name = params.get(name) if name in params else None
             return (None, frozenset((name,))) if name is not None and not polarity else none
-        if isinstance(test, cst.Call) and depth < 2 and params is None and self.state is not None:
+        if type(test) is cst.Call and depth < 2 and params is None and self.state is not None:
             return self.predicate_facts(test, polarity, depth)
         return none
 
@@ -2287,13 +2287,13 @@ class Interpreter(TorchSemantics):
     def one_return_function(self, call: cst.Call) -> Optional[Tuple[cst.FunctionDef, cst.Return]]:
         """For a call (no ``*args``) of a function of this project, by its name, whose body is one ``return`` of
         an expression (docstring and comments aside): its definition and that ``return``."""
-        if any(a.star for a in call.args) or not isinstance(call.func, cst.Name) or self.state is None:
+        if any(a.star for a in call.args) or type(call.func) is not cst.Name or self.state is None:
             return None
         value = self.state.env.get(call.func.value)
         if not value or len(value) != 1:
             return None
         f = next(iter(value))
-        fn = self.fn_by_qual.get(f.cls) if f.kind == FUNC and not isinstance(f.node, cst.Lambda) else None
+        fn = self.fn_by_qual.get(f.cls) if f.kind == FUNC and type(f.node) is not cst.Lambda else None
         fnode = fn.node if fn is not None else None
         if fnode is None or fnode.decorators:
             return None
@@ -2315,7 +2315,7 @@ class Interpreter(TorchSemantics):
             if value is NOT_CONSTANT:
                 return NOT_CONSTANT
             consts[p.name.value] = value
-        if any(isinstance(n, cst.Name) and n.value not in consts and n.value not in ("None", "True", "False")
+        if any(type(n) is cst.Name and n.value not in consts and n.value not in ("None", "True", "False")
                for n in _nodes(ret.value)):
             return NOT_CONSTANT  # it reads something besides its parameters
         outer = self.consts
@@ -2540,10 +2540,10 @@ class Interpreter(TorchSemantics):
     def enumerate_index(self, node: cst.For) -> Optional[str]:
         """``i`` of ``for i, x in enumerate(xs):`` (one argument, the builtin); None for any other loop."""
         it, target = node.iter, node.target
-        if not (isinstance(it, cst.Call) and isinstance(it.func, cst.Name) and it.func.value == "enumerate"
+        if not (type(it) is cst.Call and type(it.func) is cst.Name and it.func.value == "enumerate"
                 and len(it.args) == 1 and not it.args[0].keyword and not it.args[0].star
-                and isinstance(target, (cst.Tuple, cst.List)) and len(target.elements) == 2
-                and isinstance(target.elements[0], cst.Element) and isinstance(target.elements[0].value, cst.Name)
+                and type(target) in (cst.Tuple, cst.List) and len(target.elements) == 2
+                and type(target.elements[0]) is cst.Element and type(target.elements[0].value) is cst.Name
                 and self.state is not None and "enumerate" not in self.state.env):
             return None
         return target.elements[0].value.value
@@ -2603,8 +2603,8 @@ class Interpreter(TorchSemantics):
         range(num_layers):`` building layers, ``if i < n - 1: layers.append(nn.ReLU())``) runs pass by pass, ``i`` a
         constant in each. None for any other loop."""
         call = node.iter
-        if (not isinstance(node.target, cst.Name) or node.orelse is not None or not isinstance(call, cst.Call)
-                or not isinstance(call.func, cst.Name) or call.func.value != "range" or self.state is None
+        if (type(node.target) is not cst.Name or node.orelse is not None or type(call) is not cst.Call
+                or type(call.func) is not cst.Name or call.func.value != "range" or self.state is None
                 or "range" in self.state.env or not 1 <= len(call.args) <= 3
                 or any(a.keyword or a.star for a in call.args)):
             return None
@@ -2639,8 +2639,8 @@ class Interpreter(TorchSemantics):
         parameter, ``name`` a constant and ``p`` that parameter (``p.requires_grad = "lora_" in name`` freezes what
         it names). None for any other loop."""
         target = node.target
-        if (len(it) != 1 or not isinstance(target, (cst.Tuple, cst.List)) or len(target.elements) != 2
-                or not all(isinstance(el, cst.Element) and isinstance(el.value, cst.Name) for el in target.elements)):
+        if (len(it) != 1 or type(target) not in (cst.Tuple, cst.List) or len(target.elements) != 2
+                or not all(type(el) is cst.Element and type(el.value) is cst.Name for el in target.elements)):
             return None
         o = next(iter(it))
         named = self.named_params_lists.get(o.site) if o.kind == NAMED_PARAMS else None
@@ -2736,7 +2736,7 @@ class Interpreter(TorchSemantics):
         out = after_body
         for h in node.handlers:
             self.state = handler_entry.copy() if handler_entry is not None else None
-            if self.state is not None and h.name is not None and isinstance(h.name.name, cst.Name):
+            if self.state is not None and h.name is not None and type(h.name.name) is cst.Name:
                 self.state.bind(h.name.name.value, UNKNOWN_VALUE)
             self.exec_block(body_statements(h.body))
             out = join_states(out, self.state)
@@ -2830,9 +2830,9 @@ class Interpreter(TorchSemantics):
         # class body: methods are queued (``__init__`` analysed at once), other statements run in a scratch state
         self.state = State()
         for stmt in body_statements(node.body):
-            if isinstance(stmt, cst.FunctionDef):
+            if type(stmt) is cst.FunctionDef:
                 self.ex_FunctionDef(stmt)
-            elif isinstance(stmt, cst.ClassDef):
+            elif type(stmt) is cst.ClassDef:
                 self.current_cls = None
                 self.ex_ClassDef(stmt)
                 self.current_cls = info
@@ -2853,7 +2853,7 @@ class Interpreter(TorchSemantics):
     def forward_clobbers_input(self, cls: cst.ClassDef, info: _ClassInfo) -> bool:
         """Does ``forward`` write its first input in place (before rebinding it)? Top-level statements only."""
         fwd = next((st for st in body_statements(cls.body)
-                    if isinstance(st, cst.FunctionDef) and st.name.value == "forward"), None)
+                    if type(st) is cst.FunctionDef and st.name.value == "forward"), None)
         if fwd is None or len(fwd.params.params) < 2:
             return False
         x = fwd.params.params[1].name.value
@@ -2861,21 +2861,21 @@ class Interpreter(TorchSemantics):
             if not isinstance(st, (cst.SimpleStatementLine, SuiteLine)):
                 return False
             for small in st.body:
-                if isinstance(small, cst.AugAssign) and isinstance(small.target, cst.Name) and small.target.value == x:
+                if type(small) is cst.AugAssign and type(small.target) is cst.Name and small.target.value == x:
                     return True
-                if isinstance(small, (cst.Assign, cst.Expr)):
+                if type(small) in (cst.Assign, cst.Expr):
                     value = small.value
-                    if isinstance(small, cst.Assign):
+                    if type(small) is cst.Assign:
                         for t in small.targets:
                             tt = t.target
-                            if isinstance(tt, cst.Subscript) and isinstance(tt.value, cst.Name) and tt.value.value == x:
+                            if type(tt) is cst.Subscript and type(tt.value) is cst.Name and tt.value.value == x:
                                 return True
-                    if (isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute)
-                            and isinstance(value.func.value, cst.Name) and value.func.value.value == x
+                    if (type(value) is cst.Call and type(value.func) is cst.Attribute
+                            and type(value.func.value) is cst.Name and value.func.value.value == x
                             and ops.is_inplace_method(value.func.attr.value)):
                         return True
-                    if isinstance(small, cst.Assign) and any(
-                        isinstance(t.target, cst.Name) and t.target.value == x for t in small.targets
+                    if type(small) is cst.Assign and any(
+                        type(t.target) is cst.Name and t.target.value == x for t in small.targets
                     ):
                         return False  # rebound before any in-place write
         return False
@@ -2890,11 +2890,11 @@ class Interpreter(TorchSemantics):
         s = self.state
         if s is None:
             return
-        if isinstance(target, cst.Name):
+        if type(target) is cst.Name:
             s.bind(target.value, value)
-            if (isinstance(value_node, cst.Call) and isinstance(value_node.func, cst.Name)
+            if (type(value_node) is cst.Call and type(value_node.func) is cst.Name
                     and value_node.func.value == "type" and len(value_node.args) == 1
-                    and isinstance(value_node.args[0].value, cst.Name)):
+                    and type(value_node.args[0].value) is cst.Name):
                 self.type_aliases[target.value] = value_node.args[0].value.value  # ``t = type(m)``
             elif target.value in self.type_aliases:
                 del self.type_aliases[target.value]
@@ -2911,17 +2911,17 @@ class Interpreter(TorchSemantics):
             if self.current is None and self.current_cls is None:
                 self.module_bindings[target.value] = self.module_bindings.get(target.value, 0) + 1
             return
-        if isinstance(target, (cst.Tuple, cst.List)):
+        if type(target) in (cst.Tuple, cst.List):
             elems = target.elements
             parts = self.unpack(value, len(elems), target)
             for el, part in zip(elems, parts):
                 t = el.value
-                if isinstance(el, cst.StarredElement):
+                if type(el) is cst.StarredElement:
                     self.assign(t, UNKNOWN_VALUE, None)
                 else:
                     self.assign(t, part, None)
             return
-        if isinstance(target, cst.Attribute):
+        if type(target) is cst.Attribute:
             base_val = self.ev(target.value)
             attr = target.attr.value
             if attr == "requires_grad":
@@ -2947,7 +2947,7 @@ class Interpreter(TorchSemantics):
                     elif key in self.consts:
                         self.consts = {k: v for k, v in self.consts.items() if k != key}
             return
-        if isinstance(target, cst.Subscript):
+        if type(target) is cst.Subscript:
             base_val = self.ev(target.value)
             self.ev_slices(target)
             seqs = frozenset(o for o in base_val if o.kind == SEQ)
@@ -2960,7 +2960,7 @@ class Interpreter(TorchSemantics):
                 self.inplace(self.small or self.stmt, target.value, base_val, "setitem", "[]=", _advanced_index(target),
                              operand=value)
             return
-        if isinstance(target, cst.StarredElement):
+        if type(target) is cst.StarredElement:
             self.assign(target.value, UNKNOWN_VALUE, None)
 
     def run_setter(self, target: cst.Attribute, base: Value, attr: str, value: Value) -> None:
@@ -3030,13 +3030,13 @@ class Interpreter(TorchSemantics):
         return self.ev_generic(node)
 
     def ev_generic(self, node) -> Value:
-        if isinstance(node, (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)):
+        if type(node) in (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp):
             return self.ev_Comprehension(node)
-        if isinstance(node, cst.BooleanOperation):
+        if type(node) is cst.BooleanOperation:
             a = self.ev(node.left)
             b = self.ev(node.right)
             return join_values(a, b)
-        if isinstance(node, cst.Comparison):
+        if type(node) is cst.Comparison:
             # ``t.abs() < eps``: a comparison's result never requires grad, so what its operands computed is
             # referenced by nothing once it is made; torch frees those graphs with what they saved
             for operand in [node.left] + [c.comparator for c in node.comparisons]:
@@ -3044,11 +3044,11 @@ class Interpreter(TorchSemantics):
                 self.ev(operand)
                 s = self.state
                 if s is not None and s.saved and s.saved is not before \
-                        and not isinstance(operand, (cst.Name, cst.Attribute)) and not _binds(operand):
+                        and type(operand) not in (cst.Name, cst.Attribute) and not _binds(operand):
                     self.forget_saves_in(operand)  # (only when it saved something: ``record_saves`` makes a new dict)
             return UNKNOWN_VALUE
-        if isinstance(node, cst.Dict) and node.elements and all(
-                isinstance(el, cst.DictElement) and isinstance(literal_value(el.key), str) for el in node.elements):
+        if type(node) is cst.Dict and node.elements and all(
+                type(el) is cst.DictElement and isinstance(literal_value(el.key), str) for el in node.elements):
             # ``{"relu": nn.ReLU, "gelu": nn.GELU}``: what each key holds (an activation registry read by key)
             entries: Dict[Optional[str], Value] = {}
             for el in node.elements:
@@ -3058,28 +3058,28 @@ class Interpreter(TorchSemantics):
                 return UNKNOWN_VALUE
             self.dict_entries[id(node)] = entries
             return frozenset((self.obj(SEQ, id(node), elems=held, meta=UNORDERED),))
-        if isinstance(node, cst.Dict) and not node.elements:
+        if type(node) is cst.Dict and not node.elements:
             # ``enc_s = {}``: a container whose items are what item assignments put in it (``enc_s[j] = {}``,
             # ``enc_s[0][i] = h0``), read back by any key
             return frozenset((self.obj(SEQ, id(node), meta=UNORDERED, node=node),))
-        if isinstance(node, (cst.Dict, cst.Set)):
+        if type(node) in (cst.Dict, cst.Set):
             for el in node.elements:
-                if isinstance(el, cst.DictElement):
+                if type(el) is cst.DictElement:
                     self.ev(el.key)
                     self.ev(el.value)
-                elif isinstance(el, (cst.Element, cst.StarredDictElement, cst.StarredElement)):
+                elif type(el) in (cst.Element, cst.StarredDictElement, cst.StarredElement):
                     self.ev(el.value)
             return UNKNOWN_VALUE
-        if isinstance(node, (cst.FormattedString,)):
+        if type(node) in (cst.FormattedString,):
             for part in node.parts:
-                if isinstance(part, cst.FormattedStringExpression):
+                if type(part) is cst.FormattedStringExpression:
                     self.ev(part.expression)
             return UNKNOWN_VALUE
-        if isinstance(node, (cst.Await, cst.Yield, cst.StarredElement)):
+        if type(node) in (cst.Await, cst.Yield, cst.StarredElement):
             inner = getattr(node, "expression", None) or getattr(node, "value", None)
             if isinstance(inner, cst.BaseExpression):
                 self.ev(inner)
-            elif isinstance(inner, cst.From):
+            elif type(inner) is cst.From:
                 self.ev(inner.item)
             return UNKNOWN_VALUE
         return UNKNOWN_VALUE
@@ -3109,7 +3109,7 @@ class Interpreter(TorchSemantics):
         """``(lambda x: x ** 2)(t)``: its body with the parameters bound to the arguments (then unbound again)."""
         s = self.state
         params = list(node.params.posonly_params) + list(node.params.params) + list(node.params.kwonly_params)
-        if s is None or node.params.star_arg is not None and isinstance(node.params.star_arg, cst.Param) \
+        if s is None or node.params.star_arg is not None and type(node.params.star_arg) is cst.Param \
                 or node.params.star_kwarg is not None:
             return UNKNOWN_VALUE
         names = [p.name.value for p in params]
@@ -3204,7 +3204,7 @@ class Interpreter(TorchSemantics):
         f = next(iter(fval))
         if f.kind != FUNC:
             return None
-        if isinstance(f.node, cst.Lambda):
+        if type(f.node) is cst.Lambda:
             def apply(value: Value) -> Value:
                 return self.call_lambda(f.node, [value], {})
         else:
@@ -3239,10 +3239,10 @@ class Interpreter(TorchSemantics):
     def ev_UnaryOperation(self, node: cst.UnaryOperation) -> Value:
         v = self.ev(node.expression)
         self.note_grad_tensor_use(node.expression)
-        if isinstance(node.operator, cst.Not):
+        if type(node.operator) is cst.Not:
             return EMPTY
         if self.tensor_objs(v):
-            return self.derived(node, (v,), key="operator.neg" if isinstance(node.operator, cst.Minus) else None,
+            return self.derived(node, (v,), key="operator.neg" if type(node.operator) is cst.Minus else None,
                                 args={0: v})
         return UNKNOWN_VALUE
 
@@ -3251,7 +3251,7 @@ class Interpreter(TorchSemantics):
         b = self.ev(node.right)
         self.note_grad_tensor_use(node.left)
         self.note_grad_tensor_use(node.right)
-        if isinstance(node.operator, cst.Add) and a and b and all(o.kind == SEQ for o in a) \
+        if type(node.operator) is cst.Add and a and b and all(o.kind == SEQ for o in a) \
                 and all(o.kind == SEQ for o in b):
             # ``list(enc.parameters()) + list(dec.parameters())``, ``[x] + outs``: a list of both lists' elements
             elems = frozenset(x for o in a | b for x in o.elems)
@@ -3267,7 +3267,7 @@ class Interpreter(TorchSemantics):
         parts = []
         for el in node.elements:
             v = self.ev(el.value)
-            parts.append(UNKNOWN_VALUE if isinstance(el, cst.StarredElement) else v)
+            parts.append(UNKNOWN_VALUE if type(el) is cst.StarredElement else v)
         elems = frozenset(o for p in parts for o in p)
         if len(elems) > 12:
             elems = UNKNOWN_VALUE
@@ -3280,7 +3280,7 @@ class Interpreter(TorchSemantics):
         if positions is not None:
             return frozenset((self.obj(SEQ, id(node), elems=elt if len(elt) <= 12 else UNKNOWN_VALUE,
                                        extra=tuple(positions)),))
-        if isinstance(node, (cst.ListComp, cst.GeneratorExp)):
+        if type(node) in (cst.ListComp, cst.GeneratorExp):
             # (how many elements, in which order, is not known: not an empty list)
             return frozenset((self.obj(SEQ, id(node), elems=elt if len(elt) <= 12 else UNKNOWN_VALUE,
                                        meta=UNORDERED),))
@@ -3293,7 +3293,7 @@ class Interpreter(TorchSemantics):
         saved = s.copy()
         fors = _comp_fors(node.for_in)
         positions: Optional[List[Value]] = None
-        if isinstance(node, (cst.ListComp, cst.GeneratorExp)) and len(fors) == 1 and not fors[0].ifs:
+        if type(node) in (cst.ListComp, cst.GeneratorExp) and len(fors) == 1 and not fors[0].ifs:
             # over a list or tuple known position by position, with no filter: one element per position, each
             # computed from its own (``[F.softmax(e) for e in (edges, nodes)]`` unpacks like the tuple)
             it = self.ev(fors[0].iter)
@@ -3313,7 +3313,7 @@ class Interpreter(TorchSemantics):
                 self.assign(comp.target, self.iter_elems(it, comp), None)
                 for cond in comp.ifs:
                     self.ev(cond.test)
-            if isinstance(node, cst.DictComp):
+            if type(node) is cst.DictComp:
                 self.ev(node.key)
                 elt = self.ev(node.value)
             else:
@@ -3343,7 +3343,7 @@ class Interpreter(TorchSemantics):
 
     def const_slice(self, node: cst.Subscript) -> Optional[Tuple[Optional[int], Optional[int]]]:
         """``(lower, upper)`` of ``x[a:b]`` with constant (or absent) bounds and no step; None for anything else."""
-        if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Slice) or node.slice[0].slice.step:
+        if len(node.slice) != 1 or type(node.slice[0].slice) is not cst.Slice or node.slice[0].slice.step:
             return None
         sl = node.slice[0].slice
         bounds = []
@@ -3357,9 +3357,9 @@ class Interpreter(TorchSemantics):
     def ev_slices(self, node: cst.Subscript) -> None:
         for el in node.slice:
             sl = el.slice
-            if isinstance(sl, cst.Index):
+            if type(sl) is cst.Index:
                 self.ev(sl.value)
-            elif isinstance(sl, cst.Slice):
+            elif type(sl) is cst.Slice:
                 for part in (sl.lower, sl.upper, sl.step):
                     if part is not None:
                         self.ev(part)
@@ -3374,7 +3374,7 @@ class Interpreter(TorchSemantics):
         for o in base:
             k = o.kind
             if k == SEQ and o.site in self.dict_entries and len(node.slice) == 1 \
-                    and isinstance(node.slice[0].slice, cst.Index):
+                    and type(node.slice[0].slice) is cst.Index:
                 # ``ACTIVATIONS[name]``: what the key holds when it is known (a literal, a parameter given one),
                 # else what any key holds
                 entries = self.dict_entries[o.site]
@@ -3560,9 +3560,9 @@ class Interpreter(TorchSemantics):
     def note_grad_tensor_use(self, expr: cst.BaseExpression) -> None:
         """``expr`` is computed with: when it is ``n.grad`` (or ``n.grad.data``), ``n`` has a populated gradient,
         so it is a leaf that requires grad."""
-        if isinstance(expr, cst.Attribute) and expr.attr.value == "data":
+        if type(expr) is cst.Attribute and expr.attr.value == "data":
             expr = expr.value
-        if isinstance(expr, cst.Attribute) and expr.attr.value == "grad" and self.state is not None:
+        if type(expr) is cst.Attribute and expr.attr.value == "grad" and self.state is not None:
             base = self.ev_quiet(expr.value)
             for o in base:
                 if o.kind == UNKNOWN and o.site != "unknown":
@@ -3690,7 +3690,7 @@ class Interpreter(TorchSemantics):
         q = self.qualname(func)
         if q is not None:
             return self.qual_call(node, q)
-        if isinstance(func, cst.Attribute):
+        if type(func) is cst.Attribute:
             if _is_super_call(func.value):
                 result = self.super_call(node, func.attr.value)
                 if result is not None:
@@ -3709,7 +3709,7 @@ class Interpreter(TorchSemantics):
             out = self.method_call(node, func, recv)
             self._recv_of = (id(node), recv)
             return out
-        if isinstance(func, cst.Name):
+        if type(func) is cst.Name:
             name = func.value
             if self.state is not None and name in self.state.env:
                 return self.call_value(node, self.state.env[name])
@@ -3876,7 +3876,7 @@ class Interpreter(TorchSemantics):
         for f in fval:
             if f.kind == FUNC and isinstance(f.site, tuple) and f.site[0] == "fn-apply":
                 out.update(self.custom_function_apply(node, frozenset(f.extra), pos))
-            elif f.kind == FUNC and isinstance(f.node, cst.Lambda):
+            elif f.kind == FUNC and type(f.node) is cst.Lambda:
                 out.update(self.call_lambda(f.node, pos, kw))
             elif f.kind == FUNC:
                 self.record_call(f.cls)
@@ -3912,7 +3912,8 @@ class Interpreter(TorchSemantics):
                 self.mark_used(pos)
                 self.mark_used(kw.values())
                 out.add(self.obj(UNKNOWN, ("call", id(node))))
-        if isinstance(node.func, cst.Attribute) and isinstance(node.func.value, cst.Name) and node.func.value.value == "self" and self.current_cls is not None:
+        if (type(node.func) is cst.Attribute and type(node.func.value) is cst.Name
+                and node.func.value.value == "self" and self.current_cls is not None):
             self.record_call(f"{self.current_cls.name}.{node.func.attr.value}")
         self.stale_through_unknown(out, pos, kw)
         return frozenset(out) if out else UNKNOWN_VALUE
@@ -3988,7 +3989,7 @@ def _values_and_indices_call(node: cst.BaseExpression) -> bool:
     """``node`` is a call of one of ``_VALUES_AND_INDICES`` that returns (values, indices): a method with an
     argument, or ``torch.<name>(x, ...)`` with more than ``x`` (``sort``/``topk``/``kthvalue``/``mode``/``cum*``
     always return the pair)."""
-    if not isinstance(node, cst.Call) or not isinstance(node.func, cst.Attribute):
+    if type(node) is not cst.Call or type(node.func) is not cst.Attribute:
         return False
     name = node.func.attr.value
     if name not in _VALUES_AND_INDICES:
@@ -3998,21 +3999,21 @@ def _values_and_indices_call(node: cst.BaseExpression) -> bool:
     # only with a dimension: ``dim=`` or an integer where it goes (``torch.max(a, b)`` is elementwise)
     if any(a.keyword is not None and a.keyword.value == "dim" for a in node.args):
         return True
-    is_torch = isinstance(node.func.value, cst.Name) and node.func.value.value == "torch"
+    is_torch = type(node.func.value) is cst.Name and node.func.value.value == "torch"
     positional = [a.value for a in node.args if a.keyword is None and not a.star]
     at = 1 if is_torch else 0
     if len(positional) <= at:
         return False
     dim = positional[at]
-    if isinstance(dim, cst.UnaryOperation) and isinstance(dim.operator, cst.Minus):
+    if type(dim) is cst.UnaryOperation and type(dim.operator) is cst.Minus:
         dim = dim.expression
-    return isinstance(dim, cst.Integer)
+    return type(dim) is cst.Integer
 
 
 def _condition(test: cst.BaseExpression, polarity: bool) -> Tuple[str, bool]:
     """The branch condition "``test`` is ``polarity``", as ``(text, polarity)`` with any leading ``not`` taken off
     the text (``not x`` true is ``x`` false)."""
-    while isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+    while type(test) is cst.UnaryOperation and type(test.operator) is cst.Not:
         test, polarity = test.expression, not polarity
     while isinstance(test, cst.BaseExpression) and test.lpar and test.rpar:
         test = test.with_changes(lpar=(), rpar=())
@@ -4039,8 +4040,8 @@ def _is_property(fnode: cst.FunctionDef) -> bool:
 
 def _is_setter(fnode: cst.FunctionDef) -> bool:
     """Decorated ``@<its name>.setter``: a property setter."""
-    return any(isinstance(d.decorator, cst.Attribute) and d.decorator.attr.value == "setter"
-               and isinstance(d.decorator.value, cst.Name) and d.decorator.value.value == fnode.name.value
+    return any(type(d.decorator) is cst.Attribute and d.decorator.attr.value == "setter"
+               and type(d.decorator.value) is cst.Name and d.decorator.value.value == fnode.name.value
                for d in fnode.decorators)
 
 
@@ -4059,7 +4060,7 @@ def _leaves_loop(body) -> bool:
             return False
 
         def on_visit(self, n: cst.CSTNode) -> bool:
-            if isinstance(n, (cst.Break, cst.Return, cst.Raise, cst.Yield)):
+            if type(n) in (cst.Break, cst.Return, cst.Raise, cst.Yield):
                 found.append(n)
             return not found and super().on_visit(n)
 
@@ -4071,7 +4072,7 @@ def _all_params(fnode: cst.FunctionDef) -> List[cst.Param]:
     p = fnode.params
     out = list(p.posonly_params) + list(p.params) + list(p.kwonly_params)
     for star in (p.star_arg, p.star_kwarg):
-        if isinstance(star, cst.Param):
+        if type(star) is cst.Param:
             out.append(star)
     return out
 
@@ -4088,10 +4089,10 @@ def _holds_module(o: Obj) -> bool:
 def _single_return(fnode: cst.FunctionDef) -> Optional[cst.Return]:
     """The ``return <expression>`` that is the whole body of ``fnode`` (docstring and comments aside), or None."""
     stmts = [st for st in body_statements(fnode.body) if not is_docstring(st)]
-    if len(stmts) != 1 or not isinstance(stmts[0], cst.SimpleStatementLine) or len(stmts[0].body) != 1:
+    if len(stmts) != 1 or type(stmts[0]) is not cst.SimpleStatementLine or len(stmts[0].body) != 1:
         return None
     ret = stmts[0].body[0]
-    return ret if isinstance(ret, cst.Return) and ret.value is not None else None
+    return ret if type(ret) is cst.Return and ret.value is not None else None
 
 
 def _is_getter(fnode: cst.FunctionDef) -> bool:
@@ -4101,7 +4102,7 @@ def _is_getter(fnode: cst.FunctionDef) -> bool:
     if ret is None:
         return False
     expr = ret.value
-    if isinstance(expr, cst.Call) and not expr.args:
+    if type(expr) is cst.Call and not expr.args:
         expr = expr.func
     params = _all_params(fnode)
     key = dotted(expr)
@@ -4117,9 +4118,9 @@ def _is_tiny(fnode: cst.FunctionDef) -> bool:
     while todo and count <= 3:
         stmt = todo.pop()
         count += 1
-        if isinstance(stmt, (cst.For, cst.While, cst.FunctionDef, cst.ClassDef, cst.Try, cst.With)):
+        if type(stmt) in (cst.For, cst.While, cst.FunctionDef, cst.ClassDef, cst.Try, cst.With):
             return False
-        if isinstance(stmt, cst.If):
+        if type(stmt) is cst.If:
             todo.extend(children_statements(stmt))  # (its body, and its ``elif``/``else``)
     return count <= 3
 
@@ -4127,12 +4128,12 @@ def _is_tiny(fnode: cst.FunctionDef) -> bool:
 def _tests_first_pass(n: cst.CSTNode, name: str) -> bool:
     """``n`` tells the first pass of a loop over ``enumerate`` by its index ``name``: ``name == 0``, ``name > 0``,
     ``name != 0``, ``not name``."""
-    if isinstance(n, cst.Comparison) and isinstance(n.left, cst.Name) and n.left.value == name \
+    if type(n) is cst.Comparison and type(n.left) is cst.Name and n.left.value == name \
             and len(n.comparisons) == 1:
         right = n.comparisons[0].comparator
-        return isinstance(right, cst.Integer) and right.value in ("0", "1")
-    return (isinstance(n, cst.UnaryOperation) and isinstance(n.operator, cst.Not)
-            and isinstance(n.expression, cst.Name) and n.expression.value == name)
+        return type(right) is cst.Integer and right.value in ("0", "1")
+    return (type(n) is cst.UnaryOperation and type(n.operator) is cst.Not
+            and type(n.expression) is cst.Name and n.expression.value == name)
 
 
 def _known_tuple(value: Value) -> bool:
@@ -4169,9 +4170,9 @@ _BINOP_KEYS = {
 def _binop_key(node: cst.BinaryOperation) -> Optional[str]:
     key = _BINOP_KEYS.get(type(node.operator))
     if key == "operator.pow":
-        if isinstance(node.right, (cst.Integer, cst.Float)) or isinstance(node.right, cst.UnaryOperation):
+        if type(node.right) in (cst.Integer, cst.Float) or type(node.right) is cst.UnaryOperation:
             return "operator.pow@scalar"
-        if isinstance(node.left, (cst.Integer, cst.Float)):
+        if type(node.left) in (cst.Integer, cst.Float):
             return "operator.pow@rscalar"
     return key
 
@@ -4188,12 +4189,12 @@ def _basic_index(node: cst.Subscript, holds_int: Callable[[str], bool]) -> bool:
     ``holds_int(name)``: is that name known to hold a Python int?"""
     for el in node.slice:
         sl = el.slice
-        if isinstance(sl, cst.Slice):
+        if type(sl) is cst.Slice:
             continue
         v = sl.value
-        if isinstance(v, cst.UnaryOperation):
+        if type(v) is cst.UnaryOperation:
             v = v.expression
-        if isinstance(v, cst.Ellipsis) or (isinstance(v, cst.Name) and v.value == "None") \
+        if type(v) is cst.Ellipsis or (type(v) is cst.Name and v.value == "None") \
                 or _int_expression(v, holds_int):
             continue
         return False
@@ -4202,12 +4203,12 @@ def _basic_index(node: cst.Subscript, holds_int: Callable[[str], bool]) -> bool:
 
 def _int_expression(v: cst.BaseExpression, holds_int: Callable[[str], bool]) -> bool:
     """``2``, ``i``, ``t - 1``, ``2 * i + 1``: ints and names holding ints under ``+ - * // %``."""
-    if isinstance(v, cst.Integer) or (isinstance(v, cst.Name) and holds_int(v.value)):
+    if type(v) is cst.Integer or (type(v) is cst.Name and holds_int(v.value)):
         return True
-    if isinstance(v, cst.UnaryOperation) and isinstance(v.operator, cst.Minus):
+    if type(v) is cst.UnaryOperation and type(v.operator) is cst.Minus:
         return _int_expression(v.expression, holds_int)
-    if isinstance(v, cst.BinaryOperation) and isinstance(
-            v.operator, (cst.Add, cst.Subtract, cst.Multiply, cst.FloorDivide, cst.Modulo)):
+    if type(v) is cst.BinaryOperation and type(v.operator) in (
+            cst.Add, cst.Subtract, cst.Multiply, cst.FloorDivide, cst.Modulo):
         return _int_expression(v.left, holds_int) and _int_expression(v.right, holds_int)
     return False
 
@@ -4215,10 +4216,10 @@ def _int_expression(v: cst.BaseExpression, holds_int: Callable[[str], bool]) -> 
 def _advanced_index(node: cst.Subscript) -> bool:
     for el in node.slice:
         sl = el.slice
-        if isinstance(sl, cst.Index):
+        if type(sl) is cst.Index:
             v = sl.value
-            if isinstance(v, (cst.List, cst.Comparison, cst.Call)) or (
-                isinstance(v, cst.Name) and v.value not in ("None",)
+            if type(v) in (cst.List, cst.Comparison, cst.Call) or (
+                type(v) is cst.Name and v.value not in ("None",)
             ):
                 return True
     return False
@@ -4229,9 +4230,9 @@ def _tensor_style_index(node: cst.Subscript) -> bool:
     if len(node.slice) > 1:
         return True
     sl = node.slice[0].slice
-    if isinstance(sl, cst.Index):
-        return isinstance(sl.value, (cst.Comparison, cst.Ellipsis)) or (
-            isinstance(sl.value, cst.UnaryOperation) and isinstance(sl.value.operator, cst.BitInvert))
+    if type(sl) is cst.Index:
+        return type(sl.value) in (cst.Comparison, cst.Ellipsis) or (
+            type(sl.value) is cst.UnaryOperation and type(sl.value.operator) is cst.BitInvert)
     return False
 
 
@@ -4241,30 +4242,30 @@ def _attribute_name_pattern(node: cst.BaseExpression) -> Optional[str]:
     value = literal_value(node)
     if isinstance(value, str):
         return value
-    if isinstance(node, cst.FormattedString):
+    if type(node) is cst.FormattedString:
         text = ""
         for part in node.parts:
-            text += part.value if isinstance(part, cst.FormattedStringText) else "*"
+            text += part.value if type(part) is cst.FormattedStringText else "*"
         return text
     return None
 
 
 def _const_str_index(node: cst.Subscript) -> Optional[str]:
-    if len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
+    if len(node.slice) == 1 and type(node.slice[0].slice) is cst.Index:
         v = node.slice[0].slice.value
-        if isinstance(v, cst.SimpleString):
+        if type(v) is cst.SimpleString:
             s = v.evaluated_value
             return s if isinstance(s, str) else None
     return None
 
 
 def _const_int_index(node: cst.Subscript) -> Optional[int]:
-    if len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
+    if len(node.slice) == 1 and type(node.slice[0].slice) is cst.Index:
         v = node.slice[0].slice.value
         neg = False
-        if isinstance(v, cst.UnaryOperation) and isinstance(v.operator, cst.Minus):
+        if type(v) is cst.UnaryOperation and type(v.operator) is cst.Minus:
             v, neg = v.expression, True
-        if isinstance(v, cst.Integer):
+        if type(v) is cst.Integer:
             try:
                 i = int(v.value, 0)
             except ValueError:
@@ -4275,13 +4276,13 @@ def _const_int_index(node: cst.Subscript) -> Optional[int]:
 
 def _mentions_grad(node: cst.BaseExpression) -> bool:
     """Does the expression read some ``.grad`` (e.g. ``lr * p.grad``)? Cheap: only binary operations and calls."""
-    if isinstance(node, cst.Attribute):
+    if type(node) is cst.Attribute:
         return node.attr.value == "grad" or _mentions_grad(node.value)
-    if isinstance(node, cst.BinaryOperation):
+    if type(node) is cst.BinaryOperation:
         return _mentions_grad(node.left) or _mentions_grad(node.right)
-    if isinstance(node, cst.UnaryOperation):
+    if type(node) is cst.UnaryOperation:
         return _mentions_grad(node.expression)
-    if isinstance(node, cst.Call):
+    if type(node) is cst.Call:
         return _mentions_grad(node.func) or any(_mentions_grad(a.value) for a in node.args)
     return False
 
@@ -4298,7 +4299,7 @@ def _widen(state: State) -> State:
 def _self_attrs_assigned_outside_init(cls: cst.ClassDef) -> Set[str]:
     out: Set[str] = set()
     for stmt in body_statements(cls.body):
-        if isinstance(stmt, cst.FunctionDef) and stmt.name.value != "__init__":
+        if type(stmt) is cst.FunctionDef and stmt.name.value != "__init__":
             _collect_self_assign(body_statements(stmt.body), out)
     return out
 
@@ -4307,12 +4308,12 @@ def _assigned_self_attrs(small: cst.CSTNode, self_name: str) -> List[str]:
     """The attributes of ``self_name`` an ``Assign``/``AnnAssign``/``AugAssign`` sets, through tuple and starred
     targets too (``self.a, self.b = ...``)."""
     out: List[str] = []
-    todo = [t.target for t in small.targets] if isinstance(small, cst.Assign) else [small.target]
+    todo = [t.target for t in small.targets] if type(small) is cst.Assign else [small.target]
     while todo:
         target = todo.pop()
-        if isinstance(target, (cst.Tuple, cst.List)):
+        if type(target) in (cst.Tuple, cst.List):
             todo.extend(el.value for el in target.elements)
-        elif isinstance(target, cst.StarredElement):
+        elif type(target) is cst.StarredElement:
             todo.append(target.value)
         attr = _self_attr(target, self_name)
         if attr is not None:
@@ -4322,7 +4323,7 @@ def _assigned_self_attrs(small: cst.CSTNode, self_name: str) -> List[str]:
 
 def _self_attr(target: cst.BaseExpression, self_name: str) -> Optional[str]:
     """``x`` of a target ``self.x``, else None."""
-    if isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) and target.value.value == self_name:
+    if type(target) is cst.Attribute and type(target.value) is cst.Name and target.value.value == self_name:
         return target.attr.value
     return None
 
@@ -4336,14 +4337,14 @@ def _assignments(fnode: cst.FunctionDef) -> List[cst.CSTNode]:
         body = todo.pop()
         for stmt in body_statements(body):
             if isinstance(stmt, (cst.SimpleStatementLine, SuiteLine)):
-                out.extend(small for small in stmt.body if isinstance(small, (cst.Assign, cst.AnnAssign,
-                                                                              cst.AugAssign)))
-            elif isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
+                out.extend(small for small in stmt.body if type(small) in (cst.Assign, cst.AnnAssign,
+                                                                              cst.AugAssign))
+            elif type(stmt) in (cst.FunctionDef, cst.ClassDef):
                 continue
             else:
                 for attr in ("body", "orelse", "finalbody"):
                     part = getattr(stmt, attr, None)
-                    if isinstance(part, cst.BaseSuite) or isinstance(part, (cst.If, cst.Else, cst.Finally)):
+                    if isinstance(part, cst.BaseSuite) or type(part) in (cst.If, cst.Else, cst.Finally):
                         todo.append(part)
                 for handler in getattr(stmt, "handlers", ()) or ():
                     todo.append(handler.body)
@@ -4357,16 +4358,16 @@ def _collect_self_assign(stmts, out: Set[str]) -> None:
         if isinstance(stmt, (cst.SimpleStatementLine, SuiteLine)):
             for small in stmt.body:
                 targets = []
-                if isinstance(small, cst.Assign):
+                if type(small) is cst.Assign:
                     targets = [t.target for t in small.targets]
-                elif isinstance(small, cst.AnnAssign):
+                elif type(small) is cst.AnnAssign:
                     targets = [small.target]
                 for t in targets:
-                    for el in (t.elements if isinstance(t, (cst.Tuple, cst.List)) else [t]):
-                        node = el.value if isinstance(el, (cst.Element, cst.StarredElement)) else el
-                        if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and node.value.value == "self":
+                    for el in (t.elements if type(t) in (cst.Tuple, cst.List) else [t]):
+                        node = el.value if type(el) in (cst.Element, cst.StarredElement) else el
+                        if type(node) is cst.Attribute and type(node.value) is cst.Name and node.value.value == "self":
                             out.add(node.attr.value)
-        elif isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
+        elif type(stmt) in (cst.FunctionDef, cst.ClassDef):
             continue
         else:
             _collect_self_assign(children_statements(stmt), out)
@@ -4399,15 +4400,15 @@ def _inplace_written_names(body) -> Set[str]:
             names.add(name)
 
     for n in _nodes(body):
-        if isinstance(n, cst.AugAssign):
+        if type(n) is cst.AugAssign:
             add(n.target)
-        elif isinstance(n, cst.Assign):
+        elif type(n) is cst.Assign:
             for t in n.targets:
-                if isinstance(t.target, cst.Subscript):
+                if type(t.target) is cst.Subscript:
                     add(t.target.value)
-        elif isinstance(n, cst.Call):
+        elif type(n) is cst.Call:
             func = n.func
-            if isinstance(func, cst.Attribute) and func.attr.value.endswith("_") \
+            if type(func) is cst.Attribute and func.attr.value.endswith("_") \
                     and not func.attr.value.startswith("_"):
                 add(func.value)
             for a in n.args:
@@ -4420,7 +4421,7 @@ def _inplace_written_names(body) -> Set[str]:
 
 def _is_super_call(expr: cst.BaseExpression) -> bool:
     """``super()`` (or ``super(Cls, self)``)."""
-    return (isinstance(expr, cst.Call) and isinstance(expr.func, cst.Name) and expr.func.value == "super"
+    return (type(expr) is cst.Call and type(expr.func) is cst.Name and expr.func.value == "super"
             and len(expr.args) in (0, 2))
 
 
@@ -4495,11 +4496,17 @@ def analyze_for_fixes(source: str, path: str, rules) -> Tuple[Optional[cst.Modul
 
     The cyclic garbage collector is paused meanwhile: the trees and the interpreter's objects are freed by reference
     counting (``_interpret`` breaks the interpreter's cycle), and a collection while a file is analysed would walk
-    its whole tree, again and again (about a tenth of the run's time)."""
+    its whole tree, again and again (about a tenth of the run's time).
+
+    Without a finding there is nothing to fix: the module comes back as None, freed before the collector runs again
+    (the first collection after the pause would walk every node still alive, once per file)."""
     from .guard import gc_paused
 
     with gc_paused():
-        return _analyze_for_fixes(source, path, rules)
+        module, text, diags = _analyze_for_fixes(source, path, rules)
+        if not diags:
+            module = None
+        return module, text, diags
 
 
 def _analyze_for_fixes(source: str, path: str, rules) -> Tuple[Optional[cst.Module], str, List[Diagnostic]]:
@@ -4590,11 +4597,11 @@ def _maybe_activation(p: cst.Param) -> bool:
 def _is_stub(node: cst.FunctionDef) -> bool:
     """A ``def`` whose body is ``...`` alone (how the pre-filter leaves a function to be parsed on demand)."""
     body = node.body
-    if not isinstance(body, cst.IndentedBlock) or len(body.body) != 1:
+    if type(body) is not cst.IndentedBlock or len(body.body) != 1:
         return False
     line = body.body[0]
-    return (isinstance(line, cst.SimpleStatementLine) and len(line.body) == 1 and isinstance(line.body[0], cst.Expr)
-            and isinstance(line.body[0].value, cst.Ellipsis))
+    return (type(line) is cst.SimpleStatementLine and len(line.body) == 1 and type(line.body[0]) is cst.Expr
+            and type(line.body[0].value) is cst.Ellipsis)
 
 
 def _known_positions(value: Value) -> bool:
@@ -4606,19 +4613,19 @@ def _known_positions(value: Value) -> bool:
         # the ``*args`` of the call being analysed: the positional arguments it was given (none: left unexpanded,
         # as the builtins read their arguments by position)
         return bool(o.extra)
-    return (o.kind == SEQ and bool(o.extra) and isinstance(o.node, (cst.List, cst.Tuple))
+    return (o.kind == SEQ and bool(o.extra) and type(o.node) in (cst.List, cst.Tuple)
             and len(o.extra) == len(o.node.elements)
-            and not any(isinstance(el, cst.StarredElement) for el in o.node.elements))
+            and not any(type(el) is cst.StarredElement for el in o.node.elements))
 
 
 def _binds(expr: cst.BaseExpression) -> bool:
     """Whether ``expr`` binds a name (``(y := t.abs()) < eps``: ``y`` keeps that graph alive)."""
-    return any(isinstance(n, cst.NamedExpr) for n in _nodes(expr))
+    return any(type(n) is cst.NamedExpr for n in _nodes(expr))
 
 
 def _slice_index(node: cst.Subscript) -> bool:
     """``x[a:b]`` (one slice, no other index)."""
-    return len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Slice)
+    return len(node.slice) == 1 and type(node.slice[0].slice) is cst.Slice
 
 
 def _calls_and_operations(expr: cst.BaseExpression) -> List[cst.CSTNode]:
@@ -4630,7 +4637,7 @@ def _calls_and_operations(expr: cst.BaseExpression) -> List[cst.CSTNode]:
             return False
 
         def on_visit(self, node: cst.CSTNode) -> bool:
-            if isinstance(node, (cst.Call, cst.BinaryOperation, cst.UnaryOperation, cst.Subscript)):
+            if type(node) in (cst.Call, cst.BinaryOperation, cst.UnaryOperation, cst.Subscript):
                 found.append(node)
             return super().on_visit(node)
 
@@ -4651,21 +4658,21 @@ class _StoredAttrs(cst.CSTVisitor):
         self.dynamic = False
 
     def _targets(self, target: cst.BaseExpression) -> None:
-        if isinstance(target, cst.Attribute):
+        if type(target) is cst.Attribute:
             self.names.add(target.attr.value)
-        elif isinstance(target, (cst.Tuple, cst.List)):
+        elif type(target) in (cst.Tuple, cst.List):
             for el in target.elements:
                 self._targets(el.value)
-        elif isinstance(target, cst.StarredElement):
+        elif type(target) is cst.StarredElement:
             self._targets(target.value)
 
     def on_visit(self, node: cst.CSTNode) -> bool:
         if isinstance(node, self._HOLDERS):
             self._targets(node.target)
-        elif isinstance(node, cst.WithItem) and node.asname is not None:
+        elif type(node) is cst.WithItem and node.asname is not None:
             self._targets(node.asname.name)
-        elif isinstance(node, cst.Name) and node.value in ("setattr", "delattr", "vars", "__dict__"):
+        elif type(node) is cst.Name and node.value in ("setattr", "delattr", "vars", "__dict__"):
             self.dynamic = True
-        elif isinstance(node, cst.Attribute) and node.attr.value in ("__dict__", "__setattr__"):
+        elif type(node) is cst.Attribute and node.attr.value in ("__dict__", "__setattr__"):
             self.dynamic = True  # (``ns.__dict__.update(...)``: by computed name)
         return True

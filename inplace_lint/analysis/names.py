@@ -54,10 +54,10 @@ def canonical(qualname: str) -> str:
 def dotted(node: cst.BaseExpression) -> Optional[str]:
     """``a.b.c`` for a Name/Attribute chain, else None."""
     parts = []
-    while isinstance(node, cst.Attribute):
+    while type(node) is cst.Attribute:
         parts.append(node.attr.value)
         node = node.value
-    if isinstance(node, cst.Name):
+    if type(node) is cst.Name:
         parts.append(node.value)
         parts.reverse()
         return ".".join(parts)
@@ -71,36 +71,36 @@ def _module_name(node: cst.BaseExpression) -> str:
 def record_import(stmt: cst.CSTNode, imports: Dict[str, str]) -> list:
     """Update ``imports`` (local name -> qualified name) from an Import/ImportFrom; return the bound local names."""
     bound = []
-    if isinstance(stmt, cst.Import):
+    if type(stmt) is cst.Import:
         for alias in stmt.names:
             full = _module_name(alias.name)
-            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+            if alias.asname is not None and type(alias.asname.name) is cst.Name:
                 local = alias.asname.name.value
                 imports[local] = full
             else:
                 local = full.split(".")[0]
                 imports[local] = local
             bound.append(local)
-    elif isinstance(stmt, cst.ImportFrom):
+    elif type(stmt) is cst.ImportFrom:
         if stmt.relative or stmt.module is None:
-            if not isinstance(stmt.names, cst.ImportStar):
+            if type(stmt.names) is not cst.ImportStar:
                 for alias in stmt.names:
                     local = (
                         alias.asname.name.value
-                        if alias.asname is not None and isinstance(alias.asname.name, cst.Name)
+                        if alias.asname is not None and type(alias.asname.name) is cst.Name
                         else _module_name(alias.name)
                     )
                     imports.pop(local, None)
                     bound.append(local)
             return bound
         mod = _module_name(stmt.module)
-        if isinstance(stmt.names, cst.ImportStar):
+        if type(stmt.names) is cst.ImportStar:
             return bound
         for alias in stmt.names:
             name = _module_name(alias.name)
             local = (
                 alias.asname.name.value
-                if alias.asname is not None and isinstance(alias.asname.name, cst.Name)
+                if alias.asname is not None and type(alias.asname.name) is cst.Name
                 else name
             )
             imports[local] = f"{mod}.{name}"
@@ -140,9 +140,9 @@ NO_CHANGE = _NoChange()  # the expression does not set grad mode
 
 def literal_bool(node: cst.BaseExpression) -> Optional[bool]:
     """True/False for the literals ``True``/``False`` and integer literals (``0`` is False), else None (unknown)."""
-    if isinstance(node, cst.Name) and node.value in ("True", "False"):
+    if type(node) is cst.Name and node.value in ("True", "False"):
         return node.value == "True"
-    if isinstance(node, cst.Integer):
+    if type(node) is cst.Integer:
         return node.value != "0"
     return None
 
@@ -150,7 +150,7 @@ def literal_bool(node: cst.BaseExpression) -> Optional[bool]:
 def grad_mode_set_by(expr: cst.BaseExpression, qualname) -> object:
     """The grad mode ``with expr:`` (or a decorator ``@expr``) sets: True, False, None (unknown: it depends on a
     value), or ``NO_CHANGE``. ``qualname(node)`` resolves a name through the imports in scope."""
-    call = expr if isinstance(expr, cst.Call) else None
+    call = expr if type(expr) is cst.Call else None
     q = qualname(call.func if call is not None else expr)
     if q is None:
         return NO_CHANGE
@@ -175,7 +175,7 @@ def inference_mode_set_by(expr: cst.BaseExpression, qualname) -> object:
     """Whether ``with expr:`` (or ``@expr``) enters inference mode: True (``torch.inference_mode()``), False
     (``torch.inference_mode(False)``: leaves it, tensors made inside are normal ones), None (it depends on a
     value), or ``NO_CHANGE`` (anything else)."""
-    call = expr if isinstance(expr, cst.Call) else None
+    call = expr if type(expr) is cst.Call else None
     if qualname(call.func if call is not None else expr) != "torch.inference_mode":
         return NO_CHANGE
     if call is not None and call.args:
@@ -191,11 +191,26 @@ class _NotConstant:
 NOT_CONSTANT = _NotConstant()  # the expression's value is not a known constant
 
 
+_KEYWORD_CONSTANTS = {"True": True, "False": False, "None": None}
+
+
 def literal_value(node: cst.BaseExpression) -> object:
-    """The value of a literal ``True``/``False``/``None``, number or string (``-1`` too), else ``NOT_CONSTANT``."""
-    if isinstance(node, cst.Name) and node.value in ("True", "False", "None"):
-        return {"True": True, "False": False, "None": None}[node.value]
-    if isinstance(node, (cst.Integer, cst.Float, cst.SimpleString, cst.ConcatenatedString)):
+    """The value of a literal ``True``/``False``/``None``, number or string (``-1`` too), else ``NOT_CONSTANT``.
+
+    Hot (every condition and argument asks): a plain decimal integer and a string without prefix, escape or line
+    break are read from their text; the rest goes through LibCST's ``evaluated_value`` (``ast.literal_eval``)."""
+    kind = type(node)
+    if kind is cst.Name:
+        value = node.value
+        return _KEYWORD_CONSTANTS[value] if value in _KEYWORD_CONSTANTS else NOT_CONSTANT
+    if kind is cst.Integer and node.value.isdigit() and (node.value[0] != "0" or node.value.strip("0") == ""):
+        return int(node.value)
+    if kind is cst.SimpleString:
+        text = node.value
+        if text[0] in "'\"" and "\\" not in text and "\r" not in text:
+            q = 3 if len(text) >= 6 and text[:3] in ('"""', "'''") else 1
+            return text[q:-q]
+    if kind in (cst.Integer, cst.Float, cst.SimpleString, cst.ConcatenatedString):
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # CPython's about the user's code (``'\d'``): not ours to print
@@ -203,19 +218,19 @@ def literal_value(node: cst.BaseExpression) -> object:
         except Exception:  # an f-string part, a malformed literal
             return NOT_CONSTANT
         return value if isinstance(value, (int, float, str)) else NOT_CONSTANT
-    if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus):
+    if kind is cst.UnaryOperation and type(node.operator) is cst.Minus:
         value = literal_value(node.expression)
         return -value if isinstance(value, (int, float)) and not isinstance(value, bool) else NOT_CONSTANT
     return NOT_CONSTANT
 
 
 def _bind(target: cst.BaseExpression, how: object, bound: Dict[str, list]) -> None:
-    if isinstance(target, cst.Name):
+    if type(target) is cst.Name:
         bound.setdefault(target.value, []).append(how)
-    elif isinstance(target, (cst.Tuple, cst.List)):
+    elif type(target) in (cst.Tuple, cst.List):
         for el in target.elements:
             _bind(el.value, None, bound)
-    elif isinstance(target, cst.StarredElement):
+    elif type(target) is cst.StarredElement:
         _bind(target.value, None, bound)
 
 
@@ -226,30 +241,30 @@ def scope_bindings(stmts, bound: Dict[str, list], declared: Set[str]) -> None:
     for st in stmts:
         if isinstance(st, (cst.SimpleStatementLine, SuiteLine)):
             for small in st.body:
-                if isinstance(small, cst.Assign):
+                if type(small) is cst.Assign:
                     for t in small.targets:
                         _bind(t.target, small if len(small.targets) == 1 else None, bound)
-                elif isinstance(small, (cst.AnnAssign, cst.AugAssign, cst.Del)):
+                elif type(small) in (cst.AnnAssign, cst.AugAssign, cst.Del):
                     _bind(small.target, None, bound)
-                elif isinstance(small, (cst.Import, cst.ImportFrom)) and not isinstance(small.names, cst.ImportStar):
+                elif type(small) in (cst.Import, cst.ImportFrom) and type(small.names) is not cst.ImportStar:
                     for alias in small.names:
                         name = alias.asname.name if alias.asname is not None else alias.name
-                        while isinstance(name, cst.Attribute):
+                        while type(name) is cst.Attribute:
                             name = name.value
                         _bind(name, None, bound)
-                elif isinstance(small, (cst.Global, cst.Nonlocal)):
+                elif type(small) in (cst.Global, cst.Nonlocal):
                     declared.update(n.name.value for n in small.names)
-        elif isinstance(st, (cst.FunctionDef, cst.ClassDef)):
+        elif type(st) in (cst.FunctionDef, cst.ClassDef):
             bound.setdefault(st.name.value, []).append(None)
             scope_bindings(body_statements(st.body), {}, declared)
         else:
-            if isinstance(st, cst.For):
+            if type(st) is cst.For:
                 _bind(st.target, None, bound)
-            elif isinstance(st, cst.With):
+            elif type(st) is cst.With:
                 for item in st.items:
                     if item.asname is not None:
                         _bind(item.asname.name, None, bound)
-            elif isinstance(st, cst.Try):
+            elif type(st) is cst.Try:
                 for h in st.handlers:
                     if h.name is not None:
                         _bind(h.name.name, None, bound)
@@ -283,7 +298,7 @@ def module_constants(module: cst.Module) -> Dict[str, object]:
     scope_bindings(module.body, bound, declared)
     out: Dict[str, object] = {}
     for name, hows in bound.items():
-        if len(hows) == 1 and isinstance(hows[0], cst.Assign) and name not in declared:
+        if len(hows) == 1 and type(hows[0]) is cst.Assign and name not in declared:
             value = literal_value(hows[0].value)
             if value is not NOT_CONSTANT:
                 out[name] = value

@@ -301,12 +301,19 @@ def _no_tensor(e: ast.AST, env: Dict[str, bool]) -> bool:
 def _scope_nodes(fn: ast.AST) -> List[ast.AST]:
     """The nodes of ``fn``'s body outside nested functions, lambdas and classes (those are listed, not entered)."""
     out: List[ast.AST] = []
-    todo = list(ast.iter_child_nodes(fn))
-    while todo:
+    todo = [fn]
+    while todo:  # (``ast.iter_child_nodes`` inlined: this walks every relevant function of a run)
         n = todo.pop()
-        out.append(n)
-        if not isinstance(n, _SCOPES):
-            todo.extend(ast.iter_child_nodes(n))
+        if n is not fn:
+            out.append(n)
+            if isinstance(n, _SCOPES):
+                continue
+        for field in n._fields:
+            v = getattr(n, field, None)
+            if isinstance(v, ast.AST):
+                todo.append(v)
+            elif isinstance(v, list):
+                todo.extend(x for x in v if isinstance(x, ast.AST))
     return out
 
 

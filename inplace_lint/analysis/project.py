@@ -75,9 +75,9 @@ class ForeignModule:
                 outside[a:b] = [False] * (b - a)
             module = _parse_text("\n".join(t for t, keep in zip(self._lines, outside) if keep))
             for stmt in module.body if module is not None else ():
-                if isinstance(stmt, cst.SimpleStatementLine):
+                if type(stmt) is cst.SimpleStatementLine:
                     for small in stmt.body:
-                        if isinstance(small, (cst.Import, cst.ImportFrom)):
+                        if type(small) in (cst.Import, cst.ImportFrom):
                             record_import(small, self._imports)
         return self._imports
 
@@ -86,7 +86,7 @@ class ForeignModule:
         if name not in self._trees:
             span = self._spans.get(name)
             module = _parse_text("\n".join(self._lines[span[0]:span[1]]) + "\n") if span is not None else None
-            node = next((st for st in module.body if isinstance(st, cst.FunctionDef) and st.name.value == name),
+            node = next((st for st in module.body if type(st) is cst.FunctionDef and st.name.value == name),
                         None) if module is not None else None
             self._trees[name] = [module, node, span[0], None] if module is not None else None
         entry = self._trees[name]
@@ -127,7 +127,7 @@ class LazyUnits:
         except (cst.ParserSyntaxError, SyntaxError, ValueError, RecursionError, MemoryError):
             return None
         body = module.body[0].body.body if method and module.body else module.body
-        node = next((st for st in body if isinstance(st, cst.FunctionDef)), None)
+        node = next((st for st in body if type(st) is cst.FunctionDef), None)
         if node is not None:
             self._trees.append([module, first - 1 if method else first, None])
         return node

@@ -24,13 +24,13 @@ def ctx_call_names(fn: cst.FunctionDef, method: str, receiver: Optional[str] = N
         for st in stmts:
             if isinstance(st, (cst.SimpleStatementLine, SuiteLine)):
                 for small in st.body:
-                    v = small.value if isinstance(small, cst.Expr) else None
-                    if (isinstance(v, cst.Call) and isinstance(v.func, cst.Attribute) and v.func.attr.value == method
-                            and (receiver is None or isinstance(v.func.value, cst.Name)
+                    v = small.value if type(small) is cst.Expr else None
+                    if (type(v) is cst.Call and type(v.func) is cst.Attribute and v.func.attr.value == method
+                            and (receiver is None or type(v.func.value) is cst.Name
                                  and v.func.value.value == receiver)):
                         out.update(a.value.value for a in v.args
-                                   if isinstance(a.value, cst.Name) and (starred or not a.star))
-            elif not isinstance(st, (cst.FunctionDef, cst.ClassDef)):
+                                   if type(a.value) is cst.Name and (starred or not a.star))
+            elif type(st) not in (cst.FunctionDef, cst.ClassDef):
                 visit(children_statements(st))
 
     visit(body_statements(fn.body))
@@ -46,13 +46,13 @@ def returned_values(fn: cst.FunctionDef) -> List[cst.BaseExpression]:
         for st in stmts:
             if isinstance(st, (cst.SimpleStatementLine, SuiteLine)):
                 for small in st.body:
-                    if not isinstance(small, cst.Return) or small.value is None:
+                    if type(small) is not cst.Return or small.value is None:
                         continue
-                    if isinstance(small.value, (cst.Tuple, cst.List)):
+                    if type(small.value) in (cst.Tuple, cst.List):
                         out.extend(e.value for e in small.value.elements)
                     else:
                         out.append(small.value)
-            elif not isinstance(st, (cst.FunctionDef, cst.ClassDef)):
+            elif type(st) not in (cst.FunctionDef, cst.ClassDef):
                 visit(children_statements(st))
 
     visit(body_statements(fn.body))
@@ -61,23 +61,23 @@ def returned_values(fn: cst.FunctionDef) -> List[cst.BaseExpression]:
 
 def is_docstring(stmt: cst.CSTNode) -> bool:
     """``stmt`` is a string on a line of its own (a docstring where it comes first)."""
-    return isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1 and isinstance(stmt.body[0], cst.Expr) \
-        and isinstance(stmt.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
+    return type(stmt) is cst.SimpleStatementLine and len(stmt.body) == 1 and type(stmt.body[0]) is cst.Expr \
+        and type(stmt.body[0].value) in (cst.SimpleString, cst.ConcatenatedString)
 
 
 def is_static(node: cst.FunctionDef) -> bool:
-    return any(isinstance(d.decorator, cst.Name) and d.decorator.value == "staticmethod" for d in node.decorators)
+    return any(type(d.decorator) is cst.Name and d.decorator.value == "staticmethod" for d in node.decorators)
 
 
 def body_statements(body) -> Sequence[cst.CSTNode]:
-    if isinstance(body, cst.IndentedBlock):
+    if type(body) is cst.IndentedBlock:
         return body.body
-    if isinstance(body, cst.SimpleStatementSuite):
+    if type(body) is cst.SimpleStatementSuite:
         return [SuiteLine(body)]
-    if isinstance(body, cst.If):  # an ``elif``
+    if type(body) is cst.If:  # an ``elif``
         return [body]
     inner = getattr(body, "body", None)
-    if isinstance(inner, (cst.IndentedBlock, cst.SimpleStatementSuite)):
+    if type(inner) in (cst.IndentedBlock, cst.SimpleStatementSuite):
         return body_statements(inner)
     return inner if isinstance(inner, (list, tuple)) else ()
 

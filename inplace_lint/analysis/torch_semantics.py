@@ -123,7 +123,7 @@ def _to_is_noop(node: cst.Call) -> bool:
         d = dotted(v) or ""
         if d in ("torch.float32", "torch.float"):
             continue
-        if isinstance(v, cst.SimpleString) and v.evaluated_value == "cpu":
+        if type(v) is cst.SimpleString and v.evaluated_value == "cpu":
             continue
         if a.keyword is not None and a.keyword.value in ("non_blocking", "copy", "memory_format"):
             continue
@@ -252,7 +252,7 @@ class TorchSemantics:
         """The ``def`` (or lambda) of a forward hook ``hook(module, inputs, output)`` given to
         ``register_forward_hook``: a function of this file (a method, given as ``self.save``: without ``self``) or
         a lambda; None when it is not one such function."""
-        fn_node = expr if isinstance(expr, cst.Lambda) else None
+        fn_node = expr if type(expr) is cst.Lambda else None
         if fn_node is None:
             funcs = [o for o in value if o.kind == FUNC]
             if len(funcs) != 1 or len(value) != 1:
@@ -262,7 +262,7 @@ class TorchSemantics:
                 return None
             fn_node = fn.node
         params = fn_node.params.params
-        if len(params) == 4 and isinstance(fn_node, cst.FunctionDef) and params[0].name.value == "self":
+        if len(params) == 4 and type(fn_node) is cst.FunctionDef and params[0].name.value == "self":
             return fn_node  # (a bound method: ``self.save_activation``)
         return fn_node if len(params) == 3 else None
 
@@ -325,11 +325,11 @@ class TorchSemantics:
             return None
         if len(args) == 1 and not args[0].star:
             expr = args[0].value
-            if (isinstance(expr, cst.Call) and (dotted(expr.func) or "").split(".")[-1] == "OrderedDict"
-                    and len(expr.args) == 1 and isinstance(expr.args[0].value, (cst.List, cst.Tuple))):
+            if (type(expr) is cst.Call and (dotted(expr.func) or "").split(".")[-1] == "OrderedDict"
+                    and len(expr.args) == 1 and type(expr.args[0].value) in (cst.List, cst.Tuple)):
                 pairs = expr.args[0].value.elements
-                if all(isinstance(el, cst.Element) and isinstance(el.value, (cst.Tuple, cst.List))
-                       and len(el.value.elements) == 2 and isinstance(el.value.elements[1], cst.Element)
+                if all(type(el) is cst.Element and type(el.value) in (cst.Tuple, cst.List)
+                       and len(el.value.elements) == 2 and type(el.value.elements[1]) is cst.Element
                        for el in pairs):
                     layers = [el.value.elements[1].value for el in pairs]
                     return [cst.Arg(layer) for layer in layers], [self.ev(layer) for layer in layers]
@@ -375,11 +375,11 @@ class TorchSemantics:
         for anything else, and for a node met before in this sequence, ``used``: each layer's output needs a site of
         its own)."""
         parts = seq_parts(seq) or ()
-        literal = list(seq.node.elements) if isinstance(seq.node, (cst.List, cst.Tuple)) else []
+        literal = list(seq.node.elements) if type(seq.node) in (cst.List, cst.Tuple) else []
         out: List[cst.Arg] = []
         for i, part in enumerate(parts):
             node = None
-            if i < len(literal) and isinstance(literal[i], cst.Element):
+            if i < len(literal) and type(literal[i]) is cst.Element:
                 node = literal[i].value
             elif len(part) == 1:
                 made = next(iter(part)).node
@@ -409,24 +409,24 @@ class TorchSemantics:
             return entries
         expr = args[0].value
         pairs = []
-        if isinstance(expr, cst.Dict):
-            pairs = [(el.key, el.value) for el in expr.elements if isinstance(el, cst.DictElement)]
+        if type(expr) is cst.Dict:
+            pairs = [(el.key, el.value) for el in expr.elements if type(el) is cst.DictElement]
             if len(pairs) != len(expr.elements):
                 return {None: UNKNOWN_VALUE}
-        elif isinstance(expr, (cst.List, cst.Tuple)):
+        elif type(expr) in (cst.List, cst.Tuple):
             for el in expr.elements:
-                if not (isinstance(el, cst.Element) and isinstance(el.value, (cst.Tuple, cst.List))
+                if not (type(el) is cst.Element and type(el.value) in (cst.Tuple, cst.List)
                         and len(el.value.elements) == 2):
                     return {None: UNKNOWN_VALUE}
                 pairs.append((el.value.elements[0].value, el.value.elements[1].value))
-        elif isinstance(expr, cst.DictComp) and self.state is not None:
+        elif type(expr) is cst.DictComp and self.state is not None:
             # ``{str(k): nn.Linear(d, d) for k in range(n)}``: which key holds which is not known, what they may be is
             held = self.comprehension_elements(expr)[0]
             return {None: held if held and all(o.kind == MODULE for o in held) else UNKNOWN_VALUE}
         else:
             return {None: UNKNOWN_VALUE}
         for key_node, value_node in pairs:
-            key = key_node.evaluated_value if isinstance(key_node, cst.SimpleString) else None
+            key = key_node.evaluated_value if type(key_node) is cst.SimpleString else None
             key = key if isinstance(key, str) else None
             entries[key] = join_values(entries.get(key, EMPTY), self.ev(value_node))
         return entries
@@ -659,8 +659,8 @@ class TorchSemantics:
             if mode is not NO_CHANGE:
                 grad, forced = mode, True
                 continue
-            name = dotted(expr.func if isinstance(expr, cst.Call) else expr) or ""
-            q = self.qualname(expr.func if isinstance(expr, cst.Call) else expr) or name
+            name = dotted(expr.func if type(expr) is cst.Call else expr) or ""
+            q = self.qualname(expr.func if type(expr) is cst.Call else expr) or name
             if q in _NEUTRAL_DECORATORS or name in _NEUTRAL_DECORATORS or name.endswith((".setter", ".getter", ".deleter")):
                 continue
             if not forced:
@@ -817,7 +817,7 @@ class TorchSemantics:
         """``mod`` overwrites its input in place: unless the call's result is simply discarded (in-place on
         purpose), every other name bound to that tensor now reads the overwritten values."""
         s = self.state
-        if s is None or not self.maybe_tensor(arg) or isinstance(self.small, cst.Expr) and self.small.value is node:
+        if s is None or not self.maybe_tensor(arg) or type(self.small) is cst.Expr and self.small.value is node:
             return
         if s.grad is True and all(self.is_leaf_rg(o) for o in arg):
             return  # torch raises at once: a leaf that requires grad written in place
@@ -966,7 +966,7 @@ class TorchSemantics:
         backpropagated (not a write autograd refuses at once)."""
         s = self.state.copy()
         s.grad = False
-        func = node.func if isinstance(node, cst.Call) else node
+        func = node.func if type(node) is cst.Call else node
         target = cst.Attribute(value=func, attr=cst.Name("weight")) if isinstance(func, cst.BaseExpression) else func
         weight = frozenset((self.obj(PARAM, (mod.site, "weight"), rg=True),))
         self.emit(InplaceWrite(node, target, weight, "renorm", f"{mod.cls.split('.')[-1]}(max_norm=...)", s,
@@ -1121,7 +1121,7 @@ class TorchSemantics:
                 # ``Interpreter.unrolled_named_parameters``)
                 self.named_params_lists[id(node)] = self.named_parameter_list(next(iter(recv)))
             return frozenset((self.obj(NAMED_PARAMS, id(node), label=label, node=node),))
-        if name == "register_parameter" and len(pos) >= 2 and isinstance(node.args[0].value, cst.SimpleString):
+        if name == "register_parameter" and len(pos) >= 2 and type(node.args[0].value) is cst.SimpleString:
             attr = node.args[0].value.evaluated_value
             key = dotted(func.value)
             if key is not None and isinstance(attr, str):
@@ -1603,8 +1603,8 @@ class TorchSemantics:
                     owners |= o.extra[0]
                 elif o.kind == SEQ:  # ``list(model.parameters())``: parameters that know their modules
                     owners.update(site for x in o.elems if x.kind == PARAM and x.extra for site in x.extra[0])
-            label = dotted(first.value.func.value) if (isinstance(first.value, cst.Call) and isinstance(
-                first.value.func, cst.Attribute)) else None
+            label = dotted(first.value.func.value) if (
+                type(first.value) is cst.Call and type(first.value.func) is cst.Attribute) else None
             return frozenset((self.obj(OPTIMIZER, id(node), node=node, cls=label or "",
                                        extra=(frozenset(owners),) if owners else ()),))
         if q in ("torch.autograd.grad", "torch.autograd.backward"):
@@ -1646,7 +1646,7 @@ class TorchSemantics:
 
 def _forward_of(cls_node: cst.ClassDef) -> Optional[cst.FunctionDef]:
     """The ``def forward`` in the body of ``cls_node``, if any."""
-    return next((s for s in cls_node.body.body if isinstance(s, cst.FunctionDef) and s.name.value == "forward"),
+    return next((s for s in cls_node.body.body if type(s) is cst.FunctionDef and s.name.value == "forward"),
                 None)
 
 
@@ -1669,8 +1669,8 @@ def _forward_view_outputs(cls_node: cst.ClassDef) -> Optional[Tuple[Optional[int
         return None
     shapes = set()
     for ret in finder.returns:
-        elements = ret.elements if isinstance(ret, cst.Tuple) else [ret]
-        shapes.add(tuple(_view_input(e.value if isinstance(e, cst.Element) else e, params) for e in elements))
+        elements = ret.elements if type(ret) is cst.Tuple else [ret]
+        shapes.add(tuple(_view_input(e.value if type(e) is cst.Element else e, params) for e in elements))
     if len(shapes) != 1:
         return None
     shape = shapes.pop()
@@ -1686,8 +1686,8 @@ def _forward_dirty_output(cls_node: cst.ClassDef) -> Optional[int]:
     params = [p.name.value for p in forward.params.params][1:]
     finder = _Returns()
     forward.body.visit(finder)
-    returned = {r.value for r in finder.returns if isinstance(r, cst.Name)}
-    if len(returned) != 1 or not all(isinstance(r, cst.Name) for r in finder.returns):
+    returned = {r.value for r in finder.returns if type(r) is cst.Name}
+    if len(returned) != 1 or not all(type(r) is cst.Name for r in finder.returns):
         return None
     name = returned.pop()
     if name not in params or name not in mark_dirty_names(forward) or name in bound_names(forward):
@@ -1711,16 +1711,16 @@ def _forward_saved_inputs(cls_node: cst.ClassDef) -> Tuple[int, ...]:
 
 def _view_input(expr: cst.BaseExpression, params: List[str]) -> Optional[int]:
     """The index of the parameter ``expr`` returns as-is or a view of, or None."""
-    if isinstance(expr, cst.Name):
+    if type(expr) is cst.Name:
         return params.index(expr.value) if expr.value in params else None
-    if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and isinstance(expr.func.value, cst.Name):
+    if type(expr) is cst.Call and type(expr.func) is cst.Attribute and type(expr.func.value) is cst.Name:
         name = expr.func.attr.value
         if (ops.is_view_method(name) or name in ("view", "view_as")) and expr.func.value.value in params \
                 and not ops.makes_multi_output_views(name):
             return params.index(expr.func.value.value)
-    if isinstance(expr, cst.Subscript) and isinstance(expr.value, cst.Name) and expr.value.value in params:
-        if all(isinstance(el.slice, cst.Index) and isinstance(el.slice.value, cst.Integer) or
-               isinstance(el.slice, cst.Slice) for el in expr.slice):
+    if type(expr) is cst.Subscript and type(expr.value) is cst.Name and expr.value.value in params:
+        if all(type(el.slice) is cst.Index and type(el.slice.value) is cst.Integer or
+               type(el.slice) is cst.Slice for el in expr.slice):
             return params.index(expr.value.value)
     return None
 
@@ -1751,16 +1751,16 @@ def _shares_storage_of(expr: cst.BaseExpression, name: str, aliases: Set[str]) -
     """``expr`` is ``name`` (or one of ``aliases``), or a chain of ``.data``, ``.detach()``, views and integer or
     slice indexing of it: a tensor sharing its storage."""
     while True:
-        if isinstance(expr, cst.Name):
+        if type(expr) is cst.Name:
             return expr.value == name or expr.value in aliases
-        if isinstance(expr, cst.Attribute) and expr.attr.value == "data":
+        if type(expr) is cst.Attribute and expr.attr.value == "data":
             expr = expr.value
-        elif isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) \
+        elif type(expr) is cst.Call and type(expr.func) is cst.Attribute \
                 and expr.func.attr.value in _SHARING_METHODS:
             expr = expr.func.value
-        elif isinstance(expr, cst.Subscript) and all(
-                isinstance(el.slice, cst.Slice) or isinstance(el.slice, cst.Index) and isinstance(
-                    el.slice.value, cst.Integer) for el in expr.slice):
+        elif type(expr) is cst.Subscript and all(
+                type(el.slice) is cst.Slice or type(el.slice) is cst.Index and type(el.slice.value) is cst.Integer
+                for el in expr.slice):
             expr = expr.value
         else:
             return False
@@ -1775,7 +1775,7 @@ def _hook_small_statements(fn: cst.FunctionDef):
             if isinstance(line, (cst.SimpleStatementLine, SuiteLine)):
                 for small in line.body:
                     yield small, stmt
-            elif isinstance(stmt, (cst.If, cst.For, cst.While, cst.With, cst.Try)):
+            elif type(stmt) in (cst.If, cst.For, cst.While, cst.With, cst.Try):
                 yield from walk(children_statements(stmt))
 
     return walk(body_statements(fn.body))
@@ -1783,7 +1783,7 @@ def _hook_small_statements(fn: cst.FunctionDef):
 
 def _appends_sharing(expr: cst.BaseExpression, name: str, aliases: Set[str]) -> bool:
     """``expr`` is ``xs.append(v)`` / ``xs.insert(i, v)`` with ``v`` sharing the storage of ``name``."""
-    return isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) \
+    return type(expr) is cst.Call and type(expr.func) is cst.Attribute \
         and expr.func.attr.value in ("append", "insert") and bool(expr.args) \
         and _shares_storage_of(expr.args[-1].value, name, aliases)
 
@@ -1793,26 +1793,26 @@ def _hook_keeps(fn: "cst.FunctionDef | cst.Lambda", name: str) -> Optional[cst.C
     its ``.detach()``/``.data``, where it outlives the call: appended to a list, stored by item or attribute
     assignment, or bound to a ``nonlocal``/``global`` name; None when the hook keeps no such tensor (it clones,
     reduces or copies it first)."""
-    if isinstance(fn, cst.Lambda):
+    if type(fn) is cst.Lambda:
         return fn.body if _appends_sharing(fn.body, name, set()) else None
     outer: Set[str] = set()
     aliases: Set[str] = set()
     for small, _ in _hook_small_statements(fn):
-        if isinstance(small, (cst.Nonlocal, cst.Global)):
+        if type(small) in (cst.Nonlocal, cst.Global):
             outer.update(n.name.value for n in small.names)
-        elif isinstance(small, cst.Assign):
+        elif type(small) is cst.Assign:
             sharing = _shares_storage_of(small.value, name, aliases)
             for t in small.targets:
                 target = t.target
-                if sharing and (isinstance(target, (cst.Subscript, cst.Attribute)) or (
-                        isinstance(target, cst.Name) and target.value in outer)):
+                if sharing and (type(target) in (cst.Subscript, cst.Attribute) or (
+                        type(target) is cst.Name and target.value in outer)):
                     return small
-                if isinstance(target, cst.Name):
+                if type(target) is cst.Name:
                     if sharing:
                         aliases.add(target.value)  # ``activation = output``
                     else:
                         aliases.discard(target.value)
-        elif isinstance(small, cst.Expr) and _appends_sharing(small.value, name, aliases):
+        elif type(small) is cst.Expr and _appends_sharing(small.value, name, aliases):
             return small
     return None
 
@@ -1823,8 +1823,8 @@ def _writes_into(fn: "cst.FunctionDef | cst.Lambda", name: str) -> List[Tuple]:
     found: List[Tuple] = []
 
     def method_write(expr, stmt) -> None:
-        if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) \
-                and isinstance(expr.func.value, cst.Name) and expr.func.value.value == name:
+        if type(expr) is cst.Call and type(expr.func) is cst.Attribute \
+                and type(expr.func.value) is cst.Name and expr.func.value.value == name:
             if ops.is_inplace_method(expr.func.attr.value):
                 found.append((expr, stmt, "hook", expr.func.attr.value, expr.func.value))
             elif expr.func.attr.value == "requires_grad_" and (
@@ -1833,20 +1833,20 @@ def _writes_into(fn: "cst.FunctionDef | cst.Lambda", name: str) -> List[Tuple]:
                 # output requires grad from then on (``run_forward_hooks``)
                 found.append((expr, stmt, REQUIRES_GRAD_HOOK, "requires_grad_", expr.func.value))
 
-    if isinstance(fn, cst.Lambda):
+    if type(fn) is cst.Lambda:
         method_write(fn.body, None)
         return found
     for small, stmt in _hook_small_statements(fn):
-        if isinstance(small, cst.Expr):
+        if type(small) is cst.Expr:
             method_write(small.value, stmt)
-        elif isinstance(small, cst.AugAssign) and isinstance(small.target, cst.Name) and small.target.value == name:
+        elif type(small) is cst.AugAssign and type(small.target) is cst.Name and small.target.value == name:
             found.append((small, stmt, "hook", small.operator.__class__.__name__, small.target))
-        elif isinstance(small, cst.Assign):
+        elif type(small) is cst.Assign:
             for t in small.targets:
-                if isinstance(t.target, cst.Subscript) and isinstance(t.target.value, cst.Name) \
+                if type(t.target) is cst.Subscript and type(t.target.value) is cst.Name \
                         and t.target.value.value == name:
                     found.append((small, stmt, "hook", "[]=", t.target.value))
-                elif isinstance(t.target, cst.Name) and t.target.value == name:
+                elif type(t.target) is cst.Name and t.target.value == name:
                     return found  # rebound: later writes are into something else
     return found
 
@@ -1855,11 +1855,11 @@ def _argument_expressions(node, key: str) -> Dict[int, cst.BaseExpression]:
     """The expressions of an op's tensor arguments by index, as ``record_saves`` numbers them: the operands of a
     binary operator; the receiver then the positional arguments of a ``Tensor.`` method; the positional arguments of
     a function."""
-    if isinstance(node, cst.BinaryOperation):
+    if type(node) is cst.BinaryOperation:
         return {0: node.left, 1: node.right}
-    if isinstance(node, cst.Call):
+    if type(node) is cst.Call:
         positional = [a.value for a in node.args if a.keyword is None and not a.star]
-        if key.startswith("Tensor.") and isinstance(node.func, cst.Attribute):
+        if key.startswith("Tensor.") and type(node.func) is cst.Attribute:
             return dict(enumerate([node.func.value] + positional))
         return dict(enumerate(positional))
     return {}
@@ -1868,8 +1868,8 @@ def _argument_expressions(node, key: str) -> Dict[int, cst.BaseExpression]:
 def _root_name(node: cst.BaseExpression, dotted_names: bool = False) -> Optional[str]:
     """The name an expression writes through: ``x`` of ``x``, ``x[i]``, ``x[i][j]`` (``dotted_names``: also
     ``self.buf`` of ``self.buf[i]``); None for anything else."""
-    while isinstance(node, cst.Subscript):
+    while type(node) is cst.Subscript:
         node = node.value
     if dotted_names:
         return dotted(node)
-    return node.value if isinstance(node, cst.Name) else None
+    return node.value if type(node) is cst.Name else None
