@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import operator
 import re
-from dataclasses import replace
+from dataclasses import fields as dataclass_fields, replace
 from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
 
 import libcst as cst
@@ -33,7 +33,9 @@ from .prefilter import CALL_DEPTH, mentions_torch
 from .statements import (
     SuiteLine, body_statements, children_statements, is_docstring, is_static, mark_dirty_names, returned_values,
 )
-from .torch_semantics import _PARAM_ATTRS, _PARAM_MODULE_PREFIXES, TorchSemantics, _root_name, all_parameters_of
+from .torch_semantics import (
+    _PARAM_ATTRS, _PARAM_MODULE_PREFIXES, _RECURRENT_LAYERS, TorchSemantics, _root_name, all_parameters_of,
+)
 from .values import (
     CLASS, DATA, DERIVED, DETACHED, EMPTY, FUNC, GRAD, INT, LEAF, MODULE, NAMED_PARAMS, OPTIMIZER, PARAM, PARAM_GROUP,
     PARAM_GROUPS, PARAMS, SEQ, UNKNOWN, UNKNOWN_VALUE, VIEW, Obj, State, Value, collect_refs, join_states, join_values,
@@ -257,7 +259,12 @@ class Interpreter(TorchSemantics):
         self.call_stack: List[Tuple[_Function, cst.Call, Dict[str, Value]]] = []
         self.caller_states: List[State] = []  # the state of each caller of the call being analysed, outermost first
         self.call_root: Optional[_Function] = None
-        self.returns: Optional[List[Tuple[Value, State]]] = None
+        # what each ``return`` of the function being analysed gives, the state there, and whether it surely is not
+        # None (``surely_not_none``)
+        self.returns: Optional[List[Tuple[Value, State, bool]]] = None
+        # calls analysed at their call site whose every exit returns something surely not None (``activ =
+        # get_activation("relu")`` then ``if activ is not None:``), by call node
+        self.not_none_calls: Set[int] = set()
         self.call_budget = MAX_CALLS_ANALYSED
         # function summaries (``summary_of``): (``def`` node id, signature, constant arguments) -> its summary (None
         # while it is being computed: a recursive call learns nothing); the events of the summary being computed
@@ -644,7 +651,7 @@ class Interpreter(TorchSemantics):
         state = State()
         state.grad = fn.grad if fn.forced_grad else True
         state.infer = fn.infer
-        returns: List[Tuple[Value, State]] = []
+        returns: List[Tuple[Value, State, bool]] = []
         placeholders: Dict[Obj, str] = {}
         prev = self._enter(fn, state, returns=returns, consts={**self.class_consts(fn), **consts})
         try:
@@ -663,7 +670,7 @@ class Interpreter(TorchSemantics):
             self.exec_block(body_statements(node.body))
             self.flush_pending()
             if self.state is not None:
-                returns.append((EMPTY, self.state))
+                returns.append((EMPTY, self.state, False))
         finally:
             self._leave(prev)
             (self.call_stack, self.caller_states, self.opaque_made, self.call_root, self.alloc_ctx, self.init_frames,
@@ -676,13 +683,13 @@ class Interpreter(TorchSemantics):
             mine = frozenset(o for o in ev.value if o.root() in placeholders)
             if mine:
                 summary.writes.append((ev if mine == ev.value else replace(ev, value=mine), grad, where))
-        used_roots = {o.root() for _, st in returns for o in st.used}
+        used_roots = {o.root() for _, st, _ in returns for o in st.used}
         summary.used = frozenset(name for o, name in placeholders.items() if o in used_roots)
-        returned = frozenset(o for value, _ in returns for o in value)
+        returned = frozenset(o for value, _, _ in returns for o in value)
         if returns and all(o.root() in placeholders or o.kind == DERIVED for o in returned):
             summary.returns = returned
             joined: Optional[State] = None
-            for _, st in returns:
+            for _, st, _ in returns:
                 joined = join_states(joined, st)
             # the saves of the graph it returns (a graph nothing returned reaches is freed with the call)
             alive = frozenset().union(*(self.graph_nodes.get(o.root(), frozenset()) for o in returned))
@@ -924,7 +931,7 @@ class Interpreter(TorchSemantics):
             self.flush_pending()
             exits = list(self.returns)
             if self.state is not None:
-                exits.append((EMPTY, self.state))
+                exits.append((EMPTY, self.state, False))
                 if building:
                     # (a base class's ``__init__`` run by ``super().__init__()`` recorded its part first)
                     self.instance_attrs[instance.site] = {**self.instance_attrs.get(instance.site, {}),
@@ -949,9 +956,13 @@ class Interpreter(TorchSemantics):
             self._leave(prev)
         if not exits:
             return None  # it always raises
+        if all(not_none for _, _, not_none in exits):
+            self.not_none_calls.add(id(node))
+        else:
+            self.not_none_calls.discard(id(node))
         result: Value = EMPTY
         joined: Optional[State] = None
-        for value, state in exits:
+        for value, state, _ in exits:
             result = join_values(result, value)
             joined = join_states(joined, state)
         if instance is not None and fnode.name.value != "__init__" and joined is not None:
@@ -1677,8 +1688,12 @@ class Interpreter(TorchSemantics):
             extra = (TUPLE_OF_VIEWS,) if tuple_of else ()
         if reshaped or (k == VIEW and RESHAPED in o.extra):
             extra += (RESHAPED,)  # of ``base`` only if a reshape of it did not copy (``reshape_view``)
-        return self.obj(VIEW, id(node) if site is None else site, base=base, node=node, stmt=self.stmt, meta=meta,
+        view = self.obj(VIEW, id(node) if site is None else site, base=base, node=node, stmt=self.stmt, meta=meta,
                         how=made_by, extra=extra, rg=rg)
+        if s is not None and s.stale:
+            # taken again (the loop's next pass): a fresh view, whose graph is its base's (``State.stale_of``)
+            s.stale.pop(view, None)
+        return view
 
     def is_inference(self, o: Obj) -> bool:
         """``o`` was made in inference mode (an inference tensor, if it is a tensor at all), or is a view of one.
@@ -1982,7 +1997,7 @@ class Interpreter(TorchSemantics):
             v = self.ev(stmt.value)
             self.mark_used((v,))
         if self.returns is not None and self.state is not None:
-            self.returns.append((v, self.state.copy()))
+            self.returns.append((v, self.state.copy(), stmt.value is not None and self.surely_not_none(stmt.value)))
         self.state = None
 
     def sx_Raise(self, stmt: cst.Raise) -> None:
@@ -2902,8 +2917,11 @@ class Interpreter(TorchSemantics):
                 self.consts = {k: v for k, v in self.consts.items() if k != target.value}
             # a local bound to a constant is one until rebound (``num_layers = len(layer_sizes) - 1``)
             c = self.bound_const(value_node, _LOCAL_CONST_FORMS)
-            if c is NOT_CONSTANT and value_node is not None and self.made_here(value_node, value):
-                c = NOT_NONE  # ``norm_layer = norm_class(n)``: a module (a tensor) made right here is not None
+            if c is NOT_CONSTANT and value_node is not None and (
+                    self.made_here(value_node, value) or id(value_node) in self.not_none_calls):
+                # ``norm_layer = norm_class(n)``: a module (a tensor) made right here is not None; so is what a
+                # helper analysed here returns on each of its paths (``activ = get_activation("relu")``)
+                c = NOT_NONE
             if c is not NOT_CONSTANT:
                 s.consts = {**s.consts, target.value: c}
             elif target.value in s.consts:
@@ -3521,7 +3539,7 @@ class Interpreter(TorchSemantics):
                 if "Lazy" in short:
                     return unknown(("lazy", id(node)))
                 return self.layer_param(mod, attr, short.split('.')[-1])
-            if short in _RNN_MODULES and _RNN_PARAM.match(attr) and not (
+            if short in _RECURRENT_LAYERS and _RNN_PARAM.match(attr) and not (
                     attr.startswith("bias") and "bias" in mod.extra):
                 # ``self.rnn.weight_hh_l0``, ``getattr(self.rnn, f"bias_ih_l{i}")``: a parameter of the recurrent layer
                 return self.layer_param(mod, attr, short)
@@ -3977,7 +3995,6 @@ def _undo_narrowing(state: State, before: State, narrowed: Tuple[Optional[bool],
 
 # the recurrent layers and the names of their parameters (``weight_ih_l0``, ``bias_hh_l1_reverse``; ``*``: a part an
 # f-string fills in)
-_RNN_MODULES = frozenset({"LSTM", "GRU", "RNN", "LSTMCell", "GRUCell", "RNNCell"})
 _RNN_PARAM = re.compile(r"(?:weight|bias)_(?:ih|hh|hr)(?:_l(?:\d+|\*))?(?:_reverse)?\Z")
 
 # reductions that return (values, indices) when given a dimension (``x.max(1)``, ``torch.sort(x)``)
@@ -4136,11 +4153,13 @@ def _tests_first_pass(n: cst.CSTNode, name: str) -> bool:
             and type(n.expression) is cst.Name and n.expression.value == name)
 
 
-def _known_tuple(value: Value) -> bool:
-    """``value`` is one tuple (or list) of tensors known position by position, none of them unknown."""
+def _known_tuple(value: Value, depth: int = 0) -> bool:
+    """``value`` is one tuple (or list) of tensors known position by position, none of them unknown; a position may
+    hold such a tuple itself (``return self.fc(out), (h, c)``)."""
     o = next(iter(value)) if len(value) == 1 else None
     parts = seq_parts(o) if o is not None else None
-    return bool(parts) and all(part and all(x.is_tensor for x in part) for part in parts)
+    return bool(parts) and all(part and (all(x.is_tensor for x in part) or depth < 2 and _known_tuple(part, depth + 1))
+                               for part in parts)
 
 
 def _comp_fors(node) -> List:
@@ -4425,13 +4444,26 @@ def _is_super_call(expr: cst.BaseExpression) -> bool:
             and len(expr.args) in (0, 2))
 
 
+_CHILD_FIELDS: Dict[type, Tuple[str, ...]] = {}
+
+
 def _nodes(node: cst.CSTNode) -> List[cst.CSTNode]:
-    """``node`` and everything below it (iteratively)."""
+    """``node`` and everything below it (iteratively), in no particular order. Read from the nodes' dataclass
+    fields: LibCST's ``children`` runs a visitor per node, four times slower."""
     out, stack = [], [node]
+    node_type = cst.CSTNode
     while stack:
         n = stack.pop()
         out.append(n)
-        stack.extend(n.children)
+        names = _CHILD_FIELDS.get(type(n))
+        if names is None:
+            names = _CHILD_FIELDS[type(n)] = tuple(f.name for f in dataclass_fields(n))
+        for name in names:
+            v = getattr(n, name)
+            if isinstance(v, (tuple, list)):
+                stack.extend(x for x in v if isinstance(x, node_type))
+            elif isinstance(v, node_type):
+                stack.append(v)
     return out
 
 

@@ -92,14 +92,24 @@ def _param_layers(values: Iterable[Value]) -> int:
     """How many of these values are parameterised layers or parameters."""
     n = 0
     for v in values:
-        if any((o.kind == MODULE and (short_has_params(o.cls) or "multi_param" in o.extra or "has_param" in o.extra))
+        if any((o.kind == MODULE and (layer_holds_params(o.cls) or "multi_param" in o.extra or "has_param" in o.extra))
                or (o.kind in (LEAF, PARAM) and o.rg is True) for o in v):
             n += 1
     return n
 
 
 def short_has_params(cls: str) -> bool:
+    """Torch layer ``cls`` holds parameters named ``weight``/``bias``."""
     return cls[9:].startswith(_PARAM_MODULE_PREFIXES)
+
+
+# recurrent torch layers: they hold parameters too, named by layer (``weight_ih_l0``, ``bias_hh_l1_reverse``)
+_RECURRENT_LAYERS = frozenset({"LSTM", "GRU", "RNN", "LSTMCell", "GRUCell", "RNNCell"})
+
+
+def layer_holds_params(cls: str) -> bool:
+    """Torch layer ``cls`` holds parameters (``weight``/``bias``, or a recurrent layer's)."""
+    return short_has_params(cls) or cls[9:] in _RECURRENT_LAYERS
 
 
 def _inplace_names() -> FrozenSet[str]:
@@ -702,7 +712,7 @@ class TorchSemantics:
         if result is args.get(0) and result and all(self.is_leaf_rg_or_view(o) for o in result):
             return  # an in-place op on a leaf that requires grad raises instead of recording anything
         chars = [self.rg_char(args.get(i)) for i in info.get("tensor_args", ())]
-        has_params = info.get("kind") == "module" and module is not None and short_has_params(module.cls)
+        has_params = info.get("kind") == "module" and module is not None and layer_holds_params(module.cls)
         if "1" not in chars and not has_params:
             return
         variant = ops.variant_of(key, args)
@@ -898,11 +908,43 @@ class TorchSemantics:
                 short = cls.split(".")[-1]
                 return frozenset(self.view_of(o, node, how=f"`{short}`") for o in tensors)
         inputs = list(pos) + list(kw.values())
-        if short_has_params(cls) or "multi_param" in mod.extra or "has_param" in mod.extra:
+        if layer_holds_params(cls) or "multi_param" in mod.extra or "has_param" in mod.extra:
             inputs.append(frozenset((self.obj(PARAM, (mod.site, "weight"), rg=True),)))
         saved = frozenset((mod.site,)) if self.module_saves_params(mod, pos[0]) else frozenset()
-        return self.derived(node, inputs, label=f"`{cls.split('.')[-1]}`", key=cls, args={0: pos[0]}, module=mod,
-                            saved_params=saved)
+        result = self.derived(node, inputs, label=f"`{cls.split('.')[-1]}`", key=cls, args={0: pos[0]}, module=mod,
+                              saved_params=saved)
+        shape = _RNN_RESULTS.get(cls)
+        if shape is not None and len(result) == 1 and next(iter(result)).kind == DERIVED:
+            return self.rnn_outputs(node, next(iter(result)), shape)
+        return result
+
+    def rnn_outputs(self, node: cst.CSTNode, out: Obj, shape: str) -> Value:
+        """What a recurrent module returns (``shape``): ``nn.LSTM`` ``(output, (h_n, c_n))`` ("nested"),
+        ``nn.GRU``/``nn.RNN`` ``(output, h_n)`` ("pair"), ``nn.LSTMCell`` ``(h, c)`` ("cell"). ``out``, the module's
+        result, is the first (the tensor its probe says it saves); the states are computed by the same graph from the
+        same inputs and weights, so they carry what ``out`` carries: a graph that saved the weights (an optimizer
+        step makes it stale, and a state fed into the next batch carries that into the next loss), requires-grad."""
+        s = self.state
+
+        def state(i: int) -> Value:
+            o = self.obj(DERIVED, (id(node), "state", i), rg=out.rg, origin=out.origin, node=node, stmt=self.stmt,
+                         label=out.label, extra=out.extra, meta=out.meta, how=out.how)
+            if s is not None:
+                if out in self.graph_nodes:
+                    self.graph_nodes[o] = self.graph_nodes[out]
+                s.stale.pop(o, None)  # a fresh computation (the loop's next pass)
+                if out in s.stale:
+                    s.stale[o] = s.stale[out]
+            return frozenset((o,))
+
+        def seq(site, parts: Tuple[Value, ...]) -> Value:
+            return frozenset((self.obj(SEQ, site, elems=frozenset(o for p in parts for o in p), extra=parts,
+                                       node=node),))
+
+        first = frozenset((out,))
+        if shape == "nested":
+            return seq(id(node), (first, seq((id(node), "states"), (state(0), state(1)))))
+        return seq(id(node), (first, state(0)))
 
     def copied(self, node: cst.Call, o: Obj, memo: Dict[Obj, Obj]) -> Obj:
         """What ``copy.deepcopy`` at ``node`` makes of ``o``: a module, the same structure over copies of its
@@ -1642,6 +1684,10 @@ class TorchSemantics:
         self.mark_used(pos)
         self.mark_used(kw.values())
         return unknown(("call", id(node)))
+
+
+# what a recurrent module's call returns (``TorchSemantics.rnn_outputs``); ``GRUCell``/``RNNCell`` return one tensor
+_RNN_RESULTS = {"torch.nn.LSTM": "nested", "torch.nn.GRU": "pair", "torch.nn.RNN": "pair", "torch.nn.LSTMCell": "cell"}
 
 
 def _forward_of(cls_node: cst.ClassDef) -> Optional[cst.FunctionDef]:
