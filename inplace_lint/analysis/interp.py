@@ -2953,6 +2953,8 @@ class Interpreter(TorchSemantics):
             if attr == "inplace" and value_node is not None:
                 self.set_inplace_flag(base_val, self.flag(value_node))
             self.run_setter(target, base_val, attr, value)
+            if not (type(target.value) is cst.Name and target.value.value == "self"):
+                self.store_instance_attr(base_val, attr, value)
             key = dotted(target)
             if key is not None:
                 s.bind(key, value)
@@ -2980,6 +2982,21 @@ class Interpreter(TorchSemantics):
             return
         if type(target) is cst.StarredElement:
             self.assign(target.value, UNKNOWN_VALUE, None)
+
+    def store_instance_attr(self, base: Value, attr: str, value: Value) -> None:
+        """``module.adapter = nn.Sequential(...)`` from outside the class's methods (a helper, a ``.modules()``
+        loop) on instances of ours whose ``__init__`` was run: each may hold the new value from now on, besides what
+        it held (one abstract instance may stand for several built alike, only some of which get it), and what
+        ``__init__`` stored there is no longer a constant of the instance (``if self.adapter:`` is not decided)."""
+        mods = [o for o in base if o.kind == MODULE and o.site in self.instance_attrs]
+        if not mods or len(mods) != len(base):
+            return
+        for o in mods:
+            attrs = self.instance_attrs[o.site]
+            self.instance_attrs[o.site] = {**attrs, attr: join_values(attrs.get(attr, EMPTY), value)}
+            consts = self.instance_consts.get(o.site)
+            if consts is not None and attr in consts:
+                self.instance_consts[o.site] = {k: v for k, v in consts.items() if k != attr}
 
     def run_setter(self, target: cst.Attribute, base: Value, attr: str, value: Value) -> None:
         """``entry.value = v`` where ``entry`` is an instance of one of our classes with a property setter for

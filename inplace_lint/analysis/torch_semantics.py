@@ -20,7 +20,7 @@ from .events import (
 from .names import NO_CHANGE, bound_names, dotted, grad_mode_set_by, literal_value
 from .statements import SuiteLine, body_statements, children_statements, ctx_call_names, is_static, mark_dirty_names
 from .values import (
-    CLASS, CUSTOM_FUNCTION, MULTI_OUTPUT, DATA, DERIVED, DETACHED, EMPTY, FUNC, GRAD, LEAF, MODULE, NAMED_PARAMS, OPTIMIZER, PARAM,
+    CLASS, CUSTOM_FUNCTION, MAYBE_VIEW, MULTI_OUTPUT, DATA, DERIVED, DETACHED, EMPTY, FUNC, GRAD, LEAF, MODULE, NAMED_PARAMS, OPTIMIZER, PARAM,
     MAX_MODULE_TREE, MAX_SEQ_PARTS, MAX_VALUE_SIZE, PARAMS, SEQ, UNKNOWN, UNKNOWN_OBJ, UNKNOWN_VALUE, UNORDERED, VIEW, Obj, Value,
     join_values, seq_parts, unknown,
 )
@@ -555,11 +555,12 @@ class TorchSemantics:
                 if any(o in value for _, value in layers):
                     self.emit(LayersInSequence(where, layers, (o, where)))
 
-    def function_view(self, o: Obj, site, node, meta: str, how: str) -> Obj:
+    def function_view(self, o: Obj, site, node, meta: str, how: str, extra: tuple = ()) -> Obj:
         """A view of ``o`` that autograd made inside a Function (a custom one, or ``BackwardHookFunction``): its
-        creation meta is ``meta`` whatever the grad mode (``view_of`` derives it from the grad mode instead)."""
+        creation meta is ``meta`` whatever the grad mode (``view_of`` derives it from the grad mode instead).
+        ``extra``: ``(MAYBE_VIEW,)`` for a view only some inputs give."""
         return self.obj(VIEW, site, base=o.base if o.kind == VIEW else o, node=node, stmt=self.stmt, meta=meta,
-                        how=how)
+                        how=how, extra=extra)
 
     def hooked_output(self, node, mod: Obj, out: Value) -> Value:
         """A module with a full backward hook returns its outputs through ``BackwardHookFunction``: with grad mode
@@ -646,13 +647,16 @@ class TorchSemantics:
         # one view output: a view made inside a custom Function; several: torch makes them multi-output views
         several = sum(1 for index in views if index is not None) > 1
         meta = MULTI_OUTPUT if several else CUSTOM_FUNCTION
+        how = f"the custom Function `{dotted(node.func) or 'apply'}`"
         for i, index in enumerate(views):
             if index is None or index >= len(pos):
                 continue
-            for o in pos[index]:
+            # a view of an input, or of the tensor the Function computed (its result as the analysis knows it)
+            sources = pos[index] if index >= 0 else result
+            extra = (MAYBE_VIEW,) if index == INTERNAL_MAYBE_VIEW else ()
+            for o in sources:
                 if o.is_tensor and o.kind not in (DATA, DETACHED, GRAD):
-                    out.add(self.function_view(o, ("fn-view", id(node), i), node, meta,
-                                               f"the custom Function `{dotted(node.func) or 'apply'}`"))
+                    out.add(self.function_view(o, ("fn-view", id(node), i), node, meta, how, extra))
         views_only = frozenset(o for o in out if o.kind == VIEW and o.meta == meta)
         return views_only if views_only and all(v is not None for v in views) else frozenset(out)
 
@@ -1699,6 +1703,7 @@ def _forward_of(cls_node: cst.ClassDef) -> Optional[cst.FunctionDef]:
 def _forward_view_outputs(cls_node: cst.ClassDef) -> Optional[Tuple[Optional[int], ...]]:
     """What the ``forward`` of an autograd.Function class returns, output by output: the index (in ``apply``'s
     arguments) of the input it returns as-is or a view of (``return x``, ``return x.view(-1)``, ``return x[0]``),
+    ``INTERNAL_VIEW`` / ``INTERNAL_MAYBE_VIEW`` for a view of a tensor it computed (``_output_view``),
     or None for anything else. None when no output is such a view, when returns disagree, or when ``forward``
     marks the input dirty (then torch treats it as an in-place output, not a view)."""
     forward = _forward_of(cls_node)
@@ -1714,9 +1719,10 @@ def _forward_view_outputs(cls_node: cst.ClassDef) -> Optional[Tuple[Optional[int
     if not finder.returns or mark_dirty_names(forward) & set(params):
         return None
     shapes = set()
+    local = bound_names(forward) - set(params)
     for ret in finder.returns:
         elements = ret.elements if type(ret) is cst.Tuple else [ret]
-        shapes.add(tuple(_view_input(e.value if type(e) is cst.Element else e, params) for e in elements))
+        shapes.add(tuple(_output_view(e.value if type(e) is cst.Element else e, params, local) for e in elements))
     if len(shapes) != 1:
         return None
     shape = shapes.pop()
@@ -1753,6 +1759,39 @@ def _forward_saved_inputs(cls_node: cst.ClassDef) -> Tuple[int, ...]:
     ctx_name, params = params[0], params[1:]
     names = ctx_call_names(forward, "save_for_backward", receiver=ctx_name, starred=False) - bound_names(forward)
     return tuple(sorted(params.index(x) for x in names if x in params))
+
+
+# what a custom Function's ``forward`` returns that is a view of a tensor it computed itself (``return out.view(-1)``),
+# and what is one for some inputs only (``F.linear(x, w, b)``: a view of its 2-D product unless ``x`` is 2-D)
+INTERNAL_VIEW = -1
+INTERNAL_MAYBE_VIEW = -2
+_LINEAR = ("F.linear", "torch.nn.functional.linear", "nn.functional.linear", "functional.linear")
+
+
+def _output_view(expr: cst.BaseExpression, params: List[str], local: Set[str]) -> Optional[int]:
+    """What an output of a custom Function's ``forward`` is: the index of the input it returns as-is or a view of
+    (``_view_input``), ``INTERNAL_VIEW`` for a view of a tensor ``forward`` made (a view method or an index of a name
+    it bound), ``INTERNAL_MAYBE_VIEW`` for ``F.linear`` given a bias (torch computes an input that is not 2-D as
+    2-D and returns a view of the product), else None."""
+    index = _view_input(expr, params)
+    if index is not None:
+        return index
+    if type(expr) is cst.Call and type(expr.func) is cst.Attribute and type(expr.func.value) is cst.Name:
+        name = expr.func.attr.value
+        if (ops.is_view_method(name) or name in ("view", "view_as")) and expr.func.value.value in local \
+                and not ops.makes_multi_output_views(name):
+            return INTERNAL_VIEW
+    if type(expr) is cst.Subscript and type(expr.value) is cst.Name and expr.value.value in local and all(
+            type(el.slice) is cst.Index and type(el.slice.value) is cst.Integer or type(el.slice) is cst.Slice
+            for el in expr.slice):
+        return INTERNAL_VIEW
+    if type(expr) is cst.Call and dotted(expr.func) in _LINEAR and not any(a.star for a in expr.args):
+        positional = [a for a in expr.args if a.keyword is None]
+        bias = positional[2].value if len(positional) > 2 else next(
+            (a.value for a in expr.args if a.keyword is not None and a.keyword.value == "bias"), None)
+        if bias is not None and not (type(bias) is cst.Name and bias.value == "None"):
+            return INTERNAL_MAYBE_VIEW
+    return None
 
 
 def _view_input(expr: cst.BaseExpression, params: List[str]) -> Optional[int]:

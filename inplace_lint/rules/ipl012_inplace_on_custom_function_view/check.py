@@ -1,8 +1,8 @@
 """IPL012: the decision and its fix."""
 from __future__ import annotations
 
-from ...analysis.values import CUSTOM_FUNCTION
-from ...diagnostics import UNSAFE, Fix
+from ...analysis.values import CUSTOM_FUNCTION, MAYBE_VIEW
+from ...diagnostics import UNSAFE, WARNING, Fix
 from . import CODE
 from .._base import Check
 from .._common import copy_write_fix, first_by_line, view_write, writes_view_with_meta
@@ -23,6 +23,11 @@ class InplaceOnCustomFunctionView(Check):
         objs, target, rg_view, note = view_write(ev, ctx)
         symptom = _SYMPTOM if rg_view else _SYMPTOM_NO_GRAD_VIEW
         written = "" if rg_view else ", written with a value that requires grad"
+        # ``F.linear(x, w, b)`` returned by the Function: a view of its 2-D product only when ``x`` is not 2-D
+        maybe = any(MAYBE_VIEW in o.extra for o in objs)
+        if maybe:
+            note += (" (if the input of `F.linear` in it is not 2-D, as a transformer's hidden states: with a bias "
+                     "`F.linear` then returns a view of its 2-D product)")
 
         def message(line_of) -> str:
             first = first_by_line(objs, line_of, node_of=lambda o: o.node)
@@ -37,4 +42,4 @@ class InplaceOnCustomFunctionView(Check):
                       edit={"kind": "drop_inplace", "node": ev.node})
         else:
             fix = copy_write_fix(ev, "the tensor it is a view of is no longer changed")
-        ctx.report(ev.node, self.code, message, fix=fix)
+        ctx.report(ev.node, self.code, message, fix=fix, severity=WARNING if maybe else None)
