@@ -1219,6 +1219,10 @@ class Interpreter(TorchSemantics):
             held = self.ev_quiet(node.value)
             flags = {self.state.training.get(o.site) if o.kind == MODULE else None for o in held}
             return flags.pop() if held and len(flags) == 1 and None not in flags else NOT_CONSTANT
+        if type(node) is cst.Attribute and node.attr.value == "requires_grad":
+            rg = self.surely_requires_grad(node.value)  # ``if k.requires_grad:`` of a tensor known either way
+            if rg is not None:
+                return rg
         if type(node) is cst.Attribute:  # ``self.flag`` that ``__init__`` set to one (``init_constants``)
             key = dotted(node)
             value = self.consts.get(key, NOT_CONSTANT) if key is not None else NOT_CONSTANT
@@ -1348,6 +1352,11 @@ class Interpreter(TorchSemantics):
                     and self.surely_not_none(node.left)
                     and literal_value(node.comparisons[0].comparator) is None):
                 return type(op) is cst.IsNot  # ``self.act is not None`` with a module built for it
+            if (type(op) in (cst.Is, cst.IsNot) and type(node.left) is cst.Attribute
+                    and node.left.attr.value == "grad_fn" and literal_value(node.comparisons[0].comparator) is None):
+                has = self.surely_has_grad_fn(node.left.value)  # ``if k.grad_fn is not None:`` (fast-transformers)
+                if has is not None:
+                    return has if type(op) is cst.IsNot else not has
             left, right = self.const(node.left), self.const(node.comparisons[0].comparator)
             if left is NOT_CONSTANT or right is NOT_CONSTANT:
                 return NOT_CONSTANT
@@ -1378,6 +1387,37 @@ class Interpreter(TorchSemantics):
                     right != 0 or type(node.operator) not in (cst.Modulo, cst.FloorDivide)):
                 return _INT_OPERATORS[type(node.operator)](left, right)
         return NOT_CONSTANT
+
+    def _held_tensors(self, expr: cst.BaseExpression) -> Optional[List[Obj]]:
+        """The tensors a name or attribute chain holds here, when it holds nothing else."""
+        held = self.ev_quiet(expr)
+        tensors = [o for o in held if o.is_tensor]
+        return tensors if tensors and len(tensors) == len(held) else None
+
+    def surely_requires_grad(self, expr: cst.BaseExpression) -> Optional[bool]:
+        """``expr.requires_grad`` when every tensor ``expr`` may hold agrees (an activation's requires-grad as
+        assumed: the branch for one that does not is the inference path), else None."""
+        tensors = self._held_tensors(expr)
+        if tensors is None:
+            return None
+        if all(self.is_rg(o) for o in tensors):
+            return True
+        if all(self.surely_no_grad(o) for o in tensors):
+            return False
+        return None
+
+    def surely_has_grad_fn(self, expr: cst.BaseExpression) -> Optional[bool]:
+        """Whether ``expr.grad_fn`` is set: an op's result (or a view) that requires grad has one; a leaf, a
+        detached tensor or one that does not require grad has none. None when the tensors ``expr`` may hold
+        disagree or are not known."""
+        tensors = self._held_tensors(expr)
+        if tensors is None:
+            return None
+        if all(o.kind in (DERIVED, VIEW) and self.is_rg(o) for o in tensors):
+            return True
+        if all(o.kind in (LEAF, PARAM, DETACHED, DATA, GRAD) or self.surely_no_grad(o) for o in tensors):
+            return False
+        return None
 
     def surely_not_none(self, node: cst.BaseExpression) -> bool:
         """``node`` (a name or ``self.attr``) surely does not hold None here: a module or tensor made where it was
