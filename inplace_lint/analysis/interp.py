@@ -1770,9 +1770,7 @@ class Interpreter(TorchSemantics):
         """The result of an op that returns a tuple of tensors (``evals, evecs = torch.linalg.eigh(m)``,
         ``values, idx = x.max(dim=1)``): one tensor per output, computed like ``base``, those the op saves
         (``outputs``) saved for backward when a graph is recorded (``evals.clamp_min_(0)`` then raises)."""
-        parts = tuple(frozenset((self.obj(base.kind, (id(node), "out", i), rg=base.rg, origin=base.origin, node=node,
-                                          stmt=self.stmt, label=label, extra=base.extra, meta=base.meta,
-                                          how=base.how),)) for i in range(n))
+        parts = tuple(frozenset((self.output_like(base, (id(node), "out", i), node, label),)) for i in range(n))
         self.record_saves(node, key, args, EMPTY, label, None)  # (what it saves of its arguments)
         if base.kind == DERIVED and base.rg is True and outputs:
             saved = dict(self.state.saved)
@@ -1780,8 +1778,16 @@ class Interpreter(TorchSemantics):
             for o in kept:
                 self._save(saved, o, (label, node, ()))
             self.commit_saves(node, saved, kept)
-        elems = frozenset(o for p in parts for o in p)
-        return frozenset((self.obj(SEQ, id(node), elems=elems, extra=parts, node=node),))
+        return self.tuple_value(id(node), parts, node)
+
+    def output_like(self, base: Obj, site, node: cst.CSTNode, label: str) -> Obj:
+        """Another output of the call that made ``base`` (an op or layer returning a tuple), computed like it."""
+        return self.obj(base.kind, site, rg=base.rg, origin=base.origin, node=node, stmt=self.stmt, label=label,
+                        extra=base.extra, meta=base.meta, how=base.how)
+
+    def tuple_value(self, site, parts: Tuple[Value, ...], node: cst.CSTNode) -> Value:
+        """A tuple known position by position (``parts``)."""
+        return frozenset((self.obj(SEQ, site, elems=frozenset(o for p in parts for o in p), extra=parts, node=node),))
 
     def _derived(self, node: cst.CSTNode, inputs: Iterable[Value], label: str = "",
                  saved_params: FrozenSet[object] = frozenset()) -> Value:
@@ -2246,12 +2252,11 @@ class Interpreter(TorchSemantics):
             return None
         op, right = test.comparisons[0].operator, test.comparisons[0].comparator
         left = test.left
-        if type(left) is cst.Name and self.state is not None and left.value in self.type_aliases:
-            name = self.type_aliases[left.value]
-        elif (type(left) is cst.Call and type(left.func) is cst.Name and left.func.value == "type"
-              and len(left.args) == 1 and type(left.args[0].value) is cst.Name):
-            name = left.args[0].value.value
+        if type(left) is cst.Name:  # ``t = type(m)`` before
+            name = self.type_aliases.get(left.value) if self.state is not None else None
         else:
+            name = _type_of_name(left)
+        if name is None:
             return None
         if type(op) in (cst.Is, cst.Equal):
             return name, [right]
@@ -2947,10 +2952,9 @@ class Interpreter(TorchSemantics):
             return
         if type(target) is cst.Name:
             s.bind(target.value, value)
-            if (type(value_node) is cst.Call and type(value_node.func) is cst.Name
-                    and value_node.func.value == "type" and len(value_node.args) == 1
-                    and type(value_node.args[0].value) is cst.Name):
-                self.type_aliases[target.value] = value_node.args[0].value.value  # ``t = type(m)``
+            typed = _type_of_name(value_node) if value_node is not None else None
+            if typed is not None:
+                self.type_aliases[target.value] = typed  # ``t = type(m)``
             elif target.value in self.type_aliases:
                 del self.type_aliases[target.value]
             if target.value in self.consts:  # ``mask = mask[:, None]``: no longer the constant the call gave
@@ -4208,6 +4212,14 @@ def _tests_first_pass(n: cst.CSTNode, name: str) -> bool:
         return type(right) is cst.Integer and right.value in ("0", "1")
     return (type(n) is cst.UnaryOperation and type(n.operator) is cst.Not
             and type(n.expression) is cst.Name and n.expression.value == name)
+
+
+def _type_of_name(expr: cst.BaseExpression) -> Optional[str]:
+    """``m`` for ``type(m)``, else None."""
+    if (type(expr) is cst.Call and type(expr.func) is cst.Name and expr.func.value == "type" and len(expr.args) == 1
+            and type(expr.args[0].value) is cst.Name):
+        return expr.args[0].value.value
+    return None
 
 
 def _known_tuple(value: Value, depth: int = 0) -> bool:

@@ -931,8 +931,7 @@ class TorchSemantics:
         s = self.state
 
         def state(i: int) -> Value:
-            o = self.obj(DERIVED, (id(node), "state", i), rg=out.rg, origin=out.origin, node=node, stmt=self.stmt,
-                         label=out.label, extra=out.extra, meta=out.meta, how=out.how)
+            o = self.output_like(out, (id(node), "state", i), node, out.label)
             if s is not None:
                 if out in self.graph_nodes:
                     self.graph_nodes[o] = self.graph_nodes[out]
@@ -941,14 +940,11 @@ class TorchSemantics:
                     s.stale[o] = s.stale[out]
             return frozenset((o,))
 
-        def seq(site, parts: Tuple[Value, ...]) -> Value:
-            return frozenset((self.obj(SEQ, site, elems=frozenset(o for p in parts for o in p), extra=parts,
-                                       node=node),))
-
         first = frozenset((out,))
         if shape == "nested":
-            return seq(id(node), (first, seq((id(node), "states"), (state(0), state(1)))))
-        return seq(id(node), (first, state(0)))
+            states = self.tuple_value((id(node), "states"), (state(0), state(1)), node)
+            return self.tuple_value(id(node), (first, states), node)
+        return self.tuple_value(id(node), (first, state(0)), node)
 
     def copied(self, node: cst.Call, o: Obj, memo: Dict[Obj, Obj]) -> Obj:
         """What ``copy.deepcopy`` at ``node`` makes of ``o``: a module, the same structure over copies of its
@@ -1770,21 +1766,16 @@ _LINEAR = ("F.linear", "torch.nn.functional.linear", "nn.functional.linear", "fu
 
 def _output_view(expr: cst.BaseExpression, params: List[str], local: Set[str]) -> Optional[int]:
     """What an output of a custom Function's ``forward`` is: the index of the input it returns as-is or a view of
-    (``_view_input``), ``INTERNAL_VIEW`` for a view of a tensor ``forward`` made (a view method or an index of a name
-    it bound), ``INTERNAL_MAYBE_VIEW`` for ``F.linear`` given a bias (torch computes an input that is not 2-D as
-    2-D and returns a view of the product), else None."""
-    index = _view_input(expr, params)
-    if index is not None:
-        return index
-    if type(expr) is cst.Call and type(expr.func) is cst.Attribute and type(expr.func.value) is cst.Name:
-        name = expr.func.attr.value
-        if (ops.is_view_method(name) or name in ("view", "view_as")) and expr.func.value.value in local \
-                and not ops.makes_multi_output_views(name):
+    (``return x``, ``return x.view(-1)``, ``return x[0]``), ``INTERNAL_VIEW`` for a view of a tensor ``forward``
+    made (a view method or an index of a name it bound), ``INTERNAL_MAYBE_VIEW`` for ``F.linear`` given a bias
+    (torch computes an input that is not 2-D as 2-D and returns a view of the product), else None."""
+    viewed = _viewed_name(expr)
+    if viewed is not None:
+        name, is_view = viewed
+        if name in params:
+            return params.index(name)
+        if is_view and name in local:
             return INTERNAL_VIEW
-    if type(expr) is cst.Subscript and type(expr.value) is cst.Name and expr.value.value in local and all(
-            type(el.slice) is cst.Index and type(el.slice.value) is cst.Integer or type(el.slice) is cst.Slice
-            for el in expr.slice):
-        return INTERNAL_VIEW
     if type(expr) is cst.Call and dotted(expr.func) in _LINEAR and not any(a.star for a in expr.args):
         positional = [a for a in expr.args if a.keyword is None]
         bias = positional[2].value if len(positional) > 2 else next(
@@ -1794,19 +1785,19 @@ def _output_view(expr: cst.BaseExpression, params: List[str], local: Set[str]) -
     return None
 
 
-def _view_input(expr: cst.BaseExpression, params: List[str]) -> Optional[int]:
-    """The index of the parameter ``expr`` returns as-is or a view of, or None."""
+def _viewed_name(expr: cst.BaseExpression) -> Optional[Tuple[str, bool]]:
+    """The name ``expr`` is (``x``: ``("x", False)``) or a single view of (``x.view(-1)``, ``x[0]``: ``("x",
+    True)``), or None."""
     if type(expr) is cst.Name:
-        return params.index(expr.value) if expr.value in params else None
+        return expr.value, False
     if type(expr) is cst.Call and type(expr.func) is cst.Attribute and type(expr.func.value) is cst.Name:
         name = expr.func.attr.value
-        if (ops.is_view_method(name) or name in ("view", "view_as")) and expr.func.value.value in params \
-                and not ops.makes_multi_output_views(name):
-            return params.index(expr.func.value.value)
-    if type(expr) is cst.Subscript and type(expr.value) is cst.Name and expr.value.value in params:
-        if all(type(el.slice) is cst.Index and type(el.slice.value) is cst.Integer or
-               type(el.slice) is cst.Slice for el in expr.slice):
-            return params.index(expr.value.value)
+        if (ops.is_view_method(name) or name in ("view", "view_as")) and not ops.makes_multi_output_views(name):
+            return expr.func.value.value, True
+    if type(expr) is cst.Subscript and type(expr.value) is cst.Name and all(
+            type(el.slice) is cst.Index and type(el.slice.value) is cst.Integer or type(el.slice) is cst.Slice
+            for el in expr.slice):
+        return expr.value.value, True
     return None
 
 

@@ -388,6 +388,30 @@ def certain(records: FrozenSet[SaveRecord]) -> bool:
     return any(not r[2] for r in records)
 
 
+class _Reach:
+    """At one merge: what each state's names reach (``_reachable``) and what ``held_outside`` holds, each computed
+    once and only when asked."""
+
+    def __init__(self, held_outside: Optional[Callable[[], Set[Obj]]]) -> None:
+        self._by_state: Dict[int, Set[Obj]] = {}
+        self._held_outside = held_outside
+        self._outside: Optional[Set[Obj]] = None
+
+    def within(self, st: State, k: Obj) -> bool:
+        found = self._by_state.get(id(st))
+        if found is None:
+            found = self._by_state[id(st)] = _reachable(st)
+        return k in found
+
+    def outside(self, k: Obj) -> bool:
+        """``held_outside`` holds ``k`` (False without ``held_outside``)."""
+        if self._held_outside is None:
+            return False
+        if self._outside is None:
+            self._outside = self._held_outside()
+        return k in self._outside
+
+
 def _join_saved(sa: State, sb: State, branches, split: Optional[State],
                 held_outside: Optional[Callable[[], Set[Obj]]] = None) -> Dict[Obj, FrozenSet[SaveRecord]]:
     """A tensor surely saved on both paths stays surely saved; so does one saved on one path that did not exist
@@ -403,20 +427,12 @@ def _join_saved(sa: State, sb: State, branches, split: Optional[State],
     a, b = sa.saved, sb.saved
     saved: Dict[Obj, FrozenSet[SaveRecord]] = {}
     conds: Optional[Tuple[Condition, Condition]] = None
-    reach: Dict[int, Set[Obj]] = {}
-    outside: Optional[Set[Obj]] = None
+    reach = _Reach(held_outside)
 
     def unreachable(k: Obj, st: State) -> bool:
-        nonlocal outside
         if k.kind != DERIVED or held_outside is None or isinstance(k.site, tuple) and k.site[:1] == ("param",):
             return False  # leaves, parameters, a function's inputs: held where the analysis may not see
-        if id(st) not in reach:
-            reach[id(st)] = _reachable(st)
-        if k in reach[id(st)]:
-            return False
-        if outside is None:
-            outside = held_outside()
-        return k not in outside
+        return not reach.within(st, k) and not reach.outside(k)
 
     for k in set(a) | set(b):
         v, w = a.get(k, frozenset()), b.get(k, frozenset())
@@ -425,18 +441,12 @@ def _join_saved(sa: State, sb: State, branches, split: Optional[State],
             continue
         if (not v or not w) and split is not None and k not in split.saved:
             other = sb if v else sa
-            for st in (other, split):
-                if id(st) not in reach:
-                    reach[id(st)] = _reachable(st)
-            if k not in reach[id(other)] and k not in reach[id(split)]:
+            if not reach.within(other, k) and not reach.within(split, k):
                 saved[k] = v or w
                 continue
         if (not v or not w) and split is not None and k in split.saved:
             saving, other = (sa, sb) if v else (sb, sa)
-            for st in (saving, other):
-                if id(st) not in reach:
-                    reach[id(st)] = _reachable(st)
-            if k not in reach[id(saving)] and k in reach[id(other)]:
+            if not reach.within(saving, k) and reach.within(other, k):
                 # saved where the paths split, then made anew on the other path (which dropped the old copy's
                 # save, ``forget_old_copy``): a name that reaches it after the merge holds the new copy; the saved
                 # old one no name reaches (``relative_buckets`` of a helper called twice, made in one branch)
@@ -466,20 +476,10 @@ def _join_stale(sa: State, sb: State, branches, split: Optional[State],
     a, b = sa.stale, sb.stale
     out: Dict[Obj, Tuple] = {}
     conds = None
-    reach: Dict[int, Set[Obj]] = {}
-    outside: Optional[Set[Obj]] = None
+    reach = _Reach(held_outside)
 
     def reaches(st: State, k: Obj) -> bool:
-        nonlocal outside
-        if id(st) not in reach:
-            reach[id(st)] = _reachable(st)
-        if k in reach[id(st)]:
-            return True
-        if st is split or held_outside is None:
-            return False
-        if outside is None:
-            outside = held_outside()
-        return k in outside
+        return reach.within(st, k) or (st is not split and reach.outside(k))
 
     before: Optional[Set[Tuple]] = None
     for k in set(a) | set(b):
