@@ -9,6 +9,7 @@ from typing import FrozenSet, Iterator, Optional
 
 import libcst as cst
 
+from .statements import inputs_without_gradient
 from .values import DERIVED, UNKNOWN, VIEW, Obj, State, Value
 
 
@@ -16,12 +17,15 @@ from .values import DERIVED, UNKNOWN, VIEW, Obj, State, Value
 class FunctionFacts:
     """The function being analysed. In a ``torch.autograd.Function``, ``role`` is "forward" or "backward",
     ``inputs`` the objects of its tensor parameters (inputs of forward, incoming gradients of backward) and
-    ``dirty`` those forward passed to ``ctx.mark_dirty``; otherwise ``role`` is None."""
+    ``dirty`` those forward passed to ``ctx.mark_dirty``, ``without_gradient`` the names of the inputs of forward
+    whose gradient backward always returns as ``None`` (``statements.inputs_without_gradient``); otherwise ``role``
+    is None."""
 
     node: cst.FunctionDef
     role: Optional[str]
     inputs: FrozenSet[Obj]
     dirty: FrozenSet[Obj]
+    without_gradient: FrozenSet[str] = frozenset()
 
     @property
     def name(self) -> str:
@@ -104,8 +108,16 @@ class RuleContext:
 
     @staticmethod
     def used_directly(o: Obj, state: State) -> bool:
-        """Did ``o`` itself take part in a computation with grad mode possibly on?"""
-        return o in state.used
+        """Did ``o`` itself, or a view of it (``w.transpose(-2, -1)`` given to a call), take part in a computation with
+        grad mode possibly on?"""
+        if o in state.used:
+            return True
+        for u in state.used:
+            while u.kind == VIEW and u.base is not None:
+                u = u.base
+                if u == o:
+                    return True
+        return False
 
     @staticmethod
     def feeds_computation(o: Obj, state: State) -> bool:
@@ -136,7 +148,8 @@ class RuleContext:
         fn = self._it.current
         if fn is None:
             return None
-        return FunctionFacts(fn.node, fn.role, fn.inputs, fn.dirty)
+        without = inputs_without_gradient(fn.cls.node) if fn.role == "forward" and fn.cls is not None else frozenset()
+        return FunctionFacts(fn.node, fn.role, fn.inputs, fn.dirty, without)
 
     def created_in_function(self, site) -> bool:
         """Was the object of allocation site ``site`` created in the function being analysed?"""

@@ -84,6 +84,9 @@ class _Marker:
 
 # an instance attribute that is surely not None: a module ``__init__`` built for it (``init_constants``)
 NOT_NONE = _Marker("NOT_NONE")
+# torch layers whose truth is their length
+_CONTAINER_CLASSES = frozenset(("torch.nn.Sequential", "torch.nn.ModuleList", "torch.nn.ModuleDict",
+                                "torch.nn.ParameterList", "torch.nn.ParameterDict"))
 # ``enumerate``'s index past the first pass of a peeled loop (``Interpreter._peeled_loop``): 1 or more
 LATER_PASS = _Marker("LATER_PASS")
 # what a local name bound to a constant can be bound to (``n = len(sizes) - 1``, ``last = n if final else n - 1``)
@@ -107,14 +110,15 @@ class _Report:
 
 
 class _ClassInfo:
-    __slots__ = ("name", "node", "is_module", "is_autograd_function", "attrs", "assigned_elsewhere", "clobbers_input",
-                 "frozen", "bases", "built_once")
+    __slots__ = ("name", "node", "is_module", "is_autograd_function", "is_optimizer", "attrs", "assigned_elsewhere",
+                 "clobbers_input", "frozen", "bases", "built_once")
 
     def __init__(self, name: str, node: cst.ClassDef) -> None:
         self.name = name
         self.node = node
         self.is_module = False
         self.is_autograd_function = False
+        self.is_optimizer = False  # a ``torch.optim.Optimizer`` subclass: what its methods compute is never backpropagated
         self.attrs: Dict[str, Value] = {}
         self.assigned_elsewhere: Set[str] = set()
         self.clobbers_input = False  # ``forward`` overwrites its first argument in place before rebinding it
@@ -791,9 +795,15 @@ class Interpreter(TorchSemantics):
             inputs = [o for name in summary.used for o in bound.get(name, EMPTY)]
             assumed = next((self.assumed(o) for o in inputs if self.assumed(o)), "")
             plain = any(self.is_rg(o) and not self.assumed(o) for o in inputs)
-            fresh = self.obj(DERIVED, ("summary", id(node), r.site), rg=r.rg, label=r.label, node=r.node,
-                             stmt=r.stmt, meta=ASSUMED if r.rg and assumed and not plain else "",
-                             how=assumed if r.rg and assumed and not plain else "")
+            if r.kind in (LEAF, PARAM):
+                # a leaf the helper made (``return torch.randn(n).requires_grad_()``, ``nn.Parameter(...)``): one
+                # per call, a leaf here too
+                fresh = self.obj(r.kind, ("summary", id(node), r.site), rg=r.rg, label=r.label, node=r.node,
+                                 stmt=r.stmt)
+            else:
+                fresh = self.obj(DERIVED, ("summary", id(node), r.site), rg=r.rg, label=r.label, node=r.node,
+                                 stmt=r.stmt, meta=ASSUMED if r.rg and assumed and not plain else "",
+                                 how=assumed if r.rg and assumed and not plain else "")
             for record in summary.fresh.get(r, ()):
                 self._save(saved, fresh, record)
             history = self.graph_nodes.get(r.root())
@@ -887,7 +897,12 @@ class Interpreter(TorchSemantics):
         for p in list(params.posonly_params) + list(params.params) + list(params.kwonly_params) + (
                 [star] if star is not None else []) + ([params.star_kwarg] if params.star_kwarg is not None else []):
             name = p.name.value
-            env[name] = bound.get(name, unknown(("param", id(fnode), name)))
+            if name in bound:
+                env[name] = bound[name]
+            elif p.default is not None and literal_value(p.default) is not NOT_CONSTANT:
+                env[name] = EMPTY  # ``std=1.0`` left to its default: a number (a string, None), no tensor
+            else:
+                env[name] = unknown(("param", id(fnode), name))
         instance = next(iter(self_value)) if is_method and self_value and len(self_value) == 1 else None
         if is_method and fn.cls is not None and fnode.name.value != "__init__":
             # with what ``__init__`` stored for this very instance, with its real arguments
@@ -938,9 +953,14 @@ class Interpreter(TorchSemantics):
                                                           **self.instance_attrs_of(fn.cls, self.state.env)}
                     self.instance_frozen[instance.site] = self.instance_frozen.get(instance.site, frozenset()) | \
                         frozenset(o for o in self.state.norg if o.kind == PARAM)
+                    first = _all_params(fnode)[0].name.value
+                    # what every path of ``__init__`` left in an attribute: a constant, or a layer made there
+                    made = {k[len(first) + 1:]: v for k, v in self.state.consts.items()
+                            if (v is NOT_NONE or not isinstance(v, _Marker)) and k.startswith(first + ".")
+                            and k.count(".") == 1 and k[len(first) + 1:] not in fn.cls.assigned_elsewhere}
                     self.instance_consts[instance.site] = {
-                        **self.instance_consts.get(instance.site, {}),
-                        **self.init_constants(fn, _all_params(fnode)[0].name.value, node, self.state.env)}
+                        **self.instance_consts.get(instance.site, {}), **made,
+                        **self.init_constants(fn, first, node, self.state.env)}
         finally:
             if building:
                 self.alloc_ctx.pop()
@@ -986,6 +1006,9 @@ class Interpreter(TorchSemantics):
         if joined is not None and self.state is not None:
             self.carry_grown_lists(joined)
             caller = self.state
+            if joined.clobbered:
+                self.note_clobbered_argument(node, fn, instance if is_method else None, pos, result, joined)
+                caller.clobbered = {**caller.clobbered, **joined.clobbered} if self.call_stack else caller.clobbered
             caller.rg, caller.norg, caller.used, caller.retain = joined.rg, joined.norg, joined.used, joined.retain
             caller.saved = self.drop_dead_saves(joined, s.saved, result, opaque, fnode, pos, kw)
             caller.stale = joined.stale
@@ -999,6 +1022,35 @@ class Interpreter(TorchSemantics):
                     if isinstance(key, Obj):
                         caller.overwritten[key] = entry
         return result if result else unknown(("call", id(node)))
+
+    def note_clobbered_argument(self, node, fn: _Function, instance: Optional[Obj], pos: List[Value],
+                                result: Value, joined: State) -> None:
+        """The call surely wrote its first argument's tensor in place: a module's ``forward`` of a class of ours
+        (``dx = self.conv_0(x)`` whose first op is an in-place activation, then ``x + dx``), or a helper function
+        (``masked = scatter_update(logits, ...)`` writing ``logits[...]`` and returning it, then a loss on ``logits``:
+        used as if it returned a new tensor). The caller's other names for that tensor now read the new values, as
+        after an in-place torch layer; if the call returns that very tensor, what it returns is no stale copy. (Writes by a method of a plain class are not followed:
+        objects that keep state are written on purpose.)"""
+        fnode = fn.node
+        if not pos or not pos[0] or fnode is None:
+            return
+        if instance is not None:
+            if instance.kind != MODULE or fnode.name.value != "forward":
+                return
+            mod = instance
+        elif fn.cls is None:
+            mod = self.obj(FUNC, ("helper", fn.qualname), cls=fn.qualname, node=fnode)
+        else:
+            return
+        # (a write by a call inside that returns another tensor, ``self.net(x)`` starting with an in-place layer, is
+        # reported at that call already, and its later reads here with it: ``joined.overwritten``)
+        hit = frozenset(o for o in pos[0] if o.root() in joined.clobbered and o.root() not in joined.overwritten)
+        if hit and len(hit) == len(pos[0]):
+            roots = {o.root() for o in hit}
+            returned = any(o.root() in roots for o in result)
+            if mod.kind == FUNC and not returned:
+                return  # a helper's side effect on its argument (``bin_locations[..., -1] += eps``): may be meant
+            self.note_input_overwritten(node, mod, hit, names_only=returned)
 
     def carry_grown_lists(self, joined: State) -> None:
         """Lists (and ``nn.ModuleList``s) the call grew (``xs.append(t)`` on an argument, ``CPU_BUFFERS.append(...)``
@@ -1297,6 +1349,9 @@ class Interpreter(TorchSemantics):
                         for o in held):
                     return True
                 return NOT_CONSTANT
+            tensor_test = self.tensor_type_test(node)
+            if tensor_test is not NOT_CONSTANT:
+                return tensor_test
             if (type(func) is cst.Name and func.value in _CONST_BUILTINS and node.args and self.state is not None
                     and func.value not in self.state.env and not any(a.keyword or a.star for a in node.args)):
                 args = [self.const(a.value) for a in node.args]  # ``max(num_relations, 1)``
@@ -1482,6 +1537,13 @@ class Interpreter(TorchSemantics):
             value = self.truth(node.expression)
             return NOT_CONSTANT if value is NOT_CONSTANT else not value
         value = self.const(node)
+        if value is NOT_CONSTANT and type(node) in (cst.Name, cst.Attribute) and self.surely_not_none(node):
+            # ``if self.activation:`` of a layer surely built: true (a torch layer has no ``__len__``; a container,
+            # an empty ``nn.Sequential``, may be false)
+            held = self.ev_quiet(node)
+            if held and all(o.kind == MODULE and o.cls.startswith("torch.nn.") and o.cls not in _CONTAINER_CLASSES
+                            for o in held):
+                return True
         return value if value is NOT_CONSTANT else bool(value)
 
     def bound_const(self, value_node, forms: Tuple[type, ...]) -> object:
@@ -1653,6 +1715,26 @@ class Interpreter(TorchSemantics):
                 func = self.call_root  # the function whose analysis made the call (its grad mode decides)
             home = self.current.home if self.current is not None else None
             self.reports[key] = _Report(node, code, message, fix, stmt or self.stmt, related, func, severity, home)
+
+    def tensor_type_test(self, node: cst.Call) -> object:
+        """``isinstance(x, torch.Tensor)`` / ``torch.is_tensor(x)``: True when every object ``x`` may hold is a
+        tensor, False when none is (a list, a module, a number...), else ``NOT_CONSTANT``."""
+        args = node.args
+        if any(a.keyword or a.star for a in args) or self.state is None:
+            return NOT_CONSTANT
+        func = node.func
+        if type(func) is cst.Name and func.value == "isinstance" and "isinstance" not in self.state.env \
+                and len(args) == 2:
+            if self.qualname(args[1].value) != "torch.Tensor":
+                return NOT_CONSTANT
+        elif not (len(args) == 1 and self.qualname(func) == "torch.is_tensor"):
+            return NOT_CONSTANT
+        held = self.ev_quiet(args[0].value)
+        if held and all(o.is_tensor for o in held):
+            return True
+        if held and all(_not_a_tensor(o) or o.kind == INT for o in held):
+            return False
+        return NOT_CONSTANT
 
     def qualname(self, node: cst.BaseExpression) -> Optional[str]:
         """The canonical qualified name of an imported thing, or None (local names shadow imports)."""
@@ -1905,6 +1987,12 @@ class Interpreter(TorchSemantics):
         write = InplaceWrite(node, target, value, via, op, self.state, self.stmt, advanced, operand,
                              self.next_passes > 0, self.loop_nodes[-1] if self.loop_nodes else None)
         self.emit(write)
+        if self.call_stack and via != "hook":
+            # analysed at a call: the caller's tensor, if this is one, holds new values from here on (``forward``
+            # starting with an in-place activation on its input); a write that raises at once changes nothing
+            roots = {o.root() for o in value}
+            if len(roots) == 1 and not self.raises_at_once(value):
+                self.state.clobbered = {**self.state.clobbered, next(iter(roots)): node}
         if self.hook_kept:
             kept = next((self.hook_kept[o.root()] for o in value if o.root() in self.hook_kept), None)
             if kept is not None:
@@ -1922,6 +2010,14 @@ class Interpreter(TorchSemantics):
                     s.grafted = s.grafted | {o}
                 if mods and o.kind in (LEAF, DERIVED) and len(mods | s.graft_modules.get(o, EMPTY)) <= 8:
                     s.graft_modules[o] = mods | s.graft_modules.get(o, EMPTY)
+
+    def raises_at_once(self, value: Value) -> bool:
+        """An in-place write into ``value`` raises where it is made (grad mode on): a leaf that requires grad or a
+        view of one, a view made by unbind/split/chunk or under no_grad that requires grad."""
+        if self.state is None or self.state.grad is not True:
+            return False
+        return all(self.is_leaf_rg_or_view(o) for o in value) or all(
+            o.kind == VIEW and o.meta in VIEW_METAS and self.is_rg(o) for o in value)
 
     def defer(self, fn: Callable[[], None], needs: FrozenSet[Obj]) -> None:
         """Run ``fn`` at the end of the function if every object of ``needs`` turned out to have a used ``.grad``."""
@@ -1997,6 +2093,8 @@ class Interpreter(TorchSemantics):
         rhs = self.ev(stmt.value)
         cur = self.ev(target)
         op = _augop(stmt.operator)
+        if type(target) is cst.Name:
+            self.forget_const(target.value)  # ``param_size = 0`` ... ``param_size += n``: no longer 0
         if op == "@=" and self.tensor_objs(cur):
             # Tensor has no __imatmul__: ``w @= m`` rebinds ``w`` to a new (non-leaf) tensor
             self.assign(target, self.derived(stmt, (cur, rhs), label="@"), stmt.value)
@@ -2026,6 +2124,14 @@ class Interpreter(TorchSemantics):
                 self.inplace(stmt, target, cur, "augassign", op)
             if self.tensor_objs(rhs) or any(o.kind == GRAD for o in rhs) or _mentions_grad(stmt.value):
                 self.defer_write_on_grad_user(stmt, target, cur, "augassign", op)
+
+    def forget_const(self, name: str) -> None:
+        """``name`` is bound again: no longer the constant the call gave it or a statement bound it to."""
+        if name in self.consts:
+            self.consts = {k: v for k, v in self.consts.items() if k != name}
+        s = self.state
+        if s is not None and name in s.consts:
+            s.consts = {k: v for k, v in s.consts.items() if k != name}
 
     def function_tensor_input(self, target: cst.BaseExpression, value: Value) -> bool:
         """In a custom ``autograd.Function``, ``value`` is an input of ``forward`` that ``forward`` returns (``x *= 2;
@@ -2205,6 +2311,15 @@ class Interpreter(TorchSemantics):
         s = self.state
         if s is None:
             return
+        if type(test) is cst.BooleanOperation:
+            # ``if not cfg or isinstance(self.scale, nn.Parameter): return``: past it, each part is false
+            if (type(test.operator) is cst.Or) is (not polarity):
+                self.narrow_isinstance(test.left, polarity)
+                self.narrow_isinstance(test.right, polarity)
+            return
+        if type(test) is cst.UnaryOperation and type(test.operator) is cst.Not:
+            self.narrow_isinstance(test.expression, not polarity)
+            return
         exact = self.type_test(test)
         if exact is not None:
             # ``type(m) is nn.SiLU``, ``type(m) in {nn.ReLU, nn.SiLU}`` (also through ``t = type(m)``): exactly
@@ -2220,15 +2335,21 @@ class Interpreter(TorchSemantics):
             return
         if not (type(test) is cst.Call and type(test.func) is cst.Name
                 and test.func.value == "isinstance" and len(test.args) == 2
-                and type(test.args[0].value) is cst.Name):
+                and type(test.args[0].value) in (cst.Name, cst.Attribute)):
             return
-        name = test.args[0].value.value
-        value = s.env.get(name)
+        name = dotted(test.args[0].value)
+        value = s.env.get(name) if name is not None else None
         spec = test.args[1].value
-        if value and self.qualname(spec) in ("torch.Tensor", "torch.nn.Parameter", "torch.nn.parameter.Parameter"):
-            kept = frozenset(o for o in value if (o.kind != MODULE if polarity else not o.is_tensor))
+        kind = self.qualname(spec)
+        if value and kind in ("torch.Tensor", "torch.nn.Parameter", "torch.nn.parameter.Parameter"):
+            if kind == "torch.Tensor":
+                kept = frozenset(o for o in value if (o.kind != MODULE if polarity else not o.is_tensor))
+            else:  # a Parameter, or (where it is not one) anything but a Parameter
+                kept = frozenset(o for o in value if (o.kind != MODULE if polarity else not _is_parameter(o)))
             if kept != value:
                 s.env[name] = kept or unknown(("not-tensor", id(test)))
+            return
+        if type(test.args[0].value) is not cst.Name:
             return
         if not polarity or not value or not any(o.kind == MODULE for o in value):
             return
@@ -2869,10 +2990,13 @@ class Interpreter(TorchSemantics):
                 info.is_autograd_function = True
             elif q == "torch.nn.Module" or (q.startswith("torch.nn.") and q[9:10].isupper()):
                 info.is_module = True
+            elif q.startswith("torch.optim.") and q.rsplit(".", 1)[-1][:1].isupper():
+                info.is_optimizer = True
             elif local is not None:
                 info.bases.append(d)
                 info.is_module = info.is_module or local.is_module
                 info.is_autograd_function = info.is_autograd_function or local.is_autograd_function
+                info.is_optimizer = info.is_optimizer or local.is_optimizer
                 info.attrs.update(local.attrs)
         info.assigned_elsewhere = _self_attrs_assigned_outside_init(node) | self.blanked_assigned.get(name, set())
         self.classes[name] = info
@@ -2957,8 +3081,6 @@ class Interpreter(TorchSemantics):
                 self.type_aliases[target.value] = typed  # ``t = type(m)``
             elif target.value in self.type_aliases:
                 del self.type_aliases[target.value]
-            if target.value in self.consts:  # ``mask = mask[:, None]``: no longer the constant the call gave
-                self.consts = {k: v for k, v in self.consts.items() if k != target.value}
             # a local bound to a constant is one until rebound (``num_layers = len(layer_sizes) - 1``)
             c = self.bound_const(value_node, _LOCAL_CONST_FORMS)
             if c is NOT_CONSTANT and value_node is not None and (
@@ -2966,10 +3088,9 @@ class Interpreter(TorchSemantics):
                 # ``norm_layer = norm_class(n)``: a module (a tensor) made right here is not None; so is what a
                 # helper analysed here returns on each of its paths (``activ = get_activation("relu")``)
                 c = NOT_NONE
+            self.forget_const(target.value)  # ``mask = mask[:, None]``: no longer the constant the call gave
             if c is not NOT_CONSTANT:
                 s.consts = {**s.consts, target.value: c}
-            elif target.value in s.consts:
-                s.consts = {k: v for k, v in s.consts.items() if k != target.value}
             if self.current is None and self.current_cls is None:
                 self.module_bindings[target.value] = self.module_bindings.get(target.value, 0) + 1
             return
@@ -3010,6 +3131,16 @@ class Interpreter(TorchSemantics):
                         self.consts = {**self.consts, key: c}
                     elif key in self.consts:
                         self.consts = {k: v for k, v in self.consts.items() if k != key}
+                    # on this path: a layer made right here is not None (``__init__``'s branches on a constructor
+                    # argument, ``if activation == 'relu': self.activation = nn.ReLU(inplace=True)``), kept where
+                    # every path agrees (``init_constants``)
+                    if c is NOT_CONSTANT and value_node is not None and self.made_here(value_node, value):
+                        c = NOT_NONE
+                    if c is NOT_CONSTANT:
+                        if key in s.consts:
+                            s.consts = {k: v for k, v in s.consts.items() if k != key}
+                    else:
+                        s.consts = {**s.consts, key: c}
             return
         if type(target) is cst.Subscript:
             base_val = self.ev(target.value)
@@ -3023,6 +3154,10 @@ class Interpreter(TorchSemantics):
             if self.tensor_objs(base_val) or (self.maybe_tensor(base_val) and _tensor_style_index(target)):
                 self.inplace(self.small or self.stmt, target.value, base_val, "setitem", "[]=", _advanced_index(target),
                              operand=value)
+            elif not seqs:
+                # ``kwargs["bias"] = bias`` into a dict not followed: the tensor may be computed with wherever that
+                # goes (``torch._grouped_mm(A, B, **kwargs)``)
+                self.mark_used((value,))
             return
         if type(target) is cst.StarredElement:
             self.assign(target.value, UNKNOWN_VALUE, None)
@@ -3507,6 +3642,12 @@ class Interpreter(TorchSemantics):
                 out.add(self.obj(PARAM_GROUP, ("group", o.site), node=o.node))
             elif k == PARAM_GROUP and key == "params":
                 out.add(self.obj(PARAMS, ("groupparams", o.site), label="a parameter of the optimizer", node=o.node))
+            elif k == SEQ and _slice_index(node):
+                # ``params[::2]``: a list of some of its elements, not one of them
+                bounds = _const_slice(node)
+                parts = tuple(o.extra[slice(*bounds)]) if bounds is not None and o.extra else None
+                elems = frozenset(e for p in parts for e in p) if parts is not None else o.elems
+                out.add(self.obj(SEQ, ("slice", id(node), o.site), elems=elems, extra=parts or (), node=node))
             elif k == SEQ:
                 idx = _const_int_index(node)
                 if idx is not None and o.extra and -len(o.extra) <= idx < len(o.extra):
@@ -3701,6 +3842,8 @@ class Interpreter(TorchSemantics):
             elif a.star:
                 pos.append(UNKNOWN_VALUE)
                 expanded = False
+                # what the list or dict holds goes into the call, which may compute with it
+                self.mark_used((v, frozenset(e for o in v if o.kind == SEQ for e in o.elems)))
             else:
                 pos.append(v)
         if any(a.star for a in call.args):
@@ -4724,9 +4867,33 @@ def _binds(expr: cst.BaseExpression) -> bool:
     return any(type(n) is cst.NamedExpr for n in _nodes(expr))
 
 
+def _is_parameter(o: Obj) -> bool:
+    """``o`` is an ``nn.Parameter``: a layer's, or one made by ``nn.Parameter(...)``."""
+    return o.kind == PARAM or (o.kind == LEAF and o.label == "nn.Parameter(...)")
+
+
 def _slice_index(node: cst.Subscript) -> bool:
     """``x[a:b]`` (one slice, no other index)."""
     return len(node.slice) == 1 and type(node.slice[0].slice) is cst.Slice
+
+
+def _const_slice(node: cst.Subscript) -> Optional[Tuple[Optional[int], Optional[int], Optional[int]]]:
+    """The bounds of ``x[a:b:c]`` when each is absent or an integer literal (``x[::2]``, ``x[1:-1]``), else None."""
+    if not _slice_index(node):
+        return None
+    sl = node.slice[0].slice
+    bounds: List[Optional[int]] = []
+    for part in (sl.lower, sl.upper, sl.step):
+        if part is None:
+            bounds.append(None)
+            continue
+        value = literal_value(part)
+        if type(value) is not int:
+            return None
+        bounds.append(value)
+    if bounds[2] == 0:
+        return None
+    return bounds[0], bounds[1], bounds[2]
 
 
 def _calls_and_operations(expr: cst.BaseExpression) -> List[cst.CSTNode]:

@@ -212,10 +212,11 @@ def reduce_source(source: str) -> Tuple[Optional[str], FrozenSet[str]]:
 
 CALL_DEPTH = 3  # calls analysed inside calls analysed (``interp.MAX_CALL_DEPTH``)
 _DUNDER = re.compile(r"__\w+__\Z")
-# implicitly called on an instance of a kept class: ``C(...)`` runs ``__init__``, ``c(x)`` runs ``forward``
+# implicitly called on an instance of a kept class: ``C(...)`` runs ``__init__``, ``c(x)`` runs ``forward``; autograd
+# runs an ``autograd.Function``'s ``backward`` (whose ``None`` gradients tell which inputs are state)
 _STRUCTURAL = frozenset({"forward", "_forward", "__init__", "__new__", "__post_init__", "__call__", "__enter__",
                          "__exit__", "__iter__", "__next__", "__getitem__", "__getattr__", "__setattr__", "__setitem__",
-                         "__init_subclass__"})
+                         "__init_subclass__", "backward", "setup_context"})
 # Matches of ``_RELEVANT`` that cannot be a tensor write: a tensor indexed by a string raises ("new(): invalid data
 # type 'str'"), and ``t += (x,)`` / ``t += [x]`` raise "unsupported operand type(s)": both are dicts, tuples, lists
 _NOT_A_TENSOR_WRITE = re.compile(r"""^[ \t]*[\w.]+\[\s*[rRbBuUfF]{0,2}["']""")

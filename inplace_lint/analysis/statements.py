@@ -3,7 +3,7 @@ block of a compound statement, and the ``ctx.mark_dirty`` names, returned values
 function."""
 from __future__ import annotations
 
-from typing import List, Optional, Sequence, Set
+from typing import FrozenSet, List, Optional, Sequence, Set
 
 import libcst as cst
 
@@ -57,6 +57,41 @@ def returned_values(fn: cst.FunctionDef) -> List[cst.BaseExpression]:
 
     visit(body_statements(fn.body))
     return out
+
+
+def inputs_without_gradient(cls: cst.ClassDef) -> FrozenSet[str]:
+    """The inputs of a ``torch.autograd.Function``'s ``forward`` (``ctx`` aside) whose gradient its ``backward``
+    returns as a literal ``None`` on every ``return`` (a codebook, running statistics: state the Function updates,
+    not an input it differentiates)."""
+    forward = next((st for st in cls.body.body if type(st) is cst.FunctionDef and st.name.value == "forward"), None)
+    backward = next((st for st in cls.body.body if type(st) is cst.FunctionDef and st.name.value == "backward"), None)
+    if forward is None or backward is None or any(
+            type(st) is cst.FunctionDef and st.name.value == "setup_context" for st in cls.body.body):
+        return frozenset()
+    names = [p.name.value for p in forward.params.params][1:]
+    returns: List[Optional[cst.BaseExpression]] = []
+
+    def visit(stmts) -> None:
+        for st in stmts:
+            if isinstance(st, (cst.SimpleStatementLine, SuiteLine)):
+                for small in st.body:
+                    if type(small) is cst.Return:
+                        returns.append(small.value)
+            elif type(st) not in (cst.FunctionDef, cst.ClassDef):
+                visit(children_statements(st))
+
+    visit(body_statements(backward.body))
+    if not returns:
+        return frozenset()
+    out = set()
+    for i, name in enumerate(names):
+        nones = []
+        for value in returns:
+            items = [e.value for e in value.elements] if type(value) in (cst.Tuple, cst.List) else [value]
+            nones.append(i < len(items) and type(items[i]) is cst.Name and items[i].value == "None")
+        if all(nones):
+            out.add(name)
+    return frozenset(out)
 
 
 def is_docstring(stmt: cst.CSTNode) -> bool:

@@ -702,6 +702,48 @@ class TorchSemantics:
                 self.graph_nodes[r] = self.graph_nodes.get(r, frozenset()) | {id(node)}
             self.tracked_saves.add(id(node))
 
+    def pad_variant(self, node, key: str) -> Optional[str]:
+        """``F.pad(x, p)`` pads with a constant and saves nothing; ``mode="reflect"`` (``"replicate"``,
+        ``"circular"``) saves ``x``. A mode not known: "constant", what every mode saves (nothing)."""
+        if key != "torch.nn.functional.pad" or type(node) is not cst.Call:
+            return None
+        positional = [a.value for a in node.args if a.keyword is None and not a.star]
+        mode = positional[2] if len(positional) > 2 else next(
+            (a.value for a in node.args if a.keyword is not None and a.keyword.value == "mode"), None)
+        value = self.const(mode) if mode is not None else "constant"
+        return "reflect" if isinstance(value, str) and value != "constant" else "constant"
+
+    def in_optimizer(self) -> bool:
+        """The code being analysed is a method of a ``torch.optim.Optimizer`` subclass, or runs for one (a call made
+        from ``step``): a graph it records (``grad.add(p, alpha=wd)`` without ``@torch.no_grad()``) is never
+        backpropagated -- the closure's loss is backpropagated inside the closure -- so nothing it saves is saved for a
+        backward to come. (Its in-place writes into leaf parameters still raise at once.)"""
+        for fn in (self.current, self.call_root):
+            if fn is not None and fn.cls is not None and fn.cls.is_optimizer:
+                return True
+        return False
+
+    def scalar_overload(self, node, key: str, args: Dict[object, Value]) -> Tuple[str, Dict[object, Value]]:
+        """``x.pow(2)``, ``torch.pow(x, 0.5)``, ``x.pow_(2)``: a Python number as the exponent calls torch's Scalar
+        overload, which saves ``x`` but not the result (as ``x ** 2`` does), where a tensor exponent saves both;
+        ``torch.pow(2, x)`` calls the one for a number base. The table probed the tensor forms."""
+        if key not in ("Tensor.pow", "torch.pow") or type(node) is not cst.Call:
+            return key, args
+        exprs = _argument_expressions(node, key)
+        for a in node.args:
+            if a.keyword is not None and a.keyword.value == "exponent":
+                exprs[1] = a.value
+
+        def number(i: int) -> bool:
+            expr = exprs.get(i)
+            return expr is not None and type(self.const(expr)) in (int, float)
+
+        if number(1) and not number(0):
+            return "operator.pow@scalar", {0: args.get(0, EMPTY)}
+        if number(0) and not number(1):
+            return "operator.pow@rscalar", {1: args.get(1, EMPTY)}
+        return key, args
+
     def record_saves(self, node, key: str, args: Dict[object, Value], result: Value, label: str,
                      module: Optional[Obj] = None, inplace_key: Optional[str] = None) -> None:
         """Look ``key`` up in the generated op table and remember which argument tensors (and whether the result)
@@ -710,8 +752,9 @@ class TorchSemantics:
         grad (or the op is a module with parameters). ``inplace_key``: the call is the in-place form of ``key``,
         written into its first argument, under this name in the table of in-place forms that save their result
         (``leaky_relu_`` saves its result where ``leaky_relu`` saves its input)."""
+        key, args = self.scalar_overload(node, key, args)
         info = ops.saved_info(key)
-        if info is None:
+        if info is None or self.in_optimizer():
             return
         if result is args.get(0) and result and all(self.is_leaf_rg_or_view(o) for o in result):
             return  # an in-place op on a leaf that requires grad raises instead of recording anything
@@ -719,7 +762,7 @@ class TorchSemantics:
         has_params = info.get("kind") == "module" and module is not None and layer_holds_params(module.cls)
         if "1" not in chars and not has_params:
             return
-        variant = ops.variant_of(key, args)
+        variant = self.pad_variant(node, key) or ops.variant_of(key, args)
         unknowns = [i for i, c in enumerate(chars) if c == "?"]
         if len(unknowns) > 4:
             return
@@ -827,9 +870,10 @@ class TorchSemantics:
         if self.state is not None and self.state.saved:
             self.state.saved = {}
 
-    def note_input_overwritten(self, node: cst.Call, mod: Obj, arg: Value) -> None:
+    def note_input_overwritten(self, node: cst.Call, mod: Obj, arg: Value, names_only: bool = False) -> None:
         """``mod`` overwrites its input in place: unless the call's result is simply discarded (in-place on
-        purpose), every other name bound to that tensor now reads the overwritten values."""
+        purpose), every other name bound to that tensor now reads the overwritten values. ``names_only``: the call
+        returns that tensor (as an in-place layer does): a read through what it returned is no stale read."""
         s = self.state
         if s is None or not self.maybe_tensor(arg) or type(self.small) is cst.Expr and self.small.value is node:
             return
@@ -857,7 +901,7 @@ class TorchSemantics:
                         and name not in s.renewed[o.root()][0] for o in value):
                     continue
                 s.overwritten[name] = (node, mod)
-        if not self.module_inplace(mod):
+        if not names_only and not self.module_inplace(mod):
             # the call returns a different tensor: any later use of the overwritten one is a use of wrong values,
             # even through a reference taken before the call (``torch.cat([x, block(x)])``)
             for root in roots:
@@ -1121,6 +1165,17 @@ class TorchSemantics:
             for o in recv:
                 self.add_layer(o, arg, pos[-1])
             return recv if name == "append" else EMPTY
+        if name in ("add_module", "register_module") and len(pos) == 2 and recv and all(
+                o.kind == MODULE for o in recv):
+            # ``self.add_module(f"qf{i}", net)``: a sub-module from now on (its parameters are the module's), under
+            # that name when it is a literal, else under a name of its own to this call
+            owner = dotted(func.value)
+            attr = literal_value(node.args[0].value)
+            if owner is not None and pos[1] and all(o.kind == MODULE for o in pos[1]):
+                key = f"{owner}.{attr}" if isinstance(attr, str) and attr.isidentifier() else \
+                    f"{owner}.<added at {id(node)}>"
+                self.state.bind(key, join_values(self.state.env.get(key, EMPTY), pos[1]) if "<" in key else pos[1])
+            return EMPTY
         if recv and all(o.kind == MODULE and o.site in self.module_dicts for o in recv):
             held = self.module_dict_values(recv)
             if name == "values":
@@ -1394,7 +1449,7 @@ class TorchSemantics:
                                    for v in attrs.values()),
                 *(v for caller in self.caller_states for v in caller.env.values())]
         for value in held:
-            for o in value:
+            for o in _with_elements(value):
                 hit = self.saved_modules(o) & owners
                 if not hit and by_save:
                     ids = self.graph_nodes.get(o.root(), ())
@@ -1716,13 +1771,70 @@ def _forward_view_outputs(cls_node: cst.ClassDef) -> Optional[Tuple[Optional[int
         return None
     shapes = set()
     local = bound_names(forward) - set(params)
+    once = _bound_once(forward)
     for ret in finder.returns:
         elements = ret.elements if type(ret) is cst.Tuple else [ret]
-        shapes.add(tuple(_output_view(e.value if type(e) is cst.Element else e, params, local) for e in elements))
+        exprs = [e.value if type(e) is cst.Element else e for e in elements]
+        # ``tensor3 = tensor2.t()`` ... ``return tensor3``: what that one assignment gave the name
+        exprs = [once.get(e.value, e) if type(e) is cst.Name and e.value not in params else e for e in exprs]
+        shapes.add(tuple(_output_view(e, params, local) for e in exprs))
     if len(shapes) != 1:
         return None
     shape = shapes.pop()
     return shape if any(i is not None for i in shape) else None
+
+
+class _Bindings(cst.CSTVisitor):
+    """How often each name is bound in a function body (not in nested functions), and the value of each plain
+    ``name = value``."""
+
+    def __init__(self) -> None:
+        self.count: Dict[str, int] = {}
+        self.value: Dict[str, cst.BaseExpression] = {}
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        return False
+
+    def _bind(self, target: cst.BaseExpression, value: Optional[cst.BaseExpression] = None) -> None:
+        if type(target) is cst.Name:
+            self.count[target.value] = self.count.get(target.value, 0) + 1
+            if value is not None:
+                self.value[target.value] = value
+        elif type(target) in (cst.Tuple, cst.List):
+            for el in target.elements:
+                self._bind(el.value)
+        elif type(target) is cst.StarredElement:
+            self._bind(target.value)
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for t in node.targets:
+            self._bind(t.target, node.value if len(node.targets) == 1 else None)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        self._bind(node.target)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self._bind(node.target)
+
+    def visit_For(self, node: cst.For) -> None:
+        self._bind(node.target)
+
+    def visit_WithItem(self, node: cst.WithItem) -> None:
+        if node.asname is not None:
+            self._bind(node.asname.name)
+
+    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+        self._bind(node.target)
+
+
+def _bound_once(fn: cst.FunctionDef) -> Dict[str, cst.BaseExpression]:
+    """The names ``fn`` binds exactly once, by a plain ``name = value``: their values."""
+    finder = _Bindings()
+    fn.body.visit(finder)
+    return {name: value for name, value in finder.value.items() if finder.count.get(name) == 1}
 
 
 def _forward_dirty_output(cls_node: cst.ClassDef) -> Optional[int]:
@@ -1925,6 +2037,15 @@ def _writes_into(fn: "cst.FunctionDef | cst.Lambda", name: str) -> List[Tuple]:
                 elif type(t.target) is cst.Name and t.target.value == name:
                     return found  # rebound: later writes are into something else
     return found
+
+
+def _with_elements(value: Value, depth: int = 3) -> Iterable[Obj]:
+    """The objects of ``value`` and, of the lists and tuples among them, their elements (``surrogates.append(
+    ratio * advantage)``: the list holds those graphs), ``depth`` levels down."""
+    for o in value:
+        yield o
+        if o.kind == SEQ and o.elems and depth > 0:
+            yield from _with_elements(o.elems, depth - 1)
 
 
 def _argument_expressions(node, key: str) -> Dict[int, cst.BaseExpression]:

@@ -159,6 +159,8 @@ class State:
              ``(test text, polarity)``, outermost first (a save in one branch of an ``if``: ``join_states``)
     overwritten: name -> (call node, module object): the name's tensor was overwritten in place by that call, whose
              result went elsewhere; reading the name sees the new values
+    clobbered: root object -> the write: the function being analysed at a call site (or one it called) surely wrote
+             that tensor in place; when it is the caller's argument, the caller's later reads see the new values
     stale:   object -> ((step node, optimizer text, module site, when), ...): its graph saved parameters that
              ``optimizer.step()`` has since updated in place; backpropagating it raises (``when``: the branch
              conditions under which the step ran, () when on every path)
@@ -168,7 +170,7 @@ class State:
     """
 
     __slots__ = ("env", "rg", "norg", "grafted", "graft_modules", "used", "retain", "grad", "infer", "saved",
-                 "overwritten", "stale", "renewed", "consts", "training")
+                 "overwritten", "clobbered", "stale", "renewed", "consts", "training")
 
     def __init__(self) -> None:
         self.env: Dict[str, Value] = {}
@@ -187,6 +189,7 @@ class State:
         self.infer: Optional[bool] = False
         self.saved: Dict[Obj, FrozenSet[SaveRecord]] = {}
         self.overwritten: Dict[str, Tuple[object, Obj]] = {}
+        self.clobbered: Dict[Obj, object] = {}
         # graphs an optimizer step made stale: object -> ((step call, optimizer text, module site), ...), one per step
         self.stale: Dict[Obj, Tuple[Tuple[object, str, object], ...]] = {}
         self.renewed: Dict[Obj, Tuple[FrozenSet[str], FrozenSet[SaveRecord]]] = {}
@@ -209,6 +212,7 @@ class State:
         s.infer = self.infer
         s.saved = dict(self.saved)
         s.overwritten = dict(self.overwritten)
+        s.clobbered = dict(self.clobbered)
         s.stale = dict(self.stale)
         s.renewed = dict(self.renewed)
         s.consts = self.consts
@@ -229,6 +233,7 @@ class State:
             and self.retain == other.retain
             and self.saved == other.saved
             and self.overwritten == other.overwritten
+            and self.clobbered == other.clobbered
             and self.stale == other.stale
             and self.renewed == other.renewed
             and self.consts == other.consts
@@ -314,6 +319,7 @@ def join_states(a: "Optional[State]", b: "Optional[State]",
     s.infer = a.infer if a.infer == b.infer else None
     s.saved = _join_saved(a, b, branches, split, held_outside) if a.saved or b.saved else {}
     s.overwritten = {k: v for k, v in a.overwritten.items() if b.overwritten.get(k) == v}
+    s.clobbered = {k: v for k, v in a.clobbered.items() if k in b.clobbered} if a.clobbered and b.clobbered else {}
     s.stale = _join_stale(a, b, branches, split, held_outside) if a.stale or b.stale else {}
     s.renewed = {}
     s.consts = a.consts if a.consts == b.consts else {

@@ -1,6 +1,8 @@
 """IPL006: the decision and its fixes."""
 from __future__ import annotations
 
+import libcst as cst
+
 from ...analysis.values import DETACHED, LEAF, PARAM
 from ...diagnostics import UNSAFE, Fix
 from . import CODE
@@ -8,10 +10,27 @@ from .._base import Check
 from .._common import expr_text
 
 
+def _asserts_none(ev) -> bool:
+    """The read is ``assert x.grad is None``: the code expects no gradient there (a test checking that a copy is not
+    connected to its source)."""
+    stmt = ev.stmt
+    if type(stmt) is not cst.SimpleStatementLine:
+        return False
+    for small in stmt.body:
+        test = small.test if type(small) is cst.Assert else None
+        if (type(test) is cst.Comparison and test.left is ev.node and len(test.comparisons) == 1
+                and type(test.comparisons[0].operator) is cst.Is
+                and type(test.comparisons[0].comparator) is cst.Name and test.comparisons[0].comparator.value == "None"):
+            return True
+    return False
+
+
 class DetachedCopyTrains(Check):
     code = CODE
 
     def on_grad_read(self, ev, ctx) -> None:
+        if _asserts_none(ev):
+            return
         state = ev.state
         sources = [o for o in ev.value if o.kind in (LEAF, PARAM) and ctx.is_rg(o, state)]
         if not sources or len(sources) != len(ev.value):

@@ -15,6 +15,13 @@ def _returns(fn: cst.FunctionDef, name: str) -> bool:
     return any(expr_text(value) == name for value in returned_values(fn))
 
 
+def _root_name(target: cst.BaseExpression) -> str:
+    """The name a write's target writes through: ``x`` of ``x``, ``x[i]``, ``x.data``."""
+    while type(target) in (cst.Subscript, cst.Attribute):
+        target = target.value
+    return target.value if type(target) is cst.Name else ""
+
+
 class FunctionDirty(Check):
     code = CODE
 
@@ -49,6 +56,8 @@ class FunctionDirty(Check):
             ctx.report(ev.node, self.code, message, fix=fix)
             return
         if roots <= fn.inputs and not roots <= fn.dirty:
+            if _root_name(ev.target) in fn.without_gradient:
+                return  # state the Function updates on purpose (a codebook): ``backward`` gives it no gradient
             message = (f"`forward` writes its input `{target}` in place without `ctx.mark_dirty({target})`: the "
                        f"caller's tensor changes behind autograd's back (silently wrong gradients)")
             if _returns(fn.node, target):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+from ...analysis.values import FUNC
 from ...diagnostics import UNSAFE, Fix
 from . import CODE
 from .._base import Check
@@ -19,6 +20,7 @@ class InplaceClobbersInput(Check):
         layer = mod.cls.split(".")[-1]
         how = (f"`{callee}` starts with an in-place layer" if "inplace_first" in mod.extra
                else f"`{callee}` ({layer}) writes its input in place" if mod.cls.startswith("torch.nn.")
+               else f"`{callee}` writes its argument in place" if mod.kind == FUNC
                else f"`{callee}.forward` writes its input in place")
 
         def message(line_of) -> str:

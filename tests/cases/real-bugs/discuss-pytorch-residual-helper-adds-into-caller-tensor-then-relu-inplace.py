@@ -2,7 +2,6 @@
 # source: https://discuss.pytorch.org/t/understanding-autograd-relu-inplace-true/89031
 # expect: markers
 # torch: clean
-# known-miss: the gradient is taken with respect to `x` after a helper function overwrote it in place through its argument; the analysis reports such overwrites for modules (IPL008), not for helper functions
 # check: torch.equal(g, torch.ones(4)) and not torch.equal(g, (x_ref + sum(residual) > 0).float())
 
 # The thread's user checks gradients of an in-place ReLU on `torch.tensor([-1.0]).requires_grad_()
