@@ -142,7 +142,7 @@ class _Summary:
     ``MAX_CALL_DEPTH``, recursive, past the budget): there the facts are replayed on the arguments' tensors, in the
     caller's state (``Interpreter.apply_summary``)."""
 
-    __slots__ = ("params", "writes", "returns", "used", "saves", "fresh")
+    __slots__ = ("params", "writes", "returns", "parts", "used", "saves", "fresh")
 
     def __init__(self, params: Dict[Obj, str]) -> None:
         self.params = params  # placeholder -> the name of the parameter it stands for
@@ -150,6 +150,9 @@ class _Summary:
         self.writes: List[Tuple[InplaceWrite, Optional[bool], "_Function"]] = []
         # placeholders, views of them and op results; None: something else, or not known
         self.returns: Optional[Value] = None
+        # a tuple it returns (``return ch, cc``), position by position (each a set of such objects); ``returns``
+        # then holds all of them
+        self.parts: Optional[Tuple[Value, ...]] = None
         self.used: FrozenSet[str] = frozenset()  # the parameters whose tensors it computes with (``State.used``)
         # parameter -> the records of the ops that saved its tensor in the graph of what it returns
         self.saves: Dict[str, FrozenSet] = {}
@@ -315,6 +318,10 @@ class Interpreter(TorchSemantics):
         self.module_bindings: Dict[str, int] = {}
         self.grad_used: Set[Obj] = set()
         self.created_sites: Set[object] = set()  # sites of modules/tensors created in the function being analysed
+        # modules of ours built and not called, nor handed to a call, since (``clone = Net(...)`` then
+        # ``clone.load_state_dict(...)``: no graph can hold this instance's parameters yet, whatever an earlier
+        # instance built at the same place did)
+        self.fresh_modules: Set[object] = set()
         # top-level functions that code blanked by the pre-filter mentions: their callers' grad mode is unknown
         self.uncertain_callers: FrozenSet[str] = frozenset()
         # functions and methods that cannot report nor reach what can (``prefilter.plan``): analysed only where
@@ -690,8 +697,16 @@ class Interpreter(TorchSemantics):
         used_roots = {o.root() for _, st, _ in returns for o in st.used}
         summary.used = frozenset(name for o, name in placeholders.items() if o in used_roots)
         returned = frozenset(o for value, _, _ in returns for o in value)
+        parts: Optional[Tuple[Value, ...]] = None
+        if returned and all(o.kind == SEQ for o in returned):
+            shapes = [seq_parts(o) for o in returned]
+            if all(p is not None for p in shapes) and len({len(p) for p in shapes}) == 1 \
+                    and 0 < len(shapes[0]) <= MAX_SEQ_PARTS:
+                parts = tuple(frozenset(x for p in shapes for x in p[i]) for i in range(len(shapes[0])))
+                returned = frozenset(x for part in parts for x in part)
         if returns and all(o.root() in placeholders or o.kind == DERIVED for o in returned):
             summary.returns = returned
+            summary.parts = parts
             joined: Optional[State] = None
             for _, st, _ in returns:
                 joined = join_states(joined, st)
@@ -786,7 +801,8 @@ class Interpreter(TorchSemantics):
                 for a in bound.get(name, EMPTY):
                     for record in records:
                         self._save(saved, a, record)
-        result = set(mapped(frozenset(o for o in summary.returns if o.root() in summary.params)))
+        made: Dict[Obj, Value] = {r: mapped(frozenset((r,))) for r in summary.returns if r.root() in summary.params}
+        result = set(o for v in made.values() for o in v)
         for r in summary.returns:
             if r.root() in summary.params:
                 continue
@@ -801,9 +817,15 @@ class Interpreter(TorchSemantics):
                 fresh = self.obj(r.kind, ("summary", id(node), r.site), rg=r.rg, label=r.label, node=r.node,
                                  stmt=r.stmt)
             else:
+                # the modules whose parameters its graph saved: those of its inputs' graphs, and the instance's
+                # own when the summary's run saved parameters (``self.cell(x, h, c)`` followed no deeper)
+                mods = set(m for o in inputs for m in self.saved_modules(o)) if grad is True else set()
+                if grad is True and r.kind == DERIVED and r.extra and r.extra[0]:
+                    mods.update(o.site for o in bound.get(_first_param_name(fn), EMPTY) if o.kind == MODULE)
                 fresh = self.obj(DERIVED, ("summary", id(node), r.site), rg=r.rg, label=r.label, node=r.node,
                                  stmt=r.stmt, meta=ASSUMED if r.rg and assumed and not plain else "",
-                                 how=assumed if r.rg and assumed and not plain else "")
+                                 how=assumed if r.rg and assumed and not plain else "",
+                                 extra=(frozenset(mods),) if mods and len(mods) <= 8 else ())
             for record in summary.fresh.get(r, ()):
                 self._save(saved, fresh, record)
             history = self.graph_nodes.get(r.root())
@@ -816,8 +838,13 @@ class Interpreter(TorchSemantics):
                 if stale is not None:
                     s.stale[fresh] = stale
             result.add(fresh)
+            made[r] = frozenset((fresh,))
         if saved != s.saved:
             s.saved = saved
+        if summary.parts is not None and result:
+            # ``ch, cc = self.cell(x, h, c)``: position by position
+            return self.tuple_value(id(node), tuple(frozenset(o for r in part for o in made.get(r, EMPTY))
+                                                    for part in summary.parts), node)
         return frozenset(result) if result else unknown(("call", id(node)))
 
     def call_function(self, fn: _Function, node: cst.Call, self_value: Optional[Value], pos: List[Value],
@@ -3555,18 +3582,44 @@ class Interpreter(TorchSemantics):
             return self.module_list_order.get(o)
         return seq_parts(o)
 
-    def const_slice(self, node: cst.Subscript) -> Optional[Tuple[Optional[int], Optional[int]]]:
-        """``(lower, upper)`` of ``x[a:b]`` with constant (or absent) bounds and no step; None for anything else."""
-        if len(node.slice) != 1 or type(node.slice[0].slice) is not cst.Slice or node.slice[0].slice.step:
+    def modules_by_name(self, node: cst.Subscript) -> Optional[Value]:
+        """``self._modules["gcl_%d" % i]``: the sub-module registered under that name when it is a constant and known
+        as an attribute; for a name computed, one of those ``add_module`` registered under computed names (in a
+        loop, ``self.add_module("gcl_%d" % i, E_GCL(...))``), when that is how they were all registered. None
+        otherwise (the owner is not a module, or its sub-modules have names of their own)."""
+        owner_expr = node.value.value
+        owners = self.ev(owner_expr)
+        owner = dotted(owner_expr)
+        if not owners or owner is None or self.state is None or not all(o.kind == MODULE for o in owners):
+            return None
+        key = self.const(node.slice[0].slice.value)
+        env = self.state.env
+        if isinstance(key, str):
+            return env.get(f"{owner}.{key}")
+        added = [v for k, v in env.items() if k.startswith(owner + ".<added at ")]
+        held = frozenset(o for v in added for o in v)
+        if len(held) > 1 and self.alike_instances(held):
+            # layers of one class of ours built alike (``E_GCL(hidden, hidden, hidden)`` in the loop): what one
+            # does, each does
+            held = frozenset((min(held, key=lambda o: str(o.site)),))
+        return held if added and len(held) <= MAX_VALUE_SIZE else None
+
+    def const_slice(self, node: cst.Subscript, step: bool = False) -> Optional[Tuple[Optional[int], ...]]:
+        """``(lower, upper)`` of ``x[a:b]`` with constant (or absent) bounds and no step; with ``step``, ``(lower,
+        upper, step)`` of ``x[a:b:c]`` (``params[::2]``); None for anything else."""
+        if len(node.slice) != 1 or type(node.slice[0].slice) is not cst.Slice or (
+                node.slice[0].slice.step and not step):
             return None
         sl = node.slice[0].slice
         bounds = []
-        for part in (sl.lower, sl.upper):
+        for part in (sl.lower, sl.upper) + ((sl.step,) if step else ()):
             value = None if part is None else self.const(part)
             if value is not None and type(value) is not int:
                 return None
             bounds.append(value)
-        return bounds[0], bounds[1]
+        if step and bounds[2] == 0:
+            return None
+        return tuple(bounds)
 
     def ev_slices(self, node: cst.Subscript) -> None:
         for el in node.slice:
@@ -3579,6 +3632,11 @@ class Interpreter(TorchSemantics):
                         self.ev(part)
 
     def ev_Subscript(self, node: cst.Subscript) -> Value:
+        if type(node.value) is cst.Attribute and node.value.attr.value == "_modules" and len(node.slice) == 1 \
+                and type(node.slice[0].slice) is cst.Index:
+            held = self.modules_by_name(node)
+            if held is not None:
+                return held
         base = self.ev(node.value)
         self.ev_slices(node)
         if not base:
@@ -3644,7 +3702,7 @@ class Interpreter(TorchSemantics):
                 out.add(self.obj(PARAMS, ("groupparams", o.site), label="a parameter of the optimizer", node=o.node))
             elif k == SEQ and _slice_index(node):
                 # ``params[::2]``: a list of some of its elements, not one of them
-                bounds = _const_slice(node)
+                bounds = self.const_slice(node, step=True)
                 parts = tuple(o.extra[slice(*bounds)]) if bounds is not None and o.extra else None
                 elems = frozenset(e for p in parts for e in p) if parts is not None else o.elems
                 out.add(self.obj(SEQ, ("slice", id(node), o.site), elems=elems, extra=parts or (), node=node))
@@ -3846,6 +3904,11 @@ class Interpreter(TorchSemantics):
                 self.mark_used((v, frozenset(e for o in v if o.kind == SEQ for e in o.elems)))
             else:
                 pos.append(v)
+        if self.fresh_modules:
+            for v in raw:
+                for o in v:
+                    if o.kind == MODULE:
+                        self.fresh_modules.discard(o.site)
         if any(a.star for a in call.args):
             self._star_args = (id(call), raw)
             if expanded:
@@ -4019,10 +4082,20 @@ class Interpreter(TorchSemantics):
         fval = self.ev(func)
         return self.call_value(node, fval)
 
+    def alike_instances(self, fval: Value) -> bool:
+        """Every object of ``fval`` is a module of one class of ours whose ``__init__`` stored the same constants in it
+        (so its ``forward`` takes the same branches)."""
+        objs = list(fval)
+        if not all(o.kind == MODULE and o.cls == objs[0].cls for o in objs) or objs[0].cls not in self.classes:
+            return False
+        consts = [self.instance_consts.get(o.site) for o in objs]
+        return all(c is not None and c == consts[0] for c in consts)
+
     def call_module(self, node: cst.Call, f: Obj, pos: List[Value], kw: Dict[str, Value],
                     explicit_forward: bool = False) -> Value:
         """A module called (``m(x)``, or ``m.forward(x)`` with ``explicit_forward``): what the torch layer or the
         model as a whole does (``module_call``), and for a module of ours its ``forward`` run for this call."""
+        self.fresh_modules.discard(f.site)
         self.module_depth += 1
         try:
             return self._call_module(node, f, pos, kw, explicit_forward)
@@ -4053,6 +4126,15 @@ class Interpreter(TorchSemantics):
             # stays the result: it knows which parameters the graph saved; but a tuple the forward returns
             # is its tensors, each knowing what its own graph saved)
             inlined = self.call_function(forward, node, frozenset((f,)), pos, kw)
+            st = self.state
+            if inlined and result and st is not None and st.stale:
+                # its forward computed from a graph an optimizer step made stale (a recurrent state the module kept
+                # from an earlier call): so is the model-level result
+                stale = next((x for x in map(st.stale_of, inlined) if x is not None), None)
+                if stale is not None:
+                    for o in result:
+                        if o.kind == DERIVED and o.root() not in st.stale:
+                            st.stale[o.root()] = stale
             if inlined is not None and len(result) == 1 and self._saved_output(inlined) and all(
                     o.is_tensor for o in result):
                 # the module's result stands for the tensor its forward returned, which an op inside saved (it
@@ -4122,6 +4204,8 @@ class Interpreter(TorchSemantics):
                     init = self.method_of(f.cls, "__init__")
                     if init is not None:  # what it does with its arguments (registers hooks, ...)
                         self.call_function(init, node, frozenset((inst,)), pos, kw)
+                    if info.is_module:
+                        self.fresh_modules.add(site)
                     out.add(inst)
                 else:
                     out.add(self.obj(UNKNOWN, ("call", id(node))))
@@ -4867,6 +4951,15 @@ def _binds(expr: cst.BaseExpression) -> bool:
     return any(type(n) is cst.NamedExpr for n in _nodes(expr))
 
 
+def _first_param_name(fn: "_Function") -> str:
+    """The name of a method's first parameter (``self``), or "" for a function that takes none or is static."""
+    node = fn.node
+    if fn.cls is None or node is None or is_static(node):
+        return ""
+    params = _all_params(node)
+    return params[0].name.value if params else ""
+
+
 def _is_parameter(o: Obj) -> bool:
     """``o`` is an ``nn.Parameter``: a layer's, or one made by ``nn.Parameter(...)``."""
     return o.kind == PARAM or (o.kind == LEAF and o.label == "nn.Parameter(...)")
@@ -4875,25 +4968,6 @@ def _is_parameter(o: Obj) -> bool:
 def _slice_index(node: cst.Subscript) -> bool:
     """``x[a:b]`` (one slice, no other index)."""
     return len(node.slice) == 1 and type(node.slice[0].slice) is cst.Slice
-
-
-def _const_slice(node: cst.Subscript) -> Optional[Tuple[Optional[int], Optional[int], Optional[int]]]:
-    """The bounds of ``x[a:b:c]`` when each is absent or an integer literal (``x[::2]``, ``x[1:-1]``), else None."""
-    if not _slice_index(node):
-        return None
-    sl = node.slice[0].slice
-    bounds: List[Optional[int]] = []
-    for part in (sl.lower, sl.upper, sl.step):
-        if part is None:
-            bounds.append(None)
-            continue
-        value = literal_value(part)
-        if type(value) is not int:
-            return None
-        bounds.append(value)
-    if bounds[2] == 0:
-        return None
-    return bounds[0], bounds[1], bounds[2]
 
 
 def _calls_and_operations(expr: cst.BaseExpression) -> List[cst.CSTNode]:

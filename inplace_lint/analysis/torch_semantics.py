@@ -1262,7 +1262,8 @@ class TorchSemantics:
         if not tensors:
             if name == "step" and any(o.kind == OPTIMIZER and o.extra for o in recv):
                 self.optimizer_step(node, func, recv)
-            if name == "load_state_dict" and recv and all(o.kind == MODULE for o in recv):
+            if name == "load_state_dict" and recv and all(o.kind == MODULE for o in recv) and not all(
+                    o.site in self.fresh_modules for o in recv):
                 # ``model.load_state_dict(sd)`` copies into every parameter of the model in place (under no_grad)
                 owners = frozenset(o.site for o in self.module_tree(recv))
                 self.parameters_written(node, owners, f"`{expr_text_of(func.value)}.load_state_dict()` copies into "
@@ -1346,6 +1347,12 @@ class TorchSemantics:
             # ``x.long()`` of a tensor that may require grad (a floating one): a new integer tensor, which cannot
             # require grad (and holds nothing autograd saved)
             return frozenset((self.obj(LEAF, id(node), rg=False, node=node, stmt=self.stmt),))
+        if name == "contiguous" and tensors and len(tensors) == len(recv) and all(
+                _strided_view(o) for o in tensors):
+            # ``x.transpose(1, 2).contiguous()``, ``x.narrow(-1, k, n).contiguous()``: a view that is not contiguous
+            # (unless its other sizes are 1): a copy
+            return self.derived(node, (recv,), label=".contiguous()", key="Tensor.contiguous",
+                                args={0: recv})
         if name in _MAYBE_IDENTITY_METHODS and name not in _CONVERSION_METHODS:
             if name in _RG_KEEPING_IDENTITY_METHODS and tensors and all(self.is_rg(o) for o in tensors):
                 # ``x.cpu()``, ``x.float()`` on a tensor that requires grad: ``x`` itself or a copy that requires
@@ -2037,6 +2044,26 @@ def _writes_into(fn: "cst.FunctionDef | cst.Lambda", name: str) -> List[Tuple]:
                 elif type(t.target) is cst.Name and t.target.value == name:
                     return found  # rebound: later writes are into something else
     return found
+
+
+_STRIDED_VIEW_METHODS = frozenset(("transpose", "permute", "t", "mT", "movedim", "moveaxis", "swapaxes", "swapdims",
+                                   "expand", "expand_as", "unfold", "diagonal"))
+
+
+def _strided_view(o: Obj) -> bool:
+    """``o`` is a view that reorders or strides its base's elements (``x.transpose(1, 2)``, ``x.permute(...)``,
+    ``x.expand(...)``, ``x.narrow(d, k, n)`` with ``d`` not 0): not contiguous in a realistic shape, so
+    ``.contiguous()`` copies it."""
+    node = o.node
+    if o.kind != VIEW or type(node) is not cst.Call or type(node.func) is not cst.Attribute:
+        return False
+    name = node.func.attr.value
+    if name in _STRIDED_VIEW_METHODS:
+        return True
+    if name == "narrow" and node.args and node.args[0].keyword is None:
+        dim = literal_value(node.args[0].value)
+        return type(dim) is int and dim != 0
+    return False
 
 
 def _with_elements(value: Value, depth: int = 3) -> Iterable[Obj]:

@@ -1,0 +1,66 @@
+# case: bifpn-conv-block-relus-inplace-fusion-weights-untouched-fixed
+# source: https://github.com/pytorch/pytorch/issues/42525
+# expect: clean
+# torch: clean
+# check: bool(grad_ok)
+
+# The same BiFPN, but the helper only makes the ReLUs inside the separable conv blocks in-place (each follows a
+# BatchNorm, which does not save its output); the ReLUs applied to the fusion-weight Parameters stay
+# out of place, as the reporter built them.
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class SeparableConvBlock(nn.Module):
+    def __init__(self, channels):
+        super().__init__()
+        self.depthwise_conv = nn.Conv2d(channels, channels, 3, padding=1, groups=channels, bias=False)
+        self.pointwise_conv = nn.Conv2d(channels, channels, 1)
+        self.bn = nn.BatchNorm2d(channels)
+        self.act = nn.ReLU()
+
+    def forward(self, x):
+        return self.act(self.bn(self.pointwise_conv(self.depthwise_conv(x))))
+
+
+class BiFPN(nn.Module):
+    def __init__(self, num_channels, epsilon=1e-4):
+        super().__init__()
+        self.epsilon = epsilon
+        self.conv6_up = SeparableConvBlock(num_channels)
+        self.conv7_down = SeparableConvBlock(num_channels)
+        self.p6_upsample = nn.Upsample(scale_factor=2, mode='nearest')
+        self.p7_downsample = nn.MaxPool2d(2)
+        self.p6_w1 = nn.Parameter(torch.ones(2, dtype=torch.float32), requires_grad=True)
+        self.p6_w1_relu = nn.ReLU()
+        self.p7_w2 = nn.Parameter(torch.ones(2, dtype=torch.float32), requires_grad=True)
+        self.p7_w2_relu = nn.ReLU()
+
+    def forward(self, inputs):
+        p6_in, p7_in = inputs
+        p6_w1 = self.p6_w1_relu(self.p6_w1)
+        weight = p6_w1 / (torch.sum(p6_w1, dim=0) + self.epsilon)
+        p6_up = self.conv6_up(F.silu(weight[0] * p6_in + weight[1] * self.p6_upsample(p7_in)))
+        p7_w2 = self.p7_w2_relu(self.p7_w2)
+        weight = p7_w2 / (torch.sum(p7_w2, dim=0) + self.epsilon)
+        p7_out = self.conv7_down(F.silu(weight[0] * p7_in + weight[1] * self.p7_downsample(p6_up)))
+        return p6_up, p7_out
+
+
+def set_relu_inplace(model):
+    for block in model.modules():
+        if isinstance(block, SeparableConvBlock):
+            for m in block.modules():
+                if isinstance(m, nn.ReLU):
+                    m.inplace = True
+
+
+torch.manual_seed(0)
+bifpn = BiFPN(4)
+set_relu_inplace(bifpn)
+bifpn.train()
+p6, p7 = torch.randn(2, 4, 8, 8), torch.randn(2, 4, 4, 4)
+out6, out7 = bifpn((p6, p7))
+(out6.mean() + out7.mean()).backward()
+grad_ok = bifpn.p6_w1.grad is not None and torch.isfinite(bifpn.p6_w1.grad).all() and bifpn.conv6_up.act.inplace
