@@ -391,3 +391,23 @@ def test_call_contexts_of_a_helper_called_from_another_file(tmp_path):
     got = [(c.line, c.mode, c.where == str(caller)) for c in _calls_from_other_files([d])]
     assert got == [(4, "inference_mode", True), (6, "no_grad", True), (9, "grad", True)]
     assert "as called at line 6 of `" in _calls_from_other_files([d])[1].describe()
+
+
+def test_a_line_of_a_module_constructor_is_run_by_building_and_training_the_module(validator):
+    path = FIXTURES / "constructor_flips_inplace.py"
+    diags = [d for d in analyze_source(path.read_text(), str(path)) if "inplace = True" in d.message]
+    assert len(diags) == 1, diags
+    verdict = validate(validator, path, diags).verdicts[id(diags[0])]
+    assert verdict["verdict"] == "confirmed", verdict
+    assert verdict["harness"] == "function:Net.__init__"
+    assert "output 0 of Sigmoid" in verdict["evidence"]
+
+
+def test_a_helper_called_from_a_constructor_runs_with_the_module_s_own_tensors(validator):
+    path = FIXTURES / "constructor_calls_helper.py"
+    diags = analyze_source(path.read_text(), str(path))
+    assert [d.code for d in diags] == ["IPL002"]
+    verdict = validate(validator, path, diags).verdicts[id(diags[0])]
+    assert verdict["verdict"] == "confirmed", verdict
+    assert "a view of a leaf Variable that requires grad" in verdict["evidence"]
+    assert "inside Emb.__init__" in verdict["evidence"]

@@ -1056,8 +1056,8 @@ class Interpreter(TorchSemantics):
         (``dx = self.conv_0(x)`` whose first op is an in-place activation, then ``x + dx``), or a helper function
         (``masked = scatter_update(logits, ...)`` writing ``logits[...]`` and returning it, then a loss on ``logits``:
         used as if it returned a new tensor). The caller's other names for that tensor now read the new values, as
-        after an in-place torch layer; if the call returns that very tensor, what it returns is no stale copy. (Writes by a method of a plain class are not followed:
-        objects that keep state are written on purpose.)"""
+        after an in-place torch layer; if the call returns that very tensor, what it returns is no stale copy.
+        (Writes by a method of a plain class are not followed: objects that keep state are written on purpose.)"""
         fnode = fn.node
         if not pos or not pos[0] or fnode is None:
             return

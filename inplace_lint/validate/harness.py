@@ -26,6 +26,7 @@ import ast
 import builtins
 import inspect
 import os
+import re
 import random
 import sys
 import traceback
@@ -508,6 +509,13 @@ def run_function(job: Dict[str, Any]) -> Dict[str, Any]:
     kind = job.get("callable_kind") or "function"
     if kind == "function-class":
         return _run_function_class(job, obj, qualname, lines, keep, label)
+    owner = _module_whose_init_calls(job, module.__dict__) if len(qualname) == 1 else None
+    if owner is not None:
+        # a helper the program calls from a module's constructor (``init_pos(self.pos.weight)``): build that module,
+        # which calls it with the real tensors, rather than synthesize them
+        result = _attempts(job, label, lambda: owner(), [()], lambda shape: ((), {}), lines, keep)
+        if result.get("status") != "not-reached":
+            return result
     try:
         target, shapes, make_inputs = _bind(obj, qualname, kind)
     except _CannotCall as exc:
@@ -517,6 +525,20 @@ def run_function(job: Dict[str, Any]) -> Dict[str, Any]:
 
 class _CannotCall(Exception):
     pass
+
+
+_INSIDE_INIT = re.compile(r"inside (\w+)\.__init__")
+
+
+def _module_whose_init_calls(job: Dict[str, Any], namespace: Dict[str, Any]):
+    """The ``nn.Module`` class of the file whose ``__init__`` is, by the program's call contexts, where the function
+    is called (``as called at line 15 ... (inside Emb.__init__, ...)``), or None."""
+    for context in job.get("contexts") or []:
+        for name in _INSIDE_INIT.findall(context.get("text", "")):
+            cls = namespace.get(name)
+            if isinstance(cls, type) and issubclass(cls, torch.nn.Module):
+                return cls
+    return None
 
 
 def _bind(obj, qualname: List[str], kind: str):
@@ -536,6 +558,15 @@ def _bind(obj, qualname: List[str], kind: str):
         instance = cls()
     except Exception as exc:  # noqa: BLE001
         raise _CannotCall(f"cannot build {cls.__name__}() without arguments: {type(exc).__name__}: {exc}")
+    if method_name == "__init__" and isinstance(instance, torch.nn.Module):
+        # a line of a module's constructor (``m.inplace = True`` in a ``.modules()`` loop): what it breaks shows
+        # when the module built that way trains -- build it, run it forward, and backpropagate
+        def build_and_run(*args, **kwargs):
+            module = cls()
+            module.train()
+            return module(*args, **kwargs)
+
+        return build_and_run, _module_shapes(instance) + list(GENERIC_SHAPES), _synthesize_for(instance.forward)
     shapes = list(GENERIC_SHAPES)
     if isinstance(instance, torch.nn.Module):
         instance.train()
