@@ -9,7 +9,6 @@ from typing import FrozenSet, Iterator, Optional
 
 import libcst as cst
 
-from .statements import inputs_without_gradient
 from .values import DERIVED, UNKNOWN, VIEW, Obj, State, Value
 
 
@@ -148,8 +147,7 @@ class RuleContext:
         fn = self._it.current
         if fn is None:
             return None
-        without = inputs_without_gradient(fn.cls.node) if fn.role == "forward" and fn.cls is not None else frozenset()
-        return FunctionFacts(fn.node, fn.role, fn.inputs, fn.dirty, without)
+        return FunctionFacts(fn.node, fn.role, fn.inputs, fn.dirty, fn.without_gradient)
 
     def created_in_function(self, site) -> bool:
         """Was the object of allocation site ``site`` created in the function being analysed?"""

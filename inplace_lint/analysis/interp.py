@@ -31,7 +31,8 @@ from .names import (
 )
 from .prefilter import CALL_DEPTH, mentions_torch
 from .statements import (
-    SuiteLine, body_statements, children_statements, is_docstring, is_static, mark_dirty_names, returned_values,
+    SuiteLine, body_statements, children_statements, class_method, inputs_without_gradient, is_docstring, is_static,
+    mark_dirty_names, returned_values,
 )
 from .torch_semantics import (
     _PARAM_ATTRS, _PARAM_MODULE_PREFIXES, _RECURRENT_LAYERS, TorchSemantics, _root_name, all_parameters_of,
@@ -162,8 +163,8 @@ class _Summary:
 class _Function:
     """A function body waiting to be analysed."""
 
-    __slots__ = ("_node", "cls", "qualname", "grad", "forced_grad", "infer", "role", "inputs", "dirty", "home", "name",
-                 "decorators_read", "not_activations", "loader")
+    __slots__ = ("_node", "cls", "qualname", "grad", "forced_grad", "infer", "role", "inputs", "dirty",
+                 "without_gradient", "home", "name", "decorators_read", "not_activations", "loader")
 
     def __init__(self, node: Optional[cst.FunctionDef], cls: Optional[_ClassInfo], qualname: str, grad: Optional[bool],
                  forced_grad: bool) -> None:
@@ -179,6 +180,8 @@ class _Function:
         self.role: Optional[str] = None
         self.inputs: FrozenSet[Obj] = frozenset()
         self.dirty: FrozenSet[Obj] = frozenset()
+        # for forward, the names of its inputs whose gradient backward always returns as None
+        self.without_gradient: FrozenSet[str] = frozenset()
         self.home = None  # the project file it is defined in (``project.ForeignModule``); None: this one
         self.decorators_read = False  # for a function of another file: grad and forced_grad set from its decorators
         # parameters of a ``forward`` that every call site in view fills with a list or tuple: not activations
@@ -561,8 +564,7 @@ class Interpreter(TorchSemantics):
         role = None
         if fn.cls is not None and fn.cls.is_autograd_function and node.name.value in ("forward", "backward"):
             role = node.name.value
-            has_setup = any(type(st) is cst.FunctionDef and st.name.value == "setup_context"
-                            for st in body_statements(fn.cls.node.body))
+            has_setup = class_method(fn.cls.node, "setup_context") is not None
             skip = 0 if (role == "forward" and has_setup) else 1  # ctx comes first unless setup_context is used
             fn.role = role
         # the tensors ``nn.Module.forward`` receives are activations: they require grad in a realistic use (the
@@ -585,6 +587,7 @@ class Interpreter(TorchSemantics):
         if role == "forward":
             dirty = mark_dirty_names(node)
             fn.dirty = frozenset(o for n in dirty for o in self.state.env.get(n, ()))
+            fn.without_gradient = inputs_without_gradient(fn.cls.node)
         self.exec_block(body_statements(node.body))
         self.flush_pending()
         if node.name.value == "__init__" and fn.cls is not None and self.state is not None:
@@ -3063,8 +3066,7 @@ class Interpreter(TorchSemantics):
 
     def forward_clobbers_input(self, cls: cst.ClassDef, info: _ClassInfo) -> bool:
         """Does ``forward`` write its first input in place (before rebinding it)? Top-level statements only."""
-        fwd = next((st for st in body_statements(cls.body)
-                    if type(st) is cst.FunctionDef and st.name.value == "forward"), None)
+        fwd = class_method(cls, "forward")
         if fwd is None or len(fwd.params.params) < 2:
             return False
         x = fwd.params.params[1].name.value
@@ -3154,19 +3156,15 @@ class Interpreter(TorchSemantics):
                     # ``self.end_level = end_level`` with a constant: a constant of the instance from here on in
                     # this method (``range(self.start_level, self.end_level + 1)``); any other value ends it
                     c = self.bound_const(value_node, _CONST_FORMS)
+                    self.forget_const(key)
                     if c is not NOT_CONSTANT:
                         self.consts = {**self.consts, key: c}
-                    elif key in self.consts:
-                        self.consts = {k: v for k, v in self.consts.items() if k != key}
-                    # on this path: a layer made right here is not None (``__init__``'s branches on a constructor
-                    # argument, ``if activation == 'relu': self.activation = nn.ReLU(inplace=True)``), kept where
-                    # every path agrees (``init_constants``)
-                    if c is NOT_CONSTANT and value_node is not None and self.made_here(value_node, value):
+                    elif value_node is not None and self.made_here(value_node, value):
+                        # on this path: a layer made right here is not None (``__init__``'s branches on a
+                        # constructor argument, ``if activation == 'relu': self.activation = nn.ReLU(inplace=True)``),
+                        # kept where every path agrees (``init_constants``)
                         c = NOT_NONE
-                    if c is NOT_CONSTANT:
-                        if key in s.consts:
-                            s.consts = {k: v for k, v in s.consts.items() if k != key}
-                    else:
+                    if c is not NOT_CONSTANT:
                         s.consts = {**s.consts, key: c}
             return
         if type(target) is cst.Subscript:

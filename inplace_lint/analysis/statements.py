@@ -37,21 +37,19 @@ def ctx_call_names(fn: cst.FunctionDef, method: str, receiver: Optional[str] = N
     return out
 
 
-def returned_values(fn: cst.FunctionDef) -> List[cst.BaseExpression]:
-    """The expressions ``fn`` returns, each item of a returned tuple or list apart (``return x, y``: ``x`` and ``y``),
-    nested functions and classes aside."""
-    out: List[cst.BaseExpression] = []
+def class_method(cls: cst.ClassDef, name: str) -> Optional[cst.FunctionDef]:
+    """The ``def name`` in the body of ``cls``, if any."""
+    return next((st for st in cls.body.body if type(st) is cst.FunctionDef and st.name.value == name), None)
+
+
+def return_statements(fn: cst.FunctionDef) -> List[cst.Return]:
+    """The ``return`` statements of ``fn``'s body, nested functions and classes aside."""
+    out: List[cst.Return] = []
 
     def visit(stmts) -> None:
         for st in stmts:
             if isinstance(st, (cst.SimpleStatementLine, SuiteLine)):
-                for small in st.body:
-                    if type(small) is not cst.Return or small.value is None:
-                        continue
-                    if type(small.value) in (cst.Tuple, cst.List):
-                        out.extend(e.value for e in small.value.elements)
-                    else:
-                        out.append(small.value)
+                out.extend(small for small in st.body if type(small) is cst.Return)
             elif type(st) not in (cst.FunctionDef, cst.ClassDef):
                 visit(children_statements(st))
 
@@ -59,28 +57,29 @@ def returned_values(fn: cst.FunctionDef) -> List[cst.BaseExpression]:
     return out
 
 
+def returned_values(fn: cst.FunctionDef) -> List[cst.BaseExpression]:
+    """The expressions ``fn`` returns, each item of a returned tuple or list apart (``return x, y``: ``x`` and ``y``),
+    nested functions and classes aside."""
+    out: List[cst.BaseExpression] = []
+    for ret in return_statements(fn):
+        if ret.value is None:
+            continue
+        if type(ret.value) in (cst.Tuple, cst.List):
+            out.extend(e.value for e in ret.value.elements)
+        else:
+            out.append(ret.value)
+    return out
+
+
 def inputs_without_gradient(cls: cst.ClassDef) -> FrozenSet[str]:
     """The inputs of a ``torch.autograd.Function``'s ``forward`` (``ctx`` aside) whose gradient its ``backward``
     returns as a literal ``None`` on every ``return`` (a codebook, running statistics: state the Function updates,
     not an input it differentiates)."""
-    forward = next((st for st in cls.body.body if type(st) is cst.FunctionDef and st.name.value == "forward"), None)
-    backward = next((st for st in cls.body.body if type(st) is cst.FunctionDef and st.name.value == "backward"), None)
-    if forward is None or backward is None or any(
-            type(st) is cst.FunctionDef and st.name.value == "setup_context" for st in cls.body.body):
+    forward, backward = class_method(cls, "forward"), class_method(cls, "backward")
+    if forward is None or backward is None or class_method(cls, "setup_context") is not None:
         return frozenset()
     names = [p.name.value for p in forward.params.params][1:]
-    returns: List[Optional[cst.BaseExpression]] = []
-
-    def visit(stmts) -> None:
-        for st in stmts:
-            if isinstance(st, (cst.SimpleStatementLine, SuiteLine)):
-                for small in st.body:
-                    if type(small) is cst.Return:
-                        returns.append(small.value)
-            elif type(st) not in (cst.FunctionDef, cst.ClassDef):
-                visit(children_statements(st))
-
-    visit(body_statements(backward.body))
+    returns = [ret.value for ret in return_statements(backward)]
     if not returns:
         return frozenset()
     out = set()

@@ -18,7 +18,8 @@ from .events import (
     TensorsGivenToOptimizer,
 )
 from .names import NO_CHANGE, bound_names, dotted, grad_mode_set_by, literal_value
-from .statements import SuiteLine, body_statements, children_statements, ctx_call_names, is_static, mark_dirty_names
+from .statements import (SuiteLine, body_statements, children_statements, class_method, ctx_call_names, is_static,
+                         mark_dirty_names)
 from .values import (
     CLASS, CUSTOM_FUNCTION, MAYBE_VIEW, MULTI_OUTPUT, DATA, DERIVED, DETACHED, EMPTY, FUNC, GRAD, LEAF, MODULE, NAMED_PARAMS, OPTIMIZER, PARAM,
     MAX_MODULE_TREE, MAX_SEQ_PARTS, MAX_VALUE_SIZE, PARAMS, SEQ, UNKNOWN, UNKNOWN_OBJ, UNKNOWN_VALUE, UNORDERED, VIEW, Obj, Value,
@@ -1752,19 +1753,13 @@ class TorchSemantics:
 _RNN_RESULTS = {"torch.nn.LSTM": "nested", "torch.nn.GRU": "pair", "torch.nn.RNN": "pair", "torch.nn.LSTMCell": "cell"}
 
 
-def _forward_of(cls_node: cst.ClassDef) -> Optional[cst.FunctionDef]:
-    """The ``def forward`` in the body of ``cls_node``, if any."""
-    return next((s for s in cls_node.body.body if type(s) is cst.FunctionDef and s.name.value == "forward"),
-                None)
-
-
 def _forward_view_outputs(cls_node: cst.ClassDef) -> Optional[Tuple[Optional[int], ...]]:
     """What the ``forward`` of an autograd.Function class returns, output by output: the index (in ``apply``'s
     arguments) of the input it returns as-is or a view of (``return x``, ``return x.view(-1)``, ``return x[0]``),
     ``INTERNAL_VIEW`` / ``INTERNAL_MAYBE_VIEW`` for a view of a tensor it computed (``_output_view``),
     or None for anything else. None when no output is such a view, when returns disagree, or when ``forward``
     marks the input dirty (then torch treats it as an in-place output, not a view)."""
-    forward = _forward_of(cls_node)
+    forward = class_method(cls_node, "forward")
     if forward is None:
         return None
     params = [p.name.value for p in forward.params.params]
@@ -1847,7 +1842,7 @@ def _bound_once(fn: cst.FunctionDef) -> Dict[str, cst.BaseExpression]:
 def _forward_dirty_output(cls_node: cst.ClassDef) -> Optional[int]:
     """The index (in ``apply``'s arguments) of the input the ``forward`` of an autograd.Function class marks dirty
     (``ctx.mark_dirty(x)``) and returns as-is (``return x``) as its only output, on every return; else None."""
-    forward = _forward_of(cls_node)
+    forward = class_method(cls_node, "forward")
     if forward is None or not is_static(forward):
         return None
     params = [p.name.value for p in forward.params.params][1:]
@@ -1865,7 +1860,7 @@ def _forward_dirty_output(cls_node: cst.ClassDef) -> Optional[int]:
 def _forward_saved_inputs(cls_node: cst.ClassDef) -> Tuple[int, ...]:
     """The indices (in ``apply``'s arguments) of the inputs the ``forward`` of an autograd.Function class passes as
     they are to ``ctx.save_for_backward`` (``ctx.save_for_backward(cos, sin)``), never rebinding them first."""
-    forward = _forward_of(cls_node)
+    forward = class_method(cls_node, "forward")
     if forward is None or not is_static(forward) or forward.params.star_arg not in (None, cst.MaybeSentinel.DEFAULT):
         return ()
     params = [p.name.value for p in forward.params.params]
