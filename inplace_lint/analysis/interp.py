@@ -968,6 +968,9 @@ class Interpreter(TorchSemantics):
         self.opaque_made.append(set())
         building = instance is not None and fnode.name.value == "__init__"
         if building:
+            # a new object built at this site: what methods called on an earlier one left in its attributes is not
+            # in this one's (``self.softdetect = SoftDetect(...)`` rebuilt by ``train()`` after an evaluation)
+            self.later_attrs.pop(instance.site, None)
             self.alloc_ctx.append(instance.site)
             outer_frame = self.init_frames.get(instance.site)
             self.init_frames[instance.site] = len(self.caller_states)
@@ -1308,6 +1311,9 @@ class Interpreter(TorchSemantics):
         if type(node) is cst.Attribute:  # ``self.flag`` that ``__init__`` set to one (``init_constants``)
             key = dotted(node)
             value = self.consts.get(key, NOT_CONSTANT) if key is not None else NOT_CONSTANT
+            if value is NOT_CONSTANT and key is not None and key.count(".") > 1:
+                # ``self.softdetect.top_k``: what the ``__init__`` of the instance(s) held there stored, all alike
+                value = self.stored_const(self.ev_quiet(node.value), node.attr.value)
             return NOT_CONSTANT if isinstance(value, _Marker) else value
         if type(node) is cst.Name:
             name = node.value
@@ -4079,6 +4085,16 @@ class Interpreter(TorchSemantics):
                 return unknown(("call", id(node)))
         fval = self.ev(func)
         return self.call_value(node, fval)
+
+    def stored_const(self, held: Value, attr: str) -> object:
+        """The constant the ``__init__`` of every instance in ``held`` stored in ``attr`` (``init_constants``), when
+        they all stored the same one; else ``NOT_CONSTANT``."""
+        values = [self.instance_consts.get(o.site, {}).get(attr, NOT_CONSTANT) if o.kind == MODULE else NOT_CONSTANT
+                  for o in held]
+        if not values or any(v is NOT_CONSTANT or isinstance(v, _Marker) for v in values) or any(
+                v != values[0] or type(v) is not type(values[0]) for v in values[1:]):
+            return NOT_CONSTANT
+        return values[0]
 
     def alike_instances(self, fval: Value) -> bool:
         """Every object of ``fval`` is a module of one class of ours whose ``__init__`` stored the same constants in it

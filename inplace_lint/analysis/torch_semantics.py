@@ -1147,6 +1147,13 @@ class TorchSemantics:
                     s.training = {k: v for k, v in s.training.items() if k not in sites}
                 else:
                     s.training = {**s.training, **{site: mode for site in sites}}
+            classes = {o.cls for o in recv if o.cls in self.classes}
+            if len(classes) == 1 and all(o.cls in classes for o in recv):
+                # a class of ours that overrides it (``def train(self, mode=True)`` rebuilding a head): its body too
+                fn = self.method_of(classes.pop(), name)
+                if fn is not None:
+                    self.record_call(fn.qualname)
+                    self.call_function(fn, node, recv, pos, kw)
             return recv  # ``model.eval()``, ``model.to(device)``: the module itself
         if name in ("modules", "children") and recv and all(o.kind == MODULE for o in recv):
             tree = (self.module_tree(recv) if name == "modules" else
@@ -1361,7 +1368,7 @@ class TorchSemantics:
                 return frozenset(tensors) | self.derived(node, (recv,), label=f".{name}()")
             return self.maybe_copy_without_grad(node, recv, tensors, name)
         if name in _CONVERSION_METHODS and name != "to" or (name == "to" and not _to_is_noop(node)):
-            return self.derived(node, (recv,), label=f".{name}()")
+            return self.derived(node, (recv,), label=f".{name}()") | self.itself_if_inference(list(recv))
         if name == "to":
             if tensors and len(tensors) == len(recv) and all(self.is_inference(o) for o in tensors):
                 # ``logits.to("cpu")`` of an inference tensor on the CPU: the inference tensor itself
@@ -1412,8 +1419,16 @@ class TorchSemantics:
         either (a later ``requires_grad_()`` makes it a leaf that does, whichever it is); ``x`` is not given the
         facts of the result, which hold for it only when no copy was made. Otherwise nothing is known."""
         if tensors and len(tensors) == len(recv) and all(self.surely_no_grad(o) for o in tensors):
-            return self.derived(node, (recv,), label=f".{name}()")
-        return unknown(("maybe", id(node)))
+            return self.derived(node, (recv,), label=f".{name}()") | self.itself_if_inference(list(recv))
+        return unknown(("maybe", id(node))) | self.itself_if_inference(list(recv))
+
+    def itself_if_inference(self, tensors: List[Obj]) -> Value:
+        """Of ``tensors`` converted outside inference mode (``.to(feats)``, ``.float()``), the inference tensors
+        among them: the conversion returns such a tensor itself once it already has that device and dtype (a grid
+        an earlier call converted under ``inference_mode`` and kept in an attribute)."""
+        if self.state is None or self.state.infer is True:
+            return EMPTY
+        return frozenset(o for o in tensors if self.is_inference(o))
 
     def surely_no_grad(self, o: Obj) -> bool:
         """``o`` is a tensor that definitely does not require grad now (nor does the tensor it is a view of)."""

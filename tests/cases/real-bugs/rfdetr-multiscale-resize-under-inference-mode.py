@@ -1,7 +1,6 @@
 # case: rfdetr-multiscale-resize-under-inference-mode
 # source: https://github.com/roboflow/rf-detr/pull/559
 # expect: markers
-# known-miss: `samples.tensors`, an attribute of a plain NestedTensor object built in the loop over the data loader, is resized under inference_mode and reaches the backbone in another function: the analysis does not follow tensors through attributes of plain objects made in such loops
 # torch: raises "Inference tensors cannot be saved for backward"
 
 # rfdetr/engine.py, train_one_epoch before the PR (which fixes issue 297, "Inference Tensors cannot be saved for
@@ -10,6 +9,8 @@
 # backbone convolution saves its input for backward (issue 366's traceback ends in F.conv2d). train_one_epoch kept
 # (gradient accumulation, NestedTensor, scheduler); no AMP/EMA/logging/callbacks, a small conv backbone and a box
 # head with an L1 loss stand in for LW-DETR and its criterion, the scale list is fixed.
+# A warning: `NestedTensor.to(device)` hands the model the inference tensor itself only when it is already on that
+# device (here, the CPU), else a copy.
 import random
 from types import SimpleNamespace
 
@@ -37,7 +38,7 @@ class TinyDETR(nn.Module):
         self.num_queries = num_queries
 
     def forward(self, samples, targets=None):
-        features = self.backbone(samples.tensors)  # error: IPL011
+        features = self.backbone(samples.tensors)  # warning: IPL011
         mask = F.interpolate(samples.mask[:, None].float(), size=features.shape[-2:]).bool()[:, 0]
         valid = (~mask).unsqueeze(1).float()
         pooled = (features * valid).sum((2, 3)) / valid.sum((2, 3)).clamp(min=1)
