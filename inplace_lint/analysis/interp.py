@@ -54,6 +54,7 @@ MAX_CALL_DEPTH = CALL_DEPTH  # calls analysed inside calls analysed (the pre-fil
 MAX_CALLS_ANALYSED = 150  # call sites analysed per module (the rest return an unknown value, as before)
 TINY_EXTRA_DEPTH = 1  # helpers of at most three statements (``add_if_not_none``) are followed one call deeper
 GETTER_EXTRA_DEPTH = 2  # getters (``return self.language_model.get_input_embeddings()``) are followed this much deeper
+RECHECK_CALLS = 40  # calls followed (at least) by a method analysed again with built constants
 SUMMARY_CALLS = 24  # calls the run that computes a summary analyses at their call sites (beyond: their summaries)
 
 _AUTOGRAD_FUNCTION_BASES = {"torch.autograd.Function", "torch.autograd.function.InplaceFunction", "Function"}
@@ -164,7 +165,8 @@ class _Function:
     """A function body waiting to be analysed."""
 
     __slots__ = ("_node", "cls", "qualname", "grad", "forced_grad", "infer", "role", "inputs", "dirty",
-                 "without_gradient", "home", "name", "decorators_read", "not_activations", "loader")
+                 "without_gradient", "home", "name", "decorators_read", "not_activations", "activation_lists",
+                 "loader")
 
     def __init__(self, node: Optional[cst.FunctionDef], cls: Optional[_ClassInfo], qualname: str, grad: Optional[bool],
                  forced_grad: bool) -> None:
@@ -186,6 +188,7 @@ class _Function:
         self.decorators_read = False  # for a function of another file: grad and forced_grad set from its decorators
         # parameters of a ``forward`` that every call site in view fills with a list or tuple: not activations
         self.not_activations: FrozenSet[str] = frozenset()
+        self.activation_lists: FrozenSet[str] = frozenset()  # (of them, lists of activations: ``recheck_sequence_inputs``)
         # for a function of this file LibCST saw as a stub (``prefilter.Plan.lazy``): parses the real ``def``
         self.loader: Optional[Callable[[], Optional[cst.FunctionDef]]] = None
 
@@ -314,6 +317,9 @@ class Interpreter(TorchSemantics):
         # ``m.named_parameters()`` site -> what it yields name by name, when known (``named_parameter_list``)
         self.named_params_lists: Dict[int, Optional[List[Tuple[str, Obj]]]] = {}
         self._class_consts: Dict[str, Dict[str, object]] = {}  # class -> ``class_consts`` (without ``self.``)
+        # class -> the constants each instance the program builds got from its ``__init__`` (``built_consts``)
+        self.constructions: Dict[str, List[Dict[str, object]]] = {}
+        self.custom_optimizer_owners: Dict[object, FrozenSet[object]] = {}  # instance -> modules its params are of
         # instance site -> index in ``caller_states`` of the state of its ``__init__`` while it runs for a call (a
         # helper it calls with ``self``, ``initialize_weights(self)``, sees what it has set so far)
         self.init_frames: Dict[object, int] = {}
@@ -404,6 +410,7 @@ class Interpreter(TorchSemantics):
             i += 1
         self.recheck_sequence_inputs()
         self.recheck_grad_off_helpers()
+        self.recheck_built_constants()
         return list(self.reports.values())
 
     def recheck_sequence_inputs(self) -> None:
@@ -416,16 +423,55 @@ class Interpreter(TorchSemantics):
             if not sites or fn.cls is None or fn.node is None or fn.node.name.value != "forward":
                 continue
             params = list(fn.node.params.posonly_params) + list(fn.node.params.params)
-            names = set()
+            names, lists = set(), set()
             for i, p in enumerate(params[1:]):  # after ``self``
                 values = [site[i] for site in sites if i < len(site)]
-                if len(values) == len(sites) and all(v and all(_not_a_tensor(o) for o in v) for v in values):
+                if len(values) == len(sites) and all(v and (all(_not_a_tensor(o) for o in v) or any(
+                        o.kind == SEQ for o in v)) for v in values):
+                    # (or a list on some paths: ``x = y[m.f] if isinstance(m.f, int) else [y[j] for j in m.f]``
+                    # before ``x = m(x)`` over YOLO's layers, where the detection head is the one given the list)
                     names.add(p.name.value)
+                    if any(o.kind == SEQ for v in values for o in v):
+                        lists.add(p.name.value)
             keys = [k for k, rep in self.reports.items() if rep.func is fn]
             if not names or not keys:
                 continue
             fn.not_activations = frozenset(names)
+            fn.activation_lists = frozenset(lists)
             self.analyze_again(fn, keys)
+
+    def recheck_built_constants(self) -> None:
+        """A method analysed on its own knows of ``self.inplace = inplace`` only what ``__init__`` alone decides. When
+        the program builds instances of the class (``Model(inplace=False)`` passing it down to ``Detect(...,
+        inplace=inplace)``), what all of them got alike is a constant of every instance in view: a method with
+        findings is analysed again with those constants (the call sites decide when the program shows them)."""
+        for cls_name, built in self.constructions.items():
+            cls = self.classes.get(cls_name)
+            if cls is None or not built:
+                continue
+            first = built[0]
+            agreed = {attr: value for attr, value in first.items()
+                      if not isinstance(value, _Marker) and all(
+                          attr in other and other[attr] == value and type(other[attr]) is type(value)
+                          for other in built[1:])}
+            redo = [fn for fn in self.functions if fn.cls is cls and fn.node is not None
+                    and fn.node.name.value != "__init__" and fn.qualname not in self.callee_only
+                    and any(rep.func is fn for rep in self.reports.values())]
+            if not redo:
+                continue
+            self.class_consts(redo[0])  # (what ``__init__`` alone decides, computed once)
+            known = self._class_consts.get(cls_name, {})
+            extra = {attr: value for attr, value in agreed.items() if attr not in known}
+            if not extra:
+                continue
+            self._class_consts[cls_name] = {**known, **extra}
+            for fn in redo:
+                # (with calls to follow as its first analysis had them, whatever the module's budget has left)
+                budget, self.call_budget = self.call_budget, max(self.call_budget, RECHECK_CALLS)
+                try:
+                    self.analyze_again(fn, [k for k, rep in self.reports.items() if rep.func is fn])
+                finally:
+                    self.call_budget = budget
 
     def analyze_again(self, fn: _Function, keys: List[Tuple[int, str]]) -> None:
         """Drop the findings ``keys`` of ``fn``'s own analysis and analyse it on its own again (its entry facts
@@ -576,10 +622,15 @@ class Interpreter(TorchSemantics):
             if i == 0 and fn.cls is not None and name in ("self", "cls") and not is_static(node):
                 self._bind_own_self(fn, name)
             elif assume_activations and p is not params.star_arg and p is not params.star_kwarg \
-                    and _maybe_activation(p) and name not in fn.not_activations:
-                self.state.bind(name, frozenset((self.obj(
+                    and _maybe_activation(p) and (name not in fn.not_activations or name in fn.activation_lists):
+                activation = frozenset((self.obj(
                     DERIVED, ("param", id(node), name), rg=True, label=f"the input `{name}` of `forward`", node=p.name,
-                    meta=ASSUMED, how=name),)))
+                    meta=ASSUMED, how=name),))
+                if name in fn.activation_lists:
+                    # a list the call sites pass (``Detect.forward(x)`` given the feature maps): of activations
+                    activation = frozenset((self.obj(SEQ, ("param-list", id(node), name), elems=activation,
+                                                     meta=UNORDERED, node=p.name),))
+                self.state.bind(name, activation)
             else:
                 self.state.bind(name, unknown(("param", id(node), name)))
                 if role is not None and i >= skip and p is not params.star_kwarg:
@@ -994,6 +1045,12 @@ class Interpreter(TorchSemantics):
                     self.instance_consts[instance.site] = {
                         **self.instance_consts.get(instance.site, {}), **made,
                         **self.init_constants(fn, first, node, self.state.env)}
+                    if instance.cls == fn.cls.name and not self.summarizing and not (
+                            self.call_root is not None and self.call_root.node is not None
+                            and self.call_root.node.name.value == "__init__"):
+                        # an instance the program builds (not one an ``__init__`` analysed on its own builds from
+                        # its unknown parameters: that ``__init__`` runs for each instance of its class built)
+                        self.constructions.setdefault(fn.cls.name, []).append(self.instance_consts[instance.site])
         finally:
             if building:
                 self.alloc_ctx.pop()
@@ -3182,7 +3239,10 @@ class Interpreter(TorchSemantics):
             for o in base_val:
                 if o.kind == MODULE and o.site in self.module_dicts:  # ``self.heads["cls"] = nn.Linear(...)``
                     self.store_in_module_dict(o, _const_str_index(target), value)
-            if self.tensor_objs(base_val) or (self.maybe_tensor(base_val) and _tensor_style_index(target)):
+            if seqs:
+                pass  # a list on some paths (``x = y[f] if isinstance(f, int) else [y[j] for j in f]``): which the
+                # write goes into is not known, nor whether a tensor is written at all
+            elif self.tensor_objs(base_val) or (self.maybe_tensor(base_val) and _tensor_style_index(target)):
                 self.inplace(self.small or self.stmt, target.value, base_val, "setitem", "[]=", _advanced_index(target),
                              operand=value)
             elif not seqs:
@@ -3350,8 +3410,10 @@ class Interpreter(TorchSemantics):
     def ev_Lambda(self, node: cst.Lambda) -> Value:
         return frozenset((self.obj(FUNC, ("lambda", id(node)), cls="<lambda>", node=node),))
 
-    def call_lambda(self, node: cst.Lambda, pos: List[Value], kw: Dict[str, Value]) -> Value:
-        """``(lambda x: x ** 2)(t)``: its body with the parameters bound to the arguments (then unbound again)."""
+    def call_lambda(self, node: cst.Lambda, pos: List[Value], kw: Dict[str, Value], call=None) -> Value:
+        """``(lambda x: x ** 2)(t)``: its body with the parameters bound to the arguments (then unbound again). The
+        modules it builds are built anew for each ``call`` site (``self.qf1 = q_producer()``, ``self.qf2 =
+        q_producer()`` with ``q_producer=lambda: ConcatMlp(...)``: two networks)."""
         s = self.state
         params = list(node.params.posonly_params) + list(node.params.params) + list(node.params.kwonly_params)
         if s is None or node.params.star_arg is not None and type(node.params.star_arg) is cst.Param \
@@ -3361,9 +3423,13 @@ class Interpreter(TorchSemantics):
         before = {n: s.env.get(n) for n in names}
         for i, name in enumerate(names):
             s.bind(name, pos[i] if i < len(pos) else kw.get(name, unknown(("param", id(node), name))))
+        if call is not None:
+            self.alloc_ctx.append(("lambda", id(call), self.alloc_ctx[-1] if self.alloc_ctx else None))
         try:
             return self.ev(node.body)
         finally:
+            if call is not None:
+                self.alloc_ctx.pop()
             if self.state is not None:
                 for name, value in before.items():
                     if value is None:
@@ -3569,11 +3635,17 @@ class Interpreter(TorchSemantics):
         if after is not None:
             saved.rg, saved.norg, saved.used, saved.retain = after.rg, after.norg, after.used, after.retain
             for o in elt:
+                # (as they are after it ran: an element made anew at a site an earlier call made one at, the same
+                # discriminator's outputs before and after an optimizer step, no longer has the old one's facts)
                 root = o.root()
                 if root in after.saved:
                     saved.saved[root] = after.saved[root]
+                else:
+                    saved.saved.pop(root, None)
                 if o in after.stale:
                     saved.stale[o] = after.stale[o]
+                else:
+                    saved.stale.pop(o, None)
         self.state = saved
         return elt, positions
 
@@ -4012,6 +4084,15 @@ class Interpreter(TorchSemantics):
                     return frozenset((self.obj(SEQ, id(node), elems=frozenset(o for p in parts for o in p),
                                                extra=tuple(parts), node=node),))
                 return frozenset((self.obj(SEQ, id(node), elems=self.iter_elems(pos[0], node)),))
+            if name == "sum" and node.args and not node.args[0].star:
+                # ``sum([th.mean(g) for g in outs])``: the elements added up (``+`` saves nothing), one tensor computed
+                # from all of them, which carries their graphs
+                pos, kw = self.eval_args(node)
+                elems = self.iter_elems(pos[0], node) if pos else EMPTY
+                if any(o.is_tensor for o in elems):
+                    return self.derived(node, [elems, *pos[1:], *kw.values()], label="`sum(...)`")
+                self.mark_used(pos)
+                return unknown(("call", id(node)))
             if name in ("enumerate", "zip") and node.args:
                 pos, kw = self.eval_args(node)
                 if not pos:
@@ -4195,7 +4276,7 @@ class Interpreter(TorchSemantics):
             if f.kind == FUNC and isinstance(f.site, tuple) and f.site[0] == "fn-apply":
                 out.update(self.custom_function_apply(node, frozenset(f.extra), pos))
             elif f.kind == FUNC and type(f.node) is cst.Lambda:
-                out.update(self.call_lambda(f.node, pos, kw))
+                out.update(self.call_lambda(f.node, pos, kw, node))
             elif f.kind == FUNC:
                 self.record_call(f.cls)
                 fn = self.fn_by_qual.get(f.cls)
@@ -4215,6 +4296,10 @@ class Interpreter(TorchSemantics):
                             self.obj(UNKNOWN, ("instance", site), cls=f.cls, node=node))  # its methods are known
                     if info.is_module and self.state is not None:  # (``nn.Module.__init__`` sets training)
                         self.state.training = {**self.state.training, site: True}
+                    if info.is_optimizer and not info.is_module:
+                        # (an optimizer of ours: the modules whose parameters it steps, as for torch's)
+                        first = pos[0] if pos and node.args and node.args[0].keyword is None else kw.get("params")
+                        self.custom_optimizer_owners[inst.site] = self.owners_of_params(first or EMPTY)
                     init = self.method_of(f.cls, "__init__")
                     if init is not None:  # what it does with its arguments (registers hooks, ...)
                         self.call_function(init, node, frozenset((inst,)), pos, kw)

@@ -143,6 +143,8 @@ def _to_is_noop(node: cst.Call) -> bool:
 
 
 _MODULE_LIST = "torch.nn.ModuleList"
+_DROPOUTS = {"torch.nn.Dropout", "torch.nn.Dropout1d", "torch.nn.Dropout2d", "torch.nn.Dropout3d",
+             "torch.nn.AlphaDropout", "torch.nn.FeatureAlphaDropout"}
 _RENORM_EMBEDDINGS = ("torch.nn.Embedding", "torch.nn.EmbeddingBag")
 REQUIRES_GRAD_HOOK = "requires_grad"  # a forward hook's ``output.requires_grad_()`` (``_writes_into``)
 _BACKWARD_HOOK = "a module with a full backward hook (`BackwardHookFunction`)"
@@ -916,6 +918,12 @@ class TorchSemantics:
         if (cls == "torch.nn.Sequential" or self.sequential_subclass(cls)) and pos and len(pos) == 1 and not kw \
                 and self.seq_layers.get(mod.site):
             return self.run_sequence(mod, pos[0], node)
+        alike = self.seq_unordered.get(mod.site)
+        if cls == "torch.nn.Sequential" and pos and len(pos) == 1 and not kw and alike is not None \
+                and len(alike) == 1 and next(iter(alike)).kind == MODULE:
+            # ``nn.Sequential(*[Block(...) for _ in range(n)])``: layers all built alike (one abstract layer), each
+            # applied to the output of the one before (twice: what one saves, the next may write)
+            return self.run_sequence(mod, pos[0], node, layers=((node, alike), (node, alike)))
         if cls.startswith("torch.nn.") and pos:
             return self.torch_module_call(node, node.args[0].value, mod, pos, kw)
         info = self.classes.get(cls)
@@ -948,8 +956,8 @@ class TorchSemantics:
                 self.record_saves(node, cls, {0: pos[0]}, pos[0], f"`{short}(inplace=True)`", mod,
                                   inplace_key=cls)
             return pos[0]
-        if cls == "torch.nn.Identity":
-            return pos[0]  # ``forward`` returns its input itself
+        if cls == "torch.nn.Identity" or "p0" in mod.extra:
+            return pos[0]  # ``forward`` returns its input itself (a dropout of probability 0 too, training or not)
         view_of = ops.module_result_view_of(cls)
         if view_of is not None and view_of < len(pos):
             tensors = self.tensor_objs(pos[view_of])
@@ -1059,7 +1067,8 @@ class TorchSemantics:
         self.emit(InplaceWrite(node, target, weight, "renorm", f"{mod.cls.split('.')[-1]}(max_norm=...)", s,
                                self.stmt))
 
-    def run_sequence(self, seq: Obj, value: Value, call: Optional[cst.Call] = None) -> Value:
+    def run_sequence(self, seq: Obj, value: Value, call: Optional[cst.Call] = None,
+                     layers: Optional[Sequence[Tuple[cst.CSTNode, Value]]] = None) -> Value:
         """``nn.Sequential(a, b, ...)(x)``: each layer applied to the output of the one before, so that what one
         layer saves and the next writes in place is seen (the layer's argument in ``nn.Sequential(...)`` stands for
         where it runs; but the first layer runs on the argument of ``call``, the call applying the sequence, which
@@ -1071,14 +1080,15 @@ class TorchSemantics:
         if s is not None:
             s.overwritten = {}
         try:
-            return self._run_layers(seq, value, call)
+            return self._run_layers(seq, value, call, layers)
         finally:
             if self.state is not None:
                 self.state.overwritten = overwritten
 
-    def _run_layers(self, seq: Obj, value: Value, call: Optional[cst.Call]) -> Value:
+    def _run_layers(self, seq: Obj, value: Value, call: Optional[cst.Call],
+                    layers: Optional[Sequence[Tuple[cst.CSTNode, Value]]] = None) -> Value:
         out = value
-        for i, (arg, layer_value) in enumerate(self.seq_layers[seq.site]):
+        for i, (arg, layer_value) in enumerate(self.seq_layers[seq.site] if layers is None else layers):
             first_call = call if i == 0 and call is not None and call.args else None
             mods = [o for o in layer_value if o.kind == MODULE]
             if len(mods) == 1 and len(layer_value) == 1 and mods[0].cls.startswith("torch.nn."):
@@ -1202,6 +1212,19 @@ class TorchSemantics:
                 added = frozenset(x for o in added for x in (o.elems if o.kind == SEQ else (UNKNOWN_OBJ,)))
             self.add_to_module_list(recv, added)
             return recv
+        if recv and not tensors and all(o.kind == UNKNOWN and o.cls for o in recv):
+            self.custom_optimizer_writes(node, func, recv, name)
+        if recv and all(o.kind == CLASS and o.cls in self.classes for o in recv) and len({o.cls for o in recv}) == 1:
+            # ``SpikingNeuron.zeros(mem)``, ``SE3.exp(xi)``: a static or class method of one of our classes, called
+            # on the class
+            fn = self.method_of(next(iter(recv)).cls, name)
+            classmethod = fn is not None and fn.node is not None and any(
+                type(d.decorator) is cst.Name and d.decorator.value == "classmethod" for d in fn.node.decorators)
+            if fn is not None and fn.node is not None and (is_static(fn.node) or classmethod):
+                self.record_call(fn.qualname)
+                result = self.call_function(fn, node, recv if classmethod else None, pos, kw)
+                if result is not None:
+                    return result
         if recv and not tensors and name != "forward":
             # a method of one of our classes, on an instance of it: analysed for this call
             classes = {o.cls for o in recv if o.kind in (MODULE, UNKNOWN) and o.cls in self.classes}
@@ -1440,6 +1463,32 @@ class TorchSemantics:
             return o.base is not None and self.surely_no_grad(o.base)
         return o.is_tensor and o.rg is False
 
+    @staticmethod
+    def owners_of_params(given: Value) -> FrozenSet[object]:
+        """The sites of the modules whose parameters ``given`` (an optimizer's ``params``) holds."""
+        owners: Set[object] = set()
+        for o in given:
+            if o.kind == PARAMS and o.extra:
+                owners |= o.extra[0]
+            elif o.kind == SEQ:  # ``list(model.parameters())``: parameters that know their modules
+                owners.update(site for x in o.elems if x.kind == PARAM and x.extra for site in x.extra[0])
+        return frozenset(owners)
+
+    def custom_optimizer_writes(self, node: cst.Call, func: cst.Attribute, recv: Value, name: str) -> None:
+        """``optimizer.first_step()`` on an instance of a ``torch.optim.Optimizer`` subclass of ours (SAM's
+        ``first_step``/``second_step``, a ``step``): a method that writes in place (``p.add_(e_w)``, ``p.data =
+        old``) or steps writes the parameters it was built with, like ``step()`` does."""
+        owners: Set[object] = set()
+        for o in recv:
+            if not (o.kind == UNKNOWN and o.cls in self.classes and self.classes[o.cls].is_optimizer):
+                return
+            owners |= self.custom_optimizer_owners.get(o.site, frozenset())
+        fn = self.method_of(next(iter(recv)).cls, name) if recv else None
+        if not owners or "zero_grad" in name or (name != "step" and (
+                fn is None or fn.node is None or not _writes_in_place(fn.node))):
+            return
+        self.parameters_written(node, frozenset(owners), f"`{expr_text_of(func.value)}.{name}()` updates parameters")
+
     def optimizer_step(self, node: cst.Call, func: cst.Attribute, recv: Value) -> None:
         """``opt.step()`` writes the parameters of its modules in place: every live graph that saved some of them
         can no longer be backpropagated."""
@@ -1632,6 +1681,12 @@ class TorchSemantics:
                     extra.append("inplace")
                 if kname == "max_norm" and q in _RENORM_EMBEDDINGS and literal_value(a.value) is not None:
                     extra.append("max_norm")  # each lookup renormalises the rows it reads, in place
+            if q in _DROPOUTS:
+                p_arg = next((a.value for a in args if a.keyword is not None and a.keyword.value == "p"), None)
+                if p_arg is None and args and args[0].keyword is None and not args[0].star:
+                    p_arg = args[0].value
+                if p_arg is not None and self.const(p_arg) in (0, 0.0) and type(self.const(p_arg)) in (int, float):
+                    extra.append("p0")  # ``nn.Dropout(p=0.0)`` returns its input itself
             if q == "torch.nn.Sequential":
                 self.seq_layers.pop(site, None)
                 self.seq_unordered.pop(site, None)
@@ -1717,12 +1772,7 @@ class TorchSemantics:
                 and first is not None and not first.star):
             given = pos[0] if first.keyword is None else kw.get("params", EMPTY)  # (``params=...``)
             self.emit(TensorsGivenToOptimizer(node, first.value, given, s, self.stmt))
-            owners: Set[object] = set()
-            for o in given:
-                if o.kind == PARAMS and o.extra:
-                    owners |= o.extra[0]
-                elif o.kind == SEQ:  # ``list(model.parameters())``: parameters that know their modules
-                    owners.update(site for x in o.elems if x.kind == PARAM and x.extra for site in x.extra[0])
+            owners = self.owners_of_params(given)
             label = dotted(first.value.func.value) if (
                 type(first.value) is cst.Call and type(first.value.func) is cst.Attribute) else None
             return frozenset((self.obj(OPTIMIZER, id(node), node=node, cls=label or "",
@@ -2107,3 +2157,24 @@ def _root_name(node: cst.BaseExpression, dotted_names: bool = False) -> Optional
     if dotted_names:
         return dotted(node)
     return node.value if type(node) is cst.Name else None
+
+
+def _writes_in_place(fnode: cst.FunctionDef) -> bool:
+    """``fnode``'s body calls an in-place tensor method (``p.add_(...)``, ``p.copy_(...)``) or assigns ``.data``."""
+    found = False
+
+    class Finder(cst.CSTVisitor):
+        def visit_Call(self, call: cst.Call) -> None:
+            nonlocal found
+            f = call.func
+            if type(f) is cst.Attribute and f.attr.value.endswith("_") and not f.attr.value.startswith("_") and \
+                    f.attr.value != "zero_" or (type(f) is cst.Attribute and f.attr.value == "step"):
+                found = True
+
+        def visit_AssignTarget(self, t: cst.AssignTarget) -> None:
+            nonlocal found
+            if type(t.target) is cst.Attribute and t.target.attr.value == "data":
+                found = True
+
+    fnode.body.visit(Finder())
+    return found

@@ -1,0 +1,37 @@
+# case: built-with-inplace-default-decodes-into-saved-sigmoid
+# expect: markers
+# torch: raises "one of the variables needed for gradient computation has been modified by an inplace operation"
+
+# A YOLO-style head decodes its sigmoid output in place when `self.inplace` is set (its default), out of place
+# otherwise. The model builds it with the `inplace` its own constructor gets, left to its default here: the head
+# writes the sigmoid output that `.sigmoid()` saved for backward.
+import torch
+import torch.nn as nn
+
+
+class Head(nn.Module):
+    def __init__(self, inplace=True):
+        super().__init__()
+        self.conv = nn.Linear(4, 4)
+        self.inplace = inplace
+
+    def forward(self, x):
+        y = self.conv(x).sigmoid()
+        if self.inplace:
+            y[:, :2] = y[:, :2] * 2.0 - 0.5  # error: IPL003
+        else:
+            y = torch.cat((y[:, :2] * 2.0 - 0.5, y[:, 2:]), 1)
+        return y
+
+
+class Model(nn.Module):
+    def __init__(self, inplace=True):
+        super().__init__()
+        self.head = Head(inplace=inplace)
+
+    def forward(self, x):
+        return self.head(x)
+
+
+x = torch.randn(2, 4, requires_grad=True)
+Model()(x).sum().backward()
