@@ -4550,11 +4550,12 @@ def _type_of_name(expr: cst.BaseExpression) -> Optional[str]:
 
 def _known_tuple(value: Value, depth: int = 0) -> bool:
     """``value`` is one tuple (or list) of tensors known position by position, none of them unknown; a position may
-    hold such a tuple itself (``return self.fc(out), (h, c)``)."""
+    hold such a tuple itself (``return self.fc(out), (h, c)``), whose positions may also be unknown on some paths (a
+    recurrent state made on the first step or given back by the caller: ``return V, [Si, Zi]``)."""
     o = next(iter(value)) if len(value) == 1 else None
     parts = seq_parts(o) if o is not None else None
-    return bool(parts) and all(part and (all(x.is_tensor for x in part) or depth < 2 and _known_tuple(part, depth + 1))
-                               for part in parts)
+    return bool(parts) and all(part and (all(x.is_tensor for x in part) or depth >= 1 and any(
+        x.is_tensor for x in part) or depth < 2 and _known_tuple(part, depth + 1)) for part in parts)
 
 
 def _comp_fors(node) -> List:

@@ -2,7 +2,6 @@
 # source: https://github.com/idiap/fast-transformers/pull/10
 # expect: markers
 # torch: raises "one of the variables needed for gradient computation has been modified by an inplace operation"
-# known-miss: the recurrent state is returned to the caller and passed back in at the next step, where `Zi += K` / `Si += ...` write what the previous step's ops saved; the analysis does not follow the state through the caller's loop into the next call
 
 # fast-transformers (idiap), RecurrentLinearAttention: the autoregressive
 # form of linear attention keeps a state [Si, Zi] that the caller passes
