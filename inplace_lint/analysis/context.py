@@ -49,6 +49,11 @@ class RuleContext:
         """Does ``o`` definitely require grad (in ``state``; default: now)?"""
         return self._it.is_rg(o, state)
 
+    def rows_iterated(self, o: Obj):
+        """The running ``for`` loop that iterates over the rows of ``o``'s tensor (views one ``unbind`` made), or
+        None."""
+        return self._it.rows_iterated(o)
+
     def is_leaf_rg(self, o: Obj, state: Optional[State] = None) -> bool:
         """Is ``o`` a leaf that definitely requires grad?"""
         return self._it.is_leaf_rg(o, state)

@@ -320,6 +320,7 @@ class Interpreter(TorchSemantics):
         # class -> the constants each instance the program builds got from its ``__init__`` (``built_consts``)
         self.constructions: Dict[str, List[Dict[str, object]]] = {}
         self.custom_optimizer_owners: Dict[object, FrozenSet[object]] = {}  # instance -> modules its params are of
+        self.row_loops: Dict[int, FrozenSet[Obj]] = {}  # for-loop -> the tensors whose rows it iterates
         # instance site -> index in ``caller_states`` of the state of its ``__init__`` while it runs for a call (a
         # helper it calls with ``self``, ``initialize_weights(self)``, sees what it has set so far)
         self.init_frames: Dict[object, int] = {}
@@ -2160,8 +2161,9 @@ class Interpreter(TorchSemantics):
         self.ev(value)
 
     def sx_Assign(self, stmt: cst.Assign) -> None:
-        if all(type(t.target) is cst.Name for t in stmt.targets):
-            names = [t.target.value for t in stmt.targets]
+        names = _plain_target_names([t.target for t in stmt.targets])
+        if names is not None:
+            # (``x = f()``, and ``values, _ = torch.max(s, dim=1)``: the tensors made anew rebind only these names)
             value = self.ev_rebinding(stmt.value, names)
             for target in stmt.targets:
                 self.assign(target.target, value, stmt.value)
@@ -2779,6 +2781,7 @@ class Interpreter(TorchSemantics):
             self._unroll(node, [({node.target.value: v}, frozenset((self.obj(INT, "int"),))) for v in values])
             return
         it = self.ev(node.iter)
+        self.note_row_loop(node, it)
         named = self.unrolled_named_parameters(node, it) or self.unrolled_enumerate(node)
         if named is not None:
             self._unroll(node, named)
@@ -2795,6 +2798,24 @@ class Interpreter(TorchSemantics):
             self._peeled_loop(node, index, bind, each)
             return
         self._loop(node, bind, node.body, node.orelse, each=each, surely_runs=self.has_parameters(it))
+
+    def note_row_loop(self, node: cst.For, it: Value) -> None:
+        """``for d in dist`` / ``for i, d in enumerate(dist)``: the loop runs over views of ``dist``'s rows, all made
+        by one ``unbind`` (``rows_iterated`` tells a write into ``dist`` in its body)."""
+        source = node.iter
+        if (type(source) is cst.Call and type(source.func) is cst.Name and source.func.value == "enumerate"
+                and source.args and source.args[0].keyword is None and not source.args[0].star):
+            source = source.args[0].value
+            it = self.ev_quiet(source)
+        roots = frozenset(o.root() for o in it if o.is_tensor)
+        if roots:
+            self.row_loops[id(node)] = roots
+
+    def rows_iterated(self, o: Obj) -> Optional[cst.For]:
+        """The running loop of this function that iterates over the rows of ``o``'s tensor, if any."""
+        root = o.root()
+        return next((loop for loop in reversed(self.loop_nodes)
+                     if type(loop) is cst.For and root in self.row_loops.get(id(loop), ())), None)
 
     def unrolled_enumerate(self, node: cst.For) -> Optional[List[Tuple[Dict[str, object], Value]]]:
         """``for i, m in enumerate(self.blocks):`` over a list or ModuleList known position by position (at most
@@ -4546,6 +4567,21 @@ def _type_of_name(expr: cst.BaseExpression) -> Optional[str]:
             and type(expr.args[0].value) is cst.Name):
         return expr.args[0].value.value
     return None
+
+
+def _plain_target_names(targets: Sequence[cst.BaseExpression]) -> Optional[List[str]]:
+    """The names assignment targets bind when they are names or tuples/lists of names (nested), else None."""
+    names: List[str] = []
+
+    def walk(t: cst.BaseExpression) -> bool:
+        if type(t) is cst.Name:
+            names.append(t.value)
+            return True
+        if type(t) in (cst.Tuple, cst.List):
+            return all(type(el) is cst.Element and walk(el.value) for el in t.elements)
+        return False
+
+    return names if all(walk(t) for t in targets) else None
 
 
 def _known_tuple(value: Value, depth: int = 0) -> bool:

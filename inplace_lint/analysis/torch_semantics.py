@@ -1955,6 +1955,11 @@ def _output_view(expr: cst.BaseExpression, params: List[str], local: Set[str]) -
             return params.index(name)
         if is_view and name in local:
             return INTERNAL_VIEW
+    if type(expr) is cst.Call and type(expr.func) is cst.Attribute and type(expr.func.value) in (
+            cst.Call, cst.BinaryOperation) and (ops.is_view_method(expr.func.attr.value) or expr.func.attr.value in (
+            "view", "view_as")) and not ops.makes_multi_output_views(expr.func.attr.value):
+        # ``return (x * 3).view(-1)``, ``return torch.tensor(z).view(-1)``: a view of a tensor it computed
+        return INTERNAL_VIEW
     if type(expr) is cst.Call and dotted(expr.func) in _LINEAR and not any(a.star for a in expr.args):
         positional = [a for a in expr.args if a.keyword is None]
         bias = positional[2].value if len(positional) > 2 else next(
