@@ -450,11 +450,8 @@ class Interpreter(TorchSemantics):
             cls = self.classes.get(cls_name)
             if cls is None or not built:
                 continue
-            first = built[0]
-            agreed = {attr: value for attr, value in first.items()
-                      if not isinstance(value, _Marker) and all(
-                          attr in other and other[attr] == value and type(other[attr]) is type(value)
-                          for other in built[1:])}
+            agreed = {attr: value for attr, value in _agreed_constants(built).items()
+                      if not isinstance(value, _Marker)}
             redo = [fn for fn in self.functions if fn.cls is cls and fn.node is not None
                     and fn.node.name.value != "__init__" and fn.qualname not in self.callee_only
                     and any(rep.func is fn for rep in self.reports.values())]
@@ -1003,10 +1000,8 @@ class Interpreter(TorchSemantics):
             # ``if self.add_self_loops:`` with what ``__init__`` stored for this instance (a default, a literal);
             # for one of several instances (``for conv in self.convs[:-1]``), what all of them stored alike
             first = _all_params(fnode)[0].name.value
-            stored = [self.instance_consts[o.site] for o in self_value]
-            consts.update({first + "." + attr: value for attr, value in stored[0].items()
-                           if all(attr in other and other[attr] == value and type(other[attr]) is type(value)
-                                  for other in stored[1:])})
+            stored = _agreed_constants([self.instance_consts[o.site] for o in self_value])
+            consts.update({first + "." + attr: value for attr, value in stored.items()})
         prev = self._enter(fn, callee, returns=[], consts=consts)
         for p in list(params.posonly_params) + list(params.params) + list(params.kwonly_params):
             if p.name.value not in bound and (type(p.default) in (cst.Name, cst.Attribute) or type(
@@ -3261,12 +3256,13 @@ class Interpreter(TorchSemantics):
                 if o.kind == MODULE and o.site in self.module_dicts:  # ``self.heads["cls"] = nn.Linear(...)``
                     self.store_in_module_dict(o, _const_str_index(target), value)
             if seqs:
-                pass  # a list on some paths (``x = y[f] if isinstance(f, int) else [y[j] for j in f]``): which the
-                # write goes into is not known, nor whether a tensor is written at all
-            elif self.tensor_objs(base_val) or (self.maybe_tensor(base_val) and _tensor_style_index(target)):
+                # a list, on some paths at least (``x = y[f] if isinstance(f, int) else [y[j] for j in f]``): which
+                # the write goes into is not known, nor whether a tensor is written at all
+                return
+            if self.tensor_objs(base_val) or (self.maybe_tensor(base_val) and _tensor_style_index(target)):
                 self.inplace(self.small or self.stmt, target.value, base_val, "setitem", "[]=", _advanced_index(target),
                              operand=value)
-            elif not seqs:
+            else:
                 # ``kwargs["bias"] = bias`` into a dict not followed: the tensor may be computed with wherever that
                 # goes (``torch._grouped_mm(A, B, **kwargs)``)
                 self.mark_used((value,))
@@ -4191,12 +4187,10 @@ class Interpreter(TorchSemantics):
     def stored_const(self, held: Value, attr: str) -> object:
         """The constant the ``__init__`` of every instance in ``held`` stored in ``attr`` (``init_constants``), when
         they all stored the same one; else ``NOT_CONSTANT``."""
-        values = [self.instance_consts.get(o.site, {}).get(attr, NOT_CONSTANT) if o.kind == MODULE else NOT_CONSTANT
-                  for o in held]
-        if not values or any(v is NOT_CONSTANT or isinstance(v, _Marker) for v in values) or any(
-                v != values[0] or type(v) is not type(values[0]) for v in values[1:]):
+        if not held or not all(o.kind == MODULE for o in held):
             return NOT_CONSTANT
-        return values[0]
+        value = _agreed_constants([self.instance_consts.get(o.site, {}) for o in held]).get(attr, NOT_CONSTANT)
+        return NOT_CONSTANT if isinstance(value, _Marker) else value
 
     def alike_instances(self, fval: Value) -> bool:
         """Every object of ``fval`` is a module of one class of ours whose ``__init__`` stored the same constants in it
@@ -4567,6 +4561,15 @@ def _type_of_name(expr: cst.BaseExpression) -> Optional[str]:
             and type(expr.args[0].value) is cst.Name):
         return expr.args[0].value.value
     return None
+
+
+def _agreed_constants(stored: Sequence[Dict[str, object]]) -> Dict[str, object]:
+    """The constants (``init_constants``, markers too) that every one of ``stored`` holds alike: same value, same
+    type."""
+    if not stored:
+        return {}
+    return {attr: value for attr, value in stored[0].items()
+            if all(attr in other and other[attr] == value and type(other[attr]) is type(value) for other in stored[1:])}
 
 
 def _plain_target_names(targets: Sequence[cst.BaseExpression]) -> Optional[List[str]]:

@@ -103,6 +103,10 @@ def is_static(node: cst.FunctionDef) -> bool:
     return any(type(d.decorator) is cst.Name and d.decorator.value == "staticmethod" for d in node.decorators)
 
 
+def is_classmethod(node: cst.FunctionDef) -> bool:
+    return any(type(d.decorator) is cst.Name and d.decorator.value == "classmethod" for d in node.decorators)
+
+
 def body_statements(body) -> Sequence[cst.CSTNode]:
     if type(body) is cst.IndentedBlock:
         return body.body

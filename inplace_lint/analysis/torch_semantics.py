@@ -18,8 +18,8 @@ from .events import (
     TensorsGivenToOptimizer,
 )
 from .names import NO_CHANGE, bound_names, dotted, grad_mode_set_by, literal_value
-from .statements import (SuiteLine, body_statements, children_statements, class_method, ctx_call_names, is_static,
-                         mark_dirty_names)
+from .statements import (SuiteLine, body_statements, children_statements, class_method, ctx_call_names, is_classmethod,
+                         is_static, mark_dirty_names)
 from .values import (
     CLASS, CUSTOM_FUNCTION, MAYBE_VIEW, MULTI_OUTPUT, DATA, DERIVED, DETACHED, EMPTY, FUNC, GRAD, LEAF, MODULE, NAMED_PARAMS, OPTIMIZER, PARAM,
     MAX_MODULE_TREE, MAX_SEQ_PARTS, MAX_VALUE_SIZE, PARAMS, SEQ, UNKNOWN, UNKNOWN_OBJ, UNKNOWN_VALUE, UNORDERED, VIEW, Obj, Value,
@@ -1157,13 +1157,11 @@ class TorchSemantics:
                     s.training = {k: v for k, v in s.training.items() if k not in sites}
                 else:
                     s.training = {**s.training, **{site: mode for site in sites}}
-            classes = {o.cls for o in recv if o.cls in self.classes}
-            if len(classes) == 1 and all(o.cls in classes for o in recv):
+            fn = self.own_method(recv, name, (MODULE,))
+            if fn is not None:
                 # a class of ours that overrides it (``def train(self, mode=True)`` rebuilding a head): its body too
-                fn = self.method_of(classes.pop(), name)
-                if fn is not None:
-                    self.record_call(fn.qualname)
-                    self.call_function(fn, node, recv, pos, kw)
+                self.record_call(fn.qualname)
+                self.call_function(fn, node, recv, pos, kw)
             return recv  # ``model.eval()``, ``model.to(device)``: the module itself
         if name in ("modules", "children") and recv and all(o.kind == MODULE for o in recv):
             tree = (self.module_tree(recv) if name == "modules" else
@@ -1214,27 +1212,21 @@ class TorchSemantics:
             return recv
         if recv and not tensors and all(o.kind == UNKNOWN and o.cls for o in recv):
             self.custom_optimizer_writes(node, func, recv, name)
-        if recv and all(o.kind == CLASS and o.cls in self.classes for o in recv) and len({o.cls for o in recv}) == 1:
+        fn = self.own_method(recv, name, (CLASS,))
+        if fn is not None and fn.node is not None and (is_static(fn.node) or is_classmethod(fn.node)):
             # ``SpikingNeuron.zeros(mem)``, ``SE3.exp(xi)``: a static or class method of one of our classes, called
             # on the class
-            fn = self.method_of(next(iter(recv)).cls, name)
-            classmethod = fn is not None and fn.node is not None and any(
-                type(d.decorator) is cst.Name and d.decorator.value == "classmethod" for d in fn.node.decorators)
-            if fn is not None and fn.node is not None and (is_static(fn.node) or classmethod):
-                self.record_call(fn.qualname)
-                result = self.call_function(fn, node, recv if classmethod else None, pos, kw)
-                if result is not None:
-                    return result
-        if recv and not tensors and name != "forward":
+            self.record_call(fn.qualname)
+            result = self.call_function(fn, node, recv if is_classmethod(fn.node) else None, pos, kw)
+            if result is not None:
+                return result
+        fn = self.own_method(recv, name, (MODULE, UNKNOWN)) if not tensors and name != "forward" else None
+        if fn is not None:
             # a method of one of our classes, on an instance of it: analysed for this call
-            classes = {o.cls for o in recv if o.kind in (MODULE, UNKNOWN) and o.cls in self.classes}
-            if len(classes) == 1 and all(o.cls in classes for o in recv):
-                fn = self.method_of(classes.pop(), name)
-                if fn is not None:
-                    self.record_call(fn.qualname)
-                    result = self.call_function(fn, node, recv, pos, kw)
-                    if result is not None:
-                        return result
+            self.record_call(fn.qualname)
+            result = self.call_function(fn, node, recv, pos, kw)
+            if result is not None:
+                return result
         if name in ("parameters", "named_parameters") and not tensors:
             label = f"a parameter of `{dotted(func.value) or 'the model'}`"
             tree = self.module_tree(recv)
@@ -1462,6 +1454,14 @@ class TorchSemantics:
         if o.kind == VIEW:
             return o.base is not None and self.surely_no_grad(o.base)
         return o.is_tensor and o.rg is False
+
+    def own_method(self, recv: Value, name: str, kinds: Tuple[str, ...]):
+        """The method ``name`` of the one class of ours that every object of ``recv`` is (objects of ``kinds``:
+        instances, or the class itself), or None."""
+        classes = {o.cls for o in recv if o.kind in kinds and o.cls in self.classes}
+        if len(classes) != 1 or not all(o.cls in classes for o in recv):
+            return None
+        return self.method_of(classes.pop(), name)
 
     @staticmethod
     def owners_of_params(given: Value) -> FrozenSet[object]:
@@ -2165,15 +2165,16 @@ def _root_name(node: cst.BaseExpression, dotted_names: bool = False) -> Optional
 
 
 def _writes_in_place(fnode: cst.FunctionDef) -> bool:
-    """``fnode``'s body calls an in-place tensor method (``p.add_(...)``, ``p.copy_(...)``) or assigns ``.data``."""
+    """``fnode``'s body calls an in-place tensor method of the op table (``p.add_(...)``, ``p.copy_(...)``; not a
+    gradient's ``zero_()``), a ``step()``, or assigns ``.data``."""
     found = False
 
     class Finder(cst.CSTVisitor):
         def visit_Call(self, call: cst.Call) -> None:
             nonlocal found
             f = call.func
-            if type(f) is cst.Attribute and f.attr.value.endswith("_") and not f.attr.value.startswith("_") and \
-                    f.attr.value != "zero_" or (type(f) is cst.Attribute and f.attr.value == "step"):
+            if type(f) is cst.Attribute and (ops.is_inplace_method(f.attr.value) and f.attr.value != "zero_"
+                                             or f.attr.value == "step"):
                 found = True
 
         def visit_AssignTarget(self, t: cst.AssignTarget) -> None:

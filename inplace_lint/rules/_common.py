@@ -141,6 +141,11 @@ def chained_write(ev) -> bool:
     return any(a.keyword is not None and a.keyword.value == "out" for a in t.args)
 
 
+def write_action(ev) -> str:
+    """How a message names the write ``ev``: "Item assignment into" or "In-place `op` on" (the target follows)."""
+    return "Item assignment into" if ev.via == "setitem" else f"In-place `{ev.op}` on"
+
+
 def view_write(ev, ctx):
     """For a write into views autograd refuses (``writes_view_with_meta``): the objects, the target's text, whether
     the views themselves require grad (else the written value does), and the assumption note."""

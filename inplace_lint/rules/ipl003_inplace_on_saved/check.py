@@ -8,7 +8,8 @@ from ...analysis.values import DATA, DERIVED, MODULE, RESHAPED, VIEW_METAS
 from ...diagnostics import SAFE, UNSAFE, WARNING, Fix
 from . import CODE
 from .._base import Check
-from .._common import assumption_note, contains, expr_text, first_record, reshape_called, writes_view_with_meta
+from .._common import (assumption_note, contains, expr_text, first_record, reshape_called, write_action,
+                       writes_view_with_meta)
 
 _TORCH_MSG = '"one of the variables needed for gradient computation has been modified by an inplace operation"'
 # an in-place dropout writes only in training, and only with a probability above 0
@@ -128,7 +129,7 @@ class InplaceOnSaved(Check):
         if not records:
             return
         target = expr_text(ev.target)
-        action = "Item assignment into" if ev.via == "setitem" else f"In-place `{ev.op}` on"
+        action = write_action(ev)
 
         condition = (_DROPOUT_CONDITION if "ropout" in ev.op else "") + assumption_note(objs, ctx, inputs=False) \
             + _branch_condition(records)

@@ -5,7 +5,8 @@ from ...analysis.values import MAYBE_VIEW, MULTI_OUTPUT
 from ...diagnostics import WARNING
 from . import CODE
 from .._base import Check
-from .._common import copy_write_fix, expr_text, first_by_line, reshape_called, view_write, writes_view_with_meta
+from .._common import (copy_write_fix, expr_text, first_by_line, reshape_called, view_write, write_action,
+                       writes_view_with_meta)
 
 _SYMPTOM = ('"Output ... of ... is a view and is being modified inplace. This view is the output of a function that '
             'returns multiple views"')
@@ -33,7 +34,7 @@ class InplaceOnMultiOutputView(Check):
         def message(line_of) -> str:
             first = first_by_line(objs, line_of, node_of=lambda o: o.node)
             made = f" (made by {first.how})" if first.how else ""
-            action = "Item assignment into" if ev.via == "setitem" else f"In-place `{ev.op}` on"
+            action = write_action(ev)
             return (f"{action} `{target}`, one of several views returned together{made}, {of}{note}: torch raises "
                     f"{_SYMPTOM} here")
 
@@ -55,7 +56,7 @@ class InplaceOnMultiOutputView(Check):
         target = expr_text(ev.target)
 
         def message(line_of) -> str:
-            action = "Item assignment into" if ev.via == "setitem" else f"In-place `{ev.op}` on"
+            action = write_action(ev)
             return (f"{action} `{target}` inside the loop at line {line_of(loop)} over its rows, views that one "
                     f"`unbind` made of it: the next row used raises {_SYMPTOM_BASE} (write the results into a new "
                     f"tensor, or iterate over `{target}.clone()`)")

@@ -4,7 +4,7 @@ from __future__ import annotations
 from ...analysis.values import INFERENCE_VIEW, NO_GRAD_VIEW
 from . import CODE
 from .._base import Check
-from .._common import copy_write_fix, first_by_line, view_write, writes_view_with_meta
+from .._common import copy_write_fix, first_by_line, view_write, write_action, writes_view_with_meta
 
 _NO_GRAD = '"A view was created in no_grad mode and is being modified inplace with grad mode enabled"'
 _INFERENCE = '"A view was created in inference mode and is being modified inplace in normal mode"'
@@ -25,7 +25,7 @@ class InplaceOnNoGradView(Check):
             at = f" at line {where}" if where else ""
             inference = first.meta == INFERENCE_VIEW
             mode = "`torch.inference_mode()`" if inference else "grad mode off"
-            action = "Item assignment into" if ev.via == "setitem" else f"In-place `{ev.op}` on"
+            action = write_action(ev)
             return (f"{action} `{target}`, a view made with {mode}{at} {of}, now written "
                     f"with grad mode on{note}: torch raises {_INFERENCE if inference else _NO_GRAD} here. Make the view "
                     f"and the write under the same mode")

@@ -8,7 +8,7 @@ from ...analysis.values import INFERENCE, UNKNOWN, VIEW
 from ...diagnostics import SAFE, UNSAFE, WARNING, Fix
 from . import CODE
 from .._base import Check
-from .._common import expr_text, first_by_line
+from .._common import expr_text, first_by_line, write_action
 
 _WRITE = '"Inplace update to inference tensor outside InferenceMode is not allowed"'
 _SAVED = '"Inference tensors cannot be saved for backward"'
@@ -64,7 +64,7 @@ class InferenceTensorInAutograd(Check):
         target = expr_text(ev.target)
 
         def message(line_of) -> str:
-            action = "Item assignment into" if ev.via == "setitem" else f"In-place `{ev.op}` on"
+            action = write_action(ev)
             return (f"{action} `{target}`, an inference tensor{_where(objs, line_of)}, outside inference mode: "
                     f"torch raises {_WRITE} here{_assumption(objs)}")
 

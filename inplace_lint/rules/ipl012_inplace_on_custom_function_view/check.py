@@ -5,7 +5,7 @@ from ...analysis.values import CUSTOM_FUNCTION, MAYBE_VIEW, VIEW
 from ...diagnostics import UNSAFE, WARNING, Fix
 from . import CODE
 from .._base import Check
-from .._common import chained_write, copy_write_fix, first_by_line, view_write, writes_view_with_meta
+from .._common import chained_write, copy_write_fix, first_by_line, view_write, write_action, writes_view_with_meta
 
 _SYMPTOM = ('"Output 0 of ... is a view and is being modified inplace. This view was created inside a custom '
             'Function (or because an input was returned as-is)"')
@@ -66,5 +66,5 @@ def _written_view(ev, objs, target: str, line_of, mode: str = "") -> str:
     first = first_by_line(objs, line_of, node_of=lambda o: o.node)
     where = line_of(first.node) if first.node is not None else 0
     at = f" at line {where}" if where else ""
-    action = "Item assignment into" if ev.via == "setitem" else f"In-place `{ev.op}` on"
+    action = write_action(ev)
     return f"{action} `{target}`{mode}, a view returned by {first.how}{at}"
