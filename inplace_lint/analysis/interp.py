@@ -53,6 +53,7 @@ MAX_UNROLLED_PASSES = 8  # a ``for i in range(<constants>)`` loop of at most thi
 MAX_CALL_DEPTH = CALL_DEPTH  # calls analysed inside calls analysed (the pre-filter's reach: the same number)
 MAX_CALLS_ANALYSED = 150  # call sites analysed per module (the rest return an unknown value, as before)
 TINY_EXTRA_DEPTH = 1  # helpers of at most three statements (``add_if_not_none``) are followed one call deeper
+DESCENT_EXTRA_DEPTH = 5  # a recursive walk down a module tree (``for c in m.children(): walk(c)``) is followed this much deeper
 GETTER_EXTRA_DEPTH = 2  # getters (``return self.language_model.get_input_embeddings()``) are followed this much deeper
 RECHECK_CALLS = 40  # calls followed (at least) by a method analysed again with built constants
 SUMMARY_CALLS = 24  # calls the run that computes a summary analyses at their call sites (beyond: their summaries)
@@ -243,6 +244,7 @@ class Interpreter(TorchSemantics):
         self._synthetic: Dict[tuple, cst.Name] = {}  # (list site, position) -> a node standing for a layer there
         # module site -> the statement that set ``m.inplace = True`` on it after construction (a ``.modules()`` loop)
         self.inplace_flips: Dict[object, cst.CSTNode] = {}
+        self.inplace_off: Set[object] = set()  # module sites built with ``inplace=True`` and set back by ``m.inplace = False``
         self.fn_by_qual: Dict[str, _Function] = {}
         # instance site -> the parameters its ``__init__`` (run with its arguments) left not requiring grad
         self.instance_frozen: Dict[object, FrozenSet[Obj]] = {}
@@ -899,6 +901,26 @@ class Interpreter(TorchSemantics):
                                                     for part in summary.parts), node)
         return frozenset(result) if result else unknown(("call", id(node)))
 
+    def _descends(self, fn: _Function, bound: Dict[str, Value]) -> bool:
+        """A recursive call of ``fn`` that walks a module tree down (``for child in model.children():
+        self.add_handles(child, ...)``): some argument is only modules, each a child of what that parameter holds
+        in ``fn``'s innermost running frame. Such a call is followed like any other: the known tree ends it (and
+        ``MAX_CALL_DEPTH`` bounds it), and what it does to the modules below (hooks registered on the leaves) is
+        done to them."""
+        idx = max(i for i, (f, _, _) in enumerate(self.call_stack) if f is fn)
+        frame = self.caller_states[idx + 1] if idx + 1 < len(self.caller_states) else self.state
+        if frame is None:
+            return False
+        for name, value in bound.items():
+            if not value or any(o.kind != MODULE for o in value):
+                continue
+            above = [o for o in frame.env.get(name, ()) if o.kind == MODULE]
+            if above and not value & frozenset(above):
+                below = {c for o in above for c in self.module_children(o)}
+                if all(o in below for o in value):
+                    return True
+        return False
+
     def call_function(self, fn: _Function, node: cst.Call, self_value: Optional[Value], pos: List[Value],
                       kw: Dict[str, Value]) -> Optional[Value]:
         """Analyse ``fn`` (a function or method of this module) for this call: its parameters hold the arguments,
@@ -917,8 +939,7 @@ class Interpreter(TorchSemantics):
         deep = len(self.call_stack) >= MAX_CALL_DEPTH and not (
             len(self.call_stack) < MAX_CALL_DEPTH + GETTER_EXTRA_DEPTH and _is_getter(fnode)
             or len(self.call_stack) < MAX_CALL_DEPTH + TINY_EXTRA_DEPTH and _is_tiny(fnode))
-        follow = not (self.call_budget <= 0 or deep
-                      or any(f is fn for f, _, _ in self.call_stack) or fn is self.current)
+        follow = not (self.call_budget <= 0 or deep or fn is self.current and not self.call_stack)
         if fn.home is not None and not fn.decorators_read:  # first call of a helper of another file
             fn.decorators_read = True
             imports, self.imports = self.imports, fn.home.imports  # its decorators read its file's imports
@@ -942,6 +963,10 @@ class Interpreter(TorchSemantics):
             bound[name] = value
         for name, value in kw.items():
             bound[name] = value
+        if any(f is fn for f, _, _ in self.call_stack):
+            # a recursive call: followed only down a module tree, as deep as the tree goes
+            follow = self.call_budget > 0 and len(self.call_stack) < MAX_CALL_DEPTH + DESCENT_EXTRA_DEPTH and \
+                self._descends(fn, bound)
         if not follow:
             return self.apply_summary(fn, node, bound, self.call_consts(fn, node, is_method))
         self.call_budget -= 1

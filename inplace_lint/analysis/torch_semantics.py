@@ -149,6 +149,8 @@ _RENORM_EMBEDDINGS = ("torch.nn.Embedding", "torch.nn.EmbeddingBag")
 REQUIRES_GRAD_HOOK = "requires_grad"  # a forward hook's ``output.requires_grad_()`` (``_writes_into``)
 _BACKWARD_HOOK = "a module with a full backward hook (`BackwardHookFunction`)"
 _BACKWARD_HOOK_INPUT = "`BackwardHookFunction`, which wraps the inputs of a module with a full backward hook,"
+_BINARY_FORMS = {"torch.max": "torch.maximum", "torch.min": "torch.minimum", "Tensor.max": "Tensor.maximum",
+                 "Tensor.min": "Tensor.minimum"}
 _FULL_BACKWARD_HOOKS = ("register_full_backward_hook", "register_full_backward_pre_hook")
 _GLOBAL_FULL_BACKWARD_HOOKS = ("torch.nn.modules.module.register_module_full_backward_hook",
                                "torch.nn.modules.module.register_module_full_backward_pre_hook")
@@ -536,7 +538,7 @@ class TorchSemantics:
 
     def module_inplace(self, mod: Obj) -> bool:
         """Does ``mod`` (a torch.nn module) write into its input: built with ``inplace=True``, or flipped later?"""
-        return "inplace" in mod.extra or mod.site in self.inplace_flips
+        return "inplace" in mod.extra and mod.site not in self.inplace_off or mod.site in self.inplace_flips
 
     def set_inplace_flag(self, value: Value, flag: Optional[bool]) -> None:
         """``m.inplace = True`` (``m`` one module, or each module of a ``.modules()`` loop that reaches this line):
@@ -544,13 +546,15 @@ class TorchSemantics:
         before it may have saved its output."""
         mods = [o for o in value if o.kind == MODULE and ops.inplace_module_kwarg(o.cls) is not None]
         if flag is False:
-            for o in mods:
+            for o in mods:  # (built with ``inplace=True``, made out of place: ``m.inplace = False``)
                 self.inplace_flips.pop(o.site, None)
+                self.inplace_off.add(o.site)
             return
         if flag is not True or self.state is None:
             return
         where = self.small or self.stmt
         for o in mods:
+            self.inplace_off.discard(o.site)
             if "inplace" in o.extra or o.site in self.inplace_flips:
                 continue
             self.inplace_flips[o.site] = where
@@ -730,6 +734,10 @@ class TorchSemantics:
         """``x.pow(2)``, ``torch.pow(x, 0.5)``, ``x.pow_(2)``: a Python number as the exponent calls torch's Scalar
         overload, which saves ``x`` but not the result (as ``x ** 2`` does), where a tensor exponent saves both;
         ``torch.pow(2, x)`` calls the one for a number base. The table probed the tensor forms."""
+        if key in _BINARY_FORMS and any(o.is_tensor for o in args.get(1, ())):
+            # ``torch.max(a, b)``, ``a.min(b)``: a tensor as the second argument is ``torch.maximum``/``minimum``,
+            # which saves both inputs (the table probed the reduction forms)
+            return _BINARY_FORMS[key], args
         if key not in ("Tensor.pow", "torch.pow") or type(node) is not cst.Call:
             return key, args
         exprs = _argument_expressions(node, key)
@@ -1045,6 +1053,8 @@ class TorchSemantics:
             self.instance_frozen[site] = each(self.instance_frozen[o.site])
         if o.site in self.inplace_flips:
             self.inplace_flips[site] = self.inplace_flips[o.site]
+        if o.site in self.inplace_off:
+            self.inplace_off.add(site)
         if o.site in self.bw_hooked:
             self.bw_hooked.add(site)  # (hooks are copied with the module)
         for hooks in (self.fwd_hook_writes, self.fwd_hook_keeps):

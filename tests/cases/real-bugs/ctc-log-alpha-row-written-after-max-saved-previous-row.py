@@ -2,7 +2,6 @@
 # source: https://github.com/vadimkantorov/ctc/issues/2
 # expect: markers
 # torch: raises "one of the variables needed for gradient computation has been modified by an inplace operation"
-# known-miss: the slices of `log_alpha` that `logadd`'s nested `torch.max` saved on one pass of the loop are invalidated by the row the next pass writes into the same tensor (a `torch.full` buffer that requires grad only through earlier item assignments); the analysis does not connect the write to those saves
 
 # The thread: running example.py of vadimkantorov/ctc (a pure-PyTorch CTC loss for speech
 # recognition) fails in torch.autograd.grad with "modified by an inplace operation ... output 0 of
