@@ -94,6 +94,10 @@ class RuleContext:
         stays reachable (``spo.append(sp)``), the saves of the old copy do not count."""
         return self._it.saved_by(value, ctx=ctx, maybe=maybe, through=through)
 
+    def device_copy(self, o: Obj) -> bool:
+        """``o`` is (a view of) the copy ``x.cpu()`` makes when ``x`` is not on the CPU (on the CPU: ``x`` itself)."""
+        return self._it.device_copy(o)
+
     @staticmethod
     def requires_grad_set(o: Obj, state: State) -> bool:
         """Was ``o`` made to require grad (``requires_grad_()``) on the way to ``state``?"""

@@ -49,6 +49,7 @@ MAX_LOOP_ITERATIONS = 6
 # expressions that may be constants for ``self.x = ...`` (a call is one only as a predicate: not evaluated there)
 _CONST_FORMS = (cst.Name, cst.Attribute, cst.Integer, cst.Float, cst.SimpleString, cst.BinaryOperation,
                 cst.UnaryOperation, cst.Comparison, cst.BooleanOperation)
+MAX_UNROLLED_CONSTANTS = 24  # a ``for v in cfg`` loop over a list of constants written in the function (VGG's)
 MAX_UNROLLED_PASSES = 8  # a ``for i in range(<constants>)`` loop of at most this many passes runs pass by pass
 MAX_CALL_DEPTH = CALL_DEPTH  # calls analysed inside calls analysed (the pre-filter's reach: the same number)
 MAX_CALLS_ANALYSED = 150  # call sites analysed per module (the rest return an unknown value, as before)
@@ -244,6 +245,7 @@ class Interpreter(TorchSemantics):
         self._synthetic: Dict[tuple, cst.Name] = {}  # (list site, position) -> a node standing for a layer there
         # module site -> the statement that set ``m.inplace = True`` on it after construction (a ``.modules()`` loop)
         self.inplace_flips: Dict[object, cst.CSTNode] = {}
+        self.device_copies: Set[Obj] = set()  # the copies ``x.cpu()`` makes off the CPU (``device_copy``)
         self.inplace_off: Set[object] = set()  # module sites built with ``inplace=True`` and set back by ``m.inplace = False``
         self.fn_by_qual: Dict[str, _Function] = {}
         # instance site -> the parameters its ``__init__`` (run with its arguments) left not requiring grad
@@ -315,6 +317,7 @@ class Interpreter(TorchSemantics):
         self._loop_writes: Dict[int, Set[str]] = {}  # loop node -> ``_inplace_written_names`` of its body
         # (loop node, its loop variables) -> its body can run pass by pass (``_unrollable_body``)
         self._unrollable: Dict[Tuple[int, Tuple[str, ...]], bool] = {}
+        self._constant_lists: Dict[Tuple[int, str], Optional[cst.BaseExpression]] = {}
         self._first_pass_tests: Dict[int, bool] = {}  # loop node -> its body tests its first pass (``_peeled_loop``)
         # ``m.named_parameters()`` site -> what it yields name by name, when known (``named_parameter_list``)
         self.named_params_lists: Dict[int, Optional[List[Tuple[str, Obj]]]] = {}
@@ -2800,6 +2803,11 @@ class Interpreter(TorchSemantics):
             self.ev(node.iter)
             self._unroll(node, [({node.target.value: v}, frozenset((self.obj(INT, "int"),))) for v in values])
             return
+        constants = self.unrolled_constants(node)
+        if constants is not None:
+            self.ev(node.iter)
+            self._unroll(node, [({node.target.value: literal_value(e)}, self.ev(e)) for e in constants])
+            return
         it = self.ev(node.iter)
         self.note_row_loop(node, it)
         named = self.unrolled_named_parameters(node, it) or self.unrolled_enumerate(node)
@@ -2933,6 +2941,48 @@ class Interpreter(TorchSemantics):
         if len(values) > MAX_UNROLLED_PASSES:
             return None
         return values if self._unrollable_body(node, [node.target.value]) else None
+
+    def unrolled_constants(self, node: cst.For) -> Optional[List[cst.BaseExpression]]:
+        """The elements of ``xs`` for ``for v in xs`` over a list or tuple literal of constants, written in the loop
+        or bound once in this function to a name it never changes (VGG's ``cfg = [64, 64, "M", 128, ...]``), of at
+        most ``MAX_UNROLLED_CONSTANTS``, whose body the loop can run pass by pass (``_unrollable_body``): it runs
+        with ``v`` each constant in turn (``if v == "M":`` decided, the layers appended in order). None for any
+        other loop."""
+        if type(node.target) is not cst.Name or self.state is None:
+            return None
+        seq = node.iter
+        if type(seq) is cst.Name:
+            seq = self._constant_list(seq.value)
+        if type(seq) not in (cst.List, cst.Tuple) or not 0 < len(seq.elements) <= MAX_UNROLLED_CONSTANTS:
+            return None
+        elements = [el.value for el in seq.elements if type(el) is cst.Element]
+        if len(elements) != len(seq.elements) or any(literal_value(e) is NOT_CONSTANT for e in elements):
+            return None
+        return elements if self._unrollable_body(node, [node.target.value]) else None
+
+    def _constant_list(self, name: str) -> Optional[cst.BaseExpression]:
+        """The list or tuple literal the function being analysed binds ``name`` to, once (no other binding, not a
+        parameter), and never changes (no method called on it, no item assigned): else None."""
+        fn = self.current
+        if fn is None or fn.node is None:
+            return None
+        key = (id(fn.node), name)
+        if key in self._constant_lists:
+            return self._constant_lists[key]
+        bound: Dict[str, list] = {}
+        declared: Set[str] = set()
+        scope_bindings(body_statements(fn.node.body), bound, declared)
+        how = bound.get(name)
+        found = None
+        if how and len(how) == 1 and how[0] is not None and name not in declared and name not in {
+                p.name.value for p in _all_params(fn.node)} and type(how[0].value) in (cst.List, cst.Tuple):
+            # (any attribute of it read counts as a change: ``cfg.append(...)``, ``cfg.sort()``)
+            changed = any(type(n) is cst.Attribute and type(n.value) is cst.Name and n.value.value == name
+                          or type(n) in (cst.Assign, cst.AugAssign, cst.Del) and _targets_item_of(n, name)
+                          for n in _nodes(fn.node.body))
+            found = None if changed else how[0].value
+        self._constant_lists[key] = found
+        return found
 
     def _unrollable_body(self, node: cst.For, names: List[str]) -> bool:
         """The body of ``node`` neither rebinds ``names`` (its loop variables) nor leaves the loop other than by
@@ -4905,6 +4955,14 @@ def _is_super_call(expr: cst.BaseExpression) -> bool:
 
 
 _CHILD_FIELDS: Dict[type, Tuple[str, ...]] = {}
+
+
+def _targets_item_of(stmt, name: str) -> bool:
+    """``name[i] = ...``, ``name[i] += ...``, ``del name[i]``: ``stmt`` changes an item of the list ``name``."""
+    targets = [t.target for t in stmt.targets] if type(stmt) is cst.Assign else (
+        [stmt.target] if type(stmt) is cst.AugAssign else [t.target for t in stmt.target.elements]
+        if type(stmt) is cst.Del and type(stmt.target) in (cst.Tuple, cst.List) else [stmt.target])
+    return any(type(t) is cst.Subscript and type(t.value) is cst.Name and t.value.value == name for t in targets)
 
 
 def _nodes(node: cst.CSTNode) -> List[cst.CSTNode]:

@@ -859,6 +859,9 @@ class TorchSemantics:
             return None
         name = _root_name(through) if through is not None and s.renewed else None
         records: Set = set()
+        if self.device_copies:
+            # ``x.cpu()``: on the CPU ``x`` itself, elsewhere the copy: the saves of ``x`` (see ``device_copy``)
+            value = frozenset(o for o in value if not self.device_copy(o)) or value
         for o in value:
             if o.kind in (DATA, GRAD) or not (o.is_tensor or o.kind == UNKNOWN):
                 return None
@@ -871,6 +874,11 @@ class TorchSemantics:
                 return None
             records.update(r)
         return frozenset(records)
+
+    def device_copy(self, o: Obj) -> bool:
+        """``o`` is (a view of) the copy ``x.cpu()`` makes of a tensor ``x`` that requires grad when ``x`` is not on
+        the CPU; on the CPU ``x.cpu()`` returns ``x`` itself, which the same value holds."""
+        return o.root() in self.device_copies
 
     def free_saved(self, node: cst.Call) -> None:
         """``backward()`` / ``autograd.grad()`` free the saved tensors unless ``retain_graph=True``."""
@@ -1390,7 +1398,12 @@ class TorchSemantics:
             if name in _RG_KEEPING_IDENTITY_METHODS and tensors and all(self.is_rg(o) for o in tensors):
                 # ``x.cpu()``, ``x.float()`` on a tensor that requires grad: ``x`` itself or a copy that requires
                 # grad -- both are possible (which one depends on the device/dtype), so both are in the value
-                return frozenset(tensors) | self.derived(node, (recv,), label=f".{name}()")
+                copy = self.derived(node, (recv,), label=f".{name}()")
+                if name == "cpu":
+                    # (``x.cpu()`` is ``x`` itself for a tensor on the CPU: what a write into the result breaks of
+                    # ``x``'s saves is said with that assumption, ``device_copies``)
+                    self.device_copies.update(copy)
+                return frozenset(tensors) | copy
             return self.maybe_copy_without_grad(node, recv, tensors, name)
         if name in _CONVERSION_METHODS and name != "to" or (name == "to" and not _to_is_noop(node)):
             return self.derived(node, (recv,), label=f".{name}()") | self.itself_if_inference(list(recv))
@@ -1444,7 +1457,12 @@ class TorchSemantics:
         either (a later ``requires_grad_()`` makes it a leaf that does, whichever it is); ``x`` is not given the
         facts of the result, which hold for it only when no copy was made. Otherwise nothing is known."""
         if tensors and len(tensors) == len(recv) and all(self.surely_no_grad(o) for o in tensors):
-            return self.derived(node, (recv,), label=f".{name}()") | self.itself_if_inference(list(recv))
+            copy = self.derived(node, (recv,), label=f".{name}()")
+            if name == "cpu" and all(o.kind in (DETACHED, VIEW) for o in tensors):
+                # ``x.detach().cpu()``: on the CPU the alias itself (it shares ``x``'s storage and version counter)
+                self.device_copies.update(copy)
+                return frozenset(tensors) | copy
+            return copy | self.itself_if_inference(list(recv))
         return unknown(("maybe", id(node))) | self.itself_if_inference(list(recv))
 
     def itself_if_inference(self, tensors: List[Obj]) -> Value:

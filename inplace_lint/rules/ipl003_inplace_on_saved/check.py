@@ -139,6 +139,10 @@ class InplaceOnSaved(Check):
         if maybe is not None:
             condition += (f" (if `{reshape_called(maybe)}` returns a view here, as it does for a contiguous tensor; for a "
                           f"non-contiguous one it copies and nothing is raised)")
+        device = any(ctx.device_copy(o) for o in objs)
+        if device:
+            condition += (" (if the tensor is on the CPU, where `.cpu()` returns the tensor itself; on a GPU it copies "
+                          "and nothing is raised)")
 
         def message(line_of) -> str:
             label, node = first_record(records, line_of)
@@ -159,7 +163,7 @@ class InplaceOnSaved(Check):
             fix.edit["function"] = {"write": ev.node, "saved": [node for _, node, _ in sorted(records, key=_by_label)],
                                     "fresh": fresh}
         ctx.report(ev.node, self.code, message, fix=fix, related=related[:3],
-                   severity=WARNING if maybe is not None else None)
+                   severity=WARNING if maybe is not None or device else None)
 
     def on_layers_in_sequence(self, event, ctx) -> None:
         """``nn.Sequential(..., nn.Sigmoid(), nn.ReLU(inplace=True), ...)``: the in-place layer overwrites the output

@@ -2,7 +2,7 @@
 # source: https://github.com/halahup/NeuralStyleTransfer/issues/1
 # expect: markers
 # torch: raises "one of the variables needed for gradient computation has been modified by an inplace operation"
-# known-miss: the image reaches `save_image` as `noise.cpu().detach()`: on the CPU `.cpu()` returns the optimised tensor itself, but on a GPU it copies, and the analysis does not assume the device, so the in-place scaling of the grid (a view of that alias) is not taken for a write into what the convolutions saved
+# known-miss: `noise.cpu().detach()` is taken for `noise` itself on the CPU (a warning: on a GPU `.cpu()` copies), but the save of the image is not established: the convolution that saves it is the first of VGG19's 37 feature layers, appended by a loop over a 21-entry cfg, and a list grown past 16 known positions is kept as a set of elements (so which layer comes first is not known); the image also reaches that layer through `self.vgg[:23]`, a slice of the Sequential, and the grid through `make_grid`'s undecided single-image branch
 
 # halahup/NeuralStyleTransfer, nst.py: the image being optimised is the leaf `noise` (requires_grad, the only
 # parameter of Adam). Each `save_every` iterations, between the forward passes and `total_loss.backward()`, it is
@@ -60,7 +60,7 @@ def save_image(tensor, filename, nrow=8, padding=2, normalize=False, range=None,
     grid = make_grid(tensor, nrow=nrow, padding=padding, pad_value=pad_value,
                      normalize=normalize, range=range, scale_each=scale_each)
     # Add 0.5 after unnormalizing to [0, 255] to round to nearest integer
-    ndarr = grid.mul_(255).add_(0.5).clamp_(0, 255).permute(1, 2, 0).to('cpu', torch.uint8)  # error: IPL003
+    ndarr = grid.mul_(255).add_(0.5).clamp_(0, 255).permute(1, 2, 0).to('cpu', torch.uint8)  # warning: IPL003
     return ndarr
 
 

@@ -1,0 +1,36 @@
+# case: vgg-from-local-cfg-saves-optimised-image-then-snapshot-copied
+# source: https://github.com/halahup/NeuralStyleTransfer/issues/1
+# expect: clean
+# torch: clean
+# check: image.grad is not None
+
+# VGG's features built from a configuration list written in the function (`cfg = [16, "M", 32]`, as torchvision's
+# `make_layers` does): the loop over it appends a convolution first, so the first layer saves the optimised image.
+# The snapshot is a copy (`.clone()`): scaling it in place before `backward()` leaves the saved image as it was.
+import torch
+import torch.nn as nn
+
+
+def features():
+    cfg = [16, "M", 32]
+    layers, in_channels = [], 3
+    for v in cfg:
+        if v == "M":
+            layers += [nn.MaxPool2d(kernel_size=2, stride=2)]
+        else:
+            layers += [nn.Conv2d(in_channels, v, kernel_size=3, padding=1), nn.ReLU(inplace=True)]
+            in_channels = v
+    return nn.Sequential(*layers)
+
+
+torch.manual_seed(0)
+vgg = features()
+image = torch.rand(1, 3, 8, 8, requires_grad=True)
+opt = torch.optim.Adam([image], lr=0.01)
+for step in range(2):
+    opt.zero_grad()
+    loss = vgg(image).pow(2).mean()
+    snapshot = image.detach().cpu().clone()
+    snapshot.mul_(255)
+    loss.backward()
+    opt.step()
