@@ -5,7 +5,7 @@ Rules see the interpreter only through this: no environment, no function stack, 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import FrozenSet, Iterator, Optional
+from typing import FrozenSet, Iterator, List, Optional, Tuple
 
 import libcst as cst
 
@@ -93,6 +93,12 @@ class RuleContext:
         by (``ev.target``): when that name holds the new copy of a tensor made anew in a loop while the old copy
         stays reachable (``spo.append(sp)``), the saves of the old copy do not count."""
         return self._it.saved_by(value, ctx=ctx, maybe=maybe, through=through)
+
+    @staticmethod
+    def names_holding(state: State, pred) -> List[Tuple[str, Obj]]:
+        """The plain names bound in ``state`` and the objects they hold for which ``pred(obj)`` is true (a view a
+        name still holds when its base is written)."""
+        return [(name, o) for name, value in state.env.items() if "." not in name for o in value if pred(o)]
 
     def device_copy(self, o: Obj) -> bool:
         """``o`` is (a view of) the copy ``x.cpu()`` makes when ``x`` is not on the CPU (on the CPU: ``x`` itself)."""

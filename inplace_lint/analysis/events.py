@@ -67,6 +67,9 @@ class GradRead:
     state: State
     stmt: Optional[cst.CSTNode]
     tensor_use: bool
+    # the statement of the reading function that bound the name, when the tensor was computed in a function it
+    # called (``x = attack.perturb(...)``; then ``x.grad``): where a finding about that binding goes
+    bound_at: Optional[cst.CSTNode] = None
 
 
 @dataclass(frozen=True, eq=False)

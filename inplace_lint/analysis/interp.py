@@ -26,7 +26,7 @@ from .events import (
     GradRead, HookKeptOverwritten, InplaceWrite, InplaceWriteOnGradUser, OverwrittenInputRead, RequiresGradSet,
 )
 from .names import (
-    NO_CHANGE, NOT_CONSTANT, assigned_only_names, bound_names, canonical, dotted, inference_mode_set_by, literal_value,
+    GRAD_OFF, NO_CHANGE, NOT_CONSTANT, assigned_only_names, bound_names, canonical, dotted, inference_mode_set_by, literal_value,
     module_constants, record_import, scope_bindings,
 )
 from .prefilter import CALL_DEPTH, mentions_torch
@@ -49,6 +49,7 @@ MAX_LOOP_ITERATIONS = 6
 # expressions that may be constants for ``self.x = ...`` (a call is one only as a predicate: not evaluated there)
 _CONST_FORMS = (cst.Name, cst.Attribute, cst.Integer, cst.Float, cst.SimpleString, cst.BinaryOperation,
                 cst.UnaryOperation, cst.Comparison, cst.BooleanOperation)
+MAX_ALIKE_CALLS = 4  # a call of one of this many modules of one class built alike runs each one's forward
 MAX_UNROLLED_CONSTANTS = 24  # a ``for v in cfg`` loop over a list of constants written in the function (VGG's)
 MAX_UNROLLED_PASSES = 8  # a ``for i in range(<constants>)`` loop of at most this many passes runs pass by pass
 MAX_CALL_DEPTH = CALL_DEPTH  # calls analysed inside calls analysed (the pre-filter's reach: the same number)
@@ -282,6 +283,12 @@ class Interpreter(TorchSemantics):
         # calls analysed at their call site whose every exit returns something surely not None (``activ =
         # get_activation("relu")`` then ``if activ is not None:``), by call node
         self.not_none_calls: Set[int] = set()
+        self.bound_stmts: Dict[str, cst.CSTNode] = {}  # the function running: name -> the statement that last bound it
+        self.made_depth: Dict[object, int] = {}  # a result computed in a called function: site -> call depth there
+        self.singletons: Set[object] = set()  # sites of instances built once (``straight_module_level``)
+        self._top_level: Optional[Set[int]] = None
+        # call node -> the positions of the tuple the call returns that are surely not None on every path
+        self.not_none_parts: Dict[int, FrozenSet[int]] = {}
         self.call_budget = MAX_CALLS_ANALYSED
         # function summaries (``summary_of``): (``def`` node id, signature, constant arguments) -> its summary (None
         # while it is being computed: a recursive call learns nothing); the events of the summary being computed
@@ -321,6 +328,7 @@ class Interpreter(TorchSemantics):
         self._first_pass_tests: Dict[int, bool] = {}  # loop node -> its body tests its first pass (``_peeled_loop``)
         # ``m.named_parameters()`` site -> what it yields name by name, when known (``named_parameter_list``)
         self.named_params_lists: Dict[int, Optional[List[Tuple[str, Obj]]]] = {}
+        self.named_modules_lists: Dict[object, List[Tuple[str, Obj]]] = {}  # ``m.named_modules()`` site -> its pairs
         self._class_consts: Dict[str, Dict[str, object]] = {}  # class -> ``class_consts`` (without ``self.``)
         # class -> the constants each instance the program builds got from its ``__init__`` (``built_consts``)
         self.constructions: Dict[str, List[Dict[str, object]]] = {}
@@ -487,17 +495,19 @@ class Interpreter(TorchSemantics):
                consts: Optional[Dict[str, object]] = None) -> Tuple:
         """Start on the body of ``fn`` in ``state`` (a function's own bookkeeping, fresh); what ``_leave`` restores."""
         prev = (self.state, self.imports, self.current, self.current_cls, self.loop_exits, self.grad_used,
-                self.pending, self.created_sites, self.returns, self.stmt, self.small, self.consts, self.loop_nodes)
+                self.pending, self.created_sites, self.returns, self.stmt, self.small, self.consts, self.loop_nodes,
+                self.bound_stmts)
         imports = fn.home.imports if fn.home is not None else self.mod_imports
         self.state, self.imports, self.current, self.current_cls = state, dict(imports), fn, fn.cls
         self.loop_exits, self.grad_used, self.pending, self.created_sites, self.returns = [], set(), [], set(), returns
         self.consts = consts or {}
         self.loop_nodes = []
+        self.bound_stmts = {}
         return prev
 
     def _leave(self, prev: Tuple) -> None:
         (self.state, self.imports, self.current, self.current_cls, self.loop_exits, self.grad_used, self.pending,
-         self.created_sites, self.returns, self.stmt, self.small, self.consts, self.loop_nodes) = prev
+         self.created_sites, self.returns, self.stmt, self.small, self.consts, self.loop_nodes, self.bound_stmts) = prev
 
     def _bind_self_attrs(self, env: Dict[str, Value], cls: _ClassInfo, instance_attrs: Dict[str, Value]) -> None:
         """``self.x`` for a method other than ``__init__``: what ``__init__`` set, for this instance when known, and
@@ -1001,6 +1011,13 @@ class Interpreter(TorchSemantics):
         callee.overwritten = {k: v for k, v in s.overwritten.items() if isinstance(k, Obj) and v[0] is not node}
         env = callee.env
         env.update(self.callee_globals(fn))
+        if ".<locals>." in fn.qualname:
+            # a closure sees the functions defined beside it in the enclosing function (``norm_range`` calling
+            # ``norm_ip``, both defined in ``make_grid``): as the caller holds them
+            prefix = fn.qualname.rsplit(".<locals>.", 1)[0] + ".<locals>."
+            for k, v in s.env.items():
+                if "." not in k and v and all(o.kind == FUNC and o.cls.startswith(prefix) for o in v):
+                    env[k] = v
         for p in list(params.posonly_params) + list(params.params) + list(params.kwonly_params) + (
                 [star] if star is not None else []) + ([params.star_kwarg] if params.star_kwarg is not None else []):
             name = p.name.value
@@ -1068,7 +1085,8 @@ class Interpreter(TorchSemantics):
                             and k.count(".") == 1 and k[len(first) + 1:] not in fn.cls.assigned_elsewhere}
                     self.instance_consts[instance.site] = {
                         **self.instance_consts.get(instance.site, {}), **made,
-                        **self.init_constants(fn, first, node, self.state.env)}
+                        **self.init_constants(fn, first, node, self.state.env),
+                        **self.held_constants(self.instance_attrs[instance.site])}
                     if instance.cls == fn.cls.name and not self.summarizing and not (
                             self.call_root is not None and self.call_root.node is not None
                             and self.call_root.node.name.value == "__init__"):
@@ -1090,10 +1108,15 @@ class Interpreter(TorchSemantics):
             self._leave(prev)
         if not exits:
             return None  # it always raises
-        if all(not_none for _, _, not_none in exits):
+        # (a tuple returned, ``not_none_positions``: never None itself)
+        if all(not_none is not False for _, _, not_none in exits):
             self.not_none_calls.add(id(node))
         else:
             self.not_none_calls.discard(id(node))
+        if all(isinstance(not_none, frozenset) for _, _, not_none in exits):
+            self.not_none_parts[id(node)] = frozenset.intersection(*(nn for _, _, nn in exits))
+        else:
+            self.not_none_parts.pop(id(node), None)
         result: Value = EMPTY
         joined: Optional[State] = None
         for value, state, _ in exits:
@@ -1667,7 +1690,7 @@ class Interpreter(TorchSemantics):
         """The constant an assignment binds (``n = len(sizes) - 1``, ``self.end_level = end_level``): ``const`` of
         ``value_node`` when it is of one of ``forms`` and a number, string, bool or None; else ``NOT_CONSTANT``."""
         c = self.const(value_node) if isinstance(value_node, forms) else NOT_CONSTANT
-        return c if c is None or type(c) in (int, float, str, bool) else NOT_CONSTANT
+        return c if c is None or type(c) in (int, float, str, bool, tuple) else NOT_CONSTANT
 
     def flag(self, node: cst.BaseExpression) -> Optional[bool]:
         """``node`` as a known boolean flag (``inplace=True``, ``inplace=TRIGGER_BUG``), else None."""
@@ -2045,6 +2068,8 @@ class Interpreter(TorchSemantics):
         for o in objs:
             mods |= self.saved_modules(o)
         extra = (frozenset(mods),) if mods and len(mods) <= 8 else ()
+        if self.call_stack:
+            self.made_depth[id(node)] = len(self.call_stack)
         return self.obj(DERIVED, id(node), rg=rg, origin=origin, node=node, stmt=self.stmt, label=label, extra=extra,
                         meta=meta, how=how)
 
@@ -2267,8 +2292,21 @@ class Interpreter(TorchSemantics):
             v = self.ev(stmt.value)
             self.mark_used((v,))
         if self.returns is not None and self.state is not None:
-            self.returns.append((v, self.state.copy(), stmt.value is not None and self.surely_not_none(stmt.value)))
+            parts = self.not_none_positions(stmt.value)
+            self.returns.append((v, self.state.copy(), parts if parts is not None else (
+                stmt.value is not None and self.surely_not_none(stmt.value))))
         self.state = None
+
+    def not_none_positions(self, expr) -> Optional[FrozenSet[int]]:
+        """For ``return a, b`` (a tuple literal) or ``return f(...)`` of a call whose every path returns one: the
+        positions of the tuple surely not None (``y, state = cell(x, state)``: ``state`` a tensor made on every
+        path). None for anything else."""
+        if type(expr) is cst.Tuple:
+            return frozenset(i for i, el in enumerate(expr.elements)
+                             if type(el) is cst.Element and self.surely_not_none(el.value))
+        if type(expr) is cst.Call:
+            return self.not_none_parts.get(id(expr))
+        return None
 
     def sx_Raise(self, stmt: cst.Raise) -> None:
         if stmt.exc is not None:
@@ -2806,7 +2844,13 @@ class Interpreter(TorchSemantics):
         constants = self.unrolled_constants(node)
         if constants is not None:
             self.ev(node.iter)
-            self._unroll(node, [({node.target.value: literal_value(e)}, self.ev(e)) for e in constants])
+            self._unroll(node, [({node.target.value: v}, frozenset((self.obj(INT, "int"),))
+                                 if type(v) is int else EMPTY) for v in constants])
+            return
+        elements = self.unrolled_literal(node)
+        if elements is not None:
+            # ``for m, opt in ((model, opt), (ref, opt_ref)):``: each element of the literal, evaluated once, in turn
+            self._unroll(node, [({}, self.ev(e)) for e in elements])
             return
         it = self.ev(node.iter)
         self.note_row_loop(node, it)
@@ -2942,7 +2986,7 @@ class Interpreter(TorchSemantics):
             return None
         return values if self._unrollable_body(node, [node.target.value]) else None
 
-    def unrolled_constants(self, node: cst.For) -> Optional[List[cst.BaseExpression]]:
+    def unrolled_constants(self, node: cst.For) -> Optional[List[object]]:
         """The elements of ``xs`` for ``for v in xs`` over a list or tuple literal of constants, written in the loop
         or bound once in this function to a name it never changes (VGG's ``cfg = [64, 64, "M", 128, ...]``), of at
         most ``MAX_UNROLLED_CONSTANTS``, whose body the loop can run pass by pass (``_unrollable_body``): it runs
@@ -2952,13 +2996,38 @@ class Interpreter(TorchSemantics):
             return None
         seq = node.iter
         if type(seq) is cst.Name:
-            seq = self._constant_list(seq.value)
-        if type(seq) not in (cst.List, cst.Tuple) or not 0 < len(seq.elements) <= MAX_UNROLLED_CONSTANTS:
+            seq = self._constant_list(seq.value) or seq
+        if type(seq) in (cst.Name, cst.Attribute):
+            # ``for j in self.channels`` with ``self.channels`` a tuple constant (a constructor default)
+            held = self.const(seq)
+            values = list(held) if type(held) is tuple and len(held) <= MAX_UNROLLED_CONSTANTS else None
+        elif type(seq) in (cst.List, cst.Tuple) and 0 < len(seq.elements) <= MAX_UNROLLED_CONSTANTS and all(
+                type(el) is cst.Element for el in seq.elements):
+            values = [literal_value(el.value) for el in seq.elements]
+        else:
             return None
-        elements = [el.value for el in seq.elements if type(el) is cst.Element]
-        if len(elements) != len(seq.elements) or any(literal_value(e) is NOT_CONSTANT for e in elements):
+        if not values or any(v is NOT_CONSTANT or type(v) is tuple for v in values):
             return None
-        return elements if self._unrollable_body(node, [node.target.value]) else None
+        return values if self._unrollable_body(node, [node.target.value]) else None
+
+    def unrolled_literal(self, node: cst.For) -> Optional[List[cst.BaseExpression]]:
+        """The elements of a list or tuple literal written in the loop's header (``for m, opt in ((model, opt),
+        (ref, opt_ref)):``), at most ``MAX_UNROLLED_PASSES``, none starred, whose body the loop can run pass by
+        pass: one pass per element, the target bound to it (what each pass calls is one known thing). None for any
+        other loop."""
+        seq = node.iter
+        if type(seq) not in (cst.List, cst.Tuple) or not 0 < len(seq.elements) <= MAX_UNROLLED_PASSES or \
+                self.state is None or any(type(el) is not cst.Element for el in seq.elements):
+            return None
+        names: Set[str] = set()
+        for n in _nodes(node.target):
+            if type(n) is cst.Name:
+                names.add(n.value)
+            elif type(n) not in (cst.Tuple, cst.List, cst.Element, cst.LeftParen, cst.RightParen, cst.Comma,
+                                 cst.SimpleWhitespace, cst.ParenthesizedWhitespace, cst.LeftSquareBracket,
+                                 cst.RightSquareBracket, cst.TrailingWhitespace, cst.Newline, cst.EmptyLine):
+                return None  # (``for self.x in ...``, a starred target: not unrolled)
+        return [el.value for el in seq.elements] if self._unrollable_body(node, sorted(names)) else None
 
     def _constant_list(self, name: str) -> Optional[cst.BaseExpression]:
         """The list or tuple literal the function being analysed binds ``name`` to, once (no other binding, not a
@@ -3067,6 +3136,15 @@ class Interpreter(TorchSemantics):
         changed = False
         for item in node.items:
             mode = self.grad_mode_of(item.item)
+            if mode is NO_CHANGE and self.state is not None:
+                held = self.context_held(item.item)
+                if held is not None:
+                    # ``with ctx():``, ``ctx = torch.inference_mode if ... else torch.no_grad``: what it holds
+                    changed = True
+                    self.state.grad = False
+                    self.state.infer = True if held == {"torch.inference_mode"} else (
+                        None if "torch.inference_mode" in held else self.state.infer)
+                    continue
             if mode is NO_CHANGE and self.state is not None and inference_mode_set_by(
                     item.item, self.qualname) is False:
                 changed = True  # ``with torch.inference_mode(False):`` (grad mode as it was)
@@ -3087,6 +3165,17 @@ class Interpreter(TorchSemantics):
         if changed and self.state is not None:
             self.state.grad = saved_grad
             self.state.infer = saved_infer
+
+    def context_held(self, expr: cst.BaseExpression) -> Optional[Set[str]]:
+        """``ctx()`` with no argument, ``ctx`` a name (or attribute) holding only ``torch.no_grad`` /
+        ``torch.inference_mode`` (a context chosen at run time): the qualified names it may hold; else None."""
+        if type(expr) is not cst.Call or expr.args or type(expr.func) not in (cst.Name, cst.Attribute):
+            return None
+        value = self.ev_quiet(expr.func)
+        names = {o.cls for o in value if o.kind in (FUNC, CLASS)}
+        if not value or len(names) != len(value) or not names <= GRAD_OFF:
+            return None
+        return names
 
     def ex_Try(self, node) -> None:
         self.stmt = node
@@ -3148,7 +3237,9 @@ class Interpreter(TorchSemantics):
         fn = _Function(node, cls, qual, grad, forced)
         if self.lazy_units is not None and self.current is None and qual in self.lazy_units and _is_stub(node):
             fn.loader = lambda: self.lazy_units.function(qual)
-        infer_modes = [inference_mode_set_by(d.decorator, self.qualname) for d in node.decorators]
+        infer_modes = [None if len(set(ms)) > 1 else ms[0] for ms in (
+            [inference_mode_set_by(e, self.qualname) for e in self.decorator_modes(d.decorator)]
+            for d in node.decorators)]
         if any(m is True or m is None for m in infer_modes):
             fn.infer = None if None in infer_modes else True
         if cls is not None and name == "__init__":
@@ -3259,6 +3350,7 @@ class Interpreter(TorchSemantics):
             return
         if type(target) is cst.Name:
             s.bind(target.value, value)
+            self.bound_stmts[target.value] = self.stmt
             typed = _type_of_name(value_node) if value_node is not None else None
             if typed is not None:
                 self.type_aliases[target.value] = typed  # ``t = type(m)``
@@ -3286,6 +3378,11 @@ class Interpreter(TorchSemantics):
                     self.assign(t, UNKNOWN_VALUE, None)
                 else:
                     self.assign(t, part, None)
+            known = self.not_none_parts.get(id(value_node)) if type(value_node) is cst.Call else None
+            if known and not any(type(el) is cst.StarredElement for el in elems):
+                # ``y, state = cell(x, state)``: the positions the call returns a tensor or module made on every path
+                s.consts = {**s.consts, **{elems[i].value.value: NOT_NONE for i in known
+                                           if i < len(elems) and type(elems[i].value) is cst.Name}}
             return
         if type(target) is cst.Attribute:
             base_val = self.ev(target.value)
@@ -3309,7 +3406,10 @@ class Interpreter(TorchSemantics):
                 if key.startswith("self.") and key.count(".") == 1:
                     # ``self.end_level = end_level`` with a constant: a constant of the instance from here on in
                     # this method (``range(self.start_level, self.end_level + 1)``); any other value ends it
-                    c = self.bound_const(value_node, _CONST_FORMS)
+                    # (``self.end_level = len(in_channels)`` too: the length of a list the call gave)
+                    c = self.bound_const(value_node, _CONST_FORMS + (
+                        (cst.Call,) if type(value_node) is cst.Call and type(value_node.func) is cst.Name
+                        and value_node.func.value == "len" else ()))
                     self.forget_const(key)
                     if c is not NOT_CONSTANT:
                         self.consts = {**self.consts, key: c}
@@ -3345,6 +3445,15 @@ class Interpreter(TorchSemantics):
         if type(target) is cst.StarredElement:
             self.assign(target.value, UNKNOWN_VALUE, None)
 
+    def straight_module_level(self) -> bool:
+        """The statement running is one of the module's own top-level statements (no function, loop or branch
+        around it): it runs once, unconditionally."""
+        if self.current is not None or self.current_cls is not None or self.call_stack or self.loops_active:
+            return False
+        if self._top_level is None:
+            self._top_level = {id(st) for st in self.module.body}
+        return id(self.stmt) in self._top_level
+
     def store_instance_attr(self, base: Value, attr: str, value: Value) -> None:
         """``module.adapter = nn.Sequential(...)`` from outside the class's methods (a helper, a ``.modules()``
         loop) on instances of ours whose ``__init__`` was run: each may hold the new value from now on, besides what
@@ -3353,9 +3462,13 @@ class Interpreter(TorchSemantics):
         mods = [o for o in base if o.kind == MODULE and o.site in self.instance_attrs]
         if not mods or len(mods) != len(base):
             return
+        strong = self.straight_module_level() and all(o.site in self.singletons for o in mods)
         for o in mods:
             attrs = self.instance_attrs[o.site]
-            self.instance_attrs[o.site] = {**attrs, attr: join_values(attrs.get(attr, EMPTY), value)}
+            # (one instance the module's own straight-line code built, ``model.embed_tokens = Lora(...)`` there
+            # too: it holds the new value only)
+            self.instance_attrs[o.site] = {**attrs, attr: value if strong else join_values(attrs.get(attr, EMPTY),
+                                                                                           value)}
             consts = self.instance_consts.get(o.site)
             if consts is not None and attr in consts:
                 self.instance_consts[o.site] = {k: v for k, v in consts.items() if k != attr}
@@ -3415,7 +3528,9 @@ class Interpreter(TorchSemantics):
                 out.add(self.obj(UNKNOWN, ("iter", id(node), o.site)))
             else:
                 out.add(self.obj(UNKNOWN, ("iter", id(node))))
-        if len(out) > MAX_VALUE_SIZE and not (len(out) <= MAX_MODULE_TREE and all(o.kind == MODULE for o in out)):
+        if len(out) > MAX_VALUE_SIZE and not (len(out) <= MAX_MODULE_TREE and all(
+                o.kind == MODULE or o.kind == SEQ and len(o.extra) == 2 and o.extra[1]
+                and all(m.kind == MODULE for m in o.extra[1]) for o in out)):
             return UNKNOWN_VALUE  # (the modules of a model, ``model.modules()``, may be more)
         return frozenset(out) if out else unknown(("iter", id(node)))
 
@@ -3852,6 +3967,17 @@ class Interpreter(TorchSemantics):
                 if -len(layers) <= idx < len(layers):
                     out.update(layers[idx][1])  # ``seq[1]``: that layer
                     continue
+            bounds = self.const_slice(node) if o.kind == MODULE and o.site in self.seq_layers else None
+            if bounds is not None and self.seq_layers[o.site][bounds[0]:bounds[1]]:
+                # ``self.features[:23]``: an ``nn.Sequential`` of those layers, in order (torch builds one)
+                part = self.seq_layers[o.site][bounds[0]:bounds[1]]
+                first = [m for m in part[0][1] if m.kind == MODULE] if part else []
+                extra = tuple(e for e in o.extra if e != "inplace_first") + (
+                    ("inplace_first",) if first and all(self.module_inplace(m) for m in first) else ())
+                made = self.obj(MODULE, ("slice", o.site, bounds), cls=o.cls, node=o.node, extra=extra)
+                self.seq_layers[made.site] = part
+                out.add(made)
+                continue
             if o.kind == MODULE and o.elems:
                 # ``layers[i]``: one of what the ModuleList holds (``layers[1:]``, a part of it: not known)
                 out.update(o.elems if not _slice_index(node) else unknown(("sub", id(node))))
@@ -4001,7 +4127,12 @@ class Interpreter(TorchSemantics):
     def grad_read(self, node: cst.Attribute, base: Value, tensor_use: bool) -> None:
         if self.state is None:
             return
-        self.emit(GradRead(node, node.value, base, self.state, self.stmt, tensor_use))
+        bound_at = None
+        if type(node.value) is cst.Name and any(self.made_depth.get(o.site, 0) > len(self.call_stack) for o in base):
+            # ``fgsm_tensor = adversary.perturb(x, y)``: the tensor was computed in a function called here; the
+            # statement of this function that bound the name is where the reader can act
+            bound_at = self.bound_stmts.get(node.value.value)
+        self.emit(GradRead(node, node.value, base, self.state, self.stmt, tensor_use, bound_at))
 
     def note_grad_tensor_use(self, expr: cst.BaseExpression) -> None:
         """``expr`` is computed with: when it is ``n.grad`` (or ``n.grad.data``), ``n`` has a populated gradient,
@@ -4247,6 +4378,11 @@ class Interpreter(TorchSemantics):
                 return unknown(("call", id(node)))
             if name == "dict" and len(node.args) == 1 and not node.args[0].keyword and not node.args[0].star:
                 pos, _ = self.eval_args(node)
+                if len(pos[0]) == 1 and next(iter(pos[0])).site in self.named_modules_lists:
+                    # ``dict(model.named_modules())``: each module under its name; a name not known finds nothing
+                    self.dict_entries[id(node)] = {name: frozenset((m,)) for name, m in
+                                                   self.named_modules_lists[next(iter(pos[0])).site]}
+                    return frozenset((self.obj(SEQ, id(node), meta=UNORDERED, node=node),))
                 if pos[0] and all(o.kind == NAMED_PARAMS for o in pos[0]):
                     # ``params = dict(rnn.named_parameters())``: ``params[name]`` is one of the parameters
                     pairs = self.iter_elems(pos[0], node)
@@ -4259,11 +4395,52 @@ class Interpreter(TorchSemantics):
         fval = self.ev(func)
         return self.call_value(node, fval)
 
+    def held_constants(self, attrs: Dict[str, Value]) -> Dict[str, object]:
+        """``config.fused`` for an instance whose ``__init__`` stored one object built with constants in
+        ``self.config`` (a ``@dataclass`` config, a sub-module): those constants, one level down, as ``attr.name``
+        (so ``if self.config.fused:`` is decided for the instances the program builds)."""
+        out: Dict[str, object] = {}
+        for attr, held in attrs.items():
+            if len(held) == 1:
+                for k, v in self.instance_consts.get(next(iter(held)).site, {}).items():
+                    if "." not in k and not isinstance(v, _Marker):
+                        out[f"{attr}.{k}"] = v
+        return out
+
+    def dataclass_constants(self, cls: cst.ClassDef, call: cst.Call) -> Dict[str, object]:
+        """The constants a ``@dataclass`` built by ``call`` holds in its fields: the argument given for each (by
+        position in field order, or by name), else the field's literal default. Fields without either, a
+        ``field(...)`` default, ``*args`` or ``**kwargs`` at the call: not known."""
+        fields: List[Tuple[str, object]] = []
+        for st in body_statements(cls.body):
+            for small in (st.body if isinstance(st, (cst.SimpleStatementLine, SuiteLine)) else ()):
+                if type(small) is cst.AnnAssign and type(small.target) is cst.Name and "ClassVar" not in (
+                        dotted(small.annotation.annotation) or ""):
+                    default = literal_value(small.value) if small.value is not None else NOT_CONSTANT
+                    fields.append((small.target.value, default))
+        if any(a.star for a in call.args):
+            return {}
+        given: Dict[str, object] = {}
+        names = [name for name, _ in fields]
+        for i, a in enumerate(call.args):
+            if a.keyword is None:
+                if i >= len(names):
+                    return {}
+                given[names[i]] = self.const(a.value)
+            else:
+                given[a.keyword.value] = self.const(a.value)
+        out: Dict[str, object] = {}
+        for name, default in fields:
+            value = given.get(name, default)
+            if value is not NOT_CONSTANT and not isinstance(value, _Marker):
+                out[name] = value
+        return out
+
     def stored_const(self, held: Value, attr: str) -> object:
         """The constant the ``__init__`` of every instance in ``held`` stored in ``attr`` (``init_constants``), when
         they all stored the same one; else ``NOT_CONSTANT``."""
-        if not held or not all(o.kind == MODULE for o in held):
-            return NOT_CONSTANT
+        if not held or not all(o.kind == MODULE or o.kind == UNKNOWN and o.cls in self.classes for o in held):
+            return NOT_CONSTANT  # (modules, and instances of plain classes of ours: a config)
         value = _agreed_constants([self.instance_consts.get(o.site, {}) for o in held]).get(attr, NOT_CONSTANT)
         return NOT_CONSTANT if isinstance(value, _Marker) else value
 
@@ -4356,6 +4533,20 @@ class Interpreter(TorchSemantics):
                 return self.qual_call(node, f.cls)
         pos, kw = self.eval_args(node)
         out: Set[Obj] = set()
+        if 1 < len(fval) <= MAX_ALIKE_CALLS and self.state is not None and self.current is not None and \
+                self.current.cls is not None and self.current.cls.is_module and self.alike_instances(fval):
+            # inside a module's own methods, one of several layers of one class of ours built alike
+            # (``self.lateral_convs[i]`` of a ModuleList filled in a loop, each with the same constants): each one's
+            # ``forward`` run from here, and the paths joined (what every one of them does holds). Not in training
+            # code (models held in a list, each with its own optimizer), where the lists' contents are conflated.
+            entry, joined, result = self.state, None, EMPTY
+            for f in sorted(fval, key=lambda o: str(o.site)):
+                self.state = entry.copy()
+                result = join_values(result, self.call_module(node, f, pos, kw))
+                joined = join_states(joined, self.state, split=entry) if joined is not None else self.state
+            self.state = joined
+            self.stale_through_unknown(set(result), pos, kw)
+            return result or UNKNOWN_VALUE
         if len([f for f in fval if f.kind in (MODULE, FUNC, CLASS)]) > 1:
             # one of several callees (``act = nn.ReLU(inplace=True) if c else nn.Softplus()``, a loop over layers):
             # what any one of them does is not certain
@@ -4382,6 +4573,8 @@ class Interpreter(TorchSemantics):
                 info = self.classes.get(f.cls)
                 if info is not None and (info.is_module or not info.is_autograd_function):
                     site = self.alloc_site(id(node))
+                    if self.straight_module_level():
+                        self.singletons.add(site)  # (built once: ``model = Model()`` at the module's top level)
                     inst = (self.obj(MODULE, site, cls=f.cls, node=node) if info.is_module else
                             self.obj(UNKNOWN, ("instance", site), cls=f.cls, node=node))  # its methods are known
                     if info.is_module and self.state is not None:  # (``nn.Module.__init__`` sets training)
@@ -4393,6 +4586,12 @@ class Interpreter(TorchSemantics):
                     init = self.method_of(f.cls, "__init__")
                     if init is not None:  # what it does with its arguments (registers hooks, ...)
                         self.call_function(init, node, frozenset((inst,)), pos, kw)
+                    elif not info.bases and _is_dataclass(info.node):
+                        # ``CausalConv1dConfig(feature_dim=6, kernel_size=4)``: the fields its generated
+                        # ``__init__`` stores, where the call or the field's default gives a constant
+                        fields = self.dataclass_constants(info.node, node)
+                        if fields:
+                            self.instance_consts[inst.site] = fields
                     if info.is_module:
                         self.fresh_modules.add(site)
                     out.add(inst)
@@ -4955,6 +5154,15 @@ def _is_super_call(expr: cst.BaseExpression) -> bool:
 
 
 _CHILD_FIELDS: Dict[type, Tuple[str, ...]] = {}
+
+
+def _is_dataclass(cls: cst.ClassDef) -> bool:
+    """``cls`` is decorated ``@dataclass``, ``@dataclasses.dataclass`` or either called (``@dataclass(frozen=True)``)."""
+    for d in cls.decorators:
+        expr = d.decorator.func if type(d.decorator) is cst.Call else d.decorator
+        if dotted(expr) in ("dataclass", "dataclasses.dataclass"):
+            return True
+    return False
 
 
 def _targets_item_of(stmt, name: str) -> bool:

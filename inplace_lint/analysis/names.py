@@ -194,6 +194,9 @@ NOT_CONSTANT = _NotConstant()  # the expression's value is not a known constant
 _KEYWORD_CONSTANTS = {"True": True, "False": False, "None": None}
 
 
+MAX_CONSTANT_TUPLE = 24  # a tuple literal of at most this many literals is a constant
+
+
 def literal_value(node: cst.BaseExpression) -> object:
     """The value of a literal ``True``/``False``/``None``, number or string (``-1`` too), else ``NOT_CONSTANT``.
 
@@ -221,6 +224,11 @@ def literal_value(node: cst.BaseExpression) -> object:
     if kind is cst.UnaryOperation and type(node.operator) is cst.Minus:
         value = literal_value(node.expression)
         return -value if isinstance(value, (int, float)) and not isinstance(value, bool) else NOT_CONSTANT
+    if kind is cst.Tuple and 0 < len(node.elements) <= MAX_CONSTANT_TUPLE:
+        # ``channels=(0, 2, 4)``: a tuple of literals (not nested) is a constant too
+        items = tuple(literal_value(el.value) if type(el) is cst.Element and type(el.value) is not cst.Tuple
+                      else NOT_CONSTANT for el in node.elements)
+        return NOT_CONSTANT if any(v is NOT_CONSTANT for v in items) else items
     return NOT_CONSTANT
 
 

@@ -17,7 +17,7 @@ from .events import (
     BackwardCall, InplaceWrite, LayersInSequence, RequiresGradSet, StepBetweenGraphAndBackward, TensorSavedForBackward,
     TensorsGivenToOptimizer,
 )
-from .names import NO_CHANGE, bound_names, dotted, grad_mode_set_by, literal_value
+from .names import GRAD_OFF, NO_CHANGE, bound_names, dotted, grad_mode_set_by, literal_value
 from .statements import (SuiteLine, body_statements, children_statements, class_method, ctx_call_names, is_classmethod,
                          is_static, mark_dirty_names)
 from .values import (
@@ -206,6 +206,36 @@ class TorchSemantics:
         info = self.classes.get(cls)
         attrs = self.instance_attrs.get(mod.site) or (info.attrs if info is not None else {})
         return [p for value in attrs.values() for p in value if p.kind == PARAM]
+
+    def named_module_list(self, root: Obj) -> List[Tuple[str, Obj]]:
+        """What ``root.named_modules()`` yields where it is known: ``("", root)``, then each sub-module under its
+        dotted name (attributes of classes of ours holding one module, the layers of an ``nn.Sequential`` or an
+        ``nn.ModuleList`` by index, an ``nn.ModuleDict`` by key), depth first. Modules that are not known are
+        left out (a lookup by their name finds nothing)."""
+        out: List[Tuple[str, Obj]] = []
+        seen: Set[Obj] = set()
+
+        def walk(mod: Obj, prefix: str) -> None:
+            if mod in seen or len(out) > MAX_MODULE_TREE:
+                return
+            seen.add(mod)
+            out.append((prefix, mod))
+            children: List[Tuple[str, Value]] = []
+            info = self.classes.get(mod.cls)
+            if info is not None:
+                children.extend({**info.attrs, **self.instance_attrs.get(mod.site, {})}.items())
+            if mod.site in self.seq_layers:
+                children.extend((str(i), layer) for i, (_, layer) in enumerate(self.seq_layers[mod.site]))
+            elif mod in self.module_list_order:
+                children.extend((str(i), v) for i, v in enumerate(self.module_list_order[mod]))
+            if mod.site in self.module_dicts:
+                children.extend((k, v) for k, v in self.module_dicts[mod.site].items() if k is not None)
+            for name, value in children:
+                if len(value) == 1 and next(iter(value)).kind == MODULE:
+                    walk(next(iter(value)), f"{prefix}.{name}" if prefix else name)
+
+        walk(root, "")
+        return out
 
     def named_parameter_list(self, root: Obj) -> Optional[List[Tuple[str, Obj]]]:
         """What ``root.named_parameters()`` yields, name by name, where every module below ``root`` is known with
@@ -528,7 +558,9 @@ class TorchSemantics:
     def torch_function(self, q: str) -> Value:
         """The value of a torch function named, not called (``F.relu`` returned by a factory, stored in
         ``self.activation``): calling it is calling ``q``. Other imported things are unknown."""
-        if q.startswith("torch.") and ops.saved_info(q) is not None and q.split(".")[-1][:1].islower():
+        if q.startswith("torch.") and ops.saved_info(q) is not None and q.split(".")[-1][:1].islower() or \
+                q in GRAD_OFF:
+            # (``torch.no_grad``/``torch.inference_mode`` held by a name: ``with ctx():``, ``context_held``)
             return frozenset((self.obj(FUNC, ("torch", q), cls=q),))
         if (q.startswith("torch.nn.") or q.startswith("torch.optim.")) and q.count(".") == 2 \
                 and q.split(".")[-1][:1].isupper():
@@ -671,12 +703,44 @@ class TorchSemantics:
         """The grad mode a ``with`` item sets (True, False, None: unknown), or ``NO_CHANGE``."""
         return grad_mode_set_by(expr, self.qualname)
 
+    def decorator_modes(self, expr: cst.BaseExpression) -> List[cst.BaseExpression]:
+        """What a decorator expression stands for as a grad-mode context: itself, or for a decorator factory of
+        this project (``@smart_inference_mode()``, whose ``decorate(fn)`` returns ``torch.inference_mode()(fn)``,
+        or ``(torch.inference_mode if ok else torch.no_grad)()(fn)``) the context expressions it may apply."""
+        if type(expr) is not cst.Call or expr.args or type(expr.func) is not cst.Name:
+            return [expr]
+        factory = self.fn_by_qual.get(expr.func.value)
+        node = factory.node if factory is not None else None
+        if node is None or node.decorators or node.params.params or node.params.posonly_params or \
+                node.params.kwonly_params or type(node.params.star_arg) is cst.Param or node.params.star_kwarg:
+            return [expr]
+        stmts = body_statements(node.body)
+        inner = next((st for st in stmts if type(st) is cst.FunctionDef), None)
+        last = stmts[-1] if stmts else None
+        returned = last.body[0].value if isinstance(last, (cst.SimpleStatementLine, SuiteLine)) and len(
+            last.body) == 1 and type(last.body[0]) is cst.Return else None
+        if inner is None or type(returned) is not cst.Name or returned.value != inner.name.value or len(
+                inner.params.params) != 1:
+            return [expr]
+        body = body_statements(inner.body)
+        ret = body[-1].body[0].value if len(body) == 1 and isinstance(body[0], (cst.SimpleStatementLine, SuiteLine)) \
+            and type(body[0].body[0]) is cst.Return else None
+        fn_name = inner.params.params[0].name.value
+        if not (type(ret) is cst.Call and len(ret.args) == 1 and type(ret.args[0].value) is cst.Name
+                and ret.args[0].value.value == fn_name and type(ret.func) is cst.Call and not ret.func.args):
+            return [expr]
+        ctx = ret.func.func
+        options = [ctx.body, ctx.orelse] if type(ctx) is cst.IfExp else [ctx]
+        made = [cst.Call(func=o) for o in options]
+        return made if all(self.grad_mode_of(m) is not NO_CHANGE for m in made) else [expr]
+
     def decorator_grad_mode(self, node: cst.FunctionDef) -> Tuple[Optional[bool], bool]:
         grad: Optional[bool] = True
         forced = False
         for d in node.decorators:
             expr = d.decorator
-            mode = self.grad_mode_of(expr)
+            modes = {self.grad_mode_of(e) for e in self.decorator_modes(expr)}
+            mode = modes.pop() if len(modes) == 1 else None
             if mode is not NO_CHANGE:
                 grad, forced = mode, True
                 continue
@@ -1181,6 +1245,16 @@ class TorchSemantics:
                 self.record_call(fn.qualname)
                 self.call_function(fn, node, recv, pos, kw)
             return recv  # ``model.eval()``, ``model.to(device)``: the module itself
+        if name == "named_modules" and not node.args and len(recv) == 1 and next(iter(recv)).kind == MODULE:
+            # ``dict(model.named_modules())[name]`` (hook libraries: Grad-CAM, captum): the modules by the names
+            # torch gives them, as far as the tree is known (``named_module_list``)
+            # (a loop over it visits ``(name, module)`` pairs, as over ``model.modules()``)
+            named = self.named_module_list(next(iter(recv)))
+            pairs = frozenset(self.obj(SEQ, ("module-pair", id(node), name), extra=(EMPTY, frozenset((m,))))
+                              for name, m in named)
+            made = self.obj(SEQ, ("named-modules", id(node)), elems=pairs, node=node)
+            self.named_modules_lists[made.site] = named
+            return frozenset((made,))
         if name in ("modules", "children") and recv and all(o.kind == MODULE for o in recv):
             tree = (self.module_tree(recv) if name == "modules" else
                     frozenset(c for o in recv for c in self.module_children(o)))
@@ -1866,7 +1940,7 @@ def _forward_view_outputs(cls_node: cst.ClassDef) -> Optional[Tuple[Optional[int
         return None
     shapes = set()
     local = bound_names(forward) - set(params)
-    once = _bound_once(forward)
+    once = {**_last_straight_bindings(forward), **_bound_once(forward)}
     for ret in finder.returns:
         elements = ret.elements if type(ret) is cst.Tuple else [ret]
         exprs = [e.value if type(e) is cst.Element else e for e in elements]
@@ -1930,6 +2004,37 @@ def _bound_once(fn: cst.FunctionDef) -> Dict[str, cst.BaseExpression]:
     finder = _Bindings()
     fn.body.visit(finder)
     return {name: value for name, value in finder.value.items() if finder.count.get(name) == 1}
+
+
+def _last_straight_bindings(fn: cst.FunctionDef) -> Dict[str, cst.BaseExpression]:
+    """For a function whose body ends with its only ``return``, reached by straight-line code: the value of the last
+    plain ``name = value`` of each name at the top level of its body (``out = x.add(v)`` then ``out =
+    out.clone().transpose(-1, 1)``: the second), when no ``if``/loop/``with``/``try`` after it binds the name
+    again. Else nothing."""
+    stmts = body_statements(fn.body)
+    finder = _Returns()
+    fn.body.visit(finder)
+    last = stmts[-1] if stmts else None
+    if len(finder.returns) != 1 or not (isinstance(last, (cst.SimpleStatementLine, SuiteLine)) and any(
+            type(small) is cst.Return for small in last.body)):
+        return {}
+    out: Dict[str, cst.BaseExpression] = {}
+    for st in stmts:
+        if isinstance(st, (cst.SimpleStatementLine, SuiteLine)):
+            for small in st.body:
+                if type(small) is cst.Assign and len(small.targets) == 1 and type(small.targets[0].target) is cst.Name:
+                    out[small.targets[0].target.value] = small.value
+                else:
+                    inner = _Bindings()
+                    small.visit(inner)
+                    for name in inner.count:
+                        out.pop(name, None)
+        else:
+            inner = _Bindings()
+            st.visit(inner)
+            for name in inner.count:
+                out.pop(name, None)
+    return out
 
 
 def _forward_dirty_output(cls_node: cst.ClassDef) -> Optional[int]:

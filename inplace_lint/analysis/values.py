@@ -53,7 +53,7 @@ TUPLE_OF_VIEWS = "tuple-of-views"
 # ``Obj.meta`` of a SEQ whose elements are known only as a set (``elems``), not position by position (``extra``):
 # grown in a loop, or where what was added is not known one by one
 UNORDERED = "unordered"
-MAX_SEQ_PARTS = 16  # a list grown past this many known positions is kept as a set of elements
+MAX_SEQ_PARTS = 40  # a list grown past this many known positions is kept as a set of elements
 
 
 class Obj:

@@ -44,8 +44,8 @@ def _rebinding_update(stmt, o):
 class GradOfNonLeaf(Check):
     code = CODE
 
-    def _report(self, ctx, o, use_node, use_text: str, consequence: str) -> None:
-        stmt = o.stmt
+    def _report(self, ctx, o, use_node, use_text: str, consequence: str, bound_at=None) -> None:
+        stmt = bound_at or o.stmt
         if stmt is None:
             return
         name = _rebinding_update(stmt, o)
@@ -62,6 +62,9 @@ class GradOfNonLeaf(Check):
         else:
             what = "the result of an operation on a leaf, which is not a leaf"
 
+        if bound_at is not None:
+            what += " (computed in the function this line calls)"
+
         def message(line_of) -> str:
             return f"This binds {what}: {use_text} at line {line_of(use_node)} {consequence}"
 
@@ -71,7 +74,7 @@ class GradOfNonLeaf(Check):
         for o in ev.value:
             if _non_leaf(o, ctx, ev.state) or _lost_grad(o, ctx, ev.state):
                 text = f"`{expr_text(ev.node)}`"
-                self._report(ctx, o, ev.node, text, "is None (its gradient is never populated)")
+                self._report(ctx, o, ev.node, text, "is None (its gradient is never populated)", ev.bound_at)
 
     def on_tensors_given_to_optimizer(self, ev, ctx) -> None:
         objs = []

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 from ...analysis.values import CUSTOM_FUNCTION, MAYBE_VIEW, VIEW
-from ...diagnostics import UNSAFE, WARNING, Fix
+from ...diagnostics import DISPLAY_ONLY, UNSAFE, WARNING, Fix
 from . import CODE
 from .._base import Check
-from .._common import chained_write, copy_write_fix, first_by_line, view_write, write_action, writes_view_with_meta
+from .._common import (chained_write, copy_write_fix, expr_text, first_by_line, view_write, write_action,
+                       writes_view_with_meta)
 
 _SYMPTOM = ('"Output 0 of ... is a view and is being modified inplace. This view was created inside a custom '
             'Function (or because an input was returned as-is)"')
@@ -24,6 +25,7 @@ class InplaceOnCustomFunctionView(Check):
     def on_inplace_write(self, ev, ctx) -> None:
         if not writes_view_with_meta(ev, ctx, (CUSTOM_FUNCTION,), rg_operand=True):
             self.written_under_no_grad(ev, ctx)
+            self.base_written(ev, ctx)
             return
         objs, target, rg_view, note = view_write(ev, ctx)
         symptom = _SYMPTOM if rg_view else _SYMPTOM_NO_GRAD_VIEW
@@ -59,6 +61,30 @@ class InplaceOnCustomFunctionView(Check):
 
         ctx.report(ev.node, self.code, message, fix=copy_write_fix(ev, "the tensor it is a view of is no longer "
                                                                         "changed"))
+
+
+    def base_written(self, ev, ctx) -> None:
+        """The tensor a custom Function returned a view of (``x = Alias.apply(z)``, ``forward`` returning
+        ``input[:]``) written in place while that view is still held by a name: the view's next use raises."""
+        objs = list(ev.value)
+        if ev.via == "setdata" or chained_write(ev) or not objs or any(o.kind == VIEW for o in objs):
+            return
+        roots = {o.root() for o in objs}
+        held = ctx.names_holding(ev.state, lambda v: v.kind == VIEW and v.meta == CUSTOM_FUNCTION and v.base is not None
+                                 and v.root() in roots and v not in objs and ctx.is_rg(v, ev.state))
+        if not held:
+            return
+        name, view = min(held, key=lambda h: h[0])
+        action = write_action(ev)
+
+        def message(line_of) -> str:
+            at = f" at line {line_of(view.node)}" if view.node is not None else ""
+            return (f"{action} `{expr_text(ev.target)}`, the tensor `{name}` is a view of (returned by {view.how}"
+                    f"{at}): the next use of `{name}` raises {_SYMPTOM_BASE_MODIFIED}")
+
+        ctx.report(ev.node, self.code, message, related=[(view.node, f"`{name}` made here")] if view.node else (),
+                   fix=Fix(f"Clone the custom Function's output (`{name} = ....apply(...).clone()`) or write into a "
+                           f"copy", DISPLAY_ONLY))
 
 
 def _written_view(ev, objs, target: str, line_of, mode: str = "") -> str:

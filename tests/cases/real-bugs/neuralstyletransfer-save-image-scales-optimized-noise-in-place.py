@@ -2,7 +2,7 @@
 # source: https://github.com/halahup/NeuralStyleTransfer/issues/1
 # expect: markers
 # torch: raises "one of the variables needed for gradient computation has been modified by an inplace operation"
-# known-miss: `noise.cpu().detach()` is taken for `noise` itself on the CPU (a warning: on a GPU `.cpu()` copies), but the save of the image is not established: the convolution that saves it is the first of VGG19's 37 feature layers, appended by a loop over a 21-entry cfg, and a list grown past 16 known positions is kept as a set of elements (so which layer comes first is not known); the image also reaches that layer through `self.vgg[:23]`, a slice of the Sequential, and the grid through `make_grid`'s undecided single-image branch
+# known-miss: `noise.cpu().detach()` is taken for `noise` itself on the CPU (a warning: on a GPU `.cpu()` copies), VGG19's features are built layer by layer and sliced (`self.vgg[:23]`), so the first convolution's save of the image is known; but `make_grid`'s branches on `tensor.dim()` and `tensor.size(0)` are not decided, so the grid may be a new tensor (`torch.cat`, `new_full`) rather than a view of the image, and a write must reach a saved tensor on every path (with those branches cut to the single-image return, the write is found)
 
 # halahup/NeuralStyleTransfer, nst.py: the image being optimised is the leaf `noise` (requires_grad, the only
 # parameter of Adam). Each `save_every` iterations, between the forward passes and `total_loss.backward()`, it is

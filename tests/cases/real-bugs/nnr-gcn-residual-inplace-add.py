@@ -8,7 +8,9 @@
 # in-place add on the ReLU output that ReluBackward saved. The layers are built by GCN into an
 # nn.ModuleList and run in a loop with a shared nn.Dropout(inplace=True); the feature tensor
 # comes in as a forward parameter. Reduced: 2 layers of width 8, random graph. IPL003 on the
-# `out += feature` line.
+# `out += feature` line, and on the shared in-place Dropout applied to the layer's output: that output is the
+# tensor F.relu saved (the residual add wrote into it in place), so the Dropout's write breaks the same save (with
+# residual=False it alone would).
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -63,7 +65,7 @@ class GCN(nn.Module):
     def forward(self, feature, graph):
         out = feature
         for i in range(self.num_layers - 1):
-            out = self.dropout(self.gcn_layers[i](out, graph))
+            out = self.dropout(self.gcn_layers[i](out, graph))  # error: IPL003
         out = self.gcn_layers[self.num_layers - 1](out, graph)
         return out
 

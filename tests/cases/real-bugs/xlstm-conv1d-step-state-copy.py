@@ -2,7 +2,6 @@
 # source: https://github.com/NX-AI/xlstm/pull/82
 # expect: markers
 # torch: raises "modified by an inplace operation"
-# known-miss: the state the caller gives back is the tensor `torch.zeros` made on the first step; on later steps the `is None` branch that makes it is not decided, and making it again there drops what the previous step saved of it (one abstract tensor per allocation site)
 
 # NX-AI/xlstm, xlstm/components/conv.py: CausalConv1d.step() hands the carried conv_state to
 # the helper conv1d_step(), which shifts it with conv_state.copy_(torch.roll(...)) and writes
@@ -36,7 +35,7 @@ def conv1d_step(x, conv_state, conv1d_weight, conv1d_bias=None):
     assert x.shape[2] == conv_state.shape[2]
     assert x.shape[1] == 1, f"x has sequence length {x.shape[1]} but it should be 1"
     conv_state.copy_(torch.roll(conv_state, shifts=-1, dims=1))  # error: IPL003
-    conv_state[:, -1:, :] = x
+    conv_state[:, -1:, :] = x  # error: IPL003
     y = torch.sum(conv_state * conv1d_weight, dim=1, keepdim=True)
     if conv1d_bias is not None:
         y += conv1d_bias

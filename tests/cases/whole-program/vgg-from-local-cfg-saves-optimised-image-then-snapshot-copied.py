@@ -4,15 +4,15 @@
 # torch: clean
 # check: image.grad is not None
 
-# VGG's features built from a configuration list written in the function (`cfg = [16, "M", 32]`, as torchvision's
-# `make_layers` does): the loop over it appends a convolution first, so the first layer saves the optimised image.
+# VGG19's features (37 layers) built from a configuration list written in the function, as torchvision's
+# `make_layers` does: the loop over it appends a convolution first, so the first layer saves the optimised image.
 # The snapshot is a copy (`.clone()`): scaling it in place before `backward()` leaves the saved image as it was.
 import torch
 import torch.nn as nn
 
 
 def features():
-    cfg = [16, "M", 32]
+    cfg = [4, 4, "M", 8, 8, "M", 8, 8, 8, 8, "M", 16, 16, 16, 16, "M", 16, 16, 16, 16, "M"]
     layers, in_channels = [], 3
     for v in cfg:
         if v == "M":
@@ -25,7 +25,7 @@ def features():
 
 torch.manual_seed(0)
 vgg = features()
-image = torch.rand(1, 3, 8, 8, requires_grad=True)
+image = torch.rand(1, 3, 32, 32, requires_grad=True)
 opt = torch.optim.Adam([image], lr=0.01)
 for step in range(2):
     opt.zero_grad()

@@ -3,8 +3,8 @@
 # expect: markers
 # torch: raises "one of the variables needed for gradient computation has been modified by an inplace operation"
 
-# VGG's features built from a configuration list written in the function (`cfg = [16, "M", 32]`, as torchvision's
-# `make_layers` does): the loop over it appends a convolution first, so the first layer saves the optimised image.
+# VGG19's features (37 layers) built from a configuration list written in the function, as torchvision's
+# `make_layers` does: the loop over it appends a convolution first, so the first layer saves the optimised image.
 # A snapshot of the image scaled in place before `backward()` writes into it (on the CPU `.cpu()` returns the tensor
 # itself): a warning that says so.
 import torch
@@ -12,7 +12,7 @@ import torch.nn as nn
 
 
 def features():
-    cfg = [16, "M", 32]
+    cfg = [4, 4, "M", 8, 8, "M", 8, 8, 8, 8, "M", 16, 16, 16, 16, "M", 16, 16, 16, 16, "M"]
     layers, in_channels = [], 3
     for v in cfg:
         if v == "M":
@@ -25,7 +25,7 @@ def features():
 
 torch.manual_seed(0)
 vgg = features()
-image = torch.rand(1, 3, 8, 8, requires_grad=True)
+image = torch.rand(1, 3, 32, 32, requires_grad=True)
 opt = torch.optim.Adam([image], lr=0.01)
 for step in range(2):
     opt.zero_grad()
