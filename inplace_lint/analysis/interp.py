@@ -918,8 +918,8 @@ class Interpreter(TorchSemantics):
         """A recursive call of ``fn`` that walks a module tree down (``for child in model.children():
         self.add_handles(child, ...)``): some argument is only modules, each a child of what that parameter holds
         in ``fn``'s innermost running frame. Such a call is followed like any other: the known tree ends it (and
-        ``MAX_CALL_DEPTH`` bounds it), and what it does to the modules below (hooks registered on the leaves) is
-        done to them."""
+        ``MAX_CALL_DEPTH + DESCENT_EXTRA_DEPTH`` bounds it), and what it does to the modules below (hooks
+        registered on the leaves) is done to them."""
         idx = max(i for i, (f, _, _) in enumerate(self.call_stack) if f is fn)
         frame = self.caller_states[idx + 1] if idx + 1 < len(self.caller_states) else self.state
         if frame is None:
@@ -4534,11 +4534,16 @@ class Interpreter(TorchSemantics):
         pos, kw = self.eval_args(node)
         out: Set[Obj] = set()
         if 1 < len(fval) <= MAX_ALIKE_CALLS and self.state is not None and self.current is not None and \
-                self.current.cls is not None and self.current.cls.is_module and self.alike_instances(fval):
+                self.current.cls is not None and self.current.cls.is_module and \
+                self.call_stack and self.call_budget >= len(fval) and len(self.call_stack) < MAX_CALL_DEPTH and \
+                self.alike_instances(fval):
             # inside a module's own methods, one of several layers of one class of ours built alike
             # (``self.lateral_convs[i]`` of a ModuleList filled in a loop, each with the same constants): each one's
             # ``forward`` run from here, and the paths joined (what every one of them does holds). Not in training
             # code (models held in a list, each with its own optimizer), where the lists' contents are conflated.
+            # Only in a call the program makes (the instances built with its arguments; a method analysed on its own
+            # holds layers built from unknown arguments, whose branches are not decided), where each forward is
+            # followed (a summary knows none of an instance's constants).
             entry, joined, result = self.state, None, EMPTY
             for f in sorted(fval, key=lambda o: str(o.site)):
                 self.state = entry.copy()
