@@ -3019,15 +3019,10 @@ class Interpreter(TorchSemantics):
         if type(seq) not in (cst.List, cst.Tuple) or not 0 < len(seq.elements) <= MAX_UNROLLED_PASSES or \
                 self.state is None or any(type(el) is not cst.Element for el in seq.elements):
             return None
-        names: Set[str] = set()
-        for n in _nodes(node.target):
-            if type(n) is cst.Name:
-                names.add(n.value)
-            elif type(n) not in (cst.Tuple, cst.List, cst.Element, cst.LeftParen, cst.RightParen, cst.Comma,
-                                 cst.SimpleWhitespace, cst.ParenthesizedWhitespace, cst.LeftSquareBracket,
-                                 cst.RightSquareBracket, cst.TrailingWhitespace, cst.Newline, cst.EmptyLine):
-                return None  # (``for self.x in ...``, a starred target: not unrolled)
-        return [el.value for el in seq.elements] if self._unrollable_body(node, sorted(names)) else None
+        names = _plain_target_names([node.target])  # (``for self.x in ...``, a starred target: not unrolled)
+        if names is None or not self._unrollable_body(node, sorted(set(names))):
+            return None
+        return [el.value for el in seq.elements]
 
     def _constant_list(self, name: str) -> Optional[cst.BaseExpression]:
         """The list or tuple literal the function being analysed binds ``name`` to, once (no other binding, not a

@@ -1940,7 +1940,7 @@ def _forward_view_outputs(cls_node: cst.ClassDef) -> Optional[Tuple[Optional[int
         return None
     shapes = set()
     local = bound_names(forward) - set(params)
-    once = {**_last_straight_bindings(forward), **_bound_once(forward)}
+    once = {**_last_straight_bindings(forward, len(finder.returns)), **_bound_once(forward)}
     for ret in finder.returns:
         elements = ret.elements if type(ret) is cst.Tuple else [ret]
         exprs = [e.value if type(e) is cst.Element else e for e in elements]
@@ -2006,32 +2006,25 @@ def _bound_once(fn: cst.FunctionDef) -> Dict[str, cst.BaseExpression]:
     return {name: value for name, value in finder.value.items() if finder.count.get(name) == 1}
 
 
-def _last_straight_bindings(fn: cst.FunctionDef) -> Dict[str, cst.BaseExpression]:
-    """For a function whose body ends with its only ``return``, reached by straight-line code: the value of the last
-    plain ``name = value`` of each name at the top level of its body (``out = x.add(v)`` then ``out =
-    out.clone().transpose(-1, 1)``: the second), when no ``if``/loop/``with``/``try`` after it binds the name
-    again. Else nothing."""
+def _last_straight_bindings(fn: cst.FunctionDef, returns: int) -> Dict[str, cst.BaseExpression]:
+    """For a function whose body ends with its only ``return`` (``returns``: how many it has), reached by
+    straight-line code: the value of the last plain ``name = value`` of each name at the top level of its body
+    (``out = x.add(v)`` then ``out = out.clone().transpose(-1, 1)``: the second), when no ``if``/loop/``with``/``try``
+    after it binds the name again. Else nothing."""
     stmts = body_statements(fn.body)
-    finder = _Returns()
-    fn.body.visit(finder)
     last = stmts[-1] if stmts else None
-    if len(finder.returns) != 1 or not (isinstance(last, (cst.SimpleStatementLine, SuiteLine)) and any(
+    if returns != 1 or not (isinstance(last, (cst.SimpleStatementLine, SuiteLine)) and any(
             type(small) is cst.Return for small in last.body)):
         return {}
     out: Dict[str, cst.BaseExpression] = {}
     for st in stmts:
-        if isinstance(st, (cst.SimpleStatementLine, SuiteLine)):
-            for small in st.body:
-                if type(small) is cst.Assign and len(small.targets) == 1 and type(small.targets[0].target) is cst.Name:
-                    out[small.targets[0].target.value] = small.value
-                else:
-                    inner = _Bindings()
-                    small.visit(inner)
-                    for name in inner.count:
-                        out.pop(name, None)
-        else:
+        simple = isinstance(st, (cst.SimpleStatementLine, SuiteLine))
+        for part in (st.body if simple else (st,)):
+            if type(part) is cst.Assign and len(part.targets) == 1 and type(part.targets[0].target) is cst.Name:
+                out[part.targets[0].target.value] = part.value
+                continue
             inner = _Bindings()
-            st.visit(inner)
+            part.visit(inner)
             for name in inner.count:
                 out.pop(name, None)
     return out
